@@ -1,0 +1,2 @@
+export * from './id-card/index.js';
+export { loadNativeModule, type NativeModuleName } from './native.js';

@@ -1,0 +1,8 @@
+// `npm run bench` — figures and ratios, never assertions.
+import { cpus } from 'node:os';
+import { runEvaluateBench } from './evaluate.bench.js';
+import { runPresentBench } from './present.bench.js';
+
+console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}\n`);
+runEvaluateBench();
+await runPresentBench();

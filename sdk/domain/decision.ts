@@ -1,0 +1,37 @@
+import type { GrantedBenefit } from './benefits.js';
+import type { SceneId } from './scenes.js';
+import type { StandingSource } from './standing.js';
+import type { TierCode } from './tiers.js';
+
+export type DecisionOutcome = 'granted' | 'denied' | 'unavailable';
+
+export interface DecisionReason {
+  /** A stable reason code, e.g. `TIER_TOO_LOW`, `LIST_BLOCK`, `HOLIDAY_EXCLUDED` (see `ReasonCode`). */
+  code: string;
+  ruleId?: string;
+}
+
+export interface Decision {
+  id: string;
+  scene: SceneId;
+  /** ISO time of the decision. */
+  at: string;
+  /** granted: at least one benefit. */
+  outcome: DecisionOutcome;
+  benefits: GrantedBenefit[];
+  reasons: DecisionReason[];
+  /** Citizen text is neutral: it names no list. Staff text carries reason codes and rule ids. */
+  explanation: { citizen: string; staff: string };
+  subject?: { pseudonym: string; masked: string };
+  policyVersion: string;
+  calendarVersion: string;
+  standingSource: StandingSource;
+  /** The tier the rules used: the standing's tier raised by the red-list floor; null when unknown. */
+  effectiveTier: TierCode | null;
+  /** ISO time the standing was computed by its source. */
+  standingAsOf: string;
+  /** Rules whose benefit needs public disclosure (公示), with the number of working days allowed. */
+  disclosures: { ruleId: string; deadlineWorkingDays: number }[];
+  /** Milliseconds from `present()` to the decision; set by the terminal, absent from a bare `evaluate()`. */
+  latencyMs?: number;
+}

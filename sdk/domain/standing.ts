@@ -1,0 +1,27 @@
+import type { TierCode } from './tiers.js';
+
+export type ListKind = 'red' | 'black' | 'key-attention';
+
+export interface ListMembership {
+  kind: ListKind;
+  /** The sector a list belongs to ('tourism', 'medical', ...); absent for a list that applies everywhere. */
+  domain?: string;
+}
+
+export type StandingSource = 'credit-code' | 'platform' | 'snapshot' | 'none';
+
+/** What the terminal knows about a subject's credit, and where it came from. */
+export interface CreditStanding {
+  /** null: unknown. */
+  tier: TierCode | null;
+  score?: number;
+  lists: ListMembership[];
+  source: StandingSource;
+  /** ISO time the platform computed it. */
+  asOf: string;
+}
+
+/** The standing used when nothing is known: normal service at the normal price. */
+export function unknownStanding(asOf: string): CreditStanding {
+  return { tier: null, lists: [], source: 'none', asOf };
+}

@@ -1,0 +1,70 @@
+/**
+ * Every error the SDK raises or returns is an `XinyiError` with a stable string `code`.
+ * Third-party errors are translated at exactly one boundary and kept in `cause`.
+ * Messages never contain raw ID numbers or names.
+ */
+export const XinyiErrorCode = {
+  /** Raised when an options object passed to a constructor or factory is invalid; the message names the option. */
+  INVALID_OPTIONS: 'INVALID_OPTIONS',
+  /** Raised when a function argument is malformed (wrong type, out of range). */
+  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  /** Raised when a policy pack fails validation; the message names the bad field by its path. */
+  POLICY_PACK_INVALID: 'POLICY_PACK_INVALID',
+  /** Raised when a holiday calendar's data is malformed. */
+  CALENDAR_INVALID: 'CALENDAR_INVALID',
+  /** Raised when a resident ID number fails GB 11643 (length, region, birth date or check digit). */
+  ID_NUMBER_INVALID: 'ID_NUMBER_INVALID',
+  /** Raised when a credential cannot be turned into a subject (unknown kind, empty text). */
+  CREDENTIAL_INVALID: 'CREDENTIAL_INVALID',
+  /** Raised when the credit-resolver chain did not produce a standing within the decision deadline. */
+  CREDIT_TIMEOUT: 'CREDIT_TIMEOUT',
+  /** Raised when the credit platform refused the terminal's credentials (HTTP 401/403). */
+  CREDIT_UNAUTHORIZED: 'CREDIT_UNAUTHORIZED',
+  /** Raised when the credit platform or a resolver failed for another reason (network, 5xx, bad body). */
+  CREDIT_UNAVAILABLE: 'CREDIT_UNAVAILABLE',
+  /** Raised when a signed credit code's issuer or holder signature does not verify. */
+  CODE_SIGNATURE_INVALID: 'CODE_SIGNATURE_INVALID',
+  /** Raised when a device frame's length field is impossible or the frame was cut short. */
+  FRAME_LENGTH: 'FRAME_LENGTH',
+  /** Raised when a device frame's checksum does not match its content. */
+  FRAME_CHECKSUM: 'FRAME_CHECKSUM',
+  /** Raised when a device disappeared (port closed, USB unplugged). */
+  DEVICE_DISCONNECTED: 'DEVICE_DISCONNECTED',
+  /** Raised when a device did not answer a command within its timeout. */
+  DEVICE_TIMEOUT: 'DEVICE_TIMEOUT',
+  /** Raised when an optional native module (serialport, node-hid) is not installed or fails to load. */
+  NATIVE_MODULE_UNAVAILABLE: 'NATIVE_MODULE_UNAVAILABLE',
+  /** Raised when an operation is attempted on a closed terminal or device. */
+  CLOSED: 'CLOSED',
+} as const;
+
+export type XinyiErrorCode = (typeof XinyiErrorCode)[keyof typeof XinyiErrorCode];
+
+const BRAND = Symbol.for('xinyi-terminal.XinyiError');
+
+export interface XinyiErrorOptions {
+  cause?: unknown;
+  /** Small, non-personal facts that help diagnosis (option names, byte counts, status words). */
+  details?: Readonly<Record<string, string | number | boolean>>;
+}
+
+export class XinyiError extends Error {
+  override readonly name = 'XinyiError' as const;
+  readonly code: XinyiErrorCode;
+  readonly details: Readonly<Record<string, string | number | boolean>>;
+
+  constructor(code: XinyiErrorCode, message: string, options: XinyiErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details ?? {};
+    // A brand survives two copies of the class (ESM and CJS builds loaded side by side).
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+}
+
+/** True for any `XinyiError`, including one created by another copy of the package (ESM vs CJS). */
+export function isXinyiError(value: unknown, code?: XinyiErrorCode): value is XinyiError {
+  if (value === null || typeof value !== 'object') return false;
+  const branded = value instanceof XinyiError || (value as Record<symbol, unknown>)[BRAND] === true;
+  return branded && (code === undefined || (value as XinyiError).code === code);
+}

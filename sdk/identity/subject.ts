@@ -1,0 +1,49 @@
+import { XinyiError } from '../errors.js';
+import type { Pseudonymizer, PseudonymKind } from './pseudonymizer.js';
+import { maskIdNumber, maskName } from './resident-id.js';
+
+/**
+ * Who is in front of the terminal, in the only forms that may leave the identity step:
+ * a keyed pseudonym and masked display text. Never carries a raw ID number or name.
+ */
+export interface Subject {
+  /** Keyed pseudonym (see `Pseudonymizer.pseudonymize`); stable per key, scope and kind. */
+  pseudonym: string;
+  /** Masked document or card number: first and last character only. */
+  masked: string;
+  kind: PseudonymKind;
+  /** Masked holder name (surname + `*` per remaining character), present only when a name was given. */
+  maskedName?: string;
+}
+
+/**
+ * The subject of a resident ID number (or HK/Macao/Taiwan residence-permit number).
+ * `masked` is `maskIdNumber` of the normalised number; `name`, when given, is kept only as
+ * `maskedName`. Throws `ID_NUMBER_INVALID` (message without the number) for an invalid number.
+ */
+export function subjectFromIdNumber(pseudonymizer: Pseudonymizer, idNumber: string, name?: string): Subject {
+  const pseudonym = pseudonymizer.pseudonymize(idNumber, 'id-number');
+  // pseudonymize has validated the number, so this normalisation cannot fail.
+  const subject: Subject = {
+    pseudonym,
+    masked: maskIdNumber(idNumber.trim().toUpperCase()),
+    kind: 'id-number',
+  };
+  if (typeof name === 'string' && name.trim().length > 0) subject.maskedName = maskName(name);
+  return subject;
+}
+
+/**
+ * The subject of a member, ticket or library-card number: `masked` keeps the first and last character.
+ * Throws `CREDENTIAL_INVALID` for an empty or non-string code (the message never contains the code).
+ */
+export function subjectFromMemberCode(pseudonymizer: Pseudonymizer, code: string): Subject {
+  if (typeof code !== 'string' || code.trim().length === 0) {
+    throw new XinyiError('CREDENTIAL_INVALID', 'member code must be a non-empty string');
+  }
+  return {
+    pseudonym: pseudonymizer.pseudonymize(code, 'member'),
+    masked: maskIdNumber(code),
+    kind: 'member',
+  };
+}

@@ -1,0 +1,90 @@
+export {
+  chinaHolidayCalendar,
+  chinaHolidayData,
+  createHolidayCalendar,
+  type DayInfo,
+  type DayKind,
+  type HolidayCalendar,
+  type HolidayCalendarData,
+  type HolidayYear,
+} from './calendar/index.js';
+export { type Clock, shanghaiDate, systemClock } from './clock.js';
+export {
+  BENEFIT_KINDS,
+  type Benefit,
+  type BenefitKind,
+  type DiscountTarget,
+  type GrantedBenefit,
+} from './domain/benefits.js';
+export type {
+  BarcodeCredential,
+  Credential,
+  CredentialKind,
+  CreditCodeCredential,
+  IdCardCredential,
+  IdCardType,
+} from './domain/credential.js';
+export type { Decision, DecisionOutcome, DecisionReason } from './domain/decision.js';
+export { isSceneId, SCENE_IDS, SCENE_PROGRAMME, type SceneId } from './domain/scenes.js';
+export {
+  type CreditStanding,
+  type ListKind,
+  type ListMembership,
+  type StandingSource,
+  unknownStanding,
+} from './domain/standing.js';
+export {
+  isTierCode,
+  shandongTierScheme,
+  TIER_CODES,
+  type TierBand,
+  type TierCode,
+  type TierScheme,
+  tierForScore,
+  tierRank,
+} from './domain/tiers.js';
+export { isXinyiError, XinyiError, XinyiErrorCode, type XinyiErrorOptions } from './errors.js';
+export {
+  checkDigit,
+  createPseudonymizer,
+  explainIdNumberProblem,
+  type IdNumberProblem,
+  isValidResidentIdNumber,
+  maskIdNumber,
+  maskName,
+  normalizeIdNumber,
+  type Pseudonymizer,
+  type PseudonymizerOptions,
+  type Subject,
+  subjectFromIdNumber,
+  subjectFromMemberCode,
+} from './identity/index.js';
+export { type Logger, silentLogger } from './logger.js';
+export { applyPayRatio, BP_PER_UNIT, combinePayBp, formatFen, formatPayBp } from './money.js';
+export {
+  type CalendarConstraint,
+  type Condition,
+  type DecisionContext,
+  describeBenefit,
+  type EvaluateInput,
+  evaluate,
+  loadPolicyPack,
+  type PolicyPack,
+  type PolicyRule,
+  QINGZHOU_SCENIC_SITES,
+  qingzhouPolicyPack,
+  ReasonCode,
+  type StackGroup,
+  type UsageCounts,
+} from './policy/index.js';
+export {
+  type CreditLookup,
+  type CreditResolver,
+  createInMemoryCreditProvider,
+  createTerminal,
+  type InMemoryCreditProvider,
+  type InMemoryCreditProviderOptions,
+  type Terminal,
+  type TerminalEventMap,
+  type TerminalOptions,
+} from './terminal/index.js';

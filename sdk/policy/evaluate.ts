@@ -1,0 +1,488 @@
+import { chinaHolidayCalendar, type DayInfo, type HolidayCalendar } from '../calendar/index.js';
+import { shanghaiDate } from '../clock.js';
+import type { Benefit, GrantedBenefit } from '../domain/benefits.js';
+import type { Decision, DecisionReason } from '../domain/decision.js';
+import type { SceneId } from '../domain/scenes.js';
+import type { CreditStanding, ListMembership } from '../domain/standing.js';
+import type { TierCode } from '../domain/tiers.js';
+import { XinyiError } from '../errors.js';
+import { combinePayBp } from '../money.js';
+import { cachedLabel, explainDecision } from './explain.js';
+import type { Condition, PolicyPack, PolicyRule, StackGroup } from './pack.js';
+import { ReasonCode } from './reason-codes.js';
+import { loadPolicyPack } from './validate-pack.js';
+
+/** Facts about the transaction that rules may test (`{ fact: 'context', path: 'siteId', ... }`). */
+export interface DecisionContext {
+  /** Where the terminal stands, e.g. a scenic spot id ('yunmenshan'). */
+  siteId?: string;
+  amountFen?: number;
+  itemCount?: number;
+  subjectType?: 'natural-person' | 'legal-person';
+  [field: string]: string | number | boolean | undefined;
+}
+
+/** How often each rule's benefit was already used by this subject in the current day, month and year. */
+export type UsageCounts = Readonly<
+  Record<string, Readonly<Partial<Record<'day' | 'month' | 'year', number>>>>
+>;
+
+export interface EvaluateInput {
+  scene: SceneId;
+  standing: CreditStanding;
+  context?: DecisionContext;
+  /** The decision time: a Date, epoch milliseconds or an ISO string. Dates are evaluated in Asia/Shanghai. */
+  now: Date | number | string;
+  subject?: { pseudonym: string; masked: string };
+  usage?: UsageCounts;
+  /** @default chinaHolidayCalendar (the bundled statutory-holiday calendar) */
+  calendar?: HolidayCalendar;
+  /** Decision id; when absent a deterministic id is derived from the inputs so replays match. */
+  id?: string;
+  /** Why the standing is unknown when its source is 'none' (e.g. `CREDIT_TIMEOUT`). @default 'STANDING_UNAVAILABLE' */
+  unavailableReason?: string;
+}
+
+interface CompiledRule {
+  rule: PolicyRule;
+  groupId: string;
+  group: StackGroup;
+  excludedHolidays: ReadonlySet<string> | null;
+}
+
+interface CompiledPack {
+  pack: PolicyPack;
+  rankOf: ReadonlyMap<TierCode, number>;
+  tierOfRank: ReadonlyMap<number, TierCode>;
+  trustworthyRank: number;
+  redFloorRank: number;
+  rulesByScene: ReadonlyMap<SceneId, readonly CompiledRule[]>;
+  maxAgeMs: Readonly<Record<string, number>>;
+}
+
+const STANDALONE: StackGroup = { mode: 'exclusive' };
+const compiled = new WeakMap<PolicyPack, CompiledPack>();
+
+/** Validates a pack once and indexes it; packs are treated as immutable after their first use. */
+function compile(pack: PolicyPack): CompiledPack {
+  const cached = compiled.get(pack);
+  if (cached) return cached;
+  const valid = loadPolicyPack(pack);
+  const rankOf = new Map(valid.tierScheme.bands.map((b) => [b.code, b.rank] as const));
+  const major = new Set(valid.majorHolidays);
+  const rulesByScene = new Map<SceneId, CompiledRule[]>();
+  const sorted = [...valid.rules].sort(
+    (a, b) => (b.priority ?? 0) - (a.priority ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+  for (const rule of sorted) {
+    const exclude = rule.calendar?.excludeHolidays;
+    const list = rulesByScene.get(rule.scene) ?? [];
+    list.push({
+      rule,
+      groupId: rule.stackGroup ?? `rule:${rule.id}`,
+      group: rule.stackGroup ? valid.stackGroups[rule.stackGroup]! : STANDALONE,
+      excludedHolidays: exclude === undefined ? null : exclude === 'major' ? major : new Set(exclude),
+    });
+    rulesByScene.set(rule.scene, list);
+  }
+  const hour = 3_600_000;
+  const result: CompiledPack = {
+    pack: valid,
+    rankOf,
+    tierOfRank: new Map(valid.tierScheme.bands.map((b) => [b.rank, b.code] as const)),
+    trustworthyRank: rankOf.get(valid.trustworthyMinTier)!,
+    redFloorRank: valid.redListFloorTier === null ? -1 : rankOf.get(valid.redListFloorTier)!,
+    rulesByScene,
+    maxAgeMs: {
+      'credit-code': valid.standingMaxAgeHours['credit-code'] * hour,
+      platform: valid.standingMaxAgeHours.platform * hour,
+      snapshot: valid.standingMaxAgeHours.snapshot * hour,
+    },
+  };
+  compiled.set(pack, result);
+  compiled.set(valid, result);
+  return result;
+}
+
+interface Facts {
+  rank: number;
+  lists: readonly ListMembership[];
+  context: DecisionContext;
+  trustworthyRank: number;
+  rankOf: ReadonlyMap<TierCode, number>;
+}
+
+/** null when the condition holds; otherwise the reason code of the first part that failed. */
+function check(c: Condition, f: Facts): string | null {
+  if ('all' in c) {
+    for (const part of c.all) {
+      const failed = check(part, f);
+      if (failed !== null) return c.reason ?? failed;
+    }
+    return null;
+  }
+  if ('any' in c) {
+    let first: string | null = null;
+    for (const part of c.any) {
+      const failed = check(part, f);
+      if (failed === null) return null;
+      first ??= failed;
+    }
+    return c.reason ?? first;
+  }
+  if ('not' in c) return check(c.not, f) === null ? (c.reason ?? ReasonCode.CONDITION_NOT_MET) : null;
+  switch (c.fact) {
+    case 'tier': {
+      if (f.rank < 0) return c.reason ?? ReasonCode.TIER_UNKNOWN;
+      let holds: boolean;
+      switch (c.op) {
+        case 'gte':
+          holds = f.rank >= f.rankOf.get(c.value)!;
+          break;
+        case 'lte':
+          holds = f.rank <= f.rankOf.get(c.value)!;
+          break;
+        case 'eq':
+          holds = f.rank === f.rankOf.get(c.value);
+          break;
+        case 'ne':
+          holds = f.rank !== f.rankOf.get(c.value);
+          break;
+        case 'in':
+          holds = c.value.some((t) => f.rankOf.get(t) === f.rank);
+          break;
+        case 'notIn':
+          holds = !c.value.some((t) => f.rankOf.get(t) === f.rank);
+          break;
+      }
+      if (holds) return null;
+      return c.reason ?? (c.op === 'gte' ? ReasonCode.TIER_TOO_LOW : ReasonCode.TIER_NOT_MATCHED);
+    }
+    case 'trustworthy': {
+      const trustworthy = f.rank >= 0 && f.rank >= f.trustworthyRank;
+      if (trustworthy === c.value) return null;
+      return c.reason ?? (f.rank < 0 ? ReasonCode.TIER_UNKNOWN : ReasonCode.TIER_TOO_LOW);
+    }
+    case 'list': {
+      let on = false;
+      for (const l of f.lists) if (l.kind === c.value) on = true;
+      return on === (c.op === 'contains') ? null : (c.reason ?? ReasonCode.LIST_CONDITION_NOT_MET);
+    }
+    case 'context': {
+      const v = f.context[c.path];
+      let holds: boolean;
+      switch (c.op) {
+        case 'exists':
+          holds = v !== undefined;
+          break;
+        case 'notExists':
+          holds = v === undefined;
+          break;
+        case 'eq':
+          holds = v === c.value;
+          break;
+        case 'ne':
+          holds = v !== c.value;
+          break;
+        case 'gt':
+          holds = v !== undefined && v > c.value;
+          break;
+        case 'gte':
+          holds = v !== undefined && v >= c.value;
+          break;
+        case 'lt':
+          holds = v !== undefined && v < c.value;
+          break;
+        case 'lte':
+          holds = v !== undefined && v <= c.value;
+          break;
+        case 'in':
+          holds = (typeof v === 'string' || typeof v === 'number') && c.value.includes(v);
+          break;
+        case 'notIn':
+          holds = !((typeof v === 'string' || typeof v === 'number') && c.value.includes(v));
+          break;
+      }
+      return holds ? null : (c.reason ?? ReasonCode.CONTEXT_NOT_MET);
+    }
+  }
+}
+
+function hasList(lists: readonly ListMembership[], kind: ListMembership['kind']): boolean {
+  for (const l of lists) if (l.kind === kind) return true;
+  return false;
+}
+
+// Standings from one snapshot or one platform answer share their asOf; parse it once.
+let lastIso = '';
+let lastIsoMs = Number.NaN;
+function parseIsoCached(iso: string): number {
+  if (iso !== lastIso) {
+    lastIso = iso;
+    lastIsoMs = Date.parse(iso);
+  }
+  return lastIsoMs;
+}
+
+function toEpochMs(now: EvaluateInput['now']): number {
+  const ms = now instanceof Date ? now.getTime() : typeof now === 'number' ? now : Date.parse(now);
+  if (!Number.isFinite(ms))
+    throw new XinyiError('INVALID_ARGUMENT', 'evaluate: input.now is not a valid time');
+  return ms;
+}
+
+/** 64-bit FNV-1a of a string, as 16 hex digits: a cheap, deterministic decision id for bare evaluations. */
+function fnv1a64(text: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x050c5d1f;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x01000193) ^ (h1 >>> 7);
+  }
+  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
+}
+
+function isBlocking(compiledPack: CompiledPack, scene: SceneId, standing: CreditStanding): boolean {
+  const { blockingListKinds, sceneDomains } = compiledPack.pack;
+  const sceneDomain = sceneDomains[scene];
+  for (const listing of standing.lists) {
+    if (!blockingListKinds.includes(listing.kind)) continue;
+    if (listing.domain === undefined || listing.domain === 'any' || listing.domain === sceneDomain)
+      return true;
+  }
+  return false;
+}
+
+/** The amount a stacking group's cap bounds, and a copy of the benefit with that amount replaced. */
+function amountOf(b: Benefit): number | undefined {
+  switch (b.kind) {
+    case 'deposit-waiver':
+      return b.maxFen;
+    case 'loan-limit':
+      return b.books;
+    case 'loan-extension':
+      return b.days;
+    case 'points-multiplier':
+      return b.factorBp;
+    case 'ride-extension':
+      return b.minutes;
+    case 'fast-track-credit':
+      return b.maxFen;
+    default:
+      return undefined;
+  }
+}
+
+function withAmount(b: Benefit, amount: number): Benefit {
+  switch (b.kind) {
+    case 'deposit-waiver':
+      return { ...b, maxFen: amount };
+    case 'loan-limit':
+      return { ...b, books: amount };
+    case 'loan-extension':
+      return { ...b, days: amount };
+    case 'points-multiplier':
+      return { ...b, factorBp: amount };
+    case 'ride-extension':
+      return { ...b, minutes: amount };
+    case 'fast-track-credit':
+      return { ...b, maxFen: amount };
+    default:
+      return b;
+  }
+}
+
+/** Larger is better for the citizen; a deeper discount (lower pay ratio) is larger. */
+function magnitude(b: Benefit): number {
+  if (b.kind === 'discount') return 10_000 - b.payBp;
+  return amountOf(b) ?? (b.kind === 'deposit-waiver' ? Number.MAX_SAFE_INTEGER : 1);
+}
+
+/** Combines the matching rules of one group (already in priority order) into at most one benefit. */
+function combineGroup(
+  group: StackGroup,
+  members: readonly CompiledRule[],
+  out: { benefits: GrantedBenefit[]; labels: string[]; reasons: DecisionReason[] },
+  labels: Readonly<Record<string, string>>,
+): void {
+  const { benefits, reasons } = out;
+  const first = members[0]!;
+  let chosen = first;
+  let benefit: Benefit = first.rule.benefit;
+  if (group.mode === 'max') {
+    for (const m of members) if (magnitude(m.rule.benefit) > magnitude(chosen.rule.benefit)) chosen = m;
+    benefit = chosen.rule.benefit;
+  } else if (group.mode === 'additive') {
+    let sum = 0;
+    for (const m of members) sum += amountOf(m.rule.benefit) ?? 0;
+    benefit = withAmount(first.rule.benefit, sum);
+  } else if (group.mode === 'multiplicative') {
+    const payBp = combinePayBp(members.map((m) => (m.rule.benefit as { payBp: number }).payBp));
+    benefit = { ...(first.rule.benefit as Extract<Benefit, { kind: 'discount' }>), payBp };
+  }
+  let capped = false;
+  if (group.maxValue !== undefined) {
+    const amount = amountOf(benefit);
+    if (amount === undefined && benefit.kind === 'deposit-waiver') {
+      benefit = withAmount(benefit, group.maxValue);
+      capped = true;
+    } else if (amount !== undefined && amount > group.maxValue) {
+      benefit = withAmount(benefit, group.maxValue);
+      capped = true;
+    }
+  }
+  if (group.minPayBp !== undefined && benefit.kind === 'discount' && benefit.payBp < group.minPayBp) {
+    benefit = { ...benefit, payBp: group.minPayBp };
+    capped = true;
+  }
+  const combined = group.mode === 'additive' || group.mode === 'multiplicative';
+  for (const m of members) {
+    const id = m.rule.id;
+    if (m === chosen || combined) reasons.push({ code: ReasonCode.GRANTED, ruleId: id });
+    else reasons.push({ code: ReasonCode.SUPERSEDED, ruleId: id });
+  }
+  if (capped) reasons.push({ code: ReasonCode.CAPPED, ruleId: chosen.rule.id });
+  benefits.push({ ...benefit, ruleId: chosen.rule.id });
+  out.labels.push(cachedLabel(benefit, labels));
+}
+
+/**
+ * The decision for one subject in one scene: pure, synchronous and deterministic.
+ * Order: pack validity → standing (unknown or stale: `unavailable`) → blocking lists (no incentive,
+ * whatever the tier) → key-attention review → each rule of the scene (condition, validity dates,
+ * calendar, per-subject cap) → stacking groups and their caps → explanation.
+ * Throws `POLICY_PACK_INVALID` for a bad pack and `INVALID_ARGUMENT` for a bad `now`.
+ */
+export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
+  const cp = compile(pack);
+  const p = cp.pack;
+  const nowMs = toEpochMs(input.now);
+  const { scene, standing } = input;
+  const calendar = input.calendar ?? chinaHolidayCalendar;
+  const today = shanghaiDate(nowMs);
+  const reasons: DecisionReason[] = [];
+  const benefits: GrantedBenefit[] = [];
+  const out = { benefits, reasons, labels: [] as string[] };
+  const disclosures: Decision['disclosures'] = [];
+
+  const rawRank = standing.tier === null ? -1 : (cp.rankOf.get(standing.tier) ?? -1);
+  const onRed = cp.redFloorRank >= 0 && hasList(standing.lists, 'red');
+  const rank = onRed ? Math.max(rawRank, cp.redFloorRank) : rawRank;
+
+  let outcome: Decision['outcome'] = 'denied';
+  const asOfMs = parseIsoCached(standing.asOf);
+  if ((p.validFrom !== undefined && today < p.validFrom) || (p.validTo !== undefined && today > p.validTo)) {
+    outcome = 'unavailable';
+    reasons.push({ code: ReasonCode.POLICY_OUT_OF_VALIDITY });
+  } else if (standing.source === 'none') {
+    outcome = 'unavailable';
+    reasons.push({ code: input.unavailableReason ?? ReasonCode.STANDING_UNAVAILABLE });
+  } else if (!Number.isFinite(asOfMs) || nowMs - asOfMs > cp.maxAgeMs[standing.source]!) {
+    outcome = 'unavailable';
+    reasons.push({ code: ReasonCode.STANDING_STALE });
+  } else if (isBlocking(cp, scene, standing)) {
+    reasons.push({ code: ReasonCode.LIST_BLOCK });
+  } else if (p.keyAttention === 'manual-review' && hasList(standing.lists, 'key-attention')) {
+    reasons.push({ code: ReasonCode.KEY_ATTENTION_REVIEW });
+  } else if (rank < 0) {
+    outcome = 'unavailable';
+    reasons.push({ code: ReasonCode.TIER_UNKNOWN });
+  } else {
+    const facts: Facts = {
+      rank,
+      lists: standing.lists,
+      context: input.context ?? {},
+      trustworthyRank: cp.trustworthyRank,
+      rankOf: cp.rankOf,
+    };
+    let day: DayInfo | undefined;
+    const groups = new Map<string, CompiledRule[]>();
+    for (const cr of cp.rulesByScene.get(scene) ?? []) {
+      const { rule } = cr;
+      const failed = check(rule.when, facts);
+      if (failed !== null) {
+        reasons.push({ code: failed, ruleId: rule.id });
+        continue;
+      }
+      if (
+        (rule.validFrom !== undefined && today < rule.validFrom) ||
+        (rule.validTo !== undefined && today > rule.validTo)
+      ) {
+        reasons.push({ code: ReasonCode.RULE_OUT_OF_VALIDITY, ruleId: rule.id });
+        continue;
+      }
+      const cal = rule.calendar;
+      if (cal) {
+        day ??= calendar.dayInfo(today);
+        if (day.kind === 'unknown') {
+          if (cal.onUnknownDay === 'exclude') {
+            reasons.push({ code: ReasonCode.CALENDAR_UNKNOWN, ruleId: rule.id });
+            continue;
+          }
+        } else if (
+          day.kind === 'statutory-holiday' &&
+          cr.excludedHolidays !== null &&
+          day.holidayName !== undefined &&
+          cr.excludedHolidays.has(day.holidayName)
+        ) {
+          reasons.push({ code: ReasonCode.HOLIDAY_EXCLUDED, ruleId: rule.id });
+          continue;
+        } else if (cal.excludeWeekends && day.kind === 'weekend') {
+          reasons.push({ code: ReasonCode.WEEKEND_EXCLUDED, ruleId: rule.id });
+          continue;
+        }
+      }
+      const perSubject = rule.cap?.perSubject;
+      if (perSubject && (input.usage?.[rule.id]?.[perSubject.period] ?? 0) >= perSubject.count) {
+        reasons.push({ code: ReasonCode.CAP_REACHED, ruleId: rule.id });
+        continue;
+      }
+      const members = groups.get(cr.groupId);
+      if (members) members.push(cr);
+      else groups.set(cr.groupId, [cr]);
+    }
+    for (const members of groups.values()) {
+      combineGroup(members[0]!.group, members, out, p.labels);
+      for (const m of members) {
+        const d = m.rule.disclosure;
+        if (d && benefits.at(-1)!.ruleId === m.rule.id) {
+          disclosures.push({ ruleId: m.rule.id, deadlineWorkingDays: d.deadlineWorkingDays });
+        }
+      }
+    }
+    if (benefits.length > 0) outcome = 'granted';
+  }
+
+  const standingAsOf = standing.asOf;
+  const effectiveTier = rank < 0 ? null : (cp.tierOfRank.get(rank) ?? null);
+  const id =
+    input.id ??
+    `d${fnv1a64(
+      `${p.packId}|${p.version}|${calendar.version}|${scene}|${nowMs}|${input.subject?.pseudonym ?? ''}|${standing.tier}|${standing.source}|${standingAsOf}|${standing.lists.map((l) => `${l.kind}:${l.domain ?? ''}`).join(',')}|${JSON.stringify(input.context ?? {})}`,
+    )}`;
+  const decision: Decision = {
+    id,
+    scene,
+    at: new Date(nowMs).toISOString(),
+    outcome,
+    benefits,
+    reasons,
+    explanation: { citizen: '', staff: '' },
+    policyVersion: `${p.packId}@${p.version}`,
+    calendarVersion: calendar.version,
+    standingSource: standing.source,
+    effectiveTier,
+    standingAsOf,
+    disclosures,
+  };
+  if (input.subject) decision.subject = { pseudonym: input.subject.pseudonym, masked: input.subject.masked };
+  decision.explanation = explainDecision(
+    decision,
+    standing,
+    onRed && rawRank < cp.redFloorRank,
+    nowMs - asOfMs,
+    out.labels,
+  );
+  return decision;
+}

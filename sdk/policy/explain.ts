@@ -1,0 +1,128 @@
+import type { Benefit } from '../domain/benefits.js';
+import type { Decision } from '../domain/decision.js';
+import type { CreditStanding } from '../domain/standing.js';
+import { formatFen, formatPayBp } from '../money.js';
+import { ReasonCode } from './reason-codes.js';
+
+const DISCOUNT_TARGET_ZH = { price: '', fare: '票价', rent: '租金', 'interest-rate': '贷款利率' } as const;
+
+/** Chinese label of a benefit, using the pack's labels for item codes. */
+export function describeBenefit(benefit: Benefit, labels: Readonly<Record<string, string>> = {}): string {
+  switch (benefit.kind) {
+    case 'free-entry':
+      return '免费入园';
+    case 'priority-lane':
+      return '信用专用通道';
+    case 'docs-deferred':
+      return '容缺受理';
+    case 'green-channel':
+      return '绿色通道';
+    case 'discount':
+      return `${DISCOUNT_TARGET_ZH[benefit.appliesTo ?? 'price']}${formatPayBp(benefit.payBp)}`;
+    case 'deposit-waiver':
+      return `免${labels[benefit.item] ?? benefit.item}${benefit.maxFen === undefined ? '' : `（${formatFen(benefit.maxFen)}以内）`}`;
+    case 'loan-limit':
+      return `可借${benefit.books}册`;
+    case 'loan-extension':
+      return `借期延长${benefit.days}天`;
+    case 'points-multiplier':
+      return `积分${benefit.factorBp / 10_000}倍`;
+    case 'ride-extension':
+      return `免费骑行时长延长${benefit.minutes}分钟`;
+    case 'perk':
+      return labels[benefit.item] ?? benefit.item;
+    case 'fast-track-credit':
+      return `信用快贷（最高${formatFen(benefit.maxFen)}）`;
+  }
+}
+
+// Rule benefits are shared objects, so their labels are worked out once per pack.
+const labelCache = new WeakMap<Benefit, string>();
+export function cachedLabel(benefit: Benefit, labels: Readonly<Record<string, string>>): string {
+  let label = labelCache.get(benefit);
+  if (label === undefined) {
+    label = describeBenefit(benefit, labels);
+    labelCache.set(benefit, label);
+  }
+  return label;
+}
+
+const NEUTRAL_DENIAL = '暂不符合信用优惠条件，按常规流程办理；如有疑问请至服务窗口咨询。';
+
+/**
+ * Citizen text is neutral: a blocked subject reads exactly what a subject with too low a tier
+ * reads, so nobody nearby learns of a listing. Staff text carries tier, source, codes and rule ids.
+ */
+export function explainDecision(
+  decision: Decision,
+  standing: CreditStanding,
+  raisedByRedList: boolean,
+  ageMs: number,
+  /** `describeBenefit` of each of `decision.benefits`, in order. */
+  benefitLabels: readonly string[],
+): { citizen: string; staff: string } {
+  let blocked = false;
+  let review = false;
+  let holiday = false;
+  let capReached = false;
+  let calendarUnknown = false;
+  let notGranted = '';
+  for (const r of decision.reasons) {
+    switch (r.code) {
+      case ReasonCode.GRANTED:
+        continue;
+      case ReasonCode.LIST_BLOCK:
+        blocked = true;
+        break;
+      case ReasonCode.KEY_ATTENTION_REVIEW:
+        review = true;
+        break;
+      case ReasonCode.HOLIDAY_EXCLUDED:
+        holiday = true;
+        break;
+      case ReasonCode.CAP_REACHED:
+        capReached = true;
+        break;
+      case ReasonCode.CALENDAR_UNKNOWN:
+        calendarUnknown = true;
+        break;
+    }
+    notGranted += r.ruleId === undefined ? ` ${r.code}` : ` ${r.code}[${r.ruleId}]`;
+  }
+  let granted = '';
+  let citizen: string;
+  if (decision.outcome === 'granted') {
+    let labels = '';
+    decision.benefits.forEach((b, i) => {
+      const label = benefitLabels[i]!;
+      labels += labels === '' ? label : `、${label}`;
+      granted += `${granted === '' ? '' : '、'}${label}[${b.ruleId}]`;
+    });
+    citizen = `信用优惠：${labels}`;
+  } else if (decision.outcome === 'unavailable') {
+    citizen = '暂时无法确认信用信息，按常规流程办理。';
+  } else if (blocked || review) {
+    citizen = NEUTRAL_DENIAL;
+  } else if (holiday) {
+    citizen = '节假日期间该项信用优惠暂停，按常规流程办理。';
+  } else if (capReached) {
+    citizen = '本期信用优惠次数已用完，按常规流程办理。';
+  } else if (calendarUnknown) {
+    citizen = '暂时无法确认今日是否适用信用优惠，按常规流程办理。';
+  } else {
+    citizen = NEUTRAL_DENIAL;
+  }
+
+  const tier = standing.tier ?? '未知';
+  let lists = '';
+  for (const l of standing.lists) {
+    lists += `${lists === '' ? '' : ','}${l.domain ? `${l.kind}:${l.domain}` : l.kind}`;
+  }
+  const age = Number.isFinite(ageMs) ? `（${Math.round(ageMs / 60_000)}分钟前）` : '';
+  const staff =
+    `等级 ${raisedByRedList ? `${tier}→${decision.effectiveTier}（红名单）` : tier}｜名单 ${lists || '无'}` +
+    `｜来源 ${standing.source}${age}｜授予 ${granted || '无'}` +
+    (notGranted ? `｜原因${notGranted}` : '') +
+    (review ? '｜需人工复核' : '');
+  return { citizen, staff };
+}

@@ -1,0 +1,6 @@
+export { type DecisionContext, type EvaluateInput, evaluate, type UsageCounts } from './evaluate.js';
+export { describeBenefit } from './explain.js';
+export type { CalendarConstraint, Condition, PolicyPack, PolicyRule, StackGroup } from './pack.js';
+export { QINGZHOU_SCENIC_SITES, qingzhouPolicyPack } from './qingzhou-pack.js';
+export { ReasonCode } from './reason-codes.js';
+export { loadPolicyPack } from './validate-pack.js';

@@ -1,0 +1,106 @@
+import type { Benefit } from '../domain/benefits.js';
+import type { SceneId } from '../domain/scenes.js';
+import type { ListKind, StandingSource } from '../domain/standing.js';
+import type { TierCode, TierScheme } from '../domain/tiers.js';
+
+/**
+ * A policy pack: the whole incentive policy of a scheme as JSON-serialisable data.
+ * Load untrusted packs with `loadPolicyPack()`, which validates them and names the bad field.
+ */
+export interface PolicyPack {
+  format: 'xinyi-policy-pack/1';
+  packId: string;
+  /** Written into every decision, so a decision can be explained and replayed. */
+  version: string;
+  name: string;
+  /** First and last day (YYYY-MM-DD, Asia/Shanghai) the pack applies; open when absent. */
+  validFrom?: string;
+  validTo?: string;
+  tierScheme: TierScheme;
+  /** 守信 (trustworthy): at least this tier and on no blocking list. */
+  trustworthyMinTier: TierCode;
+  /** A red-listed subject counts as at least this tier; null: the red list raises nothing. */
+  redListFloorTier: TierCode | null;
+  /** `manual-review`: a subject on the key-attention list gets no automatic incentive (staff decide). */
+  keyAttention: 'manual-review' | 'ignore';
+  /**
+   * Lists that block every incentive. A listing with a domain blocks only scenes of that domain
+   * (see `sceneDomains`); a listing without a domain blocks everywhere.
+   */
+  blockingListKinds: ListKind[];
+  sceneDomains: Partial<Record<SceneId, string>>;
+  /** Names of the holiday periods that count as "major holidays" (重大节假日) for `excludeHolidays: 'major'`. */
+  majorHolidays: string[];
+  /** A standing older than this (hours since its `asOf`) is not used for incentives. */
+  standingMaxAgeHours: Record<Exclude<StandingSource, 'none'>, number>;
+  stackGroups: Record<string, StackGroup>;
+  rules: PolicyRule[];
+  /** Chinese display labels for item codes, site ids and other codes used in rules. */
+  labels: Record<string, string>;
+}
+
+/**
+ * How the benefits of rules that share a `stackGroup` combine.
+ * - `exclusive`: only the first matching rule by priority (then id).
+ * - `max`: the largest benefit (a lower pay ratio counts as larger).
+ * - `additive`: numeric amounts add up (books, days, minutes, fen).
+ * - `multiplicative`: discounts multiply (9折 × 8折 = 72折).
+ */
+export interface StackGroup {
+  mode: 'exclusive' | 'max' | 'additive' | 'multiplicative';
+  /** Upper bound on the combined amount (books, days, minutes, fen, factor bp). */
+  maxValue?: number;
+  /** Lower bound on a combined pay ratio (the deepest discount allowed). */
+  minPayBp?: number;
+}
+
+export interface PolicyRule {
+  /** Stable id, written into decisions (`scenic.free-entry`). */
+  id: string;
+  scene: SceneId;
+  /** What the rule does, in Chinese, for staff and audit. */
+  description: string;
+  when: Condition;
+  benefit: Benefit;
+  /** Higher first; ties are broken by id, so the order of rules in the file never matters. */
+  priority?: number;
+  /** Rules in one group combine by the group's mode; a rule without a group stands alone. */
+  stackGroup?: string;
+  calendar?: CalendarConstraint;
+  cap?: { perSubject?: { count: number; period: 'day' | 'month' | 'year' } };
+  /** The grant must be published (公示) within this many working days. */
+  disclosure?: { deadlineWorkingDays: number };
+  validFrom?: string;
+  validTo?: string;
+  /** Where the rule's numbers come from: the programme document, or a default awaiting confirmation. */
+  basis: string;
+}
+
+export interface CalendarConstraint {
+  /** Holiday period names whose whole off period is excluded; `'major'` means the pack's `majorHolidays`. */
+  excludeHolidays?: 'major' | string[];
+  excludeWeekends?: boolean;
+  /** What to do on a day the calendar does not cover. `exclude` fails safe (no automatic benefit). */
+  onUnknownDay: 'exclude' | 'allow';
+}
+
+/** A closed condition grammar: no code in packs. */
+export type Condition =
+  | { all: Condition[]; reason?: string }
+  | { any: Condition[]; reason?: string }
+  | { not: Condition; reason?: string }
+  | { fact: 'tier'; op: 'gte' | 'lte' | 'eq' | 'ne'; value: TierCode; reason?: string }
+  | { fact: 'tier'; op: 'in' | 'notIn'; value: TierCode[]; reason?: string }
+  | { fact: 'trustworthy'; op: 'eq'; value: boolean; reason?: string }
+  | { fact: 'list'; op: 'contains' | 'notContains'; value: ListKind; reason?: string }
+  | { fact: 'context'; path: string; op: 'exists' | 'notExists'; reason?: string }
+  | {
+      fact: 'context';
+      path: string;
+      op: 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte';
+      value: string | number | boolean;
+      reason?: string;
+    }
+  | { fact: 'context'; path: string; op: 'in' | 'notIn'; value: (string | number)[]; reason?: string };
+
+export type ConditionOp = Extract<Condition, { op: string }>['op'];

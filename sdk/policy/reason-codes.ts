@@ -1,0 +1,43 @@
+/**
+ * Reason codes a decision can carry. Packs may add their own (a condition's `reason`),
+ * in the same UPPER_SNAKE form.
+ */
+export const ReasonCode = {
+  /** The rule matched and its benefit was granted (alone or combined in its group). */
+  GRANTED: 'GRANTED',
+  /** The rule matched but another rule of its stacking group gave a larger benefit. */
+  SUPERSEDED: 'SUPERSEDED',
+  /** The granted benefit was reduced to its group's cap. */
+  CAPPED: 'CAPPED',
+  /** The subject is on a list that blocks every incentive in this scene. */
+  LIST_BLOCK: 'LIST_BLOCK',
+  /** The subject is on the key-attention list: no automatic incentive, staff decide. */
+  KEY_ATTENTION_REVIEW: 'KEY_ATTENTION_REVIEW',
+  TIER_TOO_LOW: 'TIER_TOO_LOW',
+  TIER_NOT_MATCHED: 'TIER_NOT_MATCHED',
+  TIER_UNKNOWN: 'TIER_UNKNOWN',
+  LIST_CONDITION_NOT_MET: 'LIST_CONDITION_NOT_MET',
+  CONTEXT_NOT_MET: 'CONTEXT_NOT_MET',
+  CONDITION_NOT_MET: 'CONDITION_NOT_MET',
+  /** Today falls in a holiday period the rule excludes (for example the whole 国庆节 off period). */
+  HOLIDAY_EXCLUDED: 'HOLIDAY_EXCLUDED',
+  WEEKEND_EXCLUDED: 'WEEKEND_EXCLUDED',
+  /** The holiday calendar does not cover today, and the rule fails safe. */
+  CALENDAR_UNKNOWN: 'CALENDAR_UNKNOWN',
+  /** The subject already used this benefit as often as the per-subject cap allows in this period. */
+  CAP_REACHED: 'CAP_REACHED',
+  RULE_OUT_OF_VALIDITY: 'RULE_OUT_OF_VALIDITY',
+  POLICY_OUT_OF_VALIDITY: 'POLICY_OUT_OF_VALIDITY',
+  /** No source knew the subject's standing (or none answered in time). */
+  STANDING_UNAVAILABLE: 'STANDING_UNAVAILABLE',
+  /** The standing is older than the pack allows for its source. */
+  STANDING_STALE: 'STANDING_STALE',
+  /** The credential could not be used (an ID number failing GB 11643, an empty code). */
+  CREDENTIAL_INVALID: 'CREDENTIAL_INVALID',
+  /** Every credit source that was asked failed (platform down, network gone) and none knew the subject. */
+  CREDIT_UNAVAILABLE: 'CREDIT_UNAVAILABLE',
+  /** The credit sources did not answer before the decision deadline. */
+  CREDIT_TIMEOUT: 'CREDIT_TIMEOUT',
+} as const;
+
+export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode];

@@ -1,0 +1,274 @@
+import { z } from 'zod';
+import { BENEFIT_KINDS, type BenefitKind } from '../domain/benefits.js';
+import { SCENE_IDS } from '../domain/scenes.js';
+import { TIER_CODES } from '../domain/tiers.js';
+import { XinyiError } from '../errors.js';
+import type { Condition, PolicyPack } from './pack.js';
+
+const tier = z.enum(TIER_CODES);
+const scene = z.enum(SCENE_IDS);
+const listKind = z.enum(['red', 'black', 'key-attention']);
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+const payBp = z.number().int().min(0).max(10_000);
+const code = z.string().min(1).max(80);
+
+const benefit = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('free-entry') }),
+  z.strictObject({ kind: z.literal('priority-lane') }),
+  z.strictObject({ kind: z.literal('docs-deferred') }),
+  z.strictObject({ kind: z.literal('green-channel') }),
+  z.strictObject({
+    kind: z.literal('discount'),
+    payBp,
+    appliesTo: z.enum(['price', 'fare', 'rent', 'interest-rate']).optional(),
+  }),
+  z.strictObject({ kind: z.literal('deposit-waiver'), item: code, maxFen: positiveInt.optional() }),
+  z.strictObject({ kind: z.literal('loan-limit'), books: positiveInt }),
+  z.strictObject({ kind: z.literal('loan-extension'), days: positiveInt }),
+  z.strictObject({ kind: z.literal('points-multiplier'), factorBp: positiveInt }),
+  z.strictObject({ kind: z.literal('ride-extension'), minutes: positiveInt }),
+  z.strictObject({ kind: z.literal('perk'), item: code }),
+  z.strictObject({ kind: z.literal('fast-track-credit'), maxFen: positiveInt }),
+]);
+
+const reason = z
+  .string()
+  .regex(/^[A-Z][A-Z0-9_]*$/, 'must be an UPPER_SNAKE reason code')
+  .optional();
+const contextPath = z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, 'must be a context field name');
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+const condition: z.ZodType<Condition> = z.lazy(() =>
+  z.union([
+    z.strictObject({ all: z.array(condition).min(1), reason }),
+    z.strictObject({ any: z.array(condition).min(1), reason }),
+    z.strictObject({ not: condition, reason }),
+    z.strictObject({ fact: z.literal('tier'), op: z.enum(['gte', 'lte', 'eq', 'ne']), value: tier, reason }),
+    z.strictObject({
+      fact: z.literal('tier'),
+      op: z.enum(['in', 'notIn']),
+      value: z.array(tier).min(1),
+      reason,
+    }),
+    z.strictObject({ fact: z.literal('trustworthy'), op: z.literal('eq'), value: z.boolean(), reason }),
+    z.strictObject({
+      fact: z.literal('list'),
+      op: z.enum(['contains', 'notContains']),
+      value: listKind,
+      reason,
+    }),
+    z.strictObject({
+      fact: z.literal('context'),
+      path: contextPath,
+      op: z.enum(['exists', 'notExists']),
+      reason,
+    }),
+    z.strictObject({
+      fact: z.literal('context'),
+      path: contextPath,
+      op: z.enum(['eq', 'ne', 'gt', 'gte', 'lt', 'lte']),
+      value: scalar,
+      reason,
+    }),
+    z.strictObject({
+      fact: z.literal('context'),
+      path: contextPath,
+      op: z.enum(['in', 'notIn']),
+      value: z.array(z.union([z.string(), z.number()])).min(1),
+      reason,
+    }),
+  ]),
+);
+
+const rule = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'must be lower-case letters, digits, dots and dashes'),
+  scene,
+  description: z.string().min(1),
+  when: condition,
+  benefit,
+  priority: z.number().int().optional(),
+  stackGroup: code.optional(),
+  calendar: z
+    .strictObject({
+      excludeHolidays: z.union([z.literal('major'), z.array(z.string().min(1))]).optional(),
+      excludeWeekends: z.boolean().optional(),
+      onUnknownDay: z.enum(['exclude', 'allow']),
+    })
+    .optional(),
+  cap: z
+    .strictObject({
+      perSubject: z.strictObject({ count: positiveInt, period: z.enum(['day', 'month', 'year']) }).optional(),
+    })
+    .optional(),
+  disclosure: z.strictObject({ deadlineWorkingDays: positiveInt }).optional(),
+  validFrom: isoDate.optional(),
+  validTo: isoDate.optional(),
+  basis: z.string().min(1),
+});
+
+const tierBand = z.strictObject({
+  code: tier,
+  rank: z.number().int(),
+  labelZh: z.string().min(1),
+  minInclusive: z.number().optional(),
+  maxExclusive: z.number().optional(),
+});
+
+const packSchema = z.strictObject({
+  format: z.literal('xinyi-policy-pack/1'),
+  packId: code,
+  version: code,
+  name: z.string().min(1),
+  validFrom: isoDate.optional(),
+  validTo: isoDate.optional(),
+  tierScheme: z.strictObject({ id: code, bands: z.array(tierBand).min(1) }),
+  trustworthyMinTier: tier,
+  redListFloorTier: tier.nullable(),
+  keyAttention: z.enum(['manual-review', 'ignore']),
+  blockingListKinds: z.array(listKind),
+  sceneDomains: z.partialRecord(scene, code),
+  majorHolidays: z.array(z.string().min(1)),
+  standingMaxAgeHours: z.strictObject({
+    'credit-code': positiveInt,
+    platform: positiveInt,
+    snapshot: positiveInt,
+  }),
+  stackGroups: z.record(
+    code,
+    z.strictObject({
+      mode: z.enum(['exclusive', 'max', 'additive', 'multiplicative']),
+      maxValue: nonNegativeInt.optional(),
+      minPayBp: payBp.optional(),
+    }),
+  ),
+  rules: z.array(rule),
+  labels: z.record(z.string(), z.string()),
+});
+
+const NUMERIC_KINDS: ReadonlySet<BenefitKind> = new Set([
+  'deposit-waiver',
+  'loan-limit',
+  'loan-extension',
+  'points-multiplier',
+  'ride-extension',
+  'fast-track-credit',
+]);
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out === '' ? '(pack)' : out;
+}
+
+function refuse(path: string, message: string): never {
+  throw new XinyiError('POLICY_PACK_INVALID', `policy pack: ${path}: ${message}`, { details: { path } });
+}
+
+/** Checks that cannot be expressed field by field: bands, unique ids, groups that can combine. */
+function checkSemantics(pack: PolicyPack): void {
+  const bands = pack.tierScheme.bands;
+  const codes = new Set<string>();
+  const ranks = new Set<number>();
+  bands.forEach((band, i) => {
+    const at = `tierScheme.bands[${i}]`;
+    if (codes.has(band.code)) refuse(`${at}.code`, `tier ${band.code} is defined twice`);
+    if (ranks.has(band.rank)) refuse(`${at}.rank`, `rank ${band.rank} is used twice`);
+    codes.add(band.code);
+    ranks.add(band.rank);
+    if (
+      band.minInclusive !== undefined &&
+      band.maxExclusive !== undefined &&
+      band.minInclusive >= band.maxExclusive
+    ) {
+      refuse(at, `minInclusive ${band.minInclusive} must be below maxExclusive ${band.maxExclusive}`);
+    }
+    if (i > 0) {
+      const better = bands[i - 1]!;
+      if (better.rank <= band.rank)
+        refuse(`${at}.rank`, 'bands must be ordered from best (highest rank) to worst');
+      if (better.minInclusive !== band.maxExclusive) {
+        refuse(
+          `${at}.maxExclusive`,
+          `must equal the minInclusive of ${better.code} (${String(better.minInclusive)}) so bands neither overlap nor leave a gap`,
+        );
+      }
+    }
+  });
+  if (bands[0]!.maxExclusive !== undefined)
+    refuse('tierScheme.bands[0].maxExclusive', 'the best band must be open at the top');
+  if (bands.at(-1)!.minInclusive !== undefined) {
+    refuse(`tierScheme.bands[${bands.length - 1}].minInclusive`, 'the worst band must be open at the bottom');
+  }
+  const tierCodes = (field: string, value: string | null) => {
+    if (value !== null && !codes.has(value)) refuse(field, `tier ${value} is not defined by tierScheme`);
+  };
+  tierCodes('trustworthyMinTier', pack.trustworthyMinTier);
+  tierCodes('redListFloorTier', pack.redListFloorTier);
+
+  const ids = new Set<string>();
+  const groupKinds = new Map<string, BenefitKind>();
+  pack.rules.forEach((r, i) => {
+    const at = `rules[${i}]`;
+    if (ids.has(r.id)) refuse(`${at}.id`, `rule id ${r.id} is used twice`);
+    ids.add(r.id);
+    if (r.validFrom && r.validTo && r.validFrom > r.validTo)
+      refuse(`${at}.validTo`, 'must not be before validFrom');
+    checkConditionTiers(r.when, `${at}.when`, codes);
+    if (r.stackGroup === undefined) return;
+    const group = pack.stackGroups[r.stackGroup];
+    if (!group) refuse(`${at}.stackGroup`, `group ${r.stackGroup} is not defined in stackGroups`);
+    const kind = r.benefit.kind;
+    const seen = groupKinds.get(r.stackGroup);
+    if (group.mode !== 'exclusive' && seen !== undefined && seen !== kind) {
+      refuse(
+        `${at}.benefit.kind`,
+        `group ${r.stackGroup} (${group.mode}) cannot combine ${seen} with ${kind}`,
+      );
+    }
+    groupKinds.set(r.stackGroup, kind);
+    if (group.mode === 'multiplicative' && kind !== 'discount') {
+      refuse(`${at}.benefit.kind`, `multiplicative group ${r.stackGroup} only combines discounts`);
+    }
+    if (group.mode === 'additive' && !NUMERIC_KINDS.has(kind)) {
+      refuse(`${at}.benefit.kind`, `additive group ${r.stackGroup} cannot add ${kind} benefits`);
+    }
+    if (kind === 'deposit-waiver' && group.mode === 'additive' && r.benefit.maxFen === undefined) {
+      refuse(`${at}.benefit.maxFen`, `additive group ${r.stackGroup} needs an amount to add`);
+    }
+  });
+  if (pack.validFrom && pack.validTo && pack.validFrom > pack.validTo)
+    refuse('validTo', 'must not be before validFrom');
+}
+
+function checkConditionTiers(c: Condition, at: string, codes: ReadonlySet<string>): void {
+  if ('all' in c) {
+    for (const [i, x] of c.all.entries()) checkConditionTiers(x, `${at}.all[${i}]`, codes);
+  } else if ('any' in c) {
+    for (const [i, x] of c.any.entries()) checkConditionTiers(x, `${at}.any[${i}]`, codes);
+  } else if ('not' in c) checkConditionTiers(c.not, `${at}.not`, codes);
+  else if (c.fact === 'tier') {
+    for (const t of Array.isArray(c.value) ? c.value : [c.value]) {
+      if (!codes.has(t)) refuse(`${at}.value`, `tier ${t} is not defined by tierScheme`);
+    }
+  }
+}
+
+/**
+ * Validates an untrusted policy pack (parsed JSON) and returns it typed.
+ * Throws `POLICY_PACK_INVALID` with a message naming the first bad field, e.g.
+ * `policy pack: rules[3].benefit.payBp: Too big: expected number to be <=10000`.
+ */
+export function loadPolicyPack(data: unknown): PolicyPack {
+  const parsed = packSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    refuse(formatPath(issue.path), issue.message);
+  }
+  const pack = parsed.data as PolicyPack;
+  checkSemantics(pack);
+  return pack;
+}

@@ -1,0 +1,7 @@
+export type { CreditLookup, CreditResolver } from './credit-resolver.js';
+export {
+  createInMemoryCreditProvider,
+  type InMemoryCreditProvider,
+  type InMemoryCreditProviderOptions,
+} from './in-memory-credit-provider.js';
+export { createTerminal, type Terminal, type TerminalEventMap, type TerminalOptions } from './terminal.js';

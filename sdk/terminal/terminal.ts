@@ -1,0 +1,342 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { chinaHolidayCalendar, type HolidayCalendar } from '../calendar/index.js';
+import { type Clock, systemClock } from '../clock.js';
+import type { Credential } from '../domain/credential.js';
+import type { Decision } from '../domain/decision.js';
+import { isSceneId, type SceneId } from '../domain/scenes.js';
+import { type CreditStanding, unknownStanding } from '../domain/standing.js';
+import { isXinyiError, XinyiError } from '../errors.js';
+import {
+  createPseudonymizer,
+  isValidResidentIdNumber,
+  type Pseudonymizer,
+  type Subject,
+  subjectFromIdNumber,
+  subjectFromMemberCode,
+} from '../identity/index.js';
+import { type Logger, silentLogger } from '../logger.js';
+import { type DecisionContext, evaluate, type UsageCounts } from '../policy/evaluate.js';
+import type { PolicyPack } from '../policy/pack.js';
+import { qingzhouPolicyPack } from '../policy/qingzhou-pack.js';
+import { ReasonCode } from '../policy/reason-codes.js';
+import { loadPolicyPack } from '../policy/validate-pack.js';
+import type { CreditLookup, CreditResolver } from './credit-resolver.js';
+
+export interface TerminalOptions {
+  /** Identifies this terminal in lookups, decisions and uploads. */
+  terminalId: string;
+  /** The scene this terminal serves. */
+  scene: SceneId;
+  /**
+   * The key for keyed pseudonyms (at least 16 bytes), or a ready pseudonymizer.
+   * Raw ID numbers are pseudonymised with it and then dropped.
+   */
+  pseudonymKey?: string | Uint8Array;
+  pseudonymizer?: Pseudonymizer;
+  /** Credit sources, asked in order; the first standing returned is used. @default [] (every decision `unavailable`) */
+  credit?: CreditResolver[];
+  /** @default qingzhouPolicyPack */
+  policy?: PolicyPack;
+  /** @default chinaHolidayCalendar */
+  calendar?: HolidayCalendar;
+  /** Context merged under every `present()` call's own context, e.g. `{ siteId: 'yunmenshan' }`. */
+  context?: DecisionContext;
+  /**
+   * Time allowed for finding the standing. After it the decision is made from what is known
+   * (normal service) and never waits for a slow source. @default 800
+   */
+  decisionDeadlineMs?: number;
+  /** Per-subject usage counts for caps; absent: caps count nothing yet. */
+  usage?: (subject: Subject, scene: SceneId) => UsageCounts | undefined;
+  clock?: Clock;
+  logger?: Logger;
+  /** @default crypto.randomUUID */
+  newDecisionId?: () => string;
+}
+
+/** Typed events of a terminal (`terminal.on('decision', d => …)`). */
+export interface TerminalEventMap {
+  decision: [decision: Decision];
+  /** A non-fatal problem: a credit source failed, a credential was unusable. */
+  error: [error: XinyiError];
+  /** A credit source failed and is considered offline until it answers again. */
+  offline: [event: { source: string; reason: XinyiError['code'] }];
+  online: [event: { source: string }];
+  /** Device state changes, raised by attached device adapters. */
+  device: [event: { device: string; state: string; reason?: string }];
+}
+
+export interface Terminal extends EventEmitter<TerminalEventMap> {
+  readonly terminalId: string;
+  readonly scene: SceneId;
+  /**
+   * Decides for one credential: identity → credit standing (within the deadline) → policy.
+   * Always resolves with a decision for a well-formed credential: an unusable ID number or a dead
+   * platform gives an `unavailable` decision (normal service). Throws `INVALID_ARGUMENT` for a
+   * malformed credential object and `CLOSED` after `close()`.
+   */
+  present(credential: Credential, context?: DecisionContext): Promise<Decision>;
+  /** Names of the credit sources currently considered offline. */
+  offlineSources(): string[];
+  close(): Promise<void>;
+}
+
+const TIMED_OUT = Symbol('timed-out');
+
+function optionError(message: string): XinyiError {
+  return new XinyiError('INVALID_OPTIONS', `createTerminal: ${message}`);
+}
+
+function validateOptions(options: TerminalOptions): void {
+  if (options === null || typeof options !== 'object') throw optionError('options must be an object');
+  if (typeof options.terminalId !== 'string' || options.terminalId.trim() === '') {
+    throw optionError('terminalId must be a non-empty string');
+  }
+  if (!isSceneId(options.scene))
+    throw optionError(`scene must be one of the nine scene ids, got ${String(options.scene)}`);
+  if (options.pseudonymizer === undefined && options.pseudonymKey === undefined) {
+    throw optionError(
+      'pseudonymKey (or pseudonymizer) is required: ID numbers are only ever kept as keyed pseudonyms',
+    );
+  }
+  const deadline = options.decisionDeadlineMs;
+  if (deadline !== undefined && (!Number.isFinite(deadline) || deadline <= 0 || deadline > 60_000)) {
+    throw optionError('decisionDeadlineMs must be a number of milliseconds in (0, 60000]');
+  }
+  if (options.credit !== undefined) {
+    if (!Array.isArray(options.credit)) throw optionError('credit must be an array of credit resolvers');
+    options.credit.forEach((r, i) => {
+      if (!r || typeof r.resolve !== 'function' || typeof r.name !== 'string') {
+        throw optionError(`credit[${i}] must have a name and a resolve(lookup) method`);
+      }
+    });
+  }
+}
+
+class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
+  readonly terminalId: string;
+  readonly scene: SceneId;
+  readonly #pseudonymizer: Pseudonymizer;
+  readonly #credit: CreditResolver[];
+  readonly #policy: PolicyPack;
+  readonly #calendar: HolidayCalendar;
+  readonly #context: DecisionContext;
+  readonly #deadlineMs: number;
+  readonly #usage: TerminalOptions['usage'];
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #newId: () => string;
+  readonly #offline = new Set<string>();
+  #closed = false;
+
+  constructor(options: TerminalOptions) {
+    super();
+    validateOptions(options);
+    this.terminalId = options.terminalId;
+    this.scene = options.scene;
+    try {
+      this.#pseudonymizer = options.pseudonymizer ?? createPseudonymizer(options.pseudonymKey!);
+    } catch (error) {
+      throw optionError(`pseudonymKey: ${(error as Error).message}`);
+    }
+    this.#credit = [...(options.credit ?? [])];
+    // Validate up front so a bad pack fails at start-up, not at the first customer.
+    this.#policy = options.policy ?? qingzhouPolicyPack;
+    loadPolicyPack(this.#policy);
+    this.#calendar = options.calendar ?? chinaHolidayCalendar;
+    this.#context = { ...options.context };
+    this.#deadlineMs = options.decisionDeadlineMs ?? 800;
+    this.#usage = options.usage;
+    this.#clock = options.clock ?? systemClock;
+    this.#logger = options.logger ?? silentLogger;
+    this.#newId = options.newDecisionId ?? randomUUID;
+  }
+
+  override emit<K extends keyof TerminalEventMap>(event: K, ...args: TerminalEventMap[K]): boolean {
+    // An 'error' with no listener must not crash the host: it is already in the decision and the log.
+    if (event === 'error' && this.listenerCount('error') === 0) return false;
+    return super.emit(event, ...(args as never));
+  }
+
+  offlineSources(): string[] {
+    return [...this.#offline];
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  async present(credential: Credential, context?: DecisionContext): Promise<Decision> {
+    if (this.#closed) throw new XinyiError('CLOSED', 'present() called on a closed terminal');
+    const started = performance.now();
+    const id = this.#newId();
+    const { subject, problem } = this.#identify(credential);
+
+    let standing: CreditStanding | null = null;
+    let unavailableReason: string | undefined = problem;
+    if (problem === undefined) {
+      const found = await this.#resolveStanding(subject, credential);
+      standing = found.standing;
+      unavailableReason = found.reason;
+    }
+    const nowMs = this.#clock.now();
+    const decision = evaluate(this.#policy, {
+      id,
+      scene: this.scene,
+      standing: standing ?? unknownStanding(new Date(nowMs).toISOString()),
+      context: context ? { ...this.#context, ...context } : this.#context,
+      now: nowMs,
+      subject,
+      usage: subject && this.#usage ? this.#usage(subject, this.scene) : undefined,
+      calendar: this.#calendar,
+      unavailableReason,
+    });
+    decision.latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
+    this.#logger.info(
+      {
+        decisionId: decision.id,
+        scene: decision.scene,
+        outcome: decision.outcome,
+        source: decision.standingSource,
+        reasons: decision.reasons.map((r) => r.code),
+        latencyMs: decision.latencyMs,
+      },
+      'decision',
+    );
+    this.emit('decision', decision);
+    return decision;
+  }
+
+  /** Raw numbers stop here: only the subject (pseudonym + masked form) goes further. */
+  #identify(credential: Credential): { subject?: Subject; problem?: string } {
+    if (credential === null || typeof credential !== 'object') {
+      throw new XinyiError('INVALID_ARGUMENT', 'present(): credential must be an object');
+    }
+    switch (credential.kind) {
+      case 'id-card': {
+        if (typeof credential.idNumber !== 'string') {
+          throw new XinyiError('INVALID_ARGUMENT', 'present(): id-card credential needs an idNumber string');
+        }
+        const foreign = credential.cardType?.startsWith('foreign-permanent') ?? false;
+        if (!foreign && !isValidResidentIdNumber(credential.idNumber, this.#clock.now())) {
+          this.#report(
+            new XinyiError('ID_NUMBER_INVALID', 'ID card number fails GB 11643; serving without incentive'),
+          );
+          return { problem: ReasonCode.CREDENTIAL_INVALID };
+        }
+        return {
+          subject: foreign
+            ? subjectFromMemberCode(
+                this.#pseudonymizer,
+                `foreign-permanent:${credential.idNumber.trim().toUpperCase()}`,
+              )
+            : subjectFromIdNumber(this.#pseudonymizer, credential.idNumber, credential.name),
+        };
+      }
+      case 'barcode':
+      case 'credit-code': {
+        if (typeof credential.text !== 'string') {
+          throw new XinyiError(
+            'INVALID_ARGUMENT',
+            `present(): ${credential.kind} credential needs a text string`,
+          );
+        }
+        if (credential.text.trim() === '') {
+          this.#report(new XinyiError('CREDENTIAL_INVALID', `${credential.kind} credential is empty`));
+          return { problem: ReasonCode.CREDENTIAL_INVALID };
+        }
+        return credential.kind === 'barcode'
+          ? { subject: subjectFromMemberCode(this.#pseudonymizer, credential.text) }
+          : {};
+      }
+      default:
+        throw new XinyiError(
+          'INVALID_ARGUMENT',
+          `present(): unknown credential kind ${String((credential as { kind?: unknown }).kind)}`,
+        );
+    }
+  }
+
+  async #resolveStanding(
+    subject: Subject | undefined,
+    credential: Credential,
+  ): Promise<{ standing: CreditStanding | null; reason?: string }> {
+    if (this.#credit.length === 0) return { standing: null };
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        resolve(TIMED_OUT);
+      }, this.#deadlineMs);
+    });
+    const lookup: CreditLookup = {
+      subject,
+      creditCodeText: credential.kind === 'credit-code' ? credential.text : undefined,
+      scene: this.scene,
+      terminalId: this.terminalId,
+      signal: controller.signal,
+      deadlineAt: this.#clock.now() + this.#deadlineMs,
+    };
+    let failures = 0;
+    try {
+      for (const resolver of this.#credit) {
+        const attempt = resolver.resolve(lookup).then(
+          (standing) => ({ standing }),
+          (error: unknown) => ({ error }),
+        );
+        const result = await Promise.race([attempt, deadline]);
+        if (result === TIMED_OUT) {
+          this.#report(
+            new XinyiError(
+              'CREDIT_TIMEOUT',
+              `credit source ${resolver.name} did not answer within ${this.#deadlineMs} ms`,
+            ),
+          );
+          return { standing: null, reason: ReasonCode.CREDIT_TIMEOUT };
+        }
+        if ('error' in result) {
+          this.#sourceFailed(resolver.name, result.error);
+          failures++;
+          continue;
+        }
+        this.#sourceAnswered(resolver.name);
+        if (result.standing) return { standing: result.standing };
+      }
+      // Someone the sources do not know differs, for staff, from sources that could not be asked.
+      return { standing: null, reason: failures > 0 ? ReasonCode.CREDIT_UNAVAILABLE : undefined };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #sourceFailed(source: string, cause: unknown): void {
+    const error = isXinyiError(cause)
+      ? cause
+      : new XinyiError('CREDIT_UNAVAILABLE', `credit source ${source} failed`, { cause });
+    this.#report(error);
+    if (!this.#offline.has(source)) {
+      this.#offline.add(source);
+      this.emit('offline', { source, reason: error.code });
+    }
+  }
+
+  #sourceAnswered(source: string): void {
+    if (this.#offline.delete(source)) this.emit('online', { source });
+  }
+
+  #report(error: XinyiError): void {
+    this.#logger.warn({ code: error.code, err: error.message }, 'terminal problem');
+    this.emit('error', error);
+  }
+}
+
+/**
+ * Builds a terminal: identity (keyed pseudonyms), credit resolvers, the policy pack and its
+ * calendar. Options are validated here; `INVALID_OPTIONS` names the bad option.
+ */
+export function createTerminal(options: TerminalOptions): Terminal {
+  return new TerminalImpl(options);
+}

@@ -1,0 +1,128 @@
+// Packs the package as npm would publish it and uses it from a throw-away consumer project:
+// require() and import of all three entry points, their type files, and the `xinyi` bin.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+const work = mkdtempSync(join(tmpdir(), 'xinyi-consumer-'));
+const run = (cmd: string, args: string[], cwd = work) =>
+  execFileSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+
+let tarballFiles: string[] = [];
+
+beforeAll(() => {
+  const out = run('npm', ['pack', '--json', '--pack-destination', work], root);
+  const [info] = JSON.parse(out.slice(out.indexOf('['))) as { filename: string; files: { path: string }[] }[];
+  tarballFiles = info!.files.map((f) => f.path);
+  writeFileSync(
+    join(work, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }),
+  );
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(work, info!.filename)]);
+}, 240_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('the packed package', () => {
+  it('ships the build and no sources or tests', () => {
+    expect(tarballFiles).toContain('dist/sdk/index.js');
+    expect(tarballFiles).toContain('dist/sdk/index.cjs');
+    expect(tarballFiles).toContain('dist/sdk/index.d.ts');
+    expect(tarballFiles).toContain('dist/sdk/index.d.cts');
+    expect(tarballFiles).toContain('dist/cli/xinyi.js');
+    expect(
+      tarballFiles.filter((f) => f.startsWith('test/') || f.startsWith('sdk/') || f.endsWith('.test.ts')),
+    ).toEqual([]);
+  });
+
+  const probe = `
+    const checks = [
+      ['.', 'createTerminal'], ['.', 'evaluate'], ['.', 'qingzhouPolicyPack'], ['.', 'isValidResidentIdNumber'],
+      ['.', 'XinyiError'], ['.', 'isXinyiError'], ['.', 'createPseudonymizer'], ['.', 'maskIdNumber'],
+      ['/adapters', 'loadNativeModule'], ['/adapters', 'encodeSamCommand'], ['/adapters', 'SamFrameDecoder'],
+      ['/simulator', 'generatePopulation'], ['/simulator', 'runSimulatedDay'],
+    ];
+    for (const [entry, name] of checks) {
+      const mod = await load('xinyi-terminal' + (entry === '.' ? '' : entry));
+      if (mod[name] === undefined) throw new Error('missing ' + name + ' in ' + entry);
+    }
+    const core = await load('xinyi-terminal');
+    const d = core.evaluate(core.qingzhouPolicyPack, {
+      scene: 'library-kiosk', now: '2026-11-26T10:00:00+08:00',
+      standing: { tier: 'AA', lists: [], source: 'platform', asOf: '2026-11-26T09:00:00+08:00' },
+    });
+    console.log(JSON.stringify({ outcome: d.outcome, books: d.benefits.find((b) => b.kind === 'loan-limit').books }));
+  `;
+
+  it('can be required from CommonJS', () => {
+    writeFileSync(
+      join(work, 'probe.cjs'),
+      `const load = async (m) => require(m);\n(async () => {${probe}})();`,
+    );
+    expect(JSON.parse(run('node', ['probe.cjs']))).toEqual({ outcome: 'granted', books: 4 });
+  });
+
+  it('can be imported from ESM', () => {
+    writeFileSync(join(work, 'probe.mjs'), `const load = (m) => import(m);\n${probe}`);
+    expect(JSON.parse(run('node', ['probe.mjs']))).toEqual({ outcome: 'granted', books: 4 });
+  });
+
+  it('loads without the optional native modules', () => {
+    const installed = readdirSync(join(work, 'node_modules'));
+    expect(installed).not.toContain('node-hid');
+    // The core and the adapters entry load; only asking for a native module fails, with a typed error.
+    writeFileSync(
+      join(work, 'native.mjs'),
+      `import { loadNativeModule } from 'xinyi-terminal/adapters';
+       try { await loadNativeModule('node-hid'); console.log('loaded'); }
+       catch (e) { console.log(e.code); }`,
+    );
+    expect(run('node', ['native.mjs']).trim()).toBe('NATIVE_MODULE_UNAVAILABLE');
+  });
+
+  it('type-checks from ESM and CommonJS consumers', () => {
+    writeFileSync(
+      join(work, 'types.mts'),
+      `import { createTerminal, type Decision, type CreditStanding } from 'xinyi-terminal';
+       import { SamFrameDecoder } from 'xinyi-terminal/adapters';
+       import { generatePopulation, type SyntheticPerson } from 'xinyi-terminal/simulator';
+       const s: CreditStanding = { tier: 'A', lists: [], source: 'platform', asOf: '' };
+       export const t = createTerminal({ terminalId: 't', scene: 'scenic-gate', pseudonymKey: 'k'.repeat(16) });
+       export const d: Promise<Decision> = t.present({ kind: 'barcode', text: '1' });
+       export const p: SyntheticPerson[] = generatePopulation(1, 1);
+       export const x = [s, new SamFrameDecoder()];`,
+    );
+    writeFileSync(
+      join(work, 'types.cts'),
+      `import { evaluate, qingzhouPolicyPack } from 'xinyi-terminal';
+       export const outcome: 'granted' | 'denied' | 'unavailable' = evaluate(qingzhouPolicyPack, {
+         scene: 'bank-counter', now: 0, standing: { tier: null, lists: [], source: 'none', asOf: '' } }).outcome;`,
+    );
+    writeFileSync(
+      join(work, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: true,
+          types: [],
+        },
+        files: ['types.mts', 'types.cts'],
+      }),
+    );
+    run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', '.']);
+  });
+
+  it('installs the xinyi command', () => {
+    expect(run(join(work, 'node_modules/.bin/xinyi'), ['help'])).toContain('xinyi demo');
+  });
+});

@@ -1,0 +1,71 @@
+import type { GrantedBenefit } from '../../../sdk/domain/benefits.js';
+import type { Decision } from '../../../sdk/domain/decision.js';
+import type { SceneId } from '../../../sdk/domain/scenes.js';
+import type { CreditStanding, ListMembership, StandingSource } from '../../../sdk/domain/standing.js';
+import type { TierCode } from '../../../sdk/domain/tiers.js';
+import { type DecisionContext, evaluate, type UsageCounts } from '../../../sdk/policy/evaluate.js';
+import type { PolicyPack } from '../../../sdk/policy/pack.js';
+import { qingzhouPolicyPack } from '../../../sdk/policy/qingzhou-pack.js';
+
+/** An ordinary Thursday, no holiday near it. */
+export const NOW_ISO = '2026-11-26T10:00:00+08:00';
+export const NOW_MS = Date.parse(NOW_ISO);
+export const HOUR_MS = 3_600_000;
+
+/** Instant `hoursBefore` hours before `at` (ISO or epoch ms), as an ISO string. */
+export function isoBefore(at: string | number, hoursBefore: number): string {
+  const ms = typeof at === 'number' ? at : Date.parse(at);
+  return new Date(ms - hoursBefore * HOUR_MS).toISOString();
+}
+
+export interface StandingSpec {
+  tier?: TierCode | null;
+  lists?: ListMembership[];
+  source?: StandingSource;
+  asOf?: string;
+}
+
+/** A platform standing computed an hour before NOW unless told otherwise. */
+export function standing(spec: StandingSpec = {}): CreditStanding {
+  return {
+    tier: spec.tier === undefined ? 'A' : spec.tier,
+    lists: spec.lists ?? [],
+    source: spec.source ?? 'platform',
+    asOf: spec.asOf ?? isoBefore(NOW_MS, 1),
+  };
+}
+
+export interface DecideSpec {
+  pack?: PolicyPack;
+  scene: SceneId;
+  standing?: CreditStanding;
+  context?: DecisionContext;
+  now?: Date | number | string;
+  usage?: UsageCounts;
+}
+
+export function decide(spec: DecideSpec): Decision {
+  const now = spec.now ?? NOW_ISO;
+  const nowMs = now instanceof Date ? now.getTime() : typeof now === 'number' ? now : Date.parse(now);
+  return evaluate(spec.pack ?? qingzhouPolicyPack, {
+    scene: spec.scene,
+    standing: spec.standing ?? standing({ asOf: Number.isFinite(nowMs) ? isoBefore(nowMs, 1) : undefined }),
+    context: spec.context,
+    now,
+    usage: spec.usage,
+  });
+}
+
+/** Benefits in a stable order (by rule id) so expectations read as a table. */
+export function sortedBenefits(decision: Decision): GrantedBenefit[] {
+  return [...decision.benefits].sort((a, b) => (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0));
+}
+
+export function reasonCodes(decision: Decision, ruleId?: string): string[] {
+  return decision.reasons.filter((r) => ruleId === undefined || r.ruleId === ruleId).map((r) => r.code);
+}
+
+/** A deep, independent copy of the default pack, safe to edit. */
+export function clonePack(): PolicyPack {
+  return structuredClone(qingzhouPolicyPack);
+}

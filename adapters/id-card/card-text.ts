@@ -401,8 +401,9 @@ function readValidity(
 ): Pick<CardTextCommonFields, 'validFrom' | 'validUntil'> & { longTerm: boolean } {
   const validFrom = readDate(buf, layout.validFrom, 'validFrom', issues);
   // 长期 is matched after trimming: its padding is unconfirmed (§1.8, §4 item 2).
-  if (textField(buf, layout.validUntil) === LONG_TERM_TEXT)
+  if (textField(buf, layout.validUntil) === LONG_TERM_TEXT) {
     return { validFrom, validUntil: null, longTerm: true };
+  }
   return { validFrom, validUntil: readDate(buf, layout.validUntil, 'validUntil', issues), longTerm: false };
 }
 
@@ -432,10 +433,11 @@ function crossCheckIdNumber(
   if (birthDate !== null && id.slice(6, 14) !== birthDate.replaceAll('-', '')) {
     issues.add('birthDate', 'id-birth-date-mismatch');
   }
-  // GB 11643 §6.3: the sequence code is odd for men, even for women.
+  // GB 11643 (hardware-protocols.md §1.12): the sequence code is odd for men, even for women.
   const odd = Number(id[16]) % 2 === 1;
-  if ((genderCode === '1' && !odd) || (genderCode === '2' && odd))
+  if ((genderCode === '1' && !odd) || (genderCode === '2' && odd)) {
     issues.add('genderCode', 'id-gender-mismatch');
+  }
 }
 
 const HMT_REGIONS = { '810000': 'hong-kong', '820000': 'macao', '830000': 'taiwan' } as const;

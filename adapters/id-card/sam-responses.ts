@@ -86,13 +86,19 @@ export function parseReadPayload(data: Uint8Array, format: SamReadFormat): SamRe
  * Builds read-response data (for the simulator): the `'with-fingerprint'` layout when `fingerprint`
  * is present (even empty), else the base layout. Pass it as `data` to `encodeSamResponse(0, 0, 0x90, …)`.
  */
-export function encodeReadPayload(payload: SamReadPayload): Buffer {
+export function encodeReadPayload(payload: {
+  text: Uint8Array;
+  photo: Uint8Array;
+  fingerprint?: Uint8Array;
+}): Buffer {
   const withFp = payload.fingerprint !== undefined;
   const header = Buffer.alloc(withFp ? 6 : 4);
   header.writeUInt16BE(payload.text.length, 0);
   header.writeUInt16BE(payload.photo.length, 2);
-  if (withFp) header.writeUInt16BE(payload.fingerprint?.length ?? 0, 4);
-  return Buffer.concat([header, payload.text, payload.photo, ...(withFp ? [payload.fingerprint!] : [])]);
+  if (payload.fingerprint !== undefined) header.writeUInt16BE(payload.fingerprint.length, 4);
+  const parts = [header, payload.text, payload.photo];
+  if (payload.fingerprint !== undefined) parts.push(payload.fingerprint);
+  return Buffer.concat(parts);
 }
 
 /** Bytes of one appended-address record (GA/T 490 `jdzjzz1`, `jdzjzz2`, …; §1.11). */

@@ -8,13 +8,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'xinyi-consumer-'));
-const run = (cmd: string, args: string[], cwd = work) =>
-  execFileSync(cmd, args, {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
-  });
+function run(cmd: string, args: string[], cwd = work): string {
+  try {
+    return execFileSync(cmd, args, {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`${cmd} ${args.join(' ')} failed:\n${stdout ?? ''}${stderr ?? ''}`);
+  }
+}
 
 let tarballFiles: string[] = [];
 
@@ -114,7 +120,9 @@ describe('the packed package', () => {
           moduleResolution: 'NodeNext',
           strict: true,
           noEmit: true,
-          types: [],
+          // A Node.js consumer has @types/node; borrow ours rather than install it again.
+          typeRoots: [join(root, 'node_modules/@types')],
+          types: ['node'],
         },
         files: ['types.mts', 'types.cts'],
       }),

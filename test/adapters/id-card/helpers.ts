@@ -9,7 +9,10 @@ export function hex(text: string): Buffer {
 
 /** Upper-case spaced hex, for readable failure messages. */
 export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('hex').toUpperCase().replace(/(..)(?!$)/g, '$1 ');
+  return Buffer.from(bytes)
+    .toString('hex')
+    .toUpperCase()
+    .replace(/(..)(?!$)/g, '$1 ');
 }
 
 interface Decoder<T> {

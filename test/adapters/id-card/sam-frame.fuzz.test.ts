@@ -119,7 +119,7 @@ describe('SamFrameDecoder (fuzz)', () => {
         const expected: unknown[] = [];
         for (const { garbage, response, corrupt, flip } of items) {
           const frame = Buffer.from(response.frame);
-          if (corrupt) frame[frame.length - 1] ^= flip;
+          if (corrupt) frame[frame.length - 1] = frame.at(-1)! ^ flip;
           parts.push(Buffer.from(garbage), frame);
           expected.push(corrupt ? { error: 'FRAME_CHECKSUM' } : summarize([response.expected])[0]);
         }

@@ -104,17 +104,20 @@ describe('encodeSamResponse', () => {
 });
 
 describe('SamFrameDecoder', () => {
-  it.each(RESPONSE_VECTORS)('decodes §1.5 %s whole and split at every chunk boundary', (_n, frame, sw3, data) => {
-    const bytes = hex(frame);
-    const expected = [{ sw1: 0, sw2: 0, sw3, data: hex(data) }];
-    expect(new SamFrameDecoder().push(bytes)).toEqual(expected);
-    for (let i = 0; i <= bytes.length; i++) {
-      const d = new SamFrameDecoder();
-      expect(feed(d, splitAt(bytes, i)), `split at ${i}`).toEqual(expected);
-      expect(d.pending).toBe(0);
-    }
-    expect(feed(new SamFrameDecoder(), bytewise(bytes))).toEqual(expected);
-  });
+  it.each(RESPONSE_VECTORS)(
+    'decodes §1.5 %s whole and split at every chunk boundary',
+    (_n, frame, sw3, data) => {
+      const bytes = hex(frame);
+      const expected = [{ sw1: 0, sw2: 0, sw3, data: hex(data) }];
+      expect(new SamFrameDecoder().push(bytes)).toEqual(expected);
+      for (let i = 0; i <= bytes.length; i++) {
+        const d = new SamFrameDecoder();
+        expect(feed(d, splitAt(bytes, i)), `split at ${i}`).toEqual(expected);
+        expect(d.pending).toBe(0);
+      }
+      expect(feed(new SamFrameDecoder(), bytewise(bytes))).toEqual(expected);
+    },
+  );
 
   it('returns nothing and holds the bytes while a frame is incomplete (pending)', () => {
     const d = new SamFrameDecoder();
@@ -173,7 +176,7 @@ describe('SamFrameDecoder', () => {
 
   it('returns FRAME_CHECKSUM in place of a corrupted frame and still decodes the next good one', () => {
     const bad = Buffer.from(FOUND);
-    bad[bad.length - 1] ^= 0x01;
+    bad[bad.length - 1] = bad.at(-1)! ^ 0x01;
     const stream = Buffer.concat([NO_CARD, bad, SELECTED]);
     const expected = [
       { sw1: 0, sw2: 0, sw3: 0x80, data: '' },
@@ -209,7 +212,9 @@ describe('SamFrameDecoder', () => {
     const expected = [{ error: 'FRAME_CHECKSUM' }, { sw3: 0x80 }, { sw3: 0x9f }];
     expect(summarize(new SamFrameDecoder().push(stream))).toMatchObject(expected);
     for (let i = 0; i <= stream.length; i++) {
-      expect(summarize(feed(new SamFrameDecoder(), splitAt(stream, i))), `split at ${i}`).toMatchObject(expected);
+      expect(summarize(feed(new SamFrameDecoder(), splitAt(stream, i))), `split at ${i}`).toMatchObject(
+        expected,
+      );
     }
   });
 
@@ -220,12 +225,22 @@ describe('SamFrameDecoder', () => {
     const expected = [
       {
         error: 'FRAME_LENGTH',
-        details: { direction: 'response', declaredLength: 3, minLength: 4, maxLength: SAM_DEFAULT_MAX_LENGTH },
+        details: {
+          direction: 'response',
+          declaredLength: 3,
+          minLength: 4,
+          maxLength: SAM_DEFAULT_MAX_LENGTH,
+        },
       },
       { sw1: 0, sw2: 0, sw3: 0x80, data: '' },
       {
         error: 'FRAME_LENGTH',
-        details: { direction: 'response', declaredLength: 0xffff, minLength: 4, maxLength: SAM_DEFAULT_MAX_LENGTH },
+        details: {
+          direction: 'response',
+          declaredLength: 0xffff,
+          minLength: 4,
+          maxLength: SAM_DEFAULT_MAX_LENGTH,
+        },
       },
       { sw1: 0, sw2: 0, sw3: 0x9f, data: '00 00 00 00' },
     ];
@@ -311,14 +326,14 @@ describe('SamFrameDecoder', () => {
   it('hands out payload copies that later pushes cannot overwrite', () => {
     const d = new SamFrameDecoder();
     const chunk = Buffer.from(SELECTED);
-    const [first] = d.push(chunk) as [{ data: Buffer }];
+    const [first] = d.push(chunk) as unknown as [{ data: Buffer }];
     chunk.fill(0x55);
     d.push(encodeSamResponse(0, 0, 0x90, Buffer.alloc(8, 0x77)));
     expect(toHex(first.data)).toBe('00 00 00 00 00 00 00 00');
   });
 
   it('decodes large frames fed in small chunks (growing buffer)', () => {
-    const data = Buffer.alloc(2314 - 4, 0).map((_, i) => i & 0xff);
+    const data = Buffer.from(Array.from({ length: 2314 - 4 }, (_, i) => i & 0xff));
     const frame = encodeSamResponse(0, 0, 0x90, data);
     const chunks: Uint8Array[] = [];
     for (let i = 0; i < frame.length; i += 37) chunks.push(frame.subarray(i, i + 37));
@@ -330,7 +345,11 @@ describe('SamFrameDecoder', () => {
 
 describe('SamCommandDecoder', () => {
   const stream = Buffer.concat(COMMAND_VECTORS.map(([, , , , frame]) => hex(frame)));
-  const expected = COMMAND_VECTORS.map(([, cmd, para, data]) => ({ cmd, para, data: toHex(Uint8Array.from(data)) }));
+  const expected = COMMAND_VECTORS.map(([, cmd, para, data]) => ({
+    cmd,
+    para,
+    data: toHex(Uint8Array.from(data)),
+  }));
 
   it('decodes every §1.4 command frame, whole, one byte at a time and split at every boundary', () => {
     expect(summarize(new SamCommandDecoder().push(stream))).toEqual(expected);

@@ -11,9 +11,9 @@ import {
   parseReadPayload,
   parseSamIdPayload,
   parseSelectCardResponse,
+  SamFrameDecoder,
   type SamIdParts,
   type SamResponse,
-  SamFrameDecoder,
 } from '../../../adapters/id-card/index.js';
 import { isXinyiError, type XinyiError } from '../../../sdk/errors.js';
 import { NOW, READ_BASE_HEADER, REFERENCE_READ_BASE_FRAME, REFERENCE_RESIDENT_TEXT } from './fixtures.js';
@@ -37,7 +37,7 @@ function thrown(fn: () => unknown): XinyiError {
   throw new Error('did not throw');
 }
 
-const photo = Buffer.alloc(1024).map((_, i) => (i * 7) & 0xff);
+const photo = Buffer.from(Array.from({ length: 1024 }, (_, i) => (i * 7) & 0xff));
 
 describe('read base (0x30 0x01, §1.5 / §1.8)', () => {
   it('the §1.8 full response is 1295 bytes, starts with the §1.5 header and ends in CHK 0x87', () => {
@@ -121,7 +121,7 @@ describe('read base + fingerprint (0x30 0x10, §1.5)', () => {
   });
 
   it('decodes the 2321-byte frame split at every chunk boundary', () => {
-    const fingerprint = Buffer.alloc(1024).map((_, i) => i & 0xff);
+    const fingerprint = Buffer.from(Array.from({ length: 1024 }, (_, i) => i & 0xff));
     const frame = encodeSamResponse(
       0,
       0,
@@ -149,7 +149,10 @@ describe('find / select results (§1.5)', () => {
 
   it('select success: SW3 0x90 with the 8-byte serial number', () => {
     const frame = hex('AA AA AA 96 69 00 0C 00 00 90 00 00 00 00 00 00 00 00 9C');
-    expect(parseSelectCardResponse(decodeOne(frame))).toEqual({ selected: true, serialNumber: Buffer.alloc(8) });
+    expect(parseSelectCardResponse(decodeOne(frame))).toEqual({
+      selected: true,
+      serialNumber: Buffer.alloc(8),
+    });
   });
 
   it('select: no card is SW3 0x81', () => {
@@ -175,7 +178,10 @@ describe('appended address (0x30 0x03, §1.5 ⚠️ / §1.11)', () => {
     const nulPadded = Buffer.alloc(70);
     Buffer.from('测试路1号', 'utf16le').copy(nulPadded);
     const two = Buffer.concat([nulPadded, encodeAppendedAddressPayload('测试路2号')]);
-    expect(parseAppendedAddressPayload(two)).toEqual({ address: '测试路1号', records: ['测试路1号', '测试路2号'] });
+    expect(parseAppendedAddressPayload(two)).toEqual({
+      address: '测试路1号',
+      records: ['测试路1号', '测试路2号'],
+    });
     expect(parseAppendedAddressPayload(new Uint8Array(0))).toEqual({ address: '', records: [] });
     expect(thrown(() => parseAppendedAddressPayload(new Uint8Array(71))).code).toBe('FRAME_LENGTH');
     expect(thrown(() => encodeAppendedAddressPayload('测'.repeat(36))).code).toBe('INVALID_ARGUMENT');

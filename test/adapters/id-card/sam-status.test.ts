@@ -58,12 +58,19 @@ describe('SW3 status table (§1.6)', () => {
     const transient = [...SAM_STATUS_TABLE.values()].filter((s) => s.transient).map((s) => s.code);
     expect(transient.sort((a, b) => a - b)).toEqual([0x10, 0x11, 0x41, 0x47, 0x80, 0x81]);
     expect(describeSamStatus(0x80).en).toMatch(/no card/);
-    for (const code of [0x60, 0x66, 0x23, 0x31, 0x32, 0x33, 0x40]) expect(describeSamStatus(code).transient).toBe(false);
+    for (const code of [0x60, 0x66, 0x23, 0x31, 0x32, 0x33, 0x40])
+      expect(describeSamStatus(code).transient).toBe(false);
   });
 
   it('describes undefined codes, including the unconfirmed 0x34–0x37, as unknown', () => {
     for (const code of [0x34, 0x35, 0x36, 0x37, 0x00, 0xff]) {
-      expect(describeSamStatus(code)).toMatchObject({ code, name: 'UNKNOWN', known: false, ok: false, transient: false });
+      expect(describeSamStatus(code)).toMatchObject({
+        code,
+        name: 'UNKNOWN',
+        known: false,
+        ok: false,
+        transient: false,
+      });
     }
   });
 });

@@ -30,6 +30,10 @@ export const XinyiErrorCode = {
   FRAME_CHECKSUM: 'FRAME_CHECKSUM',
   /** Raised when a device disappeared (port closed, USB unplugged). */
   DEVICE_DISCONNECTED: 'DEVICE_DISCONNECTED',
+  /** Raised when a device's port cannot be opened: it does not exist, or is unplugged, or access is denied. */
+  DEVICE_NOT_FOUND: 'DEVICE_NOT_FOUND',
+  /** Raised when a device answered a command with an error status (an ID-card reader's SW3, a gate's fault code). */
+  DEVICE_STATUS: 'DEVICE_STATUS',
   /** Raised when a device did not answer a command within its timeout. */
   DEVICE_TIMEOUT: 'DEVICE_TIMEOUT',
   /** Raised when an optional native module (serialport, node-hid) is not installed or fails to load. */

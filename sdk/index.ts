@@ -56,6 +56,7 @@ export {
   type Pseudonymizer,
   type PseudonymizerOptions,
   type Subject,
+  subjectFromDocumentNumber,
   subjectFromIdNumber,
   subjectFromMemberCode,
 } from './identity/index.js';

@@ -12,4 +12,4 @@ export {
   RESIDENT_ID_REGION_PREFIXES,
 } from './resident-id.js';
 export type { Subject } from './subject.js';
-export { subjectFromIdNumber, subjectFromMemberCode } from './subject.js';
+export { subjectFromDocumentNumber, subjectFromIdNumber, subjectFromMemberCode } from './subject.js';

@@ -2,8 +2,11 @@ import { createHmac } from 'node:crypto';
 import { XinyiError } from '../errors.js';
 import { normalizeIdNumber } from './resident-id.js';
 
-/** What a pseudonymised value is: a resident ID number or a member / card number. */
-export type PseudonymKind = 'id-number' | 'member';
+/**
+ * What a pseudonymised value is: a resident ID number (GB 11643, checked), another identity document's
+ * number (a foreigner's permanent residence card: upper-cased, not checked), or a member / card number.
+ */
+export type PseudonymKind = 'id-number' | 'document-number' | 'member';
 
 /** The scope used when none is given. */
 export const DEFAULT_PSEUDONYM_SCOPE = 'xinyi-incentive-v1';
@@ -91,11 +94,11 @@ function normalizeValue(value: string, kind: PseudonymKind): string {
     throw new XinyiError('INVALID_ARGUMENT', 'pseudonymize expects a string value');
   }
   if (kind === 'id-number') return normalizeIdNumber(value);
-  if (kind === 'member') {
-    const trimmed = value.trim();
-    if (trimmed.length === 0) throw new XinyiError('INVALID_ARGUMENT', 'member code must not be empty');
+  if (kind === 'member' || kind === 'document-number') {
+    const trimmed = kind === 'member' ? value.trim() : value.trim().toUpperCase();
+    if (trimmed.length === 0) throw new XinyiError('INVALID_ARGUMENT', `${kind} must not be empty`);
     return trimmed;
   }
   // The bad kind is not echoed: with swapped arguments it would be the value itself.
-  throw new XinyiError('INVALID_ARGUMENT', "kind must be 'id-number' or 'member'");
+  throw new XinyiError('INVALID_ARGUMENT', "kind must be 'id-number', 'document-number' or 'member'");
 }

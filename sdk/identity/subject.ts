@@ -34,6 +34,28 @@ export function subjectFromIdNumber(pseudonymizer: Pseudonymizer, idNumber: stri
 }
 
 /**
+ * The subject of another identity document's number (a foreigner's permanent residence card, whose
+ * number does not follow GB 11643): upper-cased, not checked. Throws `CREDENTIAL_INVALID` when empty.
+ */
+export function subjectFromDocumentNumber(
+  pseudonymizer: Pseudonymizer,
+  documentNumber: string,
+  name?: string,
+): Subject {
+  if (typeof documentNumber !== 'string' || documentNumber.trim().length === 0) {
+    throw new XinyiError('CREDENTIAL_INVALID', 'document number must be a non-empty string');
+  }
+  const normalized = documentNumber.trim().toUpperCase();
+  const subject: Subject = {
+    pseudonym: pseudonymizer.pseudonymize(normalized, 'document-number'),
+    masked: maskIdNumber(normalized),
+    kind: 'document-number',
+  };
+  if (typeof name === 'string' && name.trim().length > 0) subject.maskedName = maskName(name);
+  return subject;
+}
+
+/**
  * The subject of a member, ticket or library-card number: `masked` keeps the first and last character.
  * Throws `CREDENTIAL_INVALID` for an empty or non-string code (the message never contains the code).
  */

@@ -60,6 +60,8 @@ interface CompiledPack {
   maxAgeMs: Readonly<Record<string, number>>;
 }
 
+/** A standing dated further ahead than this is refused: a clock is wrong somewhere. */
+const FUTURE_SKEW_MS = 5 * 60_000;
 const STANDALONE: StackGroup = { mode: 'exclusive' };
 const compiled = new WeakMap<PolicyPack, CompiledPack>();
 
@@ -208,11 +210,6 @@ function check(c: Condition, f: Facts): string | null {
   }
 }
 
-function hasList(lists: readonly ListMembership[], kind: ListMembership['kind']): boolean {
-  for (const l of lists) if (l.kind === kind) return true;
-  return false;
-}
-
 // Standings from one snapshot or one platform answer share their asOf; parse it once.
 let lastIso = '';
 let lastIsoMs = Number.NaN;
@@ -243,12 +240,27 @@ function fnv1a64(text: string): string {
   return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
 }
 
-function isBlocking(compiledPack: CompiledPack, scene: SceneId, standing: CreditStanding): boolean {
-  const { blockingListKinds, sceneDomains } = compiledPack.pack;
-  const sceneDomain = sceneDomains[scene];
+/** A listing without a domain (or with 'any' or '') applies in every scene; otherwise only in scenes of its domain. */
+function appliesHere(listing: ListMembership, sceneDomain: string | undefined): boolean {
+  return !listing.domain || listing.domain === 'any' || listing.domain === sceneDomain;
+}
+
+function hasListHere(
+  lists: readonly ListMembership[],
+  kind: ListMembership['kind'],
+  sceneDomain: string | undefined,
+): boolean {
+  for (const l of lists) if (l.kind === kind && appliesHere(l, sceneDomain)) return true;
+  return false;
+}
+
+function isBlocking(
+  compiledPack: CompiledPack,
+  sceneDomain: string | undefined,
+  standing: CreditStanding,
+): boolean {
   for (const listing of standing.lists) {
-    if (!blockingListKinds.includes(listing.kind)) continue;
-    if (listing.domain === undefined || listing.domain === 'any' || listing.domain === sceneDomain)
+    if (compiledPack.pack.blockingListKinds.includes(listing.kind) && appliesHere(listing, sceneDomain))
       return true;
   }
   return false;
@@ -367,7 +379,8 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
   const disclosures: Decision['disclosures'] = [];
 
   const rawRank = standing.tier === null ? -1 : (cp.rankOf.get(standing.tier) ?? -1);
-  const onRed = cp.redFloorRank >= 0 && hasList(standing.lists, 'red');
+  const sceneDomain = p.sceneDomains[scene];
+  const onRed = cp.redFloorRank >= 0 && hasListHere(standing.lists, 'red', sceneDomain);
   const rank = onRed ? Math.max(rawRank, cp.redFloorRank) : rawRank;
 
   let outcome: Decision['outcome'] = 'denied';
@@ -378,12 +391,18 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
   } else if (standing.source === 'none') {
     outcome = 'unavailable';
     reasons.push({ code: input.unavailableReason ?? ReasonCode.STANDING_UNAVAILABLE });
-  } else if (!Number.isFinite(asOfMs) || nowMs - asOfMs > cp.maxAgeMs[standing.source]!) {
+  } else if (!Number.isFinite(asOfMs) || asOfMs - nowMs > FUTURE_SKEW_MS) {
+    outcome = 'unavailable';
+    reasons.push({ code: ReasonCode.STANDING_INVALID });
+  } else if (nowMs - asOfMs > cp.maxAgeMs[standing.source]!) {
     outcome = 'unavailable';
     reasons.push({ code: ReasonCode.STANDING_STALE });
-  } else if (isBlocking(cp, scene, standing)) {
+  } else if (isBlocking(cp, sceneDomain, standing)) {
     reasons.push({ code: ReasonCode.LIST_BLOCK });
-  } else if (p.keyAttention === 'manual-review' && hasList(standing.lists, 'key-attention')) {
+  } else if (
+    p.keyAttention === 'manual-review' &&
+    hasListHere(standing.lists, 'key-attention', sceneDomain)
+  ) {
     reasons.push({ code: ReasonCode.KEY_ATTENTION_REVIEW });
   } else if (rank < 0) {
     outcome = 'unavailable';
@@ -459,7 +478,7 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
   const id =
     input.id ??
     `d${fnv1a64(
-      `${p.packId}|${p.version}|${calendar.version}|${scene}|${nowMs}|${input.subject?.pseudonym ?? ''}|${standing.tier}|${standing.source}|${standingAsOf}|${standing.lists.map((l) => `${l.kind}:${l.domain ?? ''}`).join(',')}|${JSON.stringify(input.context ?? {})}`,
+      `${p.packId}|${p.version}|${calendar.version}|${scene}|${nowMs}|${input.subject?.pseudonym ?? ''}|${standing.tier}|${standing.source}|${standingAsOf}|${standing.lists.map((l) => `${l.kind}:${l.domain ?? ''}`).join(',')}|${JSON.stringify(input.context ?? {})}|${input.usage ? JSON.stringify(input.usage) : ''}|${input.unavailableReason ?? ''}`,
     )}`;
   const decision: Decision = {
     id,

@@ -32,6 +32,8 @@ export const ReasonCode = {
   STANDING_UNAVAILABLE: 'STANDING_UNAVAILABLE',
   /** The standing is older than the pack allows for its source. */
   STANDING_STALE: 'STANDING_STALE',
+  /** The standing's `asOf` is not a time, or lies more than 5 minutes in the future (a clock is wrong). */
+  STANDING_INVALID: 'STANDING_INVALID',
   /** The credential could not be used (an ID number failing GB 11643, an empty code). */
   CREDENTIAL_INVALID: 'CREDENTIAL_INVALID',
   /** Every credit source that was asked failed (platform down, network gone) and none knew the subject. */

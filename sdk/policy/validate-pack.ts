@@ -8,9 +8,14 @@ import type { Condition, PolicyPack } from './pack.js';
 const tier = z.enum(TIER_CODES);
 const scene = z.enum(SCENE_IDS);
 const listKind = z.enum(['red', 'black', 'key-attention']);
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine((d) => {
+    const ms = Date.parse(`${d}T00:00:00Z`);
+    return Number.isFinite(ms) && new Date(ms).toISOString().startsWith(d);
+  }, 'must be a real calendar date');
 const positiveInt = z.number().int().positive();
-const nonNegativeInt = z.number().int().nonnegative();
 const payBp = z.number().int().min(0).max(10_000);
 const code = z.string().min(1).max(80);
 
@@ -139,7 +144,7 @@ const packSchema = z.strictObject({
     code,
     z.strictObject({
       mode: z.enum(['exclusive', 'max', 'additive', 'multiplicative']),
-      maxValue: nonNegativeInt.optional(),
+      maxValue: positiveInt.optional(),
       minPayBp: payBp.optional(),
     }),
   ),
@@ -159,9 +164,20 @@ const NUMERIC_KINDS: ReadonlySet<BenefitKind> = new Set([
 function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) {
-    out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`;
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(String(key))) out += out === '' ? String(key) : `.${String(key)}`;
+    else out += `[${JSON.stringify(String(key))}]`;
   }
   return out === '' ? '(pack)' : out;
+}
+
+/** For a value matching no branch of a union, the first issue of the branch it came closest to (fewest issues). */
+function closestIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue;
+  let closest = issue.errors[0]!;
+  for (const branch of issue.errors) if (branch.length < closest.length) closest = branch;
+  const first = closest[0];
+  return first ? closestIssue({ ...first, path: [...issue.path, ...first.path] }) : issue;
 }
 
 function refuse(path: string, message: string): never {
@@ -265,7 +281,7 @@ function checkConditionTiers(c: Condition, at: string, codes: ReadonlySet<string
 export function loadPolicyPack(data: unknown): PolicyPack {
   const parsed = packSchema.safeParse(data);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    const issue = closestIssue(parsed.error.issues[0]!);
     refuse(formatPath(issue.path), issue.message);
   }
   const pack = parsed.data as PolicyPack;

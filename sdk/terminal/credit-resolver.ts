@@ -27,6 +27,11 @@ export interface CreditResolver {
   /** Used in events and logs ('platform', 'snapshot', ...). */
   readonly name: string;
   /**
+   * Longest this source may take for one lookup; after it the terminal marks the source offline and
+   * asks the next one. Without it the source may use whatever remains of the decision deadline.
+   */
+  readonly timeoutMs?: number;
+  /**
    * The subject's standing, or null when this source does not know the subject (the next one is asked).
    * Throw an `XinyiError` when the source failed (unreachable, unauthorised); the terminal reports it,
    * marks the source offline and asks the next one. A resolver still running at the deadline is

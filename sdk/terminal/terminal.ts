@@ -13,6 +13,7 @@ import {
   isValidResidentIdNumber,
   type Pseudonymizer,
   type Subject,
+  subjectFromDocumentNumber,
   subjectFromIdNumber,
   subjectFromMemberCode,
 } from '../identity/index.js';
@@ -111,6 +112,9 @@ function validateOptions(options: TerminalOptions): void {
       if (!r || typeof r.resolve !== 'function' || typeof r.name !== 'string') {
         throw optionError(`credit[${i}] must have a name and a resolve(lookup) method`);
       }
+      if (r.timeoutMs !== undefined && (!Number.isFinite(r.timeoutMs) || r.timeoutMs <= 0)) {
+        throw optionError(`credit[${i}].timeoutMs must be a positive number of milliseconds`);
+      }
     });
   }
 }
@@ -186,7 +190,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
       id,
       scene: this.scene,
       standing: standing ?? unknownStanding(new Date(nowMs).toISOString()),
-      context: context ? { ...this.#context, ...context } : this.#context,
+      context: context ? this.#mergeContext(context) : this.#context,
       now: nowMs,
       subject,
       usage: subject && this.#usage ? this.#usage(subject, this.scene) : undefined,
@@ -205,8 +209,20 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
       },
       'decision',
     );
-    this.emit('decision', decision);
+    try {
+      this.emit('decision', decision);
+    } catch (error) {
+      // A throwing listener is the host's bug; the decision still reaches the caller.
+      this.#logger.error({ decisionId: decision.id, err: String(error) }, 'decision listener threw');
+    }
     return decision;
+  }
+
+  /** Per-call fields override the terminal's; an undefined field does not erase one. */
+  #mergeContext(context: DecisionContext): DecisionContext {
+    const merged: DecisionContext = { ...this.#context };
+    for (const [key, value] of Object.entries(context)) if (value !== undefined) merged[key] = value;
+    return merged;
   }
 
   /** Raw numbers stop here: only the subject (pseudonym + masked form) goes further. */
@@ -263,43 +279,62 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     subject: Subject | undefined,
     credential: Credential,
   ): Promise<{ standing: CreditStanding | null; reason?: string }> {
-    if (this.#credit.length === 0) return { standing: null };
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
+    const overall = new AbortController();
+    const deadlineAt = this.#clock.now() + this.#deadlineMs;
+    let deadlineTimer: NodeJS.Timeout | undefined;
     const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(() => {
-        controller.abort();
+      deadlineTimer = setTimeout(() => {
+        overall.abort();
         resolve(TIMED_OUT);
       }, this.#deadlineMs);
     });
-    const lookup: CreditLookup = {
-      subject,
-      creditCodeText: credential.kind === 'credit-code' ? credential.text : undefined,
-      scene: this.scene,
-      terminalId: this.terminalId,
-      signal: controller.signal,
-      deadlineAt: this.#clock.now() + this.#deadlineMs,
-    };
+    const creditCodeText = credential.kind === 'credit-code' ? credential.text : undefined;
     let failures = 0;
     try {
       for (const resolver of this.#credit) {
-        const attempt = resolver.resolve(lookup).then(
-          (standing) => ({ standing }),
-          (error: unknown) => ({ error }),
-        );
-        const result = await Promise.race([attempt, deadline]);
+        // A source's own budget leaves time for the sources after it (the snapshot after a slow platform).
+        const own = resolver.timeoutMs === undefined ? undefined : new AbortController();
+        let ownTimer: NodeJS.Timeout | undefined;
+        const ownTimeout = own
+          ? new Promise<typeof TIMED_OUT>((resolve) => {
+              ownTimer = setTimeout(() => {
+                own.abort();
+                resolve(TIMED_OUT);
+              }, resolver.timeoutMs);
+            })
+          : deadline;
+        const lookup: CreditLookup = {
+          subject,
+          creditCodeText,
+          scene: this.scene,
+          terminalId: this.terminalId,
+          signal: own ? AbortSignal.any([overall.signal, own.signal]) : overall.signal,
+          deadlineAt,
+        };
+        const attempt = Promise.resolve()
+          .then(() => resolver.resolve(lookup))
+          .then(
+            (standing) => ({ standing }),
+            (error: unknown) => ({ error }),
+          );
+        const result = await Promise.race([attempt, ownTimeout, deadline]);
+        clearTimeout(ownTimer);
         if (result === TIMED_OUT) {
-          this.#report(
+          failures++;
+          const waited = overall.signal.aborted ? this.#deadlineMs : resolver.timeoutMs;
+          this.#sourceFailed(
+            resolver.name,
             new XinyiError(
               'CREDIT_TIMEOUT',
-              `credit source ${resolver.name} did not answer within ${this.#deadlineMs} ms`,
+              `credit source ${resolver.name} did not answer within ${waited} ms`,
             ),
           );
-          return { standing: null, reason: ReasonCode.CREDIT_TIMEOUT };
+          if (overall.signal.aborted) return { standing: null, reason: ReasonCode.CREDIT_TIMEOUT };
+          continue;
         }
         if ('error' in result) {
-          this.#sourceFailed(resolver.name, result.error);
           failures++;
+          this.#sourceFailed(resolver.name, result.error);
           continue;
         }
         this.#sourceAnswered(resolver.name);
@@ -308,7 +343,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
       // Someone the sources do not know differs, for staff, from sources that could not be asked.
       return { standing: null, reason: failures > 0 ? ReasonCode.CREDIT_UNAVAILABLE : undefined };
     } finally {
-      clearTimeout(timer);
+      clearTimeout(deadlineTimer);
     }
   }
 

@@ -19,7 +19,17 @@ import {
 } from './fixtures.js';
 
 const NEUTRAL = '暂不符合信用优惠条件，按常规流程办理；如有疑问请至服务窗口咨询。';
-const FORBIDDEN_IN_CITIZEN_TEXT = ['黑', '红', '名单', '失信', '重点关注', 'black', 'list', 'red', 'key-attention'];
+const FORBIDDEN_IN_CITIZEN_TEXT = [
+  '黑',
+  '红',
+  '名单',
+  '失信',
+  '重点关注',
+  'black',
+  'list',
+  'red',
+  'key-attention',
+];
 const SITE = { siteId: 'yunmenshan' };
 
 function expectNeutral(citizen: string): void {
@@ -37,7 +47,13 @@ function thrown(fn: () => unknown): unknown {
 
 /** The scenic gate for an A-tier citizen at a covered site, at 10:00 Shanghai time on `date`. */
 function atGate(date: string, pack: PolicyPack = qingzhouPolicyPack) {
-  return decide({ pack, scene: 'scenic-gate', standing: standingAt(`${date}T10:00:00+08:00`), context: SITE, now: `${date}T10:00:00+08:00` });
+  return decide({
+    pack,
+    scene: 'scenic-gate',
+    standing: standingAt(`${date}T10:00:00+08:00`),
+    context: SITE,
+    now: `${date}T10:00:00+08:00`,
+  });
 }
 
 function standingAt(now: string | number, spec: Partial<CreditStanding> = {}): CreditStanding {
@@ -97,9 +113,9 @@ describe('evaluate: major holidays at the scenic gate', () => {
     const d = decide({ scene: 'library-kiosk', standing: standingAt(now), now });
     expect(d.outcome).toBe('granted');
     const unknownYear = '2027-05-12T10:00:00+08:00';
-    expect(decide({ scene: 'library-kiosk', standing: standingAt(unknownYear), now: unknownYear }).outcome).toBe(
-      'granted',
-    );
+    expect(
+      decide({ scene: 'library-kiosk', standing: standingAt(unknownYear), now: unknownYear }).outcome,
+    ).toBe('granted');
   });
 
   it('evaluates the date in Asia/Shanghai, whatever the instant looks like in UTC', () => {
@@ -114,20 +130,26 @@ describe('evaluate: major holidays at the scenic gate', () => {
 
     // The same instants as epoch milliseconds and as Date objects decide the same way.
     for (const now of [Date.parse(after), new Date(after)]) {
-      expect(decide({ scene: 'scenic-gate', standing: standingAt(after), context: SITE, now }).outcome).toBe('denied');
+      expect(decide({ scene: 'scenic-gate', standing: standingAt(after), context: SITE, now }).outcome).toBe(
+        'denied',
+      );
     }
     // The last instant of the holiday in Shanghai (2026-10-07 23:59:59.999 +08:00) is still excluded.
     const lastMs = Date.parse('2026-10-07T15:59:59.999Z');
-    expect(decide({ scene: 'scenic-gate', standing: standingAt(lastMs), context: SITE, now: lastMs }).outcome).toBe(
-      'denied',
-    );
     expect(
-      decide({ scene: 'scenic-gate', standing: standingAt(lastMs + 1), context: SITE, now: lastMs + 1 }).outcome,
+      decide({ scene: 'scenic-gate', standing: standingAt(lastMs), context: SITE, now: lastMs }).outcome,
+    ).toBe('denied');
+    expect(
+      decide({ scene: 'scenic-gate', standing: standingAt(lastMs + 1), context: SITE, now: lastMs + 1 })
+        .outcome,
     ).toBe('granted');
   });
 
   it('uses the calendar given in the input and records its version', () => {
-    const noHolidays = createHolidayCalendar({ version: 'test-empty-2026', years: [{ year: 2026, days: [] }] });
+    const noHolidays = createHolidayCalendar({
+      version: 'test-empty-2026',
+      years: [{ year: 2026, days: [] }],
+    });
     const now = '2026-10-03T10:00:00+08:00';
     const d = evaluate(qingzhouPolicyPack, {
       scene: 'scenic-gate',
@@ -151,7 +173,9 @@ describe('evaluate: calendar constraints of custom packs', () => {
 
   it('excludeWeekends excludes ordinary weekends but not 调休 working weekend days', () => {
     const pack = scenicWith({ excludeWeekends: true, onUnknownDay: 'exclude' });
-    expect(atGate('2026-03-07', pack).reasons).toEqual([{ code: 'WEEKEND_EXCLUDED', ruleId: 'scenic.free-entry' }]);
+    expect(atGate('2026-03-07', pack).reasons).toEqual([
+      { code: 'WEEKEND_EXCLUDED', ruleId: 'scenic.free-entry' },
+    ]);
     expect(atGate('2026-09-20', pack).outcome).toBe('granted');
     expect(atGate('2026-03-09', pack).outcome).toBe('granted');
     // Without excludeHolidays, a holiday is not excluded even when it falls on a weekend.
@@ -160,7 +184,9 @@ describe('evaluate: calendar constraints of custom packs', () => {
 
   it('an explicit holiday list excludes only the named periods', () => {
     const pack = scenicWith({ excludeHolidays: ['清明节'], onUnknownDay: 'exclude' });
-    expect(atGate('2026-04-05', pack).reasons).toEqual([{ code: 'HOLIDAY_EXCLUDED', ruleId: 'scenic.free-entry' }]);
+    expect(atGate('2026-04-05', pack).reasons).toEqual([
+      { code: 'HOLIDAY_EXCLUDED', ruleId: 'scenic.free-entry' },
+    ]);
     expect(atGate('2026-10-03', pack).outcome).toBe('granted');
   });
 
@@ -172,7 +198,9 @@ describe('evaluate: calendar constraints of custom packs', () => {
   it('a custom majorHolidays list changes what "major" means', () => {
     const pack = clonePack();
     pack.majorHolidays = ['劳动节'];
-    expect(atGate('2026-05-02', pack).reasons).toEqual([{ code: 'HOLIDAY_EXCLUDED', ruleId: 'scenic.free-entry' }]);
+    expect(atGate('2026-05-02', pack).reasons).toEqual([
+      { code: 'HOLIDAY_EXCLUDED', ruleId: 'scenic.free-entry' },
+    ]);
     expect(atGate('2026-10-03', pack).outcome).toBe('granted');
   });
 });
@@ -209,7 +237,9 @@ describe('evaluate: lists', () => {
     const s = standing({ tier: 'AA', lists: [{ kind: 'black', domain: 'tourism' }] });
     for (const scene of SCENE_IDS) {
       const blocked = scene === 'scenic-gate' || scene === 'hotel-front-desk';
-      expect(decide({ scene, standing: s, context: SITE }).outcome, scene).toBe(blocked ? 'denied' : 'granted');
+      expect(decide({ scene, standing: s, context: SITE }).outcome, scene).toBe(
+        blocked ? 'denied' : 'granted',
+      );
     }
   });
 
@@ -221,7 +251,10 @@ describe('evaluate: lists', () => {
   });
 
   it('key-attention: no automatic incentive, KEY_ATTENTION_REVIEW, staff told to review', () => {
-    const d = decide({ scene: 'library-kiosk', standing: standing({ tier: 'AAA', lists: [{ kind: 'key-attention' }] }) });
+    const d = decide({
+      scene: 'library-kiosk',
+      standing: standing({ tier: 'AAA', lists: [{ kind: 'key-attention' }] }),
+    });
     expect(d.outcome).toBe('denied');
     expect(d.benefits).toEqual([]);
     expect(d.reasons).toEqual([{ code: 'KEY_ATTENTION_REVIEW' }]);
@@ -232,15 +265,27 @@ describe('evaluate: lists', () => {
   it("key-attention is ignored by a pack with keyAttention 'ignore'", () => {
     const pack = clonePack();
     pack.keyAttention = 'ignore';
-    const d = decide({ pack, scene: 'library-kiosk', standing: standing({ tier: 'A', lists: [{ kind: 'key-attention' }] }) });
+    const d = decide({
+      pack,
+      scene: 'library-kiosk',
+      standing: standing({ tier: 'A', lists: [{ kind: 'key-attention' }] }),
+    });
     expect(d.outcome).toBe('granted');
   });
 
   it('citizen text for a blocked subject is exactly the text for a too-low tier, and names no list', () => {
     for (const scene of SCENE_IDS) {
-      const blocked = decide({ scene, standing: standing({ tier: 'AAA', lists: [{ kind: 'black' }] }), context: SITE });
+      const blocked = decide({
+        scene,
+        standing: standing({ tier: 'AAA', lists: [{ kind: 'black' }] }),
+        context: SITE,
+      });
       const tooLow = decide({ scene, standing: standing({ tier: 'C' }), context: SITE });
-      const review = decide({ scene, standing: standing({ tier: 'AAA', lists: [{ kind: 'key-attention' }] }), context: SITE });
+      const review = decide({
+        scene,
+        standing: standing({ tier: 'AAA', lists: [{ kind: 'key-attention' }] }),
+        context: SITE,
+      });
       expect(tooLow.outcome).toBe('denied');
       expect(blocked.explanation.citizen).toBe(tooLow.explanation.citizen);
       expect(review.explanation.citizen).toBe(tooLow.explanation.citizen);
@@ -251,7 +296,10 @@ describe('evaluate: lists', () => {
   });
 
   it('a red listing raises a null tier to AA', () => {
-    const d = decide({ scene: 'library-kiosk', standing: standing({ tier: null, lists: [{ kind: 'red' }] }) });
+    const d = decide({
+      scene: 'library-kiosk',
+      standing: standing({ tier: null, lists: [{ kind: 'red' }] }),
+    });
     expect(d.outcome).toBe('granted');
     expect(d.effectiveTier).toBe('AA');
     expect(sortedBenefits(d)).toEqual([
@@ -263,7 +311,11 @@ describe('evaluate: lists', () => {
   it('a pack with redListFloorTier null lets the red list raise nothing', () => {
     const pack = clonePack();
     pack.redListFloorTier = null;
-    const d = decide({ pack, scene: 'library-kiosk', standing: standing({ tier: 'B', lists: [{ kind: 'red' }] }) });
+    const d = decide({
+      pack,
+      scene: 'library-kiosk',
+      standing: standing({ tier: 'B', lists: [{ kind: 'red' }] }),
+    });
     expect(d.outcome).toBe('denied');
     expect(d.effectiveTier).toBe('B');
   });
@@ -303,7 +355,10 @@ describe('evaluate: unknown, unavailable and stale standings (fail-safe: normal 
     { source: 'credit-code', maxHours: 72 },
   ] as const)('$source: used up to $maxHours h old, STANDING_STALE after', ({ source, maxHours }) => {
     const at = (hours: number) =>
-      decide({ scene: 'library-kiosk', standing: standing({ tier: 'AAA', source, asOf: isoBefore(NOW_MS, hours) }) });
+      decide({
+        scene: 'library-kiosk',
+        standing: standing({ tier: 'AAA', source, asOf: isoBefore(NOW_MS, hours) }),
+      });
     expect(at(maxHours).outcome).toBe('granted');
     const stale = at(maxHours + 1 / 3600); // one second too old
     expect(stale.outcome).toBe('unavailable');
@@ -316,14 +371,55 @@ describe('evaluate: unknown, unavailable and stale standings (fail-safe: normal 
     const pack = clonePack();
     pack.standingMaxAgeHours.platform = 1;
     const s = standing({ tier: 'AAA', asOf: new Date(NOW_MS - 2 * HOUR_MS).toISOString() });
-    expect(decide({ pack, scene: 'library-kiosk', standing: s }).reasons).toEqual([{ code: 'STANDING_STALE' }]);
+    expect(decide({ pack, scene: 'library-kiosk', standing: s }).reasons).toEqual([
+      { code: 'STANDING_STALE' },
+    ]);
     expect(decide({ scene: 'library-kiosk', standing: s }).outcome).toBe('granted');
   });
 
-  it('an unparseable asOf counts as stale', () => {
+  it('an unparseable asOf is refused as invalid', () => {
     const d = decide({ scene: 'library-kiosk', standing: standing({ tier: 'AAA', asOf: 'yesterday' }) });
     expect(d.outcome).toBe('unavailable');
-    expect(d.reasons).toEqual([{ code: 'STANDING_STALE' }]);
+    expect(d.reasons).toEqual([{ code: 'STANDING_INVALID' }]);
+  });
+
+  it('an asOf more than 5 minutes in the future is refused as invalid; within 5 minutes it is fresh', () => {
+    const ahead = (ms: number) => new Date(NOW_MS + ms).toISOString();
+    const future = decide({
+      scene: 'library-kiosk',
+      standing: standing({ tier: 'AAA', asOf: ahead(5 * 60_000 + 1) }),
+    });
+    expect(future.outcome).toBe('unavailable');
+    expect(future.reasons).toEqual([{ code: 'STANDING_INVALID' }]);
+    const skewed = decide({
+      scene: 'library-kiosk',
+      standing: standing({ tier: 'AAA', asOf: ahead(5 * 60_000) }),
+    });
+    expect(skewed.outcome).toBe('granted');
+  });
+
+  it("a listing's domain limits it: an empty or 'any' domain applies everywhere, another domain nowhere else", () => {
+    for (const domain of ['', 'any', undefined]) {
+      const d = decide({
+        scene: 'library-kiosk',
+        standing: standing({
+          tier: 'AAA',
+          lists: [domain === undefined ? { kind: 'black' } : { kind: 'black', domain }],
+        }),
+      });
+      expect(d.reasons, String(domain)).toEqual([{ code: 'LIST_BLOCK' }]);
+    }
+    const redElsewhere = decide({
+      scene: 'hospital-admission',
+      standing: standing({ tier: 'B', lists: [{ kind: 'red', domain: 'tourism' }] }),
+    });
+    expect(redElsewhere.effectiveTier).toBe('B');
+    expect(redElsewhere.benefits).toEqual([]);
+    const reviewElsewhere = decide({
+      scene: 'library-kiosk',
+      standing: standing({ tier: 'AA', lists: [{ kind: 'key-attention', domain: 'finance' }] }),
+    });
+    expect(reviewElsewhere.outcome).toBe('granted');
   });
 
   it('a stale standing does not block a black-listed subject any more than it grants: unavailable, no benefit', () => {
@@ -343,13 +439,15 @@ describe('evaluate: unknown, unavailable and stale standings (fail-safe: normal 
     expect(d.reasons).toEqual([{ code: 'POLICY_OUT_OF_VALIDITY' }]);
     const later = clonePack();
     later.validFrom = '2026-11-27';
-    expect(reasonCodes(decide({ pack: later, scene: 'library-kiosk', standing: standing({ tier: 'AAA' }) }))).toEqual([
-      'POLICY_OUT_OF_VALIDITY',
-    ]);
+    expect(
+      reasonCodes(decide({ pack: later, scene: 'library-kiosk', standing: standing({ tier: 'AAA' }) })),
+    ).toEqual(['POLICY_OUT_OF_VALIDITY']);
     const today = clonePack();
     today.validFrom = '2026-11-26';
     today.validTo = '2026-11-26';
-    expect(decide({ pack: today, scene: 'library-kiosk', standing: standing({ tier: 'AAA' }) }).outcome).toBe('granted');
+    expect(decide({ pack: today, scene: 'library-kiosk', standing: standing({ tier: 'AAA' }) }).outcome).toBe(
+      'granted',
+    );
   });
 
   it('a rule outside its validity dates is skipped with RULE_OUT_OF_VALIDITY', () => {
@@ -435,7 +533,11 @@ describe('evaluate: decision metadata', () => {
     ['an invalid Date', new Date('nope')],
   ])('throws INVALID_ARGUMENT for now = %s', (_label, now) => {
     const error = thrown(() =>
-      evaluate(qingzhouPolicyPack, { scene: 'library-kiosk', standing: standing(), now: now as string | number | Date }),
+      evaluate(qingzhouPolicyPack, {
+        scene: 'library-kiosk',
+        standing: standing(),
+        now: now as string | number | Date,
+      }),
     );
     expect(isXinyiError(error, 'INVALID_ARGUMENT')).toBe(true);
   });
@@ -500,7 +602,8 @@ describe('evaluate: stacking modes', () => {
 
   function marketMultiplicative(minPayBp?: number): PolicyPack {
     const pack = clonePack();
-    pack.stackGroups['market.discount'] = minPayBp === undefined ? { mode: 'multiplicative' } : { mode: 'multiplicative', minPayBp };
+    pack.stackGroups['market.discount'] =
+      minPayBp === undefined ? { mode: 'multiplicative' } : { mode: 'multiplicative', minPayBp };
     const setPay = (id: string, payBp: number) => {
       const rule = pack.rules.find((r) => r.id === id)!;
       rule.benefit = { kind: 'discount', payBp, appliesTo: 'price' };
@@ -520,7 +623,9 @@ describe('evaluate: stacking modes', () => {
     expect(reasonCodes(d, 'market.discount.aa')).toEqual(['GRANTED']);
     expect(reasonCodes(d, 'market.discount.aaa')).toEqual(['GRANTED']);
     expect(reasonCodes(d)).not.toContain('CAPPED');
-    expect(discountOf(marketMultiplicative(), 'AA').benefits.find((b) => b.kind === 'discount')).toMatchObject({
+    expect(
+      discountOf(marketMultiplicative(), 'AA').benefits.find((b) => b.kind === 'discount'),
+    ).toMatchObject({
       payBp: 9_000,
     });
   });
@@ -538,7 +643,10 @@ describe('evaluate: stacking modes', () => {
     const pack = clonePack();
     pack.rules.find((r) => r.id === 'market.discount.aaa')!.benefit = { kind: 'discount', payBp: 5_000 };
     const d = discountOf(pack, 'AAA');
-    expect(d.benefits.find((b) => b.kind === 'discount')).toMatchObject({ payBp: 9_500, ruleId: 'market.discount.aaa' });
+    expect(d.benefits.find((b) => b.kind === 'discount')).toMatchObject({
+      payBp: 9_500,
+      ruleId: 'market.discount.aaa',
+    });
     expect(d.reasons).toContainEqual({ code: 'CAPPED', ruleId: 'market.discount.aaa' });
   });
 
@@ -570,14 +678,20 @@ describe('evaluate: stacking modes', () => {
 
   it('exclusive grants only the highest-priority rule, even when another gives more', () => {
     const pack = exclusiveMarket({ 'market.discount.aa': 10, 'market.discount.aaa': 1 });
-    expect(discountRule(pack)).toEqual([{ kind: 'discount', payBp: 9_800, appliesTo: 'price', ruleId: 'market.discount.aa' }]);
+    expect(discountRule(pack)).toEqual([
+      { kind: 'discount', payBp: 9_800, appliesTo: 'price', ruleId: 'market.discount.aa' },
+    ]);
     const d = decide({ pack, scene: 'supermarket-checkout', standing: standing({ tier: 'AAA' }) });
     expect(reasonCodes(d, 'market.discount.aaa')).toEqual(['SUPERSEDED']);
     expect(reasonCodes(d, 'market.discount.aa')).toEqual(['GRANTED']);
   });
 
   it('exclusive breaks priority ties by rule id, whatever the order in the file', () => {
-    const pack = exclusiveMarket({ 'market.discount.aaa': 5, 'market.discount.aa': 5, 'market.discount.a0': 5 });
+    const pack = exclusiveMarket({
+      'market.discount.aaa': 5,
+      'market.discount.aa': 5,
+      'market.discount.a0': 5,
+    });
     expect(discountRule(pack).map((b) => b.ruleId)).toEqual(['market.discount.a0']);
     pack.rules.reverse();
     expect(discountRule(pack).map((b) => b.ruleId)).toEqual(['market.discount.a0']);
@@ -602,8 +716,11 @@ describe('evaluate: condition grammar', () => {
     ];
     return pack;
   }
-  const run = (when: PolicyRule['when'], spec: Parameters<typeof standing>[0] = {}, context?: Record<string, string | number>) =>
-    decide({ pack: packWhen(when), scene: 'library-kiosk', standing: standing(spec), context });
+  const run = (
+    when: PolicyRule['when'],
+    spec: Parameters<typeof standing>[0] = {},
+    context?: Record<string, string | number>,
+  ) => decide({ pack: packWhen(when), scene: 'library-kiosk', standing: standing(spec), context });
 
   it('tier ops compare ranks, not strings', () => {
     expect(run({ fact: 'tier', op: 'lte', value: 'B' }, { tier: 'C' }).outcome).toBe('granted');
@@ -624,24 +741,41 @@ describe('evaluate: condition grammar', () => {
       { code: 'NOT_ELIGIBLE', ruleId: 'test.rule' },
     ]);
     expect(run({ not: high }, { tier: 'A' }).outcome).toBe('granted');
-    expect(run({ not: high }, { tier: 'AAA' }).reasons).toEqual([{ code: 'CONDITION_NOT_MET', ruleId: 'test.rule' }]);
-    expect(run({ all: [high, { fact: 'list', op: 'notContains', value: 'red' }] }, { tier: 'AA', lists: [{ kind: 'red' }] }).reasons).toEqual([
-      { code: 'LIST_CONDITION_NOT_MET', ruleId: 'test.rule' },
+    expect(run({ not: high }, { tier: 'AAA' }).reasons).toEqual([
+      { code: 'CONDITION_NOT_MET', ruleId: 'test.rule' },
     ]);
+    expect(
+      run(
+        { all: [high, { fact: 'list', op: 'notContains', value: 'red' }] },
+        { tier: 'AA', lists: [{ kind: 'red' }] },
+      ).reasons,
+    ).toEqual([{ code: 'LIST_CONDITION_NOT_MET', ruleId: 'test.rule' }]);
   });
 
   it('context ops', () => {
     const gt = { fact: 'context', path: 'amountFen', op: 'gt', value: 1000 } as const;
     expect(run(gt, {}, { amountFen: 1001 }).outcome).toBe('granted');
-    expect(run(gt, {}, { amountFen: 1000 }).reasons).toEqual([{ code: 'CONTEXT_NOT_MET', ruleId: 'test.rule' }]);
+    expect(run(gt, {}, { amountFen: 1000 }).reasons).toEqual([
+      { code: 'CONTEXT_NOT_MET', ruleId: 'test.rule' },
+    ]);
     expect(run(gt, {}, {}).outcome).toBe('denied');
-    expect(run({ fact: 'context', path: 'siteId', op: 'exists' }, {}, { siteId: 'x' }).outcome).toBe('granted');
-    expect(run({ fact: 'context', path: 'siteId', op: 'notExists' }, {}, { siteId: 'x' }).outcome).toBe('denied');
-    expect(run({ fact: 'context', path: 'siteId', op: 'notIn', value: ['a'] }, {}, {}).outcome).toBe('granted');
+    expect(run({ fact: 'context', path: 'siteId', op: 'exists' }, {}, { siteId: 'x' }).outcome).toBe(
+      'granted',
+    );
+    expect(run({ fact: 'context', path: 'siteId', op: 'notExists' }, {}, { siteId: 'x' }).outcome).toBe(
+      'denied',
+    );
+    expect(run({ fact: 'context', path: 'siteId', op: 'notIn', value: ['a'] }, {}, {}).outcome).toBe(
+      'granted',
+    );
   });
 
   it('a scene with no rules is denied with no reasons and no benefits', () => {
-    const d = decide({ pack: packWhen({ fact: 'trustworthy', op: 'eq', value: true }), scene: 'bank-counter', standing: standing({ tier: 'AAA' }) });
+    const d = decide({
+      pack: packWhen({ fact: 'trustworthy', op: 'eq', value: true }),
+      scene: 'bank-counter',
+      standing: standing({ tier: 'AAA' }),
+    });
     expect(d.outcome).toBe('denied');
     expect(d.benefits).toEqual([]);
     expect(d.reasons).toEqual([]);
@@ -651,7 +785,11 @@ describe('evaluate: condition grammar', () => {
 describe('evaluate: fail-safe for every scene', () => {
   const scenes: SceneId[] = [...SCENE_IDS];
   it.each(scenes)('%s: unknown standing never yields a benefit', (scene) => {
-    for (const s of [standing({ tier: null }), standing({ tier: 'AAA', source: 'none' }), standing({ tier: 'AAA', asOf: isoBefore(NOW_MS, 1000) })]) {
+    for (const s of [
+      standing({ tier: null }),
+      standing({ tier: 'AAA', source: 'none' }),
+      standing({ tier: 'AAA', asOf: isoBefore(NOW_MS, 1000) }),
+    ]) {
       const d = decide({ scene, standing: s, context: SITE });
       expect(d.outcome).toBe('unavailable');
       expect(d.benefits).toEqual([]);

@@ -6,7 +6,12 @@ import { SCENE_IDS, type SceneId } from '../../../sdk/domain/scenes.js';
 import type { CreditStanding, ListMembership, StandingSource } from '../../../sdk/domain/standing.js';
 import { TIER_CODES, type TierCode } from '../../../sdk/domain/tiers.js';
 import { createPseudonymizer } from '../../../sdk/identity/index.js';
-import { type DecisionContext, type EvaluateInput, evaluate, type UsageCounts } from '../../../sdk/policy/evaluate.js';
+import {
+  type DecisionContext,
+  type EvaluateInput,
+  evaluate,
+  type UsageCounts,
+} from '../../../sdk/policy/evaluate.js';
 import type { PolicyPack, StackGroup } from '../../../sdk/policy/pack.js';
 import { QINGZHOU_SCENIC_SITES, qingzhouPolicyPack } from '../../../sdk/policy/qingzhou-pack.js';
 import { createInMemoryCreditProvider } from '../../../sdk/terminal/in-memory-credit-provider.js';
@@ -40,13 +45,23 @@ const SPECIAL_DAYS = [
   '2027-05-12',
 ];
 const nowArb: fc.Arbitrary<number> = fc.oneof(
-  fc.record({ day: fc.constantFrom(...SPECIAL_DAYS), minute: fc.integer({ min: 0, max: 24 * 60 - 1 }) }).map(
-    ({ day, minute }) => Date.parse(`${day}T00:00:00+08:00`) + minute * 60_000,
-  ),
+  fc
+    .record({ day: fc.constantFrom(...SPECIAL_DAYS), minute: fc.integer({ min: 0, max: 24 * 60 - 1 }) })
+    .map(({ day, minute }) => Date.parse(`${day}T00:00:00+08:00`) + minute * 60_000),
   fc.integer({ min: Date.UTC(2023, 11, 1), max: Date.UTC(2027, 11, 31) }),
 );
 
-const DOMAINS = ['tourism', 'medical', 'finance', 'retail', 'library', 'transport', 'administrative', 'rental', 'any'];
+const DOMAINS = [
+  'tourism',
+  'medical',
+  'finance',
+  'retail',
+  'library',
+  'transport',
+  'administrative',
+  'rental',
+  'any',
+];
 const listArb: fc.Arbitrary<ListMembership> = fc
   .record({
     kind: fc.constantFrom<ListMembership['kind']>('red', 'black', 'key-attention'),
@@ -71,7 +86,12 @@ function standingArb(lists: fc.Arbitrary<ListMembership[]> = fc.array(listArb, {
     ageMin: fc.integer({ min: 0, max: 100 * 60 }),
   });
 }
-type StandingDraft = { tier: TierCode | null; lists: ListMembership[]; source: StandingSource; ageMin: number };
+type StandingDraft = {
+  tier: TierCode | null;
+  lists: ListMembership[];
+  source: StandingSource;
+  ageMin: number;
+};
 const toStanding = (d: StandingDraft, nowMs: number): CreditStanding => ({
   tier: d.tier,
   lists: d.lists,
@@ -152,11 +172,11 @@ const packVariantArb: fc.Arbitrary<PolicyPack> = fc
       minLength: 2,
       maxLength: 2,
     }),
-    maxValue: fc.array(fc.option(fc.integer({ min: 0, max: 200 }), { nil: undefined }), {
+    maxValue: fc.array(fc.option(fc.integer({ min: 1, max: 200 }), { nil: undefined }), {
       minLength: 2,
       maxLength: 2,
     }),
-    hospitalMax: fc.option(fc.integer({ min: 0, max: 20_000_000 }), { nil: undefined }),
+    hospitalMax: fc.option(fc.integer({ min: 1, max: 20_000_000 }), { nil: undefined }),
     depositMax: fc.option(fc.integer({ min: 1, max: 1_000_000 }), { nil: undefined }),
     payBps: fc.array(fc.integer({ min: 0, max: 10_000 }), { minLength: 6, maxLength: 6 }),
     books: fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 4, maxLength: 4 }),
@@ -181,7 +201,12 @@ const packVariantArb: fc.Arbitrary<PolicyPack> = fc
       'hotel.deposits': group(r.depositMode, { maxValue: r.depositMax }),
     };
     const byId = (id: string) => pack.rules.find((x) => x.id === id)!;
-    const discounts = ['market.discount.aa', 'market.discount.aaa', 'rental.rent-discount.aa', 'rental.rent-discount.aaa'];
+    const discounts = [
+      'market.discount.aa',
+      'market.discount.aaa',
+      'rental.rent-discount.aa',
+      'rental.rent-discount.aaa',
+    ];
     discounts.forEach((id, i) => {
       const rule = byId(id);
       const b = rule.benefit as Extract<Benefit, { kind: 'discount' }>;
@@ -210,9 +235,24 @@ const packVariantArb: fc.Arbitrary<PolicyPack> = fc
         stackGroup,
         basis: 'property test',
       });
-    extra('market.discount.extra', 'supermarket-checkout', { kind: 'discount', payBp: r.payBps[4]! }, 'market.discount');
-    extra('rental.rent-discount.extra', 'rental-desk', { kind: 'discount', payBp: r.payBps[5]! }, 'rental.rent-discount');
-    extra('library.loan-limit.extra', 'library-kiosk', { kind: 'loan-limit', books: r.books[3]! }, 'library.loan-limit');
+    extra(
+      'market.discount.extra',
+      'supermarket-checkout',
+      { kind: 'discount', payBp: r.payBps[4]! },
+      'market.discount',
+    );
+    extra(
+      'rental.rent-discount.extra',
+      'rental-desk',
+      { kind: 'discount', payBp: r.payBps[5]! },
+      'rental.rent-discount',
+    );
+    extra(
+      'library.loan-limit.extra',
+      'library-kiosk',
+      { kind: 'loan-limit', books: r.books[3]! },
+      'library.loan-limit',
+    );
     extra(
       'library.loan-extension.extra',
       'library-kiosk',
@@ -225,7 +265,12 @@ const packVariantArb: fc.Arbitrary<PolicyPack> = fc
       { kind: 'deposit-waiver', item: 'inpatient-deposit', maxFen: r.fens[1]! },
       'hospital.inpatient-deposit',
     );
-    extra('hotel.deposit-extra', 'hotel-front-desk', { kind: 'deposit-waiver', item: 'key-deposit' }, 'hotel.deposits');
+    extra(
+      'hotel.deposit-extra',
+      'hotel-front-desk',
+      { kind: 'deposit-waiver', item: 'key-deposit' },
+      'hotel.deposits',
+    );
     pack.rules.forEach((rule, i) => {
       const p = r.priorities[i % r.priorities.length]!;
       if (p !== 0) rule.priority = p;
@@ -242,7 +287,8 @@ function checkGroupCaps(pack: PolicyPack, d: Decision): void {
     const group = pack.stackGroups[rule.stackGroup]!;
     const amount = amountOf(b);
     if (amount !== undefined) expect(amount).toBeGreaterThanOrEqual(0);
-    if (group.maxValue !== undefined && amount !== undefined) expect(amount).toBeLessThanOrEqual(group.maxValue);
+    if (group.maxValue !== undefined && amount !== undefined)
+      expect(amount).toBeLessThanOrEqual(group.maxValue);
     if (group.maxValue !== undefined && b.kind === 'deposit-waiver') expect(b.maxFen).toBeDefined();
     if (b.kind === 'discount') {
       expect(b.payBp).toBeGreaterThanOrEqual(0);
@@ -263,7 +309,9 @@ describe('policy properties', () => {
     const withBlack = fc
       .array(listArb, { maxLength: 3 })
       .chain((lists) =>
-        fc.nat({ max: lists.length }).map((at): ListMembership[] => [...lists.slice(0, at), { kind: 'black' }, ...lists.slice(at)]),
+        fc
+          .nat({ max: lists.length })
+          .map((at): ListMembership[] => [...lists.slice(0, at), { kind: 'black' }, ...lists.slice(at)]),
       );
     fc.assert(
       fc.property(inputArb(withBlack), (input) => {
@@ -300,7 +348,8 @@ describe('policy properties', () => {
             expect(b.maxFen).toBeDefined();
             expect(b.maxFen!).toBeLessThanOrEqual(5_000_000);
           }
-          if (b.kind === 'discount' && input.scene === 'rental-desk') expect(b.payBp).toBeGreaterThanOrEqual(7_000);
+          if (b.kind === 'discount' && input.scene === 'rental-desk')
+            expect(b.payBp).toBeGreaterThanOrEqual(7_000);
         }
         checkGroupCaps(qingzhouPolicyPack, d);
       }),
@@ -339,7 +388,9 @@ describe('policy properties', () => {
       fc.shuffledSubarray([...items], { minLength: items.length, maxLength: items.length });
     fc.assert(
       fc.property(
-        packVariantArb.chain((pack) => permuted(pack.rules).map((rules) => [pack, { ...pack, rules }] as const)),
+        packVariantArb.chain((pack) =>
+          permuted(pack.rules).map((rules) => [pack, { ...pack, rules }] as const),
+        ),
         inputArb(),
         ([pack, shuffled], input) => {
           const a = evaluate(pack, input);
@@ -365,7 +416,8 @@ describe('policy properties', () => {
         fc.array(inputArb(), { minLength: 1, maxLength: 5 }),
         (rules, inputs) => {
           const shuffled = { ...qingzhouPolicyPack, rules };
-          for (const input of inputs) expect(evaluate(shuffled, input)).toEqual(evaluate(qingzhouPolicyPack, input));
+          for (const input of inputs)
+            expect(evaluate(shuffled, input)).toEqual(evaluate(qingzhouPolicyPack, input));
         },
       ),
       { numRuns: 100 },
@@ -391,7 +443,9 @@ describe('policy properties', () => {
   it('is deterministic: the same input twice gives deep-equal decisions', () => {
     fc.assert(
       fc.property(inputArb(), (input) => {
-        expect(evaluate(qingzhouPolicyPack, structuredClone(input))).toEqual(evaluate(qingzhouPolicyPack, input));
+        expect(evaluate(qingzhouPolicyPack, structuredClone(input))).toEqual(
+          evaluate(qingzhouPolicyPack, input),
+        );
       }),
       { numRuns: 100 },
     );
@@ -462,7 +516,8 @@ describe('(e) privacy at the terminal', () => {
                   : idNumber;
 
           const provider = createInMemoryCreditProvider({ name: 'platform', clock });
-          if (variant !== 'unknown-subject') provider.set(pseudonymizer.pseudonymize(idNumber), { tier, lists });
+          if (variant !== 'unknown-subject')
+            provider.set(pseudonymizer.pseudonymize(idNumber), { tier, lists });
           if (variant === 'failing-source') provider.setFailing(true);
           const lookups: unknown[] = [];
           const logs: unknown[] = [];
@@ -498,7 +553,14 @@ describe('(e) privacy at the terminal', () => {
           await terminal.close();
 
           const text = allText([decision, events, logs, lookups]);
-          for (const secret of [idNumber, idNumber.toLowerCase(), first17, flipped, presented.trim(), '测试名']) {
+          for (const secret of [
+            idNumber,
+            idNumber.toLowerCase(),
+            first17,
+            flipped,
+            presented.trim(),
+            '测试名',
+          ]) {
             expect(text).not.toContain(secret);
           }
           expect(events.some((e) => (e as unknown[])[0] === 'decision')).toBe(true);

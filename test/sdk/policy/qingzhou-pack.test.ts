@@ -70,7 +70,10 @@ const EXPECTED: Record<SceneId, Record<Effective, GrantedBenefit[]>> = (() => {
         { kind: 'discount', payBp: 9_500, appliesTo: 'price', ruleId: 'market.discount.aaa' },
         ...marketBase,
       ],
-      AA: [{ kind: 'discount', payBp: 9_800, appliesTo: 'price', ruleId: 'market.discount.aa' }, ...marketBase],
+      AA: [
+        { kind: 'discount', payBp: 9_800, appliesTo: 'price', ruleId: 'market.discount.aa' },
+        ...marketBase,
+      ],
       A: marketBase,
       'below-A': [],
     },
@@ -94,8 +97,14 @@ const EXPECTED: Record<SceneId, Record<Effective, GrantedBenefit[]>> = (() => {
     'service-window': sameForA(service),
     'bank-counter': sameForA(bank),
     'rental-desk': {
-      AAA: [{ kind: 'discount', payBp: 7_000, appliesTo: 'rent', ruleId: 'rental.rent-discount.aaa' }, ...rentalBase],
-      AA: [{ kind: 'discount', payBp: 9_000, appliesTo: 'rent', ruleId: 'rental.rent-discount.aa' }, ...rentalBase],
+      AAA: [
+        { kind: 'discount', payBp: 7_000, appliesTo: 'rent', ruleId: 'rental.rent-discount.aaa' },
+        ...rentalBase,
+      ],
+      AA: [
+        { kind: 'discount', payBp: 9_000, appliesTo: 'rent', ruleId: 'rental.rent-discount.aa' },
+        ...rentalBase,
+      ],
       A: rentalBase,
       'below-A': [],
     },
@@ -164,7 +173,9 @@ describe('qingzhouPolicyPack: benefits of every scene by tier', () => {
       const sceneRules = qingzhouPolicyPack.rules.filter((r) => r.scene === scene).map((r) => r.id);
       expect(decision.reasons.map((r) => r.ruleId).sort()).toEqual(sceneRules.sort());
       expect(new Set(reasonCodes(decision))).toEqual(new Set(['TIER_TOO_LOW']));
-      expect(decision.explanation.citizen).toBe('暂不符合信用优惠条件，按常规流程办理；如有疑问请至服务窗口咨询。');
+      expect(decision.explanation.citizen).toBe(
+        '暂不符合信用优惠条件，按常规流程办理；如有疑问请至服务窗口咨询。',
+      );
     } else {
       for (const b of decision.benefits) {
         expect(decision.reasons).toContainEqual({ code: 'GRANTED', ruleId: b.ruleId });
@@ -180,10 +191,16 @@ describe('qingzhouPolicyPack: benefits of every scene by tier', () => {
     expect(reasonCodes(d, 'market.discount.aa')).toEqual(['SUPERSEDED']);
   });
 
-  it('red list raises the staff text but not a subject who is already above the floor', () => {
-    const raised = decide({ scene: 'library-kiosk', standing: standing({ tier: 'B', lists: [{ kind: 'red' }] }) });
+  it('the red-list floor shows in the staff text and never lowers a subject above it', () => {
+    const raised = decide({
+      scene: 'library-kiosk',
+      standing: standing({ tier: 'B', lists: [{ kind: 'red' }] }),
+    });
     expect(raised.explanation.staff).toContain('B→AA（红名单）');
-    const above = decide({ scene: 'library-kiosk', standing: standing({ tier: 'AAA', lists: [{ kind: 'red' }] }) });
+    const above = decide({
+      scene: 'library-kiosk',
+      standing: standing({ tier: 'AAA', lists: [{ kind: 'red' }] }),
+    });
     expect(above.effectiveTier).toBe('AAA');
     expect(sortedBenefits(above)).toEqual(byRuleId(EXPECTED['library-kiosk'].AAA));
   });
@@ -198,23 +215,23 @@ describe('qingzhouPolicyPack: scenic sites', () => {
     expect(labels).toEqual(['云门山', '驼山', '偶园', '范公亭', '弥河湿地公园', '井塘古村']);
   });
 
-  it.each(QINGZHOU_SCENIC_SITES.flatMap((siteId) => (['AAA', 'AA', 'A'] as const).map((tier) => ({ siteId, tier }))))(
-    'free entry at $siteId for $tier',
-    ({ siteId, tier }) => {
-      const d = decide({ scene: 'scenic-gate', standing: standing({ tier }), context: { siteId } });
-      expect(d.outcome).toBe('granted');
-      expect(d.benefits).toEqual([{ kind: 'free-entry', ruleId: 'scenic.free-entry' }]);
-    },
-  );
+  it.each(
+    QINGZHOU_SCENIC_SITES.flatMap((siteId) =>
+      (['AAA', 'AA', 'A'] as const).map((tier) => ({ siteId, tier })),
+    ),
+  )('free entry at $siteId for $tier', ({ siteId, tier }) => {
+    const d = decide({ scene: 'scenic-gate', standing: standing({ tier }), context: { siteId } });
+    expect(d.outcome).toBe('granted');
+    expect(d.benefits).toEqual([{ kind: 'free-entry', ruleId: 'scenic.free-entry' }]);
+  });
 
-  it.each(QINGZHOU_SCENIC_SITES.flatMap((siteId) => (['B', 'C', 'D'] as const).map((tier) => ({ siteId, tier }))))(
-    'no free entry at $siteId for $tier',
-    ({ siteId, tier }) => {
-      const d = decide({ scene: 'scenic-gate', standing: standing({ tier }), context: { siteId } });
-      expect(d.outcome).toBe('denied');
-      expect(d.reasons).toEqual([{ code: 'TIER_TOO_LOW', ruleId: 'scenic.free-entry' }]);
-    },
-  );
+  it.each(
+    QINGZHOU_SCENIC_SITES.flatMap((siteId) => (['B', 'C', 'D'] as const).map((tier) => ({ siteId, tier }))),
+  )('no free entry at $siteId for $tier', ({ siteId, tier }) => {
+    const d = decide({ scene: 'scenic-gate', standing: standing({ tier }), context: { siteId } });
+    expect(d.outcome).toBe('denied');
+    expect(d.reasons).toEqual([{ code: 'TIER_TOO_LOW', ruleId: 'scenic.free-entry' }]);
+  });
 
   it.each([
     { label: 'another site', context: { siteId: 'taishan' } },

@@ -47,10 +47,13 @@ describe('shandongTierScheme band boundaries (AAA ≥ 1150, AA 1050–1149, A 10
     expect(tierForScore(shandongTierScheme, score)).toBe(tier);
   });
 
-  it.each([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])('rejects %s with INVALID_ARGUMENT', (score) => {
-    const error = thrown(() => tierForScore(shandongTierScheme, score));
-    expect(isXinyiError(error, 'INVALID_ARGUMENT')).toBe(true);
-  });
+  it.each([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])(
+    'rejects %s with INVALID_ARGUMENT',
+    (score) => {
+      const error = thrown(() => tierForScore(shandongTierScheme, score));
+      expect(isXinyiError(error, 'INVALID_ARGUMENT')).toBe(true);
+    },
+  );
 
   it('every integer score from 500 to 1400 falls in exactly one band, and tiers never get worse as the score rises', () => {
     let previousRank = 0;
@@ -85,7 +88,12 @@ describe('shandongTierScheme band boundaries (AAA ≥ 1150, AA 1050–1149, A 10
     };
     expect(tierForScore(gapped, 100)).toBe('AAA');
     expect(tierForScore(gapped, 49)).toBe('D');
-    expect(isXinyiError(thrown(() => tierForScore(gapped, 75)), 'INVALID_ARGUMENT')).toBe(true);
+    expect(
+      isXinyiError(
+        thrown(() => tierForScore(gapped, 75)),
+        'INVALID_ARGUMENT',
+      ),
+    ).toBe(true);
   });
 
   it('tierRank is -1 for a tier the scheme does not define; isTierCode accepts only the six codes', () => {

@@ -70,9 +70,12 @@ describe('loadPolicyPack: accepts', () => {
 
 describe('loadPolicyPack: refuses, naming the bad field', () => {
   it('payBp 12000 → rules[N].benefit.payBp', () => {
-    const error = expectRefused((p) => {
-      ruleAt(p, 'market.discount.aa').benefit = { kind: 'discount', payBp: 12_000 };
-    }, `rules[${indexOf(qingzhouPolicyPack, 'market.discount.aa')}].benefit.payBp`);
+    const error = expectRefused(
+      (p) => {
+        ruleAt(p, 'market.discount.aa').benefit = { kind: 'discount', payBp: 12_000 };
+      },
+      `rules[${indexOf(qingzhouPolicyPack, 'market.discount.aa')}].benefit.payBp`,
+    );
     expect(error.message).toMatch(/10000/);
   });
 
@@ -94,9 +97,13 @@ describe('loadPolicyPack: refuses, naming the bad field', () => {
   });
 
   it('an unknown scene in sceneDomains', () => {
-    expectRefused((p) => {
-      (p.sceneDomains as Record<string, string>)['moon-base'] = 'space';
-    }, 'sceneDomains', /moon-base/);
+    expectRefused(
+      (p) => {
+        (p.sceneDomains as Record<string, string>)['moon-base'] = 'space';
+      },
+      'sceneDomains',
+      /moon-base/,
+    );
   });
 
   it('a duplicate rule id → the second occurrence', () => {
@@ -159,7 +166,7 @@ describe('loadPolicyPack: refuses, naming the bad field', () => {
     const n = indexOf(qingzhouPolicyPack, 'library.loan-limit.aa');
     expectRefused((p) => {
       (p.rules[n]! as { when: unknown }).when = { fact: 'tier', op: 'gte', value: 'E' };
-    }, `rules[${n}].when`);
+    }, `rules[${n}].when.value`);
   });
 
   it('a tier the pack scheme does not define, in a condition → rules[N].when.value', () => {
@@ -200,26 +207,42 @@ describe('loadPolicyPack: refuses, naming the bad field', () => {
 
   it('an unknown key inside a rule or a benefit', () => {
     const n = indexOf(qingzhouPolicyPack, 'hotel.deposit-waiver');
-    expectRefused((p) => {
-      (p.rules[n] as unknown as Record<string, unknown>).weight = 3;
-    }, `rules[${n}]`, /weight/);
-    expectRefused((p) => {
-      (p.rules[n]!.benefit as unknown as Record<string, unknown>).amountFen = 3;
-    }, `rules[${n}].benefit`, /amountFen/);
+    expectRefused(
+      (p) => {
+        (p.rules[n] as unknown as Record<string, unknown>).weight = 3;
+      },
+      `rules[${n}]`,
+      /weight/,
+    );
+    expectRefused(
+      (p) => {
+        (p.rules[n]!.benefit as unknown as Record<string, unknown>).amountFen = 3;
+      },
+      `rules[${n}].benefit`,
+      /amountFen/,
+    );
   });
 
   it('a multiplicative group with a non-discount benefit → rules[N].benefit.kind', () => {
     const n = indexOf(qingzhouPolicyPack, 'library.loan-limit.a');
-    expectRefused((p) => {
-      p.stackGroups['library.loan-limit'] = { mode: 'multiplicative' };
-    }, `rules[${n}].benefit.kind`, /multiplicative/);
+    expectRefused(
+      (p) => {
+        p.stackGroups['library.loan-limit'] = { mode: 'multiplicative' };
+      },
+      `rules[${n}].benefit.kind`,
+      /multiplicative/,
+    );
   });
 
   it('an additive group with a benefit that has no amount, or a deposit waiver without maxFen', () => {
     const n = indexOf(qingzhouPolicyPack, 'market.discount.aa');
-    expectRefused((p) => {
-      p.stackGroups['market.discount'] = { mode: 'additive' };
-    }, `rules[${n}].benefit.kind`, /additive/);
+    expectRefused(
+      (p) => {
+        p.stackGroups['market.discount'] = { mode: 'additive' };
+      },
+      `rules[${n}].benefit.kind`,
+      /additive/,
+    );
     const h = indexOf(qingzhouPolicyPack, 'hotel.deposit-waiver');
     expectRefused((p) => {
       p.stackGroups['hotel.deposit'] = { mode: 'additive' };
@@ -229,9 +252,13 @@ describe('loadPolicyPack: refuses, naming the bad field', () => {
 
   it('a combining group mixing benefit kinds', () => {
     const n = indexOf(qingzhouPolicyPack, 'library.loan-extension.aa');
-    expectRefused((p) => {
-      p.rules[n]!.stackGroup = 'library.loan-limit';
-    }, `rules[${n}].benefit.kind`, /loan-limit.*loan-extension/);
+    expectRefused(
+      (p) => {
+        p.rules[n]!.stackGroup = 'library.loan-limit';
+      },
+      `rules[${n}].benefit.kind`,
+      /loan-limit.*loan-extension/,
+    );
   });
 
   it('dates, ids, reasons and numbers in the wrong form', () => {
@@ -258,7 +285,17 @@ describe('loadPolicyPack: refuses, naming the bad field', () => {
     }, 'standingMaxAgeHours.platform');
     expectRefused((p) => {
       p.stackGroups['market.discount'] = { mode: 'max', minPayBp: 10_001 };
-    }, 'stackGroups.market.discount.minPayBp');
+    }, 'stackGroups["market.discount"].minPayBp');
+    expectRefused(
+      (p) => {
+        p.validTo = '2026-02-30';
+      },
+      'validTo',
+      /real calendar date/,
+    );
+    expectRefused((p) => {
+      p.stackGroups['library.loan-limit'] = { mode: 'max', maxValue: 0 };
+    }, 'stackGroups["library.loan-limit"].maxValue');
     expectRefused((p) => {
       (p as { format: string }).format = 'xinyi-policy-pack/2';
     }, 'format');
@@ -285,7 +322,9 @@ describe('evaluate with a bad pack', () => {
       caught = error;
     }
     expect(caught).toMatchObject({ code: 'POLICY_PACK_INVALID' });
-    expect((caught as Error).message).toContain(`rules[${indexOf(pack, 'market.discount.aa')}].benefit.payBp`);
+    expect((caught as Error).message).toContain(
+      `rules[${indexOf(pack, 'market.discount.aa')}].benefit.payBp`,
+    );
   });
 
   it('throws for a bad pack even in a scene the bad rule does not touch', () => {

@@ -1,0 +1,535 @@
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import type { IdCardCredential } from '../../sdk/domain/credential.js';
+import { isXinyiError, XinyiError } from '../../sdk/errors.js';
+import { type Logger, silentLogger } from '../../sdk/logger.js';
+import type { Transport, TransportCloseReason } from '../transport/transport.js';
+import { type CardText, parseCardText, toIdCardCredential } from './card-text.js';
+import { encodeSamCommand, type SamResponse, SamFrameDecoder } from './sam-frame.js';
+import {
+  parseAppendedAddressPayload,
+  parseReadPayload,
+  parseSamIdPayload,
+  type SamReadFormat,
+} from './sam-responses.js';
+import { type SamCommandCode, SamCommand, SamStatus, describeSamStatus } from './sam-status.js';
+
+/**
+ * `closed → opening → ready ⇄ reading`; a vanished port moves to `reconnecting` and back to `ready`
+ * once it reopens; `faulted` when the SAM reports a fault or reconnection gives up.
+ */
+export type IdCardReaderState = 'closed' | 'opening' | 'ready' | 'reading' | 'reconnecting' | 'faulted';
+
+export interface IdCardReaderTimeouts {
+  /** @default 500 */
+  find: number;
+  /** @default 500 */
+  select: number;
+  /** Text + photo (1295 bytes: 112 ms of wire time at 115200 baud, 1.35 s at 9600). @default 3000 */
+  read: number;
+  /** Text + photo + fingerprint (up to 2321 bytes). @default 4000 */
+  readFingerprint: number;
+  /** @default 2000 */
+  address: number;
+  /** SAM status and SAM ID. @default 1000 */
+  sam: number;
+}
+
+export interface IdCardReaderOptions {
+  /** The link to the reader: `SerialTransport`, `TcpTransport`, or a simulator link. */
+  transport: Transport;
+  /** Time between find-card polls. @default 300 */
+  pollIntervalMs?: number;
+  /** `'with-fingerprint'` sends 0x30 0x10 instead of 0x30 0x01. @default 'base' */
+  readFormat?: SamReadFormat;
+  /** Also read the newest appended address (0x30 0x03) after the base message. @default false */
+  readAppendedAddress?: boolean;
+  /** Per-command timeouts in milliseconds (reference §1.7 lists vendor wait times; none is normative). */
+  timeoutsMs?: Partial<IdCardReaderTimeouts>;
+  /** Extra attempts (find → select → read) after a transient failure of one tap. @default 2 */
+  retries?: number;
+  /** Consecutive "no card" polls after which the card has left the field. @default 2 */
+  removalPolls?: number;
+  /** Backoff for reopening a vanished port. `maxAttempts: 0` retries for ever. */
+  reconnect?: { initialDelayMs?: number; maxDelayMs?: number; maxAttempts?: number };
+  /** Quiet time after a timeout before the next command, so a late reply is not taken for the next one. @default 150 */
+  lateReplyGraceMs?: number;
+  /** Used in events and logs. @default 'id-card-reader' */
+  name?: string;
+  logger?: Logger;
+}
+
+/** One tap of a card: everything the reader read, for the terminal's identity step only. */
+export interface IdCardReadEvent {
+  /** What to hand to `terminal.present()`; it carries the raw ID number, so never log it. */
+  credential: IdCardCredential;
+  /** The whole decoded card text (personal data). */
+  card: CardText;
+  /** WLT photo bytes (opaque; see `decodeIdCardPhoto`). */
+  photo: Buffer;
+  fingerprint?: Buffer;
+  appendedAddress?: string;
+  /** Milliseconds from the find that saw the card to this event. */
+  readMs: number;
+  /** Milliseconds from the arrival of the read response's last byte to this event (SDK overhead). */
+  sinceLastByteMs: number;
+}
+
+export interface IdCardReaderHealth {
+  state: IdCardReaderState;
+  /** SAM status check (0x11 0xFF) answered 0x90. */
+  samOk: boolean;
+  samStatus: { code: number; en: string; zh: string };
+  /** SAM ID as vendors print it (`a.b-c-d-e`). */
+  samId: string | null;
+}
+
+export interface IdCardReaderEventMap {
+  card: [event: IdCardReadEvent];
+  /** The card that was read has left the field; the next tap is a new read. */
+  removed: [];
+  state: [state: IdCardReaderState, previous: IdCardReaderState];
+  /** The port went away; the reader reconnects by itself. Carries `DEVICE_DISCONNECTED`. */
+  disconnect: [reason: XinyiError];
+  /** A non-fatal problem (a failed read, a damaged frame); never contains personal data. */
+  error: [error: XinyiError];
+}
+
+export interface IdCardReaderStats {
+  /** Cards read and reported. */
+  taps: number;
+  /** Taps given up after every retry. */
+  readFailures: number;
+  timeouts: number;
+  /** Frames with a bad length or checksum. */
+  frameErrors: number;
+  reconnects: number;
+  /** Frames that arrived when no command was waiting (late replies). */
+  strayFrames: number;
+}
+
+const DEFAULT_TIMEOUTS: IdCardReaderTimeouts = {
+  find: 500,
+  select: 500,
+  read: 3000,
+  readFingerprint: 4000,
+  address: 2000,
+  sam: 1000,
+};
+
+interface Pending {
+  resolve: (response: SamResponse) => void;
+  reject: (error: XinyiError) => void;
+  timer: NodeJS.Timeout;
+}
+
+function positive(name: string, value: number | undefined, fallback: number, allowZero = false): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new XinyiError('INVALID_OPTIONS', `IdCardReader: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`);
+  }
+  return value;
+}
+
+function statusError(step: string, sw3: number): XinyiError {
+  const info = describeSamStatus(sw3);
+  return new XinyiError(
+    'DEVICE_STATUS',
+    `ID-card reader ${step}: SW3 0x${sw3.toString(16).padStart(2, '0')} ${info.en} (${info.zh})`,
+    { details: { step, sw3, transient: info.transient } },
+  );
+}
+
+/**
+ * Driver for second-generation ID-card readers speaking the SAM protocol (hardware-protocols.md §1).
+ * Polls find → select → read; one tap gives one `card` event, and the card must leave the field
+ * before it is read again. Reconnects by itself when the port disappears. Never logs card data.
+ */
+export class IdCardReader extends EventEmitter<IdCardReaderEventMap> {
+  readonly name: string;
+  readonly #transport: Transport;
+  readonly #pollIntervalMs: number;
+  readonly #readFormat: SamReadFormat;
+  readonly #readAddress: boolean;
+  readonly #timeouts: IdCardReaderTimeouts;
+  readonly #retries: number;
+  readonly #removalPolls: number;
+  readonly #reconnect: { initialDelayMs: number; maxDelayMs: number; maxAttempts: number };
+  readonly #graceMs: number;
+  readonly #logger: Logger;
+  readonly #decoder = new SamFrameDecoder();
+  readonly #sleeps = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  #state: IdCardReaderState = 'closed';
+  #pending: Pending | null = null;
+  #queue: Promise<unknown> = Promise.resolve();
+  /** Bumped whenever the port is lost or closed, so loops of an older period stop. */
+  #generation = 0;
+  #cardHandled = false;
+  #absentPolls = 0;
+  #lastChunkAt = 0;
+  readonly #stats: IdCardReaderStats = {
+    taps: 0,
+    readFailures: 0,
+    timeouts: 0,
+    frameErrors: 0,
+    reconnects: 0,
+    strayFrames: 0,
+  };
+
+  constructor(options: IdCardReaderOptions) {
+    super();
+    if (!options || typeof options !== 'object' || !options.transport) {
+      throw new XinyiError('INVALID_OPTIONS', 'IdCardReader: transport is required');
+    }
+    this.#transport = options.transport;
+    this.name = options.name ?? 'id-card-reader';
+    this.#pollIntervalMs = positive('pollIntervalMs', options.pollIntervalMs, 300);
+    this.#readFormat = options.readFormat ?? 'base';
+    if (this.#readFormat !== 'base' && this.#readFormat !== 'with-fingerprint') {
+      throw new XinyiError('INVALID_OPTIONS', "IdCardReader: readFormat must be 'base' or 'with-fingerprint'");
+    }
+    this.#readAddress = options.readAppendedAddress ?? false;
+    this.#timeouts = { ...DEFAULT_TIMEOUTS };
+    for (const [key, value] of Object.entries(options.timeoutsMs ?? {})) {
+      if (!(key in DEFAULT_TIMEOUTS)) throw new XinyiError('INVALID_OPTIONS', `IdCardReader: unknown timeoutsMs.${key}`);
+      this.#timeouts[key as keyof IdCardReaderTimeouts] = positive(`timeoutsMs.${key}`, value, 0);
+    }
+    this.#retries = positive('retries', options.retries, 2, true);
+    this.#removalPolls = positive('removalPolls', options.removalPolls, 2);
+    this.#reconnect = {
+      initialDelayMs: positive('reconnect.initialDelayMs', options.reconnect?.initialDelayMs, 500),
+      maxDelayMs: positive('reconnect.maxDelayMs', options.reconnect?.maxDelayMs, 10_000),
+      maxAttempts: positive('reconnect.maxAttempts', options.reconnect?.maxAttempts, 0, true),
+    };
+    this.#graceMs = positive('lateReplyGraceMs', options.lateReplyGraceMs, 150, true);
+    this.#logger = options.logger ?? silentLogger;
+  }
+
+  get state(): IdCardReaderState {
+    return this.#state;
+  }
+
+  /** Counters for diagnostics (no personal data). */
+  get stats(): IdCardReaderStats {
+    return { ...this.#stats };
+  }
+
+  override emit<K extends keyof IdCardReaderEventMap>(event: K, ...args: IdCardReaderEventMap[K]): boolean {
+    // A reader without an error listener must not crash its host process.
+    if (event === 'error' && this.listenerCount('error') === 0) return false;
+    return super.emit(event, ...(args as never));
+  }
+
+  /**
+   * Opens the port and starts polling. Rejects with `DEVICE_NOT_FOUND` when the port cannot be opened
+   * (the reader returns to `closed`); once open, a lost port is reopened automatically.
+   */
+  async open(): Promise<void> {
+    if (this.#state !== 'closed') throw new XinyiError('INVALID_ARGUMENT', `IdCardReader.open(): reader is ${this.#state}`);
+    this.#setState('opening');
+    const generation = ++this.#generation;
+    this.#transport.on('data', this.#onData);
+    this.#transport.on('close', this.#onClose);
+    try {
+      await this.#transport.open();
+    } catch (error) {
+      this.#detach();
+      if (this.#generation === generation) this.#setState('closed');
+      throw isXinyiError(error) ? error : new XinyiError('DEVICE_NOT_FOUND', `${this.name}: cannot open port`, { cause: error });
+    }
+    if (this.#generation !== generation) return; // closed while opening
+    this.#startPolling(generation);
+  }
+
+  /** Stops polling, fails any command in flight and releases the port. Safe to call at any time. */
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#generation++;
+    this.#setState('closed');
+    this.#failPending(new XinyiError('CLOSED', `${this.name} was closed`));
+    for (const sleep of this.#sleeps) {
+      clearTimeout(sleep.timer);
+      sleep.resolve();
+    }
+    this.#sleeps.clear();
+    this.#detach();
+    await this.#transport.close();
+  }
+
+  /** Asks the SAM for its status (0x11 0xFF) and ID (0x12 0xFF). Rejects when the reader is not open. */
+  checkHealth(): Promise<IdCardReaderHealth> {
+    return this.#exclusive(async () => {
+      this.#assertUsable();
+      const status = await this.#command(SamCommand.samStatus, this.#timeouts.sam);
+      const info = describeSamStatus(status.sw3);
+      let samId: string | null = null;
+      const id = await this.#command(SamCommand.readSamId, this.#timeouts.sam);
+      if (id.sw3 === SamStatus.SUCCESS) samId = parseSamIdPayload(id.data).text;
+      return {
+        state: this.#state,
+        samOk: status.sw3 === SamStatus.SUCCESS,
+        samStatus: { code: status.sw3, en: info.en, zh: info.zh },
+        samId,
+      };
+    });
+  }
+
+  #assertUsable(): void {
+    if (this.#state === 'closed' || this.#state === 'opening' || !this.#transport.isOpen) {
+      throw new XinyiError('CLOSED', `${this.name} is ${this.#state}`);
+    }
+  }
+
+  #setState(next: IdCardReaderState): void {
+    const previous = this.#state;
+    if (previous === next) return;
+    this.#state = next;
+    this.#logger.debug({ device: this.name, state: next, previous }, 'id-card reader state');
+    this.emit('state', next, previous);
+  }
+
+  #detach(): void {
+    this.#transport.off('data', this.#onData);
+    this.#transport.off('close', this.#onClose);
+  }
+
+  #report(error: XinyiError): void {
+    this.#logger.warn({ device: this.name, code: error.code, err: error.message }, 'id-card reader problem');
+    this.emit('error', error);
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    this.#lastChunkAt = performance.now();
+    for (const item of this.#decoder.push(chunk)) {
+      const pending = this.#pending;
+      if (isXinyiError(item)) this.#stats.frameErrors++;
+      if (!pending) {
+        this.#stats.strayFrames++;
+        continue;
+      }
+      this.#pending = null;
+      clearTimeout(pending.timer);
+      if (isXinyiError(item)) pending.reject(item);
+      else pending.resolve(item);
+    }
+  };
+
+  readonly #onClose = (reason: TransportCloseReason): void => {
+    if (reason.kind !== 'disconnected' || this.#state === 'closed') return;
+    this.#generation++;
+    this.#failPending(reason.error);
+    this.#decoder.reset();
+    this.#logger.warn({ device: this.name, code: reason.error.code }, 'id-card reader disconnected');
+    this.emit('disconnect', reason.error);
+    this.#setState('reconnecting');
+    void this.#reconnectLoop(this.#generation);
+  };
+
+  #failPending(error: XinyiError): void {
+    const pending = this.#pending;
+    if (!pending) return;
+    this.#pending = null;
+    clearTimeout(pending.timer);
+    pending.reject(error);
+  }
+
+  /** Runs `task` after every earlier command sequence: the SAM handles one command at a time. */
+  #exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task, task);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  #command(code: SamCommandCode, timeoutMs: number): Promise<SamResponse> {
+    return new Promise<SamResponse>((resolve, reject) => {
+      if (this.#pending) {
+        reject(new XinyiError('INVALID_ARGUMENT', `${this.name}: a command is already in flight`));
+        return;
+      }
+      const timer = setTimeout(() => {
+        if (this.#pending?.timer !== timer) return;
+        this.#pending = null;
+        this.#stats.timeouts++;
+        reject(
+          new XinyiError('DEVICE_TIMEOUT', `${this.name}: no reply to command 0x${code.cmd.toString(16)} 0x${code.para.toString(16)} within ${timeoutMs} ms`, {
+            details: { cmd: code.cmd, para: code.para, timeoutMs },
+          }),
+        );
+      }, timeoutMs);
+      this.#pending = { resolve, reject, timer };
+      this.#transport.write(encodeSamCommand(code.cmd, code.para)).catch((error: unknown) => {
+        if (this.#pending?.timer !== timer) return;
+        this.#pending = null;
+        clearTimeout(timer);
+        reject(isXinyiError(error) ? error : new XinyiError('DEVICE_DISCONNECTED', `${this.name}: write failed`, { cause: error }));
+      });
+    });
+  }
+
+  /** Resolves after `ms`, or at once when the reader closes. */
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          this.#sleeps.delete(entry);
+          resolve();
+        }, ms),
+        resolve,
+      };
+      this.#sleeps.add(entry);
+    });
+  }
+
+  /** After a timeout or a damaged frame, let a late reply pass and forget half-received bytes. */
+  async #settle(): Promise<void> {
+    await this.#sleep(this.#graceMs);
+    this.#decoder.reset();
+  }
+
+  #startPolling(generation: number): void {
+    this.#cardHandled = false;
+    this.#absentPolls = 0;
+    this.#decoder.reset();
+    this.#setState('ready');
+    void this.#pollLoop(generation);
+  }
+
+  async #pollLoop(generation: number): Promise<void> {
+    while (this.#generation === generation) {
+      try {
+        await this.#exclusive(() => this.#pollOnce(generation));
+      } catch (error) {
+        if (this.#generation !== generation) return;
+        const e = isXinyiError(error) ? error : new XinyiError('DEVICE_STATUS', `${this.name}: poll failed`, { cause: error });
+        if (e.code === 'DEVICE_STATUS') {
+          // The SAM itself refused (self-test failed, not authorised): polling on will not help.
+          this.#report(e);
+          this.#generation++;
+          this.#setState('faulted');
+          return;
+        }
+        this.#report(e);
+        await this.#settle();
+      }
+      if (this.#generation !== generation) return;
+      await this.#sleep(this.#pollIntervalMs);
+    }
+  }
+
+  async #pollOnce(generation: number): Promise<void> {
+    if (this.#generation !== generation) return;
+    const find = await this.#command(SamCommand.findCard, this.#timeouts.find);
+    if (find.sw3 === SamStatus.FIND_CARD_SUCCESS) {
+      this.#absentPolls = 0;
+      if (!this.#cardHandled) await this.#readCard(generation);
+      return;
+    }
+    if (describeSamStatus(find.sw3).transient) {
+      this.#absentPolls++;
+      if (this.#cardHandled && this.#absentPolls >= this.#removalPolls) {
+        this.#cardHandled = false;
+        this.emit('removed');
+      }
+      return;
+    }
+    throw statusError('find card', find.sw3);
+  }
+
+  /** find (done) → select → read [→ address], retrying transient failures while the card stays. */
+  async #readCard(generation: number): Promise<void> {
+    const started = performance.now();
+    this.#setState('reading');
+    try {
+      let lastError: XinyiError | undefined;
+      for (let attempt = 0; attempt <= this.#retries; attempt++) {
+        if (this.#generation !== generation) return;
+        try {
+          if (attempt > 0) {
+            const again = await this.#command(SamCommand.findCard, this.#timeouts.find);
+            if (again.sw3 !== SamStatus.FIND_CARD_SUCCESS) return; // the card left: nothing to report
+          }
+          const event = await this.#readSequence(started);
+          if (this.#generation !== generation) return;
+          this.#cardHandled = true;
+          this.#stats.taps++;
+          this.#setState('ready');
+          this.emit('card', event);
+          return;
+        } catch (error) {
+          if (!isXinyiError(error) || error.code === 'CLOSED' || error.code === 'DEVICE_DISCONNECTED') throw error;
+          lastError = error;
+          const transient = error.code !== 'DEVICE_STATUS' || error.details.transient === true;
+          if (!transient) break;
+          if (error.code === 'DEVICE_TIMEOUT' || error.code === 'FRAME_CHECKSUM' || error.code === 'FRAME_LENGTH') {
+            await this.#settle();
+          }
+        }
+      }
+      // Give up on this tap: the citizen lifts the card and taps again. Not re-read while it stays.
+      this.#cardHandled = true;
+      this.#stats.readFailures++;
+      this.#report(
+        new XinyiError('DEVICE_STATUS', `${this.name}: the card could not be read; ask for it to be presented again`, {
+          cause: lastError,
+          details: { attempts: this.#retries + 1 },
+        }),
+      );
+    } finally {
+      if (this.#state === 'reading') this.#setState('ready');
+    }
+  }
+
+  async #readSequence(started: number): Promise<IdCardReadEvent> {
+    const select = await this.#command(SamCommand.selectCard, this.#timeouts.select);
+    if (select.sw3 !== SamStatus.SUCCESS) throw statusError('select card', select.sw3);
+    const withFingerprint = this.#readFormat === 'with-fingerprint';
+    const read = await this.#command(
+      withFingerprint ? SamCommand.readBaseWithFingerprint : SamCommand.readBase,
+      withFingerprint ? this.#timeouts.readFingerprint : this.#timeouts.read,
+    );
+    const lastByteAt = this.#lastChunkAt;
+    if (read.sw3 !== SamStatus.SUCCESS) throw statusError('read card', read.sw3);
+    const payload = parseReadPayload(read.data, this.#readFormat);
+    const card = parseCardText(payload.text);
+    let appendedAddress: string | undefined;
+    let sinceLastByteMs = performance.now() - lastByteAt;
+    if (this.#readAddress) {
+      const address = await this.#command(SamCommand.readNewestAddress, this.#timeouts.address);
+      if (address.sw3 === SamStatus.SUCCESS) appendedAddress = parseAppendedAddressPayload(address.data).address;
+      else if (address.sw3 !== SamStatus.NO_CONTENT) throw statusError('read appended address', address.sw3);
+      sinceLastByteMs = performance.now() - this.#lastChunkAt;
+    }
+    const event: IdCardReadEvent = {
+      credential: toIdCardCredential(card),
+      card,
+      photo: payload.photo,
+      readMs: performance.now() - started,
+      sinceLastByteMs,
+    };
+    if (payload.fingerprint) event.fingerprint = payload.fingerprint;
+    if (appendedAddress !== undefined) event.appendedAddress = appendedAddress;
+    return event;
+  }
+
+  async #reconnectLoop(generation: number): Promise<void> {
+    let delay = this.#reconnect.initialDelayMs;
+    for (let attempt = 1; this.#reconnect.maxAttempts === 0 || attempt <= this.#reconnect.maxAttempts; attempt++) {
+      await this.#sleep(delay);
+      if (this.#generation !== generation) return;
+      try {
+        await this.#transport.open();
+      } catch (error) {
+        if (this.#generation !== generation) return;
+        this.#logger.debug({ device: this.name, attempt, code: isXinyiError(error) ? error.code : 'unknown' }, 'reopen failed');
+        delay = Math.min(delay * 2, this.#reconnect.maxDelayMs);
+        continue;
+      }
+      if (this.#generation !== generation) return;
+      this.#stats.reconnects++;
+      this.#startPolling(generation);
+      return;
+    }
+    this.#report(new XinyiError('DEVICE_DISCONNECTED', `${this.name}: gave up reconnecting after ${this.#reconnect.maxAttempts} attempts`));
+    this.#setState('faulted');
+  }
+}

@@ -1,0 +1,15 @@
+export type {
+  FaultScope,
+  FaultTarget,
+  PlaceCardOptions,
+  SamProcessingDelaysMs,
+  VirtualCard,
+  VirtualCardSource,
+  VirtualIdCardReaderEventMap,
+  VirtualIdCardReaderFault,
+  VirtualIdCardReaderFaultKind,
+  VirtualIdCardReaderOptions,
+  VirtualIdCardReaderStats,
+  VirtualReaderCommandName,
+} from './virtual-id-card-reader.js';
+export { cardFieldsForPerson, VirtualIdCardReader } from './virtual-id-card-reader.js';

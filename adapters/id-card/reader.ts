@@ -5,14 +5,14 @@ import { isXinyiError, XinyiError } from '../../sdk/errors.js';
 import { type Logger, silentLogger } from '../../sdk/logger.js';
 import type { Transport, TransportCloseReason } from '../transport/transport.js';
 import { type CardText, parseCardText, toIdCardCredential } from './card-text.js';
-import { encodeSamCommand, type SamResponse, SamFrameDecoder } from './sam-frame.js';
+import { encodeSamCommand, SamFrameDecoder, type SamResponse } from './sam-frame.js';
 import {
   parseAppendedAddressPayload,
   parseReadPayload,
   parseSamIdPayload,
   type SamReadFormat,
 } from './sam-responses.js';
-import { type SamCommandCode, SamCommand, SamStatus, describeSamStatus } from './sam-status.js';
+import { describeSamStatus, SamCommand, type SamCommandCode, SamStatus } from './sam-status.js';
 
 /**
  * `closed → opening → ready ⇄ reading`; a vanished port moves to `reconnecting` and back to `ready`
@@ -126,7 +126,10 @@ interface Pending {
 function positive(name: string, value: number | undefined, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw new XinyiError('INVALID_OPTIONS', `IdCardReader: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`);
+    throw new XinyiError(
+      'INVALID_OPTIONS',
+      `IdCardReader: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`,
+    );
   }
   return value;
 }
@@ -186,12 +189,16 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> {
     this.#pollIntervalMs = positive('pollIntervalMs', options.pollIntervalMs, 300);
     this.#readFormat = options.readFormat ?? 'base';
     if (this.#readFormat !== 'base' && this.#readFormat !== 'with-fingerprint') {
-      throw new XinyiError('INVALID_OPTIONS', "IdCardReader: readFormat must be 'base' or 'with-fingerprint'");
+      throw new XinyiError(
+        'INVALID_OPTIONS',
+        "IdCardReader: readFormat must be 'base' or 'with-fingerprint'",
+      );
     }
     this.#readAddress = options.readAppendedAddress ?? false;
     this.#timeouts = { ...DEFAULT_TIMEOUTS };
     for (const [key, value] of Object.entries(options.timeoutsMs ?? {})) {
-      if (!(key in DEFAULT_TIMEOUTS)) throw new XinyiError('INVALID_OPTIONS', `IdCardReader: unknown timeoutsMs.${key}`);
+      if (!(key in DEFAULT_TIMEOUTS))
+        throw new XinyiError('INVALID_OPTIONS', `IdCardReader: unknown timeoutsMs.${key}`);
       this.#timeouts[key as keyof IdCardReaderTimeouts] = positive(`timeoutsMs.${key}`, value, 0);
     }
     this.#retries = positive('retries', options.retries, 2, true);
@@ -225,7 +232,8 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> {
    * (the reader returns to `closed`); once open, a lost port is reopened automatically.
    */
   async open(): Promise<void> {
-    if (this.#state !== 'closed') throw new XinyiError('INVALID_ARGUMENT', `IdCardReader.open(): reader is ${this.#state}`);
+    if (this.#state !== 'closed')
+      throw new XinyiError('INVALID_ARGUMENT', `IdCardReader.open(): reader is ${this.#state}`);
     this.#setState('opening');
     const generation = ++this.#generation;
     this.#transport.on('data', this.#onData);
@@ -235,7 +243,9 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> {
     } catch (error) {
       this.#detach();
       if (this.#generation === generation) this.#setState('closed');
-      throw isXinyiError(error) ? error : new XinyiError('DEVICE_NOT_FOUND', `${this.name}: cannot open port`, { cause: error });
+      throw isXinyiError(error)
+        ? error
+        : new XinyiError('DEVICE_NOT_FOUND', `${this.name}: cannot open port`, { cause: error });
     }
     if (this.#generation !== generation) return; // closed while opening
     this.#startPolling(generation);
@@ -351,9 +361,13 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> {
         this.#pending = null;
         this.#stats.timeouts++;
         reject(
-          new XinyiError('DEVICE_TIMEOUT', `${this.name}: no reply to command 0x${code.cmd.toString(16)} 0x${code.para.toString(16)} within ${timeoutMs} ms`, {
-            details: { cmd: code.cmd, para: code.para, timeoutMs },
-          }),
+          new XinyiError(
+            'DEVICE_TIMEOUT',
+            `${this.name}: no reply to command 0x${code.cmd.toString(16)} 0x${code.para.toString(16)} within ${timeoutMs} ms`,
+            {
+              details: { cmd: code.cmd, para: code.para, timeoutMs },
+            },
+          ),
         );
       }, timeoutMs);
       this.#pending = { resolve, reject, timer };
@@ -361,7 +375,11 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> {
         if (this.#pending?.timer !== timer) return;
         this.#pending = null;
         clearTimeout(timer);
-        reject(isXinyiError(error) ? error : new XinyiError('DEVICE_DISCONNECTED', `${this.name}: write failed`, { cause: error }));
+        reject(
+          isXinyiError(error)
+            ? error
+            : new XinyiError('DEVICE_DISCONNECTED', `${this.name}: write failed`, { cause: error }),
+        );
       });
     });
   }
@@ -400,7 +418,9 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> {
         await this.#exclusive(() => this.#pollOnce(generation));
       } catch (error) {
         if (this.#generation !== generation) return;
-        const e = isXinyiError(error) ? error : new XinyiError('DEVICE_STATUS', `${this.name}: poll failed`, { cause: error });
+        const e = isXinyiError(error)
+          ? error
+          : new XinyiError('DEVICE_STATUS', `${this.name}: poll failed`, { cause: error });
         if (e.code === 'DEVICE_STATUS') {
           // The SAM itself refused (self-test failed, not authorised): polling on will not help.
           this.#report(e);
@@ -456,11 +476,16 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> {
           this.emit('card', event);
           return;
         } catch (error) {
-          if (!isXinyiError(error) || error.code === 'CLOSED' || error.code === 'DEVICE_DISCONNECTED') throw error;
+          if (!isXinyiError(error) || error.code === 'CLOSED' || error.code === 'DEVICE_DISCONNECTED')
+            throw error;
           lastError = error;
           const transient = error.code !== 'DEVICE_STATUS' || error.details.transient === true;
           if (!transient) break;
-          if (error.code === 'DEVICE_TIMEOUT' || error.code === 'FRAME_CHECKSUM' || error.code === 'FRAME_LENGTH') {
+          if (
+            error.code === 'DEVICE_TIMEOUT' ||
+            error.code === 'FRAME_CHECKSUM' ||
+            error.code === 'FRAME_LENGTH'
+          ) {
             await this.#settle();
           }
         }
@@ -469,10 +494,14 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> {
       this.#cardHandled = true;
       this.#stats.readFailures++;
       this.#report(
-        new XinyiError('DEVICE_STATUS', `${this.name}: the card could not be read; ask for it to be presented again`, {
-          cause: lastError,
-          details: { attempts: this.#retries + 1 },
-        }),
+        new XinyiError(
+          'DEVICE_STATUS',
+          `${this.name}: the card could not be read; ask for it to be presented again`,
+          {
+            cause: lastError,
+            details: { attempts: this.#retries + 1 },
+          },
+        ),
       );
     } finally {
       if (this.#state === 'reading') this.#setState('ready');
@@ -495,7 +524,8 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> {
     let sinceLastByteMs = performance.now() - lastByteAt;
     if (this.#readAddress) {
       const address = await this.#command(SamCommand.readNewestAddress, this.#timeouts.address);
-      if (address.sw3 === SamStatus.SUCCESS) appendedAddress = parseAppendedAddressPayload(address.data).address;
+      if (address.sw3 === SamStatus.SUCCESS)
+        appendedAddress = parseAppendedAddressPayload(address.data).address;
       else if (address.sw3 !== SamStatus.NO_CONTENT) throw statusError('read appended address', address.sw3);
       sinceLastByteMs = performance.now() - this.#lastChunkAt;
     }
@@ -513,14 +543,21 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> {
 
   async #reconnectLoop(generation: number): Promise<void> {
     let delay = this.#reconnect.initialDelayMs;
-    for (let attempt = 1; this.#reconnect.maxAttempts === 0 || attempt <= this.#reconnect.maxAttempts; attempt++) {
+    for (
+      let attempt = 1;
+      this.#reconnect.maxAttempts === 0 || attempt <= this.#reconnect.maxAttempts;
+      attempt++
+    ) {
       await this.#sleep(delay);
       if (this.#generation !== generation) return;
       try {
         await this.#transport.open();
       } catch (error) {
         if (this.#generation !== generation) return;
-        this.#logger.debug({ device: this.name, attempt, code: isXinyiError(error) ? error.code : 'unknown' }, 'reopen failed');
+        this.#logger.debug(
+          { device: this.name, attempt, code: isXinyiError(error) ? error.code : 'unknown' },
+          'reopen failed',
+        );
         delay = Math.min(delay * 2, this.#reconnect.maxDelayMs);
         continue;
       }
@@ -529,7 +566,12 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> {
       this.#startPolling(generation);
       return;
     }
-    this.#report(new XinyiError('DEVICE_DISCONNECTED', `${this.name}: gave up reconnecting after ${this.#reconnect.maxAttempts} attempts`));
+    this.#report(
+      new XinyiError(
+        'DEVICE_DISCONNECTED',
+        `${this.name}: gave up reconnecting after ${this.#reconnect.maxAttempts} attempts`,
+      ),
+    );
     this.#setState('faulted');
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BENEFIT_KINDS, type BenefitKind } from '../domain/benefits.js';
+import type { BenefitKind } from '../domain/benefits.js';
 import { SCENE_IDS } from '../domain/scenes.js';
 import { TIER_CODES } from '../domain/tiers.js';
 import { XinyiError } from '../errors.js';

@@ -235,19 +235,20 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
         if (typeof credential.idNumber !== 'string') {
           throw new XinyiError('INVALID_ARGUMENT', 'present(): id-card credential needs an idNumber string');
         }
+        // A foreigner's permanent residence card number does not follow GB 11643.
         const foreign = credential.cardType?.startsWith('foreign-permanent') ?? false;
-        if (!foreign && !isValidResidentIdNumber(credential.idNumber, this.#clock.now())) {
+        const usable = foreign
+          ? credential.idNumber.trim() !== ''
+          : isValidResidentIdNumber(credential.idNumber, this.#clock.now());
+        if (!usable) {
           this.#report(
-            new XinyiError('ID_NUMBER_INVALID', 'ID card number fails GB 11643; serving without incentive'),
+            new XinyiError('ID_NUMBER_INVALID', 'ID card number is not valid; serving without incentive'),
           );
           return { problem: ReasonCode.CREDENTIAL_INVALID };
         }
         return {
           subject: foreign
-            ? subjectFromMemberCode(
-                this.#pseudonymizer,
-                `foreign-permanent:${credential.idNumber.trim().toUpperCase()}`,
-              )
+            ? subjectFromDocumentNumber(this.#pseudonymizer, credential.idNumber, credential.name)
             : subjectFromIdNumber(this.#pseudonymizer, credential.idNumber, credential.name),
         };
       }

@@ -2,7 +2,9 @@
 import { cpus } from 'node:os';
 import { runEvaluateBench } from './evaluate.bench.js';
 import { runPresentBench } from './present.bench.js';
+import { runSamDecoderBench } from './sam-decoder.bench.js';
 
 console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}\n`);
 runEvaluateBench();
 await runPresentBench();
+runSamDecoderBench();

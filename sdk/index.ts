@@ -79,6 +79,7 @@ export {
   type UsageCounts,
 } from './policy/index.js';
 export {
+  type CredentialSource,
   type CreditLookup,
   type CreditResolver,
   createInMemoryCreditProvider,

@@ -1,3 +1,4 @@
+export * from './devices/index.js';
 export {
   generatePopulation,
   generateResidentIdNumber,
@@ -8,9 +9,15 @@ export {
 } from './population.js';
 export { createPopulationCreditProvider, type PopulationCreditProviderOptions } from './population-credit.js';
 export { createRng, type Rng } from './prng.js';
+export { createPtyPair, isSocatAvailable, type PtyPair, type PtyPairOptions } from './pty.js';
 export {
   runSimulatedDay,
   type SimulatedDayOptions,
   type SimulatedDaySummary,
   type SimulatedVisit,
 } from './simulated-day.js';
+export {
+  startTcpDeviceServer,
+  type TcpDeviceServer,
+  type TcpDeviceServerOptions,
+} from './tcp-device-server.js';

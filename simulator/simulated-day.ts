@@ -1,11 +1,13 @@
+import { IdCardReader } from '../adapters/id-card/reader.js';
+import { createMemoryLink } from '../adapters/transport/memory-transport.js';
 import type { Clock } from '../sdk/clock.js';
-import type { Credential } from '../sdk/domain/credential.js';
 import type { Decision } from '../sdk/domain/decision.js';
 import type { SceneId } from '../sdk/domain/scenes.js';
 import { XinyiError } from '../sdk/errors.js';
 import { createPseudonymizer } from '../sdk/identity/index.js';
 import type { DecisionContext } from '../sdk/policy/index.js';
 import { createTerminal, type Terminal } from '../sdk/terminal/index.js';
+import { cardFieldsForPerson, VirtualIdCardReader } from './devices/virtual-id-card-reader.js';
 import { generatePopulation, type SyntheticPerson } from './population.js';
 import { createPopulationCreditProvider } from './population-credit.js';
 import { createRng } from './prng.js';
@@ -30,10 +32,15 @@ export interface SimulatedDayOptions {
 export interface SimulatedVisit {
   index: number;
   terminalId: string;
-  /** How the citizen identified: an ID card, a member card or a deliberately mistyped ID number. */
+  /**
+   * How the citizen identified: an ID card tapped on the terminal's (virtual) reader, a member card,
+   * or an ID card whose number fails its check digit.
+   */
   via: 'id-card' | 'member-card' | 'bad-id-card';
   decision: Decision;
   platformDown: boolean;
+  /** For a card tapped on the reader: milliseconds from the reader finding it to the card being read. */
+  cardReadMs?: number;
 }
 
 export interface SimulatedDaySummary {
@@ -109,32 +116,65 @@ export async function runSimulatedDay(options: SimulatedDayOptions = {}): Promis
       decisionDeadlineMs: 300,
     }),
   );
-
+  // Each terminal has an ID-card reader: the driver talks the SAM protocol to a virtual reader over
+  // a link that models 115200-baud wire time, exactly as it would over /dev/ttyUSB0.
+  const stations = await Promise.all(
+    terminals.map(async (terminal) => {
+      const link = createMemoryLink({ baudRate: 115_200 });
+      const device = new VirtualIdCardReader();
+      await device.attach(link.device);
+      const reader = new IdCardReader({
+        transport: link.host,
+        pollIntervalMs: 50,
+        name: `${terminal.terminalId}/id-reader`,
+      });
+      terminal.attach(reader);
+      await reader.open();
+      return { terminal, device, reader };
+    }),
+  );
   const visits: SimulatedVisit[] = [];
   try {
     for (let index = 0; index < visitCount; index++) {
       simulatedNow += rng.int(30_000, 600_000);
-      const which = rng.int(0, terminals.length - 1);
-      const terminal = terminals[which]!;
+      const station = stations[rng.int(0, stations.length - 1)]!;
+      const { terminal, device } = station;
       const person = rng.pick(people);
       const platformDown = index >= outage.from && index <= outage.to;
       platform.setFailing(platformDown);
       let via: SimulatedVisit['via'] = 'id-card';
-      let credential: Credential = { kind: 'id-card', idNumber: person.idNumber, name: person.name };
+      let decision: Decision;
+      let cardReadMs: number | undefined;
       if (terminal.scene === 'supermarket-checkout' && rng.chance(0.5)) {
         via = 'member-card';
-        credential = { kind: 'barcode', text: person.memberCode, symbology: 'ean-13' };
-      } else if (index === Math.floor(visitCount / 3)) {
-        via = 'bad-id-card';
-        credential = { kind: 'id-card', idNumber: corruptCheckDigit(person.idNumber) };
+        decision = await terminal.present({ kind: 'barcode', text: person.memberCode, symbology: 'ean-13' });
+      } else {
+        const fields = cardFieldsForPerson(person);
+        if (index === Math.floor(visitCount / 3)) {
+          via = 'bad-id-card';
+          fields.idNumber = corruptCheckDigit(person.idNumber);
+        }
+        const next = new Promise<Decision>((resolve) => terminal.once('decision', resolve));
+        const read = new Promise<number>((resolve) => station.reader.once('card', (e) => resolve(e.readMs)));
+        device.placeCard(fields);
+        decision = await next;
+        cardReadMs = await read;
+        // The citizen takes the card back; the reader notices before the next person taps.
+        const removed = new Promise<void>((resolve) => station.reader.once('removed', resolve));
+        device.removeCard();
+        await removed;
       }
-      const decision = await terminal.present(credential);
       const visit: SimulatedVisit = { index, terminalId: terminal.terminalId, via, decision, platformDown };
+      if (cardReadMs !== undefined) visit.cardReadMs = Math.round(cardReadMs);
       visits.push(visit);
       await options.onDecision?.(visit);
     }
   } finally {
-    await Promise.all(terminals.map((t) => t.close()));
+    for (const { terminal, device, reader } of stations) {
+      await reader.close();
+      device.detach();
+      await terminal.close();
+    }
   }
 
   const byScene: SimulatedDaySummary['byScene'] = {};

@@ -39,6 +39,16 @@ export {
   decodeIdCardPhoto,
   WLT_PHOTO_BYTES,
 } from './photo.js';
+export type {
+  IdCardReadEvent,
+  IdCardReaderEventMap,
+  IdCardReaderHealth,
+  IdCardReaderOptions,
+  IdCardReaderState,
+  IdCardReaderStats,
+  IdCardReaderTimeouts,
+} from './reader.js';
+export { IdCardReader } from './reader.js';
 export type { SamCommandFrame, SamDecoderOptions, SamResponse } from './sam-frame.js';
 export {
   encodeSamCommand,

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import type { IdCardCredential } from '../../sdk/domain/credential.js';
+import type { Credential, IdCardCredential } from '../../sdk/domain/credential.js';
 import { isXinyiError, XinyiError } from '../../sdk/errors.js';
 import { type Logger, silentLogger } from '../../sdk/logger.js';
+import type { CredentialSource } from '../../sdk/terminal/credential-source.js';
 import type { Transport, TransportCloseReason } from '../transport/transport.js';
 import { type CardText, parseCardText, toIdCardCredential } from './card-text.js';
 import { encodeSamCommand, SamFrameDecoder, type SamResponse } from './sam-frame.js';
@@ -148,7 +149,7 @@ function statusError(step: string, sw3: number): XinyiError {
  * Polls find → select → read; one tap gives one `card` event, and the card must leave the field
  * before it is read again. Reconnects by itself when the port disappears. Never logs card data.
  */
-export class IdCardReader extends EventEmitter<IdCardReaderEventMap> {
+export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements CredentialSource {
   readonly name: string;
   readonly #transport: Transport;
   readonly #pollIntervalMs: number;
@@ -216,6 +217,30 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> {
     return this.#state;
   }
 
+  /** For `terminal.attach(reader)`: the credential of every tap. */
+  onCredential(listener: (credential: Credential) => void): () => void {
+    const onCard = (event: IdCardReadEvent) => listener(event.credential);
+    this.on('card', onCard);
+    return () => this.off('card', onCard);
+  }
+
+  /** For `terminal.attach(reader)`: state changes, with the error code of a disconnect. */
+  onState(listener: (state: string, reason?: string) => void): () => void {
+    let reason: string | undefined;
+    const onDisconnect = (error: XinyiError) => {
+      reason = error.code;
+    };
+    const onState = (state: IdCardReaderState) => {
+      listener(state, state === 'reconnecting' ? reason : undefined);
+    };
+    this.on('disconnect', onDisconnect);
+    this.on('state', onState);
+    return () => {
+      this.off('disconnect', onDisconnect);
+      this.off('state', onState);
+    };
+  }
+
   /** Counters for diagnostics (no personal data). */
   get stats(): IdCardReaderStats {
     return { ...this.#stats };
@@ -248,7 +273,7 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> {
         : new XinyiError('DEVICE_NOT_FOUND', `${this.name}: cannot open port`, { cause: error });
     }
     if (this.#generation !== generation) return; // closed while opening
-    this.#startPolling(generation);
+    await this.#startPolling(generation);
   }
 
   /** Stops polling, fails any command in flight and releases the port. Safe to call at any time. */
@@ -404,10 +429,13 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> {
     this.#decoder.reset();
   }
 
-  #startPolling(generation: number): void {
+  async #startPolling(generation: number): Promise<void> {
     this.#cardHandled = false;
     this.#absentPolls = 0;
-    this.#decoder.reset();
+    // A port keeps what the reader sent while nobody listened (a reply to the last command before a
+    // close or an unplug): let it arrive and drop it, so it is not taken for the next reply.
+    await this.#exclusive(() => this.#settle());
+    if (this.#generation !== generation) return;
     this.#setState('ready');
     void this.#pollLoop(generation);
   }
@@ -563,7 +591,7 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> {
       }
       if (this.#generation !== generation) return;
       this.#stats.reconnects++;
-      this.#startPolling(generation);
+      await this.#startPolling(generation);
       return;
     }
     this.#report(

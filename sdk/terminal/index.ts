@@ -1,3 +1,4 @@
+export type { CredentialSource } from './credential-source.js';
 export type { CreditLookup, CreditResolver } from './credit-resolver.js';
 export {
   createInMemoryCreditProvider,

@@ -23,6 +23,7 @@ import type { PolicyPack } from '../policy/pack.js';
 import { qingzhouPolicyPack } from '../policy/qingzhou-pack.js';
 import { ReasonCode } from '../policy/reason-codes.js';
 import { loadPolicyPack } from '../policy/validate-pack.js';
+import type { CredentialSource } from './credential-source.js';
 import type { CreditLookup, CreditResolver } from './credit-resolver.js';
 
 export interface TerminalOptions {
@@ -79,6 +80,11 @@ export interface Terminal extends EventEmitter<TerminalEventMap> {
    * malformed credential object and `CLOSED` after `close()`.
    */
   present(credential: Credential, context?: DecisionContext): Promise<Decision>;
+  /**
+   * Presents every credential the device reads, and reports its state changes as `device` events.
+   * Returns a function that detaches it; `close()` detaches every device.
+   */
+  attach(source: CredentialSource): () => void;
   /** Names of the credit sources currently considered offline. */
   offlineSources(): string[];
   close(): Promise<void>;
@@ -133,6 +139,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
   readonly #logger: Logger;
   readonly #newId: () => string;
   readonly #offline = new Set<string>();
+  readonly #detachers = new Set<() => void>();
   #closed = false;
 
   constructor(options: TerminalOptions) {
@@ -168,8 +175,44 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     return [...this.#offline];
   }
 
+  attach(source: CredentialSource): () => void {
+    if (this.#closed) throw new XinyiError('CLOSED', 'attach() called on a closed terminal');
+    if (!source || typeof source.onCredential !== 'function' || typeof source.name !== 'string') {
+      throw new XinyiError(
+        'INVALID_ARGUMENT',
+        'attach(): source must have a name and an onCredential() method',
+      );
+    }
+    const offCredential = source.onCredential((credential) => {
+      if (this.#closed) return;
+      this.present(credential).catch((error: unknown) => {
+        this.#report(
+          isXinyiError(error)
+            ? error
+            : new XinyiError('INVALID_ARGUMENT', `credential from ${source.name} could not be presented`, {
+                cause: error,
+              }),
+        );
+      });
+    });
+    const offState = source.onState?.((state, reason) => {
+      this.emit(
+        'device',
+        reason === undefined ? { device: source.name, state } : { device: source.name, state, reason },
+      );
+    });
+    const detach = () => {
+      offCredential();
+      offState?.();
+      this.#detachers.delete(detach);
+    };
+    this.#detachers.add(detach);
+    return detach;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
+    for (const detach of [...this.#detachers]) detach();
   }
 
   async present(credential: Credential, context?: DecisionContext): Promise<Decision> {

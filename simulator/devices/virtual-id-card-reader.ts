@@ -154,7 +154,10 @@ export interface VirtualIdCardReaderEventMap {
   ];
   /** An `unplug` fault fired: disconnect the link now (the device cannot do it itself). */
   unplug: [event: { forMs: number | undefined }];
-  /** The `forMs` of an `unplug` fault elapsed: plug the link back in. */
+  /**
+   * The `forMs` of an `unplug` fault elapsed: plug the link back in. The device reopens its
+   * transport right after the listeners return.
+   */
   'plug-in': [];
   /** The host switched the SAM's UART rate (0x60 xx); emitted after the 0x90 reply, as the module switches then. */
   'baud-rate': [baudRate: SamBaudRate];
@@ -288,7 +291,8 @@ type Received = SamCommandFrame | XinyiError;
  * Commands are handled one at a time in arrival order, however the bytes were chunked; each waits
  * its processing delay (`setTimeout`, so fake timers drive it) and is answered from the state at
  * the end of that delay: a card removed while a read is processed makes the read fail with 0x41.
- * When the transport closes, commands not yet answered are dropped.
+ * When the device's end of the link closes, commands not yet answered are dropped; the host closing
+ * its own end changes nothing on the device (answers then go nowhere, as on a real UART).
  */
 export class VirtualIdCardReader extends EventEmitter<VirtualIdCardReaderEventMap> {
   readonly #samId: Buffer;
@@ -303,6 +307,8 @@ export class VirtualIdCardReader extends EventEmitter<VirtualIdCardReaderEventMa
   #busy = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #plugInTimer: ReturnType<typeof setTimeout> | undefined;
+  #opening: Promise<boolean> | undefined;
+  #openedByDevice = false;
   /** Bumped whenever in-flight work must be forgotten (transport closed, detached, re-attached). */
   #session = 0;
   #stats: VirtualIdCardReaderStats = emptyStats();
@@ -355,29 +361,46 @@ export class VirtualIdCardReader extends EventEmitter<VirtualIdCardReaderEventMa
 
   /**
    * Starts serving the device side of a link: decodes commands from its `data` events and writes
-   * responses to it. The device does not open or close the transport. It stays attached across
-   * close/reopen of the same transport; attaching another transport (a new connection) detaches
-   * the previous one first. When the transport closes, unanswered commands are dropped.
+   * responses to it. Like a reader powered by its cable, the device opens the transport itself when
+   * it is closed, and opens it again after its own `'plug-in'` event (the harness's `'plug-in'`
+   * listeners run first, so they can plug the link back in). After the link was unplugged and
+   * plugged in from outside, call `attach` again with the same transport to power the device up.
+   *
+   * Attaching another transport (a new connection) detaches the previous one first. The device
+   * stays attached across close/reopen of the host's end. When the device's own end closes,
+   * unanswered commands are dropped.
+   * @returns resolves (never rejects) once the transport is open — true — or could not be opened,
+   *   e.g. because the link is unplugged — false.
    */
-  attach(transport: Transport): void {
-    if (this.#transport === transport) return;
-    this.detach();
-    this.#transport = transport;
-    transport.on('data', this.#onData);
-    transport.on('close', this.#onClose);
+  attach(transport: Transport): Promise<boolean> {
+    if (this.#transport !== transport) {
+      this.detach();
+      this.#transport = transport;
+      transport.on('data', this.#onData);
+      transport.on('close', this.#onClose);
+    }
+    return this.#powerOn();
   }
 
-  /** Stops serving the current transport (if any); unanswered commands are dropped. */
+  /**
+   * Stops serving the current transport (if any): unanswered commands are dropped, and the
+   * transport is closed if the device opened it.
+   */
   detach(): void {
     const transport = this.#transport;
     if (transport === undefined) return;
     transport.off('data', this.#onData);
     transport.off('close', this.#onClose);
     this.#transport = undefined;
+    this.#opening = undefined;
     this.#abandonSession();
     if (this.#plugInTimer !== undefined) {
       clearTimeout(this.#plugInTimer);
       this.#plugInTimer = undefined;
+    }
+    if (this.#openedByDevice) {
+      this.#openedByDevice = false;
+      transport.close().catch(() => {});
     }
   }
 
@@ -424,6 +447,27 @@ export class VirtualIdCardReader extends EventEmitter<VirtualIdCardReaderEventMa
   readonly #onClose = (_reason: TransportCloseReason): void => {
     this.#abandonSession();
   };
+
+  #powerOn(): Promise<boolean> {
+    const transport = this.#transport;
+    if (transport === undefined) return Promise.resolve(false);
+    if (transport.isOpen) return Promise.resolve(true);
+    if (this.#opening !== undefined) return this.#opening;
+    const opening = transport.open().then(
+      () => {
+        if (this.#transport === transport) this.#openedByDevice = true;
+        return true;
+      },
+      // Unplugged (DEVICE_NOT_FOUND) or opened meanwhile by someone else: not an error for a
+      // device, which simply stays dark until powered again.
+      () => transport.isOpen,
+    );
+    const settled = opening.finally(() => {
+      if (this.#opening === settled) this.#opening = undefined;
+    });
+    this.#opening = settled;
+    return settled;
+  }
 
   #abandonSession(): void {
     this.#session++;
@@ -540,6 +584,7 @@ export class VirtualIdCardReader extends EventEmitter<VirtualIdCardReaderEventMa
       this.#plugInTimer = setTimeout(() => {
         this.#plugInTimer = undefined;
         this.emit('plug-in');
+        void this.#powerOn();
       }, forMs);
     }
   }

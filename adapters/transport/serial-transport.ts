@@ -1,0 +1,365 @@
+import { EventEmitter } from 'node:events';
+import { isXinyiError, XinyiError } from '../../sdk/errors.js';
+import { loadNativeModule } from '../native.js';
+import type { Transport, TransportEventMap } from './transport.js';
+
+export type SerialParity = 'none' | 'even' | 'odd' | 'mark' | 'space';
+
+/** A local serial port: a UART, a USB-serial adapter, a PTY. Defaults give 115200 8N1. */
+export interface SerialTransportOptions {
+  /**
+   * The port to open.
+   * @example '/dev/ttyUSB0'
+   * @example '/dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A50285BI-if00-port0'
+   * @example 'COM3'
+   */
+  path: string;
+  /** @default 115200 */
+  baudRate?: number;
+  /** @default 8 */
+  dataBits?: 5 | 6 | 7 | 8;
+  /** @default 1 */
+  stopBits?: 1 | 1.5 | 2;
+  /** @default 'none' */
+  parity?: SerialParity;
+}
+
+/** A serial port the operating system knows about, as `listSerialPorts()` reports it. */
+export interface SerialPortInfo {
+  /** What to pass as `SerialTransportOptions.path`. */
+  path: string;
+  manufacturer?: string;
+  /** The USB adapter's serial number, when it has one; stable across replugging. */
+  serialNumber?: string;
+  /** USB vendor ID in hex, without `0x`. */
+  vendorId?: string;
+  /** USB product ID in hex, without `0x`. */
+  productId?: string;
+  pnpId?: string;
+  locationId?: string;
+}
+
+// The slice of serialport@13 used here, typed locally so that no type of the optional module reaches
+// ours (a consumer without it installed must still type-check).
+interface SerialPortStream extends EventEmitter {
+  readonly isOpen: boolean;
+  readonly closing: boolean;
+  readonly port?: unknown;
+  open(callback: (error: Error | null) => void): void;
+  write(data: Buffer, callback: (error: Error | null | undefined) => void): boolean;
+  drain(callback: (error: Error | null) => void): void;
+  close(callback: (error: Error | null) => void): void;
+}
+
+interface SerialPortConstructor {
+  new (options: {
+    path: string;
+    baudRate: number;
+    dataBits: 5 | 6 | 7 | 8;
+    stopBits: 1 | 1.5 | 2;
+    parity: SerialParity;
+    autoOpen: false;
+  }): SerialPortStream;
+  list(): Promise<Array<Record<string, unknown>>>;
+}
+
+interface SerialPortModule {
+  SerialPort?: SerialPortConstructor;
+  default?: { SerialPort?: SerialPortConstructor };
+}
+
+interface PollerLike {
+  poll(events?: number): void;
+  listenerCount(event: string): number;
+}
+
+const DATA_BITS = [5, 6, 7, 8] as const;
+const STOP_BITS = [1, 1.5, 2] as const;
+const PARITIES = ['none', 'even', 'odd', 'mark', 'space'] as const;
+// libuv's UV_READABLE and UV_WRITABLE, as @serialport/bindings-cpp's poller exports them.
+const UV_READABLE = 1;
+const UV_WRITABLE = 2;
+
+type SerialState = 'closed' | 'opening' | 'open' | 'closing';
+
+interface PendingWrite {
+  readonly reject: (error: Error) => void;
+}
+
+/**
+ * A local serial port through the optional `serialport` module, loaded on the first `open()`.
+ * `open()` rejects with `NATIVE_MODULE_UNAVAILABLE` when serialport is missing and with
+ * `DEVICE_NOT_FOUND` (the system error in `cause`, its code in `details.reason`) when the port is
+ * missing, busy or not permitted. `write()` resolves once the bytes have left the port (`drain`).
+ * Throws `INVALID_OPTIONS` naming the option when the options are unusable.
+ */
+export class SerialTransport extends EventEmitter<TransportEventMap> implements Transport {
+  readonly description: string;
+  readonly #path: string;
+  readonly #baudRate: number;
+  readonly #dataBits: 5 | 6 | 7 | 8;
+  readonly #stopBits: 1 | 1.5 | 2;
+  readonly #parity: SerialParity;
+  #state: SerialState = 'closed';
+  #port: SerialPortStream | undefined;
+  #attempt = 0;
+  #closing: Promise<void> | undefined;
+  #disconnectError: XinyiError | undefined;
+  readonly #pending = new Set<PendingWrite>();
+
+  constructor(options: SerialTransportOptions) {
+    super();
+    if (options === null || typeof options !== 'object') {
+      throw new XinyiError('INVALID_OPTIONS', 'SerialTransport options must be an object');
+    }
+    const { path, baudRate = 115_200, dataBits = 8, stopBits = 1, parity = 'none' } = options;
+    if (typeof path !== 'string' || path.trim() === '') throw invalidOption('path', 'a non-empty string');
+    if (!Number.isSafeInteger(baudRate) || baudRate <= 0)
+      throw invalidOption('baudRate', 'a positive integer');
+    if (!DATA_BITS.includes(dataBits)) throw invalidOption('dataBits', 'one of 5, 6, 7, 8');
+    if (!STOP_BITS.includes(stopBits)) throw invalidOption('stopBits', 'one of 1, 1.5, 2');
+    if (!PARITIES.includes(parity)) throw invalidOption('parity', `one of ${PARITIES.join(', ')}`);
+    this.#path = path;
+    this.#baudRate = baudRate;
+    this.#dataBits = dataBits;
+    this.#stopBits = stopBits;
+    this.#parity = parity;
+    const framing =
+      dataBits === 8 && parity === 'none' && stopBits === 1
+        ? ''
+        : `,${dataBits}${parity[0]!.toUpperCase()}${stopBits}`;
+    this.description = `serial:${path}@${baudRate}${framing}`;
+  }
+
+  get isOpen(): boolean {
+    return this.#state === 'open';
+  }
+
+  async open(): Promise<void> {
+    if (this.#state === 'closing') await this.#closing;
+    if (this.#state !== 'closed') {
+      throw new XinyiError('INVALID_ARGUMENT', `${this.description} is already open or opening`);
+    }
+    this.#state = 'opening';
+    this.#disconnectError = undefined;
+    const attempt = ++this.#attempt;
+    const stale = () => this.#attempt !== attempt || this.#state !== 'opening';
+    let port: SerialPortStream | undefined;
+    try {
+      const SerialPort = await loadSerialPort();
+      if (stale()) throw closedWhileOpening(this.description);
+      port = new SerialPort({
+        path: this.#path,
+        baudRate: this.#baudRate,
+        dataBits: this.#dataBits,
+        stopBits: this.#stopBits,
+        parity: this.#parity,
+        autoOpen: false,
+      });
+      this.#listen(port);
+      const opening = port;
+      await new Promise<void>((resolve, reject) =>
+        opening.open((error) => (error ? reject(error) : resolve())),
+      );
+    } catch (error) {
+      if (!stale()) this.#state = 'closed';
+      if (isXinyiError(error)) throw error;
+      throw openError(this.#path, error);
+    }
+    if (stale()) {
+      await closePort(port);
+      throw closedWhileOpening(this.description);
+    }
+    keepPollerWaits(port);
+    this.#port = port;
+    this.#state = 'open';
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    if (!(data instanceof Uint8Array)) {
+      return Promise.reject(new XinyiError('INVALID_ARGUMENT', 'write() takes a Uint8Array or Buffer'));
+    }
+    const port = this.#port;
+    if (this.#state !== 'open' || !port) {
+      return Promise.reject(
+        this.#disconnectError ?? new XinyiError('CLOSED', `${this.description} is not open`),
+      );
+    }
+    if (data.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const pending: PendingWrite = { reject };
+      this.#pending.add(pending);
+      const settle = (error: Error | null | undefined) => {
+        if (!this.#pending.delete(pending)) return;
+        if (!error) resolve();
+        else reject(this.#disconnectError ?? disconnected(this.description, error));
+      };
+      // Drain only after this write reached the binding: a drain issued earlier waits for the write in
+      // progress, not for this one.
+      port.write(Buffer.from(data), (error) => (error ? settle(error) : port.drain(settle)));
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#disconnectError = undefined;
+    if (this.#state === 'opening') this.#state = 'closed';
+    if (this.#state === 'closing') return this.#closing;
+    if (this.#state !== 'open') return;
+    const port = this.#port!;
+    this.#port = undefined;
+    this.#state = 'closing';
+    this.#rejectPending(new XinyiError('CLOSED', `${this.description} was closed`));
+    this.#closing = closePort(port).then(() => {
+      this.#state = 'closed';
+      this.#closing = undefined;
+      this.emit('close', { kind: 'requested' });
+    });
+    return this.#closing;
+  }
+
+  #listen(port: SerialPortStream): void {
+    port.on('data', (chunk: Buffer) => {
+      if (this.#port === port && this.#state === 'open') this.emit('data', chunk);
+    });
+    // serialport reports an unplug as `close` with a DisconnectedError (`disconnected: true`), but a
+    // write in progress fails first and surfaces as `error` (EIO, or "bad file descriptor" from the
+    // poller for a vanished PTY). Whichever comes first ends this open period.
+    port.on('error', (error: Error) => this.#lost(port, error));
+    port.on('close', (error: Error | null | undefined) =>
+      this.#lost(port, error ?? new Error('the port closed unexpectedly')),
+    );
+  }
+
+  #lost(port: SerialPortStream, cause: Error): void {
+    if (this.#port !== port || this.#state !== 'open') return;
+    const error = disconnected(this.description, cause);
+    this.#port = undefined;
+    this.#state = 'closing';
+    this.#disconnectError = error;
+    this.#rejectPending(error);
+    this.#closing = closePort(port).then(() => {
+      this.#state = 'closed';
+      this.#closing = undefined;
+      this.emit('close', { kind: 'disconnected', error });
+    });
+  }
+
+  #rejectPending(error: Error): void {
+    for (const pending of this.#pending) pending.reject(error);
+    this.#pending.clear();
+  }
+}
+
+/**
+ * Lists the serial ports the operating system reports (on Linux through udev). Rejects with
+ * `NATIVE_MODULE_UNAVAILABLE` when serialport is missing or cannot enumerate ports, for example when
+ * `udevadm` is not installed.
+ */
+export async function listSerialPorts(): Promise<SerialPortInfo[]> {
+  const SerialPort = await loadSerialPort();
+  let ports: Array<Record<string, unknown>>;
+  try {
+    ports = await SerialPort.list();
+  } catch (cause) {
+    const udevMissing =
+      (cause as { code?: unknown }).code === 'ENOENT' && /udevadm/.test(String((cause as Error).message));
+    throw new XinyiError(
+      'NATIVE_MODULE_UNAVAILABLE',
+      udevMissing
+        ? 'listing serial ports needs udevadm: apt-get install udev'
+        : 'serialport could not list the serial ports',
+      { cause, details: { module: 'serialport' } },
+    );
+  }
+  return ports.flatMap((port) => {
+    if (typeof port.path !== 'string') return [];
+    const info: SerialPortInfo = { path: port.path };
+    for (const key of [
+      'manufacturer',
+      'serialNumber',
+      'vendorId',
+      'productId',
+      'pnpId',
+      'locationId',
+    ] as const) {
+      const value = port[key];
+      if (typeof value === 'string' && value !== '') info[key] = value;
+    }
+    return [info];
+  });
+}
+
+async function loadSerialPort(): Promise<SerialPortConstructor> {
+  const mod = await loadNativeModule<SerialPortModule>('serialport');
+  const SerialPort = mod.SerialPort ?? mod.default?.SerialPort;
+  if (typeof SerialPort !== 'function') {
+    throw new XinyiError(
+      'NATIVE_MODULE_UNAVAILABLE',
+      'the installed serialport has no SerialPort export: install serialport 10 or later',
+      { details: { module: 'serialport' } },
+    );
+  }
+  return SerialPort;
+}
+
+// serialport 13's Unix poller (@serialport/bindings-cpp src/poller.cpp, Poller::poll) restarts the
+// libuv poll with only the event just asked for. A read that starts waiting for "readable" while a write
+// waits for "writable" therefore cancels the write's wait, and the write hangs until more data happens
+// to arrive: with 64 KiB both ways over a PTY it hung in most runs. Asking for every event somebody is
+// still waiting for restores the intended behaviour.
+function keepPollerWaits(port: SerialPortStream): void {
+  const poller = (port.port as { poller?: Partial<PollerLike> } | undefined)?.poller;
+  if (typeof poller?.poll !== 'function' || typeof poller.listenerCount !== 'function') return;
+  const { poll, listenerCount } = poller as PollerLike;
+  const waiting = () =>
+    (listenerCount.call(poller, 'readable') > 0 ? UV_READABLE : 0) |
+    (listenerCount.call(poller, 'writable') > 0 ? UV_WRITABLE : 0);
+  poller.poll = (events = 0) => poll.call(poller, events | waiting());
+}
+
+function closePort(port: SerialPortStream): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (port.isOpen) port.close(() => resolve());
+    else if (port.closing) {
+      // serialport is already closing it after a disconnect; a failed close surfaces as `error`.
+      port.once('close', () => resolve());
+      port.once('error', () => resolve());
+    } else resolve();
+  });
+}
+
+const OPEN_FAILURES: ReadonlyArray<readonly [RegExp, string, string]> = [
+  [/ENOENT|No such file or directory/i, 'ENOENT', 'it does not exist'],
+  [/EACCES|EPERM|Permission denied|Operation not permitted/i, 'EACCES', 'permission denied'],
+  [/EBUSY|Cannot lock port|Resource busy|temporarily unavailable/i, 'EBUSY', 'it is in use'],
+  [/ENXIO|ENODEV|No such device/i, 'ENXIO', 'no device answers at that path'],
+  [/EIO|Input\/output error/i, 'EIO', 'input/output error'],
+];
+
+function openError(path: string, cause: unknown): XinyiError {
+  const text =
+    cause instanceof Error ? `${(cause as { code?: unknown }).code ?? ''} ${cause.message}` : String(cause);
+  const [, reason, explanation] = OPEN_FAILURES.find(([pattern]) => pattern.test(text)) ?? [
+    undefined,
+    'UNKNOWN',
+    'it cannot be opened',
+  ];
+  return new XinyiError('DEVICE_NOT_FOUND', `cannot open serial port ${path}: ${explanation}`, {
+    cause,
+    details: { reason },
+  });
+}
+
+function closedWhileOpening(description: string): XinyiError {
+  return new XinyiError('CLOSED', `${description} was closed while opening`);
+}
+
+function disconnected(description: string, cause: Error): XinyiError {
+  return new XinyiError('DEVICE_DISCONNECTED', `${description} was disconnected`, { cause });
+}
+
+function invalidOption(option: string, expected: string): XinyiError {
+  return new XinyiError('INVALID_OPTIONS', `SerialTransport: ${option} must be ${expected}`, {
+    details: { option },
+  });
+}

@@ -1,6 +1,7 @@
 // `npm run bench` — figures and ratios, never assertions.
 import { cpus } from 'node:os';
 import { runEvaluateBench } from './evaluate.bench.js';
+import { runIdCardReaderBench } from './id-card-reader.bench.js';
 import { runPresentBench } from './present.bench.js';
 import { runSamDecoderBench } from './sam-decoder.bench.js';
 
@@ -8,3 +9,4 @@ console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 
 runEvaluateBench();
 await runPresentBench();
 runSamDecoderBench();
+await runIdCardReaderBench();

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { describeBenefit, isXinyiError, qingzhouPolicyPack, shanghaiDate } from '../sdk/index.js';
 import { runSimulatedDay, type SimulatedVisit } from '../simulator/index.js';
+import { SIM_USAGE, simCommand } from './sim-command.js';
 
 const USAGE = `xinyi — 信易+ terminal SDK command line
 
@@ -10,9 +11,10 @@ Usage:
       A simulated day: synthetic citizens at a scenic gate, a supermarket checkout,
       a library kiosk and a hospital desk; decisions printed as they happen.
       Try --date 2026-10-03 (国庆节) to see the holiday exclusion at the gate.
+${SIM_USAGE}
   xinyi help
 
-More commands (sim, gate, devices, doctor) arrive with the device adapters.`;
+More commands (gate, devices, doctor) arrive with the gate and journal work.`;
 
 /** Terminal columns taken by a string: CJK and full-width characters take two. */
 function width(text: string): number {
@@ -130,6 +132,8 @@ async function main(): Promise<void> {
   switch (command) {
     case 'demo':
       return demo(rest);
+    case 'sim':
+      return simCommand(rest);
     case undefined:
     case 'help':
     case '--help':

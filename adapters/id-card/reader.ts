@@ -4,6 +4,7 @@ import type { Credential, IdCardCredential } from '../../sdk/domain/credential.j
 import { isXinyiError, XinyiError } from '../../sdk/errors.js';
 import { type Logger, silentLogger } from '../../sdk/logger.js';
 import type { CredentialSource } from '../../sdk/terminal/credential-source.js';
+import { type ReconnectPolicy, reconnectPolicy, reopenWithBackoff } from '../reconnect.js';
 import type { Transport, TransportCloseReason } from '../transport/transport.js';
 import { type CardText, parseCardText, toIdCardCredential } from './card-text.js';
 import { encodeSamCommand, SamFrameDecoder, type SamResponse } from './sam-frame.js';
@@ -52,7 +53,7 @@ export interface IdCardReaderOptions {
   /** Consecutive "no card" polls after which the card has left the field. @default 2 */
   removalPolls?: number;
   /** Backoff for reopening a vanished port. `maxAttempts: 0` retries for ever. */
-  reconnect?: { initialDelayMs?: number; maxDelayMs?: number; maxAttempts?: number };
+  reconnect?: Partial<ReconnectPolicy>;
   /** Quiet time after a timeout before the next command, so a late reply is not taken for the next one. @default 150 */
   lateReplyGraceMs?: number;
   /** Used in events and logs. @default 'id-card-reader' */
@@ -158,7 +159,7 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
   readonly #timeouts: IdCardReaderTimeouts;
   readonly #retries: number;
   readonly #removalPolls: number;
-  readonly #reconnect: { initialDelayMs: number; maxDelayMs: number; maxAttempts: number };
+  readonly #reconnect: ReconnectPolicy;
   readonly #graceMs: number;
   readonly #logger: Logger;
   readonly #decoder = new SamFrameDecoder();
@@ -204,11 +205,7 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
     }
     this.#retries = positive('retries', options.retries, 2, true);
     this.#removalPolls = positive('removalPolls', options.removalPolls, 2);
-    this.#reconnect = {
-      initialDelayMs: positive('reconnect.initialDelayMs', options.reconnect?.initialDelayMs, 500),
-      maxDelayMs: positive('reconnect.maxDelayMs', options.reconnect?.maxDelayMs, 10_000),
-      maxAttempts: positive('reconnect.maxAttempts', options.reconnect?.maxAttempts, 0, true),
-    };
+    this.#reconnect = reconnectPolicy('IdCardReader', options.reconnect);
     this.#graceMs = positive('lateReplyGraceMs', options.lateReplyGraceMs, 150, true);
     this.#logger = options.logger ?? silentLogger;
   }
@@ -570,36 +567,28 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
   }
 
   async #reconnectLoop(generation: number): Promise<void> {
-    let delay = this.#reconnect.initialDelayMs;
-    for (
-      let attempt = 1;
-      this.#reconnect.maxAttempts === 0 || attempt <= this.#reconnect.maxAttempts;
-      attempt++
-    ) {
-      await this.#sleep(delay);
-      if (this.#generation !== generation) return;
-      try {
-        await this.#transport.open();
-      } catch (error) {
-        if (this.#generation !== generation) return;
+    const reopened = await reopenWithBackoff(
+      () => this.#transport.open(),
+      this.#reconnect,
+      (ms) => this.#sleep(ms),
+      () => this.#generation === generation,
+      (attempt, error) =>
         this.#logger.debug(
           { device: this.name, attempt, code: isXinyiError(error) ? error.code : 'unknown' },
           'reopen failed',
-        );
-        delay = Math.min(delay * 2, this.#reconnect.maxDelayMs);
-        continue;
-      }
-      if (this.#generation !== generation) return;
+        ),
+    );
+    if (reopened) {
       this.#stats.reconnects++;
       await this.#startPolling(generation);
-      return;
+    } else if (this.#generation === generation) {
+      this.#report(
+        new XinyiError(
+          'DEVICE_DISCONNECTED',
+          `${this.name}: gave up reconnecting after ${this.#reconnect.maxAttempts} attempts`,
+        ),
+      );
+      this.#setState('faulted');
     }
-    this.#report(
-      new XinyiError(
-        'DEVICE_DISCONNECTED',
-        `${this.name}: gave up reconnecting after ${this.#reconnect.maxAttempts} attempts`,
-      ),
-    );
-    this.#setState('faulted');
   }
 }

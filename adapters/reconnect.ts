@@ -49,3 +49,30 @@ export async function reopenWithBackoff(
   }
   return false;
 }
+
+/** Timers a driver waits on (poll intervals, backoff), all woken at once when the driver closes. */
+export class Sleeper {
+  readonly #sleeps = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+
+  /** Resolves after `ms`, or at once on `wakeAll()`. */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          this.#sleeps.delete(entry);
+          resolve();
+        }, ms),
+        resolve,
+      };
+      this.#sleeps.add(entry);
+    });
+  }
+
+  wakeAll(): void {
+    for (const entry of this.#sleeps) {
+      clearTimeout(entry.timer);
+      entry.resolve();
+    }
+    this.#sleeps.clear();
+  }
+}

@@ -1,5 +1,6 @@
 // `npm run bench` — figures and ratios, never assertions.
 import { cpus } from 'node:os';
+import { runCameraDecoderBench } from './camera-decoders.bench.js';
 import { runEvaluateBench } from './evaluate.bench.js';
 import { runIdCardReaderBench } from './id-card-reader.bench.js';
 import { runPresentBench } from './present.bench.js';
@@ -10,3 +11,4 @@ runEvaluateBench();
 await runPresentBench();
 runSamDecoderBench();
 await runIdCardReaderBench();
+await runCameraDecoderBench();

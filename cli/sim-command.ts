@@ -116,9 +116,9 @@ export async function simCommand(argv: string[]): Promise<void> {
           break;
         }
         case 'people':
-          people.forEach((p, i) =>
-            console.log(`${String(i).padStart(3)}  ${maskIdNumber(p.idNumber)}  ${p.tier}`),
-          );
+          for (const [i, p] of people.entries()) {
+            console.log(`${String(i).padStart(3)}  ${maskIdNumber(p.idNumber)}  ${p.tier}`);
+          }
           break;
         case 'quit':
           finish();

@@ -37,9 +37,9 @@ const tty = process.stdout.isTTY === true;
 const paint = (code: number, text: string) => (tty ? `\u001b[${code}m${text}\u001b[0m` : text);
 const OUTCOME_COLOUR = { granted: 32, denied: 33, unavailable: 36 } as const;
 
-function formatVisit({ decision, via, platformDown, cardReadMs }: SimulatedVisit): string {
+function formatVisit({ decision, via, platformDown, cardReadMs, qrDecodeMs }: SimulatedVisit): string {
   const time = new Date(Date.parse(decision.at) + 8 * 3_600_000).toISOString().slice(11, 19);
-  const who = decision.subject?.masked ?? '(unreadable card)';
+  const who = decision.subject?.masked ?? (via === 'qr-code' ? '(信用码 QR)' : '(unreadable card)');
   const tier = decision.effectiveTier ?? '—';
   const what =
     decision.outcome === 'granted'
@@ -50,7 +50,11 @@ function formatVisit({ decision, via, platformDown, cardReadMs }: SimulatedVisit
           .filter((code, i, all) => all.indexOf(code) === i)
           .join(' ');
   const notes = [
-    via === 'member-card' ? '会员卡' : `读卡 ${cardReadMs ?? '?'} ms`,
+    via === 'member-card'
+      ? '会员卡'
+      : via === 'qr-code'
+        ? `扫码 ${qrDecodeMs ?? '?'} ms`
+        : `读卡 ${cardReadMs ?? '?'} ms`,
     via === 'bad-id-card' ? '校验位错误' : '',
     platformDown ? '平台中断' : '',
   ]

@@ -1,4 +1,6 @@
+export * from './camera/index.js';
 export * from './devices/index.js';
+export * from './devices/scanners-index.js';
 export {
   generatePopulation,
   generateResidentIdNumber,

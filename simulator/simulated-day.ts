@@ -1,3 +1,6 @@
+import { performance } from 'node:perf_hooks';
+import { CameraScanner } from '../adapters/camera/camera-scanner.js';
+import { createZxingWasmDecoder } from '../adapters/camera/zxing-wasm-decoder.js';
 import { IdCardReader } from '../adapters/id-card/reader.js';
 import { createMemoryLink } from '../adapters/transport/memory-transport.js';
 import type { Clock } from '../sdk/clock.js';
@@ -7,6 +10,7 @@ import { XinyiError } from '../sdk/errors.js';
 import { createPseudonymizer } from '../sdk/identity/index.js';
 import type { DecisionContext } from '../sdk/policy/index.js';
 import { createTerminal, type Terminal } from '../sdk/terminal/index.js';
+import { generateCameraFrame, syntheticCreditCodeText } from './camera/frame-generator.js';
 import { cardFieldsForPerson, VirtualIdCardReader } from './devices/virtual-id-card-reader.js';
 import { generatePopulation, type SyntheticPerson } from './population.js';
 import { createPopulationCreditProvider } from './population-credit.js';
@@ -36,11 +40,13 @@ export interface SimulatedVisit {
    * How the citizen identified: an ID card tapped on the terminal's (virtual) reader, a member card,
    * or an ID card whose number fails its check digit.
    */
-  via: 'id-card' | 'member-card' | 'bad-id-card';
+  via: 'id-card' | 'member-card' | 'bad-id-card' | 'qr-code';
   decision: Decision;
   platformDown: boolean;
   /** For a card tapped on the reader: milliseconds from the reader finding it to the card being read. */
   cardReadMs?: number;
+  /** For a credit QR code shown to the gate's camera: the decoder's time for the frame, in ms. */
+  qrDecodeMs?: number;
 }
 
 export interface SimulatedDaySummary {
@@ -95,7 +101,12 @@ export async function runSimulatedDay(options: SimulatedDayOptions = {}): Promis
   const clock: Clock = { now: () => simulatedNow };
   // A demo key; a real deployment gets its key from the city credit office's key service.
   const pseudonymizer = createPseudonymizer(`demo-key:${String(seed)}:0123456789abcdef`);
+  // Citizens carry a credit QR code on their phones (the real-size `QZ1:` + Base45 text).
+  const issuedCodes = new Map(
+    people.map((p) => [p.id, syntheticCreditCodeText(`${String(seed)}:${p.id}`)] as const),
+  );
   const platform = createPopulationCreditProvider(people, {
+    issuedCodes,
     pseudonymizer,
     asOf: new Date(dayStart - 6 * 3_600_000).toISOString(),
     latencyMs: options.platformLatencyMs ?? 12,
@@ -133,6 +144,13 @@ export async function runSimulatedDay(options: SimulatedDayOptions = {}): Promis
       return { terminal, device, reader };
     }),
   );
+  // The scenic gate also has a camera that reads the credit QR codes citizens show.
+  const gate = stations.find((st) => st.terminal.scene === 'scenic-gate')!;
+  const decoder = await createZxingWasmDecoder();
+  const camera = new CameraScanner({ decoder, clock, name: 'gate-camera' });
+  gate.terminal.attach(camera);
+  const QR_VARIANTS = ['clean', 'noise', 'rot10', 'inverted', 'perspective'] as const;
+
   const visits: SimulatedVisit[] = [];
   try {
     for (let index = 0; index < visitCount; index++) {
@@ -145,7 +163,31 @@ export async function runSimulatedDay(options: SimulatedDayOptions = {}): Promis
       let via: SimulatedVisit['via'] = 'id-card';
       let decision: Decision;
       let cardReadMs: number | undefined;
-      if (terminal.scene === 'supermarket-checkout' && rng.chance(0.5)) {
+      let qrDecodeMs: number | undefined;
+      if (station === gate && rng.chance(0.4)) {
+        via = 'qr-code';
+        const next = new Promise<Decision>((resolve) => terminal.once('decision', resolve));
+        // The phone is held up at an angle, in dark mode, or in poor light; if a frame does not read,
+        // the next (steadier) one does.
+        for (const variant of [rng.pick(QR_VARIANTS), 'clean' as const]) {
+          const { frame } = await generateCameraFrame({
+            seed: `${String(seed)}:${index}`,
+            width: 1280,
+            height: 720,
+            variant,
+            payload: issuedCodes.get(person.id)!,
+          });
+          const scansBefore = camera.stats.scans;
+          const started = performance.now();
+          camera.push(frame);
+          await camera.idle();
+          if (camera.stats.scans > scansBefore) {
+            qrDecodeMs = performance.now() - started;
+            break;
+          }
+        }
+        decision = await next;
+      } else if (terminal.scene === 'supermarket-checkout' && rng.chance(0.5)) {
         via = 'member-card';
         decision = await terminal.present({ kind: 'barcode', text: person.memberCode, symbology: 'ean-13' });
       } else {
@@ -166,10 +208,13 @@ export async function runSimulatedDay(options: SimulatedDayOptions = {}): Promis
       }
       const visit: SimulatedVisit = { index, terminalId: terminal.terminalId, via, decision, platformDown };
       if (cardReadMs !== undefined) visit.cardReadMs = Math.round(cardReadMs);
+      if (qrDecodeMs !== undefined) visit.qrDecodeMs = Math.round(qrDecodeMs * 10) / 10;
       visits.push(visit);
       await options.onDecision?.(visit);
     }
   } finally {
+    camera.close();
+    decoder.close?.();
     for (const { terminal, device, reader } of stations) {
       await reader.close();
       device.detach();

@@ -4,7 +4,7 @@ import type { Credential, IdCardCredential } from '../../sdk/domain/credential.j
 import { isXinyiError, XinyiError } from '../../sdk/errors.js';
 import { type Logger, silentLogger } from '../../sdk/logger.js';
 import type { CredentialSource } from '../../sdk/terminal/credential-source.js';
-import { type ReconnectPolicy, reconnectPolicy, reopenWithBackoff } from '../reconnect.js';
+import { type ReconnectPolicy, reconnectPolicy, reopenWithBackoff, Sleeper } from '../reconnect.js';
 import type { Transport, TransportCloseReason } from '../transport/transport.js';
 import { type CardText, parseCardText, toIdCardCredential } from './card-text.js';
 import { encodeSamCommand, SamFrameDecoder, type SamResponse } from './sam-frame.js';
@@ -163,7 +163,7 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
   readonly #graceMs: number;
   readonly #logger: Logger;
   readonly #decoder = new SamFrameDecoder();
-  readonly #sleeps = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  readonly #sleeper = new Sleeper();
   #state: IdCardReaderState = 'closed';
   #pending: Pending | null = null;
   #queue: Promise<unknown> = Promise.resolve();
@@ -279,11 +279,7 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
     this.#generation++;
     this.#setState('closed');
     this.#failPending(new XinyiError('CLOSED', `${this.name} was closed`));
-    for (const sleep of this.#sleeps) {
-      clearTimeout(sleep.timer);
-      sleep.resolve();
-    }
-    this.#sleeps.clear();
+    this.#sleeper.wakeAll();
     this.#detach();
     await this.#transport.close();
   }
@@ -406,23 +402,9 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
     });
   }
 
-  /** Resolves after `ms`, or at once when the reader closes. */
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const entry = {
-        timer: setTimeout(() => {
-          this.#sleeps.delete(entry);
-          resolve();
-        }, ms),
-        resolve,
-      };
-      this.#sleeps.add(entry);
-    });
-  }
-
   /** After a timeout or a damaged frame, let a late reply pass and forget half-received bytes. */
   async #settle(): Promise<void> {
-    await this.#sleep(this.#graceMs);
+    await this.#sleeper.sleep(this.#graceMs);
     this.#decoder.reset();
   }
 
@@ -457,7 +439,7 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
         await this.#settle();
       }
       if (this.#generation !== generation) return;
-      await this.#sleep(this.#pollIntervalMs);
+      await this.#sleeper.sleep(this.#pollIntervalMs);
     }
   }
 
@@ -570,7 +552,7 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
     const reopened = await reopenWithBackoff(
       () => this.#transport.open(),
       this.#reconnect,
-      (ms) => this.#sleep(ms),
+      (ms) => this.#sleeper.sleep(ms),
       () => this.#generation === generation,
       (attempt, error) =>
         this.#logger.debug(

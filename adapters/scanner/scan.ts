@@ -20,6 +20,7 @@ export const SYMBOLOGIES = [
   'code-93',
   'codabar',
   'itf',
+  'gs1-databar',
   'unknown',
 ] as const;
 export type Symbology = (typeof SYMBOLOGIES)[number];
@@ -51,7 +52,9 @@ export function classifyScan(
   for (const prefix of prefixes) {
     if (text.startsWith(prefix)) return { kind: 'credit-code', text };
   }
-  return scan.symbology === 'unknown' ? { kind: 'barcode', text } : { kind: 'barcode', text, symbology: scan.symbology };
+  return scan.symbology === 'unknown'
+    ? { kind: 'barcode', text }
+    : { kind: 'barcode', text, symbology: scan.symbology };
 }
 
 /**

@@ -4,9 +4,9 @@ import { isXinyiError } from '../../sdk/errors.js';
 
 describe('loadNativeModule', () => {
   it('turns a missing optional module into NATIVE_MODULE_UNAVAILABLE with an install hint and the cause', async () => {
-    const error = await loadNativeModule('node-hid').catch((e: unknown) => e);
+    const error = await loadNativeModule('xinyi-missing-native').catch((e: unknown) => e);
     expect(isXinyiError(error, 'NATIVE_MODULE_UNAVAILABLE')).toBe(true);
-    expect((error as Error).message).toContain('libusb');
+    expect((error as Error).message).toContain('npm install xinyi-missing-native');
     expect((error as Error).cause).toBeInstanceOf(Error);
   });
 

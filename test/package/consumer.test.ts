@@ -33,7 +33,14 @@ beforeAll(() => {
     JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }),
   );
   // --omit=optional: a machine where serialport and node-hid are missing, which the core must not need.
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--omit=optional', join(work, info!.filename)]);
+  run('npm', [
+    'install',
+    '--no-audit',
+    '--no-fund',
+    '--prefer-offline',
+    '--omit=optional',
+    join(work, info!.filename),
+  ]);
 }, 240_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));

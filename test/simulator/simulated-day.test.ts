@@ -18,8 +18,15 @@ describe('runSimulatedDay (the `npm start` demo)', () => {
     expect(
       summary.visits.some((v) => v.platformDown && v.decision.reasons[0]?.code === 'CREDIT_UNAVAILABLE'),
     ).toBe(true);
-    for (const v of summary.visits.filter((x) => x.via !== 'member-card')) {
+    for (const v of summary.visits.filter((x) => x.via === 'id-card' || x.via === 'bad-id-card')) {
       expect(v.cardReadMs).toBeGreaterThan(100); // 1295 bytes at 115200 baud take 112 ms on the wire
+    }
+    const qr = summary.visits.filter((x) => x.via === 'qr-code');
+    expect(qr.length).toBeGreaterThan(0);
+    for (const v of qr) {
+      expect(v.qrDecodeMs).toBeGreaterThan(0);
+      expect(v.decision.subject).toBeUndefined();
+      if (!v.platformDown) expect(v.decision.standingSource).toBe('platform');
     }
     const everyone = generatePopulation(20, 'demo-test');
     const text = JSON.stringify(summary);

@@ -1,0 +1,223 @@
+import { XinyiError } from '../../sdk/errors.js';
+import { loadNativeModule } from '../native.js';
+import { type ReconnectPolicy, reconnectPolicy, reopenWithBackoff, Sleeper } from '../reconnect.js';
+import {
+  HID_POS_USAGE_PAGE,
+  HidPosDecoder,
+  type HidPosDecoderOptions,
+  type HidPosLayout,
+  hidPosSetupFeatureReport,
+} from './hid-pos.js';
+import { KeyboardWedgeDecoder, type KeyboardWedgeDecoderOptions } from './keyboard-wedge.js';
+import { type ScanDecoder, ScannerBase, type ScannerCommonOptions } from './scan-pipeline.js';
+
+/** A device record as node-hid's `devices()` lists it (the fields this driver uses). */
+export interface HidDeviceInfo {
+  vendorId: number;
+  productId: number;
+  path?: string;
+  serialNumber?: string;
+  product?: string;
+  usagePage?: number;
+  usage?: number;
+  interface?: number;
+}
+
+/** An open device, as node-hid's `HID` class has it. */
+export interface HidDeviceHandle {
+  on(event: 'data', listener: (data: Buffer) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  sendFeatureReport(data: number[] | Buffer): number;
+  close(): void;
+}
+
+/** The part of the node-hid module this driver uses; tests pass the simulator's stand-in. */
+export interface NodeHidModule {
+  devices(): HidDeviceInfo[];
+  HID: new (path: string) => HidDeviceHandle;
+}
+
+export interface HidScannerOptions extends ScannerCommonOptions {
+  /** Which device: by path, or by vendor/product id, usage page and serial number (first match). */
+  match: { path?: string; vendorId?: number; productId?: number; usagePage?: number; serialNumber?: string };
+  /**
+   * `hid-pos` for a HID POS scanner (usage page 0x8C, §2.2), `keyboard-wedge` for one that types
+   * (boot keyboard reports, §2.1). @default 'hid-pos' when the matched device is on page 0x8C, else 'keyboard-wedge'
+   */
+  mode?: 'hid-pos' | 'keyboard-wedge';
+  /** HID POS report layout. @default 'honeywell' */
+  layout?: HidPosLayout;
+  hidPos?: Omit<HidPosDecoderOptions, 'layout'>;
+  keyboard?: KeyboardWedgeDecoderOptions;
+  reconnect?: Partial<ReconnectPolicy>;
+  /** The node-hid module; loaded lazily when absent, so the SDK works on machines without libusb. */
+  hid?: NodeHidModule;
+}
+
+/**
+ * A USB scanner read through node-hid, in HID POS or keyboard-wedge mode. Finds the device by its
+ * ids, sends the set-up feature report a HID POS scanner needs, and reconnects when it is unplugged
+ * (`disconnect` with `DEVICE_DISCONNECTED`). One `scan` event per scan, de-duplicated and classified.
+ */
+export class HidScanner extends ScannerBase {
+  protected decoder: ScanDecoder;
+  readonly #options: HidScannerOptions;
+  readonly #reconnect: ReconnectPolicy;
+  readonly #sleeper = new Sleeper();
+  #hid: NodeHidModule | undefined;
+  #device: HidDeviceHandle | undefined;
+  #mode: 'hid-pos' | 'keyboard-wedge' | undefined;
+  #generation = 0;
+
+  constructor(options: HidScannerOptions) {
+    if (!options || typeof options !== 'object' || !options.match || typeof options.match !== 'object') {
+      throw new XinyiError(
+        'INVALID_OPTIONS',
+        'HidScanner: match ({ path } or { vendorId, productId }) is required',
+      );
+    }
+    const { match } = options;
+    if (match.path === undefined && match.vendorId === undefined && match.usagePage === undefined) {
+      throw new XinyiError('INVALID_OPTIONS', 'HidScanner: match needs a path, a vendorId or a usagePage');
+    }
+    super(options, 'hid-scanner');
+    this.#options = options;
+    this.#reconnect = reconnectPolicy('HidScanner', options.reconnect);
+    this.#mode = options.mode;
+    this.decoder = this.#makeDecoder(options.mode ?? 'hid-pos');
+  }
+
+  /** The mode in use (decided from the device's usage page when not given). */
+  get mode(): 'hid-pos' | 'keyboard-wedge' | undefined {
+    return this.#mode;
+  }
+
+  /**
+   * Finds and opens the device. Rejects with `NATIVE_MODULE_UNAVAILABLE` when node-hid or libusb is
+   * missing and with `DEVICE_NOT_FOUND` when no device matches or it cannot be opened.
+   */
+  async open(): Promise<void> {
+    if (this.state !== 'closed')
+      throw new XinyiError('INVALID_ARGUMENT', `HidScanner.open(): scanner is ${this.state}`);
+    const generation = ++this.#generation;
+    this.setState('opening');
+    try {
+      this.#hid ??= this.#options.hid ?? (await loadNativeModule<NodeHidModule>('node-hid'));
+      this.#openDevice(generation);
+    } catch (error) {
+      if (this.#generation === generation) this.setState('closed');
+      throw error;
+    }
+    if (this.#generation === generation) this.setState('ready');
+  }
+
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.#generation++;
+    this.setState('closed');
+    this.#sleeper.wakeAll();
+    this.resetDecoder();
+    this.#closeDevice();
+  }
+
+  #makeDecoder(mode: 'hid-pos' | 'keyboard-wedge'): ScanDecoder {
+    return mode === 'hid-pos'
+      ? new HidPosDecoder({ ...this.#options.hidPos, layout: this.#options.layout ?? 'honeywell' })
+      : new KeyboardWedgeDecoder(this.#options.keyboard);
+  }
+
+  #find(): HidDeviceInfo {
+    let list: HidDeviceInfo[];
+    try {
+      list = this.#hid!.devices();
+    } catch (cause) {
+      // node-hid loads, but its binding needs libusb at the first call.
+      throw new XinyiError(
+        'NATIVE_MODULE_UNAVAILABLE',
+        'node-hid cannot list devices: install libusb (apt-get install libusb-1.0-0)',
+        {
+          cause,
+        },
+      );
+    }
+    const { path, vendorId, productId, usagePage, serialNumber } = this.#options.match;
+    const found = list.find(
+      (d) =>
+        (path === undefined || d.path === path) &&
+        (vendorId === undefined || d.vendorId === vendorId) &&
+        (productId === undefined || d.productId === productId) &&
+        (usagePage === undefined || d.usagePage === usagePage) &&
+        (serialNumber === undefined || d.serialNumber === serialNumber),
+    );
+    if (!found?.path) {
+      throw new XinyiError(
+        'DEVICE_NOT_FOUND',
+        `${this.name}: no HID device matches ${JSON.stringify(this.#options.match)}`,
+      );
+    }
+    return found;
+  }
+
+  #openDevice(generation: number): void {
+    const info = this.#find();
+    let device: HidDeviceHandle;
+    try {
+      device = new this.#hid!.HID(info.path!);
+    } catch (cause) {
+      throw new XinyiError(
+        'DEVICE_NOT_FOUND',
+        `${this.name}: cannot open the HID device (permissions? see docs)`,
+        { cause },
+      );
+    }
+    if (this.#mode === undefined) {
+      this.#mode = info.usagePage === HID_POS_USAGE_PAGE ? 'hid-pos' : 'keyboard-wedge';
+      this.decoder = this.#makeDecoder(this.#mode);
+    }
+    if (this.#mode === 'hid-pos') {
+      const setup = hidPosSetupFeatureReport(this.#options.layout ?? 'honeywell');
+      if (setup) device.sendFeatureReport(setup);
+    }
+    this.#device = device;
+    device.on('data', (data) => {
+      if (this.#device === device) this.received(data);
+    });
+    device.on('error', (cause) => {
+      if (this.#device === device && this.#generation === generation) this.#lost(cause);
+    });
+  }
+
+  #closeDevice(): void {
+    const device = this.#device;
+    this.#device = undefined;
+    try {
+      device?.close();
+    } catch {
+      // node-hid throws when closing a handle whose device is already gone.
+    }
+  }
+
+  #lost(cause: Error): void {
+    const generation = ++this.#generation;
+    this.#closeDevice();
+    this.resetDecoder();
+    const error = new XinyiError('DEVICE_DISCONNECTED', `${this.name}: the HID device went away`, { cause });
+    this.emit('disconnect', error);
+    this.setState('reconnecting');
+    void reopenWithBackoff(
+      async () => this.#openDevice(generation),
+      this.#reconnect,
+      (ms) => this.#sleeper.sleep(ms),
+      () => this.#generation === generation,
+    ).then((reopened) => {
+      if (this.#generation !== generation) return;
+      if (reopened) {
+        this.stats_.reconnects++;
+        this.setState('ready');
+      } else {
+        this.report(new XinyiError('DEVICE_DISCONNECTED', `${this.name}: gave up reconnecting`));
+        this.setState('faulted');
+      }
+    });
+  }
+}

@@ -1,0 +1,205 @@
+import { EventEmitter } from 'node:events';
+import type { Clock } from '../../sdk/clock.js';
+import type { BarcodeCredential, Credential, CreditCodeCredential } from '../../sdk/domain/credential.js';
+import { isXinyiError, XinyiError } from '../../sdk/errors.js';
+import { type Logger, silentLogger } from '../../sdk/logger.js';
+import type { CredentialSource } from '../../sdk/terminal/credential-source.js';
+import type { KeyboardWedgeRejection } from './keyboard-wedge.js';
+import { classifyScan, DEFAULT_CREDIT_CODE_PREFIXES, type Scan, ScanDeduplicator } from './scan.js';
+
+/** Scanner states, as for the ID-card reader: `closed → opening → ready`, `reconnecting`, `faulted`. */
+export type ScannerState = 'closed' | 'opening' | 'ready' | 'reconnecting' | 'faulted';
+
+/** A scan, classified: a signed credit code (by prefix) or a plain barcode. */
+export interface ScanEvent {
+  scan: Scan;
+  credential: CreditCodeCredential | BarcodeCredential;
+}
+
+export interface ScannerEventMap {
+  /** One scan, after de-duplication. Holds what was scanned: never log `scan.text`. */
+  scan: [event: ScanEvent];
+  /** Keystrokes a keyboard-wedge decoder took for a person typing, not a scan. */
+  rejected: [event: { reason: KeyboardWedgeRejection['reason']; length: number }];
+  state: [state: ScannerState, previous: ScannerState];
+  /** The device went away; the scanner reconnects by itself. Carries `DEVICE_DISCONNECTED`. */
+  disconnect: [reason: XinyiError];
+  /** A malformed report or frame (the decoder resynchronised), or a failed reconnect. */
+  error: [error: XinyiError];
+}
+
+export interface ScannerStats {
+  scans: number;
+  /** Repeats dropped by the de-duplication window. */
+  duplicates: number;
+  rejected: number;
+  frameErrors: number;
+  reconnects: number;
+}
+
+/** Options every scanner driver shares. */
+export interface ScannerCommonOptions {
+  /** A repeat of the same text within this window is dropped: one scan gives one credential. @default 1500 */
+  dedupWindowMs?: number;
+  /** Prefixes that mark a signed credit code. @default ['QZ1:'] */
+  creditCodePrefixes?: readonly string[];
+  /** Used in events and logs. */
+  name?: string;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+type DecoderOutput = Scan | XinyiError | KeyboardWedgeRejection;
+
+/** The sans-I/O decoders' common shape (keyboard wedge, HID POS, serial). */
+export interface ScanDecoder {
+  push(data: Uint8Array, atMs: number): DecoderOutput[];
+  poll(nowMs: number): DecoderOutput[];
+  flush(): DecoderOutput[];
+  reset(): void;
+  readonly nextDeadlineMs: number | undefined;
+}
+
+/**
+ * What the scanner drivers share: feeding a decoder with arrival times, ending scans on silence with
+ * one timer, de-duplication, classification, state and events. The drivers add the device I/O.
+ */
+export abstract class ScannerBase extends EventEmitter<ScannerEventMap> implements CredentialSource {
+  readonly name: string;
+  protected readonly clock: Clock;
+  protected readonly logger: Logger;
+  protected readonly stats_: ScannerStats = {
+    scans: 0,
+    duplicates: 0,
+    rejected: 0,
+    frameErrors: 0,
+    reconnects: 0,
+  };
+  readonly #dedup: ScanDeduplicator;
+  readonly #prefixes: readonly string[];
+  #state: ScannerState = 'closed';
+  #silenceTimer: NodeJS.Timeout | undefined;
+  #lastScanAt: number | undefined;
+
+  protected constructor(options: ScannerCommonOptions, defaultName: string) {
+    super();
+    this.name = options.name ?? defaultName;
+    this.clock = options.clock ?? { now: () => Date.now() };
+    this.logger = options.logger ?? silentLogger;
+    const windowMs = options.dedupWindowMs ?? 1500;
+    if (!Number.isFinite(windowMs) || windowMs < 0) {
+      throw new XinyiError('INVALID_OPTIONS', `${this.name}: dedupWindowMs must be a non-negative number`);
+    }
+    this.#dedup = new ScanDeduplicator(windowMs);
+    this.#prefixes = options.creditCodePrefixes ?? DEFAULT_CREDIT_CODE_PREFIXES;
+  }
+
+  protected abstract readonly decoder: ScanDecoder;
+
+  get state(): ScannerState {
+    return this.#state;
+  }
+
+  get stats(): ScannerStats {
+    return { ...this.stats_ };
+  }
+
+  /** State and counters, for health endpoints (scanners have no status command to ask). */
+  checkHealth(): { state: ScannerState; lastScanAt: string | null } & ScannerStats {
+    return {
+      state: this.#state,
+      lastScanAt: this.#lastScanAt === undefined ? null : new Date(this.#lastScanAt).toISOString(),
+      ...this.stats_,
+    };
+  }
+
+  override emit<K extends keyof ScannerEventMap>(event: K, ...args: ScannerEventMap[K]): boolean {
+    if (event === 'error' && this.listenerCount('error') === 0) return false;
+    return super.emit(event, ...(args as never));
+  }
+
+  onCredential(listener: (credential: Credential) => void): () => void {
+    const onScan = (event: ScanEvent) => listener(event.credential);
+    this.on('scan', onScan);
+    return () => this.off('scan', onScan);
+  }
+
+  onState(listener: (state: string, reason?: string) => void): () => void {
+    let reason: string | undefined;
+    const onDisconnect = (error: XinyiError) => {
+      reason = error.code;
+    };
+    const onState = (state: ScannerState) => listener(state, state === 'reconnecting' ? reason : undefined);
+    this.on('disconnect', onDisconnect);
+    this.on('state', onState);
+    return () => {
+      this.off('disconnect', onDisconnect);
+      this.off('state', onState);
+    };
+  }
+
+  protected setState(next: ScannerState): void {
+    const previous = this.#state;
+    if (previous === next) return;
+    this.#state = next;
+    this.logger.debug({ device: this.name, state: next, previous }, 'scanner state');
+    this.emit('state', next, previous);
+  }
+
+  protected report(error: XinyiError): void {
+    this.logger.warn({ device: this.name, code: error.code, err: error.message }, 'scanner problem');
+    this.emit('error', error);
+  }
+
+  /** Feeds one chunk or report from the device. */
+  protected received(data: Uint8Array): void {
+    this.#handle(this.decoder.push(data, this.clock.now()));
+  }
+
+  /** Forgets a half-received scan (the device went away) and stops the silence timer. */
+  protected resetDecoder(): void {
+    clearTimeout(this.#silenceTimer);
+    this.#silenceTimer = undefined;
+    this.decoder.reset();
+  }
+
+  #handle(outputs: DecoderOutput[]): void {
+    for (const output of outputs) {
+      if (isXinyiError(output)) {
+        this.stats_.frameErrors++;
+        this.report(output);
+      } else if ('kind' in output && output.kind === 'rejected') {
+        this.stats_.rejected++;
+        this.emit('rejected', { reason: output.reason, length: output.length });
+      } else {
+        this.#accept(output as Scan);
+      }
+    }
+    this.#armSilenceTimer();
+  }
+
+  #accept(scan: Scan): void {
+    const now = this.clock.now();
+    if (!this.#dedup.accept(scan.text, now)) {
+      this.stats_.duplicates++;
+      return;
+    }
+    this.stats_.scans++;
+    this.#lastScanAt = now;
+    this.emit('scan', { scan, credential: classifyScan(scan, this.#prefixes) });
+  }
+
+  #armSilenceTimer(): void {
+    clearTimeout(this.#silenceTimer);
+    this.#silenceTimer = undefined;
+    const deadline = this.decoder.nextDeadlineMs;
+    if (deadline === undefined) return;
+    this.#silenceTimer = setTimeout(
+      () => {
+        this.#silenceTimer = undefined;
+        this.#handle(this.decoder.poll(this.clock.now()));
+      },
+      Math.max(0, deadline - this.clock.now()),
+    );
+  }
+}

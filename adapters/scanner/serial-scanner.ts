@@ -1,0 +1,312 @@
+import { XinyiError, XinyiErrorCode } from '../../sdk/errors.js';
+import type { ScanTextEncoding } from './hid-pos.js';
+import type { Scan, Symbology } from './scan.js';
+import { aimIdForSymbology, parseAimPrefix } from './symbology.js';
+
+// Serial (RS-232 / USB CDC-ACM) scanners, hardware-protocols.md §2.3: plain text, an optional AIM
+// prefix `]xy` at the start, and a configurable suffix, normally CR (0x0D) or CR LF; without a
+// suffix a frame ends after 300 ms of silence (WebSerialBarcodeScanner).
+
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** Default silence that ends a frame (§2.3: 300 ms in WebSerialBarcodeScanner). */
+export const SERIAL_DEFAULT_SILENCE_MS = 300;
+/** Default maximum frame length in bytes; above every 2D symbol's capacity. */
+export const SERIAL_DEFAULT_MAX_LENGTH = 8192;
+
+/**
+ * How frames end. `'auto'` ends a frame at CR or LF and swallows the LF of a CR LF pair, whichever
+ * suffix the scanner was set to; `'none'` relies on silence alone.
+ */
+export type SerialSuffix = 'CR' | 'CRLF' | 'LF' | 'auto' | 'none';
+
+/** Options for `SerialScannerDecoder`. */
+export interface SerialScannerDecoderOptions {
+  /** The suffix that ends a frame. @default 'auto' */
+  suffix?: SerialSuffix;
+  /**
+   * Silence after the last byte that ends a frame, whatever the suffix (checked by `poll(nowMs)`
+   * and by the next `push`); `null` disables it (not allowed with `suffix: 'none'`).
+   * @default SERIAL_DEFAULT_SILENCE_MS (300, §2.3)
+   */
+  silenceMs?: number | null;
+  /** Take a leading AIM identifier (`]Q1`…, §2.4) off the text and name the symbology from it. @default true */
+  aimPrefix?: boolean;
+  /**
+   * Largest frame in bytes. A longer one is returned as `FRAME_LENGTH` as soon as it overflows and
+   * the rest of it is skipped up to the next suffix (or silence).
+   * @default SERIAL_DEFAULT_MAX_LENGTH (8192)
+   */
+  maxLength?: number;
+  /** Encoding of the text. @default 'utf8' */
+  encoding?: ScanTextEncoding;
+}
+
+/** What `SerialScannerDecoder` returns: a scan, or `FRAME_LENGTH` in an overlong frame's place. */
+export type SerialScannerOutput = Scan | XinyiError;
+
+/**
+ * Sans-I/O decoder for a serial scanner's byte stream (§2.3): chunks in (each with its arrival
+ * time), scans out. Chunks may split or join frames anywhere, a CR LF pair included. Empty frames
+ * (a bare suffix) are skipped. Frames are decoded as text only once complete, so a multi-byte UTF-8
+ * character split across chunks survives. The decoder keeps no timers: the caller calls
+ * `poll(nowMs)` to end a frame on silence (`nextDeadlineMs` says when).
+ */
+export class SerialScannerDecoder {
+  readonly #suffix: SerialSuffix;
+  readonly #silenceMs: number | null;
+  readonly #aimPrefix: boolean;
+  readonly #maxLength: number;
+  readonly #encoding: ScanTextEncoding;
+
+  #store: Buffer = Buffer.alloc(0);
+  #length = 0;
+  #discarding = false;
+  /** The last byte was a CR: in `'CRLF'` mode it is held back, in `'auto'` it ended a frame. */
+  #afterCr = false;
+  #lastByteMs: number | undefined;
+  #discardedBytes = 0;
+
+  /** @throws XinyiError `INVALID_OPTIONS` naming the bad option. */
+  constructor(options: SerialScannerDecoderOptions = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw badOption('options', 'options must be an object when given');
+    }
+    const suffix = options.suffix ?? 'auto';
+    if (!['CR', 'CRLF', 'LF', 'auto', 'none'].includes(suffix)) {
+      throw badOption('suffix', "suffix must be 'CR', 'CRLF', 'LF', 'auto' or 'none'");
+    }
+    this.#suffix = suffix;
+    const silenceMs = options.silenceMs === undefined ? SERIAL_DEFAULT_SILENCE_MS : options.silenceMs;
+    if (
+      silenceMs !== null &&
+      (typeof silenceMs !== 'number' || !Number.isFinite(silenceMs) || silenceMs <= 0)
+    ) {
+      throw badOption('silenceMs', 'silenceMs must be a finite number > 0 or null');
+    }
+    if (silenceMs === null && suffix === 'none') {
+      throw badOption('silenceMs', "silenceMs cannot be null with suffix 'none': frames would never end");
+    }
+    this.#silenceMs = silenceMs;
+    if (options.aimPrefix !== undefined && typeof options.aimPrefix !== 'boolean') {
+      throw badOption('aimPrefix', 'aimPrefix must be a boolean');
+    }
+    this.#aimPrefix = options.aimPrefix ?? true;
+    const maxLength = options.maxLength ?? SERIAL_DEFAULT_MAX_LENGTH;
+    if (!Number.isSafeInteger(maxLength) || maxLength < 1) {
+      throw badOption('maxLength', 'maxLength must be a positive integer');
+    }
+    this.#maxLength = maxLength;
+    const encoding = options.encoding ?? 'utf8';
+    if (encoding !== 'utf8' && encoding !== 'latin1') {
+      throw badOption('encoding', "encoding must be 'utf8' or 'latin1'");
+    }
+    this.#encoding = encoding;
+  }
+
+  /** Bytes of the frame in progress (a held-back CR included). */
+  get pending(): number {
+    return this.#length + (this.#suffix === 'CRLF' && this.#afterCr ? 1 : 0);
+  }
+
+  /** Bytes dropped so far as the overflow of frames longer than `maxLength`. */
+  get discardedBytes(): number {
+    return this.#discardedBytes;
+  }
+
+  /** When `poll` would end the frame in progress, or undefined when there is none (or no silence rule). */
+  get nextDeadlineMs(): number | undefined {
+    if (this.#silenceMs === null || this.#lastByteMs === undefined || !this.#hasPending()) return undefined;
+    return this.#lastByteMs + this.#silenceMs;
+  }
+
+  /**
+   * Feeds bytes received at `atMs`; returns every scan or error they completed, in order (a silence
+   * before them is applied first).
+   * @throws XinyiError `INVALID_ARGUMENT` when `atMs` is not a finite number.
+   */
+  push(chunk: Uint8Array, atMs: number): SerialScannerOutput[] {
+    assertTime('atMs', atMs);
+    const out: SerialScannerOutput[] = [];
+    this.#endOnSilence(atMs, out);
+    if (chunk.length === 0) return out;
+    this.#lastByteMs = atMs;
+    for (const byte of chunk) this.#byte(byte, out);
+    return out;
+  }
+
+  /** Ends the frame in progress if `nowMs` is at least `silenceMs` after its last byte. */
+  poll(nowMs: number): SerialScannerOutput[] {
+    assertTime('nowMs', nowMs);
+    const out: SerialScannerOutput[] = [];
+    this.#endOnSilence(nowMs, out);
+    return out;
+  }
+
+  /** Ends the frame in progress now, as silence would. */
+  flush(): SerialScannerOutput[] {
+    const out: SerialScannerOutput[] = [];
+    this.#endFrame(out);
+    this.#afterCr = false;
+    return out;
+  }
+
+  /** Drops the frame in progress without reporting it (e.g. after the port was reopened). */
+  reset(): void {
+    this.#length = 0;
+    this.#discarding = false;
+    this.#afterCr = false;
+    this.#lastByteMs = undefined;
+    this.#store = Buffer.alloc(0);
+  }
+
+  #hasPending(): boolean {
+    return this.#length > 0 || this.#discarding || (this.#suffix === 'CRLF' && this.#afterCr);
+  }
+
+  #endOnSilence(nowMs: number, out: SerialScannerOutput[]): void {
+    if (this.#silenceMs === null || this.#lastByteMs === undefined) return;
+    if (nowMs - this.#lastByteMs < this.#silenceMs) return;
+    // A CR held back in 'CRLF' mode is dropped with the silence: the scanner sent CR alone.
+    this.#endFrame(out);
+    this.#afterCr = false;
+    this.#lastByteMs = undefined;
+  }
+
+  #byte(byte: number, out: SerialScannerOutput[]): void {
+    if (this.#isTerminator(byte, out)) this.#endFrame(out);
+  }
+
+  /** Applies the suffix rule to `byte`: true when it ends the frame; appends data bytes itself. */
+  #isTerminator(byte: number, out: SerialScannerOutput[]): boolean {
+    switch (this.#suffix) {
+      case 'CR':
+        if (byte === CR) return true;
+        break;
+      case 'LF':
+        if (byte === LF) return true;
+        break;
+      case 'CRLF':
+        if (this.#afterCr) {
+          this.#afterCr = false;
+          if (byte === LF) return true;
+          this.#append(CR, out);
+        }
+        if (byte === CR) {
+          this.#afterCr = true;
+          return false;
+        }
+        break;
+      case 'auto': {
+        const afterCr = this.#afterCr;
+        this.#afterCr = byte === CR;
+        if (byte === CR) return true;
+        // The LF of a CR LF pair: the CR already ended the frame.
+        if (byte === LF) return !afterCr;
+        break;
+      }
+      default:
+        break;
+    }
+    this.#append(byte, out);
+    return false;
+  }
+
+  #append(byte: number, out: SerialScannerOutput[]): void {
+    if (this.#discarding) {
+      this.#discardedBytes++;
+      return;
+    }
+    if (this.#length === this.#maxLength) {
+      out.push(
+        new XinyiError(XinyiErrorCode.FRAME_LENGTH, 'scanner frame is longer than maxLength', {
+          details: { maxLength: this.#maxLength, receivedBytes: this.#length + 1 },
+        }),
+      );
+      this.#discardedBytes += this.#length + 1;
+      this.#length = 0;
+      this.#discarding = true;
+      return;
+    }
+    if (this.#length === this.#store.length) {
+      const grown = Buffer.alloc(Math.min(Math.max(64, this.#store.length * 2), this.#maxLength));
+      this.#store.copy(grown, 0, 0, this.#length);
+      this.#store = grown;
+    }
+    this.#store[this.#length++] = byte;
+  }
+
+  #endFrame(out: SerialScannerOutput[]): void {
+    if (this.#discarding) {
+      this.#discarding = false;
+      this.#length = 0;
+      return;
+    }
+    if (this.#length === 0) return;
+    const raw = this.#store.toString(this.#encoding, 0, this.#length);
+    this.#length = 0;
+    if (this.#store.length > 1024) this.#store = Buffer.alloc(0);
+    const scan = this.#toScan(raw);
+    if (scan.text.length > 0) out.push(scan);
+  }
+
+  #toScan(raw: string): Scan {
+    if (this.#aimPrefix) {
+      const { aimId, symbology, rest } = parseAimPrefix(raw);
+      if (aimId !== undefined) return { text: rest, symbology, source: 'serial', aimId };
+    }
+    return { text: raw, symbology: 'unknown', source: 'serial' };
+  }
+}
+
+/** Options for `encodeSerialScan`. */
+export interface EncodeSerialScanOptions {
+  /** Named by the AIM prefix when `aim` is set. @default 'qr' */
+  symbology?: Symbology;
+  /** Prefix the data with the symbology's AIM identifier (§2.4); none for `unknown`. @default false */
+  aim?: boolean;
+  /** The suffix appended (§2.3). @default 'CR' */
+  suffix?: 'CR' | 'CRLF' | 'LF' | 'none';
+  /** @default 'utf8' */
+  encoding?: ScanTextEncoding;
+}
+
+/**
+ * The bytes a serial scanner sends for `text` (§2.3): optional AIM prefix, the text, the suffix.
+ * @example encodeSerialScan('HELLO', { aim: true }) // 5D 51 31 48 45 4C 4C 4F 0D (`]Q1HELLO\r`)
+ * @throws XinyiError `INVALID_ARGUMENT` for a malformed option.
+ */
+export function encodeSerialScan(text: string, options: EncodeSerialScanOptions = {}): Buffer {
+  if (typeof text !== 'string') throw badArgument('text', 'text must be a string');
+  const suffix = options.suffix ?? 'CR';
+  const tail = SUFFIX_BYTES.get(suffix);
+  if (tail === undefined) throw badArgument('suffix', "suffix must be 'CR', 'CRLF', 'LF' or 'none'");
+  const encoding = options.encoding ?? 'utf8';
+  if (encoding !== 'utf8' && encoding !== 'latin1') {
+    throw badArgument('encoding', "encoding must be 'utf8' or 'latin1'");
+  }
+  const aimId = options.aim === true ? aimIdForSymbology(options.symbology ?? 'qr') : undefined;
+  return Buffer.concat([Buffer.from(aimId ?? '', 'latin1'), Buffer.from(text, encoding), tail]);
+}
+
+const SUFFIX_BYTES: ReadonlyMap<string, Buffer> = new Map([
+  ['CR', Buffer.from([CR])],
+  ['CRLF', Buffer.from([CR, LF])],
+  ['LF', Buffer.from([LF])],
+  ['none', Buffer.alloc(0)],
+]);
+
+function badOption(option: string, message: string): XinyiError {
+  return new XinyiError(XinyiErrorCode.INVALID_OPTIONS, message, { details: { option } });
+}
+
+function badArgument(argument: string, message: string): XinyiError {
+  return new XinyiError(XinyiErrorCode.INVALID_ARGUMENT, message, { details: { argument } });
+}
+
+function assertTime(argument: string, value: number): void {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw badArgument(argument, `${argument} must be a finite number of milliseconds`);
+  }
+}

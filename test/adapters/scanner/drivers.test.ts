@@ -1,0 +1,272 @@
+// The scanner drivers against the simulator's byte-exact virtual scanners: serial over an in-memory
+// link and over a socat PTY through the real serialport stack, HID through a node-hid stand-in with
+// the real library's shape.
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  HidScanner,
+  type HidScannerOptions,
+  type NodeHidModule,
+  type ScanEvent,
+  SerialScanner,
+} from '../../../adapters/scanner/index.js';
+import { createMemoryLink, SerialTransport } from '../../../adapters/transport/index.js';
+import type { XinyiError } from '../../../sdk/errors.js';
+import { createPseudonymizer, createTerminal, type Decision } from '../../../sdk/index.js';
+import { VirtualHidScanner, VirtualSerialScanner } from '../../../simulator/devices/scanners-index.js';
+import { createPtyPair, isSocatAvailable } from '../../../simulator/pty.js';
+
+const CREDIT_CODE = `QZ1:${'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:'.repeat(7).slice(0, 302)}`;
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function until(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function record(scanner: SerialScanner | HidScanner) {
+  const scans: ScanEvent[] = [];
+  const errors: XinyiError[] = [];
+  const disconnects: XinyiError[] = [];
+  scanner.on('scan', (e) => scans.push(e));
+  scanner.on('error', (e) => errors.push(e));
+  scanner.on('disconnect', (e) => disconnects.push(e));
+  return { scans, errors, disconnects };
+}
+
+async function serialRig(dedupWindowMs = 1500) {
+  const link = createMemoryLink();
+  const device = new VirtualSerialScanner();
+  device.on('unplug', () => link.unplug());
+  device.on('plug-in', () => link.plugIn());
+  await device.attach(link.device);
+  const scanner = new SerialScanner({
+    transport: link.host,
+    dedupWindowMs,
+    reconnect: { initialDelayMs: 10 },
+  });
+  cleanups.push(
+    () => scanner.close(),
+    () => device.detach(),
+  );
+  return { link, device, scanner, ...record(scanner) };
+}
+
+describe('SerialScanner', () => {
+  it('classifies a signed credit code by its prefix and a member card as a barcode with its symbology', async () => {
+    const r = await serialRig();
+    await r.scanner.open();
+    await r.device.scan(CREDIT_CODE, { symbology: 'qr', aim: true });
+    await r.device.scan('2900001234567', { symbology: 'ean-13', aim: true });
+    await until(() => r.scans.length === 2, 'two scans');
+    expect(r.scans[0]!.credential).toEqual({ kind: 'credit-code', text: CREDIT_CODE });
+    expect(r.scans[1]!.credential).toEqual({ kind: 'barcode', text: '2900001234567', symbology: 'ean-13' });
+  });
+
+  it('gives one credential for a code scanned twice within the de-duplication window, two outside it', async () => {
+    const r = await serialRig(200);
+    await r.scanner.open();
+    await r.device.scan('TICKET-0001');
+    await r.device.scan('TICKET-0001');
+    await until(() => r.scanner.stats.duplicates === 1, 'a duplicate');
+    expect(r.scans).toHaveLength(1);
+    await sleep(250);
+    await r.device.scan('TICKET-0001');
+    await until(() => r.scans.length === 2, 'the second scan after the window');
+  });
+
+  it('survives garbage and split writes, and reconnects after an unplug', async () => {
+    const r = await serialRig();
+    await r.scanner.open();
+    r.device.injectFault({ kind: 'split', delayMs: 20 });
+    await r.device.scan('SPLIT-SCAN-1');
+    await until(() => r.scans.length === 1, 'split scan');
+    expect(r.scans[0]!.scan.text).toBe('SPLIT-SCAN-1');
+    r.device.injectFault({ kind: 'unplug', forMs: 40 });
+    await r.device.scan('LOST-IN-THE-UNPLUG');
+    await until(() => r.scanner.state === 'reconnecting', 'reconnecting');
+    expect(r.disconnects[0]!.code).toBe('DEVICE_DISCONNECTED');
+    await until(() => r.scanner.state === 'ready', 'ready');
+    await r.device.scan('AFTER-RECONNECT');
+    await until(() => r.scans.some((s) => s.scan.text === 'AFTER-RECONNECT'), 'scan after reconnect');
+    expect(r.scans.map((s) => s.scan.text)).not.toContain('LOST-IN-THE-UNPLUG');
+  });
+
+  it('feeds a terminal: a scanned credit code is presented as a credit-code credential', async () => {
+    const r = await serialRig();
+    const terminal = createTerminal({
+      terminalId: 'gate-1',
+      scene: 'scenic-gate',
+      pseudonymizer: createPseudonymizer('scanner-test-key-0123456789'),
+      credit: [
+        {
+          name: 'codes',
+          resolve: async (lookup) =>
+            lookup.creditCodeText === CREDIT_CODE
+              ? { tier: 'AA', lists: [], source: 'credit-code', asOf: new Date().toISOString() }
+              : null,
+        },
+      ],
+      context: { siteId: 'tuoshan' },
+    });
+    cleanups.push(() => terminal.close());
+    const decisions: Decision[] = [];
+    terminal.on('decision', (d) => decisions.push(d));
+    terminal.attach(r.scanner);
+    await r.scanner.open();
+    await r.device.scan(CREDIT_CODE, { symbology: 'qr' });
+    await until(() => decisions.length === 1, 'decision');
+    expect(decisions[0]!.standingSource).toBe('credit-code');
+    expect(decisions[0]!.outcome).not.toBe('unavailable');
+  });
+
+  it('rejects bad options', () => {
+    expect(() => new SerialScanner({} as never)).toThrow(/transport/);
+    expect(() => new SerialScanner({ transport: createMemoryLink().host, dedupWindowMs: -1 })).toThrow(
+      /dedupWindowMs/,
+    );
+  });
+});
+
+const ptyMissing = isSocatAvailable() ? undefined : 'socat is not installed: apt-get install socat';
+if (ptyMissing && process.env.XINYI_REQUIRE_SOCAT === '1') {
+  describe('SerialScanner over a socat PTY', () => {
+    it('has socat (XINYI_REQUIRE_SOCAT=1)', () => {
+      throw new Error(ptyMissing);
+    });
+  });
+} else {
+  describe.skipIf(Boolean(ptyMissing))(
+    `SerialScanner over a socat PTY${ptyMissing ? ` (skipped: ${ptyMissing})` : ''}`,
+    () => {
+      it('reads scans through the real serialport stack', async () => {
+        const pair = await createPtyPair();
+        const device = new VirtualSerialScanner();
+        await device.attach(new SerialTransport({ path: pair.devicePath, baudRate: 9600 }));
+        const scanner = new SerialScanner({
+          transport: new SerialTransport({ path: pair.hostPath, baudRate: 9600 }),
+        });
+        cleanups.push(
+          () => pair.close(),
+          () => device.detach(),
+          () => scanner.close(),
+        );
+        const { scans } = record(scanner);
+        await scanner.open();
+        await device.scan(CREDIT_CODE, { symbology: 'qr', aim: true, suffix: 'CRLF' });
+        await device.scan('2900001234567', { symbology: 'ean-13', aim: true, suffix: 'CR' });
+        await until(() => scans.length === 2, 'two scans over the PTY');
+        expect(scans.map((s) => s.credential.kind)).toEqual(['credit-code', 'barcode']);
+        expect(scans[0]!.scan.text).toBe(CREDIT_CODE);
+      });
+    },
+  );
+}
+
+function hidModule(devices: VirtualHidScanner[]): NodeHidModule {
+  return {
+    devices: () => devices.filter((d) => d.plugged).map((d) => d.deviceInfo),
+    HID: class {
+      constructor(path: string) {
+        const device = devices.find((d) => d.deviceInfo.path === path);
+        if (!device) throw new Error(`cannot open device with path ${path}`);
+        // biome-ignore lint/correctness/noConstructorReturn: node-hid's HID is a class; the stand-in hands back the virtual handle.
+        return device.open() as never;
+      }
+    } as unknown as NodeHidModule['HID'],
+  };
+}
+
+async function hidRig(device: VirtualHidScanner, options: Partial<HidScannerOptions> = {}) {
+  const scanner = new HidScanner({
+    match: { vendorId: device.deviceInfo.vendorId, productId: device.deviceInfo.productId },
+    hid: hidModule([device]),
+    reconnect: { initialDelayMs: 10, maxDelayMs: 20 },
+    ...options,
+  });
+  cleanups.push(() => scanner.close());
+  return { scanner, ...record(scanner) };
+}
+
+describe('HidScanner', () => {
+  it('HID POS: sends the set-up feature report, assembles multi-packet scans and classifies them', async () => {
+    const device = new VirtualHidScanner({
+      mode: 'hid-pos',
+      layout: 'honeywell',
+      requireModeFeatureReport: true,
+    });
+    const r = await hidRig(device);
+    await r.scanner.open();
+    expect(r.scanner.mode).toBe('hid-pos');
+    expect(device.modeEnabled).toBe(true);
+    await device.scan(CREDIT_CODE, { symbology: 'qr' });
+    await until(() => r.scans.length === 1, 'scan');
+    expect(r.scans[0]!.credential).toEqual({ kind: 'credit-code', text: CREDIT_CODE });
+    expect(r.scans[0]!.scan.symbology).toBe('qr');
+  });
+
+  it('keyboard wedge: reads a burst and survives a dropped release report', async () => {
+    const device = new VirtualHidScanner({ mode: 'keyboard-wedge' });
+    const r = await hidRig(device);
+    await r.scanner.open();
+    expect(r.scanner.mode).toBe('keyboard-wedge');
+    device.injectFault({ kind: 'drop-release' });
+    await device.scan('MEMBER-42-XYZ');
+    await until(() => r.scans.length === 1, 'wedge scan');
+    expect(r.scans[0]!.scan.text).toBe('MEMBER-42-XYZ');
+  });
+
+  it("keyboard wedge: keys typed at a person's pace are rejected, not taken as a scan", async () => {
+    const device = new VirtualHidScanner({ mode: 'keyboard-wedge', keyIntervalMs: 120 });
+    const r = await hidRig(device);
+    const rejected: string[] = [];
+    r.scanner.on('rejected', (e) => rejected.push(e.reason));
+    await r.scanner.open();
+    await device.scan('TYPED');
+    await until(() => rejected.length > 0, 'typing rejected');
+    expect(rejected).toEqual(['typed']);
+    expect(r.scans).toEqual([]);
+  });
+
+  it('unplug: a typed disconnect, reconnection when the device comes back, scanning resumes', async () => {
+    const device = new VirtualHidScanner({ mode: 'hid-pos' });
+    const r = await hidRig(device);
+    await r.scanner.open();
+    device.unplug(60);
+    await until(() => r.scanner.state === 'reconnecting', 'reconnecting');
+    expect(r.disconnects[0]!.code).toBe('DEVICE_DISCONNECTED');
+    await until(() => r.scanner.state === 'ready', 'ready');
+    await device.scan('AFTER-REPLUG-1', { symbology: 'code-128' });
+    await until(() => r.scans.length === 1, 'scan after replug');
+    expect(r.scans[0]!.credential).toEqual({
+      kind: 'barcode',
+      text: 'AFTER-REPLUG-1',
+      symbology: 'code-128',
+    });
+  });
+
+  it('open() without a matching device rejects DEVICE_NOT_FOUND; a node-hid without libusb, NATIVE_MODULE_UNAVAILABLE', async () => {
+    const device = new VirtualHidScanner({ mode: 'hid-pos' });
+    const r = await hidRig(device, { match: { vendorId: 0x0bad } });
+    await expect(r.scanner.open()).rejects.toMatchObject({ code: 'DEVICE_NOT_FOUND' });
+    expect(r.scanner.state).toBe('closed');
+    const broken: NodeHidModule = {
+      devices: () => {
+        throw new Error('libusb-1.0.so.0: cannot open shared object file');
+      },
+      HID: class {} as never,
+    };
+    const noUsb = new HidScanner({ match: { vendorId: 1 }, hid: broken });
+    await expect(noUsb.open()).rejects.toMatchObject({ code: 'NATIVE_MODULE_UNAVAILABLE' });
+  });
+
+  it('needs a way to find the device', () => {
+    expect(() => new HidScanner({ match: {} } as never)).toThrow(/match/);
+  });
+});

@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import {
+  encodeSerialScan,
+  SERIAL_DEFAULT_SILENCE_MS,
+  SerialScannerDecoder,
+  type SerialScannerDecoderOptions,
+  type SerialScannerOutput,
+  type SerialSuffix,
+  type Symbology,
+} from '../../../adapters/scanner/index.js';
+import { isXinyiError } from '../../../sdk/errors.js';
+import { bytewise, hex, splitAt, toHex } from '../id-card/helpers.js';
+
+const BASE45 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:';
+const QZ1_TEXT = `QZ1:${Array.from({ length: 300 }, (_, i) => BASE45[(i * 7 + 3) % 45]).join('')}`;
+
+const scanOf = (text: string, symbology: Symbology = 'unknown', aimId?: string) =>
+  aimId === undefined ? { text, symbology, source: 'serial' } : { text, symbology, source: 'serial', aimId };
+
+/** Chunks 1 ms apart: far inside the silence timeout. */
+function run(decoder: SerialScannerDecoder, chunks: Uint8Array[], startMs = 0): SerialScannerOutput[] {
+  return chunks.flatMap((c, i) => decoder.push(c, startMs + i));
+}
+
+function summary(items: SerialScannerOutput[]): unknown[] {
+  return items.map((o) => (isXinyiError(o) ? { error: o.code, ...o.details } : o));
+}
+
+describe('encodeSerialScan (§2.3)', () => {
+  it('sends optional AIM prefix, text and suffix (CR by default)', () => {
+    expect(toHex(encodeSerialScan('HELLO'))).toBe('48 45 4C 4C 4F 0D');
+    expect(toHex(encodeSerialScan('HELLO', { aim: true }))).toBe('5D 51 31 48 45 4C 4C 4F 0D');
+    expect(toHex(encodeSerialScan('12', { suffix: 'CRLF', aim: true, symbology: 'ean-8' }))).toBe(
+      '5D 45 34 31 32 0D 0A',
+    );
+    expect(toHex(encodeSerialScan('12', { suffix: 'LF' }))).toBe('31 32 0A');
+    expect(toHex(encodeSerialScan('12', { suffix: 'none', aim: true, symbology: 'unknown' }))).toBe('31 32');
+    expect(toHex(encodeSerialScan('é', { encoding: 'latin1' }))).toBe('E9 0D');
+    expect(() => encodeSerialScan('x', { suffix: 'ETX' as never })).toThrow(/suffix/);
+  });
+});
+
+describe('SerialScannerDecoder framing', () => {
+  it('round-trips a full QZ1 code with AIM prefix and CR LF, split at every byte boundary', () => {
+    const bytes = encodeSerialScan(QZ1_TEXT, { aim: true, suffix: 'CRLF' });
+    const expected = [scanOf(QZ1_TEXT, 'qr', ']Q1')];
+    for (const suffix of ['auto', 'CRLF'] as const) {
+      expect(run(new SerialScannerDecoder({ suffix }), [bytes])).toEqual(expected);
+      expect(run(new SerialScannerDecoder({ suffix }), bytewise(bytes))).toEqual(expected);
+      for (let cut = 0; cut <= bytes.length; cut++) {
+        expect(run(new SerialScannerDecoder({ suffix }), splitAt(bytes, cut))).toEqual(expected);
+      }
+    }
+  });
+
+  it.each<[SerialSuffix, string, unknown[]]>([
+    ['CR', '41 42 0D 43 44 0D', [scanOf('AB'), scanOf('CD')]],
+    ['CR', '41 0A 42 0D', [scanOf('A\nB')]],
+    ['LF', '41 42 0A 43 44 0A', [scanOf('AB'), scanOf('CD')]],
+    ['LF', '41 0D 42 0A', [scanOf('A\rB')]],
+    ['CRLF', '41 42 0D 0A 43 44 0D 0A', [scanOf('AB'), scanOf('CD')]],
+    ['CRLF', '41 0D 42 0A 43 0D 0A', [scanOf('A\rB\nC')]],
+    ['CRLF', '41 0D 0D 0A', [scanOf('A\r')]],
+    [
+      'auto',
+      '41 42 0D 43 44 0A 45 46 0D 0A 47 48 0A 0D',
+      [scanOf('AB'), scanOf('CD'), scanOf('EF'), scanOf('GH')],
+    ],
+    ['auto', '0D 0A 0D 0A 0A 0D', []],
+  ])('suffix %s: %s', (suffix, input, expected) => {
+    expect(run(new SerialScannerDecoder({ suffix }), [hex(input)])).toEqual(expected);
+    expect(run(new SerialScannerDecoder({ suffix }), bytewise(hex(input)))).toEqual(expected);
+  });
+
+  it('splits frames on byte 13 as the scenic-gate reader does (§2.3), one chunk holding several frames', () => {
+    const stream = Buffer.concat([
+      encodeSerialScan('QZ1:AAA'),
+      encodeSerialScan('QZ1:BBB'),
+      encodeSerialScan('9'),
+    ]);
+    expect(run(new SerialScannerDecoder({ suffix: 'CR' }), [stream])).toEqual([
+      scanOf('QZ1:AAA'),
+      scanOf('QZ1:BBB'),
+      scanOf('9'),
+    ]);
+  });
+
+  it('maps AIM prefixes to symbologies, and keeps them as text when disabled', () => {
+    const bytes = encodeSerialScan('4006381333931', { aim: true, symbology: 'ean-13' });
+    expect(run(new SerialScannerDecoder(), [bytes])).toEqual([scanOf('4006381333931', 'ean-13', ']E0')]);
+    expect(run(new SerialScannerDecoder({ aimPrefix: false }), [bytes])).toEqual([
+      scanOf(']E04006381333931'),
+    ]);
+    expect(run(new SerialScannerDecoder(), [hex('5D 51 31 0D')])).toEqual([]); // AIM with no data: no scan
+  });
+
+  it('decodes UTF-8 split inside a character, and latin1 when told to', () => {
+    const bytes = encodeSerialScan('信易+QZ1');
+    expect(run(new SerialScannerDecoder(), splitAt(bytes, 1, 2, 4))).toEqual([scanOf('信易+QZ1')]);
+    const latin = encodeSerialScan('café', { encoding: 'latin1' });
+    expect(run(new SerialScannerDecoder({ encoding: 'latin1' }), [latin])).toEqual([scanOf('café')]);
+    expect(run(new SerialScannerDecoder(), [latin])).toEqual([scanOf('caf\ufffd')]);
+  });
+});
+
+describe('SerialScannerDecoder silence', () => {
+  it('ends a suffix-less frame after 300 ms (§2.3): poll at last byte + 300, not earlier', () => {
+    expect(SERIAL_DEFAULT_SILENCE_MS).toBe(300);
+    const decoder = new SerialScannerDecoder({ suffix: 'none' });
+    const bytes = encodeSerialScan(QZ1_TEXT, { suffix: 'none' });
+    expect(run(decoder, splitAt(bytes, 100, 200), 1000)).toEqual([]);
+    expect(decoder.pending).toBe(bytes.length);
+    expect(decoder.nextDeadlineMs).toBe(1002 + 300);
+    expect(decoder.poll(1301)).toEqual([]);
+    expect(decoder.poll(1302)).toEqual([scanOf(QZ1_TEXT)]);
+    expect(decoder.nextDeadlineMs).toBeUndefined();
+  });
+
+  it('ends the previous frame when the next chunk comes after the silence', () => {
+    const decoder = new SerialScannerDecoder({ suffix: 'none' });
+    const out = [
+      ...decoder.push(Buffer.from('QZ1:AAA'), 0),
+      ...decoder.push(Buffer.from('QZ1:BBB'), 299),
+      ...decoder.push(Buffer.from('QZ1:CCC'), 599),
+    ];
+    expect(out).toEqual([scanOf('QZ1:AAAQZ1:BBB')]);
+    expect(decoder.flush()).toEqual([scanOf('QZ1:CCC')]);
+  });
+
+  it('also ends an unterminated frame on silence in suffix mode, unless silenceMs is null', () => {
+    const decoder = new SerialScannerDecoder({ suffix: 'CR', silenceMs: 50 });
+    expect([...decoder.push(Buffer.from('ABC'), 0), ...decoder.poll(50)]).toEqual([scanOf('ABC')]);
+    const strict = new SerialScannerDecoder({ suffix: 'CR', silenceMs: null });
+    expect([...strict.push(Buffer.from('ABC'), 0), ...strict.poll(1e9)]).toEqual([]);
+    expect(strict.nextDeadlineMs).toBeUndefined();
+    expect(strict.push(hex('44 0D'), 2e9)).toEqual([scanOf('ABCD')]);
+  });
+
+  it('drops a CR held back in CRLF mode when silence follows it', () => {
+    const decoder = new SerialScannerDecoder({ suffix: 'CRLF' });
+    expect(decoder.push(hex('41 42 0D'), 0)).toEqual([]);
+    expect(decoder.pending).toBe(3);
+    expect(decoder.poll(300)).toEqual([scanOf('AB')]);
+  });
+});
+
+describe('SerialScannerDecoder length guard', () => {
+  it('returns FRAME_LENGTH in place of an overlong frame and resyncs at the next suffix', () => {
+    const decoder = new SerialScannerDecoder({ maxLength: 10 });
+    const stream = Buffer.concat([
+      encodeSerialScan('0123456789AB'),
+      encodeSerialScan('QZ1:OK'),
+      encodeSerialScan('0123456789'),
+    ]);
+    for (const chunks of [[stream], bytewise(stream)]) {
+      expect(summary(run(new SerialScannerDecoder({ maxLength: 10 }), chunks))).toEqual([
+        { error: 'FRAME_LENGTH', maxLength: 10, receivedBytes: 11 },
+        scanOf('QZ1:OK'),
+        scanOf('0123456789'),
+      ]);
+    }
+    run(decoder, [stream]);
+    expect(decoder.discardedBytes).toBe(12);
+  });
+
+  it('resyncs on silence when there is no suffix', () => {
+    const decoder = new SerialScannerDecoder({ suffix: 'none', maxLength: 10 });
+    const out = [
+      ...decoder.push(Buffer.from('x'.repeat(25)), 0),
+      ...decoder.push(Buffer.from('QZ1:OK'), 400),
+      ...decoder.poll(700),
+    ];
+    expect(summary(out)).toEqual([
+      { error: 'FRAME_LENGTH', maxLength: 10, receivedBytes: 11 },
+      scanOf('QZ1:OK'),
+    ]);
+  });
+});
+
+describe('SerialScannerDecoder options', () => {
+  it('rejects bad options', () => {
+    const bad: SerialScannerDecoderOptions[] = [
+      { suffix: 'ETX' as never },
+      { silenceMs: 0 },
+      { silenceMs: null, suffix: 'none' },
+      { maxLength: 0 },
+      { encoding: 'gbk' as never },
+      { aimPrefix: 1 as never },
+    ];
+    for (const options of bad) expect(() => new SerialScannerDecoder(options)).toThrow(/must|cannot/);
+    expect(() => new SerialScannerDecoder().poll(Number.NaN)).toThrow(/nowMs/);
+  });
+
+  it('forgets a frame in progress on reset', () => {
+    const decoder = new SerialScannerDecoder();
+    decoder.push(Buffer.from('garbage'), 0);
+    decoder.reset();
+    expect(decoder.pending).toBe(0);
+    expect(decoder.push(encodeSerialScan('QZ1:OK'), 1)).toEqual([scanOf('QZ1:OK')]);
+  });
+});

@@ -15,4 +15,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   shims: true,
+  // p-retry is ESM-only: bundle it so that require('xinyi-terminal') works on Node 20.
+  noExternal: ['p-retry'],
 });

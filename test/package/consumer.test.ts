@@ -1,21 +1,26 @@
 // Packs the package as npm would publish it and uses it from a throw-away consumer project:
 // require() and import of all three entry points, their type files, and the `xinyi` bin.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'xinyi-consumer-'));
-function run(cmd: string, args: string[], cwd = work): string {
+const execFileAsync = promisify(execFile);
+
+// Asynchronous, so that a slow install does not block the test worker's event loop.
+async function run(cmd: string, args: string[], cwd = work): Promise<string> {
   try {
-    return execFileSync(cmd, args, {
+    const { stdout } = await execFileAsync(cmd, args, {
       cwd,
       encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 * 1024 * 1024,
       env: { ...process.env, NO_COLOR: '1' },
     });
+    return stdout;
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
     throw new Error(`${cmd} ${args.join(' ')} failed:\n${stdout ?? ''}${stderr ?? ''}`);
@@ -24,16 +29,16 @@ function run(cmd: string, args: string[], cwd = work): string {
 
 let tarballFiles: string[] = [];
 
-beforeAll(() => {
-  const out = run('npm', ['pack', '--json', '--pack-destination', work], root);
+beforeAll(async () => {
+  const out = await run('npm', ['pack', '--json', '--pack-destination', work], root);
   const [info] = JSON.parse(out.slice(out.indexOf('['))) as { filename: string; files: { path: string }[] }[];
   tarballFiles = info!.files.map((f) => f.path);
   writeFileSync(
     join(work, 'package.json'),
     JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }),
   );
-  // --omit=optional: a machine where serialport and node-hid are missing, which the core must not need.
-  run('npm', [
+  // --omit=optional: a machine where serialport, node-hid and better-sqlite3 are missing, which the core must not need.
+  await run('npm', [
     'install',
     '--no-audit',
     '--no-fund',
@@ -63,6 +68,8 @@ describe('the packed package', () => {
       ['.', 'XinyiError'], ['.', 'isXinyiError'], ['.', 'createPseudonymizer'], ['.', 'maskIdNumber'],
       ['/adapters', 'loadNativeModule'], ['/adapters', 'encodeSamCommand'], ['/adapters', 'SamFrameDecoder'],
       ['/simulator', 'generatePopulation'], ['/simulator', 'runSimulatedDay'],
+      ['/adapters', 'IdCardReader'], ['/adapters', 'HidScanner'], ['/adapters', 'SerialScanner'],
+      ['/adapters', 'CameraScanner'], ['/simulator', 'VirtualIdCardReader'], ['/simulator', 'startTcpDeviceServer'],
     ];
     for (const [entry, name] of checks) {
       const mod = await load('xinyi-terminal' + (entry === '.' ? '' : entry));
@@ -73,26 +80,38 @@ describe('the packed package', () => {
       scene: 'library-kiosk', now: '2026-11-26T10:00:00+08:00',
       standing: { tier: 'AA', lists: [], source: 'platform', asOf: '2026-11-26T09:00:00+08:00' },
     });
-    console.log(JSON.stringify({ outcome: d.outcome, books: d.benefits.find((b) => b.kind === 'loan-limit').books }));
+    // The camera decoder must find its .wasm inside the installed package, never on a CDN.
+    globalThis.fetch = () => { throw new Error('no network for the terminal'); };
+    const sim = await load('xinyi-terminal/simulator');
+    const adapters = await load('xinyi-terminal/adapters');
+    const { frame, payload } = await sim.generateCameraFrame({ seed: 1, width: 640, height: 480 });
+    const decoder = await adapters.createZxingWasmDecoder();
+    const scans = await decoder.decode(frame);
+    console.log(JSON.stringify({
+      outcome: d.outcome,
+      books: d.benefits.find((b) => b.kind === 'loan-limit').books,
+      qr: scans.length === 1 && scans[0].text === payload,
+    }));
   `;
 
-  it('can be required from CommonJS', () => {
+  it('can be required from CommonJS', async () => {
     writeFileSync(
       join(work, 'probe.cjs'),
       `const load = async (m) => require(m);\n(async () => {${probe}})();`,
     );
-    expect(JSON.parse(run('node', ['probe.cjs']))).toEqual({ outcome: 'granted', books: 4 });
+    expect(JSON.parse(await run('node', ['probe.cjs']))).toEqual({ outcome: 'granted', books: 4, qr: true });
   });
 
-  it('can be imported from ESM', () => {
+  it('can be imported from ESM', async () => {
     writeFileSync(join(work, 'probe.mjs'), `const load = (m) => import(m);\n${probe}`);
-    expect(JSON.parse(run('node', ['probe.mjs']))).toEqual({ outcome: 'granted', books: 4 });
+    expect(JSON.parse(await run('node', ['probe.mjs']))).toEqual({ outcome: 'granted', books: 4, qr: true });
   });
 
-  it('loads without the optional native modules', () => {
+  it('loads without the optional native modules', async () => {
     const installed = readdirSync(join(work, 'node_modules'));
     expect(installed).not.toContain('node-hid');
     expect(installed).not.toContain('serialport');
+    expect(installed).not.toContain('better-sqlite3');
     // The core and the adapters entry load; only asking for a native module fails, with a typed error.
     writeFileSync(
       join(work, 'native.mjs'),
@@ -100,10 +119,10 @@ describe('the packed package', () => {
        try { await loadNativeModule('node-hid'); console.log('loaded'); }
        catch (e) { console.log(e.code); }`,
     );
-    expect(run('node', ['native.mjs']).trim()).toBe('NATIVE_MODULE_UNAVAILABLE');
+    expect((await run('node', ['native.mjs'])).trim()).toBe('NATIVE_MODULE_UNAVAILABLE');
   });
 
-  it('type-checks from ESM and CommonJS consumers', () => {
+  it('type-checks from ESM and CommonJS consumers', async () => {
     writeFileSync(
       join(work, 'types.mts'),
       `import { createTerminal, type Decision, type CreditStanding } from 'xinyi-terminal';
@@ -136,10 +155,10 @@ describe('the packed package', () => {
         files: ['types.mts', 'types.cts'],
       }),
     );
-    run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', '.']);
+    await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', '.']);
   });
 
-  it('installs the xinyi command', () => {
-    expect(run(join(work, 'node_modules/.bin/xinyi'), ['help'])).toContain('xinyi demo');
+  it('installs the xinyi command', async () => {
+    expect(await run(join(work, 'node_modules/.bin/xinyi'), ['help'])).toContain('xinyi demo');
   });
 });

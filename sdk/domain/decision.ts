@@ -30,6 +30,8 @@ export interface Decision {
   effectiveTier: TierCode | null;
   /** ISO time the standing was computed by its source. */
   standingAsOf: string;
+  /** How old the standing was at the decision, in milliseconds; null when it has no usable time. */
+  standingAgeMs: number | null;
   /** Rules whose benefit needs public disclosure (公示), with the number of working days allowed. */
   disclosures: { ruleId: string; deadlineWorkingDays: number }[];
   /** Milliseconds from `present()` to the decision; set by the terminal, absent from a bare `evaluate()`. */

@@ -493,6 +493,7 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
     standingSource: standing.source,
     effectiveTier,
     standingAsOf,
+    standingAgeMs: Number.isFinite(asOfMs) ? nowMs - asOfMs : null,
     disclosures,
   };
   if (input.subject) decision.subject = { pseudonym: input.subject.pseudonym, masked: input.subject.masked };

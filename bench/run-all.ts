@@ -1,14 +1,20 @@
 // `npm run bench` — figures and ratios, never assertions.
 import { cpus } from 'node:os';
 import { runCameraDecoderBench } from './camera-decoders.bench.js';
+import { runCreditCodeBench } from './credit-code.bench.js';
 import { runEvaluateBench } from './evaluate.bench.js';
 import { runIdCardReaderBench } from './id-card-reader.bench.js';
+import { runPlatformBench } from './platform.bench.js';
 import { runPresentBench } from './present.bench.js';
 import { runSamDecoderBench } from './sam-decoder.bench.js';
+import { runSnapshotBench } from './snapshot.bench.js';
 
 console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}\n`);
 runEvaluateBench();
 await runPresentBench();
+await runPlatformBench();
+await runCreditCodeBench();
 runSamDecoderBench();
 await runIdCardReaderBench();
 await runCameraDecoderBench();
+await runSnapshotBench();

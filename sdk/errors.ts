@@ -40,6 +40,20 @@ export const XinyiErrorCode = {
   NATIVE_MODULE_UNAVAILABLE: 'NATIVE_MODULE_UNAVAILABLE',
   /** Raised when an operation is attempted on a closed terminal or device. */
   CLOSED: 'CLOSED',
+  /** Raised when a signed credit code was refused for a reason other than a bad signature; `details.reason` names it. */
+  CODE_REFUSED: 'CODE_REFUSED',
+  /** Raised when a signed trust list is malformed, badly signed or expired; `details.reason` names it. */
+  TRUST_LIST_INVALID: 'TRUST_LIST_INVALID',
+  /** Raised when a signed revocation status list is malformed or badly signed; `details.reason` names it. */
+  STATUS_LIST_INVALID: 'STATUS_LIST_INVALID',
+  /** Raised when an offline credit snapshot is truncated, malformed or of an unsupported format; `details.reason` names it. */
+  SNAPSHOT_INVALID: 'SNAPSHOT_INVALID',
+  /** Raised when an offline credit snapshot's Ed25519 signature verifies under none of the trusted keys. */
+  SNAPSHOT_SIGNATURE_INVALID: 'SNAPSHOT_SIGNATURE_INVALID',
+  /** Raised when a snapshot is not newer than the applied one, or a delta's base is not the applied sequence. */
+  SNAPSHOT_SEQUENCE_MISMATCH: 'SNAPSHOT_SEQUENCE_MISMATCH',
+  /** Raised when the local snapshot database cannot be opened, read or written. */
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
 } as const;
 
 export type XinyiErrorCode = (typeof XinyiErrorCode)[keyof typeof XinyiErrorCode];

@@ -9,6 +9,7 @@ export {
   type HolidayYear,
 } from './calendar/index.js';
 export { type Clock, shanghaiDate, systemClock } from './clock.js';
+export * from './credit/index.js';
 export {
   BENEFIT_KINDS,
   type Benefit,

@@ -1,6 +1,16 @@
 export * from './camera/index.js';
+export * from './credit-issuer.js';
 export * from './devices/index.js';
 export * from './devices/scanners-index.js';
+export {
+  type MockDocument,
+  type MockPlatform,
+  type MockPlatformOptions,
+  type MockPlatformRequest,
+  type PlatformFault,
+  type PlatformFaults,
+  startMockPlatform,
+} from './mock-platform.js';
 export {
   generatePopulation,
   generateResidentIdNumber,

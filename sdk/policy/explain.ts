@@ -100,7 +100,9 @@ export function explainDecision(
     });
     citizen = `信用优惠：${labels}`;
   } else if (decision.outcome === 'unavailable') {
-    citizen = '暂时无法确认信用信息，按常规流程办理。';
+    citizen = decision.reasons.some((r) => r.code.startsWith('CODE_'))
+      ? '信用码无法使用，请在手机上刷新信用码后重试，或按常规流程办理。'
+      : '暂时无法确认信用信息，按常规流程办理。';
   } else if (blocked || review) {
     citizen = NEUTRAL_DENIAL;
   } else if (holiday) {

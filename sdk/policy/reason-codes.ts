@@ -38,6 +38,12 @@ export const ReasonCode = {
   CREDENTIAL_INVALID: 'CREDENTIAL_INVALID',
   /** Every credit source that was asked failed (platform down, network gone) and none knew the subject. */
   CREDIT_UNAVAILABLE: 'CREDIT_UNAVAILABLE',
+  /**
+   * A signed credit code was refused. The terminal records the specific refusal as `CODE_<reason>`
+   * (`CODE_EXPIRED`, `CODE_REPLAYED`, `CODE_ISSUER_SIGNATURE`, … — see `CreditCodeRefusal`); this
+   * code stands for one without a reason.
+   */
+  CODE_REFUSED: 'CODE_REFUSED',
   /** The credit sources did not answer before the decision deadline. */
   CREDIT_TIMEOUT: 'CREDIT_TIMEOUT',
 } as const;

@@ -92,6 +92,15 @@ export interface Terminal extends EventEmitter<TerminalEventMap> {
 
 const TIMED_OUT = Symbol('timed-out');
 
+/** `CODE_<reason>` when a resolver refused the credential itself (see `createCreditCodeResolver`). */
+function credentialRefusal(error: unknown): string | undefined {
+  if (!isXinyiError(error) || (error.code !== 'CODE_REFUSED' && error.code !== 'CODE_SIGNATURE_INVALID')) {
+    return undefined;
+  }
+  const reason = error.details.reason;
+  return typeof reason === 'string' ? `CODE_${reason}` : ReasonCode.CODE_REFUSED;
+}
+
 function optionError(message: string): XinyiError {
   return new XinyiError('INVALID_OPTIONS', `createTerminal: ${message}`);
 }
@@ -377,6 +386,14 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
           continue;
         }
         if ('error' in result) {
+          const refusal = credentialRefusal(result.error);
+          if (refusal !== undefined) {
+            // The source works; the credential is bad (forged, replayed, expired, revoked). That is
+            // final: no other source may grant anything for it, and the source is not "offline".
+            this.#sourceAnswered(resolver.name);
+            this.#report(result.error as XinyiError);
+            return { standing: null, reason: refusal };
+          }
           failures++;
           this.#sourceFailed(resolver.name, result.error);
           continue;

@@ -548,6 +548,30 @@ describe('present(): failing sources, offline and online', () => {
   });
 });
 
+describe('present(): a refused credential', () => {
+  it('a refused credit code ends the chain: no later source is asked, the source is not offline, the reason is recorded', async () => {
+    const refusing = resolver('credit-code', async () => {
+      throw new XinyiError('CODE_REFUSED', 'credit code refused: REPLAYED', { details: { reason: 'REPLAYED' } });
+    });
+    const platform = resolver('platform', async () => ({
+      tier: 'AAA',
+      lists: [],
+      source: 'platform',
+      asOf: new Date(NOW).toISOString(),
+    }));
+    const t = terminal({ credit: [refusing, platform] });
+    const events = recordEvents(t);
+    const d = await t.present({ kind: 'credit-code', text: 'QZ1:REPLAYED-CODE' });
+    expect(d.outcome).toBe('unavailable');
+    expect(d.benefits).toEqual([]);
+    expect(d.reasons).toEqual([{ code: 'CODE_REPLAYED' }]);
+    expect(d.explanation.citizen).toContain('信用码');
+    expect(platform.lookups).toEqual([]);
+    expect(events.of('offline')).toEqual([]);
+    expect((events.of('error') as XinyiError[]).map((e) => e.code)).toEqual(['CODE_REFUSED']);
+  });
+});
+
 describe('present(): the decision deadline', () => {
   it('a resolver that never answers → unavailable CREDIT_TIMEOUT at the deadline, no timer left behind', async () => {
     vi.useFakeTimers({ now: NOW });

@@ -1,0 +1,566 @@
+// The only module that imports axios and p-retry: every AxiosError stops here and leaves as an XinyiError.
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import pRetry, { AbortError } from 'p-retry';
+import { type Clock, systemClock } from '../clock.js';
+import { isSceneId } from '../domain/scenes.js';
+import type { CreditStanding, ListKind, ListMembership } from '../domain/standing.js';
+import { TIER_CODES, type TierCode } from '../domain/tiers.js';
+import { isXinyiError, XinyiError, type XinyiErrorCode } from '../errors.js';
+import { type Logger, silentLogger } from '../logger.js';
+import type { CreditLookup, CreditResolver } from '../terminal/credit-resolver.js';
+import {
+  type BreakerState,
+  type CircuitBreaker,
+  type CircuitBreakerOptions,
+  createCircuitBreaker,
+} from './circuit-breaker.js';
+import { signRequest } from './request-signing.js';
+import { type AttemptFailureKind, type RetryPolicyOptions, shouldRetry } from './retry-policy.js';
+
+/** Paths of the platform API (docs/platform-api.md). */
+export const PLATFORM_PATHS = {
+  lookup: '/v1/standings/lookup',
+  trustList: '/v1/trust-list',
+  statusList: '/v1/status-list',
+  snapshotLatest: '/v1/snapshots/latest',
+  snapshotDelta: '/v1/snapshots/delta',
+  decisions: '/v1/decisions',
+  disclosures: '/v1/disclosures',
+} as const;
+
+export interface HttpPlatformResolverOptions {
+  /** Base URL of the platform, e.g. `https://credit.example.gov.cn/api`; paths are appended to it. */
+  baseUrl: string;
+  /** Identifies the signing key to the platform (`X-Xinyi-Key-Id`). */
+  keyId: string;
+  /** The HMAC-SHA-256 secret shared with the platform for `keyId`. */
+  secret: string | Uint8Array;
+  /** Sent as `X-Xinyi-Terminal-Id` on downloads and uploads; lookups carry the lookup's own terminal id. */
+  terminalId?: string;
+  /**
+   * This source's budget for one lookup, retries and backoff included; becomes `resolver.timeoutMs`
+   * so the terminal moves on to the next source after it. @default 400
+   */
+  timeoutMs?: number;
+  /** Budget of one download or upload, retries included. @default 30000 */
+  transferTimeoutMs?: number;
+  /** @default DEFAULT_RETRY_POLICY (3 attempts, 50 ms base backoff, 1 s cap) */
+  retry?: RetryPolicyOptions;
+  /**
+   * Options for the breaker this resolver creates, or a breaker to share (a shared breaker's state
+   * changes are not re-emitted as `breaker` events). @default 5 failures, 5 s cool-down
+   */
+  breaker?: CircuitBreaker | Omit<CircuitBreakerOptions, 'onStateChange' | 'clock'>;
+  /** @default axios.create() */
+  httpClient?: AxiosInstance;
+  /** Signing timestamps and deadline arithmetic. @default systemClock */
+  clock?: Clock;
+  logger?: Logger;
+  /** Backoff jitter in [0, 1). @default Math.random */
+  random?: () => number;
+  /** @default 'platform' */
+  name?: string;
+}
+
+/** Typed events of the platform client (`resolver.events.on('auth', e => …)`). */
+export interface HttpPlatformEventMap {
+  /** The platform refused our signature or key (401/403): a configuration or clock problem, not an outage. */
+  auth: [error: XinyiError];
+  /** A request finally failed after a success (or at the first request). */
+  offline: [event: { reason: XinyiErrorCode; error: XinyiError }];
+  /** A request succeeded after `offline`. */
+  online: [];
+  breaker: [change: { from: BreakerState; to: BreakerState }];
+}
+
+/** A downloaded document, as bytes: its format belongs to the module that reads it. */
+export interface PlatformDownload {
+  bytes: Uint8Array;
+  contentType: string;
+  /** `X-Xinyi-Computed-At` of the response, when the platform sent one. */
+  computedAt?: string;
+}
+
+export interface TransferOptions {
+  signal?: AbortSignal;
+  /** @default the resolver's transferTimeoutMs */
+  timeoutMs?: number;
+}
+
+export interface UploadResult {
+  accepted: number;
+  /** True when the platform had already stored a batch under this idempotency key. */
+  duplicate: boolean;
+}
+
+export interface HttpPlatformResolver extends CreditResolver {
+  readonly timeoutMs: number;
+  readonly events: EventEmitter<HttpPlatformEventMap>;
+  readonly breakerState: BreakerState;
+  /** The trust list (issuer keys); null when the platform has none (404). */
+  getTrustList(options?: TransferOptions): Promise<PlatformDownload | null>;
+  /** The revocation status list; null when the platform has none (404). */
+  getStatusList(options?: TransferOptions): Promise<PlatformDownload | null>;
+  /** The latest full snapshot, or the delta since a snapshot id; null when there is none (404). */
+  getSnapshot(options?: TransferOptions & { since?: string }): Promise<PlatformDownload | null>;
+  /** Uploads a batch of decisions; retried with the same key, so the platform stores it once. */
+  uploadDecisions(
+    batch: readonly unknown[],
+    idempotencyKey: string,
+    options?: TransferOptions,
+  ): Promise<UploadResult>;
+  /** Uploads a batch of public-disclosure records (masked names only), idempotently like decisions. */
+  uploadDisclosures(
+    batch: readonly unknown[],
+    idempotencyKey: string,
+    options?: TransferOptions,
+  ): Promise<UploadResult>;
+}
+
+interface PlatformRequest<T> {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: string;
+  budgetMs: number;
+  signal?: AbortSignal;
+  idempotencyKey?: string;
+  responseType: 'text' | 'arraybuffer';
+  /** Statuses handed to `parse` (2xx always are). */
+  accept?: readonly number[];
+  /** Throws `MalformedBody` for a body that breaks the API's promise. */
+  parse: (response: AxiosResponse) => T;
+}
+
+class MalformedBody extends Error {}
+
+interface Failure {
+  kind: AttemptFailureKind;
+  error: XinyiError;
+  status?: number;
+  retryAfter?: string | null;
+}
+
+const LIST_KINDS: readonly ListKind[] = ['red', 'black', 'key-attention'];
+
+function optionError(message: string): XinyiError {
+  return new XinyiError('INVALID_OPTIONS', `createHttpPlatformResolver: ${message}`);
+}
+
+function validate(options: HttpPlatformResolverOptions): void {
+  if (options === null || typeof options !== 'object') throw optionError('options must be an object');
+  let url: URL;
+  try {
+    url = new URL(options.baseUrl);
+  } catch {
+    throw optionError('baseUrl must be an absolute http(s) URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw optionError('baseUrl must be an absolute http(s) URL');
+  }
+  if (typeof options.keyId !== 'string' || options.keyId === '')
+    throw optionError('keyId must be a non-empty string');
+  if (
+    !(typeof options.secret === 'string' || options.secret instanceof Uint8Array) ||
+    options.secret.length === 0
+  ) {
+    throw optionError('secret must be a non-empty string or byte array');
+  }
+  for (const name of ['timeoutMs', 'transferTimeoutMs'] as const) {
+    const value = options[name];
+    if (value !== undefined && (!Number.isFinite(value) || value <= 0)) {
+      throw optionError(`${name} must be a positive number of milliseconds`);
+    }
+  }
+}
+
+function header(response: AxiosResponse, name: string): string | undefined {
+  const value: unknown = response.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function parseJson(response: AxiosResponse): Record<string, unknown> {
+  let body: unknown;
+  try {
+    body = JSON.parse(String(response.data));
+  } catch {
+    throw new MalformedBody('response body is not JSON');
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new MalformedBody('response body is not a JSON object');
+  }
+  return body as Record<string, unknown>;
+}
+
+function parseLists(value: unknown): ListMembership[] {
+  if (!Array.isArray(value)) throw new MalformedBody('standing.lists is not an array');
+  return value.map((item: unknown) => {
+    const entry = item as { kind?: unknown; domain?: unknown } | null;
+    if (!entry || !LIST_KINDS.includes(entry.kind as ListKind)) throw new MalformedBody('bad list kind');
+    if (entry.domain !== undefined && typeof entry.domain !== 'string')
+      throw new MalformedBody('bad list domain');
+    return entry.domain === undefined
+      ? { kind: entry.kind as ListKind }
+      : { kind: entry.kind as ListKind, domain: entry.domain };
+  });
+}
+
+/** `{ found: false, computedAt }` or `{ found: true, computedAt, standing: { tier, score?, lists } }`. */
+function parseLookup(response: AxiosResponse): CreditStanding | null {
+  const body = parseJson(response);
+  if (typeof body.computedAt !== 'string' || Number.isNaN(Date.parse(body.computedAt))) {
+    throw new MalformedBody('computedAt missing');
+  }
+  if (body.found === false) return null;
+  if (body.found !== true) throw new MalformedBody('found missing');
+  const standing = body.standing as { tier?: unknown; score?: unknown; lists?: unknown } | undefined;
+  if (!standing || typeof standing !== 'object') throw new MalformedBody('standing missing');
+  if (standing.tier !== null && !TIER_CODES.includes(standing.tier as TierCode)) {
+    throw new MalformedBody('bad tier');
+  }
+  if (standing.score !== undefined && typeof standing.score !== 'number')
+    throw new MalformedBody('bad score');
+  const result: CreditStanding = {
+    tier: standing.tier as TierCode | null,
+    lists: parseLists(standing.lists),
+    source: 'platform',
+    asOf: body.computedAt,
+  };
+  if (typeof standing.score === 'number') result.score = standing.score;
+  return result;
+}
+
+function parseUpload(response: AxiosResponse): UploadResult {
+  const body = parseJson(response);
+  if (typeof body.accepted !== 'number') throw new MalformedBody('accepted missing');
+  return { accepted: body.accepted, duplicate: body.duplicate === true };
+}
+
+function parseDownload(response: AxiosResponse): PlatformDownload | null {
+  if (response.status === 404) return null;
+  const data = response.data as ArrayBuffer | Uint8Array;
+  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+  const download: PlatformDownload = {
+    bytes,
+    contentType: header(response, 'content-type') ?? 'application/octet-stream',
+  };
+  const computedAt = header(response, 'x-xinyi-computed-at');
+  if (computedAt !== undefined) download.computedAt = computedAt;
+  return download;
+}
+
+/** Abortable sleep; rejects with `onAbort()` when the signal fires first. */
+function sleep(ms: number, signal: AbortSignal, onAbort: () => Error): Promise<void> {
+  if (ms <= 0) return signal.aborted ? Promise.reject(onAbort()) : Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const abort = () => {
+      clearTimeout(timer);
+      reject(onAbort());
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', abort);
+      resolve();
+    }, ms);
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+  });
+}
+
+/**
+ * The credit platform as a `CreditResolver` named 'platform', plus the platform's download and upload
+ * calls. Lookups are purpose-bound (`{ pseudonym, scene, terminalId }`), signed, retried by
+ * {@link shouldRetry} within `timeoutMs` and the lookup's deadline, and guarded by a circuit breaker.
+ * Errors: `CREDIT_UNAUTHORIZED` (401/403, plus an `auth` event), `CREDIT_TIMEOUT` (budget or deadline
+ * passed), `CREDIT_UNAVAILABLE` (network, other statuses, malformed body, or `details.breaker === 'open'`).
+ */
+export function createHttpPlatformResolver(options: HttpPlatformResolverOptions): HttpPlatformResolver {
+  validate(options);
+  const name = options.name ?? 'platform';
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const timeoutMs = options.timeoutMs ?? 400;
+  const transferTimeoutMs = options.transferTimeoutMs ?? 30_000;
+  const http = options.httpClient ?? axios.create();
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const random = options.random ?? Math.random;
+  const events = new EventEmitter<HttpPlatformEventMap>();
+  const breaker =
+    options.breaker && 'tryAcquire' in options.breaker
+      ? options.breaker
+      : createCircuitBreaker({
+          ...options.breaker,
+          clock,
+          onStateChange: (change) => {
+            logger.info({ source: name, ...change }, 'platform circuit breaker');
+            events.emit('breaker', change);
+          },
+        });
+  let online: boolean | undefined;
+
+  const markOnline = () => {
+    if (online !== true) {
+      const wasOffline = online === false;
+      online = true;
+      if (wasOffline) events.emit('online');
+    }
+  };
+  const markOffline = (error: XinyiError) => {
+    if (online !== false) {
+      online = false;
+      events.emit('offline', { reason: error.code, error });
+    }
+  };
+
+  const timeoutError = (what: string, cause?: unknown) =>
+    new XinyiError('CREDIT_TIMEOUT', `${name}: ${what}`, cause === undefined ? {} : { cause });
+
+  const statusFailure = (response: AxiosResponse): Failure => {
+    const status = response.status;
+    let reason: string | undefined;
+    try {
+      const error = parseJson(response).error;
+      if (typeof error === 'string') reason = error.slice(0, 64);
+    } catch {
+      // A non-JSON error body (a proxy's HTML page) says nothing more than its status.
+    }
+    const details: Record<string, string | number> = { status };
+    if (reason !== undefined) details.reason = reason;
+    const unauthorized = status === 401 || status === 403;
+    const error = new XinyiError(
+      unauthorized ? 'CREDIT_UNAUTHORIZED' : 'CREDIT_UNAVAILABLE',
+      `${name}: platform answered HTTP ${status}${reason ? ` (${reason})` : ''}`,
+      { details },
+    );
+    return { kind: 'status', status, retryAfter: header(response, 'retry-after') ?? null, error };
+  };
+
+  const transportFailure = (cause: unknown, loopAborted: boolean): Failure => {
+    // The loop's budget or the caller's deadline ran out with the request in flight.
+    if (loopAborted)
+      return { kind: 'aborted', error: timeoutError('platform did not answer in time', cause) };
+    const code = axios.isAxiosError(cause) && typeof cause.code === 'string' ? cause.code : 'unknown';
+    return {
+      kind: 'network',
+      error: new XinyiError('CREDIT_UNAVAILABLE', `${name}: platform unreachable (${code})`, {
+        cause,
+        details: { reason: 'network', errorCode: code },
+      }),
+    };
+  };
+
+  async function execute<T>(request: PlatformRequest<T>): Promise<T> {
+    const started = performance.now();
+    const budget = new AbortController();
+    const budgetTimer = setTimeout(() => budget.abort(), request.budgetMs);
+    const loopSignal = request.signal ? AbortSignal.any([request.signal, budget.signal]) : budget.signal;
+    const url = `${base}${request.path}`;
+    const signedPath = (() => {
+      const parsed = new URL(url);
+      return `${parsed.pathname}${parsed.search}`;
+    })();
+    let nextDelayMs = 0;
+    let lastError: XinyiError | undefined;
+
+    const attemptOnce = async (attempt: number): Promise<T> => {
+      if (!breaker.tryAcquire()) {
+        throw new AbortError(
+          new XinyiError('CREDIT_UNAVAILABLE', `${name}: circuit breaker open, not calling the platform`, {
+            cause: lastError,
+            details: { breaker: 'open' },
+          }),
+        );
+      }
+      const headers: Record<string, string> = {
+        ...signRequest({
+          method: request.method,
+          path: signedPath,
+          body: request.body,
+          keyId: options.keyId,
+          secret: options.secret,
+          nowMs: clock.now(),
+        }),
+        accept: request.responseType === 'text' ? 'application/json' : '*/*',
+      };
+      if (request.body !== undefined) headers['content-type'] = 'application/json';
+      if (request.idempotencyKey !== undefined) headers['idempotency-key'] = request.idempotencyKey;
+      if (options.terminalId !== undefined) headers['x-xinyi-terminal-id'] = options.terminalId;
+
+      let failure: Failure;
+      try {
+        const response = await http.request({
+          method: request.method,
+          url,
+          data: request.body,
+          headers,
+          signal: loopSignal,
+          responseType: request.responseType,
+          // Bodies are signed and parsed here, byte for byte: axios must not re-encode or silently parse.
+          transformRequest: [(data: unknown) => data],
+          transformResponse: [(data: unknown) => data],
+          validateStatus: () => true,
+          maxRedirects: 0,
+        });
+        const accepted =
+          (response.status >= 200 && response.status < 300) ||
+          (request.accept?.includes(response.status) ?? false);
+        if (accepted) {
+          try {
+            const value = request.parse(response);
+            breaker.recordSuccess();
+            markOnline();
+            return value;
+          } catch (error) {
+            if (!(error instanceof MalformedBody)) throw error;
+            failure = {
+              kind: 'malformed',
+              error: new XinyiError('CREDIT_UNAVAILABLE', `${name}: malformed response (${error.message})`, {
+                cause: error,
+                details: { reason: 'malformed', status: response.status },
+              }),
+            };
+          }
+        } else {
+          failure = statusFailure(response);
+        }
+      } catch (error) {
+        failure = transportFailure(error, loopSignal.aborted);
+      }
+
+      const platformFault =
+        failure.kind !== 'status' ||
+        (failure.status !== undefined && (failure.status >= 500 || [408, 429].includes(failure.status)));
+      if (platformFault) breaker.recordFailure();
+      else breaker.recordSuccess();
+      if (failure.error.code === 'CREDIT_UNAUTHORIZED') events.emit('auth', failure.error);
+      lastError = failure.error;
+
+      const decision = shouldRetry(
+        {
+          attempt,
+          kind: failure.kind,
+          status: failure.status,
+          retryAfter: failure.retryAfter,
+          elapsedMs: performance.now() - started,
+          deadlineMs: request.budgetMs,
+          nowMs: clock.now(),
+          random,
+        },
+        options.retry,
+      );
+      logger.debug(
+        {
+          source: name,
+          path: request.path,
+          attempt,
+          kind: failure.kind,
+          status: failure.status,
+          retry: decision.retry,
+          delayMs: decision.delayMs,
+          why: decision.reason,
+        },
+        'platform request failed',
+      );
+      if (!decision.retry) throw new AbortError(failure.error);
+      nextDelayMs = decision.delayMs;
+      throw failure.error;
+    };
+
+    try {
+      return await pRetry(attemptOnce, {
+        // The policy counts attempts; p-retry only runs the loop and must add no delay of its own.
+        retries: Number.POSITIVE_INFINITY,
+        minTimeout: 0,
+        maxTimeout: 0,
+        signal: loopSignal,
+        onFailedAttempt: () =>
+          sleep(nextDelayMs, loopSignal, () => timeoutError('deadline passed while backing off', lastError)),
+      });
+    } catch (error) {
+      const translated = isXinyiError(error)
+        ? error
+        : loopSignal.aborted
+          ? timeoutError('lookup deadline passed', lastError ?? error)
+          : new XinyiError('CREDIT_UNAVAILABLE', `${name}: platform request failed`, { cause: error });
+      if (!(translated.code === 'CREDIT_TIMEOUT' && request.signal?.aborted)) markOffline(translated);
+      throw translated;
+    } finally {
+      clearTimeout(budgetTimer);
+    }
+  }
+
+  const transferBudget = (transfer?: TransferOptions) => transfer?.timeoutMs ?? transferTimeoutMs;
+
+  const download = (path: string, transfer?: TransferOptions) =>
+    execute({
+      method: 'GET',
+      path,
+      budgetMs: transferBudget(transfer),
+      signal: transfer?.signal,
+      responseType: 'arraybuffer',
+      accept: [404],
+      parse: parseDownload,
+    });
+
+  const upload = async (
+    path: string,
+    batch: readonly unknown[],
+    idempotencyKey: string,
+    transfer?: TransferOptions,
+  ): Promise<UploadResult> => {
+    if (!Array.isArray(batch)) throw new XinyiError('INVALID_ARGUMENT', 'batch must be an array');
+    if (typeof idempotencyKey !== 'string' || !/^[\w.:-]{8,128}$/.test(idempotencyKey)) {
+      throw new XinyiError('INVALID_ARGUMENT', 'idempotencyKey must be 8–128 characters of [A-Za-z0-9_.:-]');
+    }
+    const body = JSON.stringify({ terminalId: options.terminalId, items: batch });
+    return execute({
+      method: 'POST',
+      path,
+      body,
+      budgetMs: transferBudget(transfer),
+      signal: transfer?.signal,
+      idempotencyKey,
+      responseType: 'text',
+      parse: parseUpload,
+    });
+  };
+
+  return {
+    name,
+    timeoutMs,
+    events,
+    get breakerState() {
+      return breaker.state;
+    },
+    async resolve(lookup: CreditLookup): Promise<CreditStanding | null> {
+      // The platform knows people by pseudonym only; a credit code's standing is in the code itself.
+      const pseudonym = lookup.subject?.pseudonym;
+      if (pseudonym === undefined) return null;
+      if (!isSceneId(lookup.scene) || typeof lookup.terminalId !== 'string' || lookup.terminalId === '') {
+        throw new XinyiError('INVALID_ARGUMENT', `${name}: a lookup needs its scene and terminal id`);
+      }
+      const budgetMs = Math.min(timeoutMs, lookup.deadlineAt - clock.now());
+      if (budgetMs <= 0 || lookup.signal.aborted) throw timeoutError('no time left for the platform');
+      return execute({
+        method: 'POST',
+        path: PLATFORM_PATHS.lookup,
+        body: JSON.stringify({ pseudonym, scene: lookup.scene, terminalId: lookup.terminalId }),
+        budgetMs,
+        signal: lookup.signal,
+        responseType: 'text',
+        parse: parseLookup,
+      });
+    },
+    getTrustList: (transfer) => download(PLATFORM_PATHS.trustList, transfer),
+    getStatusList: (transfer) => download(PLATFORM_PATHS.statusList, transfer),
+    getSnapshot: (transfer) =>
+      download(
+        transfer?.since === undefined
+          ? PLATFORM_PATHS.snapshotLatest
+          : `${PLATFORM_PATHS.snapshotDelta}?since=${encodeURIComponent(transfer.since)}`,
+        transfer,
+      ),
+    uploadDecisions: (batch, key, transfer) => upload(PLATFORM_PATHS.decisions, batch, key, transfer),
+    uploadDisclosures: (batch, key, transfer) => upload(PLATFORM_PATHS.disclosures, batch, key, transfer),
+  };
+}

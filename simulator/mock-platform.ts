@@ -1,0 +1,411 @@
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Clock, systemClock } from '../sdk/clock.js';
+import {
+  createNonceCache,
+  DEFAULT_SIGNATURE_WINDOW_MS,
+  verifyRequestSignature,
+} from '../sdk/credit/request-signing.js';
+import { isSceneId } from '../sdk/domain/scenes.js';
+import type { CreditStanding } from '../sdk/domain/standing.js';
+import { XinyiError } from '../sdk/errors.js';
+import { createPseudonymizer, type Pseudonymizer } from '../sdk/identity/index.js';
+import { generatePopulation, type SyntheticPerson } from './population.js';
+
+/** One injected misbehaviour (docs/platform-api.md, "Mock platform"). */
+export type PlatformFault =
+  /** Answers normally after `ms`. Combines with the other faults. */
+  | { kind: 'latency'; ms: number }
+  /** Never answers; the connection stays open until the client gives up or the mock closes. */
+  | { kind: 'timeout' }
+  /** Answers with this status and `{ error: 'injected' }`; `times` overrides the scope's. */
+  | { kind: 'status'; status: 400 | 401 | 403 | 404 | 408 | 500 | 502 | 503 | 504; times?: number }
+  /** 429 with `Retry-After: retryAfterSeconds`. */
+  | { kind: '429'; retryAfterSeconds: number }
+  /** Destroys the socket without an HTTP response. */
+  | { kind: 'drop' }
+  /** 200 with a truncated JSON body. */
+  | { kind: 'malformed-json' }
+  /** Runs the platform's clock `ms` ahead (negative: behind); signature timestamps are judged by it. */
+  | { kind: 'clock-skew'; ms: number };
+
+export interface FaultScope {
+  /** Requests the fault applies to. @default Infinity (until `clear()`) */
+  times?: number;
+  /** Only requests to this path (query ignored). @default every path */
+  path?: string;
+}
+
+export interface PlatformFaults {
+  inject(fault: PlatformFault, scope?: FaultScope): void;
+  /**
+   * One step per consecutive matching request (null: answer normally); the script runs before any
+   * injected fault, and the mock behaves normally once it is used up.
+   */
+  script(steps: readonly (PlatformFault | null)[], scope?: Pick<FaultScope, 'path'>): void;
+  clear(): void;
+}
+
+/** A document served for a download endpoint. */
+export interface MockDocument {
+  bytes: Uint8Array | string;
+  /** @default 'application/octet-stream' */
+  contentType?: string;
+  computedAt?: string;
+}
+
+export interface MockPlatformOptions {
+  /** The population the platform knows. @default generatePopulation(populationSize, seed) */
+  people?: readonly SyntheticPerson[];
+  /** @default 'mock-platform' */
+  seed?: number | string;
+  /** @default 100 */
+  populationSize?: number;
+  /** Must equal the terminals' pseudonymizer (or key), or nobody will be found. */
+  pseudonymizer?: Pseudonymizer;
+  pseudonymKey?: string | Uint8Array;
+  /** The signing key id and secret the platform accepts. */
+  keyId: string;
+  secret: string | Uint8Array;
+  /** @default 0 (any free port) */
+  port?: number;
+  clock?: Clock;
+  /** @default DEFAULT_SIGNATURE_WINDOW_MS */
+  signatureWindowMs?: number;
+  /** When the standings were computed. @default the time of each lookup */
+  computedAt?: string;
+  trustList?: () => MockDocument | undefined;
+  statusList?: () => MockDocument | undefined;
+  /** The latest snapshot (no `since`) or the delta since a snapshot id; undefined → 404. */
+  snapshotProvider?: (since?: string) => MockDocument | undefined | Promise<MockDocument | undefined>;
+}
+
+/** One request as the mock saw it, for assertions. */
+export interface MockPlatformRequest {
+  method: string;
+  /** Path without the query. */
+  path: string;
+  query: string;
+  keyId?: string;
+  idempotencyKey?: string;
+  /** The parsed JSON body, when there was one. */
+  body?: unknown;
+  /** The status sent; undefined when the request was dropped or never answered. */
+  status?: number;
+  /** The injected fault that shaped the answer. */
+  fault?: PlatformFault['kind'];
+  /** Server clock (skew included) at arrival. */
+  atMs: number;
+}
+
+export interface MockPlatform {
+  readonly url: string;
+  readonly port: number;
+  readonly faults: PlatformFaults;
+  /** Every request so far, in arrival order. */
+  readonly requests: MockPlatformRequest[];
+  /** Accepted upload batches by endpoint, in order (duplicates not repeated). */
+  readonly uploads: { decisions: unknown[][]; disclosures: unknown[][] };
+  /** Sets (or with null removes) the standing returned for a pseudonym. */
+  setStanding(pseudonym: string, standing: Omit<CreditStanding, 'source' | 'asOf'> | null): void;
+  close(): Promise<void>;
+}
+
+type Stored = Omit<CreditStanding, 'source' | 'asOf'>;
+type Entry = { fault: PlatformFault; remaining: number; path?: string };
+type UploadKind = 'decisions' | 'disclosures';
+
+const ENDING_FAULTS = new Set<PlatformFault['kind']>(['timeout', 'status', '429', 'drop', 'malformed-json']);
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function parseJsonBody(raw: Buffer): unknown {
+  if (raw.length === 0) return undefined;
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A credit platform on 127.0.0.1 that speaks the whole platform API over a synthetic population,
+ * checks request signatures (timestamp window, nonce replay), and misbehaves on request: latency,
+ * no answer, error statuses, 429 with Retry-After, dropped connections, malformed JSON, a skewed clock.
+ * State is per instance.
+ */
+export async function startMockPlatform(options: MockPlatformOptions): Promise<MockPlatform> {
+  if (!options || typeof options.keyId !== 'string' || options.keyId === '') {
+    throw new XinyiError('INVALID_OPTIONS', 'startMockPlatform: keyId must be a non-empty string');
+  }
+  if (options.secret === undefined || options.secret.length === 0) {
+    throw new XinyiError('INVALID_OPTIONS', 'startMockPlatform: secret must not be empty');
+  }
+  if (options.pseudonymizer === undefined && options.pseudonymKey === undefined) {
+    throw new XinyiError('INVALID_OPTIONS', 'startMockPlatform: pseudonymizer (or pseudonymKey) is required');
+  }
+  const pseudonymizer = options.pseudonymizer ?? createPseudonymizer(options.pseudonymKey!);
+  const clock = options.clock ?? systemClock;
+  const windowMs = options.signatureWindowMs ?? DEFAULT_SIGNATURE_WINDOW_MS;
+  const people =
+    options.people ?? generatePopulation(options.populationSize ?? 100, options.seed ?? 'mock-platform');
+  const standings = new Map<string, Stored>();
+  for (const person of people) {
+    const standing: Stored = { tier: person.tier, score: person.score, lists: person.lists };
+    standings.set(pseudonymizer.pseudonymize(person.idNumber, 'id-number'), standing);
+    standings.set(pseudonymizer.pseudonymize(person.memberCode, 'member'), standing);
+  }
+
+  const nonces = createNonceCache();
+  const requests: MockPlatformRequest[] = [];
+  const uploads: MockPlatform['uploads'] = { decisions: [], disclosures: [] };
+  const stored = { decisions: new Map(), disclosures: new Map() } satisfies Record<
+    UploadKind,
+    Map<string, { hash: string; accepted: number }>
+  >;
+  let injected: Entry[] = [];
+  let script: { steps: (PlatformFault | null)[]; path?: string } | undefined;
+  const timers = new Set<NodeJS.Timeout>();
+
+  const faults: PlatformFaults = {
+    inject(fault, scope = {}) {
+      const times = fault.kind === 'status' && fault.times !== undefined ? fault.times : scope.times;
+      injected.push({ fault, remaining: times ?? Number.POSITIVE_INFINITY, path: scope.path });
+    },
+    script(steps, scope = {}) {
+      script = { steps: [...steps], path: scope.path };
+    },
+    clear() {
+      injected = [];
+      script = undefined;
+    },
+  };
+
+  /** The faults for this request: every latency and skew that matches, and at most one ending fault. */
+  const takeFaults = (path: string): PlatformFault[] => {
+    if (script && (script.path === undefined || script.path === path)) {
+      const step = script.steps.shift();
+      if (script.steps.length === 0) script = undefined;
+      return step ? [step] : [];
+    }
+    const taken: PlatformFault[] = [];
+    let ended = false;
+    for (const entry of injected) {
+      if (entry.remaining <= 0 || (entry.path !== undefined && entry.path !== path)) continue;
+      const ending = ENDING_FAULTS.has(entry.fault.kind);
+      if (ending && ended) continue;
+      ended ||= ending;
+      entry.remaining--;
+      taken.push(entry.fault);
+    }
+    injected = injected.filter((e) => e.remaining > 0);
+    return taken;
+  };
+
+  const delay = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolve();
+      }, ms);
+      timers.add(timer);
+    });
+
+  const serveDocument = (res: ServerResponse, doc: MockDocument | undefined) => {
+    if (doc === undefined) return sendJson(res, 404, { error: 'not-found' });
+    const bytes = typeof doc.bytes === 'string' ? Buffer.from(doc.bytes, 'utf8') : Buffer.from(doc.bytes);
+    const headers: Record<string, string | number> = {
+      'content-type': doc.contentType ?? 'application/octet-stream',
+      'content-length': bytes.length,
+    };
+    if (doc.computedAt !== undefined) headers['x-xinyi-computed-at'] = doc.computedAt;
+    res.writeHead(200, headers);
+    res.end(bytes);
+  };
+
+  const handleUpload = (
+    kind: UploadKind,
+    record: MockPlatformRequest,
+    raw: Buffer,
+    body: unknown,
+    res: ServerResponse,
+  ) => {
+    const key = record.idempotencyKey;
+    if (key === undefined || key === '') return sendJson(res, 400, { error: 'idempotency-key-required' });
+    const items = (body as { items?: unknown } | undefined)?.items;
+    if (!Array.isArray(items)) return sendJson(res, 400, { error: 'items-required' });
+    const hash = createHash('sha256').update(raw).digest('hex');
+    const seen = stored[kind].get(key);
+    if (seen !== undefined) {
+      if (seen.hash !== hash) return sendJson(res, 409, { error: 'idempotency-key-reused' });
+      return sendJson(res, 200, { accepted: seen.accepted, duplicate: true });
+    }
+    stored[kind].set(key, { hash, accepted: items.length });
+    uploads[kind].push(items);
+    return sendJson(res, 200, { accepted: items.length, duplicate: false });
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const raw = await readBody(req);
+    const target = req.url ?? '/';
+    const queryAt = target.indexOf('?');
+    const path = queryAt === -1 ? target : target.slice(0, queryAt);
+    const query = queryAt === -1 ? '' : target.slice(queryAt + 1);
+    const taken = takeFaults(path);
+    const skewMs = taken.reduce((sum, f) => sum + (f.kind === 'clock-skew' ? f.ms : 0), 0);
+    const latencyMs = taken.reduce((sum, f) => sum + (f.kind === 'latency' ? f.ms : 0), 0);
+    const ending = taken.find((f) => ENDING_FAULTS.has(f.kind));
+    const body = parseJsonBody(raw);
+    const headerValue = (name: string) => {
+      const value = req.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    const record: MockPlatformRequest = {
+      method: req.method ?? 'GET',
+      path,
+      query,
+      atMs: clock.now() + skewMs,
+    };
+    const keyId = headerValue('x-xinyi-key-id');
+    if (keyId !== undefined) record.keyId = keyId;
+    const idempotencyKey = headerValue('idempotency-key');
+    if (idempotencyKey !== undefined) record.idempotencyKey = idempotencyKey;
+    if (body !== undefined) record.body = body;
+    const shaping = ending ?? taken.find((f) => f.kind === 'latency' || f.kind === 'clock-skew');
+    if (shaping !== undefined) record.fault = shaping.kind;
+    requests.push(record);
+    res.on('finish', () => {
+      record.status = res.statusCode;
+    });
+
+    if (latencyMs > 0) await delay(latencyMs);
+    if (ending?.kind === 'timeout') return;
+    if (ending?.kind === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    if (ending?.kind === 'status') return sendJson(res, ending.status, { error: 'injected' });
+    if (ending?.kind === '429') {
+      return sendJson(
+        res,
+        429,
+        { error: 'rate-limited' },
+        { 'retry-after': String(ending.retryAfterSeconds) },
+      );
+    }
+
+    const nowMs = clock.now() + skewMs;
+    const verified = verifyRequestSignature({
+      method: record.method,
+      path: target,
+      body: raw,
+      headers: req.headers,
+      secretFor: (id) => (id === options.keyId ? options.secret : undefined),
+      nowMs,
+      windowMs,
+      nonces,
+    });
+    if (!verified.ok) return sendJson(res, 401, { error: verified.problem, serverTime: nowMs });
+
+    if (ending?.kind === 'malformed-json') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"found": true, "standing": {"tier": "A');
+      return;
+    }
+
+    const route = `${record.method} ${path}`;
+    switch (route) {
+      case 'POST /v1/standings/lookup': {
+        const lookup = body as { pseudonym?: unknown; scene?: unknown; terminalId?: unknown } | undefined;
+        if (typeof lookup?.pseudonym !== 'string' || lookup.pseudonym === '') {
+          return sendJson(res, 400, { error: 'pseudonym-required' });
+        }
+        // Purpose binding (credit-domain.md §3.2.1): no scene or terminal, no answer.
+        if (!isSceneId(lookup.scene) || typeof lookup.terminalId !== 'string' || lookup.terminalId === '') {
+          return sendJson(res, 400, { error: 'purpose-required' });
+        }
+        const computedAt = options.computedAt ?? new Date(nowMs).toISOString();
+        const standing = standings.get(lookup.pseudonym);
+        return sendJson(
+          res,
+          200,
+          standing === undefined
+            ? { found: false, computedAt }
+            : {
+                found: true,
+                computedAt,
+                standing: { ...standing, lists: standing.lists.map((l) => ({ ...l })) },
+              },
+          { 'x-xinyi-computed-at': computedAt },
+        );
+      }
+      case 'GET /v1/trust-list':
+        return serveDocument(res, options.trustList?.());
+      case 'GET /v1/status-list':
+        return serveDocument(res, options.statusList?.());
+      case 'GET /v1/snapshots/latest':
+        return serveDocument(res, await options.snapshotProvider?.());
+      case 'GET /v1/snapshots/delta': {
+        const since = new URLSearchParams(query).get('since');
+        if (since === null || since === '') return sendJson(res, 400, { error: 'since-required' });
+        return serveDocument(res, await options.snapshotProvider?.(since));
+      }
+      case 'POST /v1/decisions':
+        return handleUpload('decisions', record, raw, body, res);
+      case 'POST /v1/disclosures':
+        return handleUpload('disclosures', record, raw, body, res);
+      default:
+        return sendJson(res, 404, { error: 'not-found' });
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal' });
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    faults,
+    requests,
+    uploads,
+    setStanding(pseudonym, standing) {
+      if (standing === null) standings.delete(pseudonym);
+      else standings.set(pseudonym, { ...standing, lists: standing.lists.map((l) => ({ ...l })) });
+    },
+    close() {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

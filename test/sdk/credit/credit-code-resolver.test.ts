@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { createCreditCodeResolver } from '../../../sdk/credit/credit-code-resolver.js';
+import { createReplayCache } from '../../../sdk/credit/replay-cache.js';
+import { loadStatusList } from '../../../sdk/credit/status-list.js';
+import { loadTrustList } from '../../../sdk/credit/trust-list.js';
+import type { CreditStanding } from '../../../sdk/domain/standing.js';
+import { isXinyiError, type XinyiError } from '../../../sdk/errors.js';
+import type { CreditLookup, CreditResolver } from '../../../sdk/terminal/credit-resolver.js';
+import { createTerminal } from '../../../sdk/terminal/terminal.js';
+import { createCreditIssuer } from '../../../simulator/credit-issuer.js';
+
+const T0 = Date.parse('2026-06-01T10:00:00+08:00');
+const HOUR = 3_600_000;
+const clock = { now: () => T0 };
+const issuer = createCreditIssuer({ seed: 'resolver-test', now: T0 });
+const trustList = loadTrustList(issuer.trustList, { rootPublicKey: issuer.rootPublicKey, now: T0 });
+
+const lookup = (creditCodeText?: string): CreditLookup => ({
+  creditCodeText,
+  scene: 'library-kiosk',
+  terminalId: 't1',
+  signal: new AbortController().signal,
+  deadlineAt: T0 + 800,
+});
+
+async function refusal(resolver: CreditResolver, text: string): Promise<XinyiError> {
+  try {
+    await resolver.resolve(lookup(text));
+  } catch (error) {
+    if (isXinyiError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('createCreditCodeResolver', () => {
+  it('returns null without a code, the standing for a valid code', async () => {
+    const resolver = createCreditCodeResolver({ trustList, clock });
+    expect(resolver.name).toBe('credit-code');
+    expect(await resolver.resolve(lookup())).toBeNull();
+    const phone = issuer.issue('alice', 'AA', { now: T0 - HOUR });
+    expect(await resolver.resolve(lookup(phone.present(T0)))).toMatchObject({
+      tier: 'AA',
+      source: 'credit-code',
+      lists: [],
+    });
+  });
+
+  it('throws CODE_REFUSED with the reason for a refused code, CODE_SIGNATURE_INVALID for a bad signature', async () => {
+    const resolver = createCreditCodeResolver({ trustList, clock, replayCache: createReplayCache() });
+    const text = issuer.issue('bob', 'A', { now: T0 - HOUR }).present(T0);
+    await resolver.resolve(lookup(text));
+    const replayed = await refusal(resolver, text);
+    expect(replayed.code).toBe('CODE_REFUSED');
+    expect(replayed.details.reason).toBe('REPLAYED');
+    const last = text.at(-1) === '0' ? '1' : '0';
+    const bad = await refusal(resolver, text.slice(0, -1) + last);
+    expect(['CODE_SIGNATURE_INVALID', 'CODE_REFUSED']).toContain(bad.code);
+    const garbage = await refusal(resolver, 'QZ1:not-a-code');
+    expect(garbage).toMatchObject({ code: 'CODE_REFUSED', details: { reason: 'FORMAT' } });
+  });
+
+  it('uses the current trust and status lists from the getters', async () => {
+    let status = loadStatusList(issuer.signedStatusList(T0), { trustList });
+    const resolver = createCreditCodeResolver({
+      getTrustList: () => trustList,
+      getStatusList: () => status,
+      clock,
+      maxStatusAgeMs: 24 * HOUR,
+    });
+    const phone = issuer.issue('carol', 'AAA', { now: T0 - HOUR });
+    expect(await resolver.resolve(lookup(phone.present(T0)))).not.toBeNull();
+    issuer.revoke(phone.statusIndex);
+    status = loadStatusList(issuer.signedStatusList(T0), { trustList });
+    const revoked = await refusal(resolver, phone.present(T0 + 1000));
+    expect(revoked.details.reason).toBe('REVOKED');
+    const none = createCreditCodeResolver({ getTrustList: () => undefined, clock });
+    await expect(none.resolve(lookup(phone.present(T0)))).rejects.toMatchObject({
+      code: 'CREDIT_UNAVAILABLE',
+    });
+  });
+
+  it('refuses to be created without a trust list', () => {
+    expect(() => createCreditCodeResolver({} as never)).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTIONS' }),
+    );
+  });
+
+  it('in a terminal: a refused code is recorded and yields normal service, never another source’s standing', async () => {
+    const generous: CreditResolver = {
+      name: 'platform',
+      // A well-behaved source answers only for a subject; a code scan carries none.
+      resolve: async (l): Promise<CreditStanding | null> =>
+        l.subject ? { tier: 'AAA', lists: [], source: 'platform', asOf: new Date(T0).toISOString() } : null,
+    };
+    const terminal = createTerminal({
+      terminalId: 't1',
+      scene: 'library-kiosk',
+      pseudonymKey: 'credit-code-resolver-test-key-0123456789',
+      clock,
+      credit: [createCreditCodeResolver({ trustList, clock }), generous],
+    });
+    const errors: unknown[] = [];
+    terminal.on('error', (e) => errors.push(e));
+    const phone = issuer.issue('dave', 'AAA', { now: T0 - HOUR });
+    const good = await terminal.present({ kind: 'credit-code', text: phone.present(T0) });
+    expect(good.standingSource).toBe('credit-code');
+    expect(good.effectiveTier).toBe('AAA');
+    const stale = await terminal.present({ kind: 'credit-code', text: phone.present(T0 - 5 * 60_000) });
+    expect(stale.standingSource).toBe('none');
+    expect(stale.effectiveTier).toBeNull();
+    expect(stale.benefits).toEqual([]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'CODE_REFUSED', details: { reason: 'PRESENTATION_STALE' } });
+    await terminal.close();
+  });
+});

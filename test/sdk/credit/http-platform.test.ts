@@ -1,0 +1,404 @@
+import { performance } from 'node:perf_hooks';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createHttpPlatformResolver,
+  type HttpPlatformResolverOptions,
+} from '../../../sdk/credit/http-platform.js';
+import { signRequest } from '../../../sdk/credit/request-signing.js';
+import type { Decision } from '../../../sdk/domain/decision.js';
+import { isXinyiError, XinyiError } from '../../../sdk/errors.js';
+import { createPseudonymizer } from '../../../sdk/identity/index.js';
+import { createInMemoryCreditProvider } from '../../../sdk/terminal/in-memory-credit-provider.js';
+import { createTerminal, type Terminal } from '../../../sdk/terminal/terminal.js';
+import {
+  type MockPlatform,
+  type PlatformFault,
+  startMockPlatform,
+} from '../../../simulator/mock-platform.js';
+import { generatePopulation } from '../../../simulator/population.js';
+
+// Synthetic people only; the keys below are test keys, not secrets.
+const PSEUDONYM_KEY = 'http-platform-test-pseudonym-key-01';
+const KEY_ID = 'terminal-key-1';
+const SECRET = 'http-platform-test-hmac-secret-0123456789';
+const LOOKUP = '/v1/standings/lookup';
+const DEADLINE_MS = 800;
+const PLATFORM_BUDGET_MS = 300;
+/** Timer and scheduling slack allowed on top of a deadline. */
+const SLACK_MS = 120;
+
+const pseudonymizer = createPseudonymizer(PSEUDONYM_KEY);
+const people = generatePopulation(12, 'http-platform-test');
+const person = people[0]!;
+const idCard = { kind: 'id-card', idNumber: person.idNumber } as const;
+
+interface Fixture {
+  mock: MockPlatform;
+  terminal: Terminal;
+  platform: ReturnType<typeof createHttpPlatformResolver>;
+  errors: XinyiError[];
+  authEvents: XinyiError[];
+  events: string[];
+  present(): Promise<{ decision: Decision; elapsedMs: number }>;
+  lookups(): number;
+}
+
+const open: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (open.length > 0) await open.pop()!();
+});
+
+async function setup(
+  overrides: Partial<HttpPlatformResolverOptions> = {},
+  terminalDeadlineMs = DEADLINE_MS,
+): Promise<Fixture> {
+  const mock = await startMockPlatform({ people, pseudonymizer, keyId: KEY_ID, secret: SECRET });
+  open.push(() => mock.close());
+  const platform = createHttpPlatformResolver({
+    baseUrl: mock.url,
+    keyId: KEY_ID,
+    secret: SECRET,
+    timeoutMs: PLATFORM_BUDGET_MS,
+    retry: { baseDelayMs: 10, maxDelayMs: 50 },
+    ...overrides,
+  });
+  const snapshot = createInMemoryCreditProvider({
+    name: 'snapshot',
+    source: 'snapshot',
+    standings: people.map(
+      (p) => [pseudonymizer.pseudonymize(p.idNumber), { tier: p.tier, lists: p.lists }] as const,
+    ),
+  });
+  const terminal = createTerminal({
+    terminalId: 'gate-7',
+    scene: 'scenic-gate',
+    pseudonymizer,
+    credit: [platform, snapshot],
+    decisionDeadlineMs: terminalDeadlineMs,
+  });
+  open.push(() => terminal.close());
+  const fixture: Fixture = {
+    mock,
+    terminal,
+    platform,
+    errors: [],
+    authEvents: [],
+    events: [],
+    async present() {
+      const started = performance.now();
+      const decision = await terminal.present(idCard);
+      return { decision, elapsedMs: performance.now() - started };
+    },
+    lookups: () => mock.requests.filter((r) => r.path === LOOKUP).length,
+  };
+  terminal.on('error', (e) => fixture.errors.push(e));
+  terminal.on('offline', (e) => fixture.events.push(`offline:${e.source}:${e.reason}`));
+  terminal.on('online', (e) => fixture.events.push(`online:${e.source}`));
+  platform.events.on('auth', (e) => fixture.authEvents.push(e));
+  platform.events.on('breaker', (c) => fixture.events.push(`breaker:${c.to}`));
+  return fixture;
+}
+
+describe('http platform resolver against the mock platform (real HTTP)', () => {
+  it('answers a purpose-bound, signed lookup with the platform standing and its computedAt', async () => {
+    const f = await setup();
+    const { decision } = await f.present();
+    expect(decision.standingSource).toBe('platform');
+    expect(decision.effectiveTier === null || typeof decision.effectiveTier === 'string').toBe(true);
+    const [request] = f.mock.requests;
+    expect(request).toMatchObject({
+      method: 'POST',
+      path: LOOKUP,
+      keyId: KEY_ID,
+      status: 200,
+      body: {
+        pseudonym: pseudonymizer.pseudonymize(person.idNumber),
+        scene: 'scenic-gate',
+        terminalId: 'gate-7',
+      },
+    });
+    expect(JSON.stringify(request?.body)).not.toContain(person.idNumber);
+    expect(Date.parse(decision.standingAsOf)).toBeGreaterThan(0);
+  });
+
+  it('found:false is "unknown subject": the next source is asked and the platform stays online', async () => {
+    const f = await setup();
+    f.mock.setStanding(pseudonymizer.pseudonymize(person.idNumber), null);
+    const { decision } = await f.present();
+    expect(decision.standingSource).toBe('snapshot');
+    expect(f.errors).toEqual([]);
+    expect(f.terminal.offlineSources()).toEqual([]);
+  });
+
+  const fallbackFaults: [string, PlatformFault][] = [
+    ['no answer (timeout)', { kind: 'timeout' }],
+    ['latency beyond the budget', { kind: 'latency', ms: 2_000 }],
+    ['dropped connections', { kind: 'drop' }],
+    ['a 500 burst', { kind: 'status', status: 500 }],
+    ['a 503 burst', { kind: 'status', status: 503 }],
+    ['429 with a Retry-After beyond the deadline', { kind: '429', retryAfterSeconds: 30 }],
+    ['malformed JSON', { kind: 'malformed-json' }],
+  ];
+  it.each(fallbackFaults)('%s: decides within the deadline from the snapshot', async (_label, fault) => {
+    const f = await setup();
+    f.mock.faults.inject(fault);
+    const { decision, elapsedMs } = await f.present();
+    expect(decision.standingSource).toBe('snapshot');
+    expect(elapsedMs).toBeLessThan(PLATFORM_BUDGET_MS + SLACK_MS);
+    expect(f.terminal.offlineSources()).toEqual(['platform']);
+    expect(f.errors.map((e) => e.code)).toEqual([
+      fault.kind === 'timeout' || fault.kind === 'latency' ? 'CREDIT_TIMEOUT' : 'CREDIT_UNAVAILABLE',
+    ]);
+    if (fault.kind === 'malformed-json') expect(f.errors[0]?.details.reason).toBe('malformed');
+  });
+
+  it('the terminal deadline bounds the whole retry loop even with a generous platform budget', async () => {
+    const f = await setup({ timeoutMs: 10_000, retry: { baseDelayMs: 40, maxAttempts: 50 } }, 250);
+    f.mock.faults.inject({ kind: 'status', status: 503 });
+    const { decision, elapsedMs } = await f.present();
+    expect(elapsedMs).toBeLessThan(250 + SLACK_MS);
+    // The loop stops before the lookup's deadlineAt (no retry that could not finish), so the
+    // platform's last answer is the error and the snapshot still answers in time.
+    expect(decision.standingSource).toBe('snapshot');
+    expect(f.errors[0]).toMatchObject({ code: 'CREDIT_UNAVAILABLE', details: { status: 503 } });
+    expect(f.lookups()).toBeGreaterThan(2);
+    const sent = f.lookups();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(f.lookups()).toBe(sent); // nothing sent after the deadline
+  });
+
+  it.each([400, 401, 403, 404] as const)('never retries %i', async (status) => {
+    const f = await setup();
+    f.mock.faults.inject({ kind: 'status', status });
+    const { decision } = await f.present();
+    expect(decision.standingSource).toBe('snapshot');
+    expect(f.lookups()).toBe(1);
+    const unauthorized = status === 401 || status === 403;
+    expect(f.errors[0]?.code).toBe(unauthorized ? 'CREDIT_UNAUTHORIZED' : 'CREDIT_UNAVAILABLE');
+    expect(f.errors[0]?.details.status).toBe(status);
+    expect(f.authEvents).toHaveLength(unauthorized ? 1 : 0);
+  });
+
+  it('retries a short 5xx burst inside the budget and answers from the platform', async () => {
+    const f = await setup();
+    f.mock.faults.inject({ kind: 'status', status: 502, times: 2 });
+    const { decision } = await f.present();
+    expect(decision.standingSource).toBe('platform');
+    expect(f.mock.requests.map((r) => r.status)).toEqual([502, 502, 200]);
+    expect(f.errors).toEqual([]);
+  });
+
+  it('retries a dropped connection, signing each attempt afresh', async () => {
+    const f = await setup();
+    f.mock.faults.script([{ kind: 'drop' }, null]);
+    const { decision } = await f.present();
+    expect(decision.standingSource).toBe('platform');
+    expect(f.lookups()).toBe(2);
+  });
+
+  it('honours 429 Retry-After when it fits in the deadline', async () => {
+    const f = await setup({ timeoutMs: 1_600 }, 2_000);
+    f.mock.faults.inject({ kind: '429', retryAfterSeconds: 1 }, { times: 1 });
+    const { decision, elapsedMs } = await f.present();
+    expect(decision.standingSource).toBe('platform');
+    const [first, second] = f.mock.requests;
+    expect(first?.status).toBe(429);
+    expect(second!.atMs - first!.atMs).toBeGreaterThanOrEqual(990);
+    expect(elapsedMs).toBeLessThan(2_000);
+  });
+
+  it('a 5xx burst, then recovery: offline, then online when the platform is back', async () => {
+    const f = await setup({ retry: { maxAttempts: 1 } });
+    const platformEvents: string[] = [];
+    f.platform.events.on('offline', (e) => platformEvents.push(`offline:${e.reason}`));
+    f.platform.events.on('online', () => platformEvents.push('online'));
+    f.mock.faults.inject({ kind: 'status', status: 503, times: 3 });
+    for (let i = 0; i < 3; i++) expect((await f.present()).decision.standingSource).toBe('snapshot');
+    expect((await f.present()).decision.standingSource).toBe('platform');
+    expect(f.events).toEqual(['offline:platform:CREDIT_UNAVAILABLE', 'online:platform']);
+    expect(platformEvents).toEqual(['offline:CREDIT_UNAVAILABLE', 'online']);
+  });
+
+  it('the breaker opens after consecutive failures, fails fast, then probes and closes', async () => {
+    const f = await setup({ retry: { maxAttempts: 1 }, breaker: { failureThreshold: 2, cooldownMs: 250 } });
+    f.mock.faults.inject({ kind: 'status', status: 500 });
+    await f.present();
+    await f.present();
+    expect(f.platform.breakerState).toBe('open');
+    expect(f.lookups()).toBe(2);
+
+    const { decision, elapsedMs } = await f.present();
+    expect(f.lookups()).toBe(2); // not a single request while open
+    expect(decision.standingSource).toBe('snapshot');
+    expect(elapsedMs).toBeLessThan(100);
+    expect(f.errors.at(-1)?.details.breaker).toBe('open');
+
+    // Still dead at the first probe: open again.
+    await new Promise((r) => setTimeout(r, 260));
+    await f.present();
+    expect(f.lookups()).toBe(3);
+    expect(f.platform.breakerState).toBe('open');
+
+    f.mock.faults.clear();
+    await new Promise((r) => setTimeout(r, 260));
+    expect((await f.present()).decision.standingSource).toBe('platform');
+    expect(f.platform.breakerState).toBe('closed');
+    expect(f.events.filter((e) => e.startsWith('breaker:'))).toEqual([
+      'breaker:open',
+      'breaker:half-open',
+      'breaker:open',
+      'breaker:half-open',
+      'breaker:closed',
+    ]);
+  });
+
+  it('a wrong secret: 401 bad-signature → CREDIT_UNAUTHORIZED and an auth event, not retried', async () => {
+    const f = await setup({ secret: 'not-the-platform-secret-000000000000' });
+    const { decision } = await f.present();
+    expect(decision.standingSource).toBe('snapshot');
+    expect(f.lookups()).toBe(1);
+    expect(f.mock.requests[0]?.status).toBe(401);
+    expect(f.errors[0]).toMatchObject({
+      code: 'CREDIT_UNAUTHORIZED',
+      details: { status: 401, reason: 'bad-signature' },
+    });
+    expect(f.authEvents).toHaveLength(1);
+    expect(isXinyiError(f.authEvents[0], 'CREDIT_UNAUTHORIZED')).toBe(true);
+    expect(f.events).toContain('offline:platform:CREDIT_UNAUTHORIZED');
+  });
+
+  it('a skewed platform clock: 401 stale-timestamp is handled like any auth failure', async () => {
+    const f = await setup();
+    f.mock.faults.inject({ kind: 'clock-skew', ms: 10 * 60_000 });
+    const { decision, elapsedMs } = await f.present();
+    expect(decision.standingSource).toBe('snapshot');
+    expect(elapsedMs).toBeLessThan(PLATFORM_BUDGET_MS);
+    expect(f.lookups()).toBe(1);
+    expect(f.errors[0]).toMatchObject({
+      code: 'CREDIT_UNAUTHORIZED',
+      details: { reason: 'stale-timestamp' },
+    });
+    expect(f.authEvents).toHaveLength(1);
+    // A small skew inside the window is fine.
+    f.mock.faults.clear();
+    f.mock.faults.inject({ kind: 'clock-skew', ms: 60_000 });
+    expect((await f.present()).decision.standingSource).toBe('platform');
+  });
+
+  it('the mock refuses a replayed request and an unsigned one', async () => {
+    const f = await setup();
+    const body = JSON.stringify({ pseudonym: 'x', scene: 'scenic-gate', terminalId: 'gate-7' });
+    const headers = {
+      ...signRequest({
+        method: 'POST',
+        path: LOOKUP,
+        body,
+        keyId: KEY_ID,
+        secret: SECRET,
+        nowMs: Date.now(),
+      }),
+      'content-type': 'application/json',
+    };
+    const send = (h: Record<string, string>) =>
+      fetch(`${f.mock.url}${LOOKUP}`, { method: 'POST', headers: h, body });
+    expect((await send(headers)).status).toBe(200);
+    const replay = await send(headers);
+    expect(replay.status).toBe(401);
+    expect(await replay.json()).toMatchObject({ error: 'replayed-nonce' });
+    const unsigned = await send({ 'content-type': 'application/json' });
+    expect(await unsigned.json()).toMatchObject({ error: 'missing-signature' });
+  });
+
+  it('downloads snapshots, deltas and lists as bytes; 404 is null', async () => {
+    const mock = await startMockPlatform({
+      people,
+      pseudonymizer,
+      keyId: KEY_ID,
+      secret: SECRET,
+      snapshotProvider: (since) =>
+        since === 'none'
+          ? undefined
+          : { bytes: since ? `delta:${since}` : 'full', computedAt: '2026-11-26T01:00:00Z' },
+      trustList: () => ({ bytes: '{"keys":[]}', contentType: 'application/json' }),
+    });
+    open.push(() => mock.close());
+    const platform = createHttpPlatformResolver({
+      baseUrl: `${mock.url}/`,
+      keyId: KEY_ID,
+      secret: SECRET,
+      terminalId: 'gate-7',
+    });
+    const full = await platform.getSnapshot();
+    expect(Buffer.from(full!.bytes).toString()).toBe('full');
+    expect(full?.computedAt).toBe('2026-11-26T01:00:00Z');
+    const delta = await platform.getSnapshot({ since: 'snap 42' });
+    expect(Buffer.from(delta!.bytes).toString()).toBe('delta:snap 42');
+    expect(mock.requests.at(-1)?.query).toBe('since=snap%2042');
+    expect(await platform.getSnapshot({ since: 'none' })).toBeNull();
+    const trust = await platform.getTrustList();
+    expect(trust?.contentType).toBe('application/json');
+    expect(await platform.getStatusList()).toBeNull();
+  });
+
+  it('uploads decisions idempotently: one key across retries, stored once', async () => {
+    const f = await setup({ terminalId: 'gate-7' });
+    f.mock.faults.inject({ kind: 'status', status: 503 }, { times: 1, path: '/v1/decisions' });
+    const batch = [{ id: 'd1' }, { id: 'd2' }];
+    expect(await f.platform.uploadDecisions(batch, 'batch-0001')).toEqual({ accepted: 2, duplicate: false });
+    expect(await f.platform.uploadDecisions(batch, 'batch-0001')).toEqual({ accepted: 2, duplicate: true });
+    const keys = f.mock.requests.map((r) => r.idempotencyKey);
+    expect(keys).toEqual(['batch-0001', 'batch-0001', 'batch-0001']);
+    expect(f.mock.requests.map((r) => r.status)).toEqual([503, 200, 200]);
+    expect(f.mock.uploads.decisions).toEqual([batch]);
+    await expect(f.platform.uploadDecisions([{ id: 'other' }], 'batch-0001')).rejects.toMatchObject({
+      code: 'CREDIT_UNAVAILABLE',
+      details: { status: 409 },
+    });
+    expect(await f.platform.uploadDisclosures([{ masked: '张*' }], 'disc-0001')).toEqual({
+      accepted: 1,
+      duplicate: false,
+    });
+  });
+
+  it('validates its options with INVALID_OPTIONS', () => {
+    const ok = { baseUrl: 'http://127.0.0.1:1', keyId: 'k', secret: 's' };
+    for (const bad of [
+      { ...ok, baseUrl: 'ftp://x' },
+      { ...ok, baseUrl: 'nope' },
+      { ...ok, keyId: '' },
+      { ...ok, secret: '' },
+      { ...ok, timeoutMs: 0 },
+    ]) {
+      expect(() => createHttpPlatformResolver(bad)).toThrow(
+        expect.objectContaining({ code: 'INVALID_OPTIONS' }),
+      );
+    }
+    expect(createHttpPlatformResolver(ok)).toMatchObject({ name: 'platform', timeoutMs: 400 });
+  });
+
+  it('an unreachable platform is CREDIT_UNAVAILABLE with the network error code', async () => {
+    const mock = await startMockPlatform({ people, pseudonymizer, keyId: KEY_ID, secret: SECRET });
+    const url = mock.url;
+    await mock.close();
+    const platform = createHttpPlatformResolver({
+      baseUrl: url,
+      keyId: KEY_ID,
+      secret: SECRET,
+      retry: { baseDelayMs: 5 },
+    });
+    const error = await platform
+      .resolve({
+        subject: { pseudonym: 'p', masked: '*' } as never,
+        scene: 'scenic-gate',
+        terminalId: 'gate-7',
+        signal: new AbortController().signal,
+        deadlineAt: Date.now() + 500,
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(XinyiError);
+    expect(error).toMatchObject({
+      code: 'CREDIT_UNAVAILABLE',
+      details: { reason: 'network', errorCode: 'ECONNREFUSED' },
+    });
+  });
+});

@@ -56,6 +56,7 @@ function formatVisit({ decision, via, platformDown, cardReadMs, qrDecodeMs }: Si
         ? `扫码 ${qrDecodeMs ?? '?'} ms`
         : `读卡 ${cardReadMs ?? '?'} ms`,
     via === 'bad-id-card' ? '校验位错误' : '',
+    decision.standingSource === 'none' ? '' : `来源 ${decision.standingSource}`,
     platformDown ? '平台中断' : '',
   ]
     .filter(Boolean)
@@ -126,7 +127,7 @@ async function demo(argv: string[]): Promise<void> {
   }
   const { p50, p99, max } = summary.latencyMs;
   console.log(
-    `  present() latency incl. simulated 12 ms platform: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms`,
+    `  present() latency (credit code, platform over loopback HTTP, snapshot): p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms`,
   );
   console.log(`  finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -4,12 +4,6 @@ import { createInMemoryCreditProvider, type InMemoryCreditProvider } from '../sd
 import type { SyntheticPerson } from './population.js';
 
 export interface PopulationCreditProviderOptions {
-  /**
-   * Credit-code texts the simulated platform issued, by person id: a lookup carrying one of them is
-   * answered with that person's standing (an online lookup of the code). Offline verification of the
-   * code's signatures is the credit-code verifier's job, not this provider's.
-   */
-  issuedCodes?: ReadonlyMap<string, string>;
   /** Must be the terminals' pseudonymizer (same key and scope), or no one will be found. */
   pseudonymizer: Pseudonymizer;
   /** When the platform computed the standings. @default the time of each lookup */
@@ -39,8 +33,6 @@ export function createPopulationCreditProvider(
     const standing = { tier: person.tier, score: person.score, lists: person.lists, asOf: options.asOf };
     provider.set(options.pseudonymizer.pseudonymize(person.idNumber, 'id-number'), standing);
     provider.set(options.pseudonymizer.pseudonymize(person.memberCode, 'member'), standing);
-    const code = options.issuedCodes?.get(person.id);
-    if (code !== undefined) provider.set(`code:${code}`, standing);
   }
   return provider;
 }

@@ -10,11 +10,11 @@ import { XinyiError } from '../sdk/errors.js';
 import { createPseudonymizer } from '../sdk/identity/index.js';
 import type { DecisionContext } from '../sdk/policy/index.js';
 import { createTerminal, type Terminal } from '../sdk/terminal/index.js';
-import { generateCameraFrame, syntheticCreditCodeText } from './camera/frame-generator.js';
+import { generateCameraFrame } from './camera/frame-generator.js';
 import { cardFieldsForPerson, VirtualIdCardReader } from './devices/virtual-id-card-reader.js';
 import { generatePopulation, type SyntheticPerson } from './population.js';
-import { createPopulationCreditProvider } from './population-credit.js';
 import { createRng } from './prng.js';
+import { createSimulatedCredit } from './simulated-credit.js';
 
 export interface SimulatedDayOptions {
   /** @default 'xinyi-demo' */
@@ -25,8 +25,6 @@ export interface SimulatedDayOptions {
   visits?: number;
   /** The simulated day (YYYY-MM-DD, Asia/Shanghai); visits run from 09:00. @default '2026-11-26' */
   date?: string;
-  /** Simulated platform latency per lookup. @default 12 */
-  platformLatencyMs?: number;
   /** Visits (by index) during which the platform is down, to show the fail-safe. @default the 6 visits after 70 % */
   platformOutage?: { from: number; to: number };
   /** Called for every decision as it happens. */
@@ -101,27 +99,22 @@ export async function runSimulatedDay(options: SimulatedDayOptions = {}): Promis
   const clock: Clock = { now: () => simulatedNow };
   // A demo key; a real deployment gets its key from the city credit office's key service.
   const pseudonymizer = createPseudonymizer(`demo-key:${String(seed)}:0123456789abcdef`);
-  // Citizens carry a credit QR code on their phones (the real-size `QZ1:` + Base45 text).
-  const issuedCodes = new Map(
-    people.map((p) => [p.id, syntheticCreditCodeText(`${String(seed)}:${p.id}`)] as const),
-  );
-  const platform = createPopulationCreditProvider(people, {
-    issuedCodes,
-    pseudonymizer,
-    asOf: new Date(dayStart - 6 * 3_600_000).toISOString(),
-    latencyMs: options.platformLatencyMs ?? 12,
-    clock,
-  });
   // Every eleventh citizen is unknown to the platform (moved here recently, never scored).
-  for (const [i, person] of people.entries()) {
-    if (i % 11 === 10) platform.delete(pseudonymizer.pseudonymize(person.idNumber, 'id-number'));
-  }
+  const unknown = new Set(people.filter((_, i) => i % 11 === 10).map((p) => p.id));
+  const credit = await createSimulatedCredit({
+    people,
+    seed: String(seed),
+    pseudonymizer,
+    clock,
+    snapshotAt: dayStart - 8 * 3_600_000,
+    unknown,
+  });
   const terminals: Terminal[] = TERMINALS.map((t) =>
     createTerminal({
       terminalId: t.id,
       scene: t.scene,
       pseudonymizer,
-      credit: [platform],
+      credit: credit.chain,
       context: t.context,
       clock,
       decisionDeadlineMs: 300,
@@ -159,12 +152,13 @@ export async function runSimulatedDay(options: SimulatedDayOptions = {}): Promis
       const { terminal, device } = station;
       const person = rng.pick(people);
       const platformDown = index >= outage.from && index <= outage.to;
-      platform.setFailing(platformDown);
+      credit.setPlatformDown(platformDown);
       let via: SimulatedVisit['via'] = 'id-card';
       let decision: Decision;
       let cardReadMs: number | undefined;
       let qrDecodeMs: number | undefined;
-      if (station === gate && rng.chance(0.4)) {
+      const phone = credit.phones.get(person.id);
+      if (station === gate && phone && rng.chance(0.4)) {
         via = 'qr-code';
         const next = new Promise<Decision>((resolve) => terminal.once('decision', resolve));
         // The phone is held up at an angle, in dark mode, or in poor light; if a frame does not read,
@@ -175,7 +169,8 @@ export async function runSimulatedDay(options: SimulatedDayOptions = {}): Promis
             width: 1280,
             height: 720,
             variant,
-            payload: issuedCodes.get(person.id)!,
+            // The phone shows a fresh presentation, signed by its own key, at this moment.
+            payload: phone.present(simulatedNow),
           });
           const scansBefore = camera.stats.scans;
           const started = performance.now();
@@ -215,6 +210,7 @@ export async function runSimulatedDay(options: SimulatedDayOptions = {}): Promis
   } finally {
     camera.close();
     decoder.close?.();
+    await credit.close();
     for (const { terminal, device, reader } of stations) {
       await reader.close();
       device.detach();

@@ -9,10 +9,7 @@ export interface InMemoryCreditProviderOptions {
   name?: string;
   /** The source stamped on the standings it returns. @default 'platform' */
   source?: Exclude<StandingSource, 'none'>;
-  /**
-   * Standings by pseudonym, or by `code:<text>` for a credit code looked up online by its text;
-   * `asOf` defaults to the time of the lookup.
-   */
+  /** Standings by pseudonym; `asOf` defaults to the time of the lookup. */
   standings?: Iterable<
     readonly [pseudonym: string, standing: Omit<CreditStanding, 'source' | 'asOf'> & { asOf?: string }]
   >;
@@ -46,12 +43,7 @@ export function createInMemoryCreditProvider(
 
   const answer = (lookup: CreditLookup): CreditStanding | null => {
     if (failing) throw new XinyiError('CREDIT_UNAVAILABLE', `${name}: source is failing (simulated)`);
-    const key = lookup.subject
-      ? lookup.subject.pseudonym
-      : lookup.creditCodeText === undefined
-        ? undefined
-        : `code:${lookup.creditCodeText}`;
-    const stored = key === undefined ? undefined : map.get(key);
+    const stored = lookup.subject ? map.get(lookup.subject.pseudonym) : undefined;
     if (!stored) return null;
     return {
       ...stored,

@@ -551,7 +551,9 @@ describe('present(): failing sources, offline and online', () => {
 describe('present(): a refused credential', () => {
   it('a refused credit code ends the chain: no later source is asked, the source is not offline, the reason is recorded', async () => {
     const refusing = resolver('credit-code', async () => {
-      throw new XinyiError('CODE_REFUSED', 'credit code refused: REPLAYED', { details: { reason: 'REPLAYED' } });
+      throw new XinyiError('CODE_REFUSED', 'credit code refused: REPLAYED', {
+        details: { reason: 'REPLAYED' },
+      });
     });
     const platform = resolver('platform', async () => ({
       tier: 'AAA',

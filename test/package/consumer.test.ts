@@ -69,7 +69,8 @@ describe('the packed package', () => {
       ['/adapters', 'loadNativeModule'], ['/adapters', 'encodeSamCommand'], ['/adapters', 'SamFrameDecoder'],
       ['/simulator', 'generatePopulation'], ['/simulator', 'runSimulatedDay'],
       ['/adapters', 'IdCardReader'], ['/adapters', 'HidScanner'], ['/adapters', 'SerialScanner'],
-      ['/adapters', 'CameraScanner'], ['/simulator', 'VirtualIdCardReader'], ['/simulator', 'startTcpDeviceServer'],
+      ['/adapters', 'CameraScanner'], ['.', 'verifyCreditCode'], ['.', 'createHttpPlatformResolver'],
+      ['.', 'openSnapshotStore'], ['/simulator', 'startMockPlatform'], ['/simulator', 'createCreditIssuer'], ['/simulator', 'VirtualIdCardReader'], ['/simulator', 'startTcpDeviceServer'],
     ];
     for (const [entry, name] of checks) {
       const mod = await load('xinyi-terminal' + (entry === '.' ? '' : entry));

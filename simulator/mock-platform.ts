@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Clock, systemClock } from '../sdk/clock.js';
@@ -7,10 +7,12 @@ import {
   DEFAULT_SIGNATURE_WINDOW_MS,
   verifyRequestSignature,
 } from '../sdk/credit/request-signing.js';
+import { buildDelta, buildSnapshot } from '../sdk/credit/snapshot-format.js';
 import { isSceneId } from '../sdk/domain/scenes.js';
 import type { CreditStanding } from '../sdk/domain/standing.js';
 import { XinyiError } from '../sdk/errors.js';
 import { createPseudonymizer, type Pseudonymizer } from '../sdk/identity/index.js';
+import { type CreditIssuer, createCreditIssuer } from './credit-issuer.js';
 import { generatePopulation, type SyntheticPerson } from './population.js';
 
 /** One injected misbehaviour (docs/platform-api.md, "Mock platform"). */
@@ -28,7 +30,9 @@ export type PlatformFault =
   /** 200 with a truncated JSON body. */
   | { kind: 'malformed-json' }
   /** Runs the platform's clock `ms` ahead (negative: behind); signature timestamps are judged by it. */
-  | { kind: 'clock-skew'; ms: number };
+  | { kind: 'clock-skew'; ms: number }
+  /** Serves a snapshot or delta whose last signature byte is flipped (a forged or damaged download). */
+  | { kind: 'bad-snapshot-signature' };
 
 export interface FaultScope {
   /** Requests the fault applies to. @default Infinity (until `clear()`) */
@@ -109,6 +113,16 @@ export interface MockPlatform {
   readonly uploads: { decisions: unknown[][]; disclosures: unknown[][] };
   /** Sets (or with null removes) the standing returned for a pseudonym. */
   setStanding(pseudonym: string, standing: Omit<CreditStanding, 'source' | 'asOf'> | null): void;
+  /**
+   * The platform's credit-code issuer: its root key verifies the trust list served at
+   * `/v1/trust-list`; `issuer.issue(...)` gives citizens phones; `issuer.revoke(i)` shows in
+   * `/v1/status-list`. Present unless `trustList`/`statusList` callbacks replace the built-in lists.
+   */
+  readonly issuer: CreditIssuer;
+  /** Verifies the snapshots and deltas the mock generates (unless `snapshotProvider` replaces them). */
+  readonly snapshotPublicKey: KeyObject;
+  /** The sequence number of the current snapshot: every `setStanding` makes a new one. */
+  readonly snapshotSequence: number;
   close(): Promise<void>;
 }
 
@@ -135,6 +149,17 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
     ...headers,
   });
   res.end(text);
+}
+
+/** The `bad-snapshot-signature` fault: the same document with its last (signature) byte flipped. */
+function corruptIf(
+  faults: readonly PlatformFault[],
+  doc: MockDocument | undefined,
+): MockDocument | undefined {
+  if (!doc || !faults.some((f) => f.kind === 'bad-snapshot-signature')) return doc;
+  const bytes = Buffer.from(doc.bytes);
+  bytes[bytes.length - 1]! ^= 0xff;
+  return { ...doc, bytes };
 }
 
 function parseJsonBody(raw: Buffer): unknown {
@@ -173,6 +198,44 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
     standings.set(pseudonymizer.pseudonymize(person.idNumber, 'id-number'), standing);
     standings.set(pseudonymizer.pseudonymize(person.memberCode, 'member'), standing);
   }
+
+  // The platform's own keys and documents: a credit-code issuer with its signed trust and status
+  // lists, and signed snapshots / deltas generated from the standings as they change.
+  const issuer = createCreditIssuer({
+    seed: String(options.seed ?? 'mock-platform'),
+    now: clock.now() - 3_600_000,
+  });
+  const snapshotKeys = generateKeyPairSync('ed25519');
+  let sequence = 1;
+  /** Pseudonym → the sequence that last changed it (for deltas). */
+  const changedAt = new Map<string, number>();
+  const removedAt = new Map<string, number>();
+  const snapshotRecord = (pseudonym: string, standing: Stored) => ({
+    pseudonym,
+    tier: standing.tier,
+    lists: standing.lists,
+  });
+  const snapshotDocument = (since: string | undefined): MockDocument | undefined => {
+    const generatedAt = clock.now();
+    if (since === undefined) {
+      const bytes = buildSnapshot(
+        [...standings].map(([p, st]) => snapshotRecord(p, st)),
+        { privateKey: snapshotKeys.privateKey, sequence, generatedAt },
+      );
+      return { bytes, computedAt: new Date(generatedAt).toISOString() };
+    }
+    const base = Number(since);
+    if (!Number.isInteger(base) || base < 1 || base > sequence) return undefined;
+    const upserts = [...changedAt]
+      .filter(([p, at]) => at > base && standings.has(p))
+      .map(([p]) => snapshotRecord(p, standings.get(p)!));
+    const deletions = [...removedAt].filter(([p, at]) => at > base && !standings.has(p)).map(([p]) => p);
+    const bytes = buildDelta(
+      { upserts, deletions },
+      { privateKey: snapshotKeys.privateKey, sequence, baseSequence: base, generatedAt },
+    );
+    return { bytes, computedAt: new Date(generatedAt).toISOString() };
+  };
 
   const nonces = createNonceCache();
   const requests: MockPlatformRequest[] = [];
@@ -289,7 +352,11 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
     const idempotencyKey = headerValue('idempotency-key');
     if (idempotencyKey !== undefined) record.idempotencyKey = idempotencyKey;
     if (body !== undefined) record.body = body;
-    const shaping = ending ?? taken.find((f) => f.kind === 'latency' || f.kind === 'clock-skew');
+    const shaping =
+      ending ??
+      taken.find(
+        (f) => f.kind === 'latency' || f.kind === 'clock-skew' || f.kind === 'bad-snapshot-signature',
+      );
     if (shaping !== undefined) record.fault = shaping.kind;
     requests.push(record);
     res.on('finish', () => {
@@ -358,15 +425,37 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
         );
       }
       case 'GET /v1/trust-list':
-        return serveDocument(res, options.trustList?.());
+        return serveDocument(
+          res,
+          options.trustList
+            ? options.trustList()
+            : { bytes: JSON.stringify(issuer.trustList), contentType: 'application/json' },
+        );
       case 'GET /v1/status-list':
-        return serveDocument(res, options.statusList?.());
+        return serveDocument(
+          res,
+          options.statusList
+            ? options.statusList()
+            : { bytes: JSON.stringify(issuer.signedStatusList(nowMs)), contentType: 'application/json' },
+        );
       case 'GET /v1/snapshots/latest':
-        return serveDocument(res, await options.snapshotProvider?.());
+        return serveDocument(
+          res,
+          corruptIf(
+            taken,
+            options.snapshotProvider ? await options.snapshotProvider() : snapshotDocument(undefined),
+          ),
+        );
       case 'GET /v1/snapshots/delta': {
         const since = new URLSearchParams(query).get('since');
         if (since === null || since === '') return sendJson(res, 400, { error: 'since-required' });
-        return serveDocument(res, await options.snapshotProvider?.(since));
+        return serveDocument(
+          res,
+          corruptIf(
+            taken,
+            options.snapshotProvider ? await options.snapshotProvider(since) : snapshotDocument(since),
+          ),
+        );
       }
       case 'POST /v1/decisions':
         return handleUpload('decisions', record, raw, body, res);
@@ -396,8 +485,19 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
     requests,
     uploads,
     setStanding(pseudonym, standing) {
-      if (standing === null) standings.delete(pseudonym);
-      else standings.set(pseudonym, { ...standing, lists: standing.lists.map((l) => ({ ...l })) });
+      sequence++;
+      if (standing === null) {
+        standings.delete(pseudonym);
+        removedAt.set(pseudonym, sequence);
+      } else {
+        standings.set(pseudonym, { ...standing, lists: standing.lists.map((l) => ({ ...l })) });
+        changedAt.set(pseudonym, sequence);
+      }
+    },
+    issuer,
+    snapshotPublicKey: snapshotKeys.publicKey,
+    get snapshotSequence() {
+      return sequence;
     },
     close() {
       for (const timer of timers) clearTimeout(timer);

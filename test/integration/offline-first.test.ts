@@ -162,4 +162,55 @@ describe('offline-first credit chain over HTTP', () => {
     const again = await terminal.present({ kind: 'credit-code', text: good.present(NOW) });
     expect(again.reasons).toEqual([{ code: 'CODE_REPLAYED' }]);
   });
+
+  it('the mock platform generates signed snapshots and deltas itself; a damaged download is refused', async () => {
+    const platform = await startMockPlatform({
+      people,
+      pseudonymizer,
+      keyId: 'kiosk',
+      secret: 's3cret',
+      clock,
+    });
+    cleanups.push(() => platform.close());
+    const http = createHttpPlatformResolver({
+      baseUrl: platform.url,
+      keyId: 'kiosk',
+      secret: 's3cret',
+      clock,
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'xinyi-mock-snapshot-'));
+    const store = await openSnapshotStore({ path: join(dir, 'snapshot.sqlite') });
+    cleanups.push(
+      () => rmSync(dir, { recursive: true, force: true }),
+      () => store.close(),
+    );
+    const keys = { publicKeys: platform.snapshotPublicKey };
+
+    store.apply(Buffer.from((await http.getSnapshot())!.bytes), keys);
+    const first = store.info()!;
+    expect(first.count).toBe(people.length * 2); // ID-number and member-card pseudonyms
+
+    const someone = pseudonymizer.pseudonymize(people[3]!.idNumber);
+    const gone = pseudonymizer.pseudonymize(people[4]!.idNumber);
+    platform.setStanding(someone, { tier: 'D', lists: [{ kind: 'black' }] });
+    platform.setStanding(gone, null);
+    platform.faults.inject({ kind: 'bad-snapshot-signature' }, { times: 1 });
+    const damaged = await http.getSnapshot({ since: String(first.sequence) });
+    expect(() => store.apply(Buffer.from(damaged!.bytes), keys)).toThrow(
+      expect.objectContaining({ code: 'SNAPSHOT_SIGNATURE_INVALID' }),
+    );
+    store.apply(Buffer.from((await http.getSnapshot({ since: String(first.sequence) }))!.bytes), keys);
+    expect(store.info()).toMatchObject({ sequence: platform.snapshotSequence, count: people.length * 2 - 1 });
+    expect(store.lookup(someone)).toMatchObject({ tier: 'D', lists: [{ kind: 'black' }] });
+    expect(store.lookup(gone)).toBeNull();
+
+    const trust = loadTrustList(
+      JSON.parse(Buffer.from((await http.getTrustList())!.bytes).toString('utf8')),
+      {
+        rootPublicKey: platform.issuer.rootPublicKey,
+        now: NOW,
+      },
+    );
+    expect(trust.keys.length).toBeGreaterThan(0);
+  });
 });

@@ -337,7 +337,9 @@ describe('http platform resolver against the mock platform (real HTTP)', () => {
     expect(await platform.getSnapshot({ since: 'none' })).toBeNull();
     const trust = await platform.getTrustList();
     expect(trust?.contentType).toBe('application/json');
-    expect(await platform.getStatusList()).toBeNull();
+    // No statusList callback: the mock serves its own issuer's signed list.
+    const status = await platform.getStatusList();
+    expect(JSON.parse(Buffer.from(status!.bytes).toString('utf8'))).toHaveProperty('signature');
   });
 
   it('uploads decisions idempotently: one key across retries, stored once', async () => {

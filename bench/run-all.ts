@@ -1,4 +1,5 @@
 // `npm run bench` — figures and ratios, never assertions.
+import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { runCameraDecoderBench } from './camera-decoders.bench.js';
 import { runCreditCodeBench } from './credit-code.bench.js';
@@ -7,7 +8,6 @@ import { runIdCardReaderBench } from './id-card-reader.bench.js';
 import { runPlatformBench } from './platform.bench.js';
 import { runPresentBench } from './present.bench.js';
 import { runSamDecoderBench } from './sam-decoder.bench.js';
-import { runSnapshotBench } from './snapshot.bench.js';
 
 console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}\n`);
 runEvaluateBench();
@@ -17,4 +17,11 @@ await runCreditCodeBench();
 runSamDecoderBench();
 await runIdCardReaderBench();
 await runCameraDecoderBench();
-await runSnapshotBench();
+// Its own process, so that its peak RSS is its own and not the decoders' loaded before it.
+execFileSync(
+  process.execPath,
+  ['--import', 'tsx', new URL('./snapshot.bench.ts', import.meta.url).pathname],
+  {
+    stdio: 'inherit',
+  },
+);

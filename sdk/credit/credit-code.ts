@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
+import { createHash, createPublicKey, ECDH, type KeyObject, sign, verify } from 'node:crypto';
 import type { CreditStanding } from '../domain/standing.js';
 import { TIER_CODES, type TierCode } from '../domain/tiers.js';
 import { XinyiError } from '../errors.js';
@@ -104,7 +104,23 @@ export interface CredentialFields {
   holderPublicKey: KeyObject | Uint8Array;
 }
 
-const HOLDER_SPKI_PREFIX = Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex');
+/**
+ * The holder's compressed P-256 point as a key. Decompressing it ourselves and importing a JWK takes
+ * about 100 µs here against 130 µs for OpenSSL's parse of a compressed-point SPKI, and the key import
+ * is the largest cost of verifying a code the terminal has not seen before.
+ */
+function importHolderKey(compressed: Uint8Array): KeyObject {
+  const point = ECDH.convertKey(compressed, 'prime256v1', undefined, undefined, 'uncompressed') as Buffer;
+  return createPublicKey({
+    key: {
+      kty: 'EC',
+      crv: 'P-256',
+      x: point.subarray(1, 33).toString('base64url'),
+      y: point.subarray(33, 65).toString('base64url'),
+    },
+    format: 'jwk',
+  });
+}
 const PRES_DOMAIN = Buffer.from('QZC1-PRES', 'ascii');
 
 function argument(message: string): XinyiError {
@@ -423,11 +439,7 @@ function verifyDecoded(text: string, options: VerifyCreditCodeOptions): VerifyCr
       return refuse(CreditCodeRefusal.ISSUER_SIGNATURE);
     }
     try {
-      holderKey = createPublicKey({
-        key: Buffer.concat([HOLDER_SPKI_PREFIX, code.holderKey]),
-        format: 'der',
-        type: 'spki',
-      });
+      holderKey = importHolderKey(code.holderKey);
     } catch {
       return refuse(CreditCodeRefusal.HOLDER_SIGNATURE);
     }

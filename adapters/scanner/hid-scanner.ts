@@ -1,6 +1,6 @@
 import { XinyiError } from '../../sdk/errors.js';
 import { loadNativeModule } from '../native.js';
-import { type ReconnectPolicy, reconnectPolicy, reopenWithBackoff, Sleeper } from '../reconnect.js';
+import { type ReconnectPolicy, reconnectPolicy, Sleeper } from '../reconnect.js';
 import {
   HID_POS_USAGE_PAGE,
   HidPosDecoder,
@@ -200,24 +200,12 @@ export class HidScanner extends ScannerBase {
   #lost(cause: Error): void {
     const generation = ++this.#generation;
     this.#closeDevice();
-    this.resetDecoder();
-    const error = new XinyiError('DEVICE_DISCONNECTED', `${this.name}: the HID device went away`, { cause });
-    this.emit('disconnect', error);
-    this.setState('reconnecting');
-    void reopenWithBackoff(
+    this.reconnect(
+      new XinyiError('DEVICE_DISCONNECTED', `${this.name}: the HID device went away`, { cause }),
       async () => this.#openDevice(generation),
       this.#reconnect,
-      (ms) => this.#sleeper.sleep(ms),
+      this.#sleeper,
       () => this.#generation === generation,
-    ).then((reopened) => {
-      if (this.#generation !== generation) return;
-      if (reopened) {
-        this.stats_.reconnects++;
-        this.setState('ready');
-      } else {
-        this.report(new XinyiError('DEVICE_DISCONNECTED', `${this.name}: gave up reconnecting`));
-        this.setState('faulted');
-      }
-    });
+    );
   }
 }

@@ -4,6 +4,7 @@ import type { BarcodeCredential, Credential, CreditCodeCredential } from '../../
 import { isXinyiError, XinyiError } from '../../sdk/errors.js';
 import { type Logger, silentLogger } from '../../sdk/logger.js';
 import type { CredentialSource } from '../../sdk/terminal/credential-source.js';
+import { type ReconnectPolicy, reopenWithBackoff, type Sleeper } from '../reconnect.js';
 import type { KeyboardWedgeRejection } from './keyboard-wedge.js';
 import { classifyScan, DEFAULT_CREDIT_CODE_PREFIXES, type Scan, ScanDeduplicator } from './scan.js';
 
@@ -149,6 +150,32 @@ export abstract class ScannerBase extends EventEmitter<ScannerEventMap> implemen
   protected report(error: XinyiError): void {
     this.logger.warn({ device: this.name, code: error.code, err: error.message }, 'scanner problem');
     this.emit('error', error);
+  }
+
+  /**
+   * After a disconnect: `reconnecting`, then `open` retried with backoff until it succeeds (`ready`)
+   * or the policy gives up (`faulted`). Stops quietly when `stillWanted()` turns false (closed).
+   */
+  protected reconnect(
+    disconnect: XinyiError,
+    open: () => Promise<void>,
+    policy: ReconnectPolicy,
+    sleeper: Sleeper,
+    stillWanted: () => boolean,
+  ): void {
+    this.resetDecoder();
+    this.emit('disconnect', disconnect);
+    this.setState('reconnecting');
+    void reopenWithBackoff(open, policy, (ms) => sleeper.sleep(ms), stillWanted).then((reopened) => {
+      if (!stillWanted()) return;
+      if (reopened) {
+        this.stats_.reconnects++;
+        this.setState('ready');
+      } else {
+        this.report(new XinyiError('DEVICE_DISCONNECTED', `${this.name}: gave up reconnecting`));
+        this.setState('faulted');
+      }
+    });
   }
 
   /** Feeds one chunk or report from the device. */

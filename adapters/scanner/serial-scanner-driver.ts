@@ -1,5 +1,5 @@
 import { isXinyiError, XinyiError } from '../../sdk/errors.js';
-import { type ReconnectPolicy, reconnectPolicy, reopenWithBackoff, Sleeper } from '../reconnect.js';
+import { type ReconnectPolicy, reconnectPolicy, Sleeper } from '../reconnect.js';
 import type { Transport, TransportCloseReason } from '../transport/transport.js';
 import { type ScanDecoder, ScannerBase, type ScannerCommonOptions } from './scan-pipeline.js';
 import { SerialScannerDecoder, type SerialScannerDecoderOptions } from './serial-scanner.js';
@@ -75,23 +75,12 @@ export class SerialScanner extends ScannerBase {
   readonly #onClose = (reason: TransportCloseReason): void => {
     if (reason.kind !== 'disconnected' || this.state === 'closed') return;
     const generation = ++this.#generation;
-    this.resetDecoder();
-    this.emit('disconnect', reason.error);
-    this.setState('reconnecting');
-    void reopenWithBackoff(
+    this.reconnect(
+      reason.error,
       () => this.#transport.open(),
       this.#reconnect,
-      (ms) => this.#sleeper.sleep(ms),
+      this.#sleeper,
       () => this.#generation === generation,
-    ).then((reopened) => {
-      if (this.#generation !== generation) return;
-      if (reopened) {
-        this.stats_.reconnects++;
-        this.setState('ready');
-      } else {
-        this.report(new XinyiError('DEVICE_DISCONNECTED', `${this.name}: gave up reconnecting`));
-        this.setState('faulted');
-      }
-    });
+    );
   };
 }

@@ -1,7 +1,7 @@
-import { EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import { isXinyiError, XinyiError } from '../../sdk/errors.js';
 import { loadNativeModule } from '../native.js';
-import type { Transport, TransportEventMap } from './transport.js';
+import { HandleTransport } from './handle-transport.js';
 
 export type SerialParity = 'none' | 'even' | 'odd' | 'mark' | 'space';
 
@@ -80,12 +80,6 @@ const PARITIES = ['none', 'even', 'odd', 'mark', 'space'] as const;
 const UV_READABLE = 1;
 const UV_WRITABLE = 2;
 
-type SerialState = 'closed' | 'opening' | 'open' | 'closing';
-
-interface PendingWrite {
-  readonly reject: (error: Error) => void;
-}
-
 /**
  * A local serial port through the optional `serialport` module, loaded on the first `open()`.
  * `open()` rejects with `NATIVE_MODULE_UNAVAILABLE` when serialport is missing and with
@@ -93,19 +87,13 @@ interface PendingWrite {
  * missing, busy or not permitted. `write()` resolves once the bytes have left the port (`drain`).
  * Throws `INVALID_OPTIONS` naming the option when the options are unusable.
  */
-export class SerialTransport extends EventEmitter<TransportEventMap> implements Transport {
+export class SerialTransport extends HandleTransport<SerialPortStream> {
   readonly description: string;
   readonly #path: string;
   readonly #baudRate: number;
   readonly #dataBits: 5 | 6 | 7 | 8;
   readonly #stopBits: 1 | 1.5 | 2;
   readonly #parity: SerialParity;
-  #state: SerialState = 'closed';
-  #port: SerialPortStream | undefined;
-  #attempt = 0;
-  #closing: Promise<void> | undefined;
-  #disconnectError: XinyiError | undefined;
-  readonly #pending = new Set<PendingWrite>();
 
   constructor(options: SerialTransportOptions) {
     super();
@@ -131,122 +119,46 @@ export class SerialTransport extends EventEmitter<TransportEventMap> implements 
     this.description = `serial:${path}@${baudRate}${framing}`;
   }
 
-  get isOpen(): boolean {
-    return this.#state === 'open';
-  }
-
-  async open(): Promise<void> {
-    if (this.#state === 'closing') await this.#closing;
-    if (this.#state !== 'closed') {
-      throw new XinyiError('INVALID_ARGUMENT', `${this.description} is already open or opening`);
-    }
-    this.#state = 'opening';
-    this.#disconnectError = undefined;
-    const attempt = ++this.#attempt;
-    const stale = () => this.#attempt !== attempt || this.#state !== 'opening';
-    let port: SerialPortStream | undefined;
-    try {
-      const SerialPort = await loadSerialPort();
-      if (stale()) throw closedWhileOpening(this.description);
-      port = new SerialPort({
-        path: this.#path,
-        baudRate: this.#baudRate,
-        dataBits: this.#dataBits,
-        stopBits: this.#stopBits,
-        parity: this.#parity,
-        autoOpen: false,
-      });
-      this.#listen(port);
-      const opening = port;
-      await new Promise<void>((resolve, reject) =>
-        opening.open((error) => (error ? reject(error) : resolve())),
-      );
-    } catch (error) {
-      if (!stale()) this.#state = 'closed';
-      if (isXinyiError(error)) throw error;
-      throw openError(this.#path, error);
-    }
-    if (stale()) {
-      await closePort(port);
-      throw closedWhileOpening(this.description);
-    }
-    keepPollerWaits(port);
-    this.#port = port;
-    this.#state = 'open';
-  }
-
-  write(data: Uint8Array): Promise<void> {
-    if (!(data instanceof Uint8Array)) {
-      return Promise.reject(new XinyiError('INVALID_ARGUMENT', 'write() takes a Uint8Array or Buffer'));
-    }
-    const port = this.#port;
-    if (this.#state !== 'open' || !port) {
-      return Promise.reject(
-        this.#disconnectError ?? new XinyiError('CLOSED', `${this.description} is not open`),
-      );
-    }
-    if (data.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const pending: PendingWrite = { reject };
-      this.#pending.add(pending);
-      const settle = (error: Error | null | undefined) => {
-        if (!this.#pending.delete(pending)) return;
-        if (!error) resolve();
-        else reject(this.#disconnectError ?? disconnected(this.description, error));
-      };
-      // Drain only after this write reached the binding: a drain issued earlier waits for the write in
-      // progress, not for this one.
-      port.write(Buffer.from(data), (error) => (error ? settle(error) : port.drain(settle)));
+  protected async openHandle(stillWanted: () => boolean): Promise<SerialPortStream> {
+    const SerialPort = await loadSerialPort();
+    if (!stillWanted()) throw new XinyiError('CLOSED', `${this.description} was closed while opening`);
+    const port = new SerialPort({
+      path: this.#path,
+      baudRate: this.#baudRate,
+      dataBits: this.#dataBits,
+      stopBits: this.#stopBits,
+      parity: this.#parity,
+      autoOpen: false,
     });
-  }
-
-  async close(): Promise<void> {
-    this.#disconnectError = undefined;
-    if (this.#state === 'opening') this.#state = 'closed';
-    if (this.#state === 'closing') return this.#closing;
-    if (this.#state !== 'open') return;
-    const port = this.#port!;
-    this.#port = undefined;
-    this.#state = 'closing';
-    this.#rejectPending(new XinyiError('CLOSED', `${this.description} was closed`));
-    this.#closing = closePort(port).then(() => {
-      this.#state = 'closed';
-      this.#closing = undefined;
-      this.emit('close', { kind: 'requested' });
-    });
-    return this.#closing;
-  }
-
-  #listen(port: SerialPortStream): void {
-    port.on('data', (chunk: Buffer) => {
-      if (this.#port === port && this.#state === 'open') this.emit('data', chunk);
-    });
+    port.on('data', (chunk: Buffer) => this.received(port, chunk));
     // serialport reports an unplug as `close` with a DisconnectedError (`disconnected: true`), but a
     // write in progress fails first and surfaces as `error` (EIO, or "bad file descriptor" from the
     // poller for a vanished PTY). Whichever comes first ends this open period.
-    port.on('error', (error: Error) => this.#lost(port, error));
+    port.on('error', (error: Error) => this.lost(port, error));
     port.on('close', (error: Error | null | undefined) =>
-      this.#lost(port, error ?? new Error('the port closed unexpectedly')),
+      this.lost(port, error ?? new Error('the port closed unexpectedly')),
     );
+    try {
+      await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
+    } catch (error) {
+      throw isXinyiError(error) ? error : openError(this.#path, error);
+    }
+    keepPollerWaits(port);
+    return port;
   }
 
-  #lost(port: SerialPortStream, cause: Error): void {
-    if (this.#port !== port || this.#state !== 'open') return;
-    const error = disconnected(this.description, cause);
-    this.#port = undefined;
-    this.#state = 'closing';
-    this.#disconnectError = error;
-    this.#rejectPending(error);
-    this.#closing = closePort(port).then(() => {
-      this.#state = 'closed';
-      this.#closing = undefined;
-      this.emit('close', { kind: 'disconnected', error });
-    });
+  protected writeHandle(port: SerialPortStream, data: Buffer, done: (error?: Error | null) => void): void {
+    // Drain only after this write reached the binding: a drain issued earlier waits for the write in
+    // progress, not for this one.
+    port.write(data, (error) => (error ? done(error) : port.drain(done)));
   }
 
-  #rejectPending(error: Error): void {
-    for (const pending of this.#pending) pending.reject(error);
-    this.#pending.clear();
+  protected releaseHandle(port: SerialPortStream): Promise<void> {
+    return closePort(port);
+  }
+
+  protected disconnected(cause: Error): XinyiError {
+    return new XinyiError('DEVICE_DISCONNECTED', `${this.description} was disconnected`, { cause });
   }
 }
 
@@ -348,14 +260,6 @@ function openError(path: string, cause: unknown): XinyiError {
     cause,
     details: { reason },
   });
-}
-
-function closedWhileOpening(description: string): XinyiError {
-  return new XinyiError('CLOSED', `${description} was closed while opening`);
-}
-
-function disconnected(description: string, cause: Error): XinyiError {
-  return new XinyiError('DEVICE_DISCONNECTED', `${description} was disconnected`, { cause });
 }
 
 function invalidOption(option: string, expected: string): XinyiError {

@@ -1,7 +1,7 @@
-import { EventEmitter } from 'node:events';
 import { isIPv6, connect as netConnect, type Socket } from 'node:net';
 import { XinyiError } from '../../sdk/errors.js';
-import type { Transport, TransportEventMap } from './transport.js';
+import { HandleTransport } from './handle-transport.js';
+import type { Transport } from './transport.js';
 
 /** Where a serial device server (a Moxa NPort, a USR-TCP232 box, …) listens for the terminal. */
 export interface TcpTransportOptions {
@@ -31,113 +31,40 @@ const KEEP_ALIVE_IDLE_MS = 10_000;
 // A device server that accepted a FIN but never answers it must not hold close() up for long.
 const CLOSE_GRACE_MS = 2_000;
 
-type SocketState = 'closed' | 'opening' | 'open' | 'closing';
-
-interface PendingWrite {
-  readonly reject: (error: Error) => void;
-}
-
-abstract class SocketTransport extends EventEmitter<TransportEventMap> implements Transport {
-  abstract readonly description: string;
-  #state: SocketState = 'closed';
-  #socket: Socket | undefined;
-  #attempt = 0;
-  #closing: Promise<void> | undefined;
-  #disconnectError: XinyiError | undefined;
-  readonly #pending = new Set<PendingWrite>();
-
+abstract class SocketTransport extends HandleTransport<Socket> {
   protected abstract connect(): Promise<Socket>;
 
-  get isOpen(): boolean {
-    return this.#state === 'open';
+  protected async openHandle(): Promise<Socket> {
+    const socket = await this.connect();
+    this.listen(socket);
+    return socket;
   }
 
-  async open(): Promise<void> {
-    if (this.#state === 'closing') await this.#closing;
-    if (this.#state !== 'closed') {
-      throw new XinyiError('INVALID_ARGUMENT', `${this.description} is already open or opening`);
-    }
-    this.#state = 'opening';
-    this.#disconnectError = undefined;
-    const attempt = ++this.#attempt;
-    let socket: Socket;
-    try {
-      socket = await this.connect();
-    } catch (error) {
-      if (this.#attempt === attempt && this.#state === 'opening') this.#state = 'closed';
-      throw error;
-    }
-    if (this.#attempt !== attempt || this.#state !== 'opening') {
-      socket.destroy();
-      throw new XinyiError('CLOSED', `${this.description} was closed while opening`);
-    }
-    this.attach(socket);
+  /** Routes a socket's data and its end to the open period it belongs to. */
+  protected listen(socket: Socket): void {
+    socket.on('data', (chunk: Buffer) => this.received(socket, chunk));
+    socket.on('error', (error) => this.lost(socket, error));
+    socket.on('end', () => this.lost(socket, new Error('the other side closed the connection')));
+    socket.on('close', () => this.lost(socket, new Error('the connection closed')));
   }
 
-  protected attach(socket: Socket): void {
-    this.#socket = socket;
-    this.#state = 'open';
-    socket.on('data', (chunk: Buffer) => {
-      if (this.#socket === socket && this.#state === 'open') this.emit('data', chunk);
-    });
-    socket.on('error', (error) => this.#lost(socket, error));
-    socket.on('end', () => this.#lost(socket, new Error('the other side closed the connection')));
-    socket.on('close', () => this.#lost(socket, new Error('the connection closed')));
+  protected writeHandle(socket: Socket, data: Buffer, done: (error?: Error | null) => void): void {
+    socket.write(data, done);
   }
 
-  write(data: Uint8Array): Promise<void> {
-    if (!(data instanceof Uint8Array)) {
-      return Promise.reject(new XinyiError('INVALID_ARGUMENT', 'write() takes a Uint8Array or Buffer'));
-    }
-    const socket = this.#socket;
-    if (this.#state !== 'open' || !socket) {
-      return Promise.reject(
-        this.#disconnectError ?? new XinyiError('CLOSED', `${this.description} is not open`),
-      );
-    }
-    if (data.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const pending: PendingWrite = { reject };
-      this.#pending.add(pending);
-      socket.write(Buffer.from(data), (error) => {
-        if (!this.#pending.delete(pending)) return;
-        if (!error) resolve();
-        else reject(this.#disconnectError ?? disconnected(this.description, error));
-      });
-    });
-  }
-
-  async close(): Promise<void> {
-    this.#disconnectError = undefined;
-    if (this.#state === 'opening') this.#state = 'closed';
-    if (this.#state === 'closing') return this.#closing;
-    if (this.#state !== 'open') return;
-    const socket = this.#socket!;
-    this.#state = 'closing';
-    this.#socket = undefined;
-    this.#rejectPending(new XinyiError('CLOSED', `${this.description} was closed`));
-    this.#closing = endSocket(socket).then(() => {
-      this.#state = 'closed';
-      this.#closing = undefined;
-      this.emit('close', { kind: 'requested' });
-    });
-    return this.#closing;
-  }
-
-  #lost(socket: Socket, cause: Error): void {
-    if (this.#socket !== socket || this.#state !== 'open') return;
-    const error = disconnected(this.description, cause);
-    this.#state = 'closed';
-    this.#socket = undefined;
-    this.#disconnectError = error;
+  protected releaseHandle(socket: Socket, why: 'requested' | 'lost'): Promise<void> {
+    if (why === 'requested') return endSocket(socket);
     socket.destroy();
-    this.#rejectPending(error);
-    this.emit('close', { kind: 'disconnected', error });
+    return Promise.resolve();
   }
 
-  #rejectPending(error: Error): void {
-    for (const pending of this.#pending) pending.reject(error);
-    this.#pending.clear();
+  protected disconnected(cause: Error & { code?: string }): XinyiError {
+    const code = cause.code;
+    return new XinyiError(
+      'DEVICE_DISCONNECTED',
+      `${this.description} was disconnected${code ? ` (${code})` : ''}`,
+      code ? { cause, details: { code } } : { cause },
+    );
   }
 }
 
@@ -219,7 +146,8 @@ class AcceptedSocketTransport extends SocketTransport {
     const address = socket.remoteAddress ?? 'unknown';
     this.description = `tcp-peer:${isIPv6(address) ? `[${address}]` : address}:${socket.remotePort ?? 0}`;
     socket.setNoDelay(true);
-    this.attach(socket);
+    this.listen(socket);
+    this.adopt(socket);
   }
 
   protected connect(): Promise<Socket> {
@@ -253,15 +181,6 @@ function endSocket(socket: Socket): Promise<void> {
     });
     socket.end(() => socket.destroy());
   });
-}
-
-function disconnected(description: string, cause: Error & { code?: string }): XinyiError {
-  const code = cause.code;
-  return new XinyiError(
-    'DEVICE_DISCONNECTED',
-    `${description} was disconnected${code ? ` (${code})` : ''}`,
-    code ? { cause, details: { code } } : { cause },
-  );
 }
 
 function invalidOption(option: string, expected: string): XinyiError {

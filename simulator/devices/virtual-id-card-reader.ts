@@ -21,11 +21,12 @@ import {
   SamStatus,
   WLT_PHOTO_BYTES,
 } from '../../adapters/id-card/index.js';
-import type { Transport, TransportCloseReason } from '../../adapters/transport/transport.js';
+import type { Transport } from '../../adapters/transport/transport.js';
 import type { IdCardType } from '../../sdk/domain/credential.js';
 import { XinyiError, XinyiErrorCode } from '../../sdk/errors.js';
 import { SYNTHETIC_REGIONS, type SyntheticPerson } from '../population.js';
 import { createRng, type Rng } from '../prng.js';
+import { DevicePort } from './device-port.js';
 
 /**
  * Time the simulated SAM spends on each command before it starts answering, in milliseconds.
@@ -300,15 +301,16 @@ export class VirtualIdCardReader extends EventEmitter<VirtualIdCardReaderEventMa
   readonly #decoder = new SamCommandDecoder();
   readonly #queue: Received[] = [];
   #faults: QueuedFault[] = [];
-  #transport: Transport | undefined;
+  readonly #port = new DevicePort({
+    onData: (chunk) => this.#onData(chunk),
+    onClose: () => this.#abandonSession(),
+    onPlugIn: () => this.emit('plug-in'),
+  });
   #placement: Placement | undefined;
   #baudRate: SamBaudRate = SAM_DEFAULT_BAUD_RATE;
   #maxRfBytes: number | undefined;
   #busy = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #plugInTimer: ReturnType<typeof setTimeout> | undefined;
-  #opening: Promise<boolean> | undefined;
-  #openedByDevice = false;
   /** Bumped whenever in-flight work must be forgotten (transport closed, detached, re-attached). */
   #session = 0;
   #stats: VirtualIdCardReaderStats = emptyStats();
@@ -342,7 +344,7 @@ export class VirtualIdCardReader extends EventEmitter<VirtualIdCardReaderEventMa
 
   /** The transport the device listens on, or undefined. */
   get transport(): Transport | undefined {
-    return this.#transport;
+    return this.#port.transport;
   }
 
   /** A snapshot of the counters. */
@@ -373,13 +375,7 @@ export class VirtualIdCardReader extends EventEmitter<VirtualIdCardReaderEventMa
    *   e.g. because the link is unplugged — false.
    */
   attach(transport: Transport): Promise<boolean> {
-    if (this.#transport !== transport) {
-      this.detach();
-      this.#transport = transport;
-      transport.on('data', this.#onData);
-      transport.on('close', this.#onClose);
-    }
-    return this.#powerOn();
+    return this.#port.attach(transport);
   }
 
   /**
@@ -387,21 +383,7 @@ export class VirtualIdCardReader extends EventEmitter<VirtualIdCardReaderEventMa
    * transport is closed if the device opened it.
    */
   detach(): void {
-    const transport = this.#transport;
-    if (transport === undefined) return;
-    transport.off('data', this.#onData);
-    transport.off('close', this.#onClose);
-    this.#transport = undefined;
-    this.#opening = undefined;
-    this.#abandonSession();
-    if (this.#plugInTimer !== undefined) {
-      clearTimeout(this.#plugInTimer);
-      this.#plugInTimer = undefined;
-    }
-    if (this.#openedByDevice) {
-      this.#openedByDevice = false;
-      transport.close().catch(() => {});
-    }
+    if (this.#port.detach()) this.#abandonSession();
   }
 
   /**
@@ -439,34 +421,9 @@ export class VirtualIdCardReader extends EventEmitter<VirtualIdCardReaderEventMa
     this.#faults = [];
   }
 
-  readonly #onData = (chunk: Buffer): void => {
+  #onData(chunk: Buffer): void {
     for (const item of this.#decoder.push(chunk)) this.#queue.push(item);
     this.#pump();
-  };
-
-  readonly #onClose = (_reason: TransportCloseReason): void => {
-    this.#abandonSession();
-  };
-
-  #powerOn(): Promise<boolean> {
-    const transport = this.#transport;
-    if (transport === undefined) return Promise.resolve(false);
-    if (transport.isOpen) return Promise.resolve(true);
-    if (this.#opening !== undefined) return this.#opening;
-    const opening = transport.open().then(
-      () => {
-        if (this.#transport === transport) this.#openedByDevice = true;
-        return true;
-      },
-      // Unplugged (DEVICE_NOT_FOUND) or opened meanwhile by someone else: not an error for a
-      // device, which simply stays dark until powered again.
-      () => transport.isOpen,
-    );
-    const settled = opening.finally(() => {
-      if (this.#opening === settled) this.#opening = undefined;
-    });
-    this.#opening = settled;
-    return settled;
   }
 
   #abandonSession(): void {
@@ -558,7 +515,7 @@ export class VirtualIdCardReader extends EventEmitter<VirtualIdCardReaderEventMa
   }
 
   async #write(session: number, bytes: Buffer): Promise<boolean> {
-    const transport = this.#transport;
+    const transport = this.#port.transport;
     if (session !== this.#session || transport === undefined) return false;
     try {
       await transport.write(bytes);
@@ -579,14 +536,7 @@ export class VirtualIdCardReader extends EventEmitter<VirtualIdCardReaderEventMa
     this.#baudRate = SAM_DEFAULT_BAUD_RATE;
     this.#maxRfBytes = undefined;
     this.emit('unplug', { forMs });
-    if (forMs !== undefined) {
-      if (this.#plugInTimer !== undefined) clearTimeout(this.#plugInTimer);
-      this.#plugInTimer = setTimeout(() => {
-        this.#plugInTimer = undefined;
-        this.emit('plug-in');
-        void this.#powerOn();
-      }, forMs);
-    }
+    if (forMs !== undefined) this.#port.plugInAfter(forMs);
   }
 
   #execute(item: Received, name: VirtualReaderCommandName): Outcome {

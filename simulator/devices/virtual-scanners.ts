@@ -14,8 +14,9 @@ import {
   type Symbology,
   type WedgeTerminator,
 } from '../../adapters/scanner/index.js';
-import type { Transport, TransportCloseReason } from '../../adapters/transport/transport.js';
+import type { Transport } from '../../adapters/transport/transport.js';
 import { XinyiError, XinyiErrorCode } from '../../sdk/errors.js';
+import { DevicePort } from './device-port.js';
 
 /** How many scans a fault applies to. */
 export interface ScannerFaultScope {
@@ -107,12 +108,15 @@ export class VirtualSerialScanner extends EventEmitter<VirtualSerialScannerEvent
   readonly #symbology: Symbology;
   readonly #encoding: ScanTextEncoding;
   readonly #clock = new Clock();
-  #transport: Transport | undefined;
-  #opening: Promise<boolean> | undefined;
-  #openedByDevice = false;
+  readonly #port = new DevicePort({
+    onData: (chunk) => {
+      this.#stats.bytesReceived += chunk.length;
+    },
+    onClose: () => this.#clock.cancelAll(),
+    onPlugIn: () => this.emit('plug-in'),
+  });
   #queue: Promise<unknown> = Promise.resolve();
   #faults: Array<Queued<VirtualSerialScannerFault>> = [];
-  #plugInTimer: ReturnType<typeof setTimeout> | undefined;
   #stats: VirtualSerialScannerStats = emptySerialStats();
 
   /** @throws XinyiError `INVALID_OPTIONS` naming the bad option. */
@@ -129,7 +133,7 @@ export class VirtualSerialScanner extends EventEmitter<VirtualSerialScannerEvent
 
   /** The transport the scanner writes to, or undefined. */
   get transport(): Transport | undefined {
-    return this.#transport;
+    return this.#port.transport;
   }
 
   /** A snapshot of the counters. */
@@ -145,30 +149,13 @@ export class VirtualSerialScanner extends EventEmitter<VirtualSerialScannerEvent
    * @returns resolves (never rejects) true once the transport is open, false if it could not be opened.
    */
   attach(transport: Transport): Promise<boolean> {
-    if (this.#transport !== transport) {
-      this.detach();
-      this.#transport = transport;
-      transport.on('data', this.#onData);
-      transport.on('close', this.#onClose);
-    }
-    return this.#powerOn();
+    return this.#port.attach(transport);
   }
 
   /** Stops writing to the current transport: scans in progress stop, and the transport is closed if the scanner opened it. */
   detach(): void {
-    const transport = this.#transport;
-    if (transport === undefined) return;
-    transport.off('data', this.#onData);
-    transport.off('close', this.#onClose);
-    this.#transport = undefined;
-    this.#opening = undefined;
     this.#clock.cancelAll();
-    if (this.#plugInTimer !== undefined) clearTimeout(this.#plugInTimer);
-    this.#plugInTimer = undefined;
-    if (this.#openedByDevice) {
-      this.#openedByDevice = false;
-      transport.close().catch(() => {});
-    }
+    this.#port.detach();
   }
 
   /**
@@ -225,43 +212,15 @@ export class VirtualSerialScanner extends EventEmitter<VirtualSerialScannerEvent
     return selected.map((q) => q.fault);
   }
 
-  readonly #onData = (chunk: Buffer): void => {
-    this.#stats.bytesReceived += chunk.length;
-  };
-
-  readonly #onClose = (_reason: TransportCloseReason): void => {
-    this.#clock.cancelAll();
-  };
-
-  #powerOn(): Promise<boolean> {
-    const transport = this.#transport;
-    if (transport === undefined) return Promise.resolve(false);
-    if (transport.isOpen) return Promise.resolve(true);
-    if (this.#opening !== undefined) return this.#opening;
-    const opening = transport.open().then(
-      () => {
-        if (this.#transport === transport) this.#openedByDevice = true;
-        return true;
-      },
-      // Unplugged, or opened meanwhile by someone else: a device simply stays dark.
-      () => transport.isOpen,
-    );
-    const settled = opening.finally(() => {
-      if (this.#opening === settled) this.#opening = undefined;
-    });
-    this.#opening = settled;
-    return settled;
-  }
-
   async #send(bytes: Buffer, faults: VirtualSerialScannerFault[]): Promise<boolean> {
-    const transport = this.#transport;
+    const transport = this.#port.transport;
     if (transport === undefined || !transport.isOpen) return false;
     const epoch = this.#clock.epoch;
     const kinds = faults.map((f) => f.kind);
     for (const kind of kinds) this.#stats.faultsApplied[kind]++;
     const write = async (chunk: Uint8Array): Promise<boolean> => {
       if (chunk.length === 0) return true;
-      if (this.#clock.epoch !== epoch || this.#transport !== transport) return false;
+      if (this.#clock.epoch !== epoch || this.#port.transport !== transport) return false;
       try {
         await transport.write(chunk);
         this.#stats.bytesSent += chunk.length;
@@ -304,13 +263,7 @@ export class VirtualSerialScanner extends EventEmitter<VirtualSerialScannerEvent
 
   #powerLoss(forMs: number | undefined): void {
     this.emit('unplug', { forMs });
-    if (forMs === undefined) return;
-    if (this.#plugInTimer !== undefined) clearTimeout(this.#plugInTimer);
-    this.#plugInTimer = setTimeout(() => {
-      this.#plugInTimer = undefined;
-      this.emit('plug-in');
-      void this.#powerOn();
-    }, forMs);
+    if (forMs !== undefined) this.#port.plugInAfter(forMs);
   }
 }
 

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { describeBenefit, isXinyiError, qingzhouPolicyPack, shanghaiDate } from '../sdk/index.js';
 import { runSimulatedDay, type SimulatedVisit } from '../simulator/index.js';
+import { GATE_USAGE, gateCommand } from './gate-command.js';
 import { SIM_USAGE, simCommand } from './sim-command.js';
 
 const USAGE = `xinyi — 信易+ terminal SDK command line
@@ -12,9 +13,8 @@ Usage:
       a library kiosk and a hospital desk; decisions printed as they happen.
       Try --date 2026-10-03 (国庆节) to see the holiday exclusion at the gate.
 ${SIM_USAGE}
-  xinyi help
-
-More commands (gate, devices, doctor) arrive with the gate and journal work.`;
+${GATE_USAGE}
+  xinyi help`;
 
 /** Terminal columns taken by a string: CJK and full-width characters take two. */
 function width(text: string): number {
@@ -139,6 +139,8 @@ async function main(): Promise<void> {
       return demo(rest);
     case 'sim':
       return simCommand(rest);
+    case 'gate':
+      return gateCommand(rest);
     case undefined:
     case 'help':
     case '--help':

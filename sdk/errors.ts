@@ -54,6 +54,16 @@ export const XinyiErrorCode = {
   SNAPSHOT_SEQUENCE_MISMATCH: 'SNAPSHOT_SEQUENCE_MISMATCH',
   /** Raised when the local snapshot database cannot be opened, read or written. */
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+  /** Raised when the decision journal cannot be opened or written (read-only file, I/O error); the decision is not acted on. */
+  JOURNAL_UNAVAILABLE: 'JOURNAL_UNAVAILABLE',
+  /** Raised when the journal's disk is full; the decision is not acted on and an alarm is raised. */
+  JOURNAL_FULL: 'JOURNAL_FULL',
+  /** Raised when the platform refused an upload batch for good (4xx other than 409); the batch stays in the outbox. */
+  UPLOAD_REJECTED: 'UPLOAD_REJECTED',
+  /** Raised when a daemon configuration file is missing, not JSON, or fails validation; the message names the field path. */
+  CONFIG_INVALID: 'CONFIG_INVALID',
+  /** Raised when a gate refused or could not carry out a command (open, close), or reported a fault. */
+  GATE_COMMAND_FAILED: 'GATE_COMMAND_FAILED',
 } as const;
 
 export type XinyiErrorCode = (typeof XinyiErrorCode)[keyof typeof XinyiErrorCode];

@@ -128,3 +128,19 @@ export {
   TrustListProblem,
   toPublicKey,
 } from './trust-list.js';
+export {
+  createPlatformSync,
+  type PlatformSync,
+  type PlatformSyncEventMap,
+  type PlatformSyncOptions,
+  type PlatformSyncOutcome,
+  type PlatformSyncPart,
+  type PlatformSyncPartResult,
+  PlatformSyncRefusal,
+  type PlatformSyncSource,
+  type PlatformSyncStatus,
+  type PlatformSyncSummary,
+  type SnapshotSyncResult,
+  type StatusListSyncResult,
+  type TrustListSyncResult,
+} from './platform-sync.js';

@@ -17,12 +17,15 @@ import {
   subjectFromIdNumber,
   subjectFromMemberCode,
 } from '../identity/index.js';
+import { disclosureRecordsFor } from '../journal/disclosure.js';
+import type { JournalStore } from '../journal/journal-store.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { type DecisionContext, evaluate, type UsageCounts } from '../policy/evaluate.js';
 import type { PolicyPack } from '../policy/pack.js';
 import { qingzhouPolicyPack } from '../policy/qingzhou-pack.js';
 import { ReasonCode } from '../policy/reason-codes.js';
 import { loadPolicyPack } from '../policy/validate-pack.js';
+import { SDK_VERSION } from '../version.js';
 import type { CredentialSource } from './credential-source.js';
 import type { CreditLookup, CreditResolver } from './credit-resolver.js';
 
@@ -50,7 +53,13 @@ export interface TerminalOptions {
    * (normal service) and never waits for a slow source. @default 800
    */
   decisionDeadlineMs?: number;
-  /** Per-subject usage counts for caps; absent: caps count nothing yet. */
+  /**
+   * Where every decision is committed before `present()` returns it (so before the gate opens or the
+   * POS applies it), with its disclosure records; also the usage counters the policy's caps read.
+   * Absent: decisions are not kept and `confirmUse()` counts nothing.
+   */
+  journal?: JournalStore;
+  /** Per-subject usage counts for caps. @default the journal's counters, when a journal is given */
   usage?: (subject: Subject, scene: SceneId) => UsageCounts | undefined;
   clock?: Clock;
   logger?: Logger;
@@ -68,6 +77,43 @@ export interface TerminalEventMap {
   online: [event: { source: string }];
   /** Device state changes, raised by attached device adapters. */
   device: [event: { device: string; state: string; reason?: string }];
+  /** A condition staff must see started (`active`) or ended: the journal cannot be written, … */
+  alarm: [event: TerminalAlarm];
+}
+
+/** `terminal.diagnostics()`: what support needs, with no secrets and no personal data. */
+export interface TerminalDiagnostics {
+  sdkVersion: string;
+  node: string;
+  terminalId: string;
+  scene: SceneId;
+  policy: { packId: string; version: string };
+  calendarVersion: string;
+  decisionDeadlineMs: number;
+  uptimeSeconds: number;
+  decisions: Record<Decision['outcome'], number>;
+  creditSources: { name: string; offline: boolean; timeoutMs?: number }[];
+  devices: Record<string, { state: string; reason?: string; since: string }>;
+  alarms: string[];
+  journal:
+    | {
+        kind: string;
+        backlog: ReturnType<JournalStore['backlog']>;
+        counts: ReturnType<JournalStore['counts']>;
+        overdueDisclosures: number;
+      }
+    | { kind: string; error: string }
+    | null;
+  /** The last problems reported, newest last: codes and messages (which never carry personal data). */
+  lastErrors: { code: string; message: string; at: string }[];
+}
+
+export interface TerminalAlarm {
+  /** e.g. `journal-unavailable`. */
+  kind: string;
+  active: boolean;
+  /** The error code behind it, when there is one. */
+  code?: string;
 }
 
 export interface Terminal extends EventEmitter<TerminalEventMap> {
@@ -81,12 +127,21 @@ export interface Terminal extends EventEmitter<TerminalEventMap> {
    */
   present(credential: Credential, context?: DecisionContext): Promise<Decision>;
   /**
+   * Counts a granted decision's benefits as used: call it when the person passed the gate or the POS
+   * completed the sale, so caps ("once a day") count only real use. Idempotent per decision.
+   * Returns how many benefit uses were newly counted (0 without a journal, for a decision with no
+   * benefits or no subject, or when already confirmed). Throws `INVALID_ARGUMENT` for an unknown id.
+   */
+  confirmUse(decision: Decision | string): number;
+  /**
    * Presents every credential the device reads, and reports its state changes as `device` events.
    * Returns a function that detaches it; `close()` detaches every device.
    */
   attach(source: CredentialSource): () => void;
   /** Names of the credit sources currently considered offline. */
   offlineSources(): string[];
+  /** Configuration, device states, backlog, last errors and versions, for support; no secrets, no personal data. */
+  diagnostics(): TerminalDiagnostics;
   close(): Promise<void>;
 }
 
@@ -144,6 +199,13 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
   readonly #context: DecisionContext;
   readonly #deadlineMs: number;
   readonly #usage: TerminalOptions['usage'];
+  readonly #journal: JournalStore | undefined;
+  #journalAlarm = false;
+  readonly #startedAt = Date.now();
+  readonly #decisionCounts: Record<Decision['outcome'], number> = { granted: 0, denied: 0, unavailable: 0 };
+  readonly #devices = new Map<string, { state: string; reason?: string; since: string }>();
+  readonly #alarms = new Set<string>();
+  readonly #lastErrors: { code: string; message: string; at: string }[] = [];
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #newId: () => string;
@@ -168,13 +230,18 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     this.#calendar = options.calendar ?? chinaHolidayCalendar;
     this.#context = { ...options.context };
     this.#deadlineMs = options.decisionDeadlineMs ?? 800;
-    this.#usage = options.usage;
+    this.#journal = options.journal;
+    const journal = this.#journal;
+    this.#usage =
+      options.usage ??
+      (journal ? (subject: Subject) => journal.usageCounts(subject.pseudonym, this.#clock.now()) : undefined);
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
     this.#newId = options.newDecisionId ?? randomUUID;
   }
 
   override emit<K extends keyof TerminalEventMap>(event: K, ...args: TerminalEventMap[K]): boolean {
+    this.#observe(event, args);
     // An 'error' with no listener must not crash the host: it is already in the decision and the log.
     if (event === 'error' && this.listenerCount('error') === 0) return false;
     return super.emit(event, ...(args as never));
@@ -182,6 +249,60 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
 
   offlineSources(): string[] {
     return [...this.#offline];
+  }
+
+  diagnostics(): TerminalDiagnostics {
+    let journal: TerminalDiagnostics['journal'] = null;
+    if (this.#journal) {
+      try {
+        journal = {
+          kind: this.#journal.kind,
+          backlog: this.#journal.backlog(),
+          counts: this.#journal.counts(),
+          overdueDisclosures: this.#journal.overdueDisclosures(this.#clock.now()).length,
+        };
+      } catch (error) {
+        journal = { kind: this.#journal.kind, error: isXinyiError(error) ? error.code : 'unknown' };
+      }
+    }
+    return {
+      sdkVersion: SDK_VERSION,
+      node: process.version,
+      terminalId: this.terminalId,
+      scene: this.scene,
+      policy: { packId: this.#policy.packId, version: this.#policy.version },
+      calendarVersion: this.#calendar.version,
+      decisionDeadlineMs: this.#deadlineMs,
+      uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
+      decisions: { ...this.#decisionCounts },
+      creditSources: this.#credit.map((r) => ({
+        name: r.name,
+        offline: this.#offline.has(r.name),
+        ...(r.timeoutMs === undefined ? {} : { timeoutMs: r.timeoutMs }),
+      })),
+      devices: Object.fromEntries(this.#devices),
+      alarms: [...this.#alarms],
+      journal,
+      lastErrors: [...this.#lastErrors],
+    };
+  }
+
+  /** Keeps what `diagnostics()` reports, from the events the terminal emits anyway. */
+  #observe(event: keyof TerminalEventMap, args: unknown[]): void {
+    const at = new Date(this.#clock.now()).toISOString();
+    if (event === 'decision') this.#decisionCounts[(args[0] as Decision).outcome]++;
+    else if (event === 'device') {
+      const e = args[0] as TerminalEventMap['device'][0];
+      this.#devices.set(e.device, { state: e.state, ...(e.reason ? { reason: e.reason } : {}), since: at });
+    } else if (event === 'alarm') {
+      const a = args[0] as TerminalAlarm;
+      if (a.active) this.#alarms.add(a.kind);
+      else this.#alarms.delete(a.kind);
+    } else if (event === 'error') {
+      const e = args[0] as XinyiError;
+      this.#lastErrors.push({ code: e.code, message: e.message, at });
+      if (this.#lastErrors.length > 20) this.#lastErrors.shift();
+    }
   }
 
   attach(source: CredentialSource): () => void {
@@ -250,6 +371,8 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
       unavailableReason,
     });
     decision.latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
+    // Committed before anyone acts on it: a decision the host saw is a decision the journal kept.
+    if (this.#journal) this.#commit(this.#journal, decision, subject);
     this.#logger.info(
       {
         decisionId: decision.id,
@@ -268,6 +391,66 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
       this.#logger.error({ decisionId: decision.id, err: String(error) }, 'decision listener threw');
     }
     return decision;
+  }
+
+  confirmUse(decisionOrId: Decision | string): number {
+    const journal = this.#journal;
+    if (journal === undefined) return 0;
+    const decision =
+      typeof decisionOrId === 'string' ? journal.getDecision(decisionOrId)?.decision : decisionOrId;
+    if (decision === undefined) {
+      throw new XinyiError('INVALID_ARGUMENT', 'confirmUse(): no committed decision has this id');
+    }
+    const ruleIds = [...new Set(decision.benefits.map((b) => b.ruleId))];
+    if (decision.subject === undefined || ruleIds.length === 0) return 0;
+    return this.#journalWrite(() =>
+      journal.recordUse({
+        decisionId: decision.id,
+        pseudonym: decision.subject!.pseudonym,
+        scene: decision.scene,
+        ruleIds,
+        at: this.#clock.now(),
+      }),
+    );
+  }
+
+  #commit(journal: JournalStore, decision: Decision, subject: Subject | undefined): void {
+    const maskedName = subject?.maskedName ?? subject?.masked;
+    const disclosures =
+      decision.disclosures.length === 0
+        ? []
+        : disclosureRecordsFor({
+            decision,
+            terminalId: this.terminalId,
+            maskedName,
+            pack: this.#policy,
+            calendar: this.#calendar,
+          });
+    this.#journalWrite(() =>
+      journal.commitDecision({ decision, terminalId: this.terminalId, maskedName, disclosures }),
+    );
+  }
+
+  /** A journal failure is raised as an alarm and rethrown: an unrecorded decision must not be acted on. */
+  #journalWrite<T>(write: () => T): T {
+    try {
+      const result = write();
+      if (this.#journalAlarm) {
+        this.#journalAlarm = false;
+        this.emit('alarm', { kind: 'journal-unavailable', active: false });
+      }
+      return result;
+    } catch (cause) {
+      const error = isXinyiError(cause)
+        ? cause
+        : new XinyiError('JOURNAL_UNAVAILABLE', 'the decision journal could not be written', { cause });
+      this.#report(error);
+      if (!this.#journalAlarm) {
+        this.#journalAlarm = true;
+        this.emit('alarm', { kind: 'journal-unavailable', active: true, code: error.code });
+      }
+      throw error;
+    }
   }
 
   /** Per-call fields override the terminal's; an undefined field does not erase one. */

@@ -1,0 +1,331 @@
+import { isXinyiError, XinyiError } from '../../sdk/errors.js';
+import {
+  GATE_ALARMS,
+  type Gate,
+  type GateAlarm,
+  type GateAlarmEvent,
+  type GateDeviceState,
+  type GateDirection,
+  type GateOpenOptions,
+  type GateStatus,
+  type PassageEvent,
+} from '../../sdk/gate/gate.js';
+import { type Logger, silentLogger } from '../../sdk/logger.js';
+import { type ReconnectPolicy, reconnectPolicy, reopenWithBackoff, Sleeper } from '../reconnect.js';
+
+export interface GateDriverOptions {
+  /** @default the protocol's name, e.g. `aa-gate` */
+  name?: string;
+  /** Status polling period; passages and alarms are seen at this pace. @default 100 */
+  pollIntervalMs?: number;
+  /** Consecutive unanswered polls after which the link is taken as lost and reopened. @default 3 */
+  maxMissedPolls?: number;
+  reconnect?: Partial<ReconnectPolicy>;
+  logger?: Logger;
+}
+
+const DIRECTIONS: readonly GateDirection[] = ['entry', 'exit'];
+const MOVING = new Set<GateStatus['state']>(['opening', 'open', 'closing']);
+
+interface Pending {
+  /** Persons the last open command let through that have not been counted yet. */
+  persons: number;
+  /** A status showed the barrier moving since the command. */
+  moved: boolean;
+  /** A reverse alarm came up during this opening. */
+  reversed: boolean;
+}
+
+function checkedCount(value: number | undefined, name: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min) {
+    throw new XinyiError('INVALID_OPTIONS', `gate driver: ${name} must be an integer ≥ ${min}`);
+  }
+  return value;
+}
+
+/**
+ * What every gate driver shares, whatever the board's protocol: the link's lifecycle and reconnect,
+ * one command on the wire at a time, status polling, and turning successive statuses into passage
+ * and alarm events (a counter that rose is a passage; an opening that closed with nothing counted
+ * is `not-passed`, or `pushed-back` if a reverse alarm came up meanwhile).
+ *
+ * A protocol subclass implements the five link operations; it calls `linkLost()` when its link
+ * drops underneath it.
+ */
+export abstract class GateDriverBase implements Gate {
+  readonly name: string;
+  protected readonly logger: Logger;
+  readonly #pollIntervalMs: number;
+  readonly #maxMissedPolls: number;
+  readonly #reconnect: ReconnectPolicy;
+  readonly #sleeper = new Sleeper();
+  readonly #passageListeners = new Set<(event: PassageEvent) => void>();
+  readonly #alarmListeners = new Set<(event: GateAlarmEvent) => void>();
+  readonly #stateListeners = new Set<(state: GateDeviceState, reason?: string) => void>();
+  readonly #pending: Record<GateDirection, Pending> = {
+    entry: { persons: 0, moved: false, reversed: false },
+    exit: { persons: 0, moved: false, reversed: false },
+  };
+  #state: GateDeviceState = 'closed';
+  #queue: Promise<unknown> = Promise.resolve();
+  #generation = 0;
+  #last: GateStatus | undefined;
+  #missedPolls = 0;
+
+  protected constructor(defaultName: string, options: GateDriverOptions = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new XinyiError('INVALID_OPTIONS', `${defaultName}: options must be an object`);
+    }
+    this.name = options.name ?? defaultName;
+    this.#pollIntervalMs = checkedCount(options.pollIntervalMs, 'pollIntervalMs', 100, 1);
+    this.#maxMissedPolls = checkedCount(options.maxMissedPolls, 'maxMissedPolls', 3, 1);
+    this.#reconnect = reconnectPolicy(this.name, options.reconnect);
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** Opens the link (rejects with `DEVICE_NOT_FOUND`); one request on the wire at a time, via `exclusive`. */
+  protected abstract openLink(): Promise<void>;
+  protected abstract closeLink(): Promise<void>;
+  /** One status round trip. Rejects with `DEVICE_TIMEOUT` when the board does not answer. */
+  protected abstract queryStatus(): Promise<GateStatus>;
+  protected abstract sendOpen(direction: GateDirection, count: number, hold: boolean): Promise<void>;
+  protected abstract sendClose(direction: GateDirection | undefined): Promise<void>;
+
+  get deviceState(): GateDeviceState {
+    return this.#state;
+  }
+
+  /** The last status polled, or undefined before the first. */
+  get lastStatus(): GateStatus | undefined {
+    return this.#last && { ...this.#last, alarms: [...this.#last.alarms] };
+  }
+
+  onPassage(listener: (event: PassageEvent) => void): () => void {
+    this.#passageListeners.add(listener);
+    return () => this.#passageListeners.delete(listener);
+  }
+
+  onAlarm(listener: (event: GateAlarmEvent) => void): () => void {
+    this.#alarmListeners.add(listener);
+    return () => this.#alarmListeners.delete(listener);
+  }
+
+  onState(listener: (state: GateDeviceState, reason?: string) => void): () => void {
+    this.#stateListeners.add(listener);
+    return () => this.#stateListeners.delete(listener);
+  }
+
+  /**
+   * Opens the link and starts polling. Rejects with `DEVICE_NOT_FOUND` when the board cannot be
+   * reached (the driver returns to `closed`); once connected, a lost link is reopened automatically.
+   */
+  async connect(): Promise<void> {
+    if (this.#state !== 'closed') {
+      throw new XinyiError('INVALID_ARGUMENT', `${this.name}.connect(): driver is ${this.#state}`);
+    }
+    const generation = ++this.#generation;
+    this.#setState('opening');
+    try {
+      await this.openLink();
+    } catch (error) {
+      if (this.#generation === generation) this.#setState('closed');
+      throw isXinyiError(error)
+        ? error
+        : new XinyiError('DEVICE_NOT_FOUND', `${this.name}: cannot open the link`, { cause: error });
+    }
+    if (this.#generation !== generation) return;
+    this.#setState('ready');
+    void this.#pollLoop(generation);
+  }
+
+  async disconnect(): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#generation++;
+    this.#setState('closed');
+    this.#sleeper.wakeAll();
+    await this.closeLink().catch(() => {});
+  }
+
+  async open(direction: GateDirection, options: GateOpenOptions = {}): Promise<void> {
+    if (direction !== 'entry' && direction !== 'exit') {
+      throw new XinyiError('INVALID_ARGUMENT', `${this.name}.open(): direction must be 'entry' or 'exit'`);
+    }
+    const count = checkedCount(options.count, 'count', 1, 1);
+    const hold = options.hold ?? false;
+    await this.exclusive(async () => {
+      this.#assertReady();
+      await this.#command('open', () => this.sendOpen(direction, count, hold));
+      if (!hold) this.#pending[direction] = { persons: count, moved: false, reversed: false };
+    });
+  }
+
+  async close(direction?: GateDirection): Promise<void> {
+    await this.exclusive(async () => {
+      this.#assertReady();
+      await this.#command('close', () => this.sendClose(direction));
+    });
+  }
+
+  status(): Promise<GateStatus> {
+    return this.exclusive(async () => {
+      this.#assertReady();
+      const status = await this.queryStatus();
+      this.#absorb(status);
+      return status;
+    });
+  }
+
+  /** Runs `task` after every earlier command: a board handles one request at a time. */
+  protected exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task, task);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  /** The link dropped underneath the driver (a subclass's transport closed): reconnect in the background. */
+  protected linkLost(error: XinyiError): void {
+    if (this.#state !== 'ready') return;
+    const generation = ++this.#generation;
+    this.logger.warn({ device: this.name, code: error.code }, 'gate link lost');
+    this.#setState('reconnecting', error.code);
+    void this.#reconnectLoop(generation);
+  }
+
+  #assertReady(): void {
+    if (this.#state !== 'ready') throw new XinyiError('CLOSED', `${this.name} is ${this.#state}`);
+  }
+
+  async #command(what: string, send: () => Promise<void>): Promise<void> {
+    try {
+      await send();
+    } catch (error) {
+      if (isXinyiError(error)) throw error;
+      throw new XinyiError('GATE_COMMAND_FAILED', `${this.name}: ${what} command failed`, { cause: error });
+    }
+  }
+
+  async #pollLoop(generation: number): Promise<void> {
+    while (this.#generation === generation) {
+      try {
+        const status = await this.exclusive(() => {
+          if (this.#generation !== generation) return Promise.resolve(undefined);
+          return this.queryStatus();
+        });
+        if (status === undefined || this.#generation !== generation) return;
+        this.#missedPolls = 0;
+        this.#absorb(status);
+      } catch (error) {
+        if (this.#generation !== generation) return;
+        const code = isXinyiError(error) ? error.code : 'unknown';
+        if (code === 'DEVICE_DISCONNECTED' || ++this.#missedPolls >= this.#maxMissedPolls) {
+          this.#missedPolls = 0;
+          this.linkLost(
+            isXinyiError(error)
+              ? error
+              : new XinyiError('DEVICE_DISCONNECTED', `${this.name}: status poll failed`, { cause: error }),
+          );
+          return;
+        }
+        this.logger.debug({ device: this.name, code }, 'gate status poll failed');
+      }
+      await this.#sleeper.sleep(this.#pollIntervalMs);
+    }
+  }
+
+  async #reconnectLoop(generation: number): Promise<void> {
+    await this.closeLink().catch(() => {});
+    const reopened = await reopenWithBackoff(
+      () => this.openLink(),
+      this.#reconnect,
+      (ms) => this.#sleeper.sleep(ms),
+      () => this.#generation === generation,
+      (attempt, error) =>
+        this.logger.debug(
+          { device: this.name, attempt, code: isXinyiError(error) ? error.code : 'unknown' },
+          'gate reopen failed',
+        ),
+    );
+    if (this.#generation !== generation) return;
+    if (!reopened) {
+      this.#setState('faulted', 'DEVICE_DISCONNECTED');
+      return;
+    }
+    this.#setState('ready');
+    void this.#pollLoop(generation);
+  }
+
+  /** Turns the difference between the last status and this one into events. */
+  #absorb(next: GateStatus): void {
+    const previous = this.#last;
+    this.#last = { ...next, alarms: [...next.alarms] };
+    const at = new Date().toISOString();
+    if (previous === undefined) return;
+
+    const started = GATE_ALARMS.filter((a) => next.alarms.includes(a) && !previous.alarms.includes(a));
+    const ended = GATE_ALARMS.filter((a) => previous.alarms.includes(a) && !next.alarms.includes(a));
+    for (const direction of DIRECTIONS) {
+      const pending = this.#pending[direction];
+      if (pending.persons > 0 && started.includes('reverse')) pending.reversed = true;
+    }
+    for (const alarm of started) this.#emitAlarm(alarm, true, at);
+    for (const alarm of ended) this.#emitAlarm(alarm, false, at);
+
+    for (const direction of DIRECTIONS) {
+      const key = direction === 'entry' ? 'entryCount' : 'exitCount';
+      const passed = this.#counterDelta(previous[key], next[key]);
+      const pending = this.#pending[direction];
+      if (passed > 0) {
+        pending.persons = Math.max(0, pending.persons - passed);
+        if (pending.persons === 0) pending.reversed = false;
+        this.#emitPassage({ kind: 'passed', direction, count: passed, at });
+      }
+      if (pending.persons === 0) continue;
+      if (MOVING.has(next.state)) pending.moved = true;
+      else if (pending.moved && next.state === 'closed') {
+        const kind = pending.reversed ? 'pushed-back' : 'not-passed';
+        this.#pending[direction] = { persons: 0, moved: false, reversed: false };
+        this.#emitPassage({ kind, direction, at });
+      }
+    }
+  }
+
+  /**
+   * Persons counted between two readings. A board's counters wrap at their width; a counter that
+   * went down by more than half the range was reset (power loss, a reset command), not advanced.
+   */
+  #counterDelta(before: number, after: number): number {
+    if (after === before) return 0;
+    const modulus = 2 ** 24;
+    const delta = (after - before + modulus) % modulus;
+    return delta < modulus / 2 ? delta : 0;
+  }
+
+  #emitPassage(event: PassageEvent): void {
+    this.logger.info({ device: this.name, passage: event.kind, direction: event.direction }, 'gate passage');
+    for (const listener of [...this.#passageListeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.logger.error({ device: this.name, err: String(error) }, 'passage listener threw');
+      }
+    }
+  }
+
+  #emitAlarm(alarm: GateAlarm, active: boolean, at: string): void {
+    this.logger.warn({ device: this.name, alarm, active }, 'gate alarm');
+    for (const listener of [...this.#alarmListeners]) {
+      try {
+        listener({ alarm, active, at });
+      } catch (error) {
+        this.logger.error({ device: this.name, err: String(error) }, 'alarm listener threw');
+      }
+    }
+  }
+
+  #setState(next: GateDeviceState, reason?: string): void {
+    if (this.#state === next) return;
+    this.#state = next;
+    for (const listener of [...this.#stateListeners]) listener(next, reason);
+  }
+}

@@ -1,0 +1,65 @@
+import { parseArgs } from 'node:util';
+import { isXinyiError } from '../sdk/errors.js';
+import { createJsonLogger } from '../sdk/logger.js';
+import { loadGateConfig, readSecret, redactConfig } from './gate/config.js';
+import { startGateDaemon } from './gate/daemon.js';
+
+export const GATE_USAGE = `  xinyi gate --config FILE [--check]
+      The scenic-spot gate daemon: reads its ID-card reader, scanners and gate board, platform
+      and policy from FILE (see examples/scenic-gate/gate.json), serves /health, /metrics and
+      /diagnostics on its local HTTP port, logs one JSON line per event (no ID numbers), and
+      stops cleanly on SIGTERM or SIGINT with every decision committed.
+      --check     validate FILE (and that its secrets resolve), print it redacted, and exit`;
+
+/** `xinyi gate`: runs until SIGTERM/SIGINT. */
+export async function gateCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string', short: 'c' },
+      check: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(`Usage:\n${GATE_USAGE}`);
+    return;
+  }
+  if (values.config === undefined) throw new Error('xinyi gate: --config FILE is required');
+  const { config, baseDir } = loadGateConfig(values.config);
+  if (values.check) {
+    readSecret(config.pseudonymKey, baseDir, 'pseudonymKey');
+    if (config.platform) readSecret(config.platform.secret, baseDir, 'platform.secret');
+    console.log(JSON.stringify(redactConfig(config), null, 2));
+    console.log(`${values.config}: valid`);
+    return;
+  }
+  const logger = createJsonLogger({ level: config.log.level, base: { terminalId: config.terminalId } });
+  const daemon = await startGateDaemon({ config, baseDir, logger });
+  process.on('unhandledRejection', (reason) => {
+    // Logged, not fatal: every decision is committed before it is acted on, so nothing is at risk.
+    logger.error({ err: isXinyiError(reason) ? reason.code : String(reason) }, 'unhandled rejection');
+  });
+  await new Promise<void>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) {
+        logger.warn({ signal }, 'second signal: exiting without waiting');
+        process.exit(130);
+      }
+      logger.info({ signal }, 'signal received');
+      daemon.stop().then(
+        () => resolve(),
+        (error: unknown) => {
+          logger.error({ err: String(error) }, 'stop failed');
+          process.exitCode = 1;
+          resolve();
+        },
+      );
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}

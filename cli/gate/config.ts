@@ -1,0 +1,229 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { SCENE_IDS } from '../../sdk/domain/scenes.js';
+import { XinyiError } from '../../sdk/errors.js';
+
+/**
+ * The gate daemon's configuration file (`xinyi gate --config gate.json`). Secrets are never written
+ * in it: `{ "env": "NAME" }` or `{ "file": "path" }` point at them. Relative paths are relative to
+ * the configuration file.
+ */
+
+const secretRef = z.union([
+  z.strictObject({ env: z.string().min(1) }),
+  z.strictObject({ file: z.string().min(1) }),
+  z.strictObject({ value: z.string().min(1) }),
+]);
+export type SecretRef = z.infer<typeof secretRef>;
+
+const port = z.number().int().min(0).max(65_535);
+const positiveMs = z.number().int().positive().max(3_600_000);
+
+const serialLink = z.strictObject({
+  serial: z.strictObject({
+    path: z.string().min(1),
+    baudRate: z.number().int().positive().optional(),
+    parity: z.enum(['none', 'even', 'odd']).optional(),
+  }),
+});
+const tcpLink = z.strictObject({ tcp: z.strictObject({ host: z.string().min(1), port: port.min(1) }) });
+const udpLink = z.strictObject({
+  udp: z.strictObject({ host: z.string().min(1), port: port.min(1), localPort: port.optional() }),
+});
+
+const streamLink = z.union([serialLink, tcpLink]);
+
+const idCardReader = streamLink.and(
+  z.object({ name: z.string().min(1).optional(), pollIntervalMs: positiveMs.optional() }),
+);
+
+const scanner = z.union([
+  z.strictObject({
+    type: z.literal('serial'),
+    name: z.string().min(1).optional(),
+    link: streamLink,
+    dedupWindowMs: z.number().int().min(0).optional(),
+  }),
+  z.strictObject({
+    type: z.literal('hid'),
+    name: z.string().min(1).optional(),
+    vendorId: z.number().int().min(0).max(0xffff).optional(),
+    productId: z.number().int().min(0).max(0xffff).optional(),
+    path: z.string().min(1).optional(),
+    mode: z.enum(['hid-pos', 'keyboard-wedge']).optional(),
+    dedupWindowMs: z.number().int().min(0).optional(),
+  }),
+]);
+
+const gateCommon = {
+  name: z.string().min(1).optional(),
+  pollIntervalMs: positiveMs.optional(),
+};
+
+const gate = z.discriminatedUnion('protocol', [
+  z.strictObject({
+    protocol: z.literal('aa-frame'),
+    link: z.union([serialLink, tcpLink, udpLink]),
+    /** The gate's address for status queries. */
+    address: z.number().int().min(0).max(255).optional(),
+    ...gateCommon,
+  }),
+  z.strictObject({
+    protocol: z.literal('flap-7e'),
+    link: streamLink,
+    machine: z.number().int().min(0).max(255).optional(),
+    ...gateCommon,
+  }),
+  z.strictObject({
+    protocol: z.literal('modbus-relay'),
+    link: streamLink,
+    unitId: z.number().int().min(1).max(247).optional(),
+    entryCoil: z.number().int().min(0).max(65_535).optional(),
+    exitCoil: z.number().int().min(0).max(65_535).optional(),
+    pulseMs: positiveMs.optional(),
+    entrySensorInput: z.number().int().min(0).max(65_535).optional(),
+    exitSensorInput: z.number().int().min(0).max(65_535).optional(),
+    ...gateCommon,
+  }),
+]);
+
+export const gateConfigSchema = z.strictObject({
+  terminalId: z.string().min(1).max(64),
+  scene: z.enum(SCENE_IDS as unknown as [string, ...string[]]).default('scenic-gate'),
+  context: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  pseudonymKey: secretRef,
+  /** `default` (the Qingzhou pack) or a policy pack JSON file. */
+  policy: z.union([z.literal('default'), z.strictObject({ file: z.string().min(1) })]).default('default'),
+  decisionDeadlineMs: positiveMs.optional(),
+  /** Where the journal, the snapshot and the cached lists live. */
+  dataDir: z.string().min(1),
+  devices: z.strictObject({
+    idCardReader: idCardReader.optional(),
+    scanners: z.array(scanner).default([]),
+    gate,
+  }),
+  lane: z
+    .strictObject({
+      direction: z.enum(['entry', 'exit']).default('entry'),
+      passageTimeoutMs: positiveMs.optional(),
+      repeatWindowMs: z.number().int().min(0).max(3_600_000).optional(),
+      antiPassback: z.boolean().default(false),
+    })
+    .default({ direction: 'entry', antiPassback: false }),
+  platform: z
+    .strictObject({
+      baseUrl: z.string().url(),
+      keyId: z.string().min(1),
+      secret: secretRef,
+      /** The platform source's own budget within the decision deadline. */
+      timeoutMs: positiveMs.optional(),
+      /** Ed25519 root key that signs the credit-code trust list (PEM, or a file). */
+      trustRootPublicKey: secretRef,
+      /** Ed25519 keys that sign snapshots (PEM, or files). */
+      snapshotPublicKeys: z.array(secretRef).min(1),
+      syncIntervalMs: positiveMs.optional(),
+      statusListIntervalMs: positiveMs.optional(),
+    })
+    .optional(),
+  journal: z
+    .strictObject({
+      retentionDays: z
+        .strictObject({
+          decisions: z.number().int().positive().optional(),
+          disclosures: z.number().int().positive().optional(),
+          events: z.number().int().positive().optional(),
+          usage: z.number().int().positive().optional(),
+        })
+        .optional(),
+      uploadBatchSize: z.number().int().min(1).max(1000).optional(),
+      uploadIntervalMs: positiveMs.optional(),
+      backlogAlarmThreshold: z.number().int().positive().optional(),
+    })
+    .default({}),
+  http: z
+    .strictObject({ host: z.string().default('127.0.0.1'), port: port.default(9464) })
+    .default({ host: '127.0.0.1', port: 9464 }),
+  log: z
+    .strictObject({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') })
+    .default({ level: 'info' }),
+  /**
+   * For simulations and tests only: the daemon's clock starts at this instant and runs at normal
+   * speed (a holiday can be rehearsed on a working day).
+   */
+  clock: z.strictObject({ startAt: z.string().datetime({ offset: true }) }).optional(),
+});
+
+export type GateConfig = z.infer<typeof gateConfigSchema>;
+
+function configError(message: string, details?: Record<string, string>): XinyiError {
+  return new XinyiError('CONFIG_INVALID', message, details ? { details } : {});
+}
+
+/** Validates a parsed configuration; `CONFIG_INVALID` names the first bad field by its path. */
+export function parseGateConfig(value: unknown, source = 'config'): GateConfig {
+  const result = gateConfigSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const path = issue.path.length === 0 ? '(root)' : issue.path.join('.');
+    throw configError(`${source}: ${path}: ${issue.message}`, { path });
+  }
+  return result.data;
+}
+
+/** Reads, parses and validates a configuration file, resolving relative paths against its folder. */
+export function loadGateConfig(file: string): { config: GateConfig; baseDir: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new XinyiError('CONFIG_INVALID', `cannot read the configuration file ${file}`, { cause });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    throw new XinyiError('CONFIG_INVALID', `${file} is not valid JSON: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  const config = parseGateConfig(parsed, file);
+  const baseDir = dirname(resolve(file));
+  return { config, baseDir };
+}
+
+/** A path from the configuration, relative to its folder. */
+export function configPath(baseDir: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(baseDir, path);
+}
+
+/** The secret a reference points at; `CONFIG_INVALID` (naming the reference, never the value) when missing. */
+export function readSecret(ref: SecretRef, baseDir: string, what: string): string {
+  if ('value' in ref) return ref.value;
+  if ('env' in ref) {
+    const value = process.env[ref.env];
+    if (value === undefined || value === '') {
+      throw configError(`${what}: environment variable ${ref.env} is not set`, { field: what });
+    }
+    return value;
+  }
+  try {
+    return readFileSync(configPath(baseDir, ref.file), 'utf8').trim();
+  } catch (cause) {
+    throw new XinyiError('CONFIG_INVALID', `${what}: cannot read ${ref.file}`, {
+      cause,
+      details: { field: what },
+    });
+  }
+}
+
+/** The configuration as safe to show: secret values replaced, references kept. */
+export function redactConfig(config: GateConfig): unknown {
+  return JSON.parse(
+    JSON.stringify(config, (_key, value: unknown) =>
+      value !== null && typeof value === 'object' && 'value' in value && Object.keys(value).length === 1
+        ? { value: '[redacted]' }
+        : value,
+    ),
+  );
+}

@@ -1,0 +1,415 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { reconnectPolicy, reopenWithBackoff, Sleeper } from '../../adapters/reconnect.js';
+import type { Clock } from '../../sdk/clock.js';
+import { systemClock } from '../../sdk/clock.js';
+import { createCreditCodeResolver } from '../../sdk/credit/credit-code-resolver.js';
+import { createHttpPlatformResolver, type HttpPlatformResolver } from '../../sdk/credit/http-platform.js';
+import { createPlatformSync, type PlatformSync } from '../../sdk/credit/platform-sync.js';
+import { createSnapshotResolver } from '../../sdk/credit/snapshot-resolver.js';
+import { openSnapshotStore, type SnapshotStore } from '../../sdk/credit/snapshot-store.js';
+import { PROMETHEUS_CONTENT_TYPE } from '../../sdk/diagnostics/metrics.js';
+import { createTerminalMetrics, type TerminalMetrics } from '../../sdk/diagnostics/terminal-metrics.js';
+import type { SceneId } from '../../sdk/domain/scenes.js';
+import { isXinyiError, XinyiError } from '../../sdk/errors.js';
+import { AntiPassback } from '../../sdk/gate/anti-passback.js';
+import type { Gate } from '../../sdk/gate/gate.js';
+import { GateController } from '../../sdk/gate/gate-controller.js';
+import { createPseudonymizer } from '../../sdk/identity/index.js';
+import type { JournalStore } from '../../sdk/journal/journal-store.js';
+import { startRetentionSchedule } from '../../sdk/journal/retention.js';
+import { createSqliteJournal } from '../../sdk/journal/sqlite-journal.js';
+import { createUploader, type Uploader } from '../../sdk/journal/uploader.js';
+import type { Logger } from '../../sdk/logger.js';
+import { loadPolicyPack, type PolicyPack, qingzhouPolicyPack } from '../../sdk/policy/index.js';
+import type { CreditResolver } from '../../sdk/terminal/credit-resolver.js';
+import { createTerminal, type Terminal } from '../../sdk/terminal/terminal.js';
+import { configPath, type GateConfig, readSecret, redactConfig } from './config.js';
+import { createGateFromConfig, createSourcesFromConfig, type ManagedSource } from './devices.js';
+
+export interface GateDaemonOptions {
+  config: GateConfig;
+  /** The configuration file's folder: relative paths in it are relative to this. */
+  baseDir: string;
+  logger: Logger;
+}
+
+export interface GateDaemonHealth {
+  status: 'ok' | 'degraded';
+  terminalId: string;
+  uptimeSeconds: number;
+  devices: Record<string, string>;
+  creditSourcesOffline: string[];
+  uploader: string;
+  backlog: Record<string, { count: number; oldestAt: number | null }>;
+  overdueDisclosures: number;
+  alarms: string[];
+  gate: { pendingOpenings: number; stats: Record<string, number> };
+}
+
+export interface GateDaemon {
+  /** `http://host:port` of the health and metrics server. */
+  readonly url: string;
+  readonly terminal: Terminal;
+  readonly controller: GateController;
+  readonly journal: JournalStore;
+  health(): GateDaemonHealth;
+  /** Stops taking credentials, lets decisions in progress commit, then closes everything. Idempotent. */
+  stop(): Promise<{ decisions: number; backlog: number }>;
+}
+
+/** A clock that starts at a given instant and runs at normal speed (rehearsing a holiday). */
+function shiftedClock(startAt: string | undefined): Clock {
+  if (startAt === undefined) return systemClock;
+  const offset = Date.parse(startAt) - Date.now();
+  return { now: () => Date.now() + offset };
+}
+
+async function loadPolicy(config: GateConfig, baseDir: string): Promise<PolicyPack> {
+  if (config.policy === 'default') return qingzhouPolicyPack;
+  const file = configPath(baseDir, config.policy.file);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (cause) {
+    throw new XinyiError('CONFIG_INVALID', `policy: cannot read ${config.policy.file} as JSON`, { cause });
+  }
+  return loadPolicyPack(parsed);
+}
+
+/**
+ * Starts the scenic-gate daemon: journal, credit chain (credit code → platform → snapshot), terminal,
+ * gate lane, devices (opened in the background until they answer), uploader, retention, and the
+ * health/metrics server. Rejects with `CONFIG_INVALID` / `JOURNAL_UNAVAILABLE` for what it cannot run without.
+ */
+export async function startGateDaemon(options: GateDaemonOptions): Promise<GateDaemon> {
+  const { config, baseDir, logger } = options;
+  const clock = shiftedClock(config.clock?.startAt);
+  const started = Date.now();
+  const dataDir = configPath(baseDir, config.dataDir);
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (cause) {
+    throw new XinyiError('CONFIG_INVALID', `dataDir: cannot create ${config.dataDir}`, { cause });
+  }
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanUp = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        logger.warn({ err: String(error) }, 'clean-up step failed');
+      }
+    }
+  };
+
+  try {
+    const pseudonymizer = createPseudonymizer(readSecret(config.pseudonymKey, baseDir, 'pseudonymKey'));
+    const policy = await loadPolicy(config, baseDir);
+    const journal = await createSqliteJournal({ path: join(dataDir, 'journal.sqlite'), logger });
+    cleanups.push(() => journal.close());
+
+    const credit: CreditResolver[] = [];
+    let http: HttpPlatformResolver | undefined;
+    let sync: PlatformSync | undefined;
+    let store: SnapshotStore | undefined;
+    if (config.platform) {
+      const platform = config.platform;
+      http = createHttpPlatformResolver({
+        baseUrl: platform.baseUrl,
+        keyId: platform.keyId,
+        secret: readSecret(platform.secret, baseDir, 'platform.secret'),
+        terminalId: config.terminalId,
+        ...(platform.timeoutMs ? { timeoutMs: platform.timeoutMs } : {}),
+        clock,
+        logger,
+      });
+      try {
+        store = await openSnapshotStore({ path: join(dataDir, 'snapshot.sqlite') });
+        const opened = store;
+        cleanups.push(() => opened.close());
+      } catch (error) {
+        logger.error({ code: isXinyiError(error) ? error.code : 'unknown' }, 'offline snapshot unavailable');
+      }
+      sync = createPlatformSync({
+        platform: http,
+        rootPublicKey: readSecret(platform.trustRootPublicKey, baseDir, 'platform.trustRootPublicKey'),
+        snapshotPublicKeys: platform.snapshotPublicKeys.map((k, i) =>
+          readSecret(k, baseDir, `platform.snapshotPublicKeys.${i}`),
+        ),
+        ...(store ? { store } : {}),
+        ...(platform.syncIntervalMs ? { intervalMs: platform.syncIntervalMs } : {}),
+        ...(platform.statusListIntervalMs ? { statusListIntervalMs: platform.statusListIntervalMs } : {}),
+        cache: { dir: join(dataDir, 'cache') },
+        clock,
+        logger,
+      });
+      const running = sync;
+      cleanups.push(() => running.stop());
+      credit.push(
+        createCreditCodeResolver({
+          getTrustList: () => running.getTrustList(),
+          getStatusList: () => running.getStatusList(),
+          clock,
+        }),
+        http,
+      );
+      if (store) credit.push(createSnapshotResolver(store));
+    }
+
+    const terminal = createTerminal({
+      terminalId: config.terminalId,
+      scene: config.scene as SceneId,
+      pseudonymizer,
+      policy,
+      credit,
+      clock,
+      logger,
+      journal,
+      ...(config.context ? { context: config.context } : {}),
+      ...(config.decisionDeadlineMs ? { decisionDeadlineMs: config.decisionDeadlineMs } : {}),
+    });
+    cleanups.push(() => terminal.close());
+
+    const devices = new Map<string, string>();
+    terminal.on('device', (e) => {
+      devices.set(e.device, e.state);
+      logger.info({ device: e.device, state: e.state, reason: e.reason }, 'device state');
+    });
+    const alarms = new Set<string>();
+    terminal.on('alarm', (a) => {
+      if (a.active) alarms.add(a.kind);
+      else alarms.delete(a.kind);
+      logger.warn({ alarm: a.kind, active: a.active, code: a.code }, 'alarm');
+    });
+    terminal.on('offline', (e) => logger.warn({ source: e.source, code: e.reason }, 'credit source offline'));
+    terminal.on('online', (e) => logger.info({ source: e.source }, 'credit source online'));
+
+    const gate: Gate = createGateFromConfig(config.devices.gate, logger);
+    devices.set(gate.name, gate.deviceState);
+    const controller = new GateController({
+      terminal,
+      gate,
+      journal,
+      direction: config.lane.direction,
+      ...(config.lane.passageTimeoutMs ? { passageTimeoutMs: config.lane.passageTimeoutMs } : {}),
+      ...(config.lane.repeatWindowMs === undefined ? {} : { repeatWindowMs: config.lane.repeatWindowMs }),
+      ...(config.lane.antiPassback ? { antiPassback: new AntiPassback({ clock }) } : {}),
+      clock,
+      logger,
+    });
+    controller.on('outcome', (o) => {
+      const d = 'decision' in o ? o.decision : undefined;
+      logger.info(
+        {
+          outcome: o.kind,
+          decisionId: d?.id,
+          decision: d?.outcome,
+          source: d?.standingSource,
+          reasons: d?.reasons.map((r) => r.code),
+          latencyMs: d?.latencyMs,
+          citizenMessage: d?.explanation.citizen,
+          code: 'error' in o ? o.error.code : undefined,
+        },
+        'gate outcome',
+      );
+    });
+    controller.on('alarm', (a) => logger.warn({ alarm: a.alarm, active: a.active }, 'gate alarm'));
+    controller.on('error', (e) => logger.warn({ code: e.code, err: e.message }, 'gate lane problem'));
+
+    const sources: ManagedSource[] = createSourcesFromConfig(config.devices, clock, logger);
+    for (const source of sources) {
+      devices.set(source.name, source.state);
+      controller.attach(source);
+    }
+
+    // Devices are opened in the background: a gate that is switched on after the daemon, or a reader
+    // on a USB hub that enumerates late, is picked up when it appears.
+    let stopping = false;
+    const sleeper = new Sleeper();
+    const backoff = reconnectPolicy('gate daemon', { initialDelayMs: 500, maxDelayMs: 10_000 });
+    const keepOpening = (name: string, open: () => Promise<void>) =>
+      open().catch((first: unknown) => {
+        logger.warn(
+          { device: name, code: isXinyiError(first) ? first.code : 'unknown' },
+          'device not available yet',
+        );
+        return reopenWithBackoff(
+          open,
+          backoff,
+          (ms) => sleeper.sleep(ms),
+          () => !stopping,
+        ).then(() => {});
+      });
+    const opening = [
+      keepOpening(gate.name, () => gate.connect()),
+      ...sources.map((s) => keepOpening(s.name, () => s.open())),
+    ];
+    cleanups.push(async () => {
+      stopping = true;
+      sleeper.wakeAll();
+      await Promise.allSettled(opening);
+      await Promise.allSettled([gate.disconnect(), ...sources.map((s) => s.close())]);
+    });
+
+    let uploader: Uploader | undefined;
+    if (http) {
+      uploader = createUploader({
+        journal,
+        platform: http,
+        clock,
+        logger,
+        ...(config.journal.uploadBatchSize ? { batchSize: config.journal.uploadBatchSize } : {}),
+        ...(config.journal.uploadIntervalMs ? { intervalMs: config.journal.uploadIntervalMs } : {}),
+        ...(config.journal.backlogAlarmThreshold
+          ? { backlogAlarmThreshold: config.journal.backlogAlarmThreshold }
+          : {}),
+      });
+      const running = uploader;
+      running.events.on('offline', (e) => logger.warn({ code: e.code }, 'uploader offline'));
+      running.events.on('online', () => logger.info({}, 'uploader online'));
+      running.events.on('backlog-alarm', (e) => {
+        alarms.add('upload-backlog');
+        logger.warn({ count: e.count, threshold: e.threshold }, 'upload backlog alarm');
+      });
+      running.events.on('backlog-cleared', () => alarms.delete('upload-backlog'));
+      cleanups.push(() => running.stop());
+    }
+    const stopRetention = startRetentionSchedule({
+      journal,
+      ...(config.journal.retentionDays ? { retention: config.journal.retentionDays } : {}),
+      clock,
+      logger,
+    });
+    cleanups.push(stopRetention);
+
+    const metrics: TerminalMetrics = createTerminalMetrics({
+      terminal,
+      journal,
+      gates: [controller],
+      ...(uploader ? { uploaderState: () => uploader!.state } : {}),
+      clock,
+    });
+    cleanups.push(() => metrics.dispose());
+
+    const health = (): GateDaemonHealth => {
+      let backlog: GateDaemonHealth['backlog'] = {};
+      let overdue = 0;
+      try {
+        backlog = journal.backlog();
+        overdue = journal.overdueDisclosures(clock.now()).length;
+      } catch {
+        alarms.add('journal-unavailable');
+      }
+      const deviceStates = { ...Object.fromEntries(devices), [gate.name]: gate.deviceState };
+      const current = [...alarms, ...(overdue > 0 ? ['disclosures-overdue'] : [])];
+      const degraded =
+        current.length > 0 ||
+        Object.values(deviceStates).some((s) => s !== 'ready') ||
+        terminal.offlineSources().length > 0;
+      return {
+        status: degraded ? 'degraded' : 'ok',
+        terminalId: config.terminalId,
+        uptimeSeconds: Math.round((Date.now() - started) / 1000),
+        devices: deviceStates,
+        creditSourcesOffline: terminal.offlineSources(),
+        uploader: uploader?.state ?? 'none',
+        backlog,
+        overdueDisclosures: overdue,
+        alarms: current,
+        gate: { pendingOpenings: controller.pendingOpenings, stats: { ...controller.stats } },
+      };
+    };
+
+    const server: Server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (req.method !== 'GET') {
+        res.writeHead(405, { allow: 'GET' }).end();
+        return;
+      }
+      if (path === '/health') {
+        const body = health();
+        // 200 while it can serve (degraded included): a supervisor restarts on failure, not on an outage.
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      } else if (path === '/metrics') {
+        res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE }).end(metrics.render());
+      } else if (path === '/diagnostics') {
+        const body = {
+          ...terminal.diagnostics(),
+          health: health(),
+          config: redactConfig(config),
+          platformSync: sync?.status(),
+          uploader: uploader ? { state: uploader.state, stats: uploader.stats } : undefined,
+        };
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      } else {
+        res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not-found"}');
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (cause) =>
+        reject(
+          new XinyiError('CONFIG_INVALID', `http: cannot listen on ${config.http.host}:${config.http.port}`, {
+            cause,
+          }),
+        ),
+      );
+      server.listen(config.http.port, config.http.host, () => resolve());
+    });
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+    const address = server.address() as AddressInfo;
+    const url = `http://${config.http.host}:${address.port}`;
+
+    sync?.start();
+    uploader?.start();
+    let decisions = 0;
+    terminal.on('decision', () => decisions++);
+    logger.info(
+      {
+        terminalId: config.terminalId,
+        scene: config.scene,
+        policy: `${policy.packId}@${policy.version}`,
+        gate: gate.name,
+        sources: sources.map((s) => s.name),
+        http: url,
+      },
+      'gate daemon started',
+    );
+
+    let stopped: Promise<{ decisions: number; backlog: number }> | undefined;
+    return {
+      url,
+      terminal,
+      controller,
+      journal,
+      health,
+      stop() {
+        stopped ??= (async () => {
+          logger.info({}, 'gate daemon stopping');
+          await controller.close(2_000);
+          // One last try to hand over what is committed; whatever stays is sent after the restart.
+          if (uploader) await Promise.race([uploader.flush(), new Promise((r) => setTimeout(r, 2_000))]);
+          let backlog = 0;
+          try {
+            backlog = Object.values(journal.backlog()).reduce((n, b) => n + b.count, 0);
+          } catch {}
+          await cleanUp();
+          logger.info({ decisions, backlog }, 'gate daemon stopped');
+          return { decisions, backlog };
+        })();
+        return stopped;
+      },
+    };
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}

@@ -1,4 +1,5 @@
 export * from './camera/index.js';
+export * from './gate/index.js';
 export * from './id-card/index.js';
 export { loadNativeModule, type NativeModuleName } from './native.js';
 export type { ReconnectPolicy } from './reconnect.js';

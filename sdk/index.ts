@@ -10,6 +10,7 @@ export {
 } from './calendar/index.js';
 export { type Clock, shanghaiDate, systemClock } from './clock.js';
 export * from './credit/index.js';
+export * from './diagnostics/index.js';
 export {
   BENEFIT_KINDS,
   type Benefit,
@@ -45,6 +46,7 @@ export {
   tierRank,
 } from './domain/tiers.js';
 export { isXinyiError, XinyiError, XinyiErrorCode, type XinyiErrorOptions } from './errors.js';
+export * from './gate/index.js';
 export {
   checkDigit,
   createPseudonymizer,
@@ -61,7 +63,8 @@ export {
   subjectFromIdNumber,
   subjectFromMemberCode,
 } from './identity/index.js';
-export { type Logger, silentLogger } from './logger.js';
+export * from './journal/index.js';
+export { createJsonLogger, type Logger, type LogLevel, silentLogger } from './logger.js';
 export { applyPayRatio, BP_PER_UNIT, combinePayBp, formatFen, formatPayBp } from './money.js';
 export {
   type CalendarConstraint,
@@ -88,6 +91,9 @@ export {
   type InMemoryCreditProvider,
   type InMemoryCreditProviderOptions,
   type Terminal,
+  type TerminalAlarm,
+  type TerminalDiagnostics,
   type TerminalEventMap,
   type TerminalOptions,
 } from './terminal/index.js';
+export { SDK_VERSION } from './version.js';

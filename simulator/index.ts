@@ -1,5 +1,6 @@
 export * from './camera/index.js';
 export * from './credit-issuer.js';
+export * from './devices/gates-index.js';
 export * from './devices/index.js';
 export * from './devices/scanners-index.js';
 export {
@@ -29,7 +30,19 @@ export {
   type SimulatedVisit,
 } from './simulated-day.js';
 export {
+  type SimulatedSite,
+  type SimulatedSiteOptions,
+  type SiteDescription,
+  type SiteDevice,
+  startSimulatedSite,
+} from './simulated-site.js';
+export {
   startTcpDeviceServer,
   type TcpDeviceServer,
   type TcpDeviceServerOptions,
 } from './tcp-device-server.js';
+export {
+  startUdpDeviceServer,
+  type UdpDeviceServer,
+  type UdpDeviceServerOptions,
+} from './udp-device-server.js';

@@ -27,6 +27,13 @@ export type PlatformFault =
   | { kind: '429'; retryAfterSeconds: number }
   /** Destroys the socket without an HTTP response. */
   | { kind: 'drop' }
+  /**
+   * Does the work (an upload is stored), then destroys the socket instead of answering: the answer
+   * is lost on the way back, and the client cannot tell it from a `drop`.
+   */
+  | { kind: 'lost-response' }
+  /** An upload whose `Idempotency-Key` the platform already stored gets `409` instead of `200 duplicate`. */
+  | { kind: 'conflict-on-duplicate' }
   /** 200 with a truncated JSON body. */
   | { kind: 'malformed-json' }
   /** Runs the platform's clock `ms` ahead (negative: behind); signature timestamps are judged by it. */
@@ -109,8 +116,16 @@ export interface MockPlatform {
   readonly faults: PlatformFaults;
   /** Every request so far, in arrival order. */
   readonly requests: MockPlatformRequest[];
-  /** Accepted upload batches by endpoint, in order (duplicates not repeated). */
-  readonly uploads: { decisions: unknown[][]; disclosures: unknown[][] };
+  /**
+   * Accepted upload batches by endpoint, in order, each holding only the items the platform did not
+   * already have (a replayed batch, or an item whose `key` is already stored, is not stored again),
+   * and per item `key` how many signed uploads carried it (retries and replays included).
+   */
+  readonly uploads: {
+    decisions: unknown[][];
+    disclosures: unknown[][];
+    receivedByKey: { decisions: Map<string, number>; disclosures: Map<string, number> };
+  };
   /** Sets (or with null removes) the standing returned for a pseudonym. */
   setStanding(pseudonym: string, standing: Omit<CreditStanding, 'source' | 'asOf'> | null): void;
   /**
@@ -130,7 +145,14 @@ type Stored = Omit<CreditStanding, 'source' | 'asOf'>;
 type Entry = { fault: PlatformFault; remaining: number; path?: string };
 type UploadKind = 'decisions' | 'disclosures';
 
-const ENDING_FAULTS = new Set<PlatformFault['kind']>(['timeout', 'status', '429', 'drop', 'malformed-json']);
+const ENDING_FAULTS = new Set<PlatformFault['kind']>([
+  'timeout',
+  'status',
+  '429',
+  'drop',
+  'lost-response',
+  'malformed-json',
+]);
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -174,8 +196,9 @@ function parseJsonBody(raw: Buffer): unknown {
 /**
  * A credit platform on 127.0.0.1 that speaks the whole platform API over a synthetic population,
  * checks request signatures (timestamp window, nonce replay), and misbehaves on request: latency,
- * no answer, error statuses, 429 with Retry-After, dropped connections, malformed JSON, a skewed clock.
- * State is per instance.
+ * no answer, error statuses, 429 with Retry-After, dropped connections, answers lost after the work
+ * was done, 409 for replayed uploads, malformed JSON, a skewed clock. Uploads are idempotent per
+ * batch (`Idempotency-Key`) and per item (`key`). State is per instance.
  */
 export async function startMockPlatform(options: MockPlatformOptions): Promise<MockPlatform> {
   if (!options || typeof options.keyId !== 'string' || options.keyId === '') {
@@ -239,7 +262,12 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
 
   const nonces = createNonceCache();
   const requests: MockPlatformRequest[] = [];
-  const uploads: MockPlatform['uploads'] = { decisions: [], disclosures: [] };
+  const uploads: MockPlatform['uploads'] = {
+    decisions: [],
+    disclosures: [],
+    receivedByKey: { decisions: new Map(), disclosures: new Map() },
+  };
+  const storedItemKeys = { decisions: new Set<string>(), disclosures: new Set<string>() };
   const stored = { decisions: new Map(), disclosures: new Map() } satisfies Record<
     UploadKind,
     Map<string, { hash: string; accepted: number }>
@@ -304,25 +332,45 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
     res.end(bytes);
   };
 
+  const itemKey = (item: unknown): string | undefined => {
+    const key = (item as { key?: unknown } | null)?.key;
+    return typeof key === 'string' && key !== '' ? key : undefined;
+  };
+
   const handleUpload = (
     kind: UploadKind,
     record: MockPlatformRequest,
     raw: Buffer,
     body: unknown,
     res: ServerResponse,
+    conflictOnDuplicate: boolean,
   ) => {
     const key = record.idempotencyKey;
     if (key === undefined || key === '') return sendJson(res, 400, { error: 'idempotency-key-required' });
     const items = (body as { items?: unknown } | undefined)?.items;
     if (!Array.isArray(items)) return sendJson(res, 400, { error: 'items-required' });
+    const received = uploads.receivedByKey[kind];
+    for (const item of items) {
+      const k = itemKey(item);
+      if (k !== undefined) received.set(k, (received.get(k) ?? 0) + 1);
+    }
     const hash = createHash('sha256').update(raw).digest('hex');
     const seen = stored[kind].get(key);
     if (seen !== undefined) {
       if (seen.hash !== hash) return sendJson(res, 409, { error: 'idempotency-key-reused' });
+      if (conflictOnDuplicate) return sendJson(res, 409, { error: 'already-stored' });
       return sendJson(res, 200, { accepted: seen.accepted, duplicate: true });
     }
     stored[kind].set(key, { hash, accepted: items.length });
-    uploads[kind].push(items);
+    // Per-item idempotency: an item whose key is already stored (sent before in another batch) is not stored again.
+    const fresh = items.filter((item) => {
+      const k = itemKey(item);
+      if (k === undefined) return true;
+      if (storedItemKeys[kind].has(k)) return false;
+      storedItemKeys[kind].add(k);
+      return true;
+    });
+    if (fresh.length > 0) uploads[kind].push(fresh);
     return sendJson(res, 200, { accepted: items.length, duplicate: false });
   };
 
@@ -355,7 +403,11 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
     const shaping =
       ending ??
       taken.find(
-        (f) => f.kind === 'latency' || f.kind === 'clock-skew' || f.kind === 'bad-snapshot-signature',
+        (f) =>
+          f.kind === 'latency' ||
+          f.kind === 'clock-skew' ||
+          f.kind === 'bad-snapshot-signature' ||
+          f.kind === 'conflict-on-duplicate',
       );
     if (shaping !== undefined) record.fault = shaping.kind;
     requests.push(record);
@@ -397,6 +449,15 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
       res.end('{"found": true, "standing": {"tier": "A');
       return;
     }
+    if (ending?.kind === 'lost-response') {
+      // The route runs in full; only its answer is swallowed (headers are not flushed before `end`).
+      res.writeHead = (() => res) as unknown as ServerResponse['writeHead'];
+      res.end = (() => {
+        req.socket.destroy();
+        return res;
+      }) as unknown as ServerResponse['end'];
+    }
+    const conflictOnDuplicate = taken.some((f) => f.kind === 'conflict-on-duplicate');
 
     const route = `${record.method} ${path}`;
     switch (route) {
@@ -458,9 +519,9 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
         );
       }
       case 'POST /v1/decisions':
-        return handleUpload('decisions', record, raw, body, res);
+        return handleUpload('decisions', record, raw, body, res, conflictOnDuplicate);
       case 'POST /v1/disclosures':
-        return handleUpload('disclosures', record, raw, body, res);
+        return handleUpload('disclosures', record, raw, body, res, conflictOnDuplicate);
       default:
         return sendJson(res, 404, { error: 'not-found' });
     }

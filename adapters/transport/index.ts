@@ -8,3 +8,4 @@ export {
 } from './serial-transport.js';
 export { TcpTransport, type TcpTransportOptions } from './tcp-transport.js';
 export type { Transport, TransportCloseReason, TransportEventMap } from './transport.js';
+export { UdpTransport, type UdpTransportOptions } from './udp-transport.js';

@@ -40,6 +40,22 @@ export {
   type PlatformDownload,
   type UploadResult,
 } from './http-platform.js';
+export {
+  createPlatformSync,
+  type PlatformSync,
+  type PlatformSyncEventMap,
+  type PlatformSyncOptions,
+  type PlatformSyncOutcome,
+  type PlatformSyncPart,
+  type PlatformSyncPartResult,
+  PlatformSyncRefusal,
+  type PlatformSyncSource,
+  type PlatformSyncStatus,
+  type PlatformSyncSummary,
+  type SnapshotSyncResult,
+  type StatusListSyncResult,
+  type TrustListSyncResult,
+} from './platform-sync.js';
 export { createReplayCache, type ReplayCache, type ReplayCacheOptions } from './replay-cache.js';
 export {
   bodySha256Hex,
@@ -128,19 +144,3 @@ export {
   TrustListProblem,
   toPublicKey,
 } from './trust-list.js';
-export {
-  createPlatformSync,
-  type PlatformSync,
-  type PlatformSyncEventMap,
-  type PlatformSyncOptions,
-  type PlatformSyncOutcome,
-  type PlatformSyncPart,
-  type PlatformSyncPartResult,
-  PlatformSyncRefusal,
-  type PlatformSyncSource,
-  type PlatformSyncStatus,
-  type PlatformSyncSummary,
-  type SnapshotSyncResult,
-  type StatusListSyncResult,
-  type TrustListSyncResult,
-} from './platform-sync.js';

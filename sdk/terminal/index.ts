@@ -5,4 +5,11 @@ export {
   type InMemoryCreditProvider,
   type InMemoryCreditProviderOptions,
 } from './in-memory-credit-provider.js';
-export { createTerminal, type Terminal, type TerminalEventMap, type TerminalOptions } from './terminal.js';
+export {
+  createTerminal,
+  type Terminal,
+  type TerminalAlarm,
+  type TerminalDiagnostics,
+  type TerminalEventMap,
+  type TerminalOptions,
+} from './terminal.js';

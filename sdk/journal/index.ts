@@ -1,0 +1,39 @@
+export { addWorkingDaysWithFallback, type DisclosureInput, disclosureRecordsFor } from './disclosure.js';
+export type {
+  DecisionUploadPayload,
+  DisclosureRecord,
+  JournalDecisionEntry,
+  JournalDecisionRecord,
+  JournalEventInput,
+  JournalEventRecord,
+  JournalStore,
+  OutboxItem,
+  RetentionPolicy,
+  RetentionRecordType,
+  UploadRecordKind,
+  UsageRecord,
+} from './journal-store.js';
+export { createMemoryJournal, type MemoryJournalOptions } from './memory-journal.js';
+export {
+  DEFAULT_RETENTION,
+  type RetentionScheduleOptions,
+  resolveRetention,
+  startRetentionSchedule,
+} from './retention.js';
+export {
+  createSqliteJournal,
+  SQLITE_JOURNAL_SCHEMA_VERSION,
+  type SqliteJournal,
+  type SqliteJournalOptions,
+} from './sqlite-journal.js';
+export {
+  batchIdempotencyKey,
+  createUploader,
+  type Uploader,
+  type UploaderEventMap,
+  type UploaderFlushResult,
+  type UploaderOptions,
+  type UploaderState,
+  type UploaderStats,
+  type UploadPlatform,
+} from './uploader.js';

@@ -1,0 +1,297 @@
+import { type Clock, shanghaiDate, systemClock } from '../clock.js';
+import type { Decision } from '../domain/decision.js';
+import { XinyiError } from '../errors.js';
+import type { UsageCounts } from '../policy/evaluate.js';
+import {
+  prepareDecision,
+  prepareEvent,
+  validateLimit,
+  validatePseudonym,
+  validateTime,
+  validateUse,
+} from './journal-entry.js';
+import type {
+  DisclosureRecord,
+  JournalDecisionEntry,
+  JournalDecisionRecord,
+  JournalEventInput,
+  JournalEventRecord,
+  JournalStore,
+  OutboxItem,
+  RetentionPolicy,
+  RetentionRecordType,
+  UploadRecordKind,
+  UsageRecord,
+} from './journal-store.js';
+import { retentionCutoffs } from './retention.js';
+import { tallyUsage } from './usage-periods.js';
+
+export interface MemoryJournalOptions {
+  /** Source of `committedAt`. @default systemClock */
+  clock?: Clock;
+}
+
+interface Row {
+  id: string;
+  seq: number;
+  committedAt: number;
+  uploadedAt: number | null;
+  /** The time retention is measured from: the decision time, or the grant time of a disclosure. */
+  atMs: number;
+  /** Kept as JSON, like the SQLite store, so a caller mutating its objects never changes the journal. */
+  json: string;
+}
+
+interface DecisionRow extends Row {
+  terminalId: string;
+}
+
+interface DisclosureRow extends Row {
+  dueDate: string;
+}
+
+interface UseRow {
+  pseudonym: string;
+  ruleId: string;
+  at: number;
+}
+
+interface EventRow {
+  seq: number;
+  kind: string;
+  at: number;
+  decisionId?: string;
+  detailJson: string | null;
+}
+
+/**
+ * A `JournalStore` in memory: the same contract as the SQLite journal (it passes the same suite),
+ * without durability. For tests, demos and terminals that must not write to disk.
+ */
+export function createMemoryJournal(options: MemoryJournalOptions = {}): JournalStore {
+  if (options === null || typeof options !== 'object') {
+    throw new XinyiError('INVALID_OPTIONS', 'options must be an object');
+  }
+  return new MemoryJournal(options.clock ?? systemClock);
+}
+
+class MemoryJournal implements JournalStore {
+  readonly kind = 'memory';
+  readonly #clock: Clock;
+  // Maps iterate in insertion order, which is commit order: the outbox needs nothing more.
+  readonly #decisions = new Map<string, DecisionRow>();
+  readonly #disclosures = new Map<string, DisclosureRow>();
+  readonly #uses = new Map<string, UseRow>();
+  #events: EventRow[] = [];
+  // Like SQLite AUTOINCREMENT: never reused, even after a purge emptied the table.
+  #decisionSeq = 0;
+  #disclosureSeq = 0;
+  #eventSeq = 0;
+  #closed = false;
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new XinyiError('CLOSED', 'the journal is closed');
+  }
+
+  commitDecision(entry: JournalDecisionEntry): void {
+    this.#assertOpen();
+    const prepared = prepareDecision(entry);
+    if (this.#decisions.has(prepared.id)) return;
+    const committedAt = this.#clock.now();
+    this.#decisions.set(prepared.id, {
+      id: prepared.id,
+      seq: ++this.#decisionSeq,
+      committedAt,
+      uploadedAt: null,
+      atMs: prepared.atMs,
+      json: prepared.decisionJson,
+      terminalId: prepared.terminalId,
+    });
+    for (const d of prepared.disclosures) {
+      if (this.#disclosures.has(d.id)) continue;
+      this.#disclosures.set(d.id, {
+        id: d.id,
+        seq: ++this.#disclosureSeq,
+        committedAt,
+        uploadedAt: null,
+        atMs: d.grantedAtMs,
+        json: d.recordJson,
+        dueDate: d.dueDate,
+      });
+    }
+  }
+
+  getDecision(id: string): JournalDecisionRecord | undefined {
+    this.#assertOpen();
+    const row = this.#decisions.get(id);
+    if (row === undefined) return undefined;
+    return {
+      decision: JSON.parse(row.json) as Decision,
+      terminalId: row.terminalId,
+      seq: row.seq,
+      committedAt: row.committedAt,
+      uploadedAt: row.uploadedAt,
+    };
+  }
+
+  recordUse(use: UsageRecord): number {
+    this.#assertOpen();
+    validateUse(use);
+    let added = 0;
+    for (const ruleId of use.ruleIds) {
+      const key = `${use.decisionId}\u0000${ruleId}`;
+      if (this.#uses.has(key)) continue;
+      this.#uses.set(key, { pseudonym: use.pseudonym, ruleId, at: use.at });
+      added++;
+    }
+    return added;
+  }
+
+  usageCounts(pseudonym: string, now: number): UsageCounts {
+    this.#assertOpen();
+    validatePseudonym(pseudonym);
+    validateTime(now, 'now');
+    const mine: UseRow[] = [];
+    for (const u of this.#uses.values()) if (u.pseudonym === pseudonym) mine.push(u);
+    return tallyUsage(mine, now);
+  }
+
+  appendEvent(event: JournalEventInput): void {
+    this.#assertOpen();
+    const detailJson = prepareEvent(event);
+    const row: EventRow = { seq: ++this.#eventSeq, kind: event.kind, at: event.at, detailJson };
+    if (event.decisionId !== undefined) row.decisionId = event.decisionId;
+    this.#events.push(row);
+  }
+
+  events(options: { limit?: number; kind?: string } = {}): JournalEventRecord[] {
+    this.#assertOpen();
+    const limit = options.limit === undefined ? undefined : validateLimit(options.limit, 'limit');
+    let rows =
+      options.kind === undefined ? this.#events : this.#events.filter((e) => e.kind === options.kind);
+    if (limit !== undefined) rows = limit === 0 ? [] : rows.slice(-limit);
+    return rows.map((e) => {
+      const record: JournalEventRecord = { seq: e.seq, kind: e.kind, at: e.at };
+      if (e.decisionId !== undefined) record.decisionId = e.decisionId;
+      if (e.detailJson !== null) record.detail = JSON.parse(e.detailJson);
+      return record;
+    });
+  }
+
+  pendingUploads(kind: UploadRecordKind, limit: number): OutboxItem[] {
+    this.#assertOpen();
+    validateLimit(limit, 'limit');
+    const items: OutboxItem[] = [];
+    if (limit === 0) return items;
+    if (kind === 'decisions') {
+      for (const row of this.#decisions.values()) {
+        if (row.uploadedAt !== null) continue;
+        const payload = JSON.parse(`{"terminalId":${JSON.stringify(row.terminalId)},"decision":${row.json}}`);
+        items.push({ id: row.id, seq: row.seq, committedAt: row.committedAt, payload });
+        if (items.length === limit) break;
+      }
+    } else {
+      for (const row of this.#table(kind).values()) {
+        if (row.uploadedAt !== null) continue;
+        items.push({ id: row.id, seq: row.seq, committedAt: row.committedAt, payload: JSON.parse(row.json) });
+        if (items.length === limit) break;
+      }
+    }
+    return items;
+  }
+
+  #table(kind: UploadRecordKind): Map<string, Row> {
+    if (kind === 'decisions') return this.#decisions;
+    if (kind === 'disclosures') return this.#disclosures;
+    throw new XinyiError('INVALID_ARGUMENT', 'kind must be decisions or disclosures', {
+      details: { field: 'kind' },
+    });
+  }
+
+  markUploaded(kind: UploadRecordKind, ids: readonly string[], at: number): void {
+    this.#assertOpen();
+    const table = this.#table(kind);
+    validateTime(at, 'at');
+    if (!Array.isArray(ids)) throw new XinyiError('INVALID_ARGUMENT', 'ids must be an array');
+    for (const id of ids) {
+      const row = table.get(id);
+      if (row !== undefined && row.uploadedAt === null) row.uploadedAt = at;
+    }
+  }
+
+  backlog(): Record<UploadRecordKind, { count: number; oldestAt: number | null }> {
+    this.#assertOpen();
+    const of = (table: Map<string, Row>) => {
+      let count = 0;
+      let oldestAt: number | null = null;
+      for (const row of table.values()) {
+        if (row.uploadedAt !== null) continue;
+        count++;
+        oldestAt ??= row.committedAt;
+      }
+      return { count, oldestAt };
+    };
+    return { decisions: of(this.#decisions), disclosures: of(this.#disclosures) };
+  }
+
+  overdueDisclosures(now: number): DisclosureRecord[] {
+    this.#assertOpen();
+    const today = shanghaiDate(validateTime(now, 'now'));
+    const overdue: DisclosureRecord[] = [];
+    for (const row of this.#disclosures.values()) {
+      if (row.uploadedAt === null && row.dueDate < today) overdue.push(JSON.parse(row.json));
+    }
+    return overdue;
+  }
+
+  purge(now: number, retention: RetentionPolicy): Record<RetentionRecordType, number> {
+    this.#assertOpen();
+    const cutoff = retentionCutoffs(now, retention);
+    const deleted: Record<RetentionRecordType, number> = {
+      decisions: 0,
+      disclosures: 0,
+      events: 0,
+      usage: 0,
+    };
+    const purgeUploaded = (table: Map<string, Row>, before: number): number => {
+      let n = 0;
+      for (const [id, row] of table) {
+        if (row.uploadedAt !== null && row.atMs < before) {
+          table.delete(id);
+          n++;
+        }
+      }
+      return n;
+    };
+    deleted.decisions = purgeUploaded(this.#decisions, cutoff.decisions);
+    deleted.disclosures = purgeUploaded(this.#disclosures, cutoff.disclosures);
+    const keptEvents = this.#events.filter((e) => e.at >= cutoff.events);
+    deleted.events = this.#events.length - keptEvents.length;
+    this.#events = keptEvents;
+    for (const [key, use] of this.#uses) {
+      if (use.at < cutoff.usage) {
+        this.#uses.delete(key);
+        deleted.usage++;
+      }
+    }
+    return deleted;
+  }
+
+  counts(): Record<RetentionRecordType, number> {
+    this.#assertOpen();
+    return {
+      decisions: this.#decisions.size,
+      disclosures: this.#disclosures.size,
+      events: this.#events.length,
+      usage: this.#uses.size,
+    };
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+}

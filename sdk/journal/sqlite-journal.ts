@@ -1,0 +1,584 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { type Clock, shanghaiDate, systemClock } from '../clock.js';
+import { loadSqliteDriver } from '../credit/snapshot-store.js';
+import type { Decision } from '../domain/decision.js';
+import { isXinyiError, XinyiError } from '../errors.js';
+import { type Logger, silentLogger } from '../logger.js';
+import type { UsageCounts } from '../policy/evaluate.js';
+import {
+  type PreparedDecision,
+  prepareDecision,
+  prepareEvent,
+  validateLimit,
+  validatePseudonym,
+  validateTime,
+  validateUse,
+} from './journal-entry.js';
+import type {
+  DisclosureRecord,
+  JournalDecisionEntry,
+  JournalDecisionRecord,
+  JournalEventInput,
+  JournalEventRecord,
+  JournalStore,
+  OutboxItem,
+  RetentionPolicy,
+  RetentionRecordType,
+  UploadRecordKind,
+  UsageRecord,
+} from './journal-store.js';
+import { retentionCutoffs } from './retention.js';
+import { shanghaiPeriods } from './usage-periods.js';
+
+type Database = BetterSqlite3.Database;
+type Statement = BetterSqlite3.Statement;
+
+export interface SqliteJournalOptions {
+  /** Database file; created when missing (its directory must exist). */
+  path: string;
+  /** Write failures (code only, never record contents) at error, recovery at info. @default silentLogger */
+  logger?: Logger;
+  /** Source of `committedAt`. @default systemClock */
+  clock?: Clock;
+  /**
+   * `FULL` makes every commit durable across power loss before `commitDecision` returns. `NORMAL`
+   * is faster but may lose the last commits on power loss (never on a process crash); it exists as a
+   * measured baseline, not for terminals. @default 'FULL'
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * Upper bound of the database file, in bytes: a write that would grow it further throws
+   * `JOURNAL_FULL`, as a full disk would, so a long outage cannot fill the terminal's storage.
+   * @default unbounded (the disk)
+   */
+  maxSizeBytes?: number;
+  /** Opens an existing journal read-only (diagnostics, `xinyi doctor`): every write throws `JOURNAL_UNAVAILABLE`. @default false */
+  readonly?: boolean;
+  /** How long to wait for another connection's lock, in ms. @default 5000 */
+  busyTimeoutMs?: number;
+  /** @internal The module to load instead of better-sqlite3 (tests). */
+  driverSpecifier?: string;
+}
+
+export interface SqliteJournal extends JournalStore {
+  readonly path: string;
+}
+
+/**
+ * Schema migrations: entry `i` takes the database from version `i` to `i + 1`, inside the opening
+ * transaction. Append, never edit: a terminal in the field may hold any earlier version.
+ *
+ * `seq` is AUTOINCREMENT so that commit order stays strictly increasing even after a purge has
+ * deleted the newest rows. Decisions and disclosures are kept as JSON (pseudonyms and masked forms
+ * only), with the columns the outbox, purge and diagnostics query beside them.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE decisions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    at INTEGER NOT NULL,
+    committed_at INTEGER NOT NULL,
+    terminal_id TEXT NOT NULL,
+    scene TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    pseudonym TEXT,
+    uploaded_at INTEGER,
+    body TEXT NOT NULL
+  );
+  CREATE INDEX decisions_pending ON decisions (seq) WHERE uploaded_at IS NULL;
+  CREATE INDEX decisions_at ON decisions (at);
+  CREATE TABLE disclosures (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    decision_id TEXT NOT NULL,
+    granted_at INTEGER NOT NULL,
+    due_date TEXT NOT NULL,
+    committed_at INTEGER NOT NULL,
+    uploaded_at INTEGER,
+    body TEXT NOT NULL
+  );
+  CREATE INDEX disclosures_pending ON disclosures (seq) WHERE uploaded_at IS NULL;
+  CREATE INDEX disclosures_due ON disclosures (due_date) WHERE uploaded_at IS NULL;
+  CREATE INDEX disclosures_granted_at ON disclosures (granted_at);
+  CREATE TABLE usage (
+    decision_id TEXT NOT NULL,
+    rule_id TEXT NOT NULL,
+    pseudonym TEXT NOT NULL,
+    scene TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (decision_id, rule_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX usage_subject ON usage (pseudonym, at, rule_id);
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    decision_id TEXT,
+    detail TEXT
+  );
+  CREATE INDEX events_kind ON events (kind, seq);
+  `,
+];
+
+export const SQLITE_JOURNAL_SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Translates a driver error at the journal's boundary: a full disk (or `maxSizeBytes`) is
+ * `JOURNAL_FULL`; anything else — read-only file, cannot open, I/O error, corrupt or not a
+ * database, busy — is `JOURNAL_UNAVAILABLE`. The original error stays in `cause`.
+ */
+function translate(cause: unknown, action: string): XinyiError {
+  if (isXinyiError(cause)) return cause;
+  const code = (cause as { code?: unknown } | null)?.code;
+  const sqliteCode = typeof code === 'string' ? code : 'none';
+  if (sqliteCode.startsWith('SQLITE_FULL')) {
+    return new XinyiError('JOURNAL_FULL', `the journal is full: could not ${action}`, {
+      cause,
+      details: { sqliteCode },
+    });
+  }
+  return new XinyiError('JOURNAL_UNAVAILABLE', `the journal could not ${action}`, {
+    cause,
+    details: { sqliteCode },
+  });
+}
+
+function migrate(db: Database): void {
+  const hasVersions =
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get() !==
+    undefined;
+  let version = 0;
+  if (hasVersions) {
+    version = (db.prepare('SELECT MAX(version) FROM schema_version').pluck().get() as number | null) ?? 0;
+  } else {
+    const tables = db
+      .prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'")
+      .pluck()
+      .get() as number;
+    if (tables > 0)
+      throw new XinyiError('JOURNAL_UNAVAILABLE', 'the database file is not a decision journal');
+  }
+  if (version > MIGRATIONS.length) {
+    throw new XinyiError(
+      'JOURNAL_UNAVAILABLE',
+      `the journal's schema ${version} is newer than this SDK's ${MIGRATIONS.length}`,
+      { details: { schemaVersion: version } },
+    );
+  }
+  if (version === MIGRATIONS.length) return;
+  if (db.readonly) {
+    throw new XinyiError(
+      'JOURNAL_UNAVAILABLE',
+      `the read-only journal has schema ${version}, not ${MIGRATIONS.length}`,
+      {
+        details: { schemaVersion: version },
+      },
+    );
+  }
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)',
+  );
+  const record = db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)');
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.exec(MIGRATIONS[v]!);
+    record.run(v + 1, Date.now());
+  }
+}
+
+/**
+ * Opens (or creates) the decision journal: SQLite in WAL mode, `synchronous = FULL` unless told
+ * otherwise, schema migrated to the current version in one transaction. Loads better-sqlite3 lazily
+ * (`NATIVE_MODULE_UNAVAILABLE` when it cannot); throws `JOURNAL_UNAVAILABLE` when the file cannot be
+ * opened or is not a journal, `JOURNAL_FULL` when there is no room to create it, `INVALID_OPTIONS`
+ * for bad options.
+ */
+export async function createSqliteJournal(options: SqliteJournalOptions): Promise<SqliteJournal> {
+  if (options === null || typeof options !== 'object') {
+    throw new XinyiError('INVALID_OPTIONS', 'options must be an object');
+  }
+  if (typeof options.path !== 'string' || options.path.length === 0) {
+    throw new XinyiError('INVALID_OPTIONS', 'path must be a non-empty string');
+  }
+  const synchronous = options.synchronous ?? 'FULL';
+  if (synchronous !== 'FULL' && synchronous !== 'NORMAL') {
+    throw new XinyiError('INVALID_OPTIONS', 'synchronous must be FULL or NORMAL');
+  }
+  const { maxSizeBytes } = options;
+  if (maxSizeBytes !== undefined && (!Number.isInteger(maxSizeBytes) || maxSizeBytes < 4096)) {
+    throw new XinyiError('INVALID_OPTIONS', 'maxSizeBytes must be an integer >= 4096');
+  }
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new XinyiError('INVALID_OPTIONS', 'busyTimeoutMs must be a non-negative integer');
+  }
+  const readonly = options.readonly === true;
+  const Driver = await loadSqliteDriver(options.driverSpecifier);
+  let db: Database | undefined;
+  try {
+    db = new Driver(options.path, { timeout: busyTimeoutMs, readonly, fileMustExist: readonly });
+    if (!readonly) db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${synchronous}`);
+    if (maxSizeBytes !== undefined) {
+      const pageSize = db.pragma('page_size', { simple: true }) as number;
+      db.pragma(`max_page_count = ${Math.max(1, Math.floor(maxSizeBytes / pageSize))}`);
+    }
+    const opened = db;
+    const migration = opened.transaction(() => migrate(opened));
+    if (readonly) migration();
+    else migration.immediate();
+    return new SqliteJournalStore(
+      options.path,
+      db,
+      options.clock ?? systemClock,
+      options.logger ?? silentLogger,
+    );
+  } catch (cause) {
+    try {
+      db?.close();
+    } catch {
+      // Closing a connection that failed half-way may fail too; the open error is what matters.
+    }
+    throw translate(cause, 'be opened');
+  }
+}
+
+interface DecisionRow {
+  seq: number;
+  terminal_id: string;
+  committed_at: number;
+  uploaded_at: number | null;
+  body: string;
+}
+
+interface OutboxRow {
+  id: string;
+  seq: number;
+  committed_at: number;
+  terminal_id?: string;
+  body: string;
+}
+
+interface EventRow {
+  seq: number;
+  kind: string;
+  at: number;
+  decision_id: string | null;
+  detail: string | null;
+}
+
+interface BacklogRow {
+  count: number;
+  oldest: number | null;
+}
+
+class SqliteJournalStore implements SqliteJournal {
+  readonly kind = 'sqlite';
+  readonly path: string;
+  readonly #db: Database;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  #closed = false;
+  /** The failure code of each kind of call that is failing now. */
+  readonly #failing = new Map<string, string>();
+
+  readonly #commit: BetterSqlite3.Transaction<(p: PreparedDecision, committedAt: number) => void>;
+  readonly #getDecision: Statement;
+  readonly #recordUse: BetterSqlite3.Transaction<(use: UsageRecord) => number>;
+  readonly #usage: Statement;
+  readonly #insertEvent: Statement;
+  readonly #events: Record<'all' | 'kind' | 'latest' | 'latestOfKind', Statement>;
+  readonly #pending: Record<UploadRecordKind, Statement>;
+  readonly #markUploaded: Record<
+    UploadRecordKind,
+    BetterSqlite3.Transaction<(ids: readonly string[], at: number) => void>
+  >;
+  readonly #backlog: Record<UploadRecordKind, Statement>;
+  readonly #overdue: Statement;
+  readonly #purge: BetterSqlite3.Transaction<
+    (cutoff: Record<RetentionRecordType, number>) => Record<RetentionRecordType, number>
+  >;
+  readonly #counts: Statement;
+
+  constructor(path: string, db: Database, clock: Clock, logger: Logger) {
+    this.path = path;
+    this.#db = db;
+    this.#clock = clock;
+    this.#logger = logger;
+
+    const insertDecision = db.prepare(
+      `INSERT INTO decisions (id, at, committed_at, terminal_id, scene, outcome, pseudonym, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    );
+    const insertDisclosure = db.prepare(
+      `INSERT INTO disclosures (id, decision_id, granted_at, due_date, committed_at, body)
+       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    );
+    this.#commit = db.transaction((p: PreparedDecision, committedAt: number) => {
+      const inserted = insertDecision.run(
+        p.id,
+        p.atMs,
+        committedAt,
+        p.terminalId,
+        p.scene,
+        p.outcome,
+        p.pseudonym,
+        p.decisionJson,
+      );
+      if (inserted.changes === 0) return;
+      for (const d of p.disclosures) {
+        insertDisclosure.run(d.id, d.decisionId, d.grantedAtMs, d.dueDate, committedAt, d.recordJson);
+      }
+    });
+    this.#getDecision = db.prepare(
+      'SELECT seq, terminal_id, committed_at, uploaded_at, body FROM decisions WHERE id = ?',
+    );
+
+    const insertUse = db.prepare(
+      `INSERT INTO usage (decision_id, rule_id, pseudonym, scene, at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (decision_id, rule_id) DO NOTHING`,
+    );
+    this.#recordUse = db.transaction((use: UsageRecord) => {
+      let added = 0;
+      for (const ruleId of use.ruleIds) {
+        added += insertUse.run(use.decisionId, ruleId, use.pseudonym, use.scene, use.at).changes;
+      }
+      return added;
+    });
+    this.#usage = db.prepare(
+      `SELECT rule_id AS ruleId,
+              SUM(at >= @dayStart AND at < @dayEnd) AS day,
+              SUM(at >= @monthStart AND at < @monthEnd) AS month,
+              COUNT(*) AS year
+       FROM usage WHERE pseudonym = @pseudonym AND at >= @yearStart AND at < @yearEnd
+       GROUP BY rule_id`,
+    );
+
+    this.#insertEvent = db.prepare('INSERT INTO events (kind, at, decision_id, detail) VALUES (?, ?, ?, ?)');
+    const eventColumns = 'seq, kind, at, decision_id, detail';
+    this.#events = {
+      all: db.prepare(`SELECT ${eventColumns} FROM events ORDER BY seq`),
+      kind: db.prepare(`SELECT ${eventColumns} FROM events WHERE kind = ? ORDER BY seq`),
+      latest: db.prepare(
+        `SELECT * FROM (SELECT ${eventColumns} FROM events ORDER BY seq DESC LIMIT ?) ORDER BY seq`,
+      ),
+      latestOfKind: db.prepare(
+        `SELECT * FROM (SELECT ${eventColumns} FROM events WHERE kind = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq`,
+      ),
+    };
+
+    this.#pending = {
+      decisions: db.prepare(
+        `SELECT id, seq, committed_at, terminal_id, body FROM decisions
+         WHERE uploaded_at IS NULL ORDER BY seq LIMIT ?`,
+      ),
+      disclosures: db.prepare(
+        `SELECT id, seq, committed_at, body FROM disclosures WHERE uploaded_at IS NULL ORDER BY seq LIMIT ?`,
+      ),
+    };
+    const markTransaction = (table: UploadRecordKind) => {
+      const mark = db.prepare(`UPDATE ${table} SET uploaded_at = ? WHERE id = ? AND uploaded_at IS NULL`);
+      return db.transaction((ids: readonly string[], at: number) => {
+        for (const id of ids) mark.run(at, id);
+      });
+    };
+    this.#markUploaded = {
+      decisions: markTransaction('decisions'),
+      disclosures: markTransaction('disclosures'),
+    };
+    const backlog = (table: UploadRecordKind) =>
+      db.prepare(
+        `SELECT (SELECT COUNT(*) FROM ${table} WHERE uploaded_at IS NULL) AS count,
+                (SELECT committed_at FROM ${table} WHERE uploaded_at IS NULL ORDER BY seq LIMIT 1) AS oldest`,
+      );
+    this.#backlog = { decisions: backlog('decisions'), disclosures: backlog('disclosures') };
+    this.#overdue = db
+      .prepare('SELECT body FROM disclosures WHERE uploaded_at IS NULL AND due_date < ? ORDER BY seq')
+      .pluck();
+
+    const purgeDecisions = db.prepare('DELETE FROM decisions WHERE uploaded_at IS NOT NULL AND at < ?');
+    const purgeDisclosures = db.prepare(
+      'DELETE FROM disclosures WHERE uploaded_at IS NOT NULL AND granted_at < ?',
+    );
+    const purgeEvents = db.prepare('DELETE FROM events WHERE at < ?');
+    const purgeUsage = db.prepare('DELETE FROM usage WHERE at < ?');
+    this.#purge = db.transaction((cutoff: Record<RetentionRecordType, number>) => ({
+      decisions: purgeDecisions.run(cutoff.decisions).changes,
+      disclosures: purgeDisclosures.run(cutoff.disclosures).changes,
+      events: purgeEvents.run(cutoff.events).changes,
+      usage: purgeUsage.run(cutoff.usage).changes,
+    }));
+    this.#counts = db.prepare(
+      `SELECT (SELECT COUNT(*) FROM decisions) AS decisions, (SELECT COUNT(*) FROM disclosures) AS disclosures,
+              (SELECT COUNT(*) FROM events) AS events, (SELECT COUNT(*) FROM usage) AS usage`,
+    );
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new XinyiError('CLOSED', 'the journal is closed');
+  }
+
+  /**
+   * Runs a database call, translating its failure. Each kind of call logs when it starts failing
+   * (or fails differently) and when it succeeds again, so a full disk logs twice, not per decision.
+   */
+  #run<T>(action: string, fn: () => T): T {
+    let result: T;
+    try {
+      result = fn();
+    } catch (cause) {
+      const error = translate(cause, action);
+      if (this.#failing.get(action) !== error.code) {
+        this.#failing.set(action, error.code);
+        this.#logger.error({ code: error.code, ...error.details }, `journal: could not ${action}`);
+      }
+      throw error;
+    }
+    if (this.#failing.size > 0 && this.#failing.delete(action)) {
+      this.#logger.info({}, `journal: could ${action} again`);
+    }
+    return result;
+  }
+
+  commitDecision(entry: JournalDecisionEntry): void {
+    this.#assertOpen();
+    const prepared = prepareDecision(entry);
+    const committedAt = this.#clock.now();
+    // IMMEDIATE: take the write lock before reading, so a second connection cannot interleave.
+    this.#run('commit the decision', () => this.#commit.immediate(prepared, committedAt));
+  }
+
+  getDecision(id: string): JournalDecisionRecord | undefined {
+    this.#assertOpen();
+    const row = this.#run('read a decision', () => this.#getDecision.get(id) as DecisionRow | undefined);
+    if (row === undefined) return undefined;
+    return {
+      decision: JSON.parse(row.body) as Decision,
+      terminalId: row.terminal_id,
+      seq: row.seq,
+      committedAt: row.committed_at,
+      uploadedAt: row.uploaded_at,
+    };
+  }
+
+  recordUse(use: UsageRecord): number {
+    this.#assertOpen();
+    validateUse(use);
+    return this.#run('record a benefit use', () => this.#recordUse.immediate(use));
+  }
+
+  usageCounts(pseudonym: string, now: number): UsageCounts {
+    this.#assertOpen();
+    validatePseudonym(pseudonym);
+    const periods = shanghaiPeriods(validateTime(now, 'now'));
+    const rows = this.#run(
+      'read usage counts',
+      () =>
+        this.#usage.all({ pseudonym, ...periods }) as {
+          ruleId: string;
+          day: number;
+          month: number;
+          year: number;
+        }[],
+    );
+    const counts: Record<string, { day: number; month: number; year: number }> = {};
+    for (const r of rows) counts[r.ruleId] = { day: r.day, month: r.month, year: r.year };
+    return counts;
+  }
+
+  appendEvent(event: JournalEventInput): void {
+    this.#assertOpen();
+    const detail = prepareEvent(event);
+    this.#run('append an event', () =>
+      this.#insertEvent.run(event.kind, event.at, event.decisionId ?? null, detail),
+    );
+  }
+
+  events(options: { limit?: number; kind?: string } = {}): JournalEventRecord[] {
+    this.#assertOpen();
+    const { kind } = options;
+    const limit = options.limit === undefined ? undefined : validateLimit(options.limit, 'limit');
+    const rows = this.#run('read events', () => {
+      if (limit === undefined) {
+        return (kind === undefined ? this.#events.all.all() : this.#events.kind.all(kind)) as EventRow[];
+      }
+      return (
+        kind === undefined ? this.#events.latest.all(limit) : this.#events.latestOfKind.all(kind, limit)
+      ) as EventRow[];
+    });
+    return rows.map((e) => {
+      const record: JournalEventRecord = { seq: e.seq, kind: e.kind, at: e.at };
+      if (e.decision_id !== null) record.decisionId = e.decision_id;
+      if (e.detail !== null) record.detail = JSON.parse(e.detail);
+      return record;
+    });
+  }
+
+  #kind(kind: UploadRecordKind): UploadRecordKind {
+    if (kind !== 'decisions' && kind !== 'disclosures') {
+      throw new XinyiError('INVALID_ARGUMENT', 'kind must be decisions or disclosures', {
+        details: { field: 'kind' },
+      });
+    }
+    return kind;
+  }
+
+  pendingUploads(kind: UploadRecordKind, limit: number): OutboxItem[] {
+    this.#assertOpen();
+    const k = this.#kind(kind);
+    validateLimit(limit, 'limit');
+    const rows = this.#run('read the outbox', () => this.#pending[k].all(limit) as OutboxRow[]);
+    return rows.map((r) => ({
+      id: r.id,
+      seq: r.seq,
+      committedAt: r.committed_at,
+      payload:
+        k === 'decisions'
+          ? JSON.parse(`{"terminalId":${JSON.stringify(r.terminal_id)},"decision":${r.body}}`)
+          : JSON.parse(r.body),
+    }));
+  }
+
+  markUploaded(kind: UploadRecordKind, ids: readonly string[], at: number): void {
+    this.#assertOpen();
+    const k = this.#kind(kind);
+    validateTime(at, 'at');
+    if (!Array.isArray(ids)) throw new XinyiError('INVALID_ARGUMENT', 'ids must be an array');
+    this.#run('mark records uploaded', () => this.#markUploaded[k].immediate(ids, at));
+  }
+
+  backlog(): Record<UploadRecordKind, { count: number; oldestAt: number | null }> {
+    this.#assertOpen();
+    return this.#run('read the backlog', () => {
+      const of = (k: UploadRecordKind) => {
+        const row = this.#backlog[k].get() as BacklogRow;
+        return { count: row.count, oldestAt: row.oldest };
+      };
+      return { decisions: of('decisions'), disclosures: of('disclosures') };
+    });
+  }
+
+  overdueDisclosures(now: number): DisclosureRecord[] {
+    this.#assertOpen();
+    const today = shanghaiDate(validateTime(now, 'now'));
+    const bodies = this.#run('read overdue disclosures', () => this.#overdue.all(today) as string[]);
+    return bodies.map((b) => JSON.parse(b) as DisclosureRecord);
+  }
+
+  purge(now: number, retention: RetentionPolicy): Record<RetentionRecordType, number> {
+    this.#assertOpen();
+    const cutoff = retentionCutoffs(now, retention);
+    return this.#run('purge old records', () => this.#purge.immediate(cutoff));
+  }
+
+  counts(): Record<RetentionRecordType, number> {
+    this.#assertOpen();
+    return this.#run('count records', () => this.#counts.get() as Record<RetentionRecordType, number>);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+}

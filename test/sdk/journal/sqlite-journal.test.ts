@@ -1,0 +1,386 @@
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  chmodSync,
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isXinyiError, type XinyiError } from '../../../sdk/errors.js';
+import { createSqliteJournal, SQLITE_JOURNAL_SCHEMA_VERSION } from '../../../sdk/journal/sqlite-journal.js';
+import type { Logger } from '../../../sdk/logger.js';
+import { createRng } from '../../../simulator/prng.js';
+import { entryFor, manualClock, people } from './fixtures.js';
+import { journalContract } from './journal-contract.js';
+
+let dir: string;
+let files = 0;
+const freshPath = () => join(dir, `journal-${++files}.sqlite`);
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'xinyi-journal-test-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+journalContract('sqlite', (clock) => createSqliteJournal({ path: freshPath(), clock }));
+
+async function rejection(promise: Promise<unknown>): Promise<XinyiError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(isXinyiError(error), String(error)).toBe(true);
+    return error as XinyiError;
+  }
+  throw new Error('expected a rejection');
+}
+
+function thrown(fn: () => unknown): XinyiError {
+  try {
+    fn();
+  } catch (error) {
+    expect(isXinyiError(error), String(error)).toBe(true);
+    return error as XinyiError;
+  }
+  throw new Error('expected a throw');
+}
+
+function recordingLogger(): Logger & { lines: { level: string; obj: object; msg?: string }[] } {
+  const lines: { level: string; obj: object; msg?: string }[] = [];
+  const at = (level: string) => (obj: object, msg?: string) => lines.push({ level, obj, msg });
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+describe('SQLite journal', () => {
+  it('keeps everything across close and reopen', async () => {
+    const path = freshPath();
+    const clock = manualClock();
+    let journal = await createSqliteJournal({ path, clock });
+    const entries = people.slice(0, 10).map((person, i) => entryFor({ id: `d-${i}`, person }));
+    for (const e of entries) journal.commitDecision(e);
+    journal.markUploaded('decisions', ['d-0', 'd-1'], clock.now());
+    journal.recordUse({
+      decisionId: 'd-2',
+      pseudonym: entries[2]!.decision.subject!.pseudonym,
+      scene: 'bank-counter',
+      ruleIds: ['bank.fast-track-credit'],
+      at: clock.now(),
+    });
+    journal.appendEvent({ kind: 'device', at: clock.now(), detail: { device: 'reader', state: 'ready' } });
+    const before = {
+      records: entries.map((e) => journal.getDecision(e.decision.id)),
+      pending: journal.pendingUploads('disclosures', 100),
+      backlog: journal.backlog(),
+      counts: journal.counts(),
+      events: journal.events(),
+      usage: journal.usageCounts(entries[2]!.decision.subject!.pseudonym, clock.now()),
+    };
+    journal.close();
+
+    journal = await createSqliteJournal({ path, clock });
+    expect({
+      records: entries.map((e) => journal.getDecision(e.decision.id)),
+      pending: journal.pendingUploads('disclosures', 100),
+      backlog: journal.backlog(),
+      counts: journal.counts(),
+      events: journal.events(),
+      usage: journal.usageCounts(entries[2]!.decision.subject!.pseudonym, clock.now()),
+    }).toEqual(before);
+    expect(before.counts).toEqual({ decisions: 10, disclosures: 20, events: 1, usage: 1 });
+    journal.commitDecision(entryFor({ id: 'd-after' }));
+    expect(journal.getDecision('d-after')!.seq).toBeGreaterThan(before.records.at(-1)!.seq);
+    journal.close();
+  });
+
+  it('writes the database in WAL mode with synchronous FULL and a recorded schema version', async () => {
+    const path = freshPath();
+    const journal = await createSqliteJournal({ path });
+    journal.commitDecision(entryFor({ id: 'd-1' }));
+    // A second connection reads what the journal committed (WAL lets it read while the journal is open).
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.prepare('SELECT MAX(version) FROM schema_version').pluck().get()).toBe(
+      SQLITE_JOURNAL_SCHEMA_VERSION,
+    );
+    expect(db.prepare('SELECT id, scene, outcome FROM decisions').get()).toEqual({
+      id: 'd-1',
+      scene: 'bank-counter',
+      outcome: 'granted',
+    });
+    db.close();
+    journal.close();
+  });
+
+  it('never writes a raw ID number or name to any file it keeps', async () => {
+    const scanDir = mkdtempSync(join(dir, 'privacy-'));
+    const journal = await createSqliteJournal({ path: join(scanDir, 'journal.sqlite') });
+    people.forEach((person, i) => {
+      const scene = i % 2 === 0 ? 'bank-counter' : 'scenic-gate';
+      const entry = entryFor({ id: `p-${i}`, person, scene });
+      journal.commitDecision(entry);
+      journal.recordUse({
+        decisionId: entry.decision.id,
+        pseudonym: entry.decision.subject!.pseudonym,
+        scene,
+        ruleIds: entry.decision.benefits.map((b) => b.ruleId),
+        at: Date.parse(entry.decision.at),
+      });
+      journal.appendEvent({
+        kind: 'passage',
+        at: Date.parse(entry.decision.at),
+        decisionId: entry.decision.id,
+      });
+    });
+    const scan = () => {
+      const bytes = Buffer.concat(readdirSync(scanDir).map((f) => readFileSync(join(scanDir, f))));
+      const found = people.filter((p) => bytes.includes(p.idNumber) || bytes.includes(Buffer.from(p.name)));
+      // The scan reads the records: their pseudonyms and masked forms are there.
+      const pseudonym = journal.getDecision('p-0')?.decision.subject?.pseudonym ?? 'closed';
+      return { found: found.length, sawRecords: bytes.includes(pseudonym) };
+    };
+    const whileOpen = scan(); // database, -wal and -shm
+    expect(whileOpen).toEqual({ found: 0, sawRecords: true });
+    const pseudonym0 = journal.getDecision('p-0')!.decision.subject!.pseudonym;
+    journal.close();
+    const bytes = Buffer.concat(readdirSync(scanDir).map((f) => readFileSync(join(scanDir, f))));
+    expect(bytes.includes(pseudonym0)).toBe(true);
+    expect(people.filter((p) => bytes.includes(p.idNumber) || bytes.includes(Buffer.from(p.name)))).toEqual(
+      [],
+    );
+  });
+
+  it('opens read-only for diagnostics: reads work, writes throw JOURNAL_UNAVAILABLE', async () => {
+    const path = freshPath();
+    const writer = await createSqliteJournal({ path });
+    writer.commitDecision(entryFor({ id: 'd-1' }));
+    writer.close();
+    const reader = await createSqliteJournal({ path, readonly: true });
+    expect(reader.getDecision('d-1')?.decision.id).toBe('d-1');
+    const error = thrown(() => reader.commitDecision(entryFor({ id: 'd-2' })));
+    expect(error.code).toBe('JOURNAL_UNAVAILABLE');
+    expect((error.cause as { code?: string }).code).toMatch(/^SQLITE_READONLY/);
+    reader.close();
+    expect((await rejection(createSqliteJournal({ path: freshPath(), readonly: true }))).code).toBe(
+      'JOURNAL_UNAVAILABLE',
+    );
+  });
+
+  // Root ignores file modes, so as root the file is made immutable (chattr +i) instead: that binds
+  // root too. Either way the journal process faces a file it may not write, as on a failed mount.
+  it('throws JOURNAL_UNAVAILABLE, not a crash, when its file cannot be written', async () => {
+    const path = freshPath();
+    const writer = await createSqliteJournal({ path });
+    writer.commitDecision(entryFor({ id: 'd-1' }));
+    writer.close();
+    const asRoot = process.getuid?.() === 0;
+    let undo: () => void;
+    if (asRoot) {
+      try {
+        execFileSync('chattr', ['+i', path], { stdio: 'ignore' });
+      } catch {
+        console.warn('skipped: running as root without chattr +i, so no file can be made read-only');
+        return;
+      }
+      undo = () => execFileSync('chattr', ['-i', path]);
+    } else {
+      chmodSync(path, 0o444);
+      undo = () => chmodSync(path, 0o644);
+    }
+    try {
+      // The technique must really deny writes to this process, or the test proves nothing.
+      expect(() => closeSync(openSync(path, 'r+'))).toThrow();
+      const logger = recordingLogger();
+      let journal: Awaited<ReturnType<typeof createSqliteJournal>> | undefined;
+      try {
+        journal = await createSqliteJournal({ path, logger });
+      } catch (error) {
+        // SQLite may refuse at open instead of at the first write; both are the typed error.
+        expect(isXinyiError(error, 'JOURNAL_UNAVAILABLE')).toBe(true);
+        return;
+      }
+      for (let i = 0; i < 3; i++) {
+        const error = thrown(() => journal!.commitDecision(entryFor({ id: `d-${i + 2}` })));
+        expect(error.code).toBe('JOURNAL_UNAVAILABLE');
+        expect(error.details.sqliteCode).toMatch(/^SQLITE_READONLY/);
+      }
+      expect(journal.getDecision('d-1')?.decision.id).toBe('d-1');
+      // Three failures, one log line: a failing disk does not flood the log.
+      expect(logger.lines.filter((l) => l.level === 'error')).toHaveLength(1);
+      journal.close();
+    } finally {
+      undo();
+    }
+  });
+
+  it('throws JOURNAL_FULL when the disk (here: maxSizeBytes) is full, keeps what it had, and recovers', async () => {
+    const logger = recordingLogger();
+    const clock = manualClock();
+    const journal = await createSqliteJournal({ path: freshPath(), clock, logger, maxSizeBytes: 128 * 1024 });
+    let committed = 0;
+    let error: XinyiError | undefined;
+    for (; committed < 10_000; committed++) {
+      try {
+        journal.commitDecision(entryFor({ id: `d-${committed}`, person: people[committed % people.length] }));
+      } catch (e) {
+        error = e as XinyiError;
+        break;
+      }
+    }
+    expect(error?.code).toBe('JOURNAL_FULL');
+    expect((error?.cause as { code?: string } | undefined)?.code).toBe('SQLITE_FULL');
+    expect(committed).toBeGreaterThan(5);
+    // The failed commit left nothing behind: no decision, no orphan disclosure.
+    expect(journal.getDecision(`d-${committed}`)).toBeUndefined();
+    expect(journal.counts()).toMatchObject({ decisions: committed, disclosures: 2 * committed });
+    expect(thrown(() => journal.commitDecision(entryFor({ id: 'again' }))).code).toBe('JOURNAL_FULL');
+    expect(logger.lines.filter((l) => l.level === 'error')).toHaveLength(1);
+
+    // Once uploaded records are purged, their pages are reused and commits succeed again.
+    const ids = journal.pendingUploads('decisions', committed).map((o) => o.id);
+    journal.markUploaded('decisions', ids, clock.now());
+    journal.markUploaded(
+      'disclosures',
+      journal.pendingUploads('disclosures', 2 * committed).map((o) => o.id),
+      clock.now(),
+    );
+    journal.purge(clock.now() + 1, { decisions: 0, disclosures: 0 });
+    journal.commitDecision(entryFor({ id: 'after-purge' }));
+    expect(journal.getDecision('after-purge')).toBeDefined();
+    expect(logger.lines.at(-1)).toMatchObject({ level: 'info' });
+    journal.close();
+  });
+
+  it('refuses files that are not a journal, or a journal newer than this SDK', async () => {
+    const junk = freshPath();
+    writeFileSync(junk, Buffer.alloc(8192, 0x5a));
+    const notADatabase = await rejection(createSqliteJournal({ path: junk }));
+    expect(notADatabase.code).toBe('JOURNAL_UNAVAILABLE');
+    expect(notADatabase.details.sqliteCode).toBe('SQLITE_NOTADB');
+
+    const other = freshPath();
+    const db = new Database(other);
+    db.exec('CREATE TABLE subjects (pseudonym BLOB PRIMARY KEY)');
+    db.close();
+    expect((await rejection(createSqliteJournal({ path: other }))).code).toBe('JOURNAL_UNAVAILABLE');
+
+    const newer = freshPath();
+    (await createSqliteJournal({ path: newer })).close();
+    const raw = new Database(newer);
+    raw.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)').run(99, 0);
+    raw.close();
+    const tooNew = await rejection(createSqliteJournal({ path: newer }));
+    expect(tooNew.code).toBe('JOURNAL_UNAVAILABLE');
+    expect(tooNew.details.schemaVersion).toBe(99);
+
+    const missingDir = await rejection(createSqliteJournal({ path: join(dir, 'no-such-dir', 'j.sqlite') }));
+    expect(missingDir.code).toBe('JOURNAL_UNAVAILABLE');
+  });
+
+  it('reports bad options and a missing driver with typed errors', async () => {
+    expect((await rejection(createSqliteJournal({ path: '' }))).code).toBe('INVALID_OPTIONS');
+    expect(
+      (await rejection(createSqliteJournal({ path: freshPath(), synchronous: 'OFF' as 'FULL' }))).code,
+    ).toBe('INVALID_OPTIONS');
+    expect((await rejection(createSqliteJournal({ path: freshPath(), maxSizeBytes: 10 }))).code).toBe(
+      'INVALID_OPTIONS',
+    );
+    expect(
+      (await rejection(createSqliteJournal({ path: freshPath(), driverSpecifier: 'no-such-sqlite-driver' })))
+        .code,
+    ).toBe('NATIVE_MODULE_UNAVAILABLE');
+  });
+
+  it('loses no reported commit when the process is killed with SIGKILL at random moments', async () => {
+    const path = freshPath();
+    const child = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
+    const rng = createRng('journal-sigkill');
+    const ROUNDS = 20;
+    let reportedTotal = 0;
+    let checkedRows = 0;
+    let unreportedCommits = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const delayMs = rng.int(0, 250);
+      const reported = await new Promise<string[]>((resolve, reject) => {
+        const proc = spawn(process.execPath, ['--import', 'tsx', child, path, String(round)], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        let err = '';
+        let killTimer: NodeJS.Timeout | undefined;
+        proc.stdout.setEncoding('utf8');
+        proc.stderr.setEncoding('utf8');
+        proc.stderr.on('data', (chunk: string) => {
+          err += chunk;
+        });
+        proc.stdout.on('data', (chunk: string) => {
+          out += chunk;
+          if (killTimer === undefined && out.includes('ready\n')) {
+            killTimer = setTimeout(() => proc.kill('SIGKILL'), delayMs);
+          }
+        });
+        proc.on('error', reject);
+        proc.on('close', (code, signal) => {
+          clearTimeout(killTimer);
+          if (signal !== 'SIGKILL') {
+            reject(new Error(`round ${round}: child ended with ${code ?? signal}: ${err}`));
+            return;
+          }
+          // Only whole lines were reported; a line cut by the kill was not.
+          const lines = out.split('\n').slice(0, -1);
+          resolve(lines.filter((l) => l !== 'ready'));
+        });
+      });
+      reportedTotal += reported.length;
+
+      const journal = await createSqliteJournal({ path });
+      for (const id of reported) expect(journal.getDecision(id), `round ${round}: ${id}`).toBeDefined();
+      const all = journal.pendingUploads('decisions', 1_000_000);
+      // Commit order is seq order, and no round has a gap: each round's commits are a prefix 0..n-1.
+      const order = all.map((o) => o.id.slice(1).split('-').map(Number) as [number, number]);
+      for (let i = 1; i < order.length; i++) {
+        const [r0, n0] = order[i - 1]!;
+        const [r1, n1] = order[i]!;
+        expect(r1 === r0 ? n1 === n0 + 1 : r1 > r0 && n1 === 0, `${all[i - 1]!.id} then ${all[i]!.id}`).toBe(
+          true,
+        );
+        expect(all[i]!.seq).toBeGreaterThan(all[i - 1]!.seq);
+      }
+      const thisRound = all.filter((o) => o.id.startsWith(`r${round}-`)).length;
+      expect(thisRound === reported.length || thisRound === reported.length + 1).toBe(true);
+      unreportedCommits += thisRound - reported.length;
+      // A decision and its disclosure records were one transaction: all of them or none.
+      const disclosures = new Map<string, number>();
+      for (const d of journal.pendingUploads('disclosures', 1_000_000)) {
+        const decisionId = (d.payload as { decisionId: string }).decisionId;
+        disclosures.set(decisionId, (disclosures.get(decisionId) ?? 0) + 1);
+      }
+      for (const o of all) {
+        const bank = (o.payload as { decision: { scene: string } }).decision.scene === 'bank-counter';
+        expect(disclosures.get(o.id) ?? 0, o.id).toBe(bank ? 2 : 0);
+      }
+      expect(disclosures.size).toBe(
+        all.filter((o) => (o.payload as { decision: { scene: string } }).decision.scene === 'bank-counter')
+          .length,
+      );
+      checkedRows = all.length;
+      journal.close();
+    }
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+    console.log(
+      `SIGKILL crash test: ${ROUNDS} kills, ${reportedTotal} commits reported by the child, all present; ` +
+        `${checkedRows} decisions in seq order with their disclosures; ${unreportedCommits} committed but killed before reporting`,
+    );
+    expect(reportedTotal).toBeGreaterThan(ROUNDS);
+  }, 180_000);
+});

@@ -2,18 +2,22 @@
 import { parseArgs } from 'node:util';
 import { describeBenefit, isXinyiError, qingzhouPolicyPack, shanghaiDate } from '../sdk/index.js';
 import { runSimulatedDay, type SimulatedVisit } from '../simulator/index.js';
+import { DOCTOR_USAGE, doctorCommand } from './doctor-command.js';
 import { GATE_USAGE, gateCommand } from './gate-command.js';
 import { SIM_USAGE, simCommand } from './sim-command.js';
 
 const USAGE = `xinyi — 信易+ terminal SDK command line
 
 Usage:
-  xinyi demo [--date YYYY-MM-DD] [--seed S] [--people N] [--visits N] [--pace MS]
+  xinyi demo [--date YYYY-MM-DD] [--seed S] [--people N] [--visits N] [--pace MS] [--data-dir DIR]
       A simulated day: synthetic citizens at a scenic gate, a supermarket checkout,
-      a library kiosk and a hospital desk; decisions printed as they happen.
+      a library kiosk and a hospital desk; decisions printed as they happen, committed
+      to a decision journal and uploaded to the mock platform.
       Try --date 2026-10-03 (国庆节) to see the holiday exclusion at the gate.
+      --data-dir  keep the journal and the snapshot there (default: a temporary directory)
 ${SIM_USAGE}
 ${GATE_USAGE}
+${DOCTOR_USAGE}
   xinyi help`;
 
 /** Terminal columns taken by a string: CJK and full-width characters take two. */
@@ -37,7 +41,14 @@ const tty = process.stdout.isTTY === true;
 const paint = (code: number, text: string) => (tty ? `\u001b[${code}m${text}\u001b[0m` : text);
 const OUTCOME_COLOUR = { granted: 32, denied: 33, unavailable: 36 } as const;
 
-function formatVisit({ decision, via, platformDown, cardReadMs, qrDecodeMs }: SimulatedVisit): string {
+function formatVisit({
+  decision,
+  via,
+  platformDown,
+  cardReadMs,
+  qrDecodeMs,
+  uploadBacklog,
+}: SimulatedVisit): string {
   const time = new Date(Date.parse(decision.at) + 8 * 3_600_000).toISOString().slice(11, 19);
   const who = decision.subject?.masked ?? (via === 'qr-code' ? '(信用码 QR)' : '(unreadable card)');
   const tier = decision.effectiveTier ?? '—';
@@ -57,7 +68,7 @@ function formatVisit({ decision, via, platformDown, cardReadMs, qrDecodeMs }: Si
         : `读卡 ${cardReadMs ?? '?'} ms`,
     via === 'bad-id-card' ? '校验位错误' : '',
     decision.standingSource === 'none' ? '' : `来源 ${decision.standingSource}`,
-    platformDown ? '平台中断' : '',
+    platformDown ? `平台中断 待上传 ${uploadBacklog}` : '',
   ]
     .filter(Boolean)
     .join(' ');
@@ -82,6 +93,7 @@ async function demo(argv: string[]): Promise<void> {
       people: { type: 'string' },
       visits: { type: 'string' },
       pace: { type: 'string' },
+      'data-dir': { type: 'string' },
     },
     strict: true,
   });
@@ -104,6 +116,7 @@ async function demo(argv: string[]): Promise<void> {
     seed: values.seed,
     people: values.people === undefined ? undefined : Number(values.people),
     visits: values.visits === undefined ? undefined : Number(values.visits),
+    dataDir: values['data-dir'],
     onDecision: async (visit) => {
       console.log(formatVisit(visit));
       if (paceMs > 0) await new Promise((resolve) => setTimeout(resolve, paceMs));
@@ -129,6 +142,13 @@ async function demo(argv: string[]): Promise<void> {
   console.log(
     `  present() latency (credit code, platform over loopback HTTP, snapshot): p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms`,
   );
+  const { journal } = summary;
+  console.log(
+    `  decision journal (${journal.kind === 'sqlite' ? 'SQLite, synchronous FULL' : 'in memory: better-sqlite3 is not installed'}): committed ${journal.counts.decisions} decisions and ${journal.counts.disclosures} disclosures before acting, ${journal.confirmed} grants confirmed as used (gate passages, checkout sales)${journal.path ? ` — ${journal.path}` : ''}`,
+  );
+  console.log(
+    `  uploaded to the platform: ${journal.uploaded.decisions} decisions, ${journal.uploaded.disclosures} disclosures (each key once); backlog peaked at ${journal.peakBacklog} during the outage, ${journal.backlog} left`,
+  );
   console.log(`  finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
@@ -141,6 +161,8 @@ async function main(): Promise<void> {
       return simCommand(rest);
     case 'gate':
       return gateCommand(rest);
+    case 'doctor':
+      return doctorCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -20,7 +20,9 @@ const ID_NUMBER_LIKE = /(?<![0-9A-Za-z])\d{6}(?:\d{9}|\d{11}[0-9Xx])(?![0-9A-Za-
 
 function scrub(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return value.replace(ID_NUMBER_LIKE, '[id-number]');
-  if (depth > 4 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  // Deeper than this (or round a cycle) nothing is written, rather than something left unscrubbed.
+  if (depth > 4) return '[too deep]';
   if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = scrub(v, depth + 1);
@@ -41,7 +43,8 @@ export function createJsonLogger(
   const log = (level: LogLevel) => (obj: object, msg?: string) => {
     if (LEVELS[level] < threshold) return;
     const fields = scrub(obj) as Record<string, unknown>;
-    write(`${JSON.stringify({ level, time: new Date().toISOString(), ...base, ...fields, msg })}\n`);
+    const text = msg === undefined ? undefined : scrub(msg);
+    write(`${JSON.stringify({ level, time: new Date().toISOString(), ...base, ...fields, msg: text })}\n`);
   };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }

@@ -249,6 +249,8 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
     }
     const base = Number(since);
     if (!Number.isInteger(base) || base < 1 || base > sequence) return undefined;
+    // Nothing new since the terminal's sequence: an empty answer (204), not an empty delta.
+    if (base === sequence) return { bytes: new Uint8Array(0) };
     const upserts = [...changedAt]
       .filter(([p, at]) => at > base && standings.has(p))
       .map(([p]) => snapshotRecord(p, standings.get(p)!));
@@ -323,6 +325,11 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
   const serveDocument = (res: ServerResponse, doc: MockDocument | undefined) => {
     if (doc === undefined) return sendJson(res, 404, { error: 'not-found' });
     const bytes = typeof doc.bytes === 'string' ? Buffer.from(doc.bytes, 'utf8') : Buffer.from(doc.bytes);
+    if (bytes.length === 0) {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
     const headers: Record<string, string | number> = {
       'content-type': doc.contentType ?? 'application/octet-stream',
       'content-length': bytes.length,

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../sdk/clock.js';
@@ -8,15 +8,17 @@ import {
   createCreditCodeResolver,
   createHttpPlatformResolver,
   createSnapshotResolver,
+  type HttpPlatformResolver,
   loadStatusList,
   loadTrustList,
   openSnapshotStore,
   type SnapshotStore,
 } from '../sdk/credit/index.js';
 import type { Pseudonymizer } from '../sdk/identity/index.js';
+import type { Logger } from '../sdk/logger.js';
 import type { CreditResolver } from '../sdk/terminal/index.js';
 import { createCreditIssuer, type VirtualPhone } from './credit-issuer.js';
-import { startMockPlatform } from './mock-platform.js';
+import { type MockPlatform, startMockPlatform } from './mock-platform.js';
 import type { SyntheticPerson } from './population.js';
 
 export interface SimulatedCreditOptions {
@@ -30,6 +32,14 @@ export interface SimulatedCreditOptions {
   unknown?: ReadonlySet<string>;
   /** The platform source's own budget, so the snapshot still gets a turn. @default 150 */
   platformTimeoutMs?: number;
+  /**
+   * Where the offline snapshot (`snapshot.sqlite`) is kept, as a deployment's data directory; it is
+   * left in place on `close()`, and a later run applies a newer snapshot over it.
+   * @default a temporary directory, removed on `close()`
+   */
+  dataDir?: string;
+  /** Given to the platform clients. @default silentLogger */
+  logger?: Logger;
 }
 
 export interface SimulatedCredit {
@@ -39,6 +49,15 @@ export interface SimulatedCredit {
   phones: ReadonlyMap<string, VirtualPhone>;
   /** True when the offline snapshot could be opened (better-sqlite3 is an optional dependency). */
   hasSnapshot: boolean;
+  /**
+   * A second client of the same platform, for the journal's uploader. It has its own circuit breaker:
+   * upload attempts run on the uploader's real-time timer, and if they shared the lookups' breaker
+   * they would decide — by timing alone — whether a lookup is tried, and the demo would stop being
+   * deterministic for a seed.
+   */
+  uploadClient: HttpPlatformResolver;
+  /** The mock platform itself: what it received (`uploads`), its requests, its faults. */
+  platform: MockPlatform;
   /** Makes the platform answer 503 (true) or normally again (false). */
   setPlatformDown(down: boolean): void;
   close(): Promise<void>;
@@ -92,26 +111,40 @@ export async function createSimulatedCredit(options: SimulatedCreditOptions): Pr
       lists: p.lists,
     });
   }
-  const http = createHttpPlatformResolver({
+  const clientOptions = {
     baseUrl: platform.url,
     keyId: 'demo-terminals',
     secret,
     clock,
-    timeoutMs: options.platformTimeoutMs ?? 150,
-  });
+    ...(options.logger ? { logger: options.logger } : {}),
+  };
+  const http = createHttpPlatformResolver({ ...clientOptions, timeoutMs: options.platformTimeoutMs ?? 150 });
+  const uploadClient = createHttpPlatformResolver({ ...clientOptions, name: 'platform-uploads' });
 
   let store: SnapshotStore | undefined;
-  let dir: string | undefined;
+  // Only a directory made here is removed on close.
+  let tempDir: string | undefined;
   try {
-    dir = mkdtempSync(join(tmpdir(), 'xinyi-demo-'));
-    store = await openSnapshotStore({ path: join(dir, 'snapshot.sqlite') });
+    let dir = options.dataDir;
+    if (dir === undefined) {
+      tempDir = mkdtempSync(join(tmpdir(), 'xinyi-demo-'));
+      dir = tempDir;
+    } else {
+      mkdirSync(dir, { recursive: true });
+    }
+    store = await openSnapshotStore({ path: join(dir, 'snapshot.sqlite'), clock });
     const keys = generateKeyPairSync('ed25519');
     const bytes = buildSnapshot(
       known.flatMap((p) => [
         { pseudonym: pseudonymizer.pseudonymize(p.idNumber), tier: p.tier, lists: p.lists },
         { pseudonym: pseudonymizer.pseudonymize(p.memberCode, 'member'), tier: p.tier, lists: p.lists },
       ]),
-      { privateKey: keys.privateKey, sequence: 1, generatedAt: options.snapshotAt },
+      // A store kept from an earlier run only takes a newer snapshot.
+      {
+        privateKey: keys.privateKey,
+        sequence: (store.info()?.sequence ?? 0) + 1,
+        generatedAt: options.snapshotAt,
+      },
     );
     store.apply(bytes, { publicKeys: keys.publicKey });
   } catch {
@@ -129,6 +162,8 @@ export async function createSimulatedCredit(options: SimulatedCreditOptions): Pr
     chain,
     phones,
     hasSnapshot: store !== undefined,
+    uploadClient,
+    platform,
     setPlatformDown: (down) => {
       platform.faults.clear();
       if (down) platform.faults.inject({ kind: 'status', status: 503 }, { times: 1_000_000 });
@@ -136,7 +171,7 @@ export async function createSimulatedCredit(options: SimulatedCreditOptions): Pr
     close: async () => {
       store?.close();
       await platform.close();
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      if (tempDir) rmSync(tempDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CameraScanner } from '../adapters/camera/camera-scanner.js';
 import { createZxingWasmDecoder } from '../adapters/camera/zxing-wasm-decoder.js';
@@ -6,15 +9,21 @@ import { createMemoryLink } from '../adapters/transport/memory-transport.js';
 import type { Clock } from '../sdk/clock.js';
 import type { Decision } from '../sdk/domain/decision.js';
 import type { SceneId } from '../sdk/domain/scenes.js';
-import { XinyiError } from '../sdk/errors.js';
+import { isXinyiError, XinyiError } from '../sdk/errors.js';
 import { createPseudonymizer } from '../sdk/identity/index.js';
+import type { JournalStore, RetentionRecordType } from '../sdk/journal/journal-store.js';
+import { createMemoryJournal } from '../sdk/journal/memory-journal.js';
+import { createSqliteJournal } from '../sdk/journal/sqlite-journal.js';
+import { createUploader, type Uploader } from '../sdk/journal/uploader.js';
+import type { Logger } from '../sdk/logger.js';
 import type { DecisionContext } from '../sdk/policy/index.js';
 import { createTerminal, type Terminal } from '../sdk/terminal/index.js';
 import { generateCameraFrame } from './camera/frame-generator.js';
 import { cardFieldsForPerson, VirtualIdCardReader } from './devices/virtual-id-card-reader.js';
+import type { MockPlatform } from './mock-platform.js';
 import { generatePopulation, type SyntheticPerson } from './population.js';
 import { createRng } from './prng.js';
-import { createSimulatedCredit } from './simulated-credit.js';
+import { createSimulatedCredit, type SimulatedCredit } from './simulated-credit.js';
 
 export interface SimulatedDayOptions {
   /** @default 'xinyi-demo' */
@@ -29,6 +38,38 @@ export interface SimulatedDayOptions {
   platformOutage?: { from: number; to: number };
   /** Called for every decision as it happens. */
   onDecision?: (event: SimulatedVisit) => void | Promise<void>;
+  /**
+   * Where the terminals keep their decision journal (`journal.sqlite`) and the offline snapshot
+   * (`snapshot.sqlite`), as a deployment's data directory. A directory given here is created when
+   * missing and its files are kept; a later run in it continues the same journal (so the policy's
+   * caps count the uses confirmed earlier the same day). Without better-sqlite3 the journal is kept
+   * in memory instead (`summary.journal.kind === 'memory'`).
+   * @default a temporary directory, removed at the end
+   */
+  dataDir?: string;
+  /** Given to the terminals, the journal, the uploader and the platform clients. @default silentLogger */
+  logger?: Logger;
+  /**
+   * Adds a 信易批 service window (`window-gov-01`), whose grants are disclosed (公示) with a masked
+   * name: the journal then also holds, and uploads, disclosure records. @default false
+   */
+  serviceWindow?: boolean;
+  /**
+   * Called once at closing time, after the uploader's last flush and before anything is closed:
+   * everything the demo ran, for inspection (diagnostics, what the platform received).
+   */
+  onFinish?: (context: SimulatedDayContext) => void | Promise<void>;
+}
+
+/** What `onFinish` sees: still open, closed right after it returns. */
+export interface SimulatedDayContext {
+  /** The data directory (removed after `onFinish` unless the caller passed it). */
+  dataDir: string;
+  terminals: readonly Terminal[];
+  journal: JournalStore;
+  uploader: Uploader;
+  /** The mock platform: `platform.uploads` is what it received. */
+  platform: MockPlatform;
 }
 
 export interface SimulatedVisit {
@@ -45,12 +86,35 @@ export interface SimulatedVisit {
   cardReadMs?: number;
   /** For a credit QR code shown to the gate's camera: the decoder's time for the frame, in ms. */
   qrDecodeMs?: number;
+  /**
+   * Journal records (decisions and disclosures) not yet uploaded right after this visit. The uploader
+   * runs on its own timer, so outside the outage this depends on timing.
+   */
+  uploadBacklog: number;
 }
 
 export interface SimulatedDaySummary {
   visits: SimulatedVisit[];
   byScene: Record<string, Record<Decision['outcome'], number>>;
   latencyMs: { p50: number; p99: number; max: number };
+  journal: SimulatedDayJournal;
+}
+
+export interface SimulatedDayJournal {
+  /** `sqlite`, or `memory` when better-sqlite3 is not installed. */
+  kind: string;
+  /** The journal file when the caller's `dataDir` keeps it; absent for a temporary or in-memory journal. */
+  path?: string;
+  /** Records in the journal at closing time, per type (`usage`: benefit uses confirmed). */
+  counts: Record<RetentionRecordType, number>;
+  /** Decisions whose use was confirmed: passages through the gate, completed checkout sales. */
+  confirmed: number;
+  /** Most records waiting for upload after any visit (the outage makes it grow). */
+  peakBacklog: number;
+  /** Records still waiting after the last flush at closing time (0 once the platform took everything). */
+  backlog: number;
+  /** Distinct idempotency keys the platform received, per endpoint. */
+  uploaded: { decisions: number; disclosures: number };
 }
 
 const TERMINALS: { id: string; scene: SceneId; context?: DecisionContext }[] = [
@@ -59,6 +123,40 @@ const TERMINALS: { id: string; scene: SceneId; context?: DecisionContext }[] = [
   { id: 'kiosk-library-01', scene: 'library-kiosk' },
   { id: 'desk-hospital-02', scene: 'hospital-admission' },
 ];
+const SERVICE_WINDOW: (typeof TERMINALS)[number] = { id: 'window-gov-01', scene: 'service-window' };
+
+const POPULATION_OPTIONS = { redListRate: 0.1, blackListRate: 0.1, keyAttentionRate: 0.05 } as const;
+
+/**
+ * The synthetic citizens `runSimulatedDay` draws its visitors from, for the same `seed` and `people`
+ * options: for tests that must know whose ID numbers and names the demo handled.
+ */
+export function simulatedDayPeople(
+  options: Pick<SimulatedDayOptions, 'seed' | 'people'> = {},
+): SyntheticPerson[] {
+  return generatePopulation(options.people ?? 48, options.seed ?? 'xinyi-demo', POPULATION_OPTIONS);
+}
+
+/** The SQLite journal, or one in memory when better-sqlite3 is not installed (the demo still runs). */
+async function openJournal(path: string, clock: Clock, logger: Logger | undefined): Promise<JournalStore> {
+  try {
+    return await createSqliteJournal({ path, clock, ...(logger ? { logger } : {}) });
+  } catch (error) {
+    if (isXinyiError(error) && error.code === 'NATIVE_MODULE_UNAVAILABLE') {
+      logger?.warn(
+        { code: error.code },
+        'better-sqlite3 is not installed: the demo journal is kept in memory',
+      );
+      return createMemoryJournal({ clock });
+    }
+    throw error;
+  }
+}
+
+function backlogCount(journal: JournalStore): number {
+  const backlog = journal.backlog();
+  return backlog.decisions.count + backlog.disclosures.count;
+}
 
 const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 
@@ -76,7 +174,9 @@ function corruptCheckDigit(idNumber: string): string {
 /**
  * A short simulated day: synthetic citizens (valid-checksum ID numbers, mixed tiers, some red-,
  * black- and key-attention-listed) visit a scenic gate, a supermarket checkout, a library kiosk and
- * a hospital desk; the platform has an outage part-way through. Deterministic for a seed.
+ * a hospital desk; the platform has an outage part-way through. Every decision is committed to a
+ * decision journal before it is acted on, and an uploader forwards the journal to the platform: its
+ * backlog grows during the outage and drains after. Deterministic for a seed, apart from timings.
  */
 export async function runSimulatedDay(options: SimulatedDayOptions = {}): Promise<SimulatedDaySummary> {
   const seed = options.seed ?? 'xinyi-demo';
@@ -90,62 +190,98 @@ export async function runSimulatedDay(options: SimulatedDayOptions = {}): Promis
     to: Math.floor(visitCount * 0.7) + 5,
   };
   const rng = createRng(`${seed}:visits`);
-  const people: SyntheticPerson[] = generatePopulation(options.people ?? 48, seed, {
-    redListRate: 0.1,
-    blackListRate: 0.1,
-    keyAttentionRate: 0.05,
-  });
+  const people = simulatedDayPeople({ seed, people: options.people });
   let simulatedNow = dayStart;
   const clock: Clock = { now: () => simulatedNow };
+  const { logger } = options;
   // A demo key; a real deployment gets its key from the city credit office's key service.
   const pseudonymizer = createPseudonymizer(`demo-key:${String(seed)}:0123456789abcdef`);
   // Every eleventh citizen is unknown to the platform (moved here recently, never scored).
   const unknown = new Set(people.filter((_, i) => i % 11 === 10).map((p) => p.id));
-  const credit = await createSimulatedCredit({
-    people,
-    seed: String(seed),
-    pseudonymizer,
-    clock,
-    snapshotAt: dayStart - 8 * 3_600_000,
-    unknown,
-  });
-  const terminals: Terminal[] = TERMINALS.map((t) =>
-    createTerminal({
-      terminalId: t.id,
-      scene: t.scene,
-      pseudonymizer,
-      credit: credit.chain,
-      context: t.context,
-      clock,
-      decisionDeadlineMs: 300,
-    }),
-  );
-  // Each terminal has an ID-card reader: the driver talks the SAM protocol to a virtual reader over
-  // a link that models 115200-baud wire time, exactly as it would over /dev/ttyUSB0.
-  const stations = await Promise.all(
-    terminals.map(async (terminal) => {
-      const link = createMemoryLink({ baudRate: 115_200 });
-      const device = new VirtualIdCardReader();
-      await device.attach(link.device);
-      const reader = new IdCardReader({
-        transport: link.host,
-        pollIntervalMs: 50,
-        name: `${terminal.terminalId}/id-reader`,
-      });
-      terminal.attach(reader);
-      await reader.open();
-      return { terminal, device, reader };
-    }),
-  );
-  // The scenic gate also has a camera that reads the credit QR codes citizens show.
-  const gate = stations.find((st) => st.terminal.scene === 'scenic-gate')!;
-  const decoder = await createZxingWasmDecoder();
-  const camera = new CameraScanner({ decoder, clock, name: 'gate-camera' });
-  gate.terminal.attach(camera);
-  const QR_VARIANTS = ['clean', 'noise', 'rot10', 'inverted', 'perspective'] as const;
+  const keepDataDir = options.dataDir !== undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'xinyi-demo-'));
 
   const visits: SimulatedVisit[] = [];
+  let journalSummary: SimulatedDayJournal | undefined;
+  let openedJournal: JournalStore | undefined;
+  let credit: SimulatedCredit | undefined;
+  let uploader: Uploader | undefined;
+  const stations: { terminal: Terminal; device: VirtualIdCardReader; reader: IdCardReader }[] = [];
+  let camera: CameraScanner | undefined;
+  let decoder: Awaited<ReturnType<typeof createZxingWasmDecoder>> | undefined;
   try {
+    if (keepDataDir) mkdirSync(dataDir, { recursive: true });
+    // One journal for all the terminals, as one site controller would keep for the lanes it serves:
+    // one file to audit, one outbox and one uploader. Records carry their terminal id, and the usage
+    // counters behind the caps are per person and rule, so sharing them changes no decision.
+    const journalPath = join(dataDir, 'journal.sqlite');
+    const journal = await openJournal(journalPath, clock, logger);
+    openedJournal = journal;
+    credit = await createSimulatedCredit({
+      people,
+      seed: String(seed),
+      pseudonymizer,
+      clock,
+      snapshotAt: dayStart - 8 * 3_600_000,
+      unknown,
+      dataDir,
+      ...(logger ? { logger } : {}),
+    });
+    const chain = credit.chain;
+    const terminals: Terminal[] = [...TERMINALS, ...(options.serviceWindow ? [SERVICE_WINDOW] : [])].map(
+      (t) =>
+        createTerminal({
+          terminalId: t.id,
+          scene: t.scene,
+          pseudonymizer,
+          credit: chain,
+          context: t.context,
+          clock,
+          decisionDeadlineMs: 300,
+          journal,
+          ...(logger ? { logger } : {}),
+        }),
+    );
+    // Each terminal has an ID-card reader: the driver talks the SAM protocol to a virtual reader over
+    // a link that models 115200-baud wire time, exactly as it would over /dev/ttyUSB0.
+    stations.push(
+      ...(await Promise.all(
+        terminals.map(async (terminal) => {
+          const link = createMemoryLink({ baudRate: 115_200 });
+          const device = new VirtualIdCardReader();
+          await device.attach(link.device);
+          const reader = new IdCardReader({
+            transport: link.host,
+            pollIntervalMs: 50,
+            name: `${terminal.terminalId}/id-reader`,
+          });
+          terminal.attach(reader);
+          await reader.open();
+          return { terminal, device, reader };
+        }),
+      )),
+    );
+    // The scenic gate also has a camera that reads the credit QR codes citizens show.
+    const gate = stations.find((st) => st.terminal.scene === 'scenic-gate')!;
+    decoder = await createZxingWasmDecoder();
+    camera = new CameraScanner({ decoder, clock, name: 'gate-camera' });
+    gate.terminal.attach(camera);
+    const QR_VARIANTS = ['clean', 'noise', 'rot10', 'inverted', 'perspective'] as const;
+
+    // Store-and-forward, on its own timer as on a terminal; its backoff runs on the simulated clock,
+    // so after a failure it tries again at the next visit (minutes later in the simulated day).
+    uploader = createUploader({
+      journal,
+      platform: credit.uploadClient,
+      intervalMs: 100,
+      uploadTimeoutMs: 1_000,
+      clock,
+      ...(logger ? { logger } : {}),
+    });
+    uploader.start();
+
+    let confirmed = 0;
+    let peakBacklog = 0;
     for (let index = 0; index < visitCount; index++) {
       simulatedNow += rng.int(30_000, 600_000);
       const station = stations[rng.int(0, stations.length - 1)]!;
@@ -201,21 +337,59 @@ export async function runSimulatedDay(options: SimulatedDayOptions = {}): Promis
         device.removeCard();
         await removed;
       }
-      const visit: SimulatedVisit = { index, terminalId: terminal.terminalId, via, decision, platformDown };
+      // The benefit counts as used only when it really was: the checkout completes the sale, and the
+      // gate reports the passage. The demo has no turnstile, so the passage is confirmed right after
+      // the free entry is granted, as the gate controller would report it a moment later.
+      const used =
+        decision.outcome === 'granted' &&
+        (terminal.scene === 'supermarket-checkout' ||
+          (terminal.scene === 'scenic-gate' && decision.benefits.some((b) => b.kind === 'free-entry')));
+      if (used && terminal.confirmUse(decision) > 0) confirmed++;
+      const uploadBacklog = backlogCount(journal);
+      peakBacklog = Math.max(peakBacklog, uploadBacklog);
+      const visit: SimulatedVisit = {
+        index,
+        terminalId: terminal.terminalId,
+        via,
+        decision,
+        platformDown,
+        uploadBacklog,
+      };
       if (cardReadMs !== undefined) visit.cardReadMs = Math.round(cardReadMs);
       if (qrDecodeMs !== undefined) visit.qrDecodeMs = Math.round(qrDecodeMs * 10) / 10;
       visits.push(visit);
       await options.onDecision?.(visit);
     }
+
+    // Closing time, a quarter of an hour after the last visit: the platform is back (if the outage
+    // lasted this long), and the uploader hands over whatever is still waiting.
+    simulatedNow += 15 * 60_000;
+    credit.setPlatformDown(false);
+    await uploader.stop();
+    await uploader.flush();
+    const received = credit.platform.uploads.receivedByKey;
+    journalSummary = {
+      kind: journal.kind,
+      ...(keepDataDir && journal.kind === 'sqlite' ? { path: journalPath } : {}),
+      counts: journal.counts(),
+      confirmed,
+      peakBacklog,
+      backlog: backlogCount(journal),
+      uploaded: { decisions: received.decisions.size, disclosures: received.disclosures.size },
+    };
+    await options.onFinish?.({ dataDir, terminals, journal, uploader, platform: credit.platform });
   } finally {
-    camera.close();
-    decoder.close?.();
-    await credit.close();
+    camera?.close();
+    decoder?.close?.();
+    await uploader?.stop();
     for (const { terminal, device, reader } of stations) {
       await reader.close();
       device.detach();
       await terminal.close();
     }
+    await credit?.close();
+    openedJournal?.close();
+    if (!keepDataDir) rmSync(dataDir, { recursive: true, force: true });
   }
 
   const byScene: SimulatedDaySummary['byScene'] = {};
@@ -228,5 +402,6 @@ export async function runSimulatedDay(options: SimulatedDayOptions = {}): Promis
     visits,
     byScene,
     latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? 0 },
+    journal: journalSummary!,
   };
 }

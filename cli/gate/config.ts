@@ -34,9 +34,12 @@ const udpLink = z.strictObject({
 
 const streamLink = z.union([serialLink, tcpLink]);
 
-const idCardReader = streamLink.and(
-  z.object({ name: z.string().min(1).optional(), pollIntervalMs: positiveMs.optional() }),
-);
+const readerCommon = { name: z.string().min(1).optional(), pollIntervalMs: positiveMs.optional() };
+// Strict objects, not `streamLink.and(...)`: an intersection silently drops a misspelt key.
+const idCardReader = z.union([
+  z.strictObject({ ...serialLink.shape, ...readerCommon }),
+  z.strictObject({ ...tcpLink.shape, ...readerCommon }),
+]);
 
 const scanner = z.union([
   z.strictObject({
@@ -160,12 +163,30 @@ function configError(message: string, details?: Record<string, string>): XinyiEr
   return new XinyiError('CONFIG_INVALID', message, details ? { details } : {});
 }
 
+/**
+ * Inside a union (a link, a secret reference) zod reports only "Invalid input" at the union; the
+ * branch whose keys the value has (the others report them unrecognised) names the field itself.
+ */
+function innermostIssue(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
+  if (issue.code === 'invalid_union') {
+    const fitting = issue.errors.filter(
+      (branch) => !branch.some((i) => i.code === 'unrecognized_keys' && i.path.length === 0),
+    );
+    const first = fitting.length === 1 ? fitting[0]![0] : undefined;
+    if (first !== undefined) {
+      const inner = innermostIssue(first);
+      return { path: [...issue.path, ...inner.path], message: inner.message };
+    }
+  }
+  return { path: issue.path, message: issue.message };
+}
+
 /** Validates a parsed configuration; `CONFIG_INVALID` names the first bad field by its path. */
 export function parseGateConfig(value: unknown, source = 'config'): GateConfig {
   const result = gateConfigSchema.safeParse(value);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const path = issue.path.length === 0 ? '(root)' : issue.path.join('.');
+    const issue = innermostIssue(result.error.issues[0]!);
+    const path = issue.path.length === 0 ? '(root)' : issue.path.map(String).join('.');
     throw configError(`${source}: ${path}: ${issue.message}`, { path });
   }
   return result.data;

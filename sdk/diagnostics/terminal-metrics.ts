@@ -48,7 +48,10 @@ export function createTerminalMetrics(options: TerminalMetricsOptions): Terminal
     'xinyi_errors_total',
     'Non-fatal problems reported by the terminal, by error code.',
   );
-  const sources = new Map<string, number>();
+  // Seeded from the terminal, so a source that never failed and a device attached before the metrics
+  // have a series too, not only those that changed state since.
+  const known = terminal.diagnostics();
+  const sources = new Map<string, number>(known.creditSources.map((s) => [s.name, s.offline ? 0 : 1]));
   registry.gauge(
     'xinyi_credit_source_up',
     'Whether a credit source answered last time (1) or failed (0).',
@@ -56,7 +59,7 @@ export function createTerminalMetrics(options: TerminalMetricsOptions): Terminal
       for (const [source, up] of sources) g.set({ source }, up);
     },
   );
-  const devices = new Map<string, string>();
+  const devices = new Map<string, string>(Object.entries(known.devices).map(([d, e]) => [d, e.state]));
   registry.gauge('xinyi_device_up', 'Whether a device is ready (1) or not (0).', (g) => {
     g.reset();
     for (const [device, state] of devices) g.set({ device }, state === 'ready' ? 1 : 0);

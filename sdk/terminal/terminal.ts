@@ -234,7 +234,10 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     const journal = this.#journal;
     this.#usage =
       options.usage ??
-      (journal ? (subject: Subject) => journal.usageCounts(subject.pseudonym, this.#clock.now()) : undefined);
+      (journal
+        ? (subject: Subject) =>
+            this.#journalRead(() => journal.usageCounts(subject.pseudonym, this.#clock.now()))
+        : undefined);
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
     this.#newId = options.newDecisionId ?? randomUUID;
@@ -397,7 +400,9 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     const journal = this.#journal;
     if (journal === undefined) return 0;
     const decision =
-      typeof decisionOrId === 'string' ? journal.getDecision(decisionOrId)?.decision : decisionOrId;
+      typeof decisionOrId === 'string'
+        ? this.#journalRead(() => journal.getDecision(decisionOrId))?.decision
+        : decisionOrId;
     if (decision === undefined) {
       throw new XinyiError('INVALID_ARGUMENT', 'confirmUse(): no committed decision has this id');
     }
@@ -441,16 +446,32 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
       }
       return result;
     } catch (cause) {
-      const error = isXinyiError(cause)
-        ? cause
-        : new XinyiError('JOURNAL_UNAVAILABLE', 'the decision journal could not be written', { cause });
-      this.#report(error);
-      if (!this.#journalAlarm) {
-        this.#journalAlarm = true;
-        this.emit('alarm', { kind: 'journal-unavailable', active: true, code: error.code });
-      }
-      throw error;
+      throw this.#journalFailed(cause, 'written');
     }
+  }
+
+  /**
+   * A journal that cannot be read (the usage counters before a decision) is just as unavailable; a
+   * successful read does not end the alarm, since reads can work while writes fail (a read-only file).
+   */
+  #journalRead<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (cause) {
+      throw this.#journalFailed(cause, 'read');
+    }
+  }
+
+  #journalFailed(cause: unknown, action: 'read' | 'written'): XinyiError {
+    const error = isXinyiError(cause)
+      ? cause
+      : new XinyiError('JOURNAL_UNAVAILABLE', `the decision journal could not be ${action}`, { cause });
+    this.#report(error);
+    if (!this.#journalAlarm) {
+      this.#journalAlarm = true;
+      this.emit('alarm', { kind: 'journal-unavailable', active: true, code: error.code });
+    }
+    return error;
   }
 
   /** Per-call fields override the terminal's; an undefined field does not erase one. */

@@ -202,10 +202,17 @@ export class VirtualGateCore extends EventEmitter<VirtualGateCoreEventMap> {
     this.#changed();
   }
 
-  /** Powering up: a self-test state for `forMs`, the barrier closed, counters kept. */
+  /**
+   * Powering up: a self-test state for `forMs`, the barrier closed, counters kept. Alarms the board was
+   * timing (tailgating, reverse, intrusion, loitering, anti-pinch) are forgotten; fire, power loss and
+   * the external input are conditions outside the board and stay.
+   */
   powerUp(forMs = 200): void {
     this.#cancelTimers();
     this.#cycle++;
+    for (const alarm of ['tailgating', 'reverse', 'intrusion', 'loitering', 'anti-pinch'] as const) {
+      if (this.#alarms.delete(alarm)) this.emit('alarm', { alarm, active: false });
+    }
     this.#selfTest = true;
     this.#phase = 'closed';
     this.#held = false;

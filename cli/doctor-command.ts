@@ -1,0 +1,526 @@
+import { createPublicKey } from 'node:crypto';
+import { accessSync, constants, existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadNativeModule } from '../adapters/native.js';
+import { signRequest } from '../sdk/credit/request-signing.js';
+import { loadSqliteDriver, openSnapshotStore, type SnapshotInfo } from '../sdk/credit/snapshot-store.js';
+import { isXinyiError, XinyiError } from '../sdk/errors.js';
+import { createPseudonymizer } from '../sdk/identity/index.js';
+import type { JournalStore, RetentionRecordType, UploadRecordKind } from '../sdk/journal/journal-store.js';
+import { createSqliteJournal } from '../sdk/journal/sqlite-journal.js';
+import { loadPolicyPack } from '../sdk/policy/validate-pack.js';
+import { SDK_VERSION } from '../sdk/version.js';
+import {
+  configPath,
+  type GateConfig,
+  loadGateConfig,
+  readSecret,
+  redactConfig,
+  type SecretRef,
+} from './gate/config.js';
+
+export const DOCTOR_USAGE = `  xinyi doctor --config FILE [--url URL] [--timeout-ms MS]
+      Checks a gate installation and prints one JSON document: versions, the configuration
+      (secrets redacted), whether each secret resolves, the journal (opened read-only) and
+      the snapshot in its dataDir, the serial devices, whether the platform answers, and the
+      running daemon's /diagnostics (at the configured http port, or URL). Exit code 0 when
+      nothing is wrong, 1 when something is: each problem is one line in "problems".
+      Prints no secret value and no personal data.`;
+
+/** How long each network check may take (platform, daemon). */
+const DEFAULT_TIMEOUT_MS = 2_000;
+const TRUST_LIST_PATH = '/v1/trust-list';
+
+type Check<T> = T & { error?: string };
+
+export interface DoctorReport {
+  ok: boolean;
+  /** One line per thing that is wrong; empty when `ok`. */
+  problems: string[];
+  versions: { sdk: string; node: string; platform: string; arch: string };
+  /** Optional native modules: loadable or not. */
+  nativeModules: Record<string, boolean>;
+  configFile: string;
+  /** The configuration with inline secret values replaced; null when it could not be loaded. */
+  config: unknown;
+  /** Whether each secret reference resolves (never its value). */
+  secrets: Record<string, boolean>;
+  policy?: Check<{ packId?: string; version?: string }>;
+  dataDir?: { path: string; exists: boolean; writable: boolean };
+  journal?: Check<{
+    path: string;
+    exists: boolean;
+    counts?: Record<RetentionRecordType, number>;
+    backlog?: Record<UploadRecordKind, { count: number; oldestAt: string | null }>;
+    overdueDisclosures?: number;
+  }>;
+  snapshot?: Check<{ path: string; exists: boolean; info?: SnapshotInfo | null }>;
+  devices?: DeviceCheck[];
+  platform?: Check<{ baseUrl: string; url: string; status?: number; reason?: string; ms?: number }> | null;
+  daemon?: Check<{ url: string; running: boolean; status?: number; diagnostics?: unknown }>;
+}
+
+export interface DeviceCheck {
+  role: string;
+  name: string;
+  link: 'serial' | 'tcp' | 'udp' | 'hid';
+  /** Serial or HID path. */
+  path?: string;
+  /** TCP/UDP address; not connected to (a serial device server may take one client only). */
+  address?: string;
+  exists?: boolean;
+  characterDevice?: boolean;
+  /** Where a symlink (a udev rule's `/dev/xinyi-reader`) points. */
+  symlinkTo?: string;
+  /** Whether this user may open it for reading and writing. */
+  accessible?: boolean;
+}
+
+export interface DoctorOptions {
+  configFile: string;
+  /** The daemon's base URL. @default http://{config.http.host}:{config.http.port} */
+  daemonUrl?: string;
+  /** @default 2000 */
+  timeoutMs?: number;
+}
+
+function codeOf(error: unknown): string {
+  if (isXinyiError(error)) return error.code;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'unknown';
+}
+
+/** The first line of a typed error's message (which never carries secrets or personal data). */
+function reasonOf(error: unknown): string {
+  return isXinyiError(error) ? `${error.code}: ${error.message.split('\n')[0]}` : codeOf(error);
+}
+
+/** What `fetch` failed on: the socket error's code (`ECONNREFUSED`), `TIMEOUT`, or undici's reason. */
+function fetchErrorCode(error: unknown): string {
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name === 'TimeoutError' || name === 'AbortError') return 'TIMEOUT';
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return code;
+  // undici refuses some URLs itself (a "bad port" such as 9) with a message and no code.
+  if (cause instanceof Error) return cause.message.slice(0, 64);
+  return codeOf(error);
+}
+
+async function canLoad(load: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await load();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function checkSecrets(config: GateConfig, baseDir: string, problems: string[]): Record<string, boolean> {
+  const refs: [string, SecretRef, 'key' | 'public-key' | 'secret'][] = [
+    ['pseudonymKey', config.pseudonymKey, 'key'],
+  ];
+  if (config.platform) {
+    refs.push(['platform.secret', config.platform.secret, 'secret']);
+    refs.push(['platform.trustRootPublicKey', config.platform.trustRootPublicKey, 'public-key']);
+    config.platform.snapshotPublicKeys.forEach((ref, i) => {
+      refs.push([`platform.snapshotPublicKeys.${i}`, ref, 'public-key']);
+    });
+  }
+  const secrets: Record<string, boolean> = {};
+  for (const [what, ref, kind] of refs) {
+    let value: string;
+    try {
+      value = readSecret(ref, baseDir, what);
+    } catch (error) {
+      secrets[what] = false;
+      problems.push(`secret ${what} does not resolve (${reasonOf(error)})`);
+      continue;
+    }
+    secrets[what] = true;
+    try {
+      if (kind === 'key') createPseudonymizer(value);
+      else if (kind === 'public-key') createPublicKey(value);
+    } catch (error) {
+      problems.push(
+        `secret ${what} resolves but is not usable as ${kind === 'key' ? 'a pseudonym key' : 'a public key'} (${reasonOf(error)})`,
+      );
+    }
+  }
+  return secrets;
+}
+
+function checkPolicy(config: GateConfig, baseDir: string, problems: string[]): DoctorReport['policy'] {
+  if (config.policy === 'default') return { packId: 'default' };
+  try {
+    const pack = loadPolicyPack(JSON.parse(readFileSync(configPath(baseDir, config.policy.file), 'utf8')));
+    return { packId: pack.packId, version: pack.version };
+  } catch (error) {
+    problems.push(`policy: ${config.policy.file} cannot be loaded (${reasonOf(error)})`);
+    return { error: codeOf(error) };
+  }
+}
+
+function checkDataDir(path: string, problems: string[]): NonNullable<DoctorReport['dataDir']> {
+  const exists = existsSync(path);
+  let writable = false;
+  if (exists) {
+    try {
+      accessSync(path, constants.W_OK);
+      writable = true;
+    } catch {
+      problems.push(`dataDir ${path} is not writable by this user`);
+    }
+  }
+  return { path, exists, writable };
+}
+
+async function checkJournal(
+  dataDir: string,
+  config: GateConfig,
+  problems: string[],
+): Promise<DoctorReport['journal']> {
+  const path = join(dataDir, 'journal.sqlite');
+  if (!existsSync(path)) return { path, exists: false };
+  let journal: JournalStore | undefined;
+  try {
+    journal = await createSqliteJournal({ path, readonly: true, busyTimeoutMs: 1_000 });
+    const backlog = journal.backlog();
+    const overdue = journal.overdueDisclosures(Date.now()).length;
+    const waiting = backlog.decisions.count + backlog.disclosures.count;
+    const threshold = config.journal.backlogAlarmThreshold ?? 10_000;
+    if (waiting > threshold)
+      problems.push(`journal: ${waiting} records wait for upload (alarm threshold ${threshold})`);
+    if (overdue > 0) problems.push(`journal: ${overdue} disclosure records are past their publication date`);
+    const iso = (at: number | null) => (at === null ? null : new Date(at).toISOString());
+    return {
+      path,
+      exists: true,
+      counts: journal.counts(),
+      backlog: {
+        decisions: { count: backlog.decisions.count, oldestAt: iso(backlog.decisions.oldestAt) },
+        disclosures: { count: backlog.disclosures.count, oldestAt: iso(backlog.disclosures.oldestAt) },
+      },
+      overdueDisclosures: overdue,
+    };
+  } catch (error) {
+    problems.push(`journal ${path} cannot be read (${reasonOf(error)})`);
+    return { path, exists: true, error: codeOf(error) };
+  } finally {
+    journal?.close();
+  }
+}
+
+async function checkSnapshot(
+  dataDir: string,
+  config: GateConfig,
+  problems: string[],
+): Promise<DoctorReport['snapshot']> {
+  const path = join(dataDir, 'snapshot.sqlite');
+  // Opening would create it; a missing file is reported as it is.
+  if (!existsSync(path)) {
+    if (config.platform) problems.push('snapshot: none downloaded yet, so there is no offline fallback');
+    return { path, exists: false };
+  }
+  try {
+    const store = await openSnapshotStore({ path, busyTimeoutMs: 1_000 });
+    try {
+      const info = store.info();
+      if (info === null && config.platform) problems.push('snapshot: the store holds no snapshot yet');
+      return { path, exists: true, info };
+    } finally {
+      store.close();
+    }
+  } catch (error) {
+    problems.push(`snapshot ${path} cannot be read (${reasonOf(error)})`);
+    return { path, exists: true, error: codeOf(error) };
+  }
+}
+
+type Link = GateConfig['devices']['gate']['link'];
+
+function checkPath(check: DeviceCheck, path: string, problems: string[]): void {
+  check.path = path;
+  let link: ReturnType<typeof lstatSync> | undefined;
+  try {
+    link = lstatSync(path);
+  } catch {
+    check.exists = false;
+    problems.push(`device ${check.name} (${check.role}): ${path} does not exist`);
+    return;
+  }
+  if (link.isSymbolicLink()) {
+    try {
+      check.symlinkTo = realpathSync(path);
+    } catch {
+      check.exists = false;
+      problems.push(`device ${check.name} (${check.role}): ${path} is a dangling symlink`);
+      return;
+    }
+  }
+  check.exists = true;
+  check.characterDevice = statSync(path).isCharacterDevice();
+  if (!check.characterDevice) {
+    problems.push(`device ${check.name} (${check.role}): ${path} is not a character device`);
+    return;
+  }
+  try {
+    accessSync(path, constants.R_OK | constants.W_OK);
+    check.accessible = true;
+  } catch {
+    check.accessible = false;
+    problems.push(
+      `device ${check.name} (${check.role}): ${path} exists but this user may not open it (dialout group?)`,
+    );
+  }
+}
+
+function checkLink(role: string, name: string, link: Link, problems: string[]): DeviceCheck {
+  if ('serial' in link) {
+    const check: DeviceCheck = { role, name, link: 'serial' };
+    checkPath(check, link.serial.path, problems);
+    return check;
+  }
+  if ('tcp' in link) return { role, name, link: 'tcp', address: `${link.tcp.host}:${link.tcp.port}` };
+  return { role, name, link: 'udp', address: `${link.udp.host}:${link.udp.port}` };
+}
+
+function checkDevices(config: GateConfig, problems: string[]): DeviceCheck[] {
+  const { devices } = config;
+  const checks: DeviceCheck[] = [];
+  if (devices.idCardReader) {
+    checks.push(
+      checkLink(
+        'id-card-reader',
+        devices.idCardReader.name ?? 'id-card-reader',
+        devices.idCardReader,
+        problems,
+      ),
+    );
+  }
+  devices.scanners.forEach((scanner, index) => {
+    const name = scanner.name ?? `scanner-${index + 1}`;
+    if (scanner.type === 'serial') {
+      checks.push(checkLink('scanner', name, scanner.link, problems));
+    } else {
+      const check: DeviceCheck = { role: 'scanner', name, link: 'hid' };
+      // Without a path the scanner is found by vendor and product id when the daemon opens it.
+      if (scanner.path) checkPath(check, scanner.path, problems);
+      checks.push(check);
+    }
+  });
+  checks.push(
+    checkLink('gate', devices.gate.name ?? `gate (${devices.gate.protocol})`, devices.gate.link, problems),
+  );
+  return checks;
+}
+
+async function checkPlatform(
+  config: GateConfig,
+  baseDir: string,
+  timeoutMs: number,
+  problems: string[],
+): Promise<DoctorReport['platform']> {
+  const platform = config.platform;
+  if (!platform) return null;
+  const url = `${platform.baseUrl.replace(/\/+$/, '')}${TRUST_LIST_PATH}`;
+  const headers: Record<string, string> = {};
+  try {
+    // Signed like the daemon's requests, so a 401 says the platform refuses this terminal's key.
+    const parsed = new URL(url);
+    Object.assign(
+      headers,
+      signRequest({
+        method: 'GET',
+        path: `${parsed.pathname}${parsed.search}`,
+        keyId: platform.keyId,
+        secret: readSecret(platform.secret, baseDir, 'platform.secret'),
+        nowMs: Date.now(),
+      }),
+    );
+  } catch {
+    // The secret's problem is already listed; an unsigned request still shows whether anyone answers.
+  }
+  const started = performance.now();
+  try {
+    const response = await fetch(url, {
+      headers,
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: 'manual',
+    });
+    const ms = Math.round(performance.now() - started);
+    let reason: string | undefined;
+    if (!response.ok) {
+      try {
+        const error = ((await response.json()) as { error?: unknown }).error;
+        if (typeof error === 'string') reason = error.slice(0, 64);
+      } catch {
+        // A non-JSON error page says nothing more than its status.
+      }
+      problems.push(
+        `platform: GET ${TRUST_LIST_PATH} answered HTTP ${response.status}${reason ? ` (${reason})` : ''}`,
+      );
+    } else {
+      await response.body?.cancel();
+    }
+    return { baseUrl: platform.baseUrl, url, status: response.status, ...(reason ? { reason } : {}), ms };
+  } catch (error) {
+    const code = fetchErrorCode(error);
+    problems.push(`platform: ${platform.baseUrl} is not reachable (${code})`);
+    return { baseUrl: platform.baseUrl, url, error: code };
+  }
+}
+
+interface DaemonHealth {
+  status?: unknown;
+  alarms?: unknown;
+  devices?: unknown;
+  creditSourcesOffline?: unknown;
+}
+
+async function checkDaemon(
+  url: string,
+  explicit: boolean,
+  timeoutMs: number,
+  problems: string[],
+): Promise<NonNullable<DoctorReport['daemon']>> {
+  const base = url.replace(/\/+$/, '');
+  let response: Response;
+  try {
+    response = await fetch(`${base}/diagnostics`, { signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    const code = fetchErrorCode(error);
+    // Not running is a state, not a fault, unless the daemon was named on the command line.
+    if (explicit) problems.push(`daemon: ${base} is not reachable (${code})`);
+    return { url: base, running: false, error: code };
+  }
+  if (!response.ok) {
+    problems.push(`daemon: ${base}/diagnostics answered HTTP ${response.status}`);
+    await response.body?.cancel();
+    return { url: base, running: true, status: response.status };
+  }
+  let diagnostics: unknown;
+  try {
+    diagnostics = await response.json();
+  } catch {
+    problems.push(`daemon: ${base}/diagnostics did not answer JSON`);
+    return { url: base, running: true, status: response.status, error: 'malformed' };
+  }
+  const health = (diagnostics as { health?: DaemonHealth } | null)?.health;
+  if (health && health.status !== 'ok') {
+    const alarms = Array.isArray(health.alarms) ? health.alarms.map(String) : [];
+    const devices =
+      health.devices && typeof health.devices === 'object'
+        ? Object.entries(health.devices as Record<string, unknown>)
+            .filter(([, state]) => state !== 'ready')
+            .map(([device, state]) => `${device} ${String(state)}`)
+        : [];
+    const offline = Array.isArray(health.creditSourcesOffline) ? health.creditSourcesOffline.map(String) : [];
+    const why = [
+      alarms.length > 0 ? `alarms ${alarms.join(', ')}` : '',
+      devices.length > 0 ? `devices ${devices.join(', ')}` : '',
+      offline.length > 0 ? `offline ${offline.join(', ')}` : '',
+    ].filter(Boolean);
+    problems.push(`daemon reports ${String(health.status)}${why.length > 0 ? `: ${why.join('; ')}` : ''}`);
+  }
+  return { url: base, running: true, status: response.status, diagnostics };
+}
+
+/** Runs every check; never throws for what it finds (that goes into `problems`). */
+export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const problems: string[] = [];
+  const report: DoctorReport = {
+    ok: false,
+    problems,
+    versions: { sdk: SDK_VERSION, node: process.version, platform: process.platform, arch: process.arch },
+    nativeModules: {},
+    configFile: options.configFile,
+    config: null,
+    secrets: {},
+  };
+  report.nativeModules['better-sqlite3'] = await canLoad(() => loadSqliteDriver());
+  if (!report.nativeModules['better-sqlite3']) {
+    problems.push(
+      'better-sqlite3 cannot be loaded: the daemon cannot keep its journal (npm install better-sqlite3)',
+    );
+  }
+
+  let loaded: { config: GateConfig; baseDir: string };
+  try {
+    loaded = loadGateConfig(options.configFile);
+  } catch (error) {
+    problems.push(`config: ${reasonOf(error)}`);
+    return report;
+  }
+  const { config, baseDir } = loaded;
+  report.config = redactConfig(config);
+
+  const links = [
+    config.devices.idCardReader,
+    config.devices.gate.link,
+    ...config.devices.scanners.map((s) => ('link' in s ? s.link : undefined)),
+  ];
+  if (links.some((l) => l !== undefined && 'serial' in l)) {
+    report.nativeModules.serialport = await canLoad(() => loadNativeModule('serialport'));
+    if (!report.nativeModules.serialport)
+      problems.push('serialport cannot be loaded: serial devices cannot be opened');
+  }
+  if (config.devices.scanners.some((s) => s.type === 'hid')) {
+    report.nativeModules['node-hid'] = await canLoad(() => loadNativeModule('node-hid'));
+    if (!report.nativeModules['node-hid'])
+      problems.push('node-hid cannot be loaded: HID scanners cannot be opened');
+  }
+
+  report.secrets = checkSecrets(config, baseDir, problems);
+  report.policy = checkPolicy(config, baseDir, problems);
+  const dataDir = configPath(baseDir, config.dataDir);
+  report.dataDir = checkDataDir(dataDir, problems);
+  if (report.nativeModules['better-sqlite3']) {
+    report.journal = await checkJournal(dataDir, config, problems);
+    report.snapshot = await checkSnapshot(dataDir, config, problems);
+  }
+  report.devices = checkDevices(config, problems);
+  const daemonUrl = options.daemonUrl ?? `http://${config.http.host}:${config.http.port}`;
+  const [platform, daemon] = await Promise.all([
+    checkPlatform(config, baseDir, timeoutMs, problems),
+    checkDaemon(daemonUrl, options.daemonUrl !== undefined, timeoutMs, problems),
+  ]);
+  report.platform = platform;
+  report.daemon = daemon;
+  report.ok = problems.length === 0;
+  return report;
+}
+
+/** `xinyi doctor`: prints the report as JSON; exit code 1 when it lists problems. */
+export async function doctorCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string', short: 'c' },
+      url: { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(`Usage:\n${DOCTOR_USAGE}`);
+    return;
+  }
+  if (values.config === undefined) {
+    throw new XinyiError('INVALID_ARGUMENT', 'xinyi doctor: --config FILE is required');
+  }
+  const timeoutMs = values['timeout-ms'] === undefined ? undefined : Number(values['timeout-ms']);
+  if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) {
+    throw new XinyiError('INVALID_ARGUMENT', 'xinyi doctor: --timeout-ms must be a positive integer');
+  }
+  const report = await runDoctor({
+    configFile: values.config,
+    ...(values.url === undefined ? {} : { daemonUrl: values.url }),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  });
+  console.log(JSON.stringify(report, null, 2));
+  process.exitCode = report.ok ? 0 : 1;
+}

@@ -6,12 +6,14 @@ import { VirtualIdCardReader, type VirtualIdCardReaderFault } from '../simulator
 import { generatePopulation } from '../simulator/population.js';
 import { createPtyPair, isSocatAvailable, type PtyPair } from '../simulator/pty.js';
 import { startTcpDeviceServer, type TcpDeviceServer } from '../simulator/tcp-device-server.js';
+import { SITE_USAGE, siteCommand } from './site-command.js';
 
 export const SIM_USAGE = `  xinyi sim [--pty] [--tcp PORT] [--seed S] [--people N]
       A virtual ID-card reader speaking the SAM protocol byte-exactly, for any program to open:
       --pty       on a socat PTY pair (prints the path to open as a serial port, 115200 8N1)
       --tcp PORT  as a serial device server on 127.0.0.1:PORT (0 picks a free port)
-      Commands on stdin: tap [N] | remove | fault KIND [ON] | people | quit`;
+      Commands on stdin: tap [N] | remove | fault KIND [ON] | people | quit
+${SITE_USAGE}`;
 
 const FAULTS: Record<string, (on?: string) => VirtualIdCardReaderFault> = {
   garbage: (on) => ({ kind: 'garbage', on: (on ?? 'any') as never }),
@@ -34,10 +36,24 @@ export async function simCommand(argv: string[]): Promise<void> {
       tcp: { type: 'string' },
       seed: { type: 'string' },
       people: { type: 'string' },
+      site: { type: 'string' },
+      'platform-port': { type: 'string' },
+      'http-port': { type: 'string' },
     },
     strict: true,
   });
-  if (!values.pty && values.tcp === undefined) throw new Error('xinyi sim: give --pty, --tcp PORT or both');
+  if (values.site !== undefined) {
+    return siteCommand({
+      dir: values.site,
+      platformPort: values['platform-port'],
+      httpPort: values['http-port'],
+      seed: values.seed,
+      people: values.people,
+    });
+  }
+  if (!values.pty && values.tcp === undefined) {
+    throw new Error('xinyi sim: give --pty, --tcp PORT or both, or --site DIR');
+  }
   const people = generatePopulation(Number(values.people ?? 20), values.seed ?? 'xinyi-sim');
   const device = new VirtualIdCardReader();
   device.on('command', (e) => console.log(`  ← ${e.name}`));

@@ -25,9 +25,12 @@ export { createRng, type Rng } from './prng.js';
 export { createPtyPair, isSocatAvailable, type PtyPair, type PtyPairOptions } from './pty.js';
 export {
   runSimulatedDay,
+  type SimulatedDayContext,
+  type SimulatedDayJournal,
   type SimulatedDayOptions,
   type SimulatedDaySummary,
   type SimulatedVisit,
+  simulatedDayPeople,
 } from './simulated-day.js';
 export {
   type SimulatedSite,

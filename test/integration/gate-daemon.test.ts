@@ -102,7 +102,14 @@ describe.skipIf(!socat)('xinyi gate daemon, end to end against the simulator', (
     site = await startSimulatedSite({ dir, people: 40, gateTiming: { motionMs: 40, passDelayMs: 150 } });
     citizens = site.people.filter(trustworthy);
     configFile = join(dir, 'gate.json');
-    writeFileSync(configFile, JSON.stringify(site.gateConfig({ lane: { repeatWindowMs: 3_000 } })));
+    // The sample shipped in examples/, pointed at this test's site instead of /tmp/xinyi-site.
+    const sample = readFileSync(join(import.meta.dirname, '../../examples/scenic-gate/gate.json'), 'utf8')
+      .replaceAll('/tmp/xinyi-site', dir)
+      .replace('http://127.0.0.1:18080', site.platform.url);
+    const config = JSON.parse(sample) as Record<string, unknown>;
+    config.http = { host: '127.0.0.1', port: 0 };
+    expect(config.devices).toEqual(site.gateConfig().devices);
+    writeFileSync(configFile, JSON.stringify(config));
     daemon = await startDaemon(configFile);
     await until(async () => (await health(daemon)).status === 'ok', 15_000);
   }, 60_000);

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { isXinyiError } from '../sdk/errors.js';
 import { createJsonLogger } from '../sdk/logger.js';
 import { loadGateConfig, readSecret, redactConfig } from './gate/config.js';
-import { startGateDaemon } from './gate/daemon.js';
+import { type GateDaemon, startGateDaemon } from './gate/daemon.js';
 
 export const GATE_USAGE = `  xinyi gate --config FILE [--check]
       The scenic-spot gate daemon: reads its ID-card reader, scanners and gate board, platform
@@ -36,13 +36,14 @@ export async function gateCommand(argv: string[]): Promise<void> {
     return;
   }
   const logger = createJsonLogger({ level: config.log.level, base: { terminalId: config.terminalId } });
-  const daemon = await startGateDaemon({ config, baseDir, logger });
   process.on('unhandledRejection', (reason) => {
     // Logged, not fatal: every decision is committed before it is acted on, so nothing is at risk.
     logger.error({ err: isXinyiError(reason) ? reason.code : String(reason) }, 'unhandled rejection');
   });
-  await new Promise<void>((resolve) => {
-    let signals = 0;
+  const starting = new AbortController();
+  let daemon: GateDaemon | undefined;
+  let signals = 0;
+  const stopped = new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       signals++;
       if (signals > 1) {
@@ -50,6 +51,11 @@ export async function gateCommand(argv: string[]): Promise<void> {
         process.exit(130);
       }
       logger.info({ signal }, 'signal received');
+      if (daemon === undefined) {
+        starting.abort();
+        resolve();
+        return;
+      }
       daemon.stop().then(
         () => resolve(),
         (error: unknown) => {
@@ -62,4 +68,13 @@ export async function gateCommand(argv: string[]): Promise<void> {
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+  try {
+    daemon = await startGateDaemon({ config, baseDir, logger, signal: starting.signal });
+  } catch (error) {
+    if (starting.signal.aborted) return;
+    throw error;
+  }
+  // A signal that came while the daemon was starting: stop what has started.
+  if (starting.signal.aborted) await daemon.stop();
+  await stopped;
 }

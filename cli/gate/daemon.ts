@@ -34,6 +34,8 @@ export interface GateDaemonOptions {
   /** The configuration file's folder: relative paths in it are relative to this. */
   baseDir: string;
   logger: Logger;
+  /** Aborts a start that is still waiting for the journal (SIGTERM before the daemon is up). */
+  signal?: AbortSignal;
 }
 
 export interface GateDaemonHealth {
@@ -58,6 +60,78 @@ export interface GateDaemon {
   health(): GateDaemonHealth;
   /** Stops taking credentials, lets decisions in progress commit, then closes everything. Idempotent. */
   stop(): Promise<{ decisions: number; backlog: number }>;
+}
+
+/**
+ * Opens the journal, and when it cannot be opened (read-only file, full disk) keeps trying instead of
+ * exiting: a supervisor restarting the daemon would only loop. Meanwhile the health port answers
+ * `degraded` with the `journal-unavailable` alarm, and no decision is made (the gate stays shut).
+ */
+async function openJournalWaiting(
+  path: string,
+  config: GateConfig,
+  logger: Logger,
+  signal: AbortSignal | undefined,
+): Promise<JournalStore> {
+  let waiting: Server | undefined;
+  let delayMs = 1_000;
+  try {
+    for (;;) {
+      try {
+        return await createSqliteJournal({ path, logger });
+      } catch (error) {
+        if (!isXinyiError(error) || (error.code !== 'JOURNAL_UNAVAILABLE' && error.code !== 'JOURNAL_FULL')) {
+          throw error;
+        }
+        logger.error(
+          { code: error.code, err: error.message, retryInMs: delayMs },
+          'journal unavailable; the gate stays shut',
+        );
+        if (waiting === undefined) {
+          const body = JSON.stringify({
+            status: 'degraded',
+            terminalId: config.terminalId,
+            alarms: ['journal-unavailable'],
+            code: error.code,
+          });
+          waiting = createServer((_req, res) => {
+            res.writeHead(503, { 'content-type': 'application/json', connection: 'close' }).end(body);
+          });
+          const server = waiting;
+          await new Promise<void>((resolve) => {
+            server.once('error', () => resolve());
+            server.listen(config.http.port, config.http.host, () => {
+              const address = server.address() as AddressInfo;
+              logger.info({ http: `http://${config.http.host}:${address.port}` }, 'waiting for the journal');
+              resolve();
+            });
+          });
+        }
+        await new Promise<void>((resolve, reject) => {
+          if (signal?.aborted)
+            return reject(new XinyiError('CLOSED', 'stopped while waiting for the journal'));
+          const timer = setTimeout(resolve, delayMs);
+          signal?.addEventListener(
+            'abort',
+            () => {
+              clearTimeout(timer);
+              reject(new XinyiError('CLOSED', 'stopped while waiting for the journal'));
+            },
+            { once: true },
+          );
+        });
+        delayMs = Math.min(delayMs * 2, 30_000);
+      }
+    }
+  } finally {
+    if (waiting) {
+      const server = waiting;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    }
+  }
 }
 
 /** A clock that starts at a given instant and runs at normal speed (rehearsing a holiday). */
@@ -108,7 +182,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
   try {
     const pseudonymizer = createPseudonymizer(readSecret(config.pseudonymKey, baseDir, 'pseudonymKey'));
     const policy = await loadPolicy(config, baseDir);
-    const journal = await createSqliteJournal({ path: join(dataDir, 'journal.sqlite'), logger });
+    const journal = await openJournalWaiting(join(dataDir, 'journal.sqlite'), config, logger, options.signal);
     cleanups.push(() => journal.close());
 
     const credit: CreditResolver[] = [];
@@ -159,6 +233,27 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
       if (store) credit.push(createSnapshotResolver(store));
     }
 
+    let uploader: Uploader | undefined;
+    if (http) {
+      uploader = createUploader({
+        journal,
+        platform: http,
+        clock,
+        logger,
+        ...(config.journal.uploadBatchSize ? { batchSize: config.journal.uploadBatchSize } : {}),
+        ...(config.journal.uploadIntervalMs ? { intervalMs: config.journal.uploadIntervalMs } : {}),
+        ...(config.journal.backlogAlarmThreshold
+          ? { backlogAlarmThreshold: config.journal.backlogAlarmThreshold }
+          : {}),
+      });
+      const running = uploader;
+      running.events.on('offline', (e) => logger.warn({ code: e.code }, 'uploader offline'));
+      running.events.on('online', () => logger.info({}, 'uploader online'));
+      running.events.on('backlog-alarm', (e) =>
+        logger.warn({ count: e.count, threshold: e.threshold }, 'upload backlog alarm'),
+      );
+      cleanups.push(() => running.stop());
+    }
     const terminal = createTerminal({
       terminalId: config.terminalId,
       scene: config.scene as SceneId,
@@ -168,6 +263,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
       clock,
       logger,
       journal,
+      ...(uploader ? { uploader } : {}),
       ...(config.context ? { context: config.context } : {}),
       ...(config.decisionDeadlineMs ? { decisionDeadlineMs: config.decisionDeadlineMs } : {}),
     });
@@ -254,29 +350,6 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
       await Promise.allSettled([gate.disconnect(), ...sources.map((s) => s.close())]);
     });
 
-    let uploader: Uploader | undefined;
-    if (http) {
-      uploader = createUploader({
-        journal,
-        platform: http,
-        clock,
-        logger,
-        ...(config.journal.uploadBatchSize ? { batchSize: config.journal.uploadBatchSize } : {}),
-        ...(config.journal.uploadIntervalMs ? { intervalMs: config.journal.uploadIntervalMs } : {}),
-        ...(config.journal.backlogAlarmThreshold
-          ? { backlogAlarmThreshold: config.journal.backlogAlarmThreshold }
-          : {}),
-      });
-      const running = uploader;
-      running.events.on('offline', (e) => logger.warn({ code: e.code }, 'uploader offline'));
-      running.events.on('online', () => logger.info({}, 'uploader online'));
-      running.events.on('backlog-alarm', (e) => {
-        alarms.add('upload-backlog');
-        logger.warn({ count: e.count, threshold: e.threshold }, 'upload backlog alarm');
-      });
-      running.events.on('backlog-cleared', () => alarms.delete('upload-backlog'));
-      cleanups.push(() => running.stop());
-    }
     const stopRetention = startRetentionSchedule({
       journal,
       ...(config.journal.retentionDays ? { retention: config.journal.retentionDays } : {}),

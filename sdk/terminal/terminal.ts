@@ -19,6 +19,7 @@ import {
 } from '../identity/index.js';
 import { disclosureRecordsFor } from '../journal/disclosure.js';
 import type { JournalStore } from '../journal/journal-store.js';
+import type { Uploader } from '../journal/uploader.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { type DecisionContext, evaluate, type UsageCounts } from '../policy/evaluate.js';
 import type { PolicyPack } from '../policy/pack.js';
@@ -59,6 +60,12 @@ export interface TerminalOptions {
    * Absent: decisions are not kept and `confirmUse()` counts nothing.
    */
   journal?: JournalStore;
+  /**
+   * The journal's uploader: its state shows in the terminal's `offline`/`online` events (source
+   * `uploader`), in `offlineSources()` and `diagnostics()`, and a growing backlog raises the
+   * `upload-backlog` alarm. The terminal only listens: it never waits for the uploader.
+   */
+  uploader?: Pick<Uploader, 'events' | 'state'>;
   /** Per-subject usage counts for caps. @default the journal's counters, when a journal is given */
   usage?: (subject: Subject, scene: SceneId) => UsageCounts | undefined;
   clock?: Clock;
@@ -212,6 +219,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
   readonly #offline = new Set<string>();
   readonly #detachers = new Set<() => void>();
   #closed = false;
+  #stopWatchingUploader: (() => void) | undefined;
 
   constructor(options: TerminalOptions) {
     super();
@@ -241,6 +249,32 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
     this.#newId = options.newDecisionId ?? randomUUID;
+    if (options.uploader) this.#stopWatchingUploader = this.#watchUploader(options.uploader);
+  }
+
+  #watchUploader(uploader: Pick<Uploader, 'events' | 'state'>): () => void {
+    const source = 'uploader';
+    const offline = (e: { code: XinyiError['code'] }) => {
+      if (this.#offline.has(source)) return;
+      this.#offline.add(source);
+      this.emit('offline', { source, reason: e.code });
+    };
+    const online = () => {
+      if (this.#offline.delete(source)) this.emit('online', { source });
+    };
+    const alarm = () => this.emit('alarm', { kind: 'upload-backlog', active: true });
+    const cleared = () => this.emit('alarm', { kind: 'upload-backlog', active: false });
+    uploader.events.on('offline', offline);
+    uploader.events.on('online', online);
+    uploader.events.on('backlog-alarm', alarm);
+    uploader.events.on('backlog-cleared', cleared);
+    if (uploader.state === 'offline') this.#offline.add(source);
+    return () => {
+      uploader.events.off('offline', offline);
+      uploader.events.off('online', online);
+      uploader.events.off('backlog-alarm', alarm);
+      uploader.events.off('backlog-cleared', cleared);
+    };
   }
 
   override emit<K extends keyof TerminalEventMap>(event: K, ...args: TerminalEventMap[K]): boolean {
@@ -346,6 +380,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
   async close(): Promise<void> {
     this.#closed = true;
     for (const detach of [...this.#detachers]) detach();
+    this.#stopWatchingUploader?.();
   }
 
   async present(credential: Credential, context?: DecisionContext): Promise<Decision> {

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
@@ -12,9 +13,13 @@ export default defineConfig({
   target: 'node20',
   platform: 'node',
   splitting: true,
-  sourcemap: true,
+  // No source maps in the package: they were more than half of it, and the unminified output with its
+  // names kept already gives readable stack traces.
+  sourcemap: false,
   clean: true,
   shims: true,
   // p-retry is ESM-only: bundle it so that require('xinyi-terminal') works on Node 20.
   noExternal: ['p-retry'],
+  // The bin is ESM (package.json "bin"); a CommonJS copy of it would only be dead weight in the package.
+  onSuccess: () => rm('dist/cli/xinyi.cjs', { force: true }),
 });

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { loadNativeModule } from '../adapters/native.js';
 import { signRequest } from '../sdk/credit/request-signing.js';
 import { loadSqliteDriver, openSnapshotStore, type SnapshotInfo } from '../sdk/credit/snapshot-store.js';
-import { isXinyiError, XinyiError } from '../sdk/errors.js';
+import { isXinyiError } from '../sdk/errors.js';
 import { createPseudonymizer } from '../sdk/identity/index.js';
 import type { JournalStore, RetentionRecordType, UploadRecordKind } from '../sdk/journal/journal-store.js';
 import { createSqliteJournal } from '../sdk/journal/sqlite-journal.js';
@@ -19,6 +19,7 @@ import {
   redactConfig,
   type SecretRef,
 } from './gate/config.js';
+import { usageError } from './usage.js';
 
 export const DOCTOR_USAGE = `  xinyi doctor --config FILE [--url URL] [--timeout-ms MS]
       Checks a gate installation and prints one JSON document: versions, the configuration
@@ -510,11 +511,11 @@ export async function doctorCommand(argv: string[]): Promise<void> {
     return;
   }
   if (values.config === undefined) {
-    throw new XinyiError('INVALID_ARGUMENT', 'xinyi doctor: --config FILE is required');
+    throw usageError('doctor', '--config FILE is required');
   }
   const timeoutMs = values['timeout-ms'] === undefined ? undefined : Number(values['timeout-ms']);
   if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) {
-    throw new XinyiError('INVALID_ARGUMENT', 'xinyi doctor: --timeout-ms must be a positive integer');
+    throw usageError('doctor', '--timeout-ms must be a positive integer');
   }
   const report = await runDoctor({
     configFile: values.config,

@@ -3,6 +3,7 @@ import { isXinyiError } from '../sdk/errors.js';
 import { createJsonLogger } from '../sdk/logger.js';
 import { loadGateConfig, readSecret, redactConfig } from './gate/config.js';
 import { type GateDaemon, startGateDaemon } from './gate/daemon.js';
+import { usageError } from './usage.js';
 
 export const GATE_USAGE = `  xinyi gate --config FILE [--check]
       The scenic-spot gate daemon: reads its ID-card reader, scanners and gate board, platform
@@ -26,7 +27,7 @@ export async function gateCommand(argv: string[]): Promise<void> {
     console.log(`Usage:\n${GATE_USAGE}`);
     return;
   }
-  if (values.config === undefined) throw new Error('xinyi gate: --config FILE is required');
+  if (values.config === undefined) throw usageError('gate', '--config FILE is required');
   const { config, baseDir } = loadGateConfig(values.config);
   if (values.check) {
     readSecret(config.pseudonymKey, baseDir, 'pseudonymKey');

@@ -1,12 +1,14 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { SerialTransport } from '../adapters/transport/serial-transport.js';
+import { XinyiError } from '../sdk/errors.js';
 import { maskIdNumber } from '../sdk/identity/index.js';
 import { VirtualIdCardReader, type VirtualIdCardReaderFault } from '../simulator/devices/index.js';
 import { generatePopulation } from '../simulator/population.js';
 import { createPtyPair, isSocatAvailable, type PtyPair } from '../simulator/pty.js';
 import { startTcpDeviceServer, type TcpDeviceServer } from '../simulator/tcp-device-server.js';
 import { SITE_USAGE, siteCommand } from './site-command.js';
+import { usageError } from './usage.js';
 
 export const SIM_USAGE = `  xinyi sim [--pty] [--tcp PORT] [--seed S] [--people N]
       A virtual ID-card reader speaking the SAM protocol byte-exactly, for any program to open:
@@ -39,20 +41,28 @@ export async function simCommand(argv: string[]): Promise<void> {
       site: { type: 'string' },
       'platform-port': { type: 'string' },
       'http-port': { type: 'string' },
+      ui: { type: 'boolean' },
+      port: { type: 'string' },
+      scenario: { type: 'string' },
+      'no-lane': { type: 'boolean' },
     },
     strict: true,
   });
-  if (values.site !== undefined) {
+  if (values.site !== undefined || values.ui || values.scenario !== undefined) {
     return siteCommand({
       dir: values.site,
       platformPort: values['platform-port'],
       httpPort: values['http-port'],
       seed: values.seed,
       people: values.people,
+      ui: values.ui,
+      port: values.port,
+      scenario: values.scenario,
+      lane: !values['no-lane'],
     });
   }
   if (!values.pty && values.tcp === undefined) {
-    throw new Error('xinyi sim: give --pty, --tcp PORT or both, or --site DIR');
+    throw usageError('sim', 'give --pty, --tcp PORT or both, or --site DIR');
   }
   const people = generatePopulation(Number(values.people ?? 20), values.seed ?? 'xinyi-sim');
   const device = new VirtualIdCardReader();
@@ -66,7 +76,9 @@ export async function simCommand(argv: string[]): Promise<void> {
   let pair: PtyPair | undefined;
   let server: TcpDeviceServer | undefined;
   if (values.pty) {
-    if (!isSocatAvailable()) throw new Error('xinyi sim --pty needs socat: apt-get install socat');
+    if (!isSocatAvailable()) {
+      throw new XinyiError('NATIVE_MODULE_UNAVAILABLE', 'xinyi sim --pty needs socat: apt-get install socat');
+    }
     pair = await createPtyPair();
     const paths = { devicePath: pair.devicePath, hostPath: pair.hostPath };
     const end = new SerialTransport({ path: pair.devicePath });

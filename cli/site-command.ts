@@ -1,30 +1,75 @@
-import { writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { isXinyiError, XinyiError } from '../sdk/errors.js';
 import { maskIdNumber } from '../sdk/identity/index.js';
+import { createJsonLogger } from '../sdk/logger.js';
 import type { PassageBehaviour } from '../simulator/devices/virtual-gate-core.js';
+import { type PanelServer, startPanelServer } from '../simulator/panel/panel-server.js';
+import {
+  type CodeDevice,
+  SIMULATION_FAULTS,
+  Simulation,
+  type SimulationFault,
+} from '../simulator/panel/simulation.js';
 import { isSocatAvailable } from '../simulator/pty.js';
+import {
+  formatScenarioStep,
+  loadScenario,
+  playScenario,
+  type Scenario,
+  type ScenarioProgress,
+} from '../simulator/scenario.js';
 import { type SiteDevice, startSimulatedSite } from '../simulator/simulated-site.js';
+import { usageError } from './usage.js';
 
 export const SITE_USAGE = `  xinyi sim --site DIR [--platform-port PORT] [--http-port PORT] [--seed S] [--people N]
       A whole simulated scenic spot for \`xinyi gate\`: a SAM ID-card reader, a QR scanner and an
       AA-frame gate board on socat PTYs under DIR, and the mock platform on 127.0.0.1:PORT
       (default 18080). Writes DIR/gate.json; run \`xinyi gate --config DIR/gate.json\` next to it.
       Commands on stdin: tap N | code N | people | behaviour pass|no-pass|tailgate|push-back
-                         | unplug gate|id-card-reader|scanner [MS] | platform down|up | quit`;
+                         | unplug gate|id-card-reader|scanner [MS] | platform down|up | quit
+  xinyi sim --ui [--port PORT] [--scenario FILE] [--no-lane] [--site DIR] [--seed S] [--people N]
+  xinyi sim --scenario FILE [--no-lane] [--site DIR]
+      The same site (DIR defaults to $TMPDIR/xinyi-sim) with a gate lane running in this process
+      (the \`xinyi gate\` daemon's code; its JSON log goes to DIR/lane.log), and with --ui a control
+      panel on http://127.0.0.1:PORT/ (default 7300): people, the gate, live decisions, faults.
+      --scenario plays a scripted scenario (docs/simulator-panel.md); without --ui it exits when
+      done, with status 1 if an expectation failed. --no-lane leaves the PTYs to your own program.
+      Commands on stdin: tap N | code N [camera] | people | fault NAME on|off [MS] | revoke N [off]
+                         | unplug DEVICE [MS] | clock YYYY-MM-DD|off | behaviour B | quit`;
 
 const BEHAVIOURS: readonly PassageBehaviour[] = ['pass', 'no-pass', 'tailgate', 'push-back'];
 const DEVICES: readonly SiteDevice[] = ['gate', 'id-card-reader', 'scanner'];
 
-/** `xinyi sim --site DIR`: runs until `quit`, the end of stdin, or SIGINT/SIGTERM. */
-export async function siteCommand(options: {
-  dir: string;
+export interface SiteCommandOptions {
+  /** Required without `ui` and `scenario`. */
+  dir?: string;
   platformPort?: string;
   httpPort?: string;
   seed?: string;
   people?: string;
-}): Promise<void> {
-  if (!isSocatAvailable()) throw new Error('xinyi sim --site needs socat: apt-get install socat');
+  /** Serve the control panel. */
+  ui?: boolean;
+  /** The panel's port. @default 7300 */
+  port?: string;
+  /** A scenario file to play. */
+  scenario?: string;
+  /** false: no in-process gate lane (the PTYs stay free for another program). @default true */
+  lane?: boolean;
+}
+
+/**
+ * `xinyi sim --site DIR`: runs until `quit`, the end of stdin, or SIGINT/SIGTERM. With `--ui` or
+ * `--scenario`, the simulation with its in-process lane, the panel and the scenario player.
+ */
+export async function siteCommand(options: SiteCommandOptions): Promise<void> {
+  if (options.ui || options.scenario !== undefined) return simulationCommand(options);
+  if (options.dir === undefined) throw usageError('sim', '--site DIR is required');
+  if (!isSocatAvailable()) {
+    throw new XinyiError('NATIVE_MODULE_UNAVAILABLE', 'xinyi sim --site needs socat: apt-get install socat');
+  }
   const dir = resolve(options.dir);
   const site = await startSimulatedSite({
     dir,
@@ -121,4 +166,193 @@ export async function siteCommand(options: {
     });
   });
   await site.close();
+}
+
+function integerOption(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw usageError('sim', `${flag} must be a whole number`);
+  return number;
+}
+
+/** `xinyi sim --ui` / `--scenario FILE`: runs until `quit`, SIGINT or SIGTERM, or (headless) the scenario's end. */
+async function simulationCommand(options: SiteCommandOptions): Promise<void> {
+  if (!isSocatAvailable()) {
+    throw new XinyiError(
+      'NATIVE_MODULE_UNAVAILABLE',
+      'xinyi sim needs socat for its device PTYs: apt-get install socat',
+    );
+  }
+  const scenario = options.scenario === undefined ? undefined : loadScenario(options.scenario);
+  const dir = resolve(options.dir ?? join(tmpdir(), 'xinyi-sim'));
+  const lane = options.lane !== false;
+  const seed = options.seed ?? scenario?.seed;
+  const people = integerOption(options.people, '--people', scenario?.people ?? 40);
+  const platformPort = integerOption(options.platformPort, '--platform-port', 18_080);
+  const panelPort = integerOption(options.port, '--port', 7300);
+  mkdirSync(dir, { recursive: true });
+  const logFile = join(dir, 'lane.log');
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const simulation = await Simulation.start({
+    dir,
+    ...(seed ? { seed } : {}),
+    people,
+    platformPort,
+    lane,
+    ...(scenario?.clock ? { clock: scenario.clock } : {}),
+    logger: createJsonLogger({
+      write: (line) => log.write(line),
+      base: { terminalId: 'gate-yunmenshan-01' },
+    }),
+  });
+  let panel: PanelServer | undefined;
+  try {
+    const { paths, platformUrl } = simulation.status();
+    console.log(`simulated site in ${dir}`);
+    console.log(`  ID-card reader ${paths.idCardReader} (115200 8N1)`);
+    console.log(`  QR scanner     ${paths.scanner}`);
+    console.log(`  gate board     ${paths.gate} (AA-frame, 9600 8N1)`);
+    console.log(`  platform       ${platformUrl}`);
+    if (lane) {
+      console.log(`  gate lane      in this process; its log: ${logFile}`);
+    } else {
+      const configFile = join(dir, 'gate.json');
+      writeFileSync(configFile, `${JSON.stringify(simulation.site.gateConfig(), null, 2)}\n`);
+      console.log(`  no gate lane:  run yours on the PTYs, or  xinyi gate --config ${configFile}`);
+    }
+    if (options.ui) {
+      panel = await startPanelServer({ simulation, port: panelPort });
+      console.log(`control panel    ${panel.url}`);
+    }
+    if (scenario && !options.ui) {
+      if (!(await runScenario(simulation, scenario, undefined))) process.exitCode = 1;
+      return;
+    }
+    const stop = new AbortController();
+    const playing = scenario ? runScenario(simulation, scenario, panel, stop.signal) : Promise.resolve(true);
+    await commandLoop(simulation);
+    stop.abort();
+    await playing;
+  } finally {
+    await panel?.close();
+    await simulation.close();
+    log.end();
+  }
+}
+
+/** Plays the scenario, printing each event; resolves with whether every expectation was met. */
+async function runScenario(
+  simulation: Simulation,
+  scenario: Scenario,
+  panel: PanelServer | undefined,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  signal?.addEventListener('abort', onSignal);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const total = scenario.events.length;
+  const publish = (progress: ScenarioProgress) => panel?.publish('scenario', progress);
+  try {
+    await simulation.whenReady();
+    console.log(`scenario "${scenario.name}": ${total} events`);
+    publish({ name: scenario.name, state: 'running', index: 0, total, failures: 0 });
+    const report = await playScenario(scenario, simulation, {
+      signal: stop.signal,
+      onStep: (step, progress) => {
+        console.log(formatScenarioStep(step));
+        publish(progress);
+      },
+    });
+    const state = stop.signal.aborted ? 'stopped' : report.passed ? 'passed' : 'failed';
+    publish({ name: scenario.name, state, index: report.steps.length, total, failures: report.failures });
+    console.log(
+      `scenario "${scenario.name}" ${state}: ${report.steps.length}/${total} events, ` +
+        `${report.failures} failed expectation(s), ${(report.durationMs / 1000).toFixed(1)} s`,
+    );
+    return report.passed;
+  } catch (error) {
+    console.log(
+      `scenario "${scenario.name}" stopped: ${isXinyiError(error) ? `${error.code}: ${error.message}` : String(error)}`,
+    );
+    publish({ name: scenario.name, state: 'stopped', index: 0, total, failures: 0 });
+    return false;
+  } finally {
+    signal?.removeEventListener('abort', onSignal);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+const SIMULATION_COMMANDS =
+  'commands: tap N | code N [camera] | people | fault NAME on|off [MS] | revoke N [off] | unplug DEVICE [MS]' +
+  ' | clock YYYY-MM-DD|off | behaviour B | quit';
+
+/** Stdin commands beside the panel, until `quit`, SIGINT or SIGTERM (the end of stdin does not stop the panel). */
+function commandLoop(simulation: Simulation): Promise<void> {
+  return new Promise<void>((done) => {
+    const lines = createInterface({ input: process.stdin });
+    const finish = () => {
+      process.off('SIGINT', finish);
+      process.off('SIGTERM', finish);
+      lines.close();
+      // readline leaves stdin open, which would keep the process alive after `quit`.
+      process.stdin.destroy();
+      done();
+    };
+    process.once('SIGINT', finish);
+    process.once('SIGTERM', finish);
+    const report = (work: Promise<unknown>) =>
+      work.catch((error: unknown) =>
+        console.log(isXinyiError(error) ? `${error.code}: ${error.message}` : String(error)),
+      );
+    lines.on('line', (line) => {
+      const [command, arg, extra, value] = line.trim().split(/\s+/);
+      const index = Number(arg);
+      void report(
+        (async () => {
+          switch (command) {
+            case 'tap':
+              return simulation.tap(index);
+            case 'code':
+              return simulation.showCode(index, (extra ?? 'scanner') as CodeDevice);
+            case 'people':
+              for (const p of simulation.people()) {
+                console.log(
+                  `${String(p.index).padStart(3)}  ${p.masked}  ${p.tier.padEnd(3)} ${p.trustworthy ? '守信' : '    '}` +
+                    ` ${p.lists.join(',')}${p.hasCode ? '' : ' (no code)'}${p.revoked ? ' (revoked)' : ''}`,
+                );
+              }
+              return;
+            case 'fault':
+              if (!SIMULATION_FAULTS.includes(arg as SimulationFault)) {
+                return void console.log(`faults: ${SIMULATION_FAULTS.join(' ')}`);
+              }
+              simulation.setFault(
+                arg as SimulationFault,
+                extra !== 'off',
+                value === undefined ? undefined : Number(value),
+              );
+              return void console.log(`${arg} ${extra === 'off' ? 'off' : 'on'}`);
+            case 'revoke':
+              return simulation.revoke(index, extra !== 'off');
+            case 'unplug':
+              return simulation.unplug(arg as SiteDevice, extra === undefined ? 3_000 : Number(extra));
+            case 'clock':
+              return simulation.setClock(arg === undefined || arg === 'off' ? null : arg);
+            case 'behaviour':
+              return simulation.setBehaviour(arg as PassageBehaviour);
+            case 'quit':
+              return finish();
+            case undefined:
+            case '':
+              return;
+            default:
+              console.log(SIMULATION_COMMANDS);
+          }
+        })(),
+      );
+    });
+  });
 }

@@ -1,24 +1,41 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { describeBenefit, isXinyiError, qingzhouPolicyPack, shanghaiDate } from '../sdk/index.js';
+import { describeBenefit, qingzhouPolicyPack, shanghaiDate } from '../sdk/index.js';
+import { SDK_VERSION } from '../sdk/version.js';
 import { runSimulatedDay, type SimulatedVisit } from '../simulator/index.js';
+import { DEVICES_USAGE, devicesCommand } from './devices-command.js';
 import { DOCTOR_USAGE, doctorCommand } from './doctor-command.js';
 import { GATE_USAGE, gateCommand } from './gate-command.js';
 import { SIM_USAGE, simCommand } from './sim-command.js';
+import { SNAPSHOT_USAGE, snapshotCommand } from './snapshot-command.js';
+import { describeFailure, EXIT_USAGE } from './usage.js';
 
-const USAGE = `xinyi — 信易+ terminal SDK command line
-
-Usage:
-  xinyi demo [--date YYYY-MM-DD] [--seed S] [--people N] [--visits N] [--pace MS] [--data-dir DIR]
+const DEMO_USAGE = `  xinyi demo [--date YYYY-MM-DD] [--seed S] [--people N] [--visits N] [--pace MS] [--data-dir DIR]
       A simulated day: synthetic citizens at a scenic gate, a supermarket checkout,
       a library kiosk and a hospital desk; decisions printed as they happen, committed
       to a decision journal and uploaded to the mock platform.
       Try --date 2026-10-03 (国庆节) to see the holiday exclusion at the gate.
-      --data-dir  keep the journal and the snapshot there (default: a temporary directory)
-${SIM_USAGE}
-${GATE_USAGE}
-${DOCTOR_USAGE}
-  xinyi help`;
+      --data-dir  keep the journal and the snapshot there (default: a temporary directory)`;
+
+const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise<void> }> = {
+  demo: { usage: DEMO_USAGE, run: demo },
+  sim: { usage: SIM_USAGE, run: simCommand },
+  gate: { usage: GATE_USAGE, run: gateCommand },
+  doctor: { usage: DOCTOR_USAGE, run: doctorCommand },
+  devices: { usage: DEVICES_USAGE, run: devicesCommand },
+  snapshot: { usage: SNAPSHOT_USAGE, run: snapshotCommand },
+};
+
+const USAGE = `xinyi — 信易+ terminal SDK command line (xinyi-terminal ${SDK_VERSION})
+
+Usage:
+${Object.values(COMMANDS)
+  .map((c) => c.usage)
+  .join('\n')}
+  xinyi help [COMMAND] | xinyi COMMAND --help | xinyi --version
+
+Exit codes: 0 done; 1 the work failed (one line on stderr: xinyi: CODE: reason), or doctor found
+problems; 2 the command line is wrong (unknown command or flag, missing argument).`;
 
 /** Terminal columns taken by a string: CJK and full-width characters take two. */
 function width(text: string): number {
@@ -152,30 +169,53 @@ async function demo(argv: string[]): Promise<void> {
   console.log(`  finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
+function usageFailure(reason: string): void {
+  console.error(`xinyi: ${reason} (see: xinyi --help)`);
+  process.exitCode = EXIT_USAGE;
+}
+
+let current = '';
+
 async function main(): Promise<void> {
-  const [command, ...rest] = process.argv.slice(2);
-  switch (command) {
-    case 'demo':
-      return demo(rest);
-    case 'sim':
-      return simCommand(rest);
-    case 'gate':
-      return gateCommand(rest);
-    case 'doctor':
-      return doctorCommand(rest);
+  const [name, ...rest] = process.argv.slice(2);
+  switch (name) {
     case undefined:
-    case 'help':
     case '--help':
     case '-h':
       console.log(USAGE);
       return;
-    default:
-      console.error(`xinyi: unknown command '${command}'\n\n${USAGE}`);
-      process.exitCode = 2;
+    case '--version':
+    case '-v':
+      console.log(SDK_VERSION);
+      return;
+    case 'help': {
+      const [topic, ...extra] = rest;
+      if (topic === undefined) return void console.log(USAGE);
+      const command = COMMANDS[topic];
+      if (command === undefined) return usageFailure(`unknown command '${topic}'`);
+      if (extra.length > 0) return usageFailure(`help takes one command, not '${extra.join(' ')}'`);
+      console.log(`Usage:\n${command.usage}`);
+      return;
+    }
   }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (command === undefined) {
+    return usageFailure(name.startsWith('-') ? `unknown option '${name}'` : `unknown command '${name}'`);
+  }
+  const end = rest.indexOf('--');
+  const flags = end < 0 ? rest : rest.slice(0, end);
+  if (flags.includes('--help') || flags.includes('-h')) {
+    console.log(`Usage:\n${command.usage}`);
+    return;
+  }
+  current = name;
+  await command.run(rest);
 }
 
 main().catch((error: unknown) => {
-  console.error(isXinyiError(error) ? `xinyi: ${error.code}: ${error.message}` : error);
-  process.exitCode = 1;
+  const { line, exitCode } = describeFailure(error, current);
+  console.error(line);
+  // The one line is for the operator; support can ask for the whole chain.
+  if (process.env.XINYI_DEBUG) console.error(error);
+  process.exitCode = exitCode;
 });

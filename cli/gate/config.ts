@@ -69,7 +69,7 @@ const gate = z.discriminatedUnion('protocol', [
     protocol: z.literal('aa-frame'),
     link: z.union([serialLink, tcpLink, udpLink]),
     /** The gate's address for status queries. */
-    address: z.number().int().min(0).max(255).optional(),
+    address: z.number().int().min(1).max(255).optional(),
     ...gateCommon,
   }),
   z.strictObject({
@@ -98,7 +98,7 @@ export const gateConfigSchema = z.strictObject({
   pseudonymKey: secretRef,
   /** `default` (the Qingzhou pack) or a policy pack JSON file. */
   policy: z.union([z.literal('default'), z.strictObject({ file: z.string().min(1) })]).default('default'),
-  decisionDeadlineMs: positiveMs.optional(),
+  decisionDeadlineMs: z.number().int().positive().max(60_000).optional(),
   /** Where the journal, the snapshot and the cached lists live. */
   dataDir: z.string().min(1),
   devices: z.strictObject({

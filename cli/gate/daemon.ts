@@ -36,6 +36,11 @@ export interface GateDaemonOptions {
   logger: Logger;
   /** Aborts a start that is still waiting for the journal (SIGTERM before the daemon is up). */
   signal?: AbortSignal;
+  /**
+   * The daemon's time source, for a simulation that shares one clock between the daemon and its
+   * simulated platform. @default the system clock, shifted to `config.clock.startAt` when set
+   */
+  clock?: Clock;
 }
 
 export interface GateDaemonHealth {
@@ -160,7 +165,7 @@ async function loadPolicy(config: GateConfig, baseDir: string): Promise<PolicyPa
  */
 export async function startGateDaemon(options: GateDaemonOptions): Promise<GateDaemon> {
   const { config, baseDir, logger } = options;
-  const clock = shiftedClock(config.clock?.startAt);
+  const clock = options.clock ?? shiftedClock(config.clock?.startAt);
   const started = Date.now();
   const dataDir = configPath(baseDir, config.dataDir);
   try {

@@ -68,7 +68,11 @@ export function createGateFromConfig(config: Devices['gate'], logger: Logger): G
       const link = config.link;
       return new ModbusRelayGateDriver({
         ...('serial' in link
-          ? { path: link.serial.path, baudRate: link.serial.baudRate ?? 9600 }
+          ? {
+              path: link.serial.path,
+              baudRate: link.serial.baudRate ?? 9600,
+              ...(link.serial.parity ? { parity: link.serial.parity } : {}),
+            }
           : { tcp: { host: link.tcp.host, port: link.tcp.port } }),
         ...(config.unitId === undefined ? {} : { unitId: config.unitId }),
         ...(config.entryCoil === undefined ? {} : { entryCoil: config.entryCoil }),

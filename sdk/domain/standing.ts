@@ -19,6 +19,11 @@ export interface CreditStanding {
   source: StandingSource;
   /** ISO time the platform computed it. */
   asOf: string;
+  /**
+   * For a standing read from a signed credit code: the code's holder pseudonym (base64url of its
+   * 16-byte `sub`, stable across the holder's codes), so that caps and anti-passback count the holder.
+   */
+  holder?: string;
 }
 
 /** The standing used when nothing is known: normal service at the normal price. */

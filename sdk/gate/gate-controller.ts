@@ -18,7 +18,11 @@ export interface GateControllerOptions {
   journal?: JournalStore;
   /** The way this lane's credentials open the gate. @default 'entry' */
   direction?: GateDirection;
-  /** Whether a decision opens the gate. @default granted with a `free-entry` benefit */
+  /**
+   * Whether a decision opens the gate.
+   * @default entry: granted with a `free-entry` benefit; exit: always (leaving is never refused;
+   *   with `antiPassback`, only someone inside)
+   */
   opens?: (decision: Decision) => boolean;
   /** One credential opens the gate at most once within this window (a QR code held in front of the scanner). @default 5000 */
   repeatWindowMs?: number;
@@ -150,7 +154,7 @@ export class GateController extends EventEmitter<GateControllerEventMap> {
     if (this.#direction !== 'entry' && this.#direction !== 'exit') {
       throw new XinyiError('INVALID_OPTIONS', "GateController: direction must be 'entry' or 'exit'");
     }
-    this.#opens = options.opens ?? grantsFreeEntry;
+    this.#opens = options.opens ?? (this.#direction === 'entry' ? grantsFreeEntry : () => true);
     this.#repeatWindowMs = nonNegative('repeatWindowMs', options.repeatWindowMs, 5000);
     this.#passageTimeoutMs = nonNegative('passageTimeoutMs', options.passageTimeoutMs, 10_000);
     this.#antiPassback = options.antiPassback;

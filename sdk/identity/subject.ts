@@ -11,7 +11,8 @@ export interface Subject {
   pseudonym: string;
   /** Masked document or card number: first and last character only. */
   masked: string;
-  kind: PseudonymKind;
+  /** `credit-code-holder`: the pseudonym a signed credit code carries (the terminal never sees a number). */
+  kind: PseudonymKind | 'credit-code-holder';
   /** Masked holder name (surname + `*` per remaining character), present only when a name was given. */
   maskedName?: string;
 }

@@ -7,6 +7,9 @@ export {
 } from './in-memory-credit-provider.js';
 export {
   createTerminal,
+  type OverrideInput,
+  type OverrideOutcome,
+  type OverrideRecord,
   type Terminal,
   type TerminalAlarm,
   type TerminalDiagnostics,

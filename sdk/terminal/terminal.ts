@@ -3,8 +3,9 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { chinaHolidayCalendar, type HolidayCalendar } from '../calendar/index.js';
 import { type Clock, systemClock } from '../clock.js';
+import { BENEFIT_KINDS, type Benefit } from '../domain/benefits.js';
 import type { Credential } from '../domain/credential.js';
-import type { Decision } from '../domain/decision.js';
+import type { Decision, DecisionOutcome } from '../domain/decision.js';
 import { isSceneId, type SceneId } from '../domain/scenes.js';
 import { type CreditStanding, unknownStanding } from '../domain/standing.js';
 import { isXinyiError, XinyiError } from '../errors.js';
@@ -18,6 +19,7 @@ import {
   subjectFromMemberCode,
 } from '../identity/index.js';
 import { disclosureRecordsFor } from '../journal/disclosure.js';
+import { assertNoIdNumber } from '../journal/journal-entry.js';
 import type { JournalStore } from '../journal/journal-store.js';
 import type { Uploader } from '../journal/uploader.js';
 import { type Logger, silentLogger } from '../logger.js';
@@ -86,7 +88,45 @@ export interface TerminalEventMap {
   device: [event: { device: string; state: string; reason?: string }];
   /** A condition staff must see started (`active`) or ended: the journal cannot be written, … */
   alarm: [event: TerminalAlarm];
+  /** A member of staff reviewed a decision and recorded the outcome (`recordOverride()`). */
+  override: [record: OverrideRecord];
 }
+
+/** What staff decided on review: the person gets the incentive after all, or does not. */
+export type OverrideOutcome = 'granted' | 'denied';
+
+/** `terminal.recordOverride(decisionId, input)`: a human decision on a decision the terminal made. */
+export interface OverrideInput {
+  /** Who decided: a staff number or login, never a name or ID number. */
+  staffId: string;
+  /**
+   * Why, in words an auditor can read later (required). It is kept in the journal: write the grounds
+   * ("急诊入院，家属签署缴费承诺书"), never the person's name or ID number (one is refused).
+   */
+  reason: string;
+  outcome: OverrideOutcome;
+  /** What staff granted (only with `outcome: 'granted'`); the host applies them. @default [] */
+  benefits?: readonly Benefit[];
+}
+
+/** An override as recorded in the journal (event `override`) and emitted as the `override` event. */
+export interface OverrideRecord {
+  decisionId: string;
+  terminalId: string;
+  scene: SceneId;
+  /** ISO time the override was recorded. */
+  at: string;
+  staffId: string;
+  outcome: OverrideOutcome;
+  reason: string;
+  /** The outcome of the reviewed decision, which the override replaces. */
+  decisionOutcome: DecisionOutcome;
+  benefits: Benefit[];
+}
+
+/** Long enough for the grounds of a decision; a journal field, not a case file. */
+const MAX_OVERRIDE_REASON_LENGTH = 500;
+const MAX_STAFF_ID_LENGTH = 64;
 
 /** `terminal.diagnostics()`: what support needs, with no secrets and no personal data. */
 export interface TerminalDiagnostics {
@@ -141,6 +181,20 @@ export interface Terminal extends EventEmitter<TerminalEventMap> {
    */
   confirmUse(decision: Decision | string): number;
   /**
+   * Records a human decision on a decision this terminal's journal holds: the person asked for a
+   * review (PIPL art. 24: a decision made by automated means may be refused and explained by a
+   * person), and staff granted or denied the incentive. The override is committed to the journal as
+   * an `override` event (`detail`: `staffId`, `outcome`, `reason`, `decisionOutcome` and, when given,
+   * `benefits` as JSON) before it is emitted as the `override` event and returned; the original
+   * decision stays as it was. A decision may be reviewed more than once; each review is recorded.
+   *
+   * Throws `INVALID_ARGUMENT` for an unknown decision id or bad input (a missing or empty `reason`,
+   * one holding a resident ID number, an unknown benefit kind, benefits with `outcome: 'denied'`),
+   * and `JOURNAL_UNAVAILABLE` when the terminal has no journal (an override must be recorded) or the
+   * journal cannot be written.
+   */
+  recordOverride(decisionId: string, input: OverrideInput): OverrideRecord;
+  /**
    * Presents every credential the device reads, and reports its state changes as `device` events.
    * Returns a function that detaches it; `close()` detaches every device.
    */
@@ -161,6 +215,54 @@ function credentialRefusal(error: unknown): string | undefined {
   }
   const reason = error.details.reason;
   return typeof reason === 'string' ? `CODE_${reason}` : ReasonCode.CODE_REFUSED;
+}
+
+function overrideError(message: string, field: string): XinyiError {
+  return new XinyiError('INVALID_ARGUMENT', `recordOverride(): ${message}`, { details: { field } });
+}
+
+/** Checks what staff typed before anything is looked up or written; returns it trimmed and copied. */
+function validateOverride(
+  decisionId: unknown,
+  input: OverrideInput,
+): Pick<OverrideRecord, 'staffId' | 'reason' | 'outcome' | 'benefits'> {
+  if (typeof decisionId !== 'string' || decisionId.trim() === '') {
+    throw overrideError('decisionId must be a non-empty string', 'decisionId');
+  }
+  if (input === null || typeof input !== 'object') throw overrideError('input must be an object', 'input');
+  const { outcome } = input;
+  if (outcome !== 'granted' && outcome !== 'denied') {
+    throw overrideError("outcome must be 'granted' or 'denied'", 'outcome');
+  }
+  if (typeof input.staffId !== 'string' || input.staffId.trim() === '') {
+    throw overrideError('staffId must be a non-empty string', 'staffId');
+  }
+  const staffId = input.staffId.trim();
+  if (staffId.length > MAX_STAFF_ID_LENGTH) {
+    throw overrideError(`staffId must be at most ${MAX_STAFF_ID_LENGTH} characters`, 'staffId');
+  }
+  if (typeof input.reason !== 'string' || input.reason.trim() === '') {
+    throw overrideError('a reason is required: say why the decision was reviewed this way', 'reason');
+  }
+  const reason = input.reason.trim();
+  if (reason.length > MAX_OVERRIDE_REASON_LENGTH) {
+    throw overrideError(`reason must be at most ${MAX_OVERRIDE_REASON_LENGTH} characters`, 'reason');
+  }
+  assertNoIdNumber(staffId, 'staffId');
+  assertNoIdNumber(reason, 'reason');
+  const given = input.benefits ?? [];
+  if (!Array.isArray(given)) throw overrideError('benefits must be an array', 'benefits');
+  if (outcome === 'denied' && given.length > 0) {
+    throw overrideError("benefits can only be given with outcome 'granted'", 'benefits');
+  }
+  const benefits = given.map((benefit, i): Benefit => {
+    if (benefit === null || typeof benefit !== 'object' || !BENEFIT_KINDS.includes(benefit.kind)) {
+      throw overrideError(`benefits[${i}] must be a benefit with a known kind`, `benefits[${i}]`);
+    }
+    return { ...benefit };
+  });
+  if (benefits.length > 0) assertNoIdNumber(JSON.stringify(benefits), 'benefits');
+  return { staffId, reason, outcome, benefits };
 }
 
 function optionError(message: string): XinyiError {
@@ -387,7 +489,9 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     if (this.#closed) throw new XinyiError('CLOSED', 'present() called on a closed terminal');
     const started = performance.now();
     const id = this.#newId();
-    const { subject, problem } = this.#identify(credential);
+    const identified = this.#identify(credential);
+    let subject = identified.subject;
+    const problem = identified.problem;
 
     let standing: CreditStanding | null = null;
     let unavailableReason: string | undefined = problem;
@@ -395,6 +499,11 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
       const found = await this.#resolveStanding(subject, credential);
       standing = found.standing;
       unavailableReason = found.reason;
+    }
+    // A verified credit code names its holder by pseudonym only: enough for "once a day" caps and
+    // anti-passback to count the holder, whichever of their codes they show.
+    if (subject === undefined && credential.kind === 'credit-code' && standing?.holder !== undefined) {
+      subject = { pseudonym: `code:${standing.holder}`, masked: '码******', kind: 'credit-code-holder' };
     }
     const nowMs = this.#clock.now();
     const decision = evaluate(this.#policy, {
@@ -452,6 +561,60 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
         at: this.#clock.now(),
       }),
     );
+  }
+
+  recordOverride(decisionId: string, input: OverrideInput): OverrideRecord {
+    const { staffId, reason, outcome, benefits } = validateOverride(decisionId, input);
+    const journal = this.#journal;
+    if (journal === undefined) {
+      throw new XinyiError(
+        'JOURNAL_UNAVAILABLE',
+        'recordOverride(): the terminal has no journal, and an override must be recorded',
+      );
+    }
+    const decision = this.#journalRead(() => journal.getDecision(decisionId))?.decision;
+    if (decision === undefined) {
+      throw new XinyiError('INVALID_ARGUMENT', 'recordOverride(): no committed decision has this id', {
+        details: { field: 'decisionId' },
+      });
+    }
+    const at = this.#clock.now();
+    const record: OverrideRecord = {
+      decisionId,
+      terminalId: this.terminalId,
+      scene: decision.scene,
+      at: new Date(at).toISOString(),
+      staffId,
+      outcome,
+      reason,
+      decisionOutcome: decision.outcome,
+      benefits,
+    };
+    this.#journalWrite(() =>
+      journal.appendEvent({
+        kind: 'override',
+        decisionId,
+        at,
+        detail: {
+          staffId,
+          outcome,
+          reason,
+          decisionOutcome: decision.outcome,
+          ...(benefits.length > 0 ? { benefits: JSON.stringify(benefits) } : {}),
+        },
+      }),
+    );
+    this.#logger.info(
+      { decisionId, scene: decision.scene, outcome, decisionOutcome: decision.outcome },
+      'override',
+    );
+    try {
+      this.emit('override', record);
+    } catch (error) {
+      // As for decisions: the override is recorded; a throwing listener is the host's bug.
+      this.#logger.error({ decisionId, err: String(error) }, 'override listener threw');
+    }
+    return record;
   }
 
   #commit(journal: JournalStore, decision: Decision, subject: Subject | undefined): void {

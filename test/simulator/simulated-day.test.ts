@@ -64,7 +64,11 @@ describe('runSimulatedDay (the `npm start` demo)', () => {
     expect(qr.length).toBeGreaterThan(0);
     for (const v of qr) {
       expect(v.qrDecodeMs).toBeGreaterThan(0);
-      expect(v.decision.subject).toBeUndefined();
+      // The code names its holder by pseudonym only (for caps), never by number.
+      expect(v.decision.subject).toMatchObject({
+        masked: '码******',
+        pseudonym: expect.stringMatching(/^code:/),
+      });
       expect(v.decision.standingSource).toBe('credit-code'); // verified offline, outage or not
     }
     const everyone = simulatedDayPeople({ seed: 'demo-test', people: 20 });

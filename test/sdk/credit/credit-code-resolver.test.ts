@@ -114,4 +114,36 @@ describe('createCreditCodeResolver', () => {
     expect(errors[0]).toMatchObject({ code: 'CODE_REFUSED', details: { reason: 'PRESENTATION_STALE' } });
     await terminal.close();
   });
+  it("names the code's holder by pseudonym, so a daily cap counts the holder across fresh presentations", async () => {
+    const { createMemoryJournal } = await import('../../../sdk/journal/memory-journal.js');
+    let now = T0;
+    const moving = { now: () => now };
+    const journal = createMemoryJournal();
+    const terminal = createTerminal({
+      terminalId: 'gate-1',
+      scene: 'scenic-gate',
+      context: { siteId: 'yunmenshan' },
+      pseudonymKey: 'holder-test-key-0123456789abcdef',
+      credit: [createCreditCodeResolver({ trustList, clock: moving })],
+      clock: moving,
+      journal,
+    });
+    const phone = issuer.issue('holder-1', 'AA', { now: T0 - HOUR });
+    const other = issuer.issue('holder-2', 'AA', { now: T0 - HOUR });
+    const first = await terminal.present({ kind: 'credit-code', text: phone.present(now) });
+    expect(first.outcome).toBe('granted');
+    expect(first.subject).toMatchObject({ masked: '码******' });
+    expect(first.subject?.pseudonym).toMatch(/^code:/);
+    expect(terminal.confirmUse(first)).toBe(1);
+    now += 60_000;
+    // A fresh presentation of the same holder's code: the once-a-day free entry is used.
+    const second = await terminal.present({ kind: 'credit-code', text: phone.present(now) });
+    expect(second.subject?.pseudonym).toBe(first.subject?.pseudonym);
+    expect(second.reasons.map((r) => r.code)).toContain('CAP_REACHED');
+    // Another holder is another subject.
+    const third = await terminal.present({ kind: 'credit-code', text: other.present(now) });
+    expect(third.subject?.pseudonym).not.toBe(first.subject?.pseudonym);
+    expect(third.outcome).toBe('granted');
+    await terminal.close();
+  });
 });

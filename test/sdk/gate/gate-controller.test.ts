@@ -266,6 +266,17 @@ describe('GateController', () => {
     await passed;
   });
 
+  it('an exit lane lets anyone out by default, whatever the decision says', async () => {
+    const r = await rig({ direction: 'exit' });
+    const passed = nextPassage(r);
+    const outcome = await r.controller.handle(card(blackListed.idNumber));
+    expect(outcome.kind).toBe('opened');
+    if (outcome.kind === 'opened') expect(outcome.decision.outcome).toBe('denied');
+    expect((await passed).kind).toBe('passed');
+    // Leaving uses no free entry.
+    expect(r.journal.usageCounts(pseudonymizer.pseudonymize(blackListed.idNumber), now)).toEqual({});
+  });
+
   it('reports a gate that does not take the open command, and does not count it as opened', async () => {
     const r = await rig();
     r.gate.setLinkUp(false);

@@ -1,0 +1,132 @@
+// `xinyi devices` as an installer runs it: a child process, with the native modules present, missing,
+// or standing in for hardware this machine does not have.
+import { describe, expect, it } from 'vitest';
+import {
+  type DevicesReport,
+  formatDevicesReport,
+  recogniseHidDevice,
+  recogniseSerialPort,
+} from '../../cli/devices-command.js';
+import { runXinyi } from './run-xinyi.js';
+
+const standIns = ['--import', './test/cli/fixtures/native-stand-ins.mjs'];
+
+describe('recognising devices', () => {
+  it('marks the USB-serial bridges ID readers, scanners and gate boards sit behind', () => {
+    for (const [vendorId, productId, chip] of [
+      ['1a86', '7523', 'CH340'],
+      ['10C4', 'EA60', 'CP210x'],
+      ['0403', '6001', 'FTDI'],
+      ['067b', '2303', 'Prolific'],
+    ] as const) {
+      const r = recogniseSerialPort({ vendorId, productId });
+      expect(r?.kind).toBe('serial-bridge');
+      expect(r?.label).toContain('serial bridge (ID reader, scanner or gate board)');
+      expect(r?.label).toContain(chip);
+    }
+  });
+
+  it('marks a scanner in USB serial mode by its vendor, and nothing else', () => {
+    expect(recogniseSerialPort({ vendorId: '1eab', productId: '1d06' })).toEqual({
+      kind: 'scanner',
+      label: 'barcode scanner (Newland), serial mode',
+    });
+    expect(recogniseSerialPort({ vendorId: '2341', productId: '0043' })).toBeNull();
+    expect(recogniseSerialPort({ vendorId: '1a86', productId: '55d4' })).toBeNull();
+    expect(recogniseSerialPort({})).toBeNull();
+  });
+
+  it('marks HID POS scanners by usage page and known scanners typing as keyboards', () => {
+    expect(recogniseHidDevice({ vendorId: 0x0c2e, usagePage: 0x8c, usage: 2 })?.label).toBe(
+      'HID POS barcode scanner (Honeywell)',
+    );
+    expect(recogniseHidDevice({ vendorId: 0x1234, usagePage: 0x8c })?.label).toBe('HID POS barcode scanner');
+    expect(recogniseHidDevice({ vendorId: 0x1eab, usagePage: 1, usage: 6 })?.label).toBe(
+      'barcode scanner (Newland), keyboard-wedge mode',
+    );
+    expect(recogniseHidDevice({ vendorId: 0x05e0, usagePage: 1, usage: 2 })?.label).toBe(
+      'barcode scanner (Symbol/Zebra)',
+    );
+    // An ordinary keyboard is not a scanner.
+    expect(recogniseHidDevice({ vendorId: 0x046d, usagePage: 1, usage: 6 })).toBeNull();
+  });
+
+  it('prints each section, says when it is empty or cannot be listed, and counts the marks', () => {
+    const report: DevicesReport = {
+      serialPorts: { available: true, items: [] },
+      hidDevices: { available: false, code: 'NATIVE_MODULE_UNAVAILABLE', reason: 'node-hid is missing' },
+    };
+    expect(formatDevicesReport(report).split('\n')).toEqual([
+      'serial ports (0)',
+      '  no serial ports',
+      'HID devices: cannot list (NATIVE_MODULE_UNAVAILABLE): node-hid is missing',
+      'nothing the SDK recognises is connected',
+    ]);
+  });
+});
+
+describe('xinyi devices', () => {
+  it('lists what this machine has and exits 0', async () => {
+    const text = await runXinyi(['devices']);
+    expect(text.code).toBe(0);
+    expect(text.stderr).toBe('');
+    expect(text.stdout).toMatch(/^serial ports( \(\d+\)|: cannot list)/m);
+    expect(text.stdout).toMatch(/^HID devices( \(\d+\)|: cannot list)/m);
+
+    const json = await runXinyi(['devices', '--json']);
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.stdout) as DevicesReport;
+    if (report.serialPorts.available) {
+      for (const port of report.serialPorts.items) {
+        expect(port.recognised).toEqual(recogniseSerialPort(port));
+      }
+      if (report.serialPorts.items.length === 0) expect(text.stdout).toContain('no serial ports');
+    }
+    if (report.hidDevices.available && report.hidDevices.items.length === 0) {
+      expect(text.stdout).toContain('no HID devices');
+    }
+  });
+
+  it('works without serialport and node-hid, saying so, with exit code 0', async () => {
+    const env = { XINYI_TEST_NATIVE_MODULES: 'missing' };
+    const text = await runXinyi(['devices'], { env, nodeArgs: standIns });
+    expect(text.code).toBe(0);
+    expect(text.stderr).toBe('');
+    expect(text.stdout).toContain('serial ports: cannot list (NATIVE_MODULE_UNAVAILABLE)');
+    expect(text.stdout).toContain('npm install serialport');
+    expect(text.stdout).toContain('HID devices: cannot list (NATIVE_MODULE_UNAVAILABLE)');
+    expect(text.stdout).toContain('npm install node-hid');
+
+    const json = await runXinyi(['devices', '--json'], { env, nodeArgs: standIns });
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.stdout) as DevicesReport;
+    expect(report.serialPorts).toMatchObject({ available: false, code: 'NATIVE_MODULE_UNAVAILABLE' });
+    expect(report.hidDevices).toMatchObject({ available: false, code: 'NATIVE_MODULE_UNAVAILABLE' });
+  });
+
+  it('marks a CH340 bridge and a Honeywell HID POS scanner among other devices', async () => {
+    const env = { XINYI_TEST_NATIVE_MODULES: 'fake' };
+    const json = await runXinyi(['devices', '--json'], { env, nodeArgs: standIns });
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.stdout) as DevicesReport;
+    if (!report.serialPorts.available || !report.hidDevices.available) throw new Error(json.stdout);
+    expect(report.serialPorts.items.map((p) => [p.path, p.recognised?.kind ?? null])).toEqual([
+      ['/dev/ttyACM0', null],
+      ['/dev/ttyUSB0', 'serial-bridge'],
+    ]);
+    expect(
+      report.hidDevices.items.map((d) => [d.path, d.vendorId, d.productId, d.recognised?.label ?? null]),
+    ).toEqual([
+      ['/dev/hidraw0', '0c2e', '0b61', 'HID POS barcode scanner (Honeywell)'],
+      ['/dev/hidraw1', '046d', 'c31c', null],
+    ]);
+
+    const text = await runXinyi(['devices'], { env, nodeArgs: standIns });
+    const lines = text.stdout.split('\n');
+    expect(lines.find((l) => l.includes('/dev/ttyUSB0'))).toContain('✓ serial bridge');
+    expect(lines.find((l) => l.includes('/dev/ttyACM0'))).not.toContain('✓');
+    expect(lines.find((l) => l.includes('/dev/hidraw0'))).toContain('✓ HID POS barcode scanner (Honeywell)');
+    expect(lines.find((l) => l.includes('/dev/hidraw1'))).not.toContain('✓');
+    expect(text.stdout).toContain('2 devices the SDK recognises (✓)');
+  });
+});

@@ -35,7 +35,8 @@ ${Object.values(COMMANDS)
   xinyi help [COMMAND] | xinyi COMMAND --help | xinyi --version
 
 Exit codes: 0 done; 1 the work failed (one line on stderr: xinyi: CODE: reason), or doctor found
-problems; 2 the command line is wrong (unknown command or flag, missing argument).`;
+problems; 2 the command line is wrong (unknown command or flag, missing argument).
+XINYI_DEBUG=1 prints the whole error behind a one-line reason.`;
 
 /** Terminal columns taken by a string: CJK and full-width characters take two. */
 function width(text: string): number {
@@ -191,7 +192,7 @@ async function main(): Promise<void> {
     case 'help': {
       const [topic, ...extra] = rest;
       if (topic === undefined) return void console.log(USAGE);
-      const command = COMMANDS[topic];
+      const command = Object.hasOwn(COMMANDS, topic) ? COMMANDS[topic] : undefined;
       if (command === undefined) return usageFailure(`unknown command '${topic}'`);
       if (extra.length > 0) return usageFailure(`help takes one command, not '${extra.join(' ')}'`);
       console.log(`Usage:\n${command.usage}`);

@@ -302,7 +302,7 @@ export abstract class GateDriverBase implements Gate {
   }
 
   #emitPassage(event: PassageEvent): void {
-    this.logger.info({ device: this.name, passage: event.kind, direction: event.direction }, 'gate passage');
+    this.logger.debug({ device: this.name, passage: event.kind, direction: event.direction }, 'gate passage');
     for (const listener of [...this.#passageListeners]) {
       try {
         listener(event);
@@ -313,7 +313,7 @@ export abstract class GateDriverBase implements Gate {
   }
 
   #emitAlarm(alarm: GateAlarm, active: boolean, at: string): void {
-    this.logger.warn({ device: this.name, alarm, active }, 'gate alarm');
+    this.logger.debug({ device: this.name, alarm, active }, 'gate alarm');
     for (const listener of [...this.#alarmListeners]) {
       try {
         listener({ alarm, active, at });

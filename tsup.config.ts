@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { cp, rm } from 'node:fs/promises';
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
@@ -20,6 +20,10 @@ export default defineConfig({
   shims: true,
   // p-retry is ESM-only: bundle it so that require('xinyi-terminal') works on Node 20.
   noExternal: ['p-retry'],
-  // The bin is ESM (package.json "bin"); a CommonJS copy of it would only be dead weight in the package.
-  onSuccess: () => rm('dist/cli/xinyi.cjs', { force: true }),
+  onSuccess: async () => {
+    // The bin is ESM (package.json "bin"); a CommonJS copy of it would only be dead weight in the package.
+    await rm('dist/cli/xinyi.cjs', { force: true });
+    // The control panel's page, stylesheet and script are served as files by `xinyi sim --ui`.
+    await cp('simulator/panel/static', 'dist/panel-static', { recursive: true });
+  },
 });

@@ -12,6 +12,7 @@ import {
   SIMULATION_FAULTS,
   Simulation,
   type SimulationFault,
+  type SimulationLaneStarter,
 } from '../simulator/panel/simulation.js';
 import { isSocatAvailable } from '../simulator/pty.js';
 import {
@@ -22,6 +23,8 @@ import {
   type ScenarioProgress,
 } from '../simulator/scenario.js';
 import { type SiteDevice, startSimulatedSite } from '../simulator/simulated-site.js';
+import { parseGateConfig } from './gate/config.js';
+import { startGateDaemon } from './gate/daemon.js';
 import { usageError } from './usage.js';
 
 export const SITE_USAGE = `  xinyi sim --site DIR [--platform-port PORT] [--http-port PORT] [--seed S] [--people N]
@@ -168,6 +171,10 @@ export async function siteCommand(options: SiteCommandOptions): Promise<void> {
   await site.close();
 }
 
+/** The simulation's gate lane: the `xinyi gate` daemon itself, on the site's configuration. */
+export const startGateLane: SimulationLaneStarter = ({ config, baseDir, logger, clock }) =>
+  startGateDaemon({ config: parseGateConfig(config, 'simulation lane'), baseDir, logger, clock });
+
 function integerOption(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
   const number = Number(value);
@@ -198,7 +205,7 @@ async function simulationCommand(options: SiteCommandOptions): Promise<void> {
     ...(seed ? { seed } : {}),
     people,
     platformPort,
-    lane,
+    ...(lane ? { lane: startGateLane } : {}),
     ...(scenario?.clock ? { clock: scenario.clock } : {}),
     logger: createJsonLogger({
       write: (line) => log.write(line),

@@ -12,6 +12,8 @@ export {
   type PlatformFaults,
   startMockPlatform,
 } from './mock-platform.js';
+export * from './panel/panel-server.js';
+export * from './panel/simulation.js';
 export {
   generatePopulation,
   generateResidentIdNumber,
@@ -23,6 +25,7 @@ export {
 export { createPopulationCreditProvider, type PopulationCreditProviderOptions } from './population-credit.js';
 export { createRng, type Rng } from './prng.js';
 export { createPtyPair, isSocatAvailable, type PtyPair, type PtyPairOptions } from './pty.js';
+export * from './scenario.js';
 export {
   runSimulatedDay,
   type SimulatedDayContext,

@@ -13,7 +13,7 @@ import type { GateAlarm, GateDirection, GateState, GateStatus } from '../../sdk/
 export const AA_FRAME_BYTES = 16;
 /** [0] of every frame. */
 export const AA_FRAME_SYNC = 0xaa;
-/** [6]: the DATA length, always 8. */
+/** Byte [6]: the DATA length, always 8. */
 export const AA_FRAME_DATA_LENGTH = 0x08;
 /** [3] of a host → board command. */
 export const AA_CID1_COMMAND = 0x02;
@@ -110,7 +110,7 @@ export interface AaFrame {
   cid2: number;
   /** [5] */
   destination: number;
-  /** [7..14]: the 8 DATA bytes, a fresh copy the caller may keep. */
+  /** Bytes [7..14]: the 8 DATA bytes, a fresh copy the caller may keep. */
   data: Buffer;
 }
 

@@ -43,11 +43,9 @@ const SIGNATURE_REFUSALS: ReadonlySet<string> = new Set([
  * - A refused code: throws `XinyiError` — `CODE_SIGNATURE_INVALID` for an issuer or holder signature
  *   that does not verify, `CODE_REFUSED` for every other reason — with `details.reason` one of
  *   {@link CreditCodeRefusal}. The terminal reports it as an 'error' event (so the refusal is
- *   recorded and visible to staff) and asks the next source. A code scan carries no subject, so the
- *   later sources (platform, snapshot) cannot find anyone and the decision falls back to the
- *   unknown standing: **a refused code yields normal service at the normal price, never a benefit
- *   from another source.** Side effect of throwing: the terminal marks the `credit-code` source
- *   offline until its next successful verification ('offline'/'online' events).
+ *   recorded and visible to staff), asks no further source and decides `unavailable` with reason
+ *   `CODE_<reason>`: **a refused code yields normal service at the normal price, never a benefit
+ *   from another source.** The source itself answered, so it is not marked offline.
  * - No trust list available (getTrustList() returned undefined): throws `CREDIT_UNAVAILABLE`.
  *
  * Throws `INVALID_OPTIONS` at creation without `trustList` or `getTrustList`.

@@ -50,7 +50,7 @@ export function checkDigit(first17: string): string {
  *
  * The input is trimmed and a lower-case check character `x` is accepted. Rules, checked in order:
  * `length` (18 characters), `format` (17 digits + a digit or X), `region` (the first two digits are
- * in {@link RESIDENT_ID_REGION_PREFIXES}), `birth-date` (positions 7–14 are a real calendar date,
+ * in `RESIDENT_ID_REGION_PREFIXES`), `birth-date` (positions 7–14 are a real calendar date,
  * year ≥ 1900 and not after the Asia/Shanghai date of `now`), `check-digit` (ISO 7064 MOD 11-2).
  *
  * @param now the instant that bounds the birth date (`Date` or epoch milliseconds). @default Date.now()
@@ -171,7 +171,7 @@ const HAN = /^\p{Script=Han}/u;
 /**
  * The display form of a person's name (credit-domain.md §3.2.4): the surname, then one `*` for each
  * remaining character. `张三` → `张*`, `欧阳娜娜` → `欧阳**` (compound surnames in
- * {@link COMPOUND_SURNAMES} are kept whole when at least one given-name character follows).
+ * `COMPOUND_SURNAMES` are kept whole when at least one given-name character follows).
  * Names that do not start with a Han character keep their first letter and star the rest, ignoring
  * whitespace: `Li Lei` → `L****`. Whitespace is dropped in every case; a single character becomes `*`.
  */

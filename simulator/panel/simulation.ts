@@ -3,11 +3,9 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CameraScanner } from '../../adapters/camera/camera-scanner.js';
 import { createZxingWasmDecoder } from '../../adapters/camera/zxing-wasm-decoder.js';
-import { parseGateConfig } from '../../cli/gate/config.js';
-import { type GateDaemon, startGateDaemon } from '../../cli/gate/daemon.js';
 import type { Clock } from '../../sdk/clock.js';
 import { XinyiError } from '../../sdk/errors.js';
-import type { GateOutcome, GatePassage } from '../../sdk/gate/gate-controller.js';
+import type { GateController, GateOutcome, GatePassage } from '../../sdk/gate/gate-controller.js';
 import { maskIdNumber } from '../../sdk/identity/index.js';
 import { type Logger, silentLogger } from '../../sdk/logger.js';
 import { describeBenefit, qingzhouPolicyPack } from '../../sdk/policy/index.js';
@@ -39,6 +37,33 @@ export const PASSAGE_BEHAVIOURS: readonly PassageBehaviour[] = ['pass', 'no-pass
 /** How a credit code reaches the lane: the serial QR scanner on its PTY, or camera frames drawn from the QR. */
 export type CodeDevice = 'scanner' | 'camera';
 
+/**
+ * What the simulation needs of a gate lane. The `xinyi gate` daemon (`startGateDaemon` in the CLI)
+ * is one: the CLI and the tests pass it in, so the simulator does not depend on the CLI.
+ */
+export interface SimulationLane {
+  /** The lane's health and diagnostics server (`GET /diagnostics` gives `platformSync`). */
+  readonly url: string;
+  readonly controller: Pick<GateController, 'on' | 'off' | 'attach'>;
+  health(): {
+    status: 'ok' | 'degraded';
+    devices: Record<string, string>;
+    creditSourcesOffline: string[];
+    alarms: string[];
+  };
+  stop(): Promise<unknown>;
+}
+
+/** Starts a lane from a gate daemon configuration (`xinyi gate --config` format, not yet validated). */
+export type SimulationLaneStarter = (input: {
+  config: Record<string, unknown>;
+  /** Relative paths in the configuration are relative to this. */
+  baseDir: string;
+  logger: Logger;
+  /** The simulation's clock, shared with the mock platform. */
+  clock: Clock;
+}) => Promise<SimulationLane>;
+
 export interface SimulationOptions {
   /** Where the site's PTY links, key files and the lane's data go (created when missing). */
   dir: string;
@@ -49,10 +74,10 @@ export interface SimulationOptions {
   /** Loopback port of the mock platform. @default 0 (any free port) */
   platformPort?: number;
   /**
-   * Run a gate lane (the `xinyi gate` daemon's code, in this process) against the site, so decisions
-   * show live. Without it the devices stay free for an outside program to open. @default true
+   * Runs a gate lane in this process against the site (the CLI passes the `xinyi gate` daemon), so
+   * decisions show live. Without one the devices stay free for an outside program to open.
    */
-  lane?: boolean;
+  lane?: SimulationLaneStarter;
   /** Where the clock starts: `YYYY-MM-DD` (10:00 in Asia/Shanghai) or an ISO date-time. @default now */
   clock?: string;
   gateTiming?: VirtualGateTiming;
@@ -215,7 +240,7 @@ function logEntry(seq: number, at: string, outcome: GateOutcome): DecisionLogEnt
 
 interface World {
   site: SimulatedSite;
-  lane: GateDaemon | undefined;
+  lane: SimulationLane | undefined;
   camera: CameraScanner | undefined;
   clock: Clock;
   detach: Array<() => void>;
@@ -230,7 +255,7 @@ interface World {
  */
 export class Simulation extends EventEmitter<SimulationEventMap> {
   readonly #options: SimulationOptions;
-  readonly #laneEnabled: boolean;
+  readonly #startLane: SimulationLaneStarter | undefined;
   #world!: World;
   #ready: Promise<void> = Promise.resolve();
   #clockOverride: string | null;
@@ -272,11 +297,11 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
   private constructor(options: SimulationOptions) {
     super();
     this.#options = options;
-    this.#laneEnabled = options.lane !== false;
+    this.#startLane = options.lane;
     this.#clockOverride = options.clock ?? null;
   }
 
-  /** Starts the site and (unless `lane: false`) the lane; resolves when both are up (devices may still be opening). */
+  /** Starts the site and (with `lane`) the lane; resolves when both are up (devices may still be opening). */
   static async start(options: SimulationOptions): Promise<Simulation> {
     if (!options || typeof options.dir !== 'string' || options.dir === '') {
       throw new XinyiError('INVALID_OPTIONS', 'Simulation.start: dir is required');
@@ -294,8 +319,8 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
     return this.#world.site;
   }
 
-  /** The in-process gate lane; undefined with `lane: false`. */
-  get lane(): GateDaemon | undefined {
+  /** The in-process gate lane; undefined without one. */
+  get lane(): SimulationLane | undefined {
     return this.#world.lane;
   }
 
@@ -304,7 +329,7 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
   }
 
   get hasLane(): boolean {
-    return this.#laneEnabled;
+    return this.#startLane !== undefined;
   }
 
   people(): PersonView[] {
@@ -343,7 +368,7 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
     const { site, clock } = this.#world;
     const d = site.description;
     return {
-      lane: this.#laneEnabled,
+      lane: this.#startLane !== undefined,
       restarting: this.#restarting,
       clockOverride: this.#clockOverride,
       now: new Date(clock.now()).toISOString(),
@@ -374,7 +399,7 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
       await this.#pollStatus();
       const devices = Object.values(this.#health?.devices ?? {});
       const up =
-        !this.#laneEnabled ||
+        this.#startLane === undefined ||
         (devices.length > 0 &&
           devices.every((s) => s === 'ready') &&
           this.#sync.snapshot !== null &&
@@ -514,7 +539,7 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
     if (on) site.platform.issuer.revoke(index);
     else site.platform.issuer.unrevoke(index);
     this.#emitStatus();
-    if (!this.#laneEnabled) return;
+    if (this.#startLane === undefined) return;
     const until = Date.now() + REVOCATION_WAIT_MS;
     while (Date.now() < until && !this.#closed) {
       await this.#pollStatus();
@@ -646,7 +671,7 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
       const onChange = () => this.emit('gate', gateView(site));
       site.gate.core.on('change', onChange);
       world.detach.push(() => site.gate.core.off('change', onChange));
-      if (this.#laneEnabled) await this.#startLane(world);
+      if (this.#startLane) await this.#runLane(world, this.#startLane);
     } catch (error) {
       await this.#stopWorld(world);
       throw error;
@@ -654,23 +679,20 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
     return world;
   }
 
-  async #startLane(world: World): Promise<void> {
+  async #runLane(world: World, startLane: SimulationLaneStarter): Promise<void> {
     const { site, clock } = world;
     const dataDir = join(this.#options.dir, 'panel-lane');
     // A fresh journal and cache per clock: lists and snapshots from another day would be "from the future".
     rmSync(dataDir, { recursive: true, force: true });
     const base = site.gateConfig();
-    const config = parseGateConfig(
-      {
-        ...base,
-        dataDir,
-        http: { host: '127.0.0.1', port: 0 },
-        // Short, so a revocation reaches the lane within a second.
-        platform: { ...(base.platform as object), statusListIntervalMs: 1_000 },
-      },
-      'simulation lane',
-    );
-    const lane = await startGateDaemon({
+    const config = {
+      ...base,
+      dataDir,
+      http: { host: '127.0.0.1', port: 0 },
+      // Short, so a revocation reaches the lane within a second.
+      platform: { ...(base.platform as object), statusListIntervalMs: 1_000 },
+    };
+    const lane = await startLane({
       config,
       baseDir: this.#options.dir,
       logger: this.#options.logger ?? silentLogger,

@@ -58,6 +58,7 @@ export {
   normalizeIdNumber,
   type Pseudonymizer,
   type PseudonymizerOptions,
+  type PseudonymKind,
   type Subject,
   subjectFromDocumentNumber,
   subjectFromIdNumber,

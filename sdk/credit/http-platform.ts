@@ -133,7 +133,8 @@ interface PlatformRequest<T> {
   parse: (response: AxiosResponse) => T;
 }
 
-class MalformedBody extends Error {}
+/** Thrown by the response parsers; exported for the fuzz harness (test/fuzz). */
+export class MalformedBody extends Error {}
 
 interface Failure {
   kind: AttemptFailureKind;
@@ -206,8 +207,11 @@ function parseLists(value: unknown): ListMembership[] {
   });
 }
 
-/** `{ found: false, computedAt }` or `{ found: true, computedAt, standing: { tier, score?, lists } }`. */
-function parseLookup(response: AxiosResponse): CreditStanding | null {
+/**
+ * `{ found: false, computedAt }` or `{ found: true, computedAt, standing: { tier, score?, lists } }`.
+ * Exported for the fuzz harness (test/fuzz), like `parseUpload` and `parseDownload`.
+ */
+export function parseLookup(response: AxiosResponse): CreditStanding | null {
   const body = parseJson(response);
   if (typeof body.computedAt !== 'string' || Number.isNaN(Date.parse(body.computedAt))) {
     throw new MalformedBody('computedAt missing');
@@ -231,13 +235,13 @@ function parseLookup(response: AxiosResponse): CreditStanding | null {
   return result;
 }
 
-function parseUpload(response: AxiosResponse): UploadResult {
+export function parseUpload(response: AxiosResponse): UploadResult {
   const body = parseJson(response);
   if (typeof body.accepted !== 'number') throw new MalformedBody('accepted missing');
   return { accepted: body.accepted, duplicate: body.duplicate === true };
 }
 
-function parseDownload(response: AxiosResponse): PlatformDownload | null {
+export function parseDownload(response: AxiosResponse): PlatformDownload | null {
   if (response.status === 404) return null;
   const data = response.data as ArrayBuffer | Uint8Array;
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);

@@ -38,6 +38,7 @@ export {
   type HttpPlatformResolverOptions,
   PLATFORM_PATHS,
   type PlatformDownload,
+  type TransferOptions,
   type UploadResult,
 } from './http-platform.js';
 export {
@@ -66,7 +67,10 @@ export {
   SIGNATURE_HEADERS,
   type SignatureHeaders,
   type SignatureProblem,
+  type SignRequestInput,
   signRequest,
+  type VerifyRequestInput,
+  type VerifyResult,
   verifyRequestSignature,
 } from './request-signing.js';
 export {

@@ -1,0 +1,92 @@
+/**
+ * Memory and file-descriptor trends of a process sampled over a soak. A restarted daemon starts a new
+ * segment (its memory starts again from nothing), so the slope is the pooled within-segment
+ * least-squares slope: each segment keeps its own intercept, all share one slope.
+ */
+
+export interface ResourceSample {
+  /** Milliseconds since the soak started. */
+  atMs: number;
+  /** Which process incarnation (segment) the sample belongs to. */
+  segment: number;
+  value: number;
+}
+
+export interface Trend {
+  /** Units per hour; null when there is too little data to fit a line. */
+  slopePerHour: number | null;
+  /** Standard error of the slope, units per hour. */
+  standardErrorPerHour: number | null;
+  /** Samples used (after each segment's warm-up was dropped). */
+  samples: number;
+  /** Seconds of sampled time the fit covers (sum over segments). */
+  coveredSeconds: number;
+  min: number | null;
+  max: number | null;
+}
+
+const MS_PER_HOUR = 3_600_000;
+
+/**
+ * Fits value = a_segment + slope · t over the samples taken at least `warmUpMs` after each segment's
+ * first sample (a process's first seconds load code and fill caches: growth, but not a leak).
+ */
+export function pooledTrend(samples: readonly ResourceSample[], warmUpMs: number): Trend {
+  const bySegment = new Map<number, ResourceSample[]>();
+  for (const s of samples) {
+    const list = bySegment.get(s.segment) ?? [];
+    list.push(s);
+    bySegment.set(s.segment, list);
+  }
+  const kept: ResourceSample[][] = [];
+  for (const list of bySegment.values()) {
+    const start = list[0]!.atMs;
+    const steady = list.filter((s) => s.atMs - start >= warmUpMs);
+    if (steady.length >= 3) kept.push(steady);
+  }
+  const all = kept.flat();
+  const values = all.map((s) => s.value);
+  const min = values.length > 0 ? Math.min(...values) : null;
+  const max = values.length > 0 ? Math.max(...values) : null;
+  const coveredSeconds = kept.reduce((sum, seg) => sum + (seg.at(-1)!.atMs - seg[0]!.atMs) / 1000, 0);
+  let sxx = 0;
+  let sxy = 0;
+  const centred: { dt: number; dy: number }[] = [];
+  for (const seg of kept) {
+    const tMean = seg.reduce((sum, s) => sum + s.atMs, 0) / seg.length;
+    const yMean = seg.reduce((sum, s) => sum + s.value, 0) / seg.length;
+    for (const s of seg) {
+      const dt = (s.atMs - tMean) / MS_PER_HOUR;
+      const dy = s.value - yMean;
+      centred.push({ dt, dy });
+      sxx += dt * dt;
+      sxy += dt * dy;
+    }
+  }
+  // One intercept per segment plus the slope: that many parameters are fitted.
+  const freedom = all.length - kept.length - 1;
+  if (sxx === 0 || freedom < 1) {
+    return { slopePerHour: null, standardErrorPerHour: null, samples: all.length, coveredSeconds, min, max };
+  }
+  const slope = sxy / sxx;
+  const residual = centred.reduce((sum, { dt, dy }) => sum + (dy - slope * dt) ** 2, 0);
+  const standardError = Math.sqrt(residual / freedom / sxx);
+  return {
+    slopePerHour: slope,
+    standardErrorPerHour: standardError,
+    samples: all.length,
+    coveredSeconds,
+    min,
+    max,
+  };
+}
+
+/**
+ * A leak is a slope above `thresholdPerHour` that the data also shows clearly: at least two standard
+ * errors above zero. Both conditions, so that a short run's noise (a GC cycle caught at the end) does
+ * not count as a leak, and a tiny but steady growth well within the budget does not either.
+ */
+export function isLeak(trend: Trend, thresholdPerHour: number): boolean {
+  if (trend.slopePerHour === null || trend.standardErrorPerHour === null) return false;
+  return trend.slopePerHour > thresholdPerHour && trend.slopePerHour - 2 * trend.standardErrorPerHour > 0;
+}

@@ -798,7 +798,7 @@ const modbusResponses: fc.Arbitrary<Uint8Array> = fc.oneof(
 type ModbusFrameLike = { unitId: number; functionCode: number; data: Buffer; bytes: Buffer };
 
 function checkModbusFrame(frame: ModbusFrameLike): void {
-  expectInteger(frame.unitId, 0, 247, 'unitId');
+  expectByte(frame.unitId, 'unitId');
   expectByte(frame.functionCode, 'functionCode');
   if (frame.bytes.length < 4 || frame.bytes.length > MODBUS_MAX_ADU_BYTES) violation('Modbus ADU length');
   if (frame.data.length !== frame.bytes.length - 4) violation('Modbus data length');
@@ -1301,10 +1301,10 @@ const snapshotKeys = createCreditIssuer({ seed: 'fuzz-snapshot', alg: 'Ed25519',
 const snapshotKey = snapshotKeys.rootPrivateKey;
 const snapshotPublicKey = snapshotKeys.rootPublicKey;
 
+/** Domains the builder takes; mutations of the header bytes produce the ones it would not. */
 const domainName = fc.oneof(
   fc.constantFrom('tourism', 'medical', 'market'),
-  fc.string({ maxLength: 12 }),
-  fc.constantFrom('a,b', 'black', 'x:y', '', 'red,black:tourism'),
+  fc.string({ minLength: 1, maxLength: 12 }).filter((d) => !d.includes(',') && !d.includes(':')),
 );
 
 const snapshotRecords = fc.uniqueArray(

@@ -299,23 +299,26 @@ function applyMutation(root: { doc: unknown }, m: JsonMutation): void {
   const slot = slots[m.at % slots.length]!;
   const { parent, key } = slot;
   const current = (parent as Record<string | number, unknown>)[key];
-  const put = (value: unknown) => {
-    if (Array.isArray(parent)) parent[key as number] = value;
-    else setOwn(parent, key as string, value);
+  // Generated values may share instances (constants, shrunk values): copy before inserting, so a
+  // document never contains itself and the constants are never changed.
+  const value = 'value' in m ? structuredClone(m.value) : undefined;
+  const put = (v: unknown) => {
+    if (Array.isArray(parent)) parent[key as number] = v;
+    else setOwn(parent, key as string, v);
   };
   switch (m.op) {
     case 'replace':
-      put(m.value);
+      put(value);
       break;
     case 'delete':
       if (Array.isArray(parent)) parent.splice(key as number, 1);
       else if (parent !== root) delete parent[key as string];
       break;
     case 'add':
-      if (Array.isArray(current)) current.push(m.value);
+      if (Array.isArray(current)) current.push(value);
       else if (current !== null && typeof current === 'object')
-        setOwn(current as Record<string, unknown>, m.key, m.value);
-      else put(m.value);
+        setOwn(current as Record<string, unknown>, m.key, value);
+      else put(value);
       break;
     case 'tweak':
       if (typeof current === 'number') put(current + m.delta);

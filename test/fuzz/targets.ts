@@ -753,7 +753,11 @@ const modbusRequests: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.tuple(unitId, address, fc.boolean()).map(([u, a, on]) => encodeWriteSingleCoil(u, a, on)),
   fc.tuple(unitId, address, address).map(([u, a, v]) => encodeWriteSingleRegister(u, a, v)),
   fc
-    .tuple(unitId, address, fc.array(fc.boolean(), { minLength: 1, maxLength: 80 }))
+    .tuple(
+      unitId,
+      fc.integer({ min: 0, max: 0xff00 }),
+      fc.array(fc.boolean(), { minLength: 1, maxLength: 80 }),
+    )
     .map(([u, a, s]) => encodeWriteMultipleCoils(u, a, s)),
   fc
     .tuple(unitId, fc.integer({ min: 1, max: 0x7f }), fc.uint8Array({ maxLength: 20 }))
@@ -782,7 +786,7 @@ const modbusResponses: fc.Arbitrary<Uint8Array> = fc.oneof(
       address,
       fc.integer({ min: 1, max: 120 }),
     )
-    .map(([u, f, a, q]) => encodeWriteMultipleResponse(u, f, a, q)),
+    .map(([u, f, a, q]) => encodeWriteMultipleResponse(u, f, Math.min(a, 0xffff - q), q)),
   fc
     .tuple(fc.integer({ min: 1, max: 247 }), address, fc.boolean())
     .map(([u, a, on]) => encodeWriteSingleCoil(u, a, on)),

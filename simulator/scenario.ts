@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { XinyiError } from '../sdk/errors.js';
+import { readJsonFile } from '../sdk/json-file.js';
 import {
   type CodeDevice,
   type DecisionLogEntry,
@@ -169,20 +169,7 @@ export function parseScenario(value: unknown, source = 'scenario'): Scenario {
 
 /** Reads and validates a scenario file (JSON). */
 export function loadScenario(file: string): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (cause) {
-    throw new XinyiError('CONFIG_INVALID', `cannot read the scenario file ${file}`, { cause });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (cause) {
-    throw new XinyiError('CONFIG_INVALID', `${file} is not valid JSON: ${(cause as Error).message}`, {
-      cause,
-    });
-  }
+  const parsed = readJsonFile(file, 'scenario file');
   return parseScenario(parsed, file);
 }
 

@@ -3,6 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { SCENE_IDS } from '../../sdk/domain/scenes.js';
 import { XinyiError } from '../../sdk/errors.js';
+import { readJsonFile } from '../../sdk/json-file.js';
 
 /**
  * The gate daemon's configuration file (`xinyi gate --config gate.json`). Secrets are never written
@@ -194,20 +195,7 @@ export function parseGateConfig(value: unknown, source = 'config'): GateConfig {
 
 /** Reads, parses and validates a configuration file, resolving relative paths against its folder. */
 export function loadGateConfig(file: string): { config: GateConfig; baseDir: string } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (cause) {
-    throw new XinyiError('CONFIG_INVALID', `cannot read the configuration file ${file}`, { cause });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (cause) {
-    throw new XinyiError('CONFIG_INVALID', `${file} is not valid JSON: ${(cause as Error).message}`, {
-      cause,
-    });
-  }
+  const parsed = readJsonFile(file, 'configuration file');
   const config = parseGateConfig(parsed, file);
   const baseDir = dirname(resolve(file));
   return { config, baseDir };

@@ -337,10 +337,12 @@ export class KeyboardWedgeDecoder {
   #closeBurstOnGap(out: KeyboardWedgeOutput[]): void {
     if (this.#burst.length >= this.#minLength) {
       this.#flushTyped(out);
-      out.push(this.#toScan(this.#burst));
+      this.#pushScan(this.#burst, out);
     } else {
       this.#typed += this.#burst;
       this.#typedHasGap = true;
+      // Typing that never pauses long enough to end is reported in pieces: never held without bound.
+      if (this.#typed.length > this.#maxLength) this.#flushTyped(out);
     }
     this.#burst = '';
   }
@@ -352,7 +354,7 @@ export class KeyboardWedgeDecoder {
       this.#flushTyped(out);
     } else if (this.#burst.length >= this.#minLength) {
       this.#flushTyped(out);
-      out.push(this.#toScan(this.#burst));
+      this.#pushScan(this.#burst, out);
     } else {
       this.#typed += this.#burst;
       this.#flushTyped(out);
@@ -368,6 +370,12 @@ export class KeyboardWedgeDecoder {
     }
     this.#typed = '';
     this.#typedHasGap = false;
+  }
+
+  #pushScan(raw: string, out: KeyboardWedgeOutput[]): void {
+    const scan = this.#toScan(raw);
+    // A burst that was only an AIM identifier carries no data: skipped, as the serial and HID POS decoders do.
+    if (scan.text.length > 0) out.push(scan);
   }
 
   #toScan(raw: string): Scan {

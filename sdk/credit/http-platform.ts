@@ -223,8 +223,13 @@ export function parseLookup(response: AxiosResponse): CreditStanding | null {
   if (standing.tier !== null && !TIER_CODES.includes(standing.tier as TierCode)) {
     throw new MalformedBody('bad tier');
   }
-  if (standing.score !== undefined && typeof standing.score !== 'number')
+  // A JSON number can still be infinite (`1e999`).
+  if (
+    standing.score !== undefined &&
+    (typeof standing.score !== 'number' || !Number.isFinite(standing.score))
+  ) {
     throw new MalformedBody('bad score');
+  }
   const result: CreditStanding = {
     tier: standing.tier as TierCode | null,
     lists: parseLists(standing.lists),
@@ -237,8 +242,11 @@ export function parseLookup(response: AxiosResponse): CreditStanding | null {
 
 export function parseUpload(response: AxiosResponse): UploadResult {
   const body = parseJson(response);
-  if (typeof body.accepted !== 'number') throw new MalformedBody('accepted missing');
-  return { accepted: body.accepted, duplicate: body.duplicate === true };
+  const accepted = body.accepted;
+  if (typeof accepted !== 'number' || !Number.isSafeInteger(accepted) || accepted < 0) {
+    throw new MalformedBody('accepted missing');
+  }
+  return { accepted, duplicate: body.duplicate === true };
 }
 
 export function parseDownload(response: AxiosResponse): PlatformDownload | null {

@@ -53,6 +53,8 @@ const MAGIC = 0x5859534e; // "XYSN"
 const FIXED_HEADER_BYTES = 60;
 /** Largest possible header: the fixed part, the tier-scheme id and 63 domains of up to 255 bytes. */
 const MAX_HEADER_BYTES = FIXED_HEADER_BYTES + 256 * (1 + SNAPSHOT_MAX_DOMAINS);
+/** The largest epoch ms a Date can hold (ECMA-262 §21.4.1.1). */
+const MAX_DATE_MS = 8.64e15;
 const KIND_FULL = 1;
 const KIND_DELTA = 2;
 const LIST_KINDS: readonly ListKind[] = ['red', 'black', 'key-attention'];
@@ -197,7 +199,7 @@ function checkBuildOptions(options: BuildSnapshotOptions): void {
     throw new XinyiError('INVALID_OPTIONS', 'sequence must be a positive safe integer');
   }
   const at = options.generatedAt instanceof Date ? options.generatedAt.getTime() : options.generatedAt;
-  if (!Number.isSafeInteger(at) || at < 0) {
+  if (!Number.isSafeInteger(at) || at < 0 || at > MAX_DATE_MS) {
     throw new XinyiError('INVALID_OPTIONS', 'generatedAt must be a valid Date or non-negative epoch ms');
   }
   if (options.snapshotId !== undefined && options.snapshotId.length !== 16) {
@@ -499,6 +501,8 @@ export function parseSnapshotHeader(bytes: Uint8Array): SnapshotHeader {
   const sequence = readU64(12, 'sequence');
   const baseSequence = readU64(20, 'baseSequence');
   const generatedAt = readU64(28, 'generatedAt');
+  // It becomes the asOf of every standing (an ISO text): beyond what a Date holds it cannot be one.
+  if (generatedAt > MAX_DATE_MS) fail('wrong-format', 'generatedAt is out of range');
   const recordCount = b.readUInt32BE(36);
   const deletionCount = b.readUInt32BE(40);
   if (headerLength > b.length) fail('truncated', 'snapshot is shorter than its header');
@@ -513,7 +517,14 @@ export function parseSnapshotHeader(bytes: Uint8Array): SnapshotHeader {
   };
   const tierSchemeId = readText();
   const domains: string[] = [];
-  for (let i = 0; i < domainCount; i++) domains.push(readText());
+  for (let i = 0; i < domainCount; i++) {
+    const domain = readText();
+    // As buildSnapshot requires: the store keeps a record's lists as "kind:domain,…" text.
+    if (domain === '' || domain.includes(',') || domain.includes(':')) {
+      fail('wrong-format', 'a list domain is empty or holds "," or ":"');
+    }
+    domains.push(domain);
+  }
   if (o !== headerLength) fail('wrong-format', 'header length does not match its content');
   if (sequence < 1) fail('wrong-format', 'sequence must be positive');
   const kind: SnapshotKind = kindByte === KIND_FULL ? 'full' : 'delta';

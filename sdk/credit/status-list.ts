@@ -132,7 +132,8 @@ export function loadStatusList(signed: SignedStatusList, options: { trustList: T
   } catch (cause) {
     throw invalid(StatusListProblem.MALFORMED, 'status list: malformed content', cause);
   }
-  const issuedAt = Date.parse(content.issuedAt);
+  // Date.parse would convert a non-string (an array, an object) and can throw doing so.
+  const issuedAt = typeof content.issuedAt === 'string' ? Date.parse(content.issuedAt) : Number.NaN;
   if (!Number.isFinite(issuedAt))
     throw invalid(StatusListProblem.MALFORMED, 'status list: issuedAt is not a time');
   const size = content.size;

@@ -21,6 +21,8 @@ export interface FuzzTarget<I = unknown, O = unknown> {
   codes: readonly XinyiErrorCode[];
   /** Called once before the first case (keys, stores). */
   setup?: () => Promise<void>;
+  /** Called once after the last case. */
+  teardown?: () => void;
   run(input: I): O | Promise<O>;
   /** Throws a `FuzzViolation` when `output` is not a valid result for `input`. */
   check(output: O, input: I): void;

@@ -1,5 +1,7 @@
 import { createHash, sign } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { AxiosResponse } from 'axios';
 import fc from 'fast-check';
@@ -83,11 +85,12 @@ import {
   buildDelta,
   buildSnapshot,
   decodeSnapshotRecord,
+  parseSnapshotHeader,
   SNAPSHOT_SIGNATURE_BYTES,
   type SnapshotRecord,
   verifySnapshot,
 } from '../../sdk/credit/snapshot-format.js';
-import { openSnapshotStore, type SnapshotStore } from '../../sdk/credit/snapshot-store.js';
+import { loadSqliteDriver, openSnapshotStore, type SnapshotStore } from '../../sdk/credit/snapshot-store.js';
 import { loadStatusList, type SignedStatusList, type StatusList } from '../../sdk/credit/status-list.js';
 import {
   loadTrustList,
@@ -238,7 +241,7 @@ const samResponses: FuzzTarget<SamStreamInput, StreamRun<unknown> & { maxLength:
     });
     expectBounded(run, SAM_HEADER_BYTES + run.maxLength, 'SamFrameDecoder');
   },
-  ciRuns: 400,
+  ciRuns: 1500,
 };
 
 const samCommands: FuzzTarget<SamStreamInput, StreamRun<unknown> & { maxLength: number }> = {
@@ -259,7 +262,7 @@ const samCommands: FuzzTarget<SamStreamInput, StreamRun<unknown> & { maxLength: 
     });
     expectBounded(run, SAM_HEADER_BYTES + run.maxLength, 'SamCommandDecoder');
   },
-  ciRuns: 400,
+  ciRuns: 2000,
 };
 
 const cardTypeFlag = fc.constantFrom(
@@ -318,7 +321,7 @@ const cardText: FuzzTarget<{ bytes: Uint8Array; now: number; check: 'none' | 'gb
     if (credential.kind !== 'id-card' || credential.idNumber !== card.idNumber)
       violation('credential mismatch');
   },
-  ciRuns: 500,
+  ciRuns: 2000,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -462,7 +465,7 @@ const keyboardWedge: FuzzTarget<
     // What is held back is at most one burst (≤ maxLength) plus typing not yet reported (≤ maxLength).
     expectBounded(run, 2 * run.maxLength, 'KeyboardWedgeDecoder');
   },
-  ciRuns: 400,
+  ciRuns: 2000,
 };
 
 const hidOptions = fc.record(
@@ -537,7 +540,7 @@ const hidPos: FuzzTarget<
     }
     expectBounded(run, run.maxLength, 'HidPosDecoder');
   },
-  ciRuns: 400,
+  ciRuns: 1500,
 };
 
 const serialOptions = fc.record(
@@ -598,7 +601,7 @@ const serialScanner: FuzzTarget<
     }
     expectBounded(run, run.maxLength + 1, 'SerialScannerDecoder');
   },
-  ciRuns: 400,
+  ciRuns: 2000,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -636,10 +639,10 @@ const aaFrames: fc.Arbitrary<Uint8Array> = fc.oneof(
     .map(({ source, ...reply }) => encodeAaStatusReply(reply, { source })),
 );
 
-const GATE_STATES = ['closed', 'open', 'opening', 'closing', 'held-open', 'fault', 'unknown'];
+const GATE_STATES = ['closed', 'opening', 'open', 'closing', 'alarm', 'self-test', 'unknown'];
 
 function checkGateStatus(status: Record<string, unknown>): void {
-  if (typeof status.state !== 'string') violation('gate status without a state');
+  expectOneOf(status.state, GATE_STATES, 'gate state');
   expectInteger(status.entryCount, 0, 2 ** 32, 'entryCount');
   expectInteger(status.exitCount, 0, 2 ** 32, 'exitCount');
   if (!Array.isArray(status.alarms)) violation('gate status alarms not an array');
@@ -661,7 +664,7 @@ const aaFrame: FuzzTarget<Uint8Array[], StreamRun<AaFrame>> = {
     });
     expectBounded(run, AA_FRAME_BYTES - 1, 'AaFrameDecoder');
   },
-  ciRuns: 400,
+  ciRuns: 2000,
 };
 
 const flapRule = fc.constantFrom<FlapChecksumRule | undefined>(undefined, 'not-sum', 'sum', 'xor', 'none');
@@ -711,7 +714,7 @@ const flapReply: FuzzTarget<
     });
     expectBounded(run, FLAP_REPLY_BYTES - 1, 'FlapFrameDecoder');
   },
-  ciRuns: 400,
+  ciRuns: 2000,
 };
 
 const flapCommandFrames = fc
@@ -737,7 +740,7 @@ const flapCommand: FuzzTarget<Uint8Array[], StreamRun<object>> = {
     });
     expectBounded(run, FLAP_COMMAND_BYTES - 1, 'FlapCommandDecoder');
   },
-  ciRuns: 400,
+  ciRuns: 2000,
 };
 
 const unitId = fc.integer({ min: 0, max: 250 });
@@ -747,9 +750,11 @@ const modbusRequests: fc.Arbitrary<Uint8Array> = fc.oneof(
     .tuple(unitId, address, fc.integer({ min: 0, max: 2100 }))
     .map(([u, a, q]) => encodeModbusFrame(u, 1, Buffer.from([a >> 8, a & 0xff, q >> 8, q & 0xff]))),
   fc
-    .tuple(unitId, address, fc.integer({ min: 1, max: 125 }))
+    .tuple(unitId, fc.integer({ min: 0, max: 0xff00 }), fc.integer({ min: 1, max: 125 }))
     .map(([u, a, q]) => encodeReadHoldingRegisters(u, a, q)),
-  fc.tuple(unitId, address, fc.integer({ min: 1, max: 2000 })).map(([u, a, q]) => encodeReadCoils(u, a, q)),
+  fc
+    .tuple(unitId, fc.integer({ min: 0, max: 0xf000 }), fc.integer({ min: 1, max: 2000 }))
+    .map(([u, a, q]) => encodeReadCoils(u, a, q)),
   fc.tuple(unitId, address, fc.boolean()).map(([u, a, on]) => encodeWriteSingleCoil(u, a, on)),
   fc.tuple(unitId, address, address).map(([u, a, v]) => encodeWriteSingleRegister(u, a, v)),
   fc
@@ -840,7 +845,7 @@ const modbusRequest: FuzzTarget<{ chunks: Uint8Array[]; whole: Uint8Array }, Str
     });
     expectBounded(run, MODBUS_MAX_ADU_BYTES, 'ModbusRequestDecoder');
   },
-  ciRuns: 400,
+  ciRuns: 1500,
 };
 
 const modbusResponse: FuzzTarget<{ chunks: Uint8Array[]; whole: Uint8Array }, StreamRun<ModbusFrameLike>> = {
@@ -869,7 +874,7 @@ const modbusResponse: FuzzTarget<{ chunks: Uint8Array[]; whole: Uint8Array }, St
     checkItems(run.items, 'ModbusResponseDecoder', checkModbusFrame);
     expectBounded(run, MODBUS_MAX_ADU_BYTES, 'ModbusResponseDecoder');
   },
-  ciRuns: 400,
+  ciRuns: 1500,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1048,7 +1053,7 @@ const creditCode: FuzzTarget<CodeInput, ReturnType<typeof verifyCreditCode>> = {
     expectIsoTime(result.expiresAt, 'expiresAt');
     expectIsoTime(result.presentedAt, 'presentedAt');
   },
-  ciRuns: 300,
+  ciRuns: 1000,
 };
 
 function checkStanding(standing: CreditStanding, source: string): void {
@@ -1075,8 +1080,6 @@ function toJsonText(value: unknown): string {
   ) as string | undefined;
   return (text ?? 'null').replaceAll('"INF!"', '1e999').replaceAll('"-INF!"', '-1e999');
 }
-
-type SignedInput = { payload: string; signature: 'root' | 'none' | string; signer?: 'root' | 'status' };
 
 const trustListInput: fc.Arbitrary<{ signed: unknown; nowOffsetMs: number }> = fc.record({
   signed: fc.oneof(
@@ -1129,7 +1132,7 @@ const trustList: FuzzTarget<{ signed: unknown; nowOffsetMs: number }, TrustList>
       if (!list.keysFor(key.kid, key.use).includes(key)) violation('keysFor does not find a listed key');
     }
   },
-  ciRuns: 300,
+  ciRuns: 800,
 };
 
 const statusKey = issuers.Ed25519.statusListPrivateKey;
@@ -1148,16 +1151,19 @@ function signStatusPayload(payload: string): SignedStatusList {
 }
 
 /** Bitstrings: gzip of any bytes, damaged gzip, not gzip at all, and gzip bombs past the cap. */
+const GZIP_BOMB = gzipSync(Buffer.alloc(2 ** 21 + 1)).toString('base64');
+
 const statusBits = fc.oneof(
-  fc.uint8Array({ maxLength: 64 }).map((b) => gzipSync(b).toString('base64')),
-  damaged(fc.uint8Array({ maxLength: 64 }).map((b) => gzipSync(b))).map((b) =>
-    Buffer.from(b).toString('base64'),
-  ),
-  fc.base64String({ maxLength: 40 }),
-  fc.constantFrom(
-    gzipSync(Buffer.alloc(2 ** 21 + 1)).toString('base64'),
-    gzipSync(Buffer.alloc(0)).toString('base64'),
-  ),
+  { weight: 4, arbitrary: fc.uint8Array({ maxLength: 64 }).map((b) => gzipSync(b).toString('base64')) },
+  {
+    weight: 4,
+    arbitrary: damaged(fc.uint8Array({ maxLength: 64 }).map((b) => gzipSync(b))).map((b) =>
+      Buffer.from(b).toString('base64'),
+    ),
+  },
+  { weight: 4, arbitrary: fc.base64String({ maxLength: 40 }) },
+  // Past the 2 MiB cap, and empty.
+  { weight: 1, arbitrary: fc.constantFrom(GZIP_BOMB, gzipSync(Buffer.alloc(0)).toString('base64')) },
 );
 
 const statusList: FuzzTarget<{ signed: unknown; probes: number[] }, StatusList> = {
@@ -1203,7 +1209,7 @@ const statusList: FuzzTarget<{ signed: unknown; probes: number[] }, StatusList> 
       if (typeof list.isRevoked(probe) !== 'boolean') violation('isRevoked did not return a boolean');
     }
   },
-  ciRuns: 300,
+  ciRuns: 500,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1295,7 +1301,7 @@ const platformResponse: FuzzTarget<PlatformInput, unknown> = {
       if (typeof download.contentType !== 'string') violation('contentType not a string');
     }
   },
-  ciRuns: 400,
+  ciRuns: 2000,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1335,7 +1341,7 @@ const snapshotBytes = fc.oneof(
     .record({
       records: snapshotRecords,
       sequence: fc.oneof(fc.integer({ min: 1, max: 100 }), fc.constant(Number.MAX_SAFE_INTEGER)),
-      generatedAt: fc.oneof(fc.constant(T0), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER })),
+      generatedAt: fc.oneof(fc.constant(T0), fc.integer({ min: 0, max: 8.64e15 })),
     })
     .map(({ records, sequence, generatedAt }) =>
       buildSnapshot(records as SnapshotRecord[], { privateKey: snapshotKey, sequence, generatedAt }),
@@ -1450,8 +1456,40 @@ const snapshotFormat: FuzzTarget<Uint8Array, unknown> = {
       violation(`generatedAt ${h.generatedAt}`);
     for (const record of result.records) checkSnapshotRecord(record);
   },
-  ciRuns: 300,
+  ciRuns: 1000,
 };
+
+interface StoreFixture {
+  store: SnapshotStore;
+  /** A second connection to the same file: empties it between cases, as another process could. */
+  wipe: () => void;
+  close: () => void;
+}
+
+let storeFixture: StoreFixture | undefined;
+
+async function openStoreFixture(): Promise<StoreFixture> {
+  // On tmpfs when there is one: the store fsyncs every commit (synchronous = FULL).
+  const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'xinyi-fuzz-'));
+  const path = join(dir, 'snapshot.db');
+  const store = await openSnapshotStore({ path });
+  const Driver = await loadSqliteDriver();
+  const db = new Driver(path);
+  const wipe = db.prepare('DELETE FROM subjects');
+  const wipeMeta = db.prepare('DELETE FROM snapshot_meta');
+  return {
+    store,
+    wipe: () => {
+      wipe.run();
+      wipeMeta.run();
+    },
+    close: () => {
+      store.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 const snapshotStore: FuzzTarget<{ full: Uint8Array; delta: Uint8Array | null }, unknown> = {
   name: 'snapshot-store',
@@ -1461,35 +1499,38 @@ const snapshotStore: FuzzTarget<{ full: Uint8Array; delta: Uint8Array | null }, 
     delta: fc.option(mutatedSnapshot),
   }),
   codes: ['SNAPSHOT_INVALID', 'SNAPSHOT_SIGNATURE_INVALID', 'SNAPSHOT_SEQUENCE_MISMATCH'],
-  run: async ({ full, delta }) => {
-    // A fresh in-memory store per case: a store only takes newer snapshots, and a case must not
-    // depend on the ones before it.
-    const store: SnapshotStore = await openSnapshotStore({ path: ':memory:' });
-    try {
-      const looked: Array<{ expected: unknown; got: unknown }> = [];
-      let info: unknown = null;
-      for (const bytes of delta === null ? [full] : [full, delta]) {
-        let result: { count: number };
-        try {
-          result = store.apply(bytes, { publicKeys: snapshotPublicKey });
-        } catch (error) {
-          if (bytes === full) throw error;
-          expectTyped(error, snapshotStore.codes, 'apply(delta)');
-          break;
-        }
-        const verification = verifySnapshot(bytes, snapshotPublicKey);
-        if (!verification.ok) violation('the store applied a snapshot that does not verify');
-        if (typeof result.count !== 'number') violation('apply result without a count');
-        info = store.info();
-        for (let i = 0; i < verification.header.recordCount; i++) {
-          const record = decodeSnapshotRecord(bytes, verification.header, i);
-          looked.push({ expected: record, got: store.lookup(record.pseudonym) });
-        }
+  setup: async () => {
+    storeFixture ??= await openStoreFixture();
+  },
+  teardown: () => {
+    storeFixture?.close();
+    storeFixture = undefined;
+  },
+  run: ({ full, delta }) => {
+    const { store, wipe } = storeFixture!;
+    // A store only takes snapshots newer than the one it holds: each case starts from an empty store,
+    // so that it does not depend on the cases before it.
+    wipe();
+    const looked: Array<{ expected: unknown; got: unknown }> = [];
+    let info: unknown = null;
+    for (const bytes of delta === null ? [full] : [full, delta]) {
+      let result: { count: number };
+      try {
+        result = store.apply(bytes, { publicKeys: snapshotPublicKey });
+      } catch (error) {
+        if (bytes === full) throw error;
+        expectTyped(error, snapshotStore.codes, 'apply(delta)');
+        break;
       }
-      return { looked, info };
-    } finally {
-      store.close();
+      const header = parseSnapshotHeader(bytes);
+      if (typeof result.count !== 'number') violation('apply result without a count');
+      info = store.info();
+      for (let i = 0; i < header.recordCount; i++) {
+        const record = decodeSnapshotRecord(bytes, header, i);
+        looked.push({ expected: record, got: store.lookup(record.pseudonym) });
+      }
     }
+    return { looked, info };
   },
   check: (output) => {
     const { looked, info } = output as {
@@ -1510,7 +1551,7 @@ const snapshotStore: FuzzTarget<{ full: Uint8Array; delta: Uint8Array | null }, 
     }
     if (info !== null) expectIsoTime(info.generatedAt, 'info().generatedAt');
   },
-  ciRuns: 200,
+  ciRuns: 400,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1558,7 +1599,7 @@ const policyPackTarget: FuzzTarget<unknown, PolicyPack> = {
       }
     }
   },
-  ciRuns: 150,
+  ciRuns: 400,
 };
 
 const exampleGateConfig = JSON.parse(
@@ -1602,7 +1643,7 @@ const gateConfig: FuzzTarget<unknown, unknown> = {
       violation('required fields missing');
     expectOneOf(c.devices.gate.protocol, ['aa-frame', 'flap-7e', 'modbus-relay'], 'gate protocol');
   },
-  ciRuns: 300,
+  ciRuns: 1500,
 };
 
 const exampleScenario = JSON.parse(
@@ -1631,7 +1672,7 @@ const scenario: FuzzTarget<unknown, unknown> = {
       );
     }
   },
-  ciRuns: 300,
+  ciRuns: 1500,
 };
 
 /** Every fuzz target, in the order `npm run fuzz` runs them. */

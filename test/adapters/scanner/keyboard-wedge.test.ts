@@ -345,6 +345,33 @@ describe('KeyboardWedgeDecoder: timing (burst vs typing)', () => {
     expect(out).toEqual([{ kind: 'rejected', reason: 'too-long', text: '', length: 11 }, scanOf('QZ1:ABC')]);
   });
 
+  it('holds typing that never pauses long enough to end to a bound, reporting it in pieces (fuzz)', () => {
+    // A key every 40 ms: each is its own burst (breakGapMs), and silence (endSilenceMs) never comes.
+    const decoder = new KeyboardWedgeDecoder({ maxLength: 8 });
+    const out: KeyboardWedgeOutput[] = [];
+    let maxPending = 0;
+    for (let i = 0; i < 100; i++) {
+      out.push(...decoder.push(press(0x02, 0x04), i * 40), ...decoder.push(RELEASE, i * 40 + 5));
+      maxPending = Math.max(maxPending, decoder.pending);
+    }
+    out.push(...decoder.flush());
+    expect(maxPending).toBeLessThanOrEqual(16);
+    const typed = out.filter(isWedgeRejection);
+    // The last piece is what flush() found: a single key after the previous piece was reported.
+    expect(typed.slice(0, -1).every((r) => r.reason === 'typed')).toBe(true);
+    expect(typed.length).toBeGreaterThan(5);
+    expect(typed.map((r) => r.text).join('')).toBe('A'.repeat(100));
+  });
+
+  it('returns no scan for a burst that is only an AIM identifier (fuzz)', () => {
+    const decoder = new KeyboardWedgeDecoder({ minLength: 1 });
+    const out = run(decoder, timedKeystrokes(']Q1'));
+    expect(out).toEqual([]);
+    expect(run(decoder, timedKeystrokes(']Q1AB', { startMs: 1000 }))).toEqual([
+      scanOf('AB', { symbology: 'qr', aimId: ']Q1' }),
+    ]);
+  });
+
   it('forgets everything on reset, held keys included', () => {
     const decoder = new KeyboardWedgeDecoder({ minLength: 1 });
     decoder.push(press(0, 0x04), 0);

@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeBase45, encodeBase45 } from '../../../sdk/credit/base45.js';
@@ -421,6 +421,22 @@ describe('trust list', () => {
       ok: false,
       reason: 'KEY_NOT_VALID',
     });
+  });
+
+  it('refuses a signed status list whose issuedAt is not a string, with a typed error (fuzz)', () => {
+    const status = edIssuer.signedStatusList(T0);
+    const content = JSON.parse(status.payload) as Record<string, unknown>;
+    // Date.parse([{ toString: null }]) throws a TypeError converting the array to a string.
+    for (const issuedAt of [[{ toString: null }], { toString: null }, [T0]]) {
+      const payload = JSON.stringify({ ...content, issuedAt });
+      const signature = sign(null, Buffer.from(payload), edIssuer.statusListPrivateKey).toString('base64');
+      expect(
+        reasonOf(() => loadStatusList({ ...status, payload, signature }, { trustList: edTrust })),
+      ).toEqual({
+        code: 'STATUS_LIST_INVALID',
+        reason: 'STATUS_LIST_MALFORMED',
+      });
+    }
   });
 
   it('refuses a status list with a bad signature or an unknown key', () => {

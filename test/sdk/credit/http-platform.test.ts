@@ -1,8 +1,12 @@
 import { performance } from 'node:perf_hooks';
+import type { AxiosResponse } from 'axios';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createHttpPlatformResolver,
   type HttpPlatformResolverOptions,
+  MalformedBody,
+  parseLookup,
+  parseUpload,
 } from '../../../sdk/credit/http-platform.js';
 import { signRequest } from '../../../sdk/credit/request-signing.js';
 import type { Decision } from '../../../sdk/domain/decision.js';
@@ -402,5 +406,24 @@ describe('http platform resolver against the mock platform (real HTTP)', () => {
       code: 'CREDIT_UNAVAILABLE',
       details: { reason: 'network', errorCode: 'ECONNREFUSED' },
     });
+  });
+});
+
+describe('response parsers', () => {
+  const ok = (data: string) =>
+    ({ status: 200, statusText: '', headers: {}, config: {}, data }) as AxiosResponse;
+  const lookup = (score: string) =>
+    ok(
+      `{"found":true,"computedAt":"2026-06-01T09:00:00Z","standing":{"tier":"AA","score":${score},"lists":[]}}`,
+    );
+
+  it('refuse a count or a score that is not a finite number, such as 1e999 (fuzz)', () => {
+    for (const accepted of ['1e999', '-1', '1.5', '"2"']) {
+      expect(() => parseUpload(ok(`{"accepted":${accepted}}`))).toThrow(MalformedBody);
+    }
+    expect(parseUpload(ok('{"accepted":2,"duplicate":true}'))).toEqual({ accepted: 2, duplicate: true });
+    expect(() => parseLookup(lookup('1e999'))).toThrow(MalformedBody);
+    expect(() => parseLookup(lookup('"812"'))).toThrow(MalformedBody);
+    expect(parseLookup(lookup('812'))?.score).toBe(812);
   });
 });

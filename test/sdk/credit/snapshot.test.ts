@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,6 +134,27 @@ describe('snapshot format', () => {
     expect(verifySnapshot(bytes, [other.publicKey, raw])).toMatchObject({ ok: true, keyIndex: 1 });
     const pem = publicKey.export({ format: 'pem', type: 'spki' }).toString();
     expect(verifySnapshot(bytes, pem).ok).toBe(true);
+  });
+
+  it('refuses a signed header whose generatedAt no Date holds, or whose list domain holds "," (fuzz)', async () => {
+    const resign = (b: Buffer): Buffer => {
+      const end = b.length - 64;
+      sign(null, createHash('sha256').update(b.subarray(0, end)).digest(), privateKey).copy(b, end);
+      return b;
+    };
+    const bytes = buildSnapshot([{ ...records[0]!, lists: [{ kind: 'black', domain: 'abc' }] }], opts(1));
+    const late = Buffer.from(bytes);
+    late.writeBigUInt64BE(8_640_000_000_000_001n, 28);
+    // Before the fix the store applied it, then every info() and lookup threw a RangeError.
+    const commaDomain = Buffer.from(bytes);
+    commaDomain.write('a,c', commaDomain.indexOf('abc'), 'latin1');
+    const store = await freshStore();
+    for (const bad of [resign(late), resign(commaDomain)]) {
+      expect(verifySnapshot(bad, publicKey)).toMatchObject({ ok: false, reason: 'wrong-format' });
+      expect(code(() => store.apply(bad, { publicKeys: publicKey }))).toBe('SNAPSHOT_INVALID');
+    }
+    expect(store.info()).toBeNull();
+    expect(code(() => buildSnapshot(records, opts(1, { generatedAt: 8.64e15 + 1 })))).toBe('INVALID_OPTIONS');
   });
 
   it('refuses bad builder input', () => {

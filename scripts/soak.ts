@@ -42,7 +42,12 @@ async function main(): Promise<number> {
   // The command as a reader would type it again (without the output options).
   const shown = argv.filter((arg, i) => {
     const previous = argv[i - 1];
-    return !['--json', '--write-doc', '--doc', '--dir', '--keep'].includes(arg) && previous !== '--json' && previous !== '--doc' && previous !== '--dir';
+    return (
+      !['--json', '--write-doc', '--doc', '--dir', '--keep'].includes(arg) &&
+      previous !== '--json' &&
+      previous !== '--doc' &&
+      previous !== '--dir'
+    );
   });
   const command = `npm run soak -- ${shown.join(' ')}`.trim();
 
@@ -78,7 +83,9 @@ main().then(
     setTimeout(() => process.exit(code), 2_000).unref();
   },
   (error: unknown) => {
-    console.error(`soak failed to run: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    console.error(
+      `soak failed to run: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
     process.exit(2);
   },
 );

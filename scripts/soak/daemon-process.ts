@@ -1,8 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, readdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 const CLI = join(import.meta.dirname, '../../cli/xinyi.ts');
+const HEAP_PROBE = join(import.meta.dirname, 'heap-probe.ts');
 
 export type DaemonLine = Record<string, unknown> & { msg?: string };
 
@@ -31,12 +34,34 @@ export class DaemonProcess {
     logFile: string;
     onLine: (line: DaemonLine, daemon: DaemonProcess) => void;
     onUnparsed: (text: string, daemon: DaemonProcess) => void;
+    /** Live heap after a full GC (bytes), reported by the heap probe every few seconds. */
+    onHeap: (heapUsedBytes: number, daemon: DaemonProcess, spaces: Record<string, number>) => void;
   }) {
     this.incarnation = options.incarnation;
     this.#log = createWriteStream(options.logFile);
     this.#stderr = createWriteStream(`${options.logFile}.stderr`);
-    this.child = spawn(process.execPath, ['--import', 'tsx', CLI, 'gate', '--config', options.configFile], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+    this.child = spawn(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', '--import', HEAP_PROBE, CLI, 'gate', '--config', options.configFile],
+      {
+        stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+        env: { ...process.env, XINYI_SOAK_PROBE_FD: '3' },
+      },
+    );
+    let probeBuffer = '';
+    const probe = this.child.stdio[3] as NodeJS.ReadableStream;
+    probe.on('data', (chunk: Buffer) => {
+      probeBuffer += chunk.toString('utf8');
+      let nl = probeBuffer.indexOf('\n');
+      while (nl !== -1) {
+        const text = probeBuffer.slice(0, nl);
+        probeBuffer = probeBuffer.slice(nl + 1);
+        try {
+          const probed = JSON.parse(text) as { heapUsed: number; spaces?: Record<string, number> };
+          options.onHeap(probed.heapUsed, this, probed.spaces ?? {});
+        } catch {}
+        nl = probeBuffer.indexOf('\n');
+      }
     });
     this.child.stdout!.on('data', (chunk: Buffer) => {
       this.#log.write(chunk);
@@ -105,6 +130,18 @@ export class DaemonProcess {
       return undefined;
     }
   }
+}
+
+const ownGc: (() => void) | undefined = (() => {
+  // The soak's own live heap, measured the same way as the daemon's: after a full collection.
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();
+
+/** The soak process's live heap after a full GC, in bytes. */
+export function ownLiveHeap(): number {
+  ownGc?.();
+  return process.memoryUsage().heapUsed;
 }
 
 /** The soak process's own resident set size (kB) and open file descriptors. */

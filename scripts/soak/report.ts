@@ -16,10 +16,19 @@ const FAULT_LABELS: Record<(typeof FAULT_KINDS)[number], string> = {
   'daemon-sigkill': 'daemon SIGKILLed and restarted',
 };
 
-const n = (v: number | null | undefined, digits = 0) => (v === null || v === undefined ? 'n/a' : v.toFixed(digits));
+const n = (v: number | null | undefined, digits = 0) =>
+  v === null || v === undefined ? 'n/a' : v.toFixed(digits);
 
-function slope(t: TrendReport, unit: string): string {
-  return `${n(t.slopePerHour, 1)} ± ${n(t.standardErrorPerHour, 1)} ${unit}/h (${t.samples} samples, ${n(t.min, 0)}–${n(t.max, 0)}${unit === 'MB' ? ' MB' : ''})`;
+function slope(t: TrendReport, unit: string, digits = 1): string {
+  const range = `${t.samples} samples over ${Math.round(t.coveredSeconds)} s, ${n(t.min, digits)}–${n(t.max, digits)}${unit === 'MB' ? ' MB' : ''}`;
+  const fitted = `${n(t.slopePerHour, digits)} ± ${n(t.standardErrorPerHour, digits)} ${unit}/h`;
+  if (!t.measured) return `not measured (too short): ${fitted} (${range})`;
+  const verdict = !t.judged
+    ? 'not judged'
+    : t.leak
+      ? '**LEAK**'
+      : `flat (threshold ${t.thresholdPerHour} ${unit}/h)`;
+  return `${fitted}: ${verdict} (${range})`;
 }
 
 /** The report as Markdown: the invariants, the faults, the figures. */
@@ -28,7 +37,8 @@ export function renderReport(report: SoakReport): string {
   const g = report.gate;
   const c = report.checkout;
   lines.push(`| invariant | result | detail |`, `|---|---|---|`);
-  for (const i of report.invariants) lines.push(`| ${i.name} | ${i.ok ? 'pass' : '**FAIL**'} | ${i.detail} |`);
+  for (const i of report.invariants)
+    lines.push(`| ${i.name} | ${i.ok ? 'pass' : '**FAIL**'} | ${i.detail} |`);
   lines.push('', '| fault injected | episodes | platform requests affected |', '|---|---:|---:|');
   for (const kind of FAULT_KINDS) {
     const f = report.faults[kind];
@@ -61,11 +71,12 @@ export function renderReport(report: SoakReport): string {
     `| re-sends the platform de-duplicated (lost answer / after SIGKILL) | ${report.duplicates.resentAfterLostAnswer} / ${report.duplicates.resentAfterKill} |`,
     `| committed, then SIGKILLed before the log line (kept, uploaded, never acted on) | ${report.journal.committedNotLogged} |`,
     `| devices stuck | ${report.devices.stuck} of ${report.devices.episodesChecked} episodes (slowest recovery ${n(report.devices.maxRecoveryMs)} ms, slowest restart ${n(report.devices.maxRestartMs)} ms) |`,
-    `| leaks found | ${[r.daemonRssMb, r.daemonFds, r.soakRssMb, r.soakFds].filter((t) => t.leak).length} |`,
-    `| daemon RSS slope | ${slope(r.daemonRssMb, 'MB')} over ${r.daemonSegments} runs |`,
+    `| leaks found | ${[r.daemonRssMb, r.daemonHeapMb, r.daemonFds, r.soakFds].filter((t) => t.leak).length} |`,
+    `| daemon RSS slope (${r.daemonSegments} runs, each after its first 2 min) | ${slope(r.daemonRssMb, 'MB')} |`,
+    `| daemon live heap after a full GC, slope | ${slope(r.daemonHeapMb, 'MB', 2)} |`,
     `| daemon FD slope | ${slope(r.daemonFds, 'FDs')} |`,
-    `| soak process RSS slope (checkout, mock platform, devices) | ${slope(r.soakRssMb, 'MB')} |`,
     `| soak process FD slope | ${slope(r.soakFds, 'FDs')} |`,
+    `| soak process RSS / live heap slope (its bookkeeping: ${n(r.soakPerDecisionKb, 2)} kB per decision) | ${slope(r.soakRssMb, 'MB')}; ${slope(r.soakHeapMb, 'MB', 2)} |`,
     `| unhandled rejections / uncaught exceptions | ${report.errors.daemonUnhandledRejections + report.errors.soakUnhandledRejections.length} / ${report.errors.soakUncaughtExceptions.length + report.errors.daemonUnexpectedExits} |`,
     `| privacy: bytes searched (files + platform requests) | ${report.privacy.bytesScanned + report.privacy.platformBytesScanned} in ${report.privacy.filesScanned} files and ${report.privacy.platformRequestsScanned} requests, ${report.privacy.found.length} found |`,
   );
@@ -123,13 +134,21 @@ ${renderReport(report)}
   more than once must be explained by something the sender could see: an answer that never came back,
   or a SIGKILL between the platform's answer and the batch being marked uploaded (at-least-once
   delivery; the platform de-duplicates by key). Anything else is a duplicate.
-- **Memory and file descriptors flat.** RSS and open FDs of the daemon (from /proc, every 2 s) and
-  of the soak process; the slope is the least-squares slope pooled over the daemon's runs between
-  restarts (each run has its own intercept), leaving out each run's first 20 s. A leak is a slope above
-  ${l.rssLeakMbPerHour} MB/h or ${l.fdLeakPerHour} FDs/h that is also two standard errors above zero: 16 MB/h would
-  fill a daemon's few hundred MB in a day, and a leak of one retained decision per arrival is ≈4 MB/h
-  at this rate; smaller slopes are within what a GC sawtooth leaves in ten minutes (the standard error
-  is shown). Longer runs (\`--minutes 120\`) narrow it.
+- **Memory and file descriptors flat.** Every 2 s the daemon's RSS and open FDs are read from /proc;
+  every 5 s a probe loaded into the daemon (\`--expose-gc --import scripts/soak/heap-probe.ts\`; the
+  daemon's code is unchanged) runs a full GC and reports the live heap. The slope is the least-squares
+  slope pooled over the daemon's runs between restarts (each run has its own intercept), leaving out
+  each run's first 2 minutes (tsx transpiling the CLI at start, V8 sizing its heap). SIGKILLs happen in
+  the first half of the soak only, so the daemon that runs the second half gives a long run to measure.
+  A leak is a slope above ${l.rssLeakMbPerHour} MB/h of RSS, ${l.heapLeakMbPerHour} MB/h of live heap or
+  ${l.fdLeakPerHour} FDs/h that is also two standard errors above zero. ${l.rssLeakMbPerHour} MB/h of RSS would
+  fill a daemon's few hundred MB in a day; the live heap after a full GC is steady to a tenth of a MB,
+  so ${l.heapLeakMbPerHour} MB/h catches a retained kilobyte or two per gate arrival at this rate; one leaked
+  socket or file per request would be thousands of FDs an hour. The soak process's own FDs are judged
+  the same way; its memory is reported but not judged, because it keeps by design a record of every
+  presentation, decision id and upload key, and the mock platform its idempotency store (the report
+  gives that growth per decision). The checkout runs the same SDK parts as the daemon (terminal, HTTP
+  platform client, journal, uploader, snapshot sync), whose memory the daemon's trend judges.
 - **No raw ID number or name in anything written**: every file under the soak's folder (both
   journals and snapshots with their WAL files, the daemon's and the checkout's logs, the cached lists)
   and every request body the platform received are searched for each person's ID number (18 and 15

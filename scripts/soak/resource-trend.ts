@@ -13,6 +13,11 @@ export interface ResourceSample {
 }
 
 export interface Trend {
+  /**
+   * Whether there was enough steady-state data to judge a trend (at least `MIN_TREND_SECONDS` of it
+   * and `MIN_TREND_SAMPLES` samples); a shorter run reports its slope but never calls it a leak.
+   */
+  measured: boolean;
   /** Units per hour; null when there is too little data to fit a line. */
   slopePerHour: number | null;
   /** Standard error of the slope, units per hour. */
@@ -26,6 +31,9 @@ export interface Trend {
 }
 
 const MS_PER_HOUR = 3_600_000;
+/** A minute of steady state: less is mostly one GC cycle, and its slope says nothing. */
+export const MIN_TREND_SECONDS = 60;
+export const MIN_TREND_SAMPLES = 20;
 
 /**
  * Fits value = a_segment + slope · t over the samples taken at least `warmUpMs` after each segment's
@@ -65,13 +73,23 @@ export function pooledTrend(samples: readonly ResourceSample[], warmUpMs: number
   }
   // One intercept per segment plus the slope: that many parameters are fitted.
   const freedom = all.length - kept.length - 1;
+  const measured = coveredSeconds >= MIN_TREND_SECONDS && all.length >= MIN_TREND_SAMPLES;
   if (sxx === 0 || freedom < 1) {
-    return { slopePerHour: null, standardErrorPerHour: null, samples: all.length, coveredSeconds, min, max };
+    return {
+      measured: false,
+      slopePerHour: null,
+      standardErrorPerHour: null,
+      samples: all.length,
+      coveredSeconds,
+      min,
+      max,
+    };
   }
   const slope = sxy / sxx;
   const residual = centred.reduce((sum, { dt, dy }) => sum + (dy - slope * dt) ** 2, 0);
   const standardError = Math.sqrt(residual / freedom / sxx);
   return {
+    measured,
     slopePerHour: slope,
     standardErrorPerHour: standardError,
     samples: all.length,
@@ -87,6 +105,6 @@ export function pooledTrend(samples: readonly ResourceSample[], warmUpMs: number
  * not count as a leak, and a tiny but steady growth well within the budget does not either.
  */
 export function isLeak(trend: Trend, thresholdPerHour: number): boolean {
-  if (trend.slopePerHour === null || trend.standardErrorPerHour === null) return false;
+  if (!trend.measured || trend.slopePerHour === null || trend.standardErrorPerHour === null) return false;
   return trend.slopePerHour > thresholdPerHour && trend.slopePerHour - 2 * trend.standardErrorPerHour > 0;
 }

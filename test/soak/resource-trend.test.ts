@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { isLeak, pooledTrend, type ResourceSample } from '../../scripts/soak/resource-trend.js';
+
+const HOUR = 3_600_000;
+
+/** Samples every 2 s for `seconds`, starting at `fromMs`, on the line intercept + perHour·t (+ wobble). */
+function segment(
+  segmentId: number,
+  fromMs: number,
+  seconds: number,
+  intercept: number,
+  perHour: number,
+  wobble = 0,
+): ResourceSample[] {
+  const out: ResourceSample[] = [];
+  for (let t = 0; t <= seconds * 1000; t += 2_000) {
+    const atMs = fromMs + t;
+    out.push({
+      atMs,
+      segment: segmentId,
+      value: intercept + (perHour * atMs) / HOUR + wobble * Math.sin(t / 3_000),
+    });
+  }
+  return out;
+}
+
+describe('pooledTrend', () => {
+  it('recovers a slope shared by restarted runs whose levels differ', () => {
+    // Each restart starts lower than the last run ended: one line through all points would fall.
+    const samples = [
+      ...segment(1, 0, 120, 200, 40),
+      ...segment(2, 130_000, 120, 100, 40),
+      ...segment(3, 260_000, 120, 50, 40),
+    ];
+    const trend = pooledTrend(samples, 0);
+    expect(trend.slopePerHour).toBeCloseTo(40, 6);
+    expect(trend.standardErrorPerHour).toBeCloseTo(0, 6);
+    expect(trend.measured).toBe(true);
+  });
+
+  it('leaves out each run’s warm-up', () => {
+    // A jump in the first 20 s of a run (code loading) and flat afterwards.
+    const samples = segment(1, 0, 200, 100, 0).map((s) =>
+      s.atMs < 20_000 ? { ...s, value: s.value - 50 } : s,
+    );
+    expect(pooledTrend(samples, 20_000).slopePerHour).toBeCloseTo(0, 6);
+    expect(pooledTrend(samples, 0).slopePerHour!).toBeGreaterThan(10);
+  });
+
+  it('says too little data is not measured, and never a leak', () => {
+    const trend = pooledTrend(segment(1, 0, 30, 100, 500), 0);
+    expect(trend.measured).toBe(false);
+    expect(isLeak(trend, 16)).toBe(false);
+  });
+});
+
+describe('isLeak', () => {
+  it('flags a clear slope above the threshold', () => {
+    expect(isLeak(pooledTrend(segment(1, 0, 600, 100, 40, 1), 0), 16)).toBe(true);
+  });
+
+  it('does not flag a slope within the threshold', () => {
+    expect(isLeak(pooledTrend(segment(1, 0, 600, 100, 10, 1), 0), 16)).toBe(false);
+  });
+
+  it('does not flag a slope that noise alone could explain', () => {
+    // A big sawtooth over a short run (37 samples, symmetric about the middle so it adds no slope of its
+    // own): the fitted slope is above the threshold, and its error is larger still.
+    const noisy = segment(1, 0, 72, 100, 200).map((s, i) => ({
+      ...s,
+      value: s.value + (i % 2 === 0 ? 40 : -40),
+    }));
+    const trend = pooledTrend(noisy, 0);
+    expect(trend.slopePerHour!).toBeGreaterThan(16);
+    expect(trend.slopePerHour! - 2 * trend.standardErrorPerHour!).toBeLessThan(0);
+    expect(isLeak(trend, 16)).toBe(false);
+  });
+});

@@ -691,8 +691,10 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
         }
         // A foreigner's permanent residence card number does not follow GB 11643.
         const foreign = credential.cardType?.startsWith('foreign-permanent') ?? false;
+        // A permanent residence card's number has no public check rule; its shape (15–18 letters
+        // and digits) still tells a read card from a frame corrupted on the wire.
         const usable = foreign
-          ? credential.idNumber.trim() !== ''
+          ? /^[0-9A-Za-z]{15,18}$/.test(credential.idNumber.trim())
           : isValidResidentIdNumber(credential.idNumber, this.#clock.now());
         if (!usable) {
           this.#report(

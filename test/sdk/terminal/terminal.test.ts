@@ -290,6 +290,12 @@ describe('present(): unusable credentials', () => {
     );
     const empty = await t.present({ kind: 'id-card', idNumber: '  ', cardType: 'foreign-permanent-2023' });
     expect(empty.reasons).toEqual([{ code: 'CREDENTIAL_INVALID' }]);
+    // What a frame damaged on the wire decodes to (found by the soak): not a number to look up.
+    for (const garbled of ['\u0000ABC1100870315Z', '\ufffdBC110087031501e', 'ABC-110087031501']) {
+      const bad = await t.present({ kind: 'id-card', idNumber: garbled, cardType: 'foreign-permanent-2017' });
+      expect(bad.reasons).toEqual([{ code: 'CREDENTIAL_INVALID' }]);
+      expect(bad.subject).toBeUndefined();
+    }
   });
 
   it('an ID number with a wrong check digit → unavailable CREDENTIAL_INVALID and an ID_NUMBER_INVALID error event', async () => {

@@ -22,13 +22,14 @@ const n = (v: number | null | undefined, digits = 0) =>
 function slope(t: TrendReport, unit: string, digits = 1): string {
   const range = `${t.samples} samples over ${Math.round(t.coveredSeconds)} s, ${n(t.min, digits)}–${n(t.max, digits)}${unit === 'MB' ? ' MB' : ''}`;
   const fitted = `${n(t.slopePerHour, digits)} ± ${n(t.standardErrorPerHour, digits)} ${unit}/h`;
+  const later = `later half ${n(t.laterSlopePerHour, digits)} ± ${n(t.laterStandardErrorPerHour, digits)}`;
   if (!t.measured) return `not measured (too short): ${fitted} (${range})`;
   const verdict = !t.judged
     ? 'not judged'
     : t.leak
       ? '**LEAK**'
-      : `flat (threshold ${t.thresholdPerHour} ${unit}/h)`;
-  return `${fitted}: ${verdict} (${range})`;
+      : `no leak (threshold ${t.thresholdPerHour} ${unit}/h)`;
+  return `${fitted}, ${later}: ${verdict} (${range})`;
 }
 
 /** The report as Markdown: the invariants, the faults, the figures. */
@@ -36,10 +37,10 @@ export function renderReport(report: SoakReport): string {
   const lines: string[] = [];
   const g = report.gate;
   const c = report.checkout;
-  lines.push(`| invariant | result | detail |`, `|---|---|---|`);
+  lines.push(`| invariant | result | detail |`, `| --- | --- | --- |`);
   for (const i of report.invariants)
     lines.push(`| ${i.name} | ${i.ok ? 'pass' : '**FAIL**'} | ${i.detail} |`);
-  lines.push('', '| fault injected | episodes | platform requests affected |', '|---|---:|---:|');
+  lines.push('', '| fault injected | episodes | platform requests affected |', '| --- | ---: | ---: |');
   for (const kind of FAULT_KINDS) {
     const f = report.faults[kind];
     lines.push(`| ${FAULT_LABELS[kind]} | ${f.injected} | ${f.requestsAffected ?? ''} |`);
@@ -50,7 +51,7 @@ export function renderReport(report: SoakReport): string {
   lines.push(
     '',
     '| figure | value |',
-    '|---|---|',
+    '| --- | --- |',
     `| duration | ${report.durationSeconds} s (${report.minutesRequested} min requested) |`,
     `| seed | \`${report.seed}\` |`,
     `| gate arrivals (card taps / code scans) | ${g.arrivals} (${g.cardTaps} / ${g.codeScans}) |`,
@@ -72,7 +73,7 @@ export function renderReport(report: SoakReport): string {
     `| committed, then SIGKILLed before the log line (kept, uploaded, never acted on) | ${report.journal.committedNotLogged} |`,
     `| devices stuck | ${report.devices.stuck} of ${report.devices.episodesChecked} episodes (slowest recovery ${n(report.devices.maxRecoveryMs)} ms, slowest restart ${n(report.devices.maxRestartMs)} ms) |`,
     `| leaks found | ${[r.daemonRssMb, r.daemonHeapMb, r.daemonFds, r.soakFds].filter((t) => t.leak).length} |`,
-    `| daemon RSS slope (${r.daemonSegments} runs, each after its first 2 min) | ${slope(r.daemonRssMb, 'MB')} |`,
+    `| daemon RSS slope (${r.daemonSegments} runs, each after its first 3 min) | ${slope(r.daemonRssMb, 'MB')} |`,
     `| daemon live heap after a full GC, slope | ${slope(r.daemonHeapMb, 'MB', 2)} |`,
     `| daemon FD slope | ${slope(r.daemonFds, 'FDs')} |`,
     `| soak process FD slope | ${slope(r.soakFds, 'FDs')} |`,
@@ -119,10 +120,13 @@ ${renderReport(report)}
   followed by 500 ms of silence before the scan) + the ${l.decisionDeadlineMs} ms decision deadline +
   ${l.marginMs} ms for the fsync'd commit, the pipe and two event loops on a shared CI machine. At the
   checkout, \`present()\` must resolve within ${l.decisionDeadlineMs} + ${l.marginMs} ms. A tap while the reader
-  is unplugged or the daemon is down is not expected to be decided: it counts as *not presented*
+  is unplugged or the daemon is down is not expected to be decided: it counts as _not presented_
   only when the virtual reader really served no read of that card (or the scanner wrote nothing, or
   the lane was down for the whole window) and no decision for that person turns up later. A credential
-  read by a daemon that was SIGKILLed before it decided counts as *interrupted*: nothing was acted on.
+  read by a daemon that was SIGKILLed before it decided counts as _interrupted_: nothing was acted on.
+- **No decision for a credential nobody presented.** Every gate decision is matched, through the
+  subject's pseudonym in the journal, to the person who tapped or scanned; a decision for someone who
+  did not (a garbled card read decided as a stranger) is reported with its masked subject.
 - **No unhandled rejection or uncaught exception**, in the daemon's log (\`unhandled rejection\`,
   listener throws), in its exit status, and in the soak process itself.
 - **No device stuck.** After every unplug and garbage episode each device is back \`ready\` on
@@ -138,17 +142,21 @@ ${renderReport(report)}
   every 5 s a probe loaded into the daemon (\`--expose-gc --import scripts/soak/heap-probe.ts\`; the
   daemon's code is unchanged) runs a full GC and reports the live heap. The slope is the least-squares
   slope pooled over the daemon's runs between restarts (each run has its own intercept), leaving out
-  each run's first 2 minutes (tsx transpiling the CLI at start, V8 sizing its heap). SIGKILLs happen in
-  the first half of the soak only, so the daemon that runs the second half gives a long run to measure.
-  A leak is a slope above ${l.rssLeakMbPerHour} MB/h of RSS, ${l.heapLeakMbPerHour} MB/h of live heap or
-  ${l.fdLeakPerHour} FDs/h that is also two standard errors above zero. ${l.rssLeakMbPerHour} MB/h of RSS would
-  fill a daemon's few hundred MB in a day; the live heap after a full GC is steady to a tenth of a MB,
-  so ${l.heapLeakMbPerHour} MB/h catches a retained kilobyte or two per gate arrival at this rate; one leaked
-  socket or file per request would be thousands of FDs an hour. The soak process's own FDs are judged
-  the same way; its memory is reported but not judged, because it keeps by design a record of every
-  presentation, decision id and upload key, and the mock platform its idempotency store (the report
-  gives that growth per decision). The checkout runs the same SDK parts as the daemon (terminal, HTTP
-  platform client, journal, uploader, snapshot sync), whose memory the daemon's trend judges.
+  each run's first 3 minutes: tsx transpiling the CLI at start, V8 sizing its heap and compiling hot
+  code. SIGKILLs happen in the first 40 % of the soak only, so the daemon that runs the rest gives a long
+  run to measure. A leak is a slope above ${l.rssLeakMbPerHour} MB/h of RSS, ${l.heapLeakMbPerHour} MB/h of live heap or
+  ${l.fdLeakPerHour} FDs/h that is two standard errors above zero, over the whole measured part of the runs
+  and over its later half alike (growth that is levelling off, like a cache filling, is not a leak).
+  ${l.rssLeakMbPerHour} MB/h of RSS would fill a daemon's few hundred MB in a day; ${l.heapLeakMbPerHour} MB/h of live heap is
+  one retained decision with its reasons and texts (≈ 4–5 kB in V8) per gate arrival at this soak's
+  rate; one leaked socket or file per request would be thousands of FDs an hour. A 24-minute soak
+  measured the daemon's live heap growing 9 MB/h between minutes 2 and 5 of a run and 1.7 MB/h after
+  (old space levelling off, code space filling): ten minutes catch a gross leak; \`--minutes 60\` or more
+  narrow it. The soak process's own FDs are judged the same way; its memory is reported but not judged,
+  because it keeps by design a record of every presentation, decision id and upload key, and the mock
+  platform its idempotency store (the report gives that growth per decision). The checkout runs the
+  same SDK parts as the daemon (terminal, HTTP platform client, journal, uploader, snapshot sync), whose
+  memory the daemon's trend judges.
 - **No raw ID number or name in anything written**: every file under the soak's folder (both
   journals and snapshots with their WAL files, the daemon's and the checkout's logs, the cached lists)
   and every request body the platform received are searched for each person's ID number (18 and 15

@@ -22,6 +22,12 @@ export interface Trend {
   slopePerHour: number | null;
   /** Standard error of the slope, units per hour. */
   standardErrorPerHour: number | null;
+  /**
+   * The same fit over the later half of each run's steady samples: growth that is settling (caches
+   * filling, JIT code) slows down there; a leak keeps its pace.
+   */
+  laterSlopePerHour: number | null;
+  laterStandardErrorPerHour: number | null;
   /** Samples used (after each segment's warm-up was dropped). */
   samples: number;
   /** Seconds of sampled time the fit covers (sum over segments). */
@@ -54,13 +60,34 @@ export function pooledTrend(samples: readonly ResourceSample[], warmUpMs: number
   }
   const all = kept.flat();
   const values = all.map((s) => s.value);
-  const min = values.length > 0 ? Math.min(...values) : null;
-  const max = values.length > 0 ? Math.max(...values) : null;
   const coveredSeconds = kept.reduce((sum, seg) => sum + (seg.at(-1)!.atMs - seg[0]!.atMs) / 1000, 0);
+  const whole = fitSharedSlope(kept);
+  const later = fitSharedSlope(
+    kept.map((seg) => seg.slice(Math.floor(seg.length / 2))).filter((seg) => seg.length >= 3),
+  );
+  return {
+    measured: whole.slope !== null && coveredSeconds >= MIN_TREND_SECONDS && all.length >= MIN_TREND_SAMPLES,
+    slopePerHour: whole.slope,
+    standardErrorPerHour: whole.standardError,
+    laterSlopePerHour: later.slope,
+    laterStandardErrorPerHour: later.standardError,
+    samples: all.length,
+    coveredSeconds,
+    min: values.length > 0 ? Math.min(...values) : null,
+    max: values.length > 0 ? Math.max(...values) : null,
+  };
+}
+
+/** Least squares with one intercept per segment and one shared slope (units per hour). */
+function fitSharedSlope(segments: readonly ResourceSample[][]): {
+  slope: number | null;
+  standardError: number | null;
+} {
   let sxx = 0;
   let sxy = 0;
+  let n = 0;
   const centred: { dt: number; dy: number }[] = [];
-  for (const seg of kept) {
+  for (const seg of segments) {
     const tMean = seg.reduce((sum, s) => sum + s.atMs, 0) / seg.length;
     const yMean = seg.reduce((sum, s) => sum + s.value, 0) / seg.length;
     for (const s of seg) {
@@ -69,42 +96,29 @@ export function pooledTrend(samples: readonly ResourceSample[], warmUpMs: number
       centred.push({ dt, dy });
       sxx += dt * dt;
       sxy += dt * dy;
+      n++;
     }
   }
   // One intercept per segment plus the slope: that many parameters are fitted.
-  const freedom = all.length - kept.length - 1;
-  const measured = coveredSeconds >= MIN_TREND_SECONDS && all.length >= MIN_TREND_SAMPLES;
-  if (sxx === 0 || freedom < 1) {
-    return {
-      measured: false,
-      slopePerHour: null,
-      standardErrorPerHour: null,
-      samples: all.length,
-      coveredSeconds,
-      min,
-      max,
-    };
-  }
+  const freedom = n - segments.length - 1;
+  if (sxx === 0 || freedom < 1) return { slope: null, standardError: null };
   const slope = sxy / sxx;
   const residual = centred.reduce((sum, { dt, dy }) => sum + (dy - slope * dt) ** 2, 0);
-  const standardError = Math.sqrt(residual / freedom / sxx);
-  return {
-    measured,
-    slopePerHour: slope,
-    standardErrorPerHour: standardError,
-    samples: all.length,
-    coveredSeconds,
-    min,
-    max,
-  };
+  return { slope, standardError: Math.sqrt(residual / freedom / sxx) };
 }
 
 /**
- * A leak is a slope above `thresholdPerHour` that the data also shows clearly: at least two standard
- * errors above zero. Both conditions, so that a short run's noise (a GC cycle caught at the end) does
- * not count as a leak, and a tiny but steady growth well within the budget does not either.
+ * A leak is a slope above `thresholdPerHour` that the data also shows clearly (at least two standard
+ * errors above zero), over the whole steady part of the runs and over its later half alike: a short
+ * run's noise (a GC cycle caught at the end) is not a leak, nor is growth that is levelling off, nor a
+ * tiny steady growth well within the budget.
  */
 export function isLeak(trend: Trend, thresholdPerHour: number): boolean {
-  if (!trend.measured || trend.slopePerHour === null || trend.standardErrorPerHour === null) return false;
-  return trend.slopePerHour > thresholdPerHour && trend.slopePerHour - 2 * trend.standardErrorPerHour > 0;
+  const clear = (slope: number | null, error: number | null) =>
+    slope !== null && error !== null && slope > thresholdPerHour && slope - 2 * error > 0;
+  return (
+    trend.measured &&
+    clear(trend.slopePerHour, trend.standardErrorPerHour) &&
+    clear(trend.laterSlopePerHour, trend.laterStandardErrorPerHour)
+  );
 }

@@ -59,6 +59,20 @@ describe('isLeak', () => {
     expect(isLeak(pooledTrend(segment(1, 0, 600, 100, 40, 1), 0), 16)).toBe(true);
   });
 
+  it('does not flag growth that is levelling off, and flags the same growth kept up', () => {
+    // A cache filling: +20 MB approached exponentially (time constant 90 s) over a 10-minute run.
+    const settling = segment(1, 0, 600, 100, 0).map((s) => ({
+      ...s,
+      value: s.value + 20 * (1 - Math.exp(-s.atMs / 90_000)),
+    }));
+    const trend = pooledTrend(settling, 0);
+    expect(trend.slopePerHour!).toBeGreaterThan(16);
+    expect(trend.laterSlopePerHour!).toBeLessThan(trend.slopePerHour!);
+    expect(isLeak(trend, 16)).toBe(false);
+    const kept = pooledTrend(segment(1, 0, 600, 100, trend.slopePerHour!, 1), 0);
+    expect(isLeak(kept, 16)).toBe(true);
+  });
+
   it('does not flag a slope within the threshold', () => {
     expect(isLeak(pooledTrend(segment(1, 0, 600, 100, 10, 1), 0), 16)).toBe(false);
   });

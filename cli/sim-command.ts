@@ -20,6 +20,7 @@ ${SITE_USAGE}`;
 const FAULTS: Record<string, (on?: string) => VirtualIdCardReaderFault> = {
   garbage: (on) => ({ kind: 'garbage', on: (on ?? 'any') as never }),
   'bad-checksum': (on) => ({ kind: 'bad-checksum', on: (on ?? 'read') as never }),
+  'checksum-blind-damage': (on) => ({ kind: 'checksum-blind-damage', on: (on ?? 'readBase') as never }),
   slow: (on) => ({ kind: 'slow', delayMs: 5_000, on: (on ?? 'read') as never }),
   'no-reply': (on) => ({ kind: 'no-reply', on: (on ?? 'read') as never }),
   'card-pulled-mid-read': () => ({ kind: 'card-pulled-mid-read' }),

@@ -50,6 +50,13 @@ export interface IdCardReaderOptions {
   timeoutsMs?: Partial<IdCardReaderTimeouts>;
   /** Extra attempts (find → select → read) after a transient failure of one tap. @default 2 */
   retries?: number;
+  /**
+   * Read the card again when its text fails its own checks (`card.issues`: a check digit, a date, a
+   * birth date or gender that contradicts the ID number). The SAM has verified the card itself, so
+   * such text was damaged on the wire in a way the frame's one-byte XOR checksum missed. `false`
+   * hands such a card on, issues listed. @default true
+   */
+  rereadInconsistentText?: boolean;
   /** Consecutive "no card" polls after which the card has left the field. @default 2 */
   removalPolls?: number;
   /** Backoff for reopening a vanished port. `maxAttempts: 0` retries for ever. */
@@ -105,6 +112,8 @@ export interface IdCardReaderStats {
   timeouts: number;
   /** Frames with a bad length or checksum. */
   frameErrors: number;
+  /** Card texts that failed their own checks after a good frame checksum (each read again). */
+  inconsistentTexts: number;
   reconnects: number;
   /** Frames that arrived when no command was waiting (late replies). */
   strayFrames: number;
@@ -158,6 +167,7 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
   readonly #readAddress: boolean;
   readonly #timeouts: IdCardReaderTimeouts;
   readonly #retries: number;
+  readonly #rereadInconsistentText: boolean;
   readonly #removalPolls: number;
   readonly #reconnect: ReconnectPolicy;
   readonly #graceMs: number;
@@ -177,6 +187,7 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
     readFailures: 0,
     timeouts: 0,
     frameErrors: 0,
+    inconsistentTexts: 0,
     reconnects: 0,
     strayFrames: 0,
   };
@@ -204,6 +215,10 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
       this.#timeouts[key as keyof IdCardReaderTimeouts] = positive(`timeoutsMs.${key}`, value, 0);
     }
     this.#retries = positive('retries', options.retries, 2, true);
+    this.#rereadInconsistentText = options.rereadInconsistentText ?? true;
+    if (typeof this.#rereadInconsistentText !== 'boolean') {
+      throw new XinyiError('INVALID_OPTIONS', 'IdCardReader: rereadInconsistentText must be a boolean');
+    }
     this.#removalPolls = positive('removalPolls', options.removalPolls, 2);
     this.#reconnect = reconnectPolicy('IdCardReader', options.reconnect);
     this.#graceMs = positive('lateReplyGraceMs', options.lateReplyGraceMs, 150, true);
@@ -527,6 +542,16 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
     if (read.sw3 !== SamStatus.SUCCESS) throw statusError('read card', read.sw3);
     const payload = parseReadPayload(read.data, this.#readFormat);
     const card = parseCardText(payload.text);
+    if (this.#rereadInconsistentText && card.issues.length > 0) {
+      this.#stats.inconsistentTexts++;
+      // Issues name fields and rules, never values.
+      const issues = card.issues.map((i) => `${i.field}: ${i.code}`);
+      throw new XinyiError(
+        'FRAME_CHECKSUM',
+        `${this.name}: the card text failed its own checks (${issues.join(', ')}); reading the card again`,
+        { details: { issues: issues.join(', ') } },
+      );
+    }
     let appendedAddress: string | undefined;
     let sinceLastByteMs = performance.now() - lastByteAt;
     if (this.#readAddress) {

@@ -103,6 +103,7 @@ export const DEVICE_FAULTS = [
   'unplug-reader',
   'unplug-scanner',
   'garbage-reader',
+  'damaged-reader',
   'garbage-scanner',
   'garbage-gate',
   'daemon-sigkill',
@@ -201,6 +202,8 @@ export interface SoakReport {
     }[];
     /** The same card read twice in one tap (a reader reconnecting under it). */
     secondReads: number;
+    /** Card texts the virtual reader served damaged past the frame checksum (`damaged-reader`). */
+    damagedTextsServed: number;
     latencyFromArrival: LatencySummary;
     terminalLatency: LatencySummary;
     outcomes: Record<string, number>;
@@ -951,6 +954,22 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         await afterDeviceEpisode(Date.now());
         break;
       }
+      case 'damaged-reader': {
+        // Damage the frame checksum cannot see (a garbled line lets one in 256 through): the next one
+        // or two card texts change somewhere; the reader must read the card again, not decide on it.
+        // At most two, so the reader's third attempt (retries: 2) still reads the card.
+        const withdraw = site.reader.injectFault({
+          kind: 'checksum-blind-damage',
+          on: 'readBase',
+          times: rng.int(1, 2),
+          offset: rng.int(4, 4 + 255),
+          mask: rng.int(1, 255),
+        });
+        await sleep(forMs);
+        withdraw();
+        await afterDeviceEpisode(Date.now());
+        break;
+      }
       case 'daemon-sigkill': {
         const victim = daemon!;
         harvest();
@@ -1022,6 +1041,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       'unplug-reader': 1.5,
       'unplug-scanner': 1.5,
       'garbage-reader': 1.5,
+      'damaged-reader': 1.5,
       'garbage-scanner': 1.5,
       'garbage-gate': 1.5,
       'daemon-sigkill': 1,
@@ -1198,6 +1218,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       unattributed,
       unattributedDetails,
       secondReads,
+      damagedTextsServed: site.reader.stats.faultsApplied['checksum-blind-damage'],
       latencyFromArrival: latencySummary(latencies),
       terminalLatency: latencySummary(terminalLatencies),
       outcomes: gateOutcomes,
@@ -1296,7 +1317,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
               .map((u) => `${u.decisionId} at ${u.atS} s: ${u.person ?? `subject ${u.masked ?? 'none'}`}`)
               .join('; ')})`
           : '') +
-        `; ${gate.secondReads} cards read twice in one tap`,
+        `; ${gate.damagedTextsServed} card texts served damaged past the frame checksum; ` +
+        `${gate.secondReads} cards read twice in one tap`,
     },
     {
       name: 'no unhandled rejection or uncaught exception',

@@ -11,6 +11,7 @@ const FAULT_LABELS: Record<(typeof FAULT_KINDS)[number], string> = {
   'unplug-reader': 'ID-card reader unplugged',
   'unplug-scanner': 'QR scanner unplugged',
   'garbage-reader': 'garbage bytes from the ID-card reader',
+  'damaged-reader': 'ID-card text damaged past the frame checksum',
   'garbage-scanner': 'garbage bytes from the QR scanner',
   'garbage-gate': 'garbage bytes from the gate board',
   'daemon-sigkill': 'daemon SIGKILLed and restarted',

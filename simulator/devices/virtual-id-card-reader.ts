@@ -102,6 +102,14 @@ export type VirtualIdCardReaderFault =
   | ({ kind: 'garbage'; bytes?: Uint8Array } & FaultScope)
   /** Send the response with its checksum byte inverted. */
   | ({ kind: 'bad-checksum' } & FaultScope)
+  /**
+   * Damage the response's data so that its one-byte XOR checksum still matches, as a garbled line
+   * does about once in 256 damaged frames: data byte `offset` and the last data byte are both XORed
+   * with `mask`. The defaults change the first digit of a read card's ID number (data offset 126:
+   * the two length words, then the text's ID field at 122) and compensate in the photo's last byte.
+   * A response with no data byte at `offset` is sent undamaged.
+   */
+  | ({ kind: 'checksum-blind-damage'; offset?: number; mask?: number } & FaultScope)
   /** Add `delayMs` to the processing time (to provoke the host's timeout). */
   | ({ kind: 'slow'; delayMs: number } & FaultScope)
   /** Execute the command but never send its response, as if it was lost on the wire. */
@@ -242,6 +250,7 @@ const COMMAND_NAMES: readonly VirtualReaderCommandName[] = [
 const FAULT_KINDS: readonly VirtualIdCardReaderFaultKind[] = [
   'garbage',
   'bad-checksum',
+  'checksum-blind-damage',
   'slow',
   'no-reply',
   'status',
@@ -486,6 +495,9 @@ export class VirtualIdCardReader extends EventEmitter<VirtualIdCardReaderEventMa
       const last = frame.length - 1;
       frame[last] = frame[last]! ^ 0xff;
     }
+    const damage = faults.find((f) => f.kind === 'checksum-blind-damage');
+    if (damage !== undefined)
+      frame = damageUnseenByChecksum(frame, damage.offset ?? 126, damage.mask ?? 0x01);
     const pulled = faults.find((f) => f.kind === 'card-pulled-mid-read');
     if (pulled !== undefined) {
       const cut = pulled.afterBytes ?? Math.floor(frame.length / 2);
@@ -747,6 +759,17 @@ function resolveDelays(given: Partial<SamProcessingDelaysMs> | undefined): SamPr
   return delays;
 }
 
+/** Frame = preamble (5) + length (2) + SW1-SW3 (3) + data + XOR checksum: data byte i is frame byte 10 + i. */
+function damageUnseenByChecksum(frame: Buffer, offset: number, mask: number): Buffer {
+  const first = 10 + offset;
+  const last = frame.length - 2;
+  if (first >= last) return frame;
+  const damaged = Buffer.from(frame);
+  damaged[first] = damaged[first]! ^ mask;
+  damaged[last] = damaged[last]! ^ mask;
+  return damaged;
+}
+
 function validateFault(fault: VirtualIdCardReaderFault): QueuedFault {
   const bad = (message: string, field: string) =>
     invalid(XinyiErrorCode.INVALID_ARGUMENT, message, { argument: `fault.${field}` });
@@ -770,6 +793,14 @@ function validateFault(fault: VirtualIdCardReaderFault): QueuedFault {
       if (!isByte(fault.sw3)) throw bad('fault.sw3 must be a byte', 'sw3');
       if (fault.sw1 !== undefined && !isByte(fault.sw1)) throw bad('fault.sw1 must be a byte', 'sw1');
       if (fault.sw2 !== undefined && !isByte(fault.sw2)) throw bad('fault.sw2 must be a byte', 'sw2');
+      break;
+    case 'checksum-blind-damage':
+      if (fault.offset !== undefined && !(Number.isInteger(fault.offset) && fault.offset >= 0)) {
+        throw bad('fault.offset must be an integer ≥ 0', 'offset');
+      }
+      if (fault.mask !== undefined && !(isByte(fault.mask) && fault.mask !== 0)) {
+        throw bad('fault.mask must be a non-zero byte', 'mask');
+      }
       break;
     case 'card-pulled-mid-read':
       if (fault.afterBytes !== undefined && !(Number.isInteger(fault.afterBytes) && fault.afterBytes >= 0)) {

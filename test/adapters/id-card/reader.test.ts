@@ -154,6 +154,54 @@ describe('IdCardReader: faults are survived', () => {
     expect(r.errors.filter((e) => e.message.includes('could not be read'))).toEqual([]);
   });
 
+  it('a text damaged on the wire past the XOR checksum is read again within the same tap', async () => {
+    const r = await rig();
+    await r.reader.open();
+    r.device.injectFault({ kind: 'checksum-blind-damage', on: 'readBase' });
+    r.device.placeCard(alice);
+    await until(() => r.cards.length === 1, 'card read again');
+    await sleep(60);
+    expect(r.cards).toHaveLength(1);
+    expect(r.cards[0]!.credential.idNumber).toBe(alice.idNumber);
+    expect(r.cards[0]!.card.issues).toEqual([]);
+    expect(r.device.stats.faultsApplied['checksum-blind-damage']).toBe(1);
+    expect(r.device.stats.commands.readBase).toBe(2);
+    expect(r.reader.stats).toMatchObject({ inconsistentTexts: 1, frameErrors: 0, readFailures: 0, taps: 1 });
+    expect(r.errors).toEqual([]);
+  });
+
+  it('a text that keeps failing its checks is given up, naming fields and rules but no values', async () => {
+    const r = await rig({ retries: 1 });
+    await r.reader.open();
+    r.device.injectFault({ kind: 'checksum-blind-damage', on: 'readBase', persistent: true });
+    r.device.placeCard(alice);
+    await until(() => r.errors.length === 1, 'give-up error');
+    expect(r.cards).toEqual([]);
+    expect(r.device.stats.commands.readBase).toBe(2);
+    const cause = r.errors[0]!.cause as XinyiError;
+    expect(cause.code).toBe('FRAME_CHECKSUM');
+    expect(cause.details).toEqual({ issues: 'idNumber: id-number-invalid' });
+    const damaged = `${Number(alice.idNumber[0]) ^ 1}${alice.idNumber.slice(1)}`;
+    for (const text of [JSON.stringify(r.errors), cause.message, ...r.logs]) {
+      expect(text).not.toContain(alice.idNumber.slice(0, 17));
+      expect(text).not.toContain(damaged.slice(0, 17));
+      expect(text).not.toContain(alice.name);
+    }
+  });
+
+  it('rereadInconsistentText: false hands the damaged text on with its issues', async () => {
+    const r = await rig({ rereadInconsistentText: false });
+    await r.reader.open();
+    r.device.injectFault({ kind: 'checksum-blind-damage', on: 'readBase' });
+    r.device.placeCard(alice);
+    await until(() => r.cards.length === 1, 'card');
+    expect(r.cards[0]!.credential.idNumber).not.toBe(alice.idNumber);
+    expect(r.cards[0]!.card.issues).toContainEqual(
+      expect.objectContaining({ field: 'idNumber', code: 'id-number-invalid' }),
+    );
+    expect(r.device.stats.commands.readBase).toBe(1);
+  });
+
   it('a card that fails authentication (SW3 0x31) is reported once and not re-read until it leaves', async () => {
     const r = await rig();
     await r.reader.open();
@@ -257,6 +305,9 @@ describe('IdCardReader: lifecycle', () => {
     );
     expect(() => new IdCardReader({ transport: link.host, readFormat: 'photo' as never })).toThrow(
       /readFormat/,
+    );
+    expect(() => new IdCardReader({ transport: link.host, rereadInconsistentText: 1 as never })).toThrow(
+      /rereadInconsistentText/,
     );
     expect(() => new IdCardReader({} as IdCardReaderOptions)).toThrow(/transport/);
   });

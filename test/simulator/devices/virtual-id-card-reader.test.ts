@@ -505,6 +505,30 @@ describe('VirtualIdCardReader: faults', () => {
     expect(toHex(await command('findCard'))).toBe(FRAMES.noCard);
   });
 
+  it('checksum-blind-damage: two data bytes change and the XOR checksum still matches', async () => {
+    const { reader, command, findAndSelect } = await rig();
+    reader.placeCard(REFERENCE_FIELDS, { photo: Buffer.alloc(1024) });
+    await findAndSelect();
+    reader.injectFault({ kind: 'checksum-blind-damage', on: 'readBase' });
+    const damaged = await command('readBase');
+    const decoded = new SamFrameDecoder().push(damaged);
+    expect(decoded).toHaveLength(1);
+    expect(isXinyiError(decoded[0])).toBe(false);
+    const changed = [...damaged].flatMap((b, i) => (b === REFERENCE_READ_BASE_FRAME[i] ? [] : [i]));
+    // The ID number's first digit ('1' → '0') and the photo's last byte.
+    expect(changed).toEqual([10 + 126, 1293]);
+    expect(damaged[136]).toBe(0x30);
+    // Once: the next read is clean.
+    await findAndSelect();
+    expect((await command('readBase')).equals(REFERENCE_READ_BASE_FRAME)).toBe(true);
+  });
+
+  it('checksum-blind-damage leaves a response without a byte at its offset alone', async () => {
+    const { reader, command } = await rig();
+    reader.injectFault({ kind: 'checksum-blind-damage' });
+    expect(toHex(await command('findCard'))).toBe(FRAMES.noCard);
+  });
+
   it('slow: the response comes delayMs late', async () => {
     const { reader, link, take, send } = await rig();
     reader.injectFault({ kind: 'slow', delayMs: 2_000 });
@@ -613,6 +637,8 @@ describe('VirtualIdCardReader: faults', () => {
       { kind: 'status', sw3: 256 },
       { kind: 'no-reply', times: 0 },
       { kind: 'no-reply', on: 'everything' },
+      { kind: 'checksum-blind-damage', mask: 0 },
+      { kind: 'checksum-blind-damage', offset: -1 },
     ];
     for (const fault of bad) {
       expect(thrown(() => reader.injectFault(fault as never)).code).toBe('INVALID_ARGUMENT');

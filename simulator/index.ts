@@ -23,6 +23,14 @@ export {
   type SyntheticPerson,
 } from './population.js';
 export { createPopulationCreditProvider, type PopulationCreditProviderOptions } from './population-credit.js';
+export {
+  findPersonalData,
+  type PersonalDataForm,
+  type PrivacyFinding,
+  type PrivacyScan,
+  personalDataForms,
+  scanFolderForPersonalData,
+} from './privacy-scan.js';
 export { createRng, type Rng } from './prng.js';
 export { createPtyPair, isSocatAvailable, type PtyPair, type PtyPairOptions } from './pty.js';
 export * from './scenario.js';

@@ -52,9 +52,9 @@ export interface IdCardReaderOptions {
   retries?: number;
   /**
    * Read the card again when its text fails its own checks (`card.issues`: a check digit, a date, a
-   * birth date or gender that contradicts the ID number). The SAM has verified the card itself, so
-   * such text was damaged on the wire in a way the frame's one-byte XOR checksum missed. `false`
-   * hands such a card on, issues listed. @default true
+   * birth date or gender that contradicts the ID number): text damaged on the wire in a way the
+   * frame's one-byte XOR checksum missed. The same text read twice is what the card holds, and is
+   * handed on with its issues. `false` hands such text on at once. @default true
    */
   rereadInconsistentText?: boolean;
   /** Consecutive "no card" polls after which the card has left the field. @default 2 */
@@ -483,6 +483,7 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
     this.#setState('reading');
     try {
       let lastError: XinyiError | undefined;
+      const inconsistent: { text?: Buffer } = {};
       for (let attempt = 0; attempt <= this.#retries; attempt++) {
         if (this.#generation !== generation) return;
         try {
@@ -490,7 +491,7 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
             const again = await this.#command(SamCommand.findCard, this.#timeouts.find);
             if (again.sw3 !== SamStatus.FIND_CARD_SUCCESS) return; // the card left: nothing to report
           }
-          const event = await this.#readSequence(started);
+          const event = await this.#readSequence(started, inconsistent);
           if (this.#generation !== generation) return;
           this.#cardHandled = true;
           this.#stats.taps++;
@@ -530,7 +531,8 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
     }
   }
 
-  async #readSequence(started: number): Promise<IdCardReadEvent> {
+  /** `inconsistent` carries, between the attempts of one tap, the last text that failed its checks. */
+  async #readSequence(started: number, inconsistent: { text?: Buffer }): Promise<IdCardReadEvent> {
     const select = await this.#command(SamCommand.selectCard, this.#timeouts.select);
     if (select.sw3 !== SamStatus.SUCCESS) throw statusError('select card', select.sw3);
     const withFingerprint = this.#readFormat === 'with-fingerprint';
@@ -542,7 +544,12 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
     if (read.sw3 !== SamStatus.SUCCESS) throw statusError('read card', read.sw3);
     const payload = parseReadPayload(read.data, this.#readFormat);
     const card = parseCardText(payload.text);
-    if (this.#rereadInconsistentText && card.issues.length > 0) {
+    const damaged =
+      this.#rereadInconsistentText &&
+      card.issues.length > 0 &&
+      inconsistent.text?.equals(payload.text) !== true;
+    if (damaged) {
+      inconsistent.text = Buffer.from(payload.text);
       this.#stats.inconsistentTexts++;
       // Issues name fields and rules, never values.
       const issues = card.issues.map((i) => `${i.field}: ${i.code}`);

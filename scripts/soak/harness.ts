@@ -22,10 +22,16 @@ import {
 } from '../../sdk/index.js';
 import type { PlatformFault } from '../../simulator/mock-platform.js';
 import type { SyntheticPerson } from '../../simulator/population.js';
+import {
+  findPersonalData,
+  type PersonalDataForm,
+  type PrivacyFinding,
+  personalDataForms,
+  scanFolderForPersonalData,
+} from '../../simulator/privacy-scan.js';
 import { createRng, type Rng } from '../../simulator/prng.js';
 import { type SimulatedSite, type SiteDevice, startSimulatedSite } from '../../simulator/simulated-site.js';
 import { type DaemonLine, DaemonProcess, ownLiveHeap, ownResources } from './daemon-process.js';
-import { findNeedles, type Needle, needlesFor, type PrivacyFinding, scanFolder } from './privacy-scan.js';
 import { isLeak, pooledTrend, type ResourceSample, type Trend } from './resource-trend.js';
 
 // ── Limits, each with the reason for its value ──────────────────────────────────────────────────────
@@ -407,7 +413,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     gateTiming: { motionMs: 40, passDelayMs: 150 },
   });
   const people = site.people;
-  const needles: Needle[] = people.flatMap(needlesFor);
+  const personalData: PersonalDataForm[] = people.flatMap(personalDataForms);
   const pseudonymKey = readFileSync(site.description.files.pseudonymKey, 'utf8').trim();
   const pseudonymizer: Pseudonymizer = createPseudonymizer(pseudonymKey);
   /** Every pseudonym a decision can carry for a person: ID card, credit code holder, member code. */
@@ -683,7 +689,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       if (request.body === undefined) continue;
       const bytes = Buffer.from(JSON.stringify(request.body), 'utf8');
       platformBytesScanned += bytes.length;
-      privacyFound.push(...findNeedles(bytes, `platform request ${request.path}`, needles));
+      privacyFound.push(...findPersonalData(bytes, `platform request ${request.path}`, personalData));
       if (request.path === '/v1/decisions' || request.path === '/v1/disclosures') {
         const items = (request.body as { items?: unknown[] }).items ?? [];
         for (const item of items) {
@@ -956,17 +962,21 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       }
       case 'damaged-reader': {
         // Damage the frame checksum cannot see (a garbled line lets one in 256 through): the next one
-        // or two card texts change somewhere; the reader must read the card again, not decide on it.
-        // At most two, so the reader's third attempt (retries: 2) still reads the card.
-        const withdraw = site.reader.injectFault({
-          kind: 'checksum-blind-damage',
-          on: 'readBase',
-          times: rng.int(1, 2),
-          offset: rng.int(4, 4 + 255),
-          mask: rng.int(1, 255),
-        });
+        // or two card texts change somewhere, each in a different place as line noise would; the
+        // reader must read the card again, not decide on it. At most two, so the reader's third
+        // attempt (retries: 2) still reads the card.
+        const first = rng.int(4, 4 + 255);
+        const offsets = rng.chance(0.5) ? [first] : [first, 4 + ((first - 4 + rng.int(1, 255)) % 256)];
+        const withdrawals = offsets.map((offset) =>
+          site.reader.injectFault({
+            kind: 'checksum-blind-damage',
+            on: 'readBase',
+            offset,
+            mask: rng.int(1, 255),
+          }),
+        );
         await sleep(forMs);
-        withdraw();
+        for (const withdraw of withdrawals) withdraw();
         await afterDeviceEpisode(Date.now());
         break;
       }
@@ -1191,7 +1201,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   // ── Privacy: every file the soak, the daemon and the checkout wrote ──
   checkoutLog.end();
   await new Promise<void>((resolve) => checkoutLog.on('close', () => resolve()));
-  const folder = scanFolder(dir, needles);
+  const folder = scanFolderForPersonalData(dir, personalData);
   privacyFound.push(...folder.found);
   const checkoutLogText = readFileSync(join(logsDir, 'checkout.log'), 'utf8');
   if (checkoutLogText.includes('[id-number]')) scrubbedLogLines++;
@@ -1375,7 +1385,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       ok: privacyFound.length === 0 && scrubbedLogLines === 0 && folder.files.length > 0,
       detail:
         `${folder.files.length} files (${folder.bytes} bytes) and ${platformRequestsScanned} platform requests ` +
-        `(${platformBytesScanned} bytes) searched for ${needles.length} forms of ${people.length} people's data: ` +
+        `(${platformBytesScanned} bytes) searched for ${personalData.length} forms of ${people.length} people's data: ` +
         `${privacyFound.length} found; ${scrubbedLogLines} log lines the logger had to scrub`,
     },
   );

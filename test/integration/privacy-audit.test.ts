@@ -2,89 +2,19 @@
 // a deployment would keep (journal and snapshot databases with their WAL files, a JSON log, each
 // terminal's diagnostics, what the platform received), and then every byte of every file is searched
 // for every citizen's ID number, name and other card data. None may appear.
-import {
-  appendFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSqliteDriver } from '../../sdk/credit/snapshot-store.js';
 import { maskIdNumber, maskName } from '../../sdk/identity/index.js';
 import { createJsonLogger } from '../../sdk/logger.js';
-import { cardFieldsForPerson } from '../../simulator/devices/virtual-id-card-reader.js';
-import type { SyntheticPerson } from '../../simulator/population.js';
+import {
+  type PrivacyScan,
+  personalDataForms,
+  scanFolderForPersonalData,
+} from '../../simulator/privacy-scan.js';
 import { runSimulatedDay, simulatedDayPeople } from '../../simulator/simulated-day.js';
-
-interface Needle {
-  person: string;
-  kind: string;
-  bytes: Buffer;
-}
-
-/** JSON's `\uXXXX` escape of a string, as a serialiser that escapes non-ASCII would write it. */
-function jsonEscaped(text: string, upper: boolean): string {
-  return Array.from(text, (ch) => {
-    const code = ch.codePointAt(0)!;
-    if (code < 0x80) return ch;
-    const hex = code.toString(16).padStart(4, '0');
-    return `\\u${upper ? hex.toUpperCase() : hex}`;
-  }).join('');
-}
-
-/** Every form in which a citizen's personal data could have been written. */
-function needlesFor(person: SyntheticPerson): Needle[] {
-  const id = person.idNumber;
-  const card = cardFieldsForPerson(person);
-  const texts: [string, string][] = [
-    ['id-number', id],
-    // The first 17 digits: the number with any check character, the corrupted one of the bad card included.
-    ['id-number-body', id.slice(0, 17)],
-    // The 15-digit form of the same number (two-digit year, no check digit).
-    ['id-number-15', id.slice(0, 6) + id.slice(8, 17)],
-    ['name', person.name],
-    ['name-json-escaped', jsonEscaped(person.name, false)],
-    ['name-json-escaped-upper', jsonEscaped(person.name, true)],
-    ['member-code', person.memberCode],
-    ['address', card.address],
-  ];
-  if (id.endsWith('X')) texts.push(['id-number-lower-x', `${id.slice(0, 17)}x`]);
-  if ('passNumber' in card && card.passNumber.length >= 8) texts.push(['pass-number', card.passNumber]);
-  return texts.map(([kind, text]) => ({ person: person.id, kind, bytes: Buffer.from(text, 'utf8') }));
-}
-
-function filesUnder(dir: string): string[] {
-  return (readdirSync(dir, { recursive: true }) as string[])
-    .map((name) => join(dir, name))
-    .filter((path) => statSync(path).isFile());
-}
-
-interface AuditResult {
-  files: string[];
-  bytes: number;
-  found: { file: string; person: string; kind: string }[];
-}
-
-function audit(dir: string, needles: readonly Needle[]): AuditResult {
-  const result: AuditResult = { files: [], bytes: 0, found: [] };
-  for (const file of filesUnder(dir)) {
-    const content = readFileSync(file);
-    result.files.push(relative(dir, file));
-    result.bytes += content.length;
-    for (const needle of needles) {
-      if (content.includes(needle.bytes)) {
-        result.found.push({ file: relative(dir, file), person: needle.person, kind: needle.kind });
-      }
-    }
-  }
-  return result;
-}
 
 const sqlite = await loadSqliteDriver().then(
   () => true,
@@ -97,10 +27,10 @@ describe('privacy audit of everything the demo writes', () => {
   it('finds no ID number, name, member code or address of any citizen in any file', async () => {
     const options = { seed: 'privacy-audit', people: 48 } as const;
     const people = simulatedDayPeople(options);
-    const needles = people.flatMap(needlesFor);
+    const forms = people.flatMap(personalDataForms);
     const logFile = join(dataDir, 'xinyi.log');
     const logger = createJsonLogger({ level: 'debug', write: (line) => appendFileSync(logFile, line) });
-    let whileOpen: AuditResult | undefined;
+    let whileOpen: PrivacyScan | undefined;
     let disclosedNames: string[] = [];
 
     const summary = await runSimulatedDay({
@@ -139,14 +69,14 @@ describe('privacy audit of everything the demo writes', () => {
           .map((d) => (d as { maskedName?: unknown }).maskedName)
           .filter((n): n is string => typeof n === 'string');
         // The databases are still open: their -wal and -shm files exist now and are gone after close.
-        whileOpen = audit(dataDir, needles);
+        whileOpen = scanFolderForPersonalData(dataDir, forms);
       },
     });
     writeFileSync(join(dataDir, 'summary.json'), JSON.stringify(summary));
-    const afterClose = audit(dataDir, needles);
+    const afterClose = scanFolderForPersonalData(dataDir, forms);
 
     console.log(
-      `privacy audit: ${people.length} people, ${needles.length} needles (ID number forms, names, member codes, addresses); ` +
+      `privacy audit: ${people.length} people, ${forms.length} forms (of ID numbers, names, member codes, addresses); ` +
         `${whileOpen!.files.length} files / ${whileOpen!.bytes} bytes with the databases open, ` +
         `${afterClose.files.length} files / ${afterClose.bytes} bytes after close; ` +
         `${whileOpen!.found.length + afterClose.found.length} found`,
@@ -193,8 +123,8 @@ describe('privacy audit of everything the demo writes', () => {
       planted,
       Buffer.concat([Buffer.from(logText), Buffer.from(people[7]!.name), Buffer.from('\n')]),
     );
-    expect(audit(dataDir, needles).found).toEqual([
-      { file: join('planted', 'xinyi.log'), person: people[7]!.id, kind: 'name' },
+    expect(scanFolderForPersonalData(dataDir, forms).found).toEqual([
+      { where: join('planted', 'xinyi.log'), person: people[7]!.id, kind: 'name' },
     ]);
     rmSync(dirname(planted), { recursive: true });
     if (!sqlite) return; // the journal was kept in memory: no database file to look into

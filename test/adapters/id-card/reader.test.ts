@@ -14,7 +14,7 @@ import {
   createTerminal,
   type Decision,
 } from '../../../sdk/index.js';
-import { VirtualIdCardReader } from '../../../simulator/devices/index.js';
+import { cardFieldsForPerson, VirtualIdCardReader } from '../../../simulator/devices/index.js';
 import { generatePopulation } from '../../../simulator/index.js';
 
 const people = generatePopulation(6, 'reader-test');
@@ -170,14 +170,18 @@ describe('IdCardReader: faults are survived', () => {
     expect(r.errors).toEqual([]);
   });
 
-  it('a text that keeps failing its checks is given up, naming fields and rules but no values', async () => {
+  it('damage that differs on every read is given up, naming fields and rules but no values', async () => {
     const r = await rig({ retries: 1 });
     await r.reader.open();
-    r.device.injectFault({ kind: 'checksum-blind-damage', on: 'readBase', persistent: true });
+    // Two faults of one kind apply to two reads in turn: different damage each time, as on a bad line.
+    r.device.injectFault({ kind: 'checksum-blind-damage', on: 'readBase', offset: 126 });
+    r.device.injectFault({ kind: 'checksum-blind-damage', on: 'readBase', offset: 128 });
     r.device.placeCard(alice);
     await until(() => r.errors.length === 1, 'give-up error');
+    await sleep(60);
     expect(r.cards).toEqual([]);
     expect(r.device.stats.commands.readBase).toBe(2);
+    expect(r.reader.stats).toMatchObject({ inconsistentTexts: 2, readFailures: 1, taps: 0 });
     const cause = r.errors[0]!.cause as XinyiError;
     expect(cause.code).toBe('FRAME_CHECKSUM');
     expect(cause.details).toEqual({ issues: 'idNumber: id-number-invalid' });
@@ -187,6 +191,35 @@ describe('IdCardReader: faults are survived', () => {
       expect(text).not.toContain(damaged.slice(0, 17));
       expect(text).not.toContain(alice.name);
     }
+  });
+
+  it('with the retries, a read damaged twice in different places is still read within the tap', async () => {
+    const r = await rig();
+    await r.reader.open();
+    r.device.injectFault({ kind: 'checksum-blind-damage', on: 'readBase', offset: 126 });
+    r.device.injectFault({ kind: 'checksum-blind-damage', on: 'readBase', offset: 4 + 36, mask: 0x02 });
+    r.device.placeCard(alice);
+    await until(() => r.cards.length === 1, 'card');
+    expect(r.cards[0]!.credential.idNumber).toBe(alice.idNumber);
+    expect(r.device.stats.commands.readBase).toBe(3);
+    expect(r.reader.stats.inconsistentTexts).toBe(2);
+  });
+
+  it('the same inconsistent text read twice is what the card holds: handed on with its issues', async () => {
+    const r = await rig();
+    await r.reader.open();
+    const fields = cardFieldsForPerson(alice);
+    const last = fields.idNumber.at(-1)!;
+    fields.idNumber = `${fields.idNumber.slice(0, -1)}${last === '0' ? '1' : '0'}`;
+    r.device.placeCard(fields);
+    await until(() => r.cards.length === 1, 'card handed on');
+    expect(r.device.stats.commands.readBase).toBe(2);
+    expect(r.cards[0]!.credential.idNumber).toBe(fields.idNumber);
+    expect(r.cards[0]!.card.issues).toContainEqual(
+      expect.objectContaining({ field: 'idNumber', code: 'id-number-invalid' }),
+    );
+    expect(r.reader.stats).toMatchObject({ inconsistentTexts: 1, readFailures: 0, taps: 1 });
+    expect(r.errors).toEqual([]);
   });
 
   it('rereadInconsistentText: false hands the damaged text on with its issues', async () => {

@@ -1,15 +1,20 @@
+// A search of what a program wrote for the personal data of the synthetic people it served: the tool
+// behind the privacy audit test and the soak, and for an integrator's own tests.
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { cardFieldsForPerson } from '../../simulator/devices/virtual-id-card-reader.js';
-import type { SyntheticPerson } from '../../simulator/population.js';
+import { cardFieldsForPerson } from './devices/virtual-id-card-reader.js';
+import type { SyntheticPerson } from './population.js';
 
-/** One form in which a person's data could have been written (as in test/integration/privacy-audit.test.ts). */
-export interface Needle {
+/** One form in which a person's data could have been written. */
+export interface PersonalDataForm {
+  /** The synthetic person's `id` (not personal data). */
   person: string;
+  /** Which form: `'id-number'`, `'id-number-body'` (first 17 characters), `'name-json-escaped'`, … */
   kind: string;
   bytes: Buffer;
 }
 
+/** Personal data found: where, whose and in which form, never the data itself. */
 export interface PrivacyFinding {
   /** A file relative to the scanned folder, or `upload:<path>` for a request body the platform received. */
   where: string;
@@ -17,6 +22,7 @@ export interface PrivacyFinding {
   kind: string;
 }
 
+/** JSON's `\uXXXX` escape of a string, as a serialiser that escapes non-ASCII would write it. */
 function jsonEscaped(text: string, upper: boolean): string {
   return Array.from(text, (ch) => {
     const code = ch.codePointAt(0)!;
@@ -26,7 +32,12 @@ function jsonEscaped(text: string, upper: boolean): string {
   }).join('');
 }
 
-export function needlesFor(person: SyntheticPerson): Needle[] {
+/**
+ * Every form in which a person's personal data could have been written: the ID number whole, its first
+ * 17 characters (any check character, a corrupted one included) and its 15-digit form, the name as
+ * UTF-8 and as JSON `\uXXXX` escapes, the member code, the card address and a permit's pass number.
+ */
+export function personalDataForms(person: SyntheticPerson): PersonalDataForm[] {
   const id = person.idNumber;
   const card = cardFieldsForPerson(person);
   const texts: [string, string][] = [
@@ -44,15 +55,22 @@ export function needlesFor(person: SyntheticPerson): Needle[] {
   return texts.map(([kind, text]) => ({ person: person.id, kind, bytes: Buffer.from(text, 'utf8') }));
 }
 
-export function findNeedles(content: Buffer, where: string, needles: readonly Needle[]): PrivacyFinding[] {
+/** The forms found in `content`; `where` names it in the findings. */
+export function findPersonalData(
+  content: Buffer,
+  where: string,
+  forms: readonly PersonalDataForm[],
+): PrivacyFinding[] {
   const found: PrivacyFinding[] = [];
-  for (const needle of needles) {
-    if (content.includes(needle.bytes)) found.push({ where, person: needle.person, kind: needle.kind });
+  for (const form of forms) {
+    if (content.includes(form.bytes)) found.push({ where, person: form.person, kind: form.kind });
   }
   return found;
 }
 
-export interface FolderScan {
+/** What {@link scanFolderForPersonalData} read and found. */
+export interface PrivacyScan {
+  /** Paths relative to the folder. */
   files: string[];
   bytes: number;
   found: PrivacyFinding[];
@@ -60,10 +78,10 @@ export interface FolderScan {
 
 /**
  * Reads every regular file under `dir` (symbolic links are not followed: the site's PTY links point
- * at terminals, which a read would block on) and reports each needle found.
+ * at terminals, which a read would block on) and reports each form found.
  */
-export function scanFolder(dir: string, needles: readonly Needle[]): FolderScan {
-  const result: FolderScan = { files: [], bytes: 0, found: [] };
+export function scanFolderForPersonalData(dir: string, forms: readonly PersonalDataForm[]): PrivacyScan {
+  const result: PrivacyScan = { files: [], bytes: 0, found: [] };
   for (const name of readdirSync(dir, { recursive: true }) as string[]) {
     const path = join(dir, name);
     let regular = false;
@@ -82,7 +100,7 @@ export function scanFolder(dir: string, needles: readonly Needle[]): FolderScan 
     const where = relative(dir, path);
     result.files.push(where);
     result.bytes += content.length;
-    result.found.push(...findNeedles(content, where, needles));
+    result.found.push(...findPersonalData(content, where, forms));
   }
   return result;
 }

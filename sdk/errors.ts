@@ -28,6 +28,11 @@ export const XinyiErrorCode = {
   FRAME_LENGTH: 'FRAME_LENGTH',
   /** Raised when a device frame's checksum does not match its content. */
   FRAME_CHECKSUM: 'FRAME_CHECKSUM',
+  /**
+   * Raised when a frame arrived whole but its content cannot be what the device sends: a scanner line
+   * that is not text, card text that fails its own checks. Line noise, or damage a checksum missed.
+   */
+  FRAME_GARBLED: 'FRAME_GARBLED',
   /** Raised when a device disappeared (port closed, USB unplugged). */
   DEVICE_DISCONNECTED: 'DEVICE_DISCONNECTED',
   /** Raised when a device's port cannot be opened: it does not exist, or is unplugged, or access is denied. */

@@ -554,7 +554,7 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
       // Issues name fields and rules, never values.
       const issues = card.issues.map((i) => `${i.field}: ${i.code}`);
       throw new XinyiError(
-        'FRAME_CHECKSUM',
+        'FRAME_GARBLED',
         `${this.name}: the card text failed its own checks (${issues.join(', ')}); reading the card again`,
         { details: { issues: issues.join(', ') } },
       );

@@ -41,9 +41,19 @@ export interface SerialScannerDecoderOptions {
   maxLength?: number;
   /** Encoding of the text. @default 'utf8' */
   encoding?: ScanTextEncoding;
+  /**
+   * A frame that cannot be a scan's text is line noise: bytes that are not valid in `encoding`, or
+   * control characters other than HT, CR, LF and the separators of GS1 and ISO/IEC 15434 data (EOT,
+   * FS, GS, RS). It is returned as `FRAME_GARBLED` instead of a scan. `false` passes such frames on as
+   * scans (a scanner set to wrap its output in STX … ETX, say). @default true
+   */
+  rejectNonText?: boolean;
 }
 
-/** What `SerialScannerDecoder` returns: a scan, or `FRAME_LENGTH` in an overlong frame's place. */
+/**
+ * What `SerialScannerDecoder` returns: a scan, `FRAME_LENGTH` in an overlong frame's place, or
+ * `FRAME_GARBLED` in place of a frame that is not text.
+ */
 export type SerialScannerOutput = Scan | XinyiError;
 
 /**
@@ -59,6 +69,7 @@ export class SerialScannerDecoder {
   readonly #aimPrefix: boolean;
   readonly #maxLength: number;
   readonly #encoding: ScanTextEncoding;
+  readonly #rejectNonText: boolean;
 
   #store: Buffer = Buffer.alloc(0);
   #length = 0;
@@ -103,6 +114,10 @@ export class SerialScannerDecoder {
       throw badOption('encoding', "encoding must be 'utf8' or 'latin1'");
     }
     this.#encoding = encoding;
+    if (options.rejectNonText !== undefined && typeof options.rejectNonText !== 'boolean') {
+      throw badOption('rejectNonText', 'rejectNonText must be a boolean');
+    }
+    this.#rejectNonText = options.rejectNonText ?? true;
   }
 
   /** Bytes of the frame in progress (a held-back CR included). */
@@ -244,9 +259,19 @@ export class SerialScannerDecoder {
       return;
     }
     if (this.#length === 0) return;
-    const raw = this.#store.toString(this.#encoding, 0, this.#length);
+    const bytes = this.#store.subarray(0, this.#length);
+    const raw = this.#rejectNonText ? decodeText(bytes, this.#encoding) : bytes.toString(this.#encoding);
+    const length = this.#length;
     this.#length = 0;
     if (this.#store.length > 1024) this.#store = Buffer.alloc(0);
+    if (raw === undefined) {
+      out.push(
+        new XinyiError(XinyiErrorCode.FRAME_GARBLED, 'scanner frame is not text (line noise?)', {
+          details: { receivedBytes: length, encoding: this.#encoding },
+        }),
+      );
+      return;
+    }
     const scan = this.#toScan(raw);
     if (scan.text.length > 0) out.push(scan);
   }
@@ -270,6 +295,33 @@ export interface EncodeSerialScanOptions {
   suffix?: 'CR' | 'CRLF' | 'LF' | 'none';
   /** @default 'utf8' */
   encoding?: ScanTextEncoding;
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+/**
+ * The controls a scan's text may hold: HT, CR and LF (whitespace a scan is trimmed of, or a suffix set
+ * differently on the scanner) and EOT, FS, GS and RS (separators in GS1 and ISO/IEC 15434 data).
+ */
+const SCAN_CONTROLS: ReadonlySet<number> = new Set([0x04, 0x09, 0x0a, 0x0d, 0x1c, 0x1d, 0x1e]);
+
+/** The frame's text, or undefined when it is not text: invalid in its encoding, or holding other controls. */
+function decodeText(bytes: Buffer, encoding: ScanTextEncoding): string | undefined {
+  let text: string;
+  if (encoding === 'utf8') {
+    try {
+      text = STRICT_UTF8.decode(bytes);
+    } catch {
+      return undefined;
+    }
+  } else {
+    text = bytes.toString('latin1');
+  }
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // C0 controls other than those above, DEL and the C1 controls.
+    if (c < 0x20 ? !SCAN_CONTROLS.has(c) : c >= 0x7f && c <= 0x9f) return undefined;
+  }
+  return text;
 }
 
 /**

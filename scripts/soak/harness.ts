@@ -2,6 +2,8 @@ import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeF
 import { cpus, hostname, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { classifyScan } from '../../adapters/scanner/scan.js';
+import { SerialScannerDecoder } from '../../adapters/scanner/serial-scanner.js';
 import { loadSqliteDriver } from '../../sdk/credit/snapshot-store.js';
 import type { Credential } from '../../sdk/domain/credential.js';
 import {
@@ -20,6 +22,7 @@ import {
   subjectFromIdNumber,
   subjectFromMemberCode,
 } from '../../sdk/index.js';
+import { VirtualSerialScanner } from '../../simulator/devices/virtual-scanners.js';
 import type { PlatformFault } from '../../simulator/mock-platform.js';
 import type { SyntheticPerson } from '../../simulator/population.js';
 import {
@@ -210,6 +213,11 @@ export interface SoakReport {
     secondReads: number;
     /** Card texts the virtual reader served damaged past the frame checksum (`damaged-reader`). */
     damagedTextsServed: number;
+    /**
+     * Decisions on scanner noise that was, byte for byte, a clean scan of some barcode (printable
+     * text ended by silence): an unknown barcode to any decoder, so not counted as a stranger's.
+     */
+    noiseDecidedAsScan: number;
     latencyFromArrival: LatencySummary;
     terminalLatency: LatencySummary;
     outcomes: Record<string, number>;
@@ -425,6 +433,23 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const phone = site.phones.get(p.id);
     if (phone) personByPseudonym.set(`code:${phone.pseudonym}`, i);
   });
+  /**
+   * Pseudonyms of the barcodes that injected scanner noise reads as. Noise that happens to be clean
+   * text ended by silence is byte for byte what a scanner sends for a barcode of that text: no
+   * decoder can tell them apart, so a decision for it is counted as such, not as a stranger's.
+   */
+  const noiseScanPseudonyms = new Set<string>();
+  const noteScannerNoise = (bytes: Uint8Array) => {
+    const decoder = new SerialScannerDecoder();
+    for (const out of [...decoder.push(bytes, 0), ...decoder.flush()]) {
+      if (out instanceof Error) continue;
+      const credential = classifyScan(out);
+      if (credential.kind === 'barcode') {
+        noiseScanPseudonyms.add(subjectFromMemberCode(pseudonymizer, credential.text).pseudonym);
+      }
+    }
+  };
+  let noiseDecidedAsScan = 0;
 
   // ── The gate daemon ──
   const gateDataDir = join(dir, 'gate-data');
@@ -505,10 +530,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     if (lookupJournal && !committed) loggedBeforeCommitted++;
     gateLogged.push({ id, at, ...(pseudonym ? { pseudonym } : {}) });
     const person = pseudonym === undefined ? undefined : personByPseudonym.get(pseudonym);
+    if (pseudonym !== undefined && person === undefined && noiseScanPseudonyms.has(pseudonym)) {
+      noiseDecidedAsScan++;
+      return;
+    }
     // The lane takes one person at a time: the decision belongs to the latest presentation of this
-    // person (or, for a decision with no subject, to the one pending).
+    // person or, for a decision with no subject at all (an unreadable code), to the one pending. A
+    // subject that is nobody's is never given to whoever happens to be pending.
     const candidates = presentations.filter((p) =>
-      person === undefined ? p.status === 'pending' : p.person === person,
+      pseudonym === undefined ? p.status === 'pending' : person !== undefined && p.person === person,
     );
     const match = candidates.at(-1);
     const unattribute = () => {
@@ -944,6 +974,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       case 'garbage-scanner':
       case 'garbage-gate': {
         const bytes = rng.chance(0.5) ? undefined : noise(rng);
+        if (kind === 'garbage-scanner') noteScannerNoise(bytes ?? VirtualSerialScanner.defaultGarbage);
         const withdraw =
           kind === 'garbage-reader'
             ? site.reader.injectFault({
@@ -1228,6 +1259,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       unattributed,
       unattributedDetails,
       secondReads,
+      noiseDecidedAsScan,
       damagedTextsServed: site.reader.stats.faultsApplied['checksum-blind-damage'],
       latencyFromArrival: latencySummary(latencies),
       terminalLatency: latencySummary(terminalLatencies),
@@ -1328,6 +1360,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
               .join('; ')})`
           : '') +
         `; ${gate.damagedTextsServed} card texts served damaged past the frame checksum; ` +
+        `${gate.noiseDecidedAsScan} scanner noise bursts that were a clean barcode scan, decided as one; ` +
         `${gate.secondReads} cards read twice in one tap`,
     },
     {

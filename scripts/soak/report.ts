@@ -99,7 +99,8 @@ board on socat PTYs, the mock platform over loopback HTTP), and a supermarket ch
 own process on the same platform (HTTP platform client, signed offline snapshot, SQLite journal,
 uploader). People arrive at the gate and at the checkout every 0.5–2 s, and faults are injected at
 random from a seeded generator: the platform down, slow or lying, devices unplugged or sending
-garbage, the platform's clock skewed, and the daemon SIGKILLed and restarted by a supervisor.
+garbage, card text damaged in a way the reader's one-byte frame checksum cannot see, the platform's
+clock skewed, and the daemon SIGKILLed and restarted by a supervisor.
 
 ## Last run
 
@@ -127,7 +128,15 @@ ${renderReport(report)}
   read by a daemon that was SIGKILLed before it decided counts as _interrupted_: nothing was acted on.
 - **No decision for a credential nobody presented.** Every gate decision is matched, through the
   subject's pseudonym in the journal, to the person who tapped or scanned; a decision for someone who
-  did not (a garbled card read decided as a stranger) is reported with its masked subject.
+  did not (a garbled card read decided as a stranger) is reported with its masked subject; only a
+  decision with no subject at all (an unreadable code) is matched to the presentation pending at the
+  lane. Scanner noise that is not text is refused by the decoder (\`FRAME_GARBLED\`); noise that happens
+  to be clean text ended by silence is byte for byte a scan of that barcode, and its decision is counted
+  apart, as such. The
+  _damaged-reader_ fault serves one or two card texts changed at a random byte with the frame's XOR
+  checksum still matching (a bad line lets about one damaged frame in 256 through). Damage to the
+  number, a date or the gender must be caught by the text's own checks and the card read again;
+  damage to a name or an address changes nothing the decision uses.
 - **No unhandled rejection or uncaught exception**, in the daemon's log (\`unhandled rejection\`,
   listener throws), in its exit status, and in the soak process itself.
 - **No device stuck.** After every unplug and garbage episode each device is back \`ready\` on

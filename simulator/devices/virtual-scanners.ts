@@ -131,6 +131,11 @@ export class VirtualSerialScanner extends EventEmitter<VirtualSerialScannerEvent
     this.#encoding = oneOf('encoding', options.encoding, ['utf8', 'latin1'] as const, 'utf8', 'option');
   }
 
+  /** The bytes a `garbage` fault writes when it names none: `00 FF 13 37 A5 5A`. */
+  static get defaultGarbage(): Buffer {
+    return Buffer.from(DEFAULT_SERIAL_GARBAGE);
+  }
+
   /** The transport the scanner writes to, or undefined. */
   get transport(): Transport | undefined {
     return this.#port.transport;

@@ -550,6 +550,7 @@ const serialOptions = fc.record(
     aimPrefix: fc.boolean(),
     maxLength: fc.integer({ min: 1, max: 300 }),
     encoding: fc.constantFrom('utf8' as const, 'latin1' as const),
+    rejectNonText: fc.boolean(),
   },
   { requiredKeys: [] },
 );
@@ -589,14 +590,14 @@ const serialScanner: FuzzTarget<
         })),
       ),
   }),
-  codes: ['INVALID_OPTIONS', 'FRAME_LENGTH'],
+  codes: ['INVALID_OPTIONS', 'FRAME_LENGTH', 'FRAME_GARBLED'],
   run: ({ options, events }) => {
     const decoder = new SerialScannerDecoder(options);
     return { ...runTimed(decoder, events), maxLength: options.maxLength ?? 8192 };
   },
   check: (run) => {
     for (const item of run.items) {
-      if (isXinyiError(item)) expectTyped(item, ['FRAME_LENGTH'], 'SerialScannerDecoder');
+      if (isXinyiError(item)) expectTyped(item, ['FRAME_LENGTH', 'FRAME_GARBLED'], 'SerialScannerDecoder');
       else checkScan(item as Record<string, unknown>, 'serial');
     }
     expectBounded(run, run.maxLength + 1, 'SerialScannerDecoder');

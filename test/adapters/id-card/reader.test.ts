@@ -183,7 +183,7 @@ describe('IdCardReader: faults are survived', () => {
     expect(r.device.stats.commands.readBase).toBe(2);
     expect(r.reader.stats).toMatchObject({ inconsistentTexts: 2, readFailures: 1, taps: 0 });
     const cause = r.errors[0]!.cause as XinyiError;
-    expect(cause.code).toBe('FRAME_CHECKSUM');
+    expect(cause.code).toBe('FRAME_GARBLED');
     expect(cause.details).toEqual({ issues: 'idNumber: id-number-invalid' });
     const damaged = `${Number(alice.idNumber[0]) ^ 1}${alice.idNumber.slice(1)}`;
     for (const text of [JSON.stringify(r.errors), cause.message, ...r.logs]) {

@@ -8,7 +8,7 @@ import {
   type SerialSuffix,
   type Symbology,
 } from '../../../adapters/scanner/index.js';
-import { isXinyiError } from '../../../sdk/errors.js';
+import { isXinyiError, type XinyiError } from '../../../sdk/errors.js';
 import { bytewise, hex, splitAt, toHex } from '../id-card/helpers.js';
 
 const BASE45 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:';
@@ -99,7 +99,36 @@ describe('SerialScannerDecoder framing', () => {
     expect(run(new SerialScannerDecoder(), splitAt(bytes, 1, 2, 4))).toEqual([scanOf('信易+QZ1')]);
     const latin = encodeSerialScan('café', { encoding: 'latin1' });
     expect(run(new SerialScannerDecoder({ encoding: 'latin1' }), [latin])).toEqual([scanOf('café')]);
-    expect(run(new SerialScannerDecoder(), [latin])).toEqual([scanOf('caf\ufffd')]);
+    // Latin-1 read as UTF-8 is not text: line noise, or the wrong encoding set.
+    const [garbled] = run(new SerialScannerDecoder(), [latin]);
+    expect(isXinyiError(garbled, 'FRAME_GARBLED')).toBe(true);
+    expect(run(new SerialScannerDecoder({ rejectNonText: false }), [latin])).toEqual([scanOf('caf\ufffd')]);
+  });
+
+  it('returns FRAME_GARBLED for a frame that is not text, and decodes the scan after it', () => {
+    const noise = Buffer.from('00ff1337a55a', 'hex');
+    const scan = encodeSerialScan(QZ1_TEXT);
+    for (const chunks of [
+      [Buffer.concat([noise, Buffer.from('\r'), scan])],
+      [noise, Buffer.from('\r'), scan],
+    ]) {
+      const out = run(new SerialScannerDecoder(), chunks);
+      expect(out).toHaveLength(2);
+      expect(isXinyiError(out[0], 'FRAME_GARBLED')).toBe(true);
+      expect((out[0] as XinyiError).details).toEqual({ receivedBytes: 6, encoding: 'utf8' });
+      expect(out[1]).toEqual(scanOf(QZ1_TEXT));
+    }
+    // Controls other than the GS1 / ISO 15434 separators, DEL and C1 controls are noise too.
+    for (const text of ['AB\u0000C', 'AB\u0007C', 'AB\u001bC', 'AB\u007fC', 'AB\u0085C']) {
+      const [out] = run(new SerialScannerDecoder(), [encodeSerialScan(text)]);
+      expect(isXinyiError(out, 'FRAME_GARBLED'), JSON.stringify(text)).toBe(true);
+    }
+    // A GS1 element string (GS between fields) and an ISO/IEC 15434 envelope are scans.
+    const gs1 = '0109501101530003\u001d10ABC123';
+    const iso15434 = '[)>\u001e06\u001dP12345\u001e\u0004';
+    expect(run(new SerialScannerDecoder(), [encodeSerialScan(gs1)])).toEqual([scanOf(gs1)]);
+    expect(run(new SerialScannerDecoder(), [encodeSerialScan(iso15434)])).toEqual([scanOf(iso15434)]);
+    expect(() => new SerialScannerDecoder({ rejectNonText: 'yes' as never })).toThrow(/rejectNonText/);
   });
 });
 

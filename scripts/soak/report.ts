@@ -161,8 +161,10 @@ ${renderReport(report)}
   one retained decision with its reasons and texts (≈ 4–5 kB in V8) per gate arrival at this soak's
   rate; one leaked socket or file per request would be thousands of FDs an hour. A 24-minute soak
   measured the daemon's live heap growing 9 MB/h between minutes 2 and 5 of a run and 1.7 MB/h after
-  (old space levelling off, code space filling): ten minutes catch a gross leak; \`--minutes 60\` or more
-  narrow it. The soak process's own FDs are judged the same way; its memory is reported but not judged,
+  (old space levelling off, code space filling). Heap snapshots of one daemon at minutes 7, 10.5 and 14
+  of a 15-minute soak (seed \`heap\`, \`--heapsnapshot-signal\`) put what remains in compiled code: bytecode,
+  optimised code and feedback grew 320 kB and then 128 kB, while all other objects grew 98 kB and then
+  shrank by 33 kB. Ten minutes catch a gross leak; \`--minutes 60\` or more narrow it. The soak process's own FDs are judged the same way; its memory is reported but not judged,
   because it keeps by design a record of every presentation, decision id and upload key, and the mock
   platform its idempotency store (the report gives that growth per decision). The checkout runs the
   same SDK parts as the daemon (terminal, HTTP platform client, journal, uploader, snapshot sync), whose

@@ -35,7 +35,7 @@ import {
 import { createRng, type Rng } from '../../simulator/prng.js';
 import { type SimulatedSite, type SiteDevice, startSimulatedSite } from '../../simulator/simulated-site.js';
 import { type DaemonLine, DaemonProcess, ownLiveHeap, ownResources } from './daemon-process.js';
-import { isLeak, pooledTrend, type ResourceSample, type Trend } from './resource-trend.js';
+import { isLeak, MIN_TREND_SECONDS, pooledTrend, type ResourceSample, type Trend } from './resource-trend.js';
 
 // ── Limits, each with the reason for its value ──────────────────────────────────────────────────────
 
@@ -67,12 +67,23 @@ export const DRAIN_MS = 90_000;
 /** Resource samples are taken this often. */
 export const SAMPLE_INTERVAL_MS = 2_000;
 /**
- * A daemon's first three minutes are left out of its trends: tsx transpiles the CLI at start (RSS near
- * 137 MB, down to about 102 MB once that garbage is collected, a minute or two later), V8 sizes its
- * heap spaces and compiles the hot paths (code space grows from 1.3 to 2.4 MB over ten minutes). In a
- * 24-minute soak the live heap grew 9 MB/h between minutes 2 and 5 of a run and 1.7 MB/h after.
+ * A daemon's first five minutes are left out of its live-heap and FD trends: tsx transpiles the CLI at
+ * start (RSS near 137 MB, down to about 102 MB once that garbage is collected, a minute or two later),
+ * V8 sizes its heap spaces and compiles the hot paths (code space grows from 1.3 to 2.4 MB over ten
+ * minutes). In a 24-minute soak the live heap grew 9 MB/h between minutes 2 and 5 of a run and 1.7 MB/h
+ * after; with three minutes left out, a run that ended at minute 7 measured 5.5 MB/h, with five 3.2.
  */
-export const WARM_UP_MS = 180_000;
+export const WARM_UP_MS = 300_000;
+/**
+ * RSS settles later than the live heap: after the start-up garbage is gone, a daemon's RSS still rises
+ * about 3 MB over its first 8 minutes (malloc arenas, SQLite page caches filling with the growing
+ * journal, V8 committing heap pages) and is flat after. Measured in a 20-minute soak (seed xinyi-soak):
+ * per-minute means 106.4 MB at minute 1, 109.5 at minute 7, then 108.2–109.2 up to minute 16. So RSS
+ * is judged only past each run's first 8 minutes, and only with 5 minutes of that: a 10-minute soak
+ * reports the daemon's RSS slope but cannot judge it; `--minutes 20` or more does.
+ */
+export const RSS_WARM_UP_MS = 480_000;
+export const RSS_MIN_TREND_SECONDS = 300;
 /**
  * Leak thresholds, per hour. RSS: a gate daemon under systemd is given a few hundred MB; growing by
  * 16 MB an hour would use up 384 MB in a day, well before the monthly restart nobody schedules — and a
@@ -85,8 +96,13 @@ export const WARM_UP_MS = 180_000;
 export const RSS_LEAK_MB_PER_HOUR = 16;
 export const HEAP_LEAK_MB_PER_HOUR = 8;
 export const FD_LEAK_PER_HOUR = 30;
-/** Fraction of the run in which the daemon may be SIGKILLed. */
-const KILLS_UNTIL = 0.4;
+/**
+ * Fraction of the run in which the daemon may be SIGKILLed: the daemon that runs the rest gives the
+ * memory trends a run long enough to measure past their warm-up (7.5 minutes of a 10-minute soak).
+ */
+const KILLS_UNTIL = 0.25;
+/** By this fraction of the run, a soak that has not SIGKILLed the daemon yet does so next. */
+const FIRST_KILL_BY = 0.15;
 
 const GATE_HOLD_MS = 600;
 /** Mock platform faults that answer before the upload route runs (nothing is stored or counted). */
@@ -161,6 +177,10 @@ export interface TrendReport extends Trend {
   judged: boolean;
   leak: boolean;
   thresholdPerHour: number;
+  /** Left out at the start of each process run. */
+  warmUpSeconds: number;
+  /** Steady-state time needed to judge the trend (`measured`). */
+  minSeconds: number;
 }
 
 export interface SoakReport {
@@ -182,6 +202,9 @@ export interface SoakReport {
     rssLeakMbPerHour: number;
     heapLeakMbPerHour: number;
     fdLeakPerHour: number;
+    heapWarmUpMinutes: number;
+    rssWarmUpMinutes: number;
+    rssMinSeconds: number;
   };
   /** Injected episodes per kind, and the platform requests each platform fault shaped. */
   faults: Record<FaultKind, { injected: number; requestsAffected?: number }>;
@@ -1054,11 +1077,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       const wakeAt = Date.now() + gap;
       while (Date.now() < wakeAt && !isOver()) await sleep(Math.min(500, wakeAt - Date.now()));
       if (isOver()) break;
-      // SIGKILLs only in the first 40 %: the daemon that runs the rest gives the memory trend a long run
-      // to be measured on (a restart resets it).
-      const late = Date.now() - startedAtMs > durationMs * KILLS_UNTIL;
+      // SIGKILLs only early (a restart resets the memory trends), and at least one in every soak.
+      const elapsed = Date.now() - startedAtMs;
+      const late = elapsed > durationMs * KILLS_UNTIL;
+      const killDue =
+        (kinds as readonly FaultKind[]).includes('daemon-sigkill') &&
+        kills.length === 0 &&
+        !late &&
+        elapsed >= durationMs * FIRST_KILL_BY;
       const weighted = kinds.map((k) => [k, late && k === 'daemon-sigkill' ? 0 : weights[k]] as const);
-      await run(rng.weighted(weighted), rng.int(...timing.forMs));
+      const kind = killDue ? ('daemon-sigkill' as K) : rng.weighted(weighted);
+      await run(kind, rng.int(...timing.forMs));
     }
   };
 
@@ -1268,14 +1297,27 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     };
   }
 
-  const trend = (s: ResourceSample[], threshold: number, judged = true): TrendReport => {
-    const t = pooledTrend(s, WARM_UP_MS);
-    return { ...t, judged, leak: judged && isLeak(t, threshold), thresholdPerHour: threshold };
+  const trend = (
+    s: ResourceSample[],
+    threshold: number,
+    judged = true,
+    warmUpMs = WARM_UP_MS,
+    minSeconds = MIN_TREND_SECONDS,
+  ): TrendReport => {
+    const t = pooledTrend(s, warmUpMs, minSeconds);
+    return {
+      ...t,
+      judged,
+      leak: judged && isLeak(t, threshold),
+      thresholdPerHour: threshold,
+      warmUpSeconds: warmUpMs / 1000,
+      minSeconds,
+    };
   };
   const raw = (list: ResourceSample[]) =>
     list.map((x) => [Math.round(x.atMs / 100) / 10, x.segment, Math.round(x.value * 100) / 100]);
   const resources: SoakReport['resources'] = {
-    daemonRssMb: trend(samples.daemonRss, RSS_LEAK_MB_PER_HOUR),
+    daemonRssMb: trend(samples.daemonRss, RSS_LEAK_MB_PER_HOUR, true, RSS_WARM_UP_MS, RSS_MIN_TREND_SECONDS),
     daemonHeapMb: trend(samples.daemonHeap, HEAP_LEAK_MB_PER_HOUR),
     daemonFds: trend(samples.daemonFds, FD_LEAK_PER_HOUR),
     soakRssMb: trend(soakSamples.rss, RSS_LEAK_MB_PER_HOUR, false),
@@ -1404,9 +1446,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         !resources.daemonFds.leak &&
         !resources.soakFds.leak,
       detail:
-        `${resources.daemonRssMb.measured ? '' : 'too short to measure (under a minute of steady state): '}` +
-        `daemon RSS ${fmt(resources.daemonRssMb.slopePerHour)} ± ${fmt(resources.daemonRssMb.standardErrorPerHour)} MB/h, ` +
-        `live heap ${fmt(resources.daemonHeapMb.slopePerHour, 2)} ± ${fmt(resources.daemonHeapMb.standardErrorPerHour, 2)} MB/h, ` +
+        `daemon RSS ${fmt(resources.daemonRssMb.slopePerHour)} ± ${fmt(resources.daemonRssMb.standardErrorPerHour)} MB/h` +
+        `${resources.daemonRssMb.measured ? '' : ` (not judged: under ${RSS_MIN_TREND_SECONDS} s past a run's first ${RSS_WARM_UP_MS / 60_000} min)`}, ` +
+        `live heap ${fmt(resources.daemonHeapMb.slopePerHour, 2)} ± ${fmt(resources.daemonHeapMb.standardErrorPerHour, 2)} MB/h` +
+        `${resources.daemonHeapMb.measured ? '' : ' (not judged: too short)'}, ` +
         `FDs ${fmt(resources.daemonFds.slopePerHour)} ± ${fmt(resources.daemonFds.standardErrorPerHour)} /h; ` +
         `soak FDs ${fmt(resources.soakFds.slopePerHour)} /h (leak: above ${RSS_LEAK_MB_PER_HOUR} MB/h RSS, ` +
         `${HEAP_LEAK_MB_PER_HOUR} MB/h live heap or ${FD_LEAK_PER_HOUR} FDs/h, and 2 standard errors above zero); ` +
@@ -1456,6 +1499,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       rssLeakMbPerHour: RSS_LEAK_MB_PER_HOUR,
       heapLeakMbPerHour: HEAP_LEAK_MB_PER_HOUR,
       fdLeakPerHour: FD_LEAK_PER_HOUR,
+      heapWarmUpMinutes: WARM_UP_MS / 60_000,
+      rssWarmUpMinutes: RSS_WARM_UP_MS / 60_000,
+      rssMinSeconds: RSS_MIN_TREND_SECONDS,
     },
     faults,
     gate,

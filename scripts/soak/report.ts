@@ -24,7 +24,8 @@ function slope(t: TrendReport, unit: string, digits = 1): string {
   const range = `${t.samples} samples over ${Math.round(t.coveredSeconds)} s, ${n(t.min, digits)}–${n(t.max, digits)}${unit === 'MB' ? ' MB' : ''}`;
   const fitted = `${n(t.slopePerHour, digits)} ± ${n(t.standardErrorPerHour, digits)} ${unit}/h`;
   const later = `later half ${n(t.laterSlopePerHour, digits)} ± ${n(t.laterStandardErrorPerHour, digits)}`;
-  if (!t.measured) return `not measured (too short): ${fitted} (${range})`;
+  if (!t.measured)
+    return `${fitted}, ${later}: not judged, under ${t.minSeconds} s past each run's first ${t.warmUpSeconds / 60} min (${range})`;
   const verdict = !t.judged
     ? 'not judged'
     : t.leak
@@ -74,8 +75,8 @@ export function renderReport(report: SoakReport): string {
     `| committed, then SIGKILLed before the log line (kept, uploaded, never acted on) | ${report.journal.committedNotLogged} |`,
     `| devices stuck | ${report.devices.stuck} of ${report.devices.episodesChecked} episodes (slowest recovery ${n(report.devices.maxRecoveryMs)} ms, slowest restart ${n(report.devices.maxRestartMs)} ms) |`,
     `| leaks found | ${[r.daemonRssMb, r.daemonHeapMb, r.daemonFds, r.soakFds].filter((t) => t.leak).length} |`,
-    `| daemon RSS slope (${r.daemonSegments} runs, each after its first 3 min) | ${slope(r.daemonRssMb, 'MB')} |`,
-    `| daemon live heap after a full GC, slope | ${slope(r.daemonHeapMb, 'MB', 2)} |`,
+    `| daemon RSS slope (${r.daemonSegments} runs, each after its first ${r.daemonRssMb.warmUpSeconds / 60} min) | ${slope(r.daemonRssMb, 'MB')} |`,
+    `| daemon live heap after a full GC, slope (each run after its first ${r.daemonHeapMb.warmUpSeconds / 60} min) | ${slope(r.daemonHeapMb, 'MB', 2)} |`,
     `| daemon FD slope | ${slope(r.daemonFds, 'FDs')} |`,
     `| soak process FD slope | ${slope(r.soakFds, 'FDs')} |`,
     `| soak process RSS / live heap slope (its bookkeeping: ${n(r.soakPerDecisionKb, 2)} kB per decision) | ${slope(r.soakRssMb, 'MB')}; ${slope(r.soakHeapMb, 'MB', 2)} |`,
@@ -152,23 +153,28 @@ ${renderReport(report)}
   every 5 s a probe loaded into the daemon (\`--expose-gc --import scripts/soak/heap-probe.ts\`; the
   daemon's code is unchanged) runs a full GC and reports the live heap. The slope is the least-squares
   slope pooled over the daemon's runs between restarts (each run has its own intercept), leaving out
-  each run's first 3 minutes: tsx transpiling the CLI at start, V8 sizing its heap and compiling hot
-  code. SIGKILLs happen in the first 40 % of the soak only, so the daemon that runs the rest gives a long
-  run to measure. A leak is a slope above ${l.rssLeakMbPerHour} MB/h of RSS, ${l.heapLeakMbPerHour} MB/h of live heap or
-  ${l.fdLeakPerHour} FDs/h that is two standard errors above zero, over the whole measured part of the runs
-  and over its later half alike (growth that is levelling off, like a cache filling, is not a leak).
-  ${l.rssLeakMbPerHour} MB/h of RSS would fill a daemon's few hundred MB in a day; ${l.heapLeakMbPerHour} MB/h of live heap is
-  one retained decision with its reasons and texts (≈ 4–5 kB in V8) per gate arrival at this soak's
-  rate; one leaked socket or file per request would be thousands of FDs an hour. A 24-minute soak
-  measured the daemon's live heap growing 9 MB/h between minutes 2 and 5 of a run and 1.7 MB/h after
-  (old space levelling off, code space filling). Heap snapshots of one daemon at minutes 7, 10.5 and 14
-  of a 15-minute soak (seed \`heap\`, \`--heapsnapshot-signal\`) put what remains in compiled code: bytecode,
-  optimised code and feedback grew 320 kB and then 128 kB, while all other objects grew 98 kB and then
-  shrank by 33 kB. Ten minutes catch a gross leak; \`--minutes 60\` or more narrow it. The soak process's own FDs are judged the same way; its memory is reported but not judged,
-  because it keeps by design a record of every presentation, decision id and upload key, and the mock
-  platform its idempotency store (the report gives that growth per decision). The checkout runs the
-  same SDK parts as the daemon (terminal, HTTP platform client, journal, uploader, snapshot sync), whose
-  memory the daemon's trend judges.
+  each run's first ${l.heapWarmUpMinutes} minutes for the live heap and FDs (tsx transpiling the CLI at start, V8 sizing
+  its heap and compiling hot code) and its first ${l.rssWarmUpMinutes} minutes for RSS, which settles later: after the
+  start-up garbage is gone it still rises about 3 MB over a run's first 8 minutes (malloc arenas, SQLite
+  page caches filling as the journal grows) and is flat after — a 20-minute soak measured per-minute
+  means of 106.4 MB at minute 1, 109.5 at minute 7, then 108.2–109.2 MB up to minute 16. RSS is
+  therefore judged only with ${l.rssMinSeconds} s of a run past its first ${l.rssWarmUpMinutes} minutes: a 10-minute soak reports the
+  daemon's RSS slope but cannot judge it, \`--minutes 20\` or more does. SIGKILLs happen in the first
+  quarter of the soak only (at least one, by 15 % of it), so the daemon that runs the rest gives a long
+  run to measure. A leak is a slope
+  above ${l.rssLeakMbPerHour} MB/h of RSS, ${l.heapLeakMbPerHour} MB/h of live heap or ${l.fdLeakPerHour} FDs/h that is two standard errors above zero,
+  over the whole measured part of the runs and over its later half alike (growth that is levelling
+  off, like a cache filling, is not a leak). ${l.rssLeakMbPerHour} MB/h of RSS would fill a daemon's few hundred MB in a
+  day; ${l.heapLeakMbPerHour} MB/h of live heap is one retained decision with its reasons and texts (≈ 4–5 kB in V8) per
+  gate arrival at this soak's rate; one leaked socket or file per request would be thousands of FDs an
+  hour. Heap snapshots of one daemon at minutes 7, 10.5 and 14 of a 15-minute soak (seed \`heap\`,
+  \`--heapsnapshot-signal\`) put the live heap's remaining growth in compiled code: bytecode, optimised
+  code and feedback grew 320 kB and then 128 kB, while all other objects grew 98 kB and then shrank by
+  33 kB. Ten minutes catch a gross leak; \`--minutes 60\` or more narrow it. The soak process's own FDs
+  are judged the same way; its memory is reported but not judged, because it keeps by design a record
+  of every presentation, decision id and upload key, and the mock platform its idempotency store (the
+  report gives that growth per decision). The checkout runs the same SDK parts as the daemon (terminal,
+  HTTP platform client, journal, uploader, snapshot sync), whose memory the daemon's trend judges.
 - **No raw ID number or name in anything written**: every file under the soak's folder (both
   journals and snapshots with their WAL files, the daemon's and the checkout's logs, the cached lists)
   and every request body the platform received are searched for each person's ID number (18 and 15

@@ -43,9 +43,14 @@ export const MIN_TREND_SAMPLES = 20;
 
 /**
  * Fits value = a_segment + slope · t over the samples taken at least `warmUpMs` after each segment's
- * first sample (a process's first seconds load code and fill caches: growth, but not a leak).
+ * first sample (a process's first minutes load code and fill caches: growth, but not a leak). With
+ * less than `minSeconds` of such samples the trend is not `measured`.
  */
-export function pooledTrend(samples: readonly ResourceSample[], warmUpMs: number): Trend {
+export function pooledTrend(
+  samples: readonly ResourceSample[],
+  warmUpMs: number,
+  minSeconds = MIN_TREND_SECONDS,
+): Trend {
   const bySegment = new Map<number, ResourceSample[]>();
   for (const s of samples) {
     const list = bySegment.get(s.segment) ?? [];
@@ -66,7 +71,7 @@ export function pooledTrend(samples: readonly ResourceSample[], warmUpMs: number
     kept.map((seg) => seg.slice(Math.floor(seg.length / 2))).filter((seg) => seg.length >= 3),
   );
   return {
-    measured: whole.slope !== null && coveredSeconds >= MIN_TREND_SECONDS && all.length >= MIN_TREND_SAMPLES,
+    measured: whole.slope !== null && coveredSeconds >= minSeconds && all.length >= MIN_TREND_SAMPLES,
     slopePerHour: whole.slope,
     standardErrorPerHour: whole.standardError,
     laterSlopePerHour: later.slope,

@@ -47,6 +47,17 @@ describe('pooledTrend', () => {
     expect(pooledTrend(samples, 0).slopePerHour!).toBeGreaterThan(10);
   });
 
+  it('needs minSeconds of steady state to measure: a clear slope in a shorter run is not a leak', () => {
+    // Four minutes of a steady climb: enough for the default minimum, not for a five-minute one.
+    const samples = segment(1, 0, 240, 100, 40, 1);
+    expect(isLeak(pooledTrend(samples, 0), 16)).toBe(true);
+    const strict = pooledTrend(samples, 0, 300);
+    expect(strict.measured).toBe(false);
+    expect(strict.slopePerHour!).toBeGreaterThan(30);
+    expect(isLeak(strict, 16)).toBe(false);
+    expect(pooledTrend(segment(1, 0, 300, 100, 40, 1), 0, 300).measured).toBe(true);
+  });
+
   it('says too little data is not measured, and never a leak', () => {
     const trend = pooledTrend(segment(1, 0, 30, 100, 500), 0);
     expect(trend.measured).toBe(false);

@@ -105,13 +105,11 @@ describe('SerialScannerDecoder framing', () => {
     expect(run(new SerialScannerDecoder({ rejectNonText: false }), [latin])).toEqual([scanOf('caf\ufffd')]);
   });
 
-  it('returns FRAME_GARBLED for a frame that is not text, and decodes the scan after it', () => {
+  it('returns FRAME_GARBLED for a frame that is not text, and decodes the scan after it, split anywhere', () => {
     const noise = Buffer.from('00ff1337a55a', 'hex');
-    const scan = encodeSerialScan(QZ1_TEXT);
-    for (const chunks of [
-      [Buffer.concat([noise, Buffer.from('\r'), scan])],
-      [noise, Buffer.from('\r'), scan],
-    ]) {
+    const stream = Buffer.concat([noise, Buffer.from('\r'), encodeSerialScan(QZ1_TEXT)]);
+    const splits = Array.from({ length: stream.length - 1 }, (_, i) => splitAt(stream, i + 1));
+    for (const chunks of [[stream], bytewise(stream), ...splits]) {
       const out = run(new SerialScannerDecoder(), chunks);
       expect(out).toHaveLength(2);
       expect(isXinyiError(out[0], 'FRAME_GARBLED')).toBe(true);

@@ -1,18 +1,17 @@
 // `xinyi doctor` as support would run it on a terminal: a child process reading a gate config.
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../cli/doctor-command.js';
 import { loadSqliteDriver } from '../../sdk/credit/snapshot-store.js';
 import { startMockPlatform } from '../../simulator/mock-platform.js';
 import { runSimulatedDay, simulatedDayPeople } from '../../simulator/simulated-day.js';
+import { type CliRun, runNode } from './run-node.js';
 
-const root = resolve(import.meta.dirname, '../..');
 const sqlite = await loadSqliteDriver().then(
   () => true,
   () => false,
@@ -33,28 +32,11 @@ const snapshotKey = generateKeyPairSync('ed25519')
 /** The base64 body of a PEM, which must not be printed whatever its line breaks. */
 const pemBody = (pem: string) => pem.split('\n').filter((l) => l && !l.startsWith('-----'))[0]!;
 
-async function doctor(
-  configFile: string,
-  args: string[] = [],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'cli/xinyi.ts', 'doctor', '--config', configFile, ...args],
-    {
-      cwd: root,
-      env: { ...process.env, XINYI_DOCTOR_TEST_SECRET: PLATFORM_SECRET },
-    },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
+function doctor(configFile: string, args: string[] = []): Promise<CliRun> {
+  return runNode(['--import', 'tsx', 'cli/xinyi.ts', 'doctor', '--config', configFile, ...args], {
+    env: { XINYI_DOCTOR_TEST_SECRET: PLATFORM_SECRET },
+    until: 'exit',
   });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const code = await new Promise<number | null>((done) => child.on('exit', done));
-  return { code, stdout, stderr };
 }
 
 /** A loopback port with nothing listening on it. */

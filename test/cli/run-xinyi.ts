@@ -1,17 +1,11 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { build } from 'tsup';
 import { afterAll } from 'vitest';
+import { type CliRun, root, runNode } from './run-node.js';
 
-export const root = resolve(import.meta.dirname, '../..');
-
-export interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export { type CliRun, root } from './run-node.js';
 
 // The CLI bundled from the sources the way tsup bundles the published bin: a child process then starts
 // in a quarter of the time `--import tsx` takes. Under node_modules so that its bare imports resolve.
@@ -41,21 +35,8 @@ export async function runXinyi(
   options: { env?: NodeJS.ProcessEnv; nodeArgs?: string[]; stdin?: string } = {},
 ): Promise<CliRun> {
   const cli = await bundle();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), cli, ...args], {
-    cwd: root,
-    env: { ...process.env, NO_COLOR: '1', ...options.env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  child.stdin.end(options.stdin ?? '');
-  return new Promise((done, fail) => {
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
+  return runNode([...(options.nodeArgs ?? []), cli, ...args], {
+    env: { NO_COLOR: '1', ...options.env },
+    ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
   });
 }

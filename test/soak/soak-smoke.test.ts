@@ -1,15 +1,15 @@
 // A short soak (scripts/soak.ts) as `npm run soak` runs it, in a child process: the gate daemon and a
 // checkout terminal under arrivals, with two of each fault kind forced in the first seconds. The
 // invariants must hold, and the report must have the shape docs/reliability.md is generated from.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadNativeModule } from '../../adapters/native.js';
 import { FAULT_KINDS, type SoakReport } from '../../scripts/soak/harness.js';
 import { renderReliabilityDoc } from '../../scripts/soak/report.js';
 import { isSocatAvailable } from '../../simulator/pty.js';
+import { type CliRun, root, runNode } from '../cli/run-node.js';
 
 const socat = isSocatAvailable();
 if (!socat && process.env.XINYI_REQUIRE_SOCAT === '1') {
@@ -20,26 +20,11 @@ const hasSerialport = await loadNativeModule('serialport').then(
   () => false,
 );
 
-const root = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'xinyi-soak-smoke-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function runSoak(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/soak.ts'), ...args], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('exit', (code) => resolvePromise({ code, stdout, stderr }));
-  });
+function runSoak(args: string[]): Promise<CliRun> {
+  return runNode(['--import', 'tsx', join(root, 'scripts/soak.ts'), ...args], { until: 'exit' });
 }
 
 describe.skipIf(!socat || !hasSerialport)(

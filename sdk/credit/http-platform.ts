@@ -262,6 +262,18 @@ export function parseDownload(response: AxiosResponse): PlatformDownload | null 
   return download;
 }
 
+/**
+ * A reset on a kept-alive connection before any response: the server closed it as idle while this
+ * request was being written (Node's http docs: retry when `req.reusedSocket` and `ECONNRESET`).
+ */
+function isStaleKeepAlive(cause: unknown, code: string): boolean {
+  if (code !== 'ECONNRESET' && code !== 'EPIPE') return false;
+  const request = axios.isAxiosError(cause)
+    ? (cause.request as { reusedSocket?: unknown } | undefined)
+    : undefined;
+  return request?.reusedSocket === true;
+}
+
 /** Abortable sleep; rejects with `onAbort()` when the signal fires first. */
 function sleep(ms: number, signal: AbortSignal, onAbort: () => Error): Promise<void> {
   if (ms <= 0) return signal.aborted ? Promise.reject(onAbort()) : Promise.resolve();
@@ -352,6 +364,19 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
     if (loopAborted)
       return { kind: 'aborted', error: timeoutError('platform did not answer in time', cause) };
     const code = axios.isAxiosError(cause) && typeof cause.code === 'string' ? cause.code : 'unknown';
+    if (isStaleKeepAlive(cause, code)) {
+      return {
+        kind: 'stale-connection',
+        error: new XinyiError(
+          'CREDIT_UNAVAILABLE',
+          `${name}: kept-alive connection was closed by the platform`,
+          {
+            cause,
+            details: { reason: 'network', errorCode: code },
+          },
+        ),
+      };
+    }
     return {
       kind: 'network',
       error: new XinyiError('CREDIT_UNAVAILABLE', `${name}: platform unreachable (${code})`, {
@@ -440,9 +465,12 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
       }
 
       const platformFault =
-        failure.kind !== 'status' ||
-        (failure.status !== undefined && (failure.status >= 500 || [408, 429].includes(failure.status)));
-      if (platformFault) breaker.recordFailure();
+        failure.kind === 'stale-connection'
+          ? false
+          : failure.kind !== 'status' ||
+            (failure.status !== undefined && (failure.status >= 500 || [408, 429].includes(failure.status)));
+      if (failure.kind === 'stale-connection') breaker.release();
+      else if (platformFault) breaker.recordFailure();
       else breaker.recordSuccess();
       if (failure.error.code === 'CREDIT_UNAUTHORIZED') events.emit('auth', failure.error);
       lastError = failure.error;

@@ -1,13 +1,23 @@
 /**
  * What went wrong with one attempt, as the retry policy sees it.
  * - `network`: no response (refused, reset, dropped connection, DNS).
+ * - `stale-connection`: a kept-alive connection the server had already closed was reused (reset
+ *   before any byte of a response). Says nothing about the platform: retried at once, uncharged to
+ *   the circuit breaker (Node's http docs advise retrying exactly this case).
  * - `timeout`: the attempt's own timer fired before a response.
  * - `status`: the platform answered with a non-2xx status (`status` is set).
  * - `malformed`: a 2xx whose body is not the JSON the API promises.
  * - `aborted`: the caller gave up (decision deadline, terminal closing); never retried.
  * - `breaker-open`: the circuit breaker refused the attempt; never retried.
  */
-export type AttemptFailureKind = 'network' | 'timeout' | 'status' | 'malformed' | 'aborted' | 'breaker-open';
+export type AttemptFailureKind =
+  | 'network'
+  | 'stale-connection'
+  | 'timeout'
+  | 'status'
+  | 'malformed'
+  | 'aborted'
+  | 'breaker-open';
 
 export interface RetryPolicyOptions {
   /** Attempts in total, the first included. @default 3 */
@@ -80,7 +90,8 @@ export function parseRetryAfterMs(value: string | null | undefined, nowMs: numbe
 /**
  * The retry decision for one failed attempt: a pure function of the failure and the time left.
  * Retries network errors, attempt timeouts, malformed bodies, 408, 429 and retriable 5xx; never
- * other statuses, aborts or an open breaker. The delay is exponential backoff with equal jitter
+ * other statuses, aborts or an open breaker. A stale kept-alive connection is retried with no delay.
+ * The delay is exponential backoff with equal jitter
  * (half fixed, half random), or the server's `Retry-After` when it asks for longer. A retry whose
  * delay would leave less than `minAttemptMs` before the deadline is not made: the caller's
  * deadline wins over the server's wish.
@@ -89,6 +100,7 @@ export function shouldRetry(context: RetryContext, options: RetryPolicyOptions =
   const policy = { ...DEFAULT_RETRY_POLICY, ...options };
   const retriable =
     context.kind === 'network' ||
+    context.kind === 'stale-connection' ||
     context.kind === 'timeout' ||
     context.kind === 'malformed' ||
     (context.kind === 'status' && context.status !== undefined && isRetriableStatus(context.status));
@@ -96,6 +108,11 @@ export function shouldRetry(context: RetryContext, options: RetryPolicyOptions =
   if (context.attempt >= policy.maxAttempts)
     return { retry: false, delayMs: 0, reason: 'attempts-exhausted' };
 
+  if (context.kind === 'stale-connection') {
+    if (context.elapsedMs + policy.minAttemptMs > context.deadlineMs)
+      return { retry: false, delayMs: 0, reason: 'deadline' };
+    return { retry: true, delayMs: 0, reason: 'retriable' };
+  }
   const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (context.attempt - 1));
   const random = context.random ?? Math.random;
   const backoff = Math.round(exponential / 2 + random() * (exponential / 2));

@@ -66,6 +66,20 @@ describe('shouldRetry', () => {
     expect(shouldRetry(ctx({ kind: 'status' })).reason).toBe('not-retriable');
   });
 
+  it('retries a stale kept-alive connection at once, within the attempts and the deadline', () => {
+    expect(shouldRetry(ctx({ kind: 'stale-connection', random: () => 0.9 }))).toEqual({
+      retry: true,
+      delayMs: 0,
+      reason: 'retriable',
+    });
+    expect(
+      shouldRetry(ctx({ kind: 'stale-connection', attempt: DEFAULT_RETRY_POLICY.maxAttempts })).reason,
+    ).toBe('attempts-exhausted');
+    expect(shouldRetry(ctx({ kind: 'stale-connection', elapsedMs: 390, deadlineMs: 400 })).reason).toBe(
+      'deadline',
+    );
+  });
+
   it('stops after maxAttempts', () => {
     expect(shouldRetry(ctx({ attempt: DEFAULT_RETRY_POLICY.maxAttempts })).reason).toBe('attempts-exhausted');
     expect(shouldRetry(ctx({ attempt: 4 }), { maxAttempts: 5 }).retry).toBe(true);

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { mkdir, open, rename } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../atomic-file.js';
 import { type Clock, systemClock } from '../clock.js';
 import { isXinyiError, XinyiError, type XinyiErrorCode } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
@@ -192,19 +193,6 @@ function asXinyiError(cause: unknown, message: string): XinyiError {
 
 function parseDocument(bytes: Uint8Array): unknown {
   return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
-}
-
-async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp`;
-  const handle = await open(tmp, 'w');
-  try {
-    await handle.writeFile(text, 'utf8');
-    // On disk before the rename, so a power cut leaves the old file or the new one, never half of one.
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(tmp, path);
 }
 
 /**

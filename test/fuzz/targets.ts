@@ -1124,7 +1124,7 @@ const trustList: FuzzTarget<{ signed: unknown; nowOffsetMs: number }, TrustList>
     if (!Number.isFinite(list.issuedAt) || !(T0 + nowOffsetMs < list.expiresAt)) violation('validity period');
     for (const key of list.keys) {
       expectOneOf(key.alg, ['Ed25519', 'ES256', 'SM2'], 'key alg');
-      expectOneOf(key.use, ['credit-code', 'snapshot', 'status-list'], 'key use');
+      expectOneOf(key.use, ['credit-code', 'snapshot', 'status-list', 'calendar', 'policy-pack'], 'key use');
       if (typeof key.kid !== 'string') violation('kid not a string');
       if (key.alg !== 'SM2' && key.publicKey === null) violation(`${key.alg} key without a public key`);
       for (const bound of [key.validFrom, key.validTo]) {

@@ -429,7 +429,9 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
           provisionalToday: coverage.provisionalToday,
           calendarVersion: calendar.version,
         },
-        coverage.warning ? 'calendar: official coverage ends soon or has ended' : 'calendar: official coverage restored',
+        coverage.warning
+          ? 'calendar: official coverage ends soon or has ended'
+          : 'calendar: official coverage restored',
       );
       this.emit('alarm', { kind: 'calendar-coverage', active: coverage.warning });
     }

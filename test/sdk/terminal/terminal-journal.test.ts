@@ -555,7 +555,11 @@ describe('diagnostics()', () => {
     });
     // Official coverage ends 2026-12-31, 36 days after the test's day: the calendar alarm is up.
     expect(diag.alarms).toEqual(['calendar-coverage']);
-    expect(diag.calendar).toMatchObject({ officialThrough: '2026-12-31', officialDaysLeft: 36, warning: true });
+    expect(diag.calendar).toMatchObject({
+      officialThrough: '2026-12-31',
+      officialDaysLeft: 36,
+      warning: true,
+    });
     const codes = diag.lastErrors.map((e) => e.code);
     expect(codes).toContain('CREDIT_UNAVAILABLE');
     expect(codes.at(-1)).toBe('ID_NUMBER_INVALID');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chinaHolidayCalendar } from '../../../sdk/calendar/index.js';
-import { createDocumentKeeper, type DocumentKeeper } from '../../../sdk/documents/document-keeper.js';
+import { createDocumentKeeper } from '../../../sdk/documents/document-keeper.js';
 import { SignedDocumentProblem } from '../../../sdk/documents/signed-document.js';
 import { isXinyiError, type XinyiError } from '../../../sdk/errors.js';
 import { createJsonLogger } from '../../../sdk/logger.js';
@@ -31,7 +31,10 @@ function keeper(options: { cacheDir?: string; nowMs?: number; keys?: typeof sign
     logger: createJsonLogger({ level: 'debug', write: (line) => lines.push(JSON.parse(line)) }),
     ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
   });
-  return { keeper: k, lines, setNow: (iso: string) => void (now = Date.parse(iso)) };
+  const setNow = (iso: string): void => {
+    now = Date.parse(iso);
+  };
+  return { keeper: k, lines, setNow };
 }
 
 async function refused(run: () => Promise<unknown>): Promise<XinyiError> {

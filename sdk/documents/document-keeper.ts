@@ -38,6 +38,8 @@ export interface DocumentKeeperOptions {
   baseCalendar?: HolidayCalendarData;
   /** Held documents are cached here (`calendar.json`, `policy-pack.json`) and re-verified at creation. */
   cacheDir?: string;
+  /** Read the cache but never write it (a command running beside the daemon that owns it). @default false */
+  cacheReadOnly?: boolean;
   clock?: Clock;
   logger?: Logger;
 }
@@ -163,6 +165,7 @@ export function createDocumentKeeper(options: DocumentKeeperOptions): DocumentKe
     clock,
     logger,
     cacheFile: cacheFile('calendar.json'),
+    cacheReadOnly: options.cacheReadOnly === true,
     // The years must combine with the base years (a December day listed twice differently is refused).
     check: (document) => void buildCalendar(document),
   });
@@ -172,6 +175,7 @@ export function createDocumentKeeper(options: DocumentKeeperOptions): DocumentKe
     clock,
     logger,
     cacheFile: cacheFile('policy-pack.json'),
+    cacheReadOnly: options.cacheReadOnly === true,
     retain: (held, nowMs) => {
       let inForce = -1;
       held.forEach((d, i) => {

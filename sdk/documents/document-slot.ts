@@ -24,6 +24,8 @@ export interface DocumentSlotOptions<T> {
   logger: Logger;
   /** The held documents are kept here (written atomically) and re-verified when the slot is created. */
   cacheFile?: string;
+  /** Read `cacheFile` but never write it (a command beside the process that owns it). @default false */
+  cacheReadOnly?: boolean;
   /**
    * Which of the held documents (ascending by version, the newest last) stay held. The newest always
    * does. @default the newest only
@@ -88,7 +90,7 @@ export function createDocumentSlot<T>(options: DocumentSlotOptions<T>): Document
   };
 
   const persist = async (): Promise<void> => {
-    if (cacheFile === undefined) return;
+    if (cacheFile === undefined || options.cacheReadOnly === true) return;
     const body: CacheFile = { documents: held.map((d) => d.signed) };
     try {
       await writeFileAtomic(cacheFile, JSON.stringify(body));

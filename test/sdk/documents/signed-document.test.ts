@@ -85,7 +85,7 @@ describe('verifyDocument: the envelope, key and header every kind shares', () =>
       'a payload changed after signing',
       () => {
         const envelope = JSON.parse(signedCalendar(signers.calendarKey, 3)) as Record<string, string>;
-        envelope.payload = envelope.payload.replace('"version":3', '"version":4');
+        envelope.payload = envelope.payload!.replace('"version":3', '"version":4');
         return JSON.stringify(envelope);
       },
       SignedDocumentProblem.SIGNATURE,

@@ -3,9 +3,11 @@ import { parseArgs } from 'node:util';
 import { describeBenefit, qingzhouPolicyPack, shanghaiDate } from '../sdk/index.js';
 import { SDK_VERSION } from '../sdk/version.js';
 import { runSimulatedDay, type SimulatedVisit } from '../simulator/index.js';
+import { CALENDAR_USAGE, calendarCommand } from './calendar-command.js';
 import { DEVICES_USAGE, devicesCommand } from './devices-command.js';
 import { DOCTOR_USAGE, doctorCommand } from './doctor-command.js';
 import { GATE_USAGE, gateCommand } from './gate-command.js';
+import { POLICY_USAGE, policyCommand } from './policy-command.js';
 import { SIM_USAGE, simCommand } from './sim-command.js';
 import { SNAPSHOT_USAGE, snapshotCommand } from './snapshot-command.js';
 import { describeFailure, EXIT_USAGE } from './usage.js';
@@ -24,6 +26,8 @@ const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise
   doctor: { usage: DOCTOR_USAGE, run: doctorCommand },
   devices: { usage: DEVICES_USAGE, run: devicesCommand },
   snapshot: { usage: SNAPSHOT_USAGE, run: snapshotCommand },
+  calendar: { usage: CALENDAR_USAGE, run: calendarCommand },
+  policy: { usage: POLICY_USAGE, run: policyCommand },
 };
 
 const USAGE = `xinyi — 信易+ terminal SDK command line (xinyi-terminal ${SDK_VERSION})

@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../sdk/atomic-file.js';
 import type { Clock } from '../../sdk/clock.js';
 import { loadTrustList, type SignedTrustList, type TrustList } from '../../sdk/credit/trust-list.js';
 import {
@@ -13,7 +14,7 @@ import {
   pinnedDocumentKeys,
 } from '../../sdk/documents/signed-document.js';
 import { isXinyiError, XinyiError } from '../../sdk/errors.js';
-import type { Logger } from '../../sdk/logger.js';
+import { type Logger, silentLogger } from '../../sdk/logger.js';
 import { loadPolicyPack, type PolicyPack, qingzhouPolicyPack } from '../../sdk/policy/index.js';
 import type { Terminal } from '../../sdk/terminal/terminal.js';
 import { configPath, type GateConfig, readSecret } from './config.js';
@@ -251,4 +252,60 @@ export async function watchDaemonDocuments(options: {
 /** Alarms for documents refused (until the same source delivers a good one). */
 export function documentAlarms(keeper: DocumentKeeper): string[] {
   return [...new Set(keeper.status().refusals.map((r) => `${r.kind}-document-refused`))];
+}
+
+/** What `xinyi calendar import` / `xinyi policy import` did. */
+export interface InstallResult {
+  kind: TerminalDocumentKind;
+  outcome: 'installed' | 'unchanged';
+  version: number;
+  /** The version held before (installed or taken by the daemon), when there was one. */
+  previousVersion?: number;
+  path: string;
+  years?: { added: number[]; rewritten: number[]; removed: number[] };
+}
+
+/**
+ * Verifies a signed document file as the daemon would (its cached trust list and the configuration's
+ * pinned keys), checks it is not older than what the daemon holds or what is installed, and installs
+ * it atomically in `<dataDir>/documents/`, where a running daemon takes it at its next check.
+ * Throws what the daemon's keeper would refuse it for (`DOCUMENT_INVALID`, `CALENDAR_INVALID`,
+ * `POLICY_PACK_INVALID`); nothing is installed then.
+ */
+export async function installDocument(options: {
+  kind: TerminalDocumentKind;
+  file: string;
+  config: GateConfig;
+  baseDir: string;
+  clock: Clock;
+}): Promise<InstallResult> {
+  const { kind, config, baseDir, clock } = options;
+  const dataDir = configPath(baseDir, config.dataDir);
+  const keeper = createDaemonDocuments({
+    config,
+    baseDir,
+    dataDir,
+    trustList: () => cachedTrustList(config, baseDir, dataDir, clock.now()),
+    clock,
+    logger: silentLogger,
+    writeCache: false,
+  });
+  const path = installedDocumentPath(dataDir, kind);
+  try {
+    await keeper.accept(kind, readFileSync(path), 'file', { passive: true });
+  } catch {
+    // Nothing installed yet, or an installed file that no longer verifies: the new one replaces it.
+  }
+  const bytes = readFileSync(options.file);
+  const result = await keeper.accept(kind, bytes, 'file');
+  if (result.outcome === 'updated' || result.outcome === 'unchanged')
+    await writeFileAtomic(path, bytes.toString('utf8'));
+  return {
+    kind,
+    outcome: result.outcome === 'updated' ? 'installed' : 'unchanged',
+    version: result.version,
+    ...(result.previousVersion === undefined ? {} : { previousVersion: result.previousVersion }),
+    path,
+    ...(result.years ? { years: result.years } : {}),
+  };
 }

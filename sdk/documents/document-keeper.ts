@@ -1,6 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import { type CalendarDocument, calendarDocumentKind } from '../calendar/calendar-document.js';
+import {
+  type CalendarDocument,
+  type CalendarDocumentYear,
+  calendarDocumentKind,
+} from '../calendar/calendar-document.js';
 import { chinaHolidayData } from '../calendar/china-holidays.js';
 import {
   createHolidayCalendar,
@@ -89,6 +93,8 @@ export interface DocumentKeeperEventMap {
 export interface DocumentKeeper extends EventEmitter<DocumentKeeperEventMap> {
   /** The calendar: base official years, the calendar document's years over them, provisional years around. */
   calendar(): HolidayCalendar;
+  /** The years of the calendar document held (with their notices); empty without one. */
+  calendarDocumentYears(): readonly CalendarDocumentYear[];
   /** The pack in force at `nowMs`: the highest-version document whose `effectiveFrom` has come, else the base pack. */
   policyAt(nowMs: number): PolicyPack;
   /**
@@ -199,6 +205,10 @@ export function createDocumentKeeper(options: DocumentKeeperOptions): DocumentKe
   class Keeper extends EventEmitter<DocumentKeeperEventMap> implements DocumentKeeper {
     calendar(): HolidayCalendar {
       return calendar;
+    }
+
+    calendarDocumentYears(): readonly CalendarDocumentYear[] {
+      return calendarSlot.latest()?.content.years ?? [];
     }
 
     policyAt(nowMs: number): PolicyPack {

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { CalendarDocumentYear } from '../../../sdk/calendar/calendar-document.js';
 import { CALENDAR_DOCUMENT_FORMAT } from '../../../sdk/calendar/calendar-document.js';
+import { provisionalHolidayYear } from '../../../sdk/calendar/provisional-holidays.js';
 import {
   pinnedDocumentKeys,
   type SignedDocument,
@@ -89,3 +90,29 @@ export function signRaw(key: KeyObject, content: Record<string, unknown>): strin
 }
 
 export type { SignedDocument };
+
+/**
+ * Document years shaped from the provisional computation of `from`..`to`, for tests that need an
+ * official calendar reaching past the real date (a test fixture, not the State Council's notices).
+ */
+export function computedYears(from: number, to: number): CalendarDocumentYear[] {
+  const years: CalendarDocumentYear[] = [];
+  for (let year = from; year <= to; year++) {
+    const periods: CalendarDocumentYear['periods'] = [];
+    for (const day of provisionalHolidayYear(year)!.days) {
+      const last = periods.at(-1);
+      const next =
+        last && new Date(Date.parse(`${last.to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+      if (last && last.name === day.name && next === day.date) last.to = day.date;
+      else periods.push({ name: day.name, from: day.date, to: day.date });
+    }
+    years.push({
+      year,
+      source: 'test fixture (computed, not a State Council notice)',
+      publishedOn: `${year - 1}-11-01`,
+      periods,
+      makeupWorkdays: [],
+    });
+  }
+  return years;
+}

@@ -16,7 +16,8 @@ const DEMO_USAGE = `  xinyi demo [--date YYYY-MM-DD] [--seed S] [--people N] [--
       A simulated day: synthetic citizens at a scenic gate, a supermarket checkout,
       a library kiosk and a hospital desk; decisions printed as they happen, committed
       to a decision journal and uploaded to the mock platform.
-      Try --date 2026-10-03 (国庆节) to see the holiday exclusion at the gate.
+      Try --date 2026-10-03 (国庆节) to see the holiday exclusion at the gate, and
+      --date 2027-01-05 for a day after the bundled official calendar (provisional days).
       --data-dir  keep the journal and the snapshot there (default: a temporary directory)`;
 
 const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise<void> }> = {
@@ -89,6 +90,7 @@ function formatVisit({
         ? `扫码 ${qrDecodeMs ?? '?'} ms`
         : `读卡 ${cardReadMs ?? '?'} ms`,
     via === 'bad-id-card' ? '校验位错误' : '',
+    decision.calendarProvisional ? '临时日历' : '',
     decision.standingSource === 'none' ? '' : `来源 ${decision.standingSource}`,
     platformDown ? `平台中断 待上传 ${uploadBacklog}` : '',
   ]
@@ -153,6 +155,17 @@ async function demo(argv: string[]): Promise<void> {
       `  ${pad(scene, 21)} granted ${String(counts.granted).padStart(3)}   denied ${String(counts.denied).padStart(3)}   unavailable ${String(counts.unavailable).padStart(3)}`,
     );
   }
+  const cal = summary.calendar;
+  const official =
+    cal.officialYears.length > 0 ? `${cal.officialYears[0]}–${cal.officialYears.at(-1)}` : 'none';
+  console.log(
+    cal.provisionalToday
+      ? paint(
+          33,
+          `  holiday calendar ${cal.version}: official ${official}; ${cal.today} is PROVISIONAL — computed from the statutory rules (no 调休 make-up days known); the scenic gate honours the computed 春节/国庆 and grants other days (decisions marked 临时日历)`,
+        )
+      : `  holiday calendar ${cal.version}: official ${official}, through ${cal.officialThrough} (${cal.officialDaysLeft} days from ${cal.today})${cal.warning ? ' — WARNING: import the next notice within 60 days' : ''}`,
+  );
   const reads = summary.visits.flatMap((v) => (v.cardReadMs === undefined ? [] : [v.cardReadMs]));
   if (reads.length > 0) {
     reads.sort((a, b) => a - b);

@@ -6,7 +6,13 @@ import { STATUTORY_RULE_EDITIONS } from '../sdk/calendar/provisional-holidays.js
 import { type Clock, shanghaiDate, systemClock } from '../sdk/clock.js';
 import { silentLogger } from '../sdk/logger.js';
 import { configPath, loadGateConfig } from './gate/config.js';
-import { cachedTrustList, createDaemonDocuments, installDocument } from './gate/documents.js';
+import {
+  cachedTrustList,
+  createDaemonDocuments,
+  documentFiles,
+  installDocument,
+  readDocumentFiles,
+} from './gate/documents.js';
 import { usageError } from './usage.js';
 
 export const CALENDAR_USAGE = `  xinyi calendar show [YEAR] [--config FILE] [--json]
@@ -97,6 +103,7 @@ export async function calendarView(options: {
       logger: silentLogger,
       writeCache: false,
     });
+    await readDocumentFiles(keeper, documentFiles(config, baseDir, dataDir));
     calendar = keeper.calendar();
     for (const y of keeper.calendarDocumentYears()) {
       sources.set(y.year, `calendar document: ${y.source}, published ${y.publishedOn}`);
@@ -144,13 +151,13 @@ function printView(view: CalendarView): void {
 
 /** `xinyi calendar show|import`. */
 export async function calendarCommand(argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  const { values, positionals } = parseArgs({
-    args: rest,
+  const { values, positionals: all } = parseArgs({
+    args: argv,
     allowPositionals: true,
     options: { config: { type: 'string', short: 'c' }, json: { type: 'boolean' } },
     strict: true,
   });
+  const [sub, ...positionals] = all;
   if (sub === 'show') {
     if (positionals.length > 1) throw usageError('calendar', 'show takes at most one YEAR');
     const year = positionals[0] === undefined ? undefined : Number(positionals[0]);

@@ -23,7 +23,12 @@ import {
   redactConfig,
   type SecretRef,
 } from './gate/config.js';
-import { cachedTrustList, createDaemonDocuments, documentFiles } from './gate/documents.js';
+import {
+  cachedTrustList,
+  createDaemonDocuments,
+  documentFiles,
+  readDocumentFiles,
+} from './gate/documents.js';
 import { usageError } from './usage.js';
 
 export const DOCTOR_USAGE = `  xinyi doctor --config FILE [--url URL] [--timeout-ms MS]
@@ -212,16 +217,12 @@ async function checkDocuments(
     problems.push(`documents: ${reasonOf(error)}`);
     return { calendar: { error: codeOf(error) } as NonNullable<DoctorReport['calendar']> };
   }
-  for (const { kind, path } of documentFiles(config, baseDir, dataDir)) {
-    if (!existsSync(path)) {
-      if (!path.startsWith(dataDir)) problems.push(`${kind}: ${path} does not exist`);
-      continue;
-    }
-    try {
-      await keeper.accept(kind, readFileSync(path), 'file', { passive: true });
-    } catch (error) {
-      problems.push(`${kind} document ${path} is refused (${reasonOf(error)})`);
-    }
+  const files = documentFiles(config, baseDir, dataDir);
+  for (const { kind, path } of files) {
+    if (!existsSync(path) && !path.startsWith(dataDir)) problems.push(`${kind}: ${path} does not exist`);
+  }
+  for (const { kind, path, error } of await readDocumentFiles(keeper, files)) {
+    problems.push(`${kind} document ${path} is refused (${reasonOf(error)})`);
   }
   const calendar = keeper.calendar();
   const coverage = calendarCoverage(calendar, clock.now());

@@ -13,13 +13,13 @@ export const POLICY_USAGE = `  xinyi policy import FILE --config FILE [--json]
 
 /** `xinyi policy import`. */
 export async function policyCommand(argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  const { values, positionals } = parseArgs({
-    args: rest,
+  const { values, positionals: all } = parseArgs({
+    args: argv,
     allowPositionals: true,
     options: { config: { type: 'string', short: 'c' }, json: { type: 'boolean' } },
     strict: true,
   });
+  const [sub, ...positionals] = all;
   if (sub !== 'import') {
     throw usageError('policy', sub === undefined ? 'say import' : `unknown subcommand '${sub}'`);
   }

@@ -16,7 +16,7 @@ export const XinyiErrorCode = {
    * Raised when a signed document (a holiday calendar or a policy pack from the platform or a file) is
    * refused before its content is read: too large, not an envelope, signed by a key the trust list
    * does not name for its usage, a bad signature, a wrong format, version or issue time, or older than
-   * (or conflicting with) the one held. `details.reason` is a `SignedDocumentProblem`, `details.usage`
+   * (or conflicting with) the one held. `details.reason` is a `SignedDocumentProblem`, `details.documentUsage`
    * the document's kind and `details.field` the field at fault. The document held before is kept.
    */
   DOCUMENT_INVALID: 'DOCUMENT_INVALID',

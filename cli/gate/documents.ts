@@ -126,6 +126,31 @@ export function documentFiles(
   return files;
 }
 
+/**
+ * Hands each existing document file to the keeper as the daemon does at start (an older file than
+ * what is held is stale, not a refusal); returns the files refused, with why.
+ */
+export async function readDocumentFiles(
+  keeper: DocumentKeeper,
+  files: readonly { kind: TerminalDocumentKind; path: string }[],
+): Promise<{ kind: TerminalDocumentKind; path: string; error: unknown }[]> {
+  const refused: { kind: TerminalDocumentKind; path: string; error: unknown }[] = [];
+  for (const { kind, path } of files) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch {
+      continue;
+    }
+    try {
+      await keeper.accept(kind, bytes, 'file', { passive: true });
+    } catch (error) {
+      refused.push({ kind, path, error });
+    }
+  }
+  return refused;
+}
+
 export interface DaemonDocumentsOptions {
   config: GateConfig;
   baseDir: string;
@@ -291,11 +316,8 @@ export async function installDocument(options: {
     writeCache: false,
   });
   const path = installedDocumentPath(dataDir, kind);
-  try {
-    await keeper.accept(kind, readFileSync(path), 'file', { passive: true });
-  } catch {
-    // Nothing installed yet, or an installed file that no longer verifies: the new one replaces it.
-  }
+  // What the daemon reads too: a refused one (no longer verifying) is replaced by the new file.
+  await readDocumentFiles(keeper, documentFiles(config, baseDir, dataDir));
   const bytes = readFileSync(options.file);
   const result = await keeper.accept(kind, bytes, 'file');
   if (result.outcome === 'updated' || result.outcome === 'unchanged')

@@ -103,7 +103,7 @@ export function documentError(
   cause?: unknown,
 ): XinyiError {
   return new XinyiError('DOCUMENT_INVALID', `${usage} document: ${field}: ${message}`, {
-    details: { reason, usage, field, ...extra },
+    details: { reason, documentUsage: usage, field, ...extra },
     ...(cause === undefined ? {} : { cause }),
   });
 }

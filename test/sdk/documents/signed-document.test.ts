@@ -134,7 +134,7 @@ describe('verifyDocument: the envelope, key and header every kind shares', () =>
   ])('refuses %s: DOCUMENT_INVALID %s naming %s', (_label, make, reason, field) => {
     const error = refusal(() => verifyDocument(make(), calendarDocumentKind, opts));
     expect(error.code).toBe('DOCUMENT_INVALID');
-    expect(error.details).toMatchObject({ reason, usage: 'calendar', field });
+    expect(error.details).toMatchObject({ reason, documentUsage: 'calendar', field });
     expect(error.message).toContain(`calendar document: ${field}:`);
   });
 
@@ -272,7 +272,7 @@ describe('policy-pack document content', () => {
     const wrong = signedPolicy(signers.calendarKey, 2, qingzhouPolicyPack);
     expect(refusal(() => verifyDocument(wrong, policyDocumentKind, opts)).details).toMatchObject({
       reason: SignedDocumentProblem.UNKNOWN_KEY,
-      usage: 'policy-pack',
+      documentUsage: 'policy-pack',
     });
   });
 });

@@ -259,8 +259,9 @@ export function createHolidayCalendar(
   const fromYear = withProvisional ? Math.min(years[0]!, PROVISIONAL_YEARS.fromYear) : years[0]!;
   const toYear = withProvisional ? Math.max(years.at(-1)!, PROVISIONAL_YEARS.toYear) : years.at(-1)!;
   if (withProvisional) {
+    // Checked by number only: the provisional years themselves are computed when first asked for.
     for (let year = fromYear; year <= toYear; year++) {
-      if (!official.has(year) && provisionalListing(year) === undefined) {
+      if (!official.has(year) && (year < PROVISIONAL_YEARS.fromYear || year > PROVISIONAL_YEARS.toYear)) {
         throw invalid('years', `leave ${year} uncovered: a gap must lie within the provisional years`);
       }
     }

@@ -1,6 +1,7 @@
 // `npm run bench` — figures and ratios, never assertions.
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
+import { runCalendarBench } from './calendar.bench.js';
 import { runCameraDecoderBench } from './camera-decoders.bench.js';
 import { runCreditCodeBench } from './credit-code.bench.js';
 import { runEvaluateBench } from './evaluate.bench.js';
@@ -14,6 +15,7 @@ import { runUploadBench } from './upload.bench.js';
 
 console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}\n`);
 runEvaluateBench();
+runCalendarBench();
 await runPresentBench();
 await runPlatformBench();
 await runCreditCodeBench();

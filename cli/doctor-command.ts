@@ -3,12 +3,16 @@ import { accessSync, constants, existsSync, lstatSync, readFileSync, realpathSyn
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadNativeModule } from '../adapters/native.js';
+import { calendarCoverage } from '../sdk/calendar/coverage.js';
+import { type Clock, systemClock } from '../sdk/clock.js';
 import { signRequest } from '../sdk/credit/request-signing.js';
 import { loadSqliteDriver, openSnapshotStore, type SnapshotInfo } from '../sdk/credit/snapshot-store.js';
+import type { DocumentKeeper, DocumentKeeperStatus } from '../sdk/documents/document-keeper.js';
 import { isXinyiError } from '../sdk/errors.js';
 import { createPseudonymizer } from '../sdk/identity/index.js';
 import type { JournalStore, RetentionRecordType, UploadRecordKind } from '../sdk/journal/journal-store.js';
 import { createSqliteJournal } from '../sdk/journal/sqlite-journal.js';
+import { silentLogger } from '../sdk/logger.js';
 import { loadPolicyPack } from '../sdk/policy/validate-pack.js';
 import { SDK_VERSION } from '../sdk/version.js';
 import {
@@ -19,13 +23,20 @@ import {
   redactConfig,
   type SecretRef,
 } from './gate/config.js';
+import {
+  cachedTrustList,
+  createDaemonDocuments,
+  documentFiles,
+  readDocumentFiles,
+} from './gate/documents.js';
 import { usageError } from './usage.js';
 
 export const DOCTOR_USAGE = `  xinyi doctor --config FILE [--url URL] [--timeout-ms MS]
       Checks a gate installation and prints one JSON document: versions, the configuration
       (secrets redacted), whether each secret resolves, the journal (opened read-only) and
-      the snapshot in its dataDir, the serial devices, whether the platform answers, and the
-      running daemon's /diagnostics (at the configured http port, or URL). Exit code 0 when
+      the snapshot in its dataDir, the calendar and policy documents (a problem when the
+      calendar's official arrangements end within 60 days), the serial devices, whether the
+      platform answers, and the running daemon's /diagnostics (at the configured http port, or URL). Exit code 0 when
       nothing is wrong, 1 when something is: each problem is one line in "problems".
       Prints no secret value and no personal data.`;
 
@@ -48,6 +59,19 @@ export interface DoctorReport {
   /** Whether each secret reference resolves (never its value). */
   secrets: Record<string, boolean>;
   policy?: Check<{ packId?: string; version?: string }>;
+  /**
+   * The calendar the daemon would use (its documents verified again) and how far its official
+   * arrangements reach; a problem when they end within 60 days (or have ended).
+   */
+  calendar?: Check<{
+    version: string;
+    officialYears: readonly number[];
+    officialThrough: string | null;
+    officialDaysLeft: number;
+    provisionalToday: boolean;
+  }>;
+  /** Signed documents: what is held and in force, and any refused. */
+  documents?: DocumentKeeperStatus;
   dataDir?: { path: string; exists: boolean; writable: boolean };
   journal?: Check<{
     path: string;
@@ -84,6 +108,8 @@ export interface DoctorOptions {
   daemonUrl?: string;
   /** @default 2000 */
   timeoutMs?: number;
+  /** "Today" for the calendar check. @default systemClock */
+  clock?: Clock;
 }
 
 function codeOf(error: unknown): string {
@@ -129,6 +155,10 @@ function checkSecrets(config: GateConfig, baseDir: string, problems: string[]): 
       refs.push([`platform.snapshotPublicKeys.${i}`, ref, 'public-key']);
     });
   }
+  if (config.calendar) refs.push(['calendar.publicKey', config.calendar.publicKey, 'public-key']);
+  if (config.policy !== 'default' && config.policy.publicKey) {
+    refs.push(['policy.publicKey', config.policy.publicKey, 'public-key']);
+  }
   const secrets: Record<string, boolean> = {};
   for (const [what, ref, kind] of refs) {
     let value: string;
@@ -154,6 +184,8 @@ function checkSecrets(config: GateConfig, baseDir: string, problems: string[]): 
 
 function checkPolicy(config: GateConfig, baseDir: string, problems: string[]): DoctorReport['policy'] {
   if (config.policy === 'default') return { packId: 'default' };
+  // A signed policy-pack document: checkDocuments verifies it.
+  if (config.policy.publicKey !== undefined) return { packId: 'document' };
   try {
     const pack = loadPolicyPack(JSON.parse(readFileSync(configPath(baseDir, config.policy.file), 'utf8')));
     return { packId: pack.packId, version: pack.version };
@@ -161,6 +193,56 @@ function checkPolicy(config: GateConfig, baseDir: string, problems: string[]): D
     problems.push(`policy: ${config.policy.file} cannot be loaded (${reasonOf(error)})`);
     return { error: codeOf(error) };
   }
+}
+
+async function checkDocuments(
+  config: GateConfig,
+  baseDir: string,
+  dataDir: string,
+  clock: Clock,
+  problems: string[],
+): Promise<Pick<DoctorReport, 'calendar' | 'documents'>> {
+  let keeper: DocumentKeeper;
+  try {
+    keeper = createDaemonDocuments({
+      config,
+      baseDir,
+      dataDir,
+      trustList: () => cachedTrustList(config, baseDir, dataDir, clock.now()),
+      clock,
+      logger: silentLogger,
+      writeCache: false,
+    });
+  } catch (error) {
+    problems.push(`documents: ${reasonOf(error)}`);
+    return { calendar: { error: codeOf(error) } as NonNullable<DoctorReport['calendar']> };
+  }
+  const files = documentFiles(config, baseDir, dataDir);
+  for (const { kind, path } of files) {
+    if (!existsSync(path) && !path.startsWith(dataDir)) problems.push(`${kind}: ${path} does not exist`);
+  }
+  for (const { kind, path, error } of await readDocumentFiles(keeper, files)) {
+    problems.push(`${kind} document ${path} is refused (${reasonOf(error)})`);
+  }
+  const calendar = keeper.calendar();
+  const coverage = calendarCoverage(calendar, clock.now());
+  if (coverage.warning) {
+    problems.push(
+      coverage.officialThrough === null
+        ? `calendar: no official arrangement covers today (${coverage.today}); decisions use the provisional calendar: import the State Council's notice (xinyi calendar import)`
+        : `calendar: official coverage ends ${coverage.officialThrough}, in ${coverage.officialDaysLeft} days: import the next notice (xinyi calendar import) or let the platform sync it`,
+    );
+  }
+  return {
+    calendar: {
+      version: calendar.version,
+      officialYears: calendar.officialYears,
+      officialThrough: coverage.officialThrough,
+      officialDaysLeft: coverage.officialDaysLeft,
+      provisionalToday: coverage.provisionalToday,
+    },
+    documents: keeper.status(clock.now()),
+  };
 }
 
 function checkDataDir(path: string, problems: string[]): NonNullable<DoctorReport['dataDir']> {
@@ -482,6 +564,10 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     report.journal = await checkJournal(dataDir, config, problems);
     report.snapshot = await checkSnapshot(dataDir, config, problems);
   }
+  Object.assign(
+    report,
+    await checkDocuments(config, baseDir, dataDir, options.clock ?? systemClock, problems),
+  );
   report.devices = checkDevices(config, problems);
   const daemonUrl = options.daemonUrl ?? `http://${config.http.host}:${config.http.port}`;
   const [platform, daemon] = await Promise.all([

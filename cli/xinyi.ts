@@ -3,9 +3,11 @@ import { parseArgs } from 'node:util';
 import { describeBenefit, qingzhouPolicyPack, shanghaiDate } from '../sdk/index.js';
 import { SDK_VERSION } from '../sdk/version.js';
 import { runSimulatedDay, type SimulatedVisit } from '../simulator/index.js';
+import { CALENDAR_USAGE, calendarCommand } from './calendar-command.js';
 import { DEVICES_USAGE, devicesCommand } from './devices-command.js';
 import { DOCTOR_USAGE, doctorCommand } from './doctor-command.js';
 import { GATE_USAGE, gateCommand } from './gate-command.js';
+import { POLICY_USAGE, policyCommand } from './policy-command.js';
 import { SIM_USAGE, simCommand } from './sim-command.js';
 import { SNAPSHOT_USAGE, snapshotCommand } from './snapshot-command.js';
 import { describeFailure, EXIT_USAGE } from './usage.js';
@@ -14,7 +16,8 @@ const DEMO_USAGE = `  xinyi demo [--date YYYY-MM-DD] [--seed S] [--people N] [--
       A simulated day: synthetic citizens at a scenic gate, a supermarket checkout,
       a library kiosk and a hospital desk; decisions printed as they happen, committed
       to a decision journal and uploaded to the mock platform.
-      Try --date 2026-10-03 (国庆节) to see the holiday exclusion at the gate.
+      Try --date 2026-10-03 (国庆节) to see the holiday exclusion at the gate, and
+      --date 2027-01-05 for a day after the bundled official calendar (provisional days).
       --data-dir  keep the journal and the snapshot there (default: a temporary directory)`;
 
 const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise<void> }> = {
@@ -24,6 +27,8 @@ const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise
   doctor: { usage: DOCTOR_USAGE, run: doctorCommand },
   devices: { usage: DEVICES_USAGE, run: devicesCommand },
   snapshot: { usage: SNAPSHOT_USAGE, run: snapshotCommand },
+  calendar: { usage: CALENDAR_USAGE, run: calendarCommand },
+  policy: { usage: POLICY_USAGE, run: policyCommand },
 };
 
 const USAGE = `xinyi — 信易+ terminal SDK command line (xinyi-terminal ${SDK_VERSION})
@@ -85,6 +90,7 @@ function formatVisit({
         ? `扫码 ${qrDecodeMs ?? '?'} ms`
         : `读卡 ${cardReadMs ?? '?'} ms`,
     via === 'bad-id-card' ? '校验位错误' : '',
+    decision.calendarProvisional ? '临时日历' : '',
     decision.standingSource === 'none' ? '' : `来源 ${decision.standingSource}`,
     platformDown ? `平台中断 待上传 ${uploadBacklog}` : '',
   ]
@@ -149,6 +155,17 @@ async function demo(argv: string[]): Promise<void> {
       `  ${pad(scene, 21)} granted ${String(counts.granted).padStart(3)}   denied ${String(counts.denied).padStart(3)}   unavailable ${String(counts.unavailable).padStart(3)}`,
     );
   }
+  const cal = summary.calendar;
+  const official =
+    cal.officialYears.length > 0 ? `${cal.officialYears[0]}–${cal.officialYears.at(-1)}` : 'none';
+  console.log(
+    cal.provisionalToday
+      ? paint(
+          33,
+          `  holiday calendar ${cal.version}: official ${official}; ${cal.today} is PROVISIONAL — computed from the statutory rules (no 调休 make-up days known); the scenic gate honours the computed 春节/国庆 and grants other days (decisions marked 临时日历)`,
+        )
+      : `  holiday calendar ${cal.version}: official ${official}, through ${cal.officialThrough} (${cal.officialDaysLeft} days from ${cal.today})${cal.warning ? ' — WARNING: import the next notice within 60 days' : ''}`,
+  );
   const reads = summary.visits.flatMap((v) => (v.cardReadMs === undefined ? [] : [v.cardReadMs]));
   if (reads.length > 0) {
     reads.sort((a, b) => a - b);

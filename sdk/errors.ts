@@ -12,6 +12,14 @@ export const XinyiErrorCode = {
   POLICY_PACK_INVALID: 'POLICY_PACK_INVALID',
   /** Raised when a holiday calendar's data is malformed. */
   CALENDAR_INVALID: 'CALENDAR_INVALID',
+  /**
+   * Raised when a signed document (a holiday calendar or a policy pack from the platform or a file) is
+   * refused before its content is read: too large, not an envelope, signed by a key the trust list
+   * does not name for its usage, a bad signature, a wrong format, version or issue time, or older than
+   * (or conflicting with) the one held. `details.reason` is a `SignedDocumentProblem`, `details.documentUsage`
+   * the document's kind and `details.field` the field at fault. The document held before is kept.
+   */
+  DOCUMENT_INVALID: 'DOCUMENT_INVALID',
   /** Raised when a resident ID number fails GB 11643 (length, region, birth date or check digit). */
   ID_NUMBER_INVALID: 'ID_NUMBER_INVALID',
   /** Raised when a credential cannot be turned into a subject (unknown kind, empty text). */

@@ -37,6 +37,10 @@ export interface CreditIssuer {
   /** Kid of the credit-code issuer key. */
   readonly kid: string;
   readonly statusListPrivateKey: KeyObject;
+  /** Signs holiday-calendar documents (trust-list usage `calendar`). */
+  readonly calendarPrivateKey: KeyObject;
+  /** Signs policy-pack documents (trust-list usage `policy-pack`). */
+  readonly policyPackPrivateKey: KeyObject;
   readonly trustList: SignedTrustList;
   /** Signs a trust list with the root (for tests of rotation and tampering). */
   signTrustList(content: TrustListContent): SignedTrustList;
@@ -148,6 +152,8 @@ export function createCreditIssuer(options: CreditIssuerOptions = {}): CreditIss
   const rootPrivateKey = ed('root');
   const issuerPrivateKey = alg === 'Ed25519' ? ed('issuer') : p256('issuer');
   const statusListPrivateKey = ed('status-list');
+  const calendarPrivateKey = ed('calendar');
+  const policyPackPrivateKey = ed('policy-pack');
   const issuerPublicKey = createPublicKey(issuerPrivateKey);
   const statusPublicKey = createPublicKey(statusListPrivateKey);
   const pseudonymKey = derive(seed ?? String(Math.random()), 'pseudonym');
@@ -160,6 +166,8 @@ export function createCreditIssuer(options: CreditIssuerOptions = {}): CreditIss
     keys: [
       keyEntry(issuerPublicKey, alg, 'credit-code'),
       keyEntry(statusPublicKey, 'Ed25519', 'status-list'),
+      keyEntry(createPublicKey(calendarPrivateKey), 'Ed25519', 'calendar'),
+      keyEntry(createPublicKey(policyPackPrivateKey), 'Ed25519', 'policy-pack'),
     ],
   };
   const statusSize = options.statusListSize ?? 65_536;
@@ -175,6 +183,8 @@ export function createCreditIssuer(options: CreditIssuerOptions = {}): CreditIss
     issuerPublicKey,
     kid: keyIdOf(issuerPublicKey),
     statusListPrivateKey,
+    calendarPrivateKey,
+    policyPackPrivateKey,
     trustListContent,
     trustList: signTrustList(trustListContent, rootPrivateKey),
     signTrustList: (content) => signTrustList(content, rootPrivateKey),

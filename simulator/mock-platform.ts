@@ -1,6 +1,7 @@
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CALENDAR_DOCUMENT_FORMAT, type CalendarDocumentYear } from '../sdk/calendar/calendar-document.js';
 import { type Clock, systemClock } from '../sdk/clock.js';
 import {
   createNonceCache,
@@ -8,10 +9,13 @@ import {
   verifyRequestSignature,
 } from '../sdk/credit/request-signing.js';
 import { buildDelta, buildSnapshot } from '../sdk/credit/snapshot-format.js';
+import { signDocument } from '../sdk/documents/signed-document.js';
 import { isSceneId } from '../sdk/domain/scenes.js';
 import type { CreditStanding } from '../sdk/domain/standing.js';
 import { XinyiError } from '../sdk/errors.js';
 import { createPseudonymizer, type Pseudonymizer } from '../sdk/identity/index.js';
+import type { PolicyPack } from '../sdk/policy/pack.js';
+import { POLICY_DOCUMENT_FORMAT } from '../sdk/policy/policy-document.js';
 import { type CreditIssuer, createCreditIssuer } from './credit-issuer.js';
 import { generatePopulation, type SyntheticPerson } from './population.js';
 
@@ -88,6 +92,10 @@ export interface MockPlatformOptions {
   computedAt?: string;
   trustList?: () => MockDocument | undefined;
   statusList?: () => MockDocument | undefined;
+  /** Replaces the published calendar document (`publishCalendar`) at `/v1/calendar`; undefined → 404. */
+  calendar?: () => MockDocument | undefined;
+  /** Replaces the published policy-pack document (`publishPolicyPack`) at `/v1/policy-pack`. */
+  policyPack?: () => MockDocument | undefined;
   /** The latest snapshot (no `since`) or the delta since a snapshot id; undefined → 404. */
   snapshotProvider?: (since?: string) => MockDocument | undefined | Promise<MockDocument | undefined>;
 }
@@ -138,6 +146,17 @@ export interface MockPlatform {
   readonly snapshotPublicKey: KeyObject;
   /** The sequence number of the current snapshot: every `setStanding` makes a new one. */
   readonly snapshotSequence: number;
+  /**
+   * Signs (with the issuer's `calendar` key) and serves a calendar document of these years at
+   * `/v1/calendar`, with the next version unless one is given. Returns the version. Nothing is
+   * published until this is called (404).
+   */
+  publishCalendar(years: readonly CalendarDocumentYear[], options?: { version?: number }): number;
+  /**
+   * Signs (with the issuer's `policy-pack` key) and serves a policy-pack document at `/v1/policy-pack`,
+   * applying from `effectiveFrom` (ISO with offset; default: its issue time). Returns the version.
+   */
+  publishPolicyPack(pack: PolicyPack, options?: { version?: number; effectiveFrom?: string }): number;
   close(): Promise<void>;
 }
 
@@ -261,6 +280,9 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
     );
     return { bytes, computedAt: new Date(generatedAt).toISOString() };
   };
+
+  const published: { calendar?: MockDocument; policyPack?: MockDocument } = {};
+  const versions = { calendar: 0, policyPack: 0 };
 
   const nonces = createNonceCache();
   const requests: MockPlatformRequest[] = [];
@@ -506,6 +528,10 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
             ? options.statusList()
             : { bytes: JSON.stringify(issuer.signedStatusList(nowMs)), contentType: 'application/json' },
         );
+      case 'GET /v1/calendar':
+        return serveDocument(res, options.calendar ? options.calendar() : published.calendar);
+      case 'GET /v1/policy-pack':
+        return serveDocument(res, options.policyPack ? options.policyPack() : published.policyPack);
       case 'GET /v1/snapshots/latest':
         return serveDocument(
           res,
@@ -564,6 +590,37 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
     },
     issuer,
     snapshotPublicKey: snapshotKeys.publicKey,
+    publishCalendar(years, publishOptions = {}) {
+      versions.calendar = publishOptions.version ?? versions.calendar + 1;
+      const signed = signDocument(
+        {
+          format: CALENDAR_DOCUMENT_FORMAT,
+          version: versions.calendar,
+          issuedAt: new Date(clock.now()).toISOString(),
+          years: structuredClone([...years]),
+        },
+        issuer.calendarPrivateKey,
+      );
+      published.calendar = { bytes: JSON.stringify(signed), contentType: 'application/json' };
+      return versions.calendar;
+    },
+    publishPolicyPack(pack, publishOptions = {}) {
+      versions.policyPack = publishOptions.version ?? versions.policyPack + 1;
+      const signed = signDocument(
+        {
+          format: POLICY_DOCUMENT_FORMAT,
+          version: versions.policyPack,
+          issuedAt: new Date(clock.now()).toISOString(),
+          ...(publishOptions.effectiveFrom === undefined
+            ? {}
+            : { effectiveFrom: publishOptions.effectiveFrom }),
+          pack: structuredClone(pack),
+        },
+        issuer.policyPackPrivateKey,
+      );
+      published.policyPack = { bytes: JSON.stringify(signed), contentType: 'application/json' };
+      return versions.policyPack;
+    },
     get snapshotSequence() {
       return sequence;
     },

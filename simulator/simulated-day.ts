@@ -6,6 +6,8 @@ import { CameraScanner } from '../adapters/camera/camera-scanner.js';
 import { createZxingWasmDecoder } from '../adapters/camera/zxing-wasm-decoder.js';
 import { IdCardReader } from '../adapters/id-card/reader.js';
 import { createMemoryLink } from '../adapters/transport/memory-transport.js';
+import { defaultHolidayCalendar } from '../sdk/calendar/china-holidays.js';
+import type { CalendarCoverage } from '../sdk/calendar/coverage.js';
 import type { Clock } from '../sdk/clock.js';
 import type { Decision } from '../sdk/domain/decision.js';
 import type { SceneId } from '../sdk/domain/scenes.js';
@@ -95,6 +97,8 @@ export interface SimulatedVisit {
 
 export interface SimulatedDaySummary {
   visits: SimulatedVisit[];
+  /** The terminals' holiday calendar on the simulated day: how far its official arrangements reach. */
+  calendar: CalendarCoverage & { version: string; officialYears: readonly number[] };
   byScene: Record<string, Record<Decision['outcome'], number>>;
   latencyMs: { p50: number; p99: number; max: number };
   journal: SimulatedDayJournal;
@@ -203,6 +207,7 @@ export async function runSimulatedDay(options: SimulatedDayOptions = {}): Promis
 
   const visits: SimulatedVisit[] = [];
   let journalSummary: SimulatedDayJournal | undefined;
+  let calendar: SimulatedDaySummary['calendar'] | undefined;
   let openedJournal: JournalStore | undefined;
   let credit: SimulatedCredit | undefined;
   let uploader: Uploader | undefined;
@@ -361,6 +366,11 @@ export async function runSimulatedDay(options: SimulatedDayOptions = {}): Promis
       await options.onDecision?.(visit);
     }
 
+    calendar = {
+      ...terminals[0]!.calendarCoverage(),
+      version: terminals[0]!.diagnostics().calendarVersion,
+      officialYears: defaultHolidayCalendar.officialYears,
+    };
     // Closing time, a quarter of an hour after the last visit: the platform is back (if the outage
     // lasted this long), and the uploader hands over whatever is still waiting.
     simulatedNow += 15 * 60_000;
@@ -400,6 +410,7 @@ export async function runSimulatedDay(options: SimulatedDayOptions = {}): Promis
   const latencies = visits.map((v) => v.decision.latencyMs ?? 0).sort((a, b) => a - b);
   return {
     visits,
+    calendar: calendar!,
     byScene,
     latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? 0 },
     journal: journalSummary!,

@@ -97,8 +97,23 @@ export const gateConfigSchema = z.strictObject({
   scene: z.enum(SCENE_IDS as unknown as [string, ...string[]]).default('scenic-gate'),
   context: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   pseudonymKey: secretRef,
-  /** `default` (the Qingzhou pack) or a policy pack JSON file. */
-  policy: z.union([z.literal('default'), z.strictObject({ file: z.string().min(1) })]).default('default'),
+  /**
+   * `default` (the Qingzhou pack), a policy pack JSON file, or — with `publicKey` — a signed
+   * policy-pack document (docs/policy-packs.md) verified with that key, over the default pack.
+   */
+  policy: z
+    .union([
+      z.literal('default'),
+      z.strictObject({ file: z.string().min(1), publicKey: secretRef.optional() }),
+    ])
+    .default('default'),
+  /**
+   * A signed holiday-calendar document (docs/policy-packs.md) and the key that verifies it, for a lane
+   * without a platform; re-read when the file changes.
+   */
+  calendar: z.strictObject({ file: z.string().min(1), publicKey: secretRef }).optional(),
+  /** How often the document files (`calendar`, a signed `policy`, `xinyi … import`) are checked for a change. */
+  documents: z.strictObject({ checkIntervalMs: positiveMs.optional() }).default({}),
   decisionDeadlineMs: z.number().int().positive().max(60_000).optional(),
   /** Where the journal, the snapshot and the cached lists live. */
   dataDir: z.string().min(1),

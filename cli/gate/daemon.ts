@@ -1,8 +1,9 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { reconnectPolicy, reopenWithBackoff, Sleeper } from '../../adapters/reconnect.js';
+import type { CalendarCoverage } from '../../sdk/calendar/coverage.js';
 import type { Clock } from '../../sdk/clock.js';
 import { systemClock } from '../../sdk/clock.js';
 import { createCreditCodeResolver } from '../../sdk/credit/credit-code-resolver.js';
@@ -12,6 +13,7 @@ import { createSnapshotResolver } from '../../sdk/credit/snapshot-resolver.js';
 import { openSnapshotStore, type SnapshotStore } from '../../sdk/credit/snapshot-store.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../../sdk/diagnostics/metrics.js';
 import { createTerminalMetrics, type TerminalMetrics } from '../../sdk/diagnostics/terminal-metrics.js';
+import type { DocumentKeeper, DocumentKeeperStatus } from '../../sdk/documents/document-keeper.js';
 import type { SceneId } from '../../sdk/domain/scenes.js';
 import { isXinyiError, XinyiError } from '../../sdk/errors.js';
 import { AntiPassback } from '../../sdk/gate/anti-passback.js';
@@ -23,11 +25,17 @@ import { startRetentionSchedule } from '../../sdk/journal/retention.js';
 import { createSqliteJournal } from '../../sdk/journal/sqlite-journal.js';
 import { createUploader, type Uploader } from '../../sdk/journal/uploader.js';
 import type { Logger } from '../../sdk/logger.js';
-import { loadPolicyPack, type PolicyPack, qingzhouPolicyPack } from '../../sdk/policy/index.js';
 import type { CreditResolver } from '../../sdk/terminal/credit-resolver.js';
 import { createTerminal, type Terminal } from '../../sdk/terminal/terminal.js';
 import { configPath, type GateConfig, readSecret, redactConfig } from './config.js';
 import { createGateFromConfig, createSourcesFromConfig, type ManagedSource } from './devices.js';
+import {
+  createDaemonDocuments,
+  DEFAULT_DOCUMENT_CHECK_MS,
+  documentAlarms,
+  documentFiles,
+  watchDaemonDocuments,
+} from './documents.js';
 
 export interface GateDaemonOptions {
   config: GateConfig;
@@ -54,6 +62,10 @@ export interface GateDaemonHealth {
   overdueDisclosures: number;
   alarms: string[];
   gate: { pendingOpenings: number; stats: Record<string, number> };
+  /** How far the calendar's official arrangements reach (the `calendar-coverage` alarm: within 60 days). */
+  calendar: CalendarCoverage & { version: string };
+  /** The pack in force and the packs staged after it. */
+  policy: DocumentKeeperStatus['policy'];
 }
 
 export interface GateDaemon {
@@ -146,18 +158,6 @@ function shiftedClock(startAt: string | undefined): Clock {
   return { now: () => Date.now() + offset };
 }
 
-async function loadPolicy(config: GateConfig, baseDir: string): Promise<PolicyPack> {
-  if (config.policy === 'default') return qingzhouPolicyPack;
-  const file = configPath(baseDir, config.policy.file);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (cause) {
-    throw new XinyiError('CONFIG_INVALID', `policy: cannot read ${config.policy.file} as JSON`, { cause });
-  }
-  return loadPolicyPack(parsed);
-}
-
 /**
  * Starts the scenic-gate daemon: journal, credit chain (credit code → platform → snapshot), terminal,
  * gate lane, devices (opened in the background until they answer), uploader, retention, and the
@@ -186,7 +186,8 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
 
   try {
     const pseudonymizer = createPseudonymizer(readSecret(config.pseudonymKey, baseDir, 'pseudonymKey'));
-    const policy = await loadPolicy(config, baseDir);
+    // Bound below, once the sync (whose trust list names the document keys) exists.
+    let documents: DocumentKeeper | undefined;
     const journal = await openJournalWaiting(join(dataDir, 'journal.sqlite'), config, logger, options.signal);
     cleanups.push(() => journal.close());
 
@@ -222,6 +223,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
         ...(platform.syncIntervalMs ? { intervalMs: platform.syncIntervalMs } : {}),
         ...(platform.statusListIntervalMs ? { statusListIntervalMs: platform.statusListIntervalMs } : {}),
         cache: { dir: join(dataDir, 'cache') },
+        documents: { accept: (...args) => documents!.accept(...args) },
         clock,
         logger,
       });
@@ -237,6 +239,18 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
       );
       if (store) credit.push(createSnapshotResolver(store));
     }
+
+    const syncing = sync;
+    const keeper = createDaemonDocuments({
+      config,
+      baseDir,
+      dataDir,
+      ...(syncing ? { trustList: () => syncing.getTrustList() } : {}),
+      clock,
+      logger,
+    });
+    documents = keeper;
+    const policy = keeper.policyAt(clock.now());
 
     let uploader: Uploader | undefined;
     if (http) {
@@ -263,7 +277,8 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
       terminalId: config.terminalId,
       scene: config.scene as SceneId,
       pseudonymizer,
-      policy,
+      policy: (nowMs) => keeper.policyAt(nowMs),
+      calendar: () => keeper.calendar(),
       credit,
       clock,
       logger,
@@ -355,6 +370,16 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
       await Promise.allSettled([gate.disconnect(), ...sources.map((s) => s.close())]);
     });
 
+    const stopWatching = await watchDaemonDocuments({
+      keeper,
+      terminal,
+      files: documentFiles(config, baseDir, dataDir),
+      intervalMs: config.documents.checkIntervalMs ?? DEFAULT_DOCUMENT_CHECK_MS,
+      clock,
+      logger,
+    });
+    cleanups.push(stopWatching);
+
     const stopRetention = startRetentionSchedule({
       journal,
       ...(config.journal.retentionDays ? { retention: config.journal.retentionDays } : {}),
@@ -382,7 +407,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
         alarms.add('journal-unavailable');
       }
       const deviceStates = { ...Object.fromEntries(devices), [gate.name]: gate.deviceState };
-      const current = [...alarms, ...(overdue > 0 ? ['disclosures-overdue'] : [])];
+      const current = [...alarms, ...(overdue > 0 ? ['disclosures-overdue'] : []), ...documentAlarms(keeper)];
       const degraded =
         current.length > 0 ||
         Object.values(deviceStates).some((s) => s !== 'ready') ||
@@ -398,6 +423,8 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
         overdueDisclosures: overdue,
         alarms: current,
         gate: { pendingOpenings: controller.pendingOpenings, stats: { ...controller.stats } },
+        calendar: { ...terminal.calendarCoverage(), version: keeper.calendar().version },
+        policy: keeper.status().policy,
       };
     };
 
@@ -419,6 +446,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
           health: health(),
           config: redactConfig(config),
           platformSync: sync?.status(),
+          documents: keeper.status(),
           uploader: uploader ? { state: uploader.state, stats: uploader.stats } : undefined,
         };
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -455,6 +483,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
         terminalId: config.terminalId,
         scene: config.scene,
         policy: `${policy.packId}@${policy.version}`,
+        calendar: keeper.calendar().version,
         gate: gate.name,
         sources: sources.map((s) => s.name),
         http: url,

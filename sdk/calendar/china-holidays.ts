@@ -82,5 +82,15 @@ export const chinaHolidayData: HolidayCalendarData = {
   ],
 };
 
-/** The bundled mainland-China calendar built from `chinaHolidayData` (coverage 2024–2026). */
+/**
+ * The bundled official arrangements alone (coverage 2024–2026): every other date is `unknown`.
+ * For a terminal that must refuse to guess.
+ */
 export const chinaHolidayCalendar = createHolidayCalendar(chinaHolidayData);
+
+/**
+ * The default of `evaluate` and `createTerminal`: the bundled official years, and every other year
+ * the statutory rules cover (2008–2100) computed as provisional (`DayInfo.provisional`). What a rule
+ * does on a provisional day is its `calendar.onProvisionalDay`.
+ */
+export const defaultHolidayCalendar = createHolidayCalendar(chinaHolidayData, { provisional: true });

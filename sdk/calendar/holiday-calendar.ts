@@ -1,5 +1,10 @@
 import { dayOfWeek } from '../clock.js';
 import { XinyiError } from '../errors.js';
+import {
+  PROVISIONAL_RULES_VERSION,
+  PROVISIONAL_YEARS,
+  provisionalHolidayYear,
+} from './provisional-holidays.js';
 
 /**
  * What kind of day a date is in mainland China.
@@ -20,6 +25,12 @@ export interface DayInfo {
   holidayName?: string;
   /** true off, false working, null unknown */
   isOffDay: boolean | null;
+  /**
+   * Present (true) on a day of a year without an official arrangement, classified from the statutory
+   * rules (see `provisionalHolidayYear`): such a year has no make-up workdays, and its off periods
+   * may differ from the notice that comes later. Absent on official and unknown days.
+   */
+  provisional?: true;
 }
 
 /**
@@ -30,6 +41,17 @@ export interface HolidayCalendarData {
   /** Identifies this edition of the data; recorded with every decision that consulted it. */
   version: string;
   years: HolidayYear[];
+}
+
+export interface HolidayCalendarOptions {
+  /**
+   * Years without data are computed from the statutory rules (`provisionalHolidayYear`), for every
+   * year in `PROVISIONAL_YEARS`; their days carry `provisional: true`. The data's years must then be
+   * ascending but need not be contiguous: a gap is filled with provisional years. The calendar's
+   * version is the data's version followed by `+` and `PROVISIONAL_RULES_VERSION`.
+   * @default false (coverage is the data's years only)
+   */
+  provisional?: boolean;
 }
 
 /**
@@ -50,6 +72,11 @@ export interface HolidayCalendar {
   readonly version: string;
   /** The contiguous years with data; every date in other years is `unknown`. */
   readonly coverage: { fromYear: number; toYear: number };
+  /**
+   * The years of `coverage` with an official arrangement, ascending; the other years of `coverage`
+   * are provisional (computed from the statutory rules).
+   */
+  readonly officialYears: readonly number[];
   /**
    * The kind of a YYYY-MM-DD date (an Asia/Shanghai calendar date, see `shanghaiDate`).
    * A date in a year outside `coverage` is `unknown` with `isOffDay: null`, never an ordinary day.
@@ -129,10 +156,12 @@ interface ListedDay {
 }
 
 /** Checks `data` field by field; returns the listed days keyed by date. */
-function validate(data: unknown): {
+function validate(
+  data: unknown,
+  gapsAllowed: boolean,
+): {
   version: string;
-  fromYear: number;
-  toYear: number;
+  years: number[];
   listed: Map<string, ListedDay>;
 } {
   if (!isRecord(data)) throw invalid('(root)', `must be an object, got ${describe(data)}`);
@@ -145,7 +174,7 @@ function validate(data: unknown): {
   }
 
   const listed = new Map<string, ListedDay>();
-  let fromYear = 0;
+  const yearList: number[] = [];
   let previousYear = 0;
   years.forEach((entry: unknown, i) => {
     const yPath = `years[${i}]`;
@@ -154,15 +183,17 @@ function validate(data: unknown): {
     if (typeof year !== 'number' || !Number.isInteger(year) || year < 1001 || year > 9999) {
       throw invalid(`${yPath}.year`, `must be an integer from 1001 to 9999, got ${describe(year)}`);
     }
-    if (i === 0) {
-      fromYear = year;
-    } else if (year !== previousYear + 1) {
+    if (i > 0 && gapsAllowed && year <= previousYear) {
+      throw invalid(`${yPath}.year`, `must be after ${previousYear}: years must be ascending, got ${year}`);
+    }
+    if (i > 0 && !gapsAllowed && year !== previousYear + 1) {
       throw invalid(
         `${yPath}.year`,
         `must be ${previousYear + 1}: years must be contiguous and ascending, got ${year}`,
       );
     }
     previousYear = year;
+    yearList.push(year);
     if (papers !== undefined) {
       if (!Array.isArray(papers))
         throw invalid(`${yPath}.papers`, `must be an array, got ${describe(papers)}`);
@@ -201,64 +232,104 @@ function validate(data: unknown): {
       listed.set(isoDate, { name, isOffDay, path: `${dPath}.date` });
     });
   });
-  return { version, fromYear, toYear: previousYear, listed };
+  return { version, years: yearList, listed };
 }
 
 function isoOfUtcMs(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
+/** Working days are counted at most this far ahead: far past any deadline a pack can set. */
+const MAX_WORKING_DAY_WALK_DAYS = 3 * 366;
+
 /**
- * Builds a calendar from holiday-cn-format data. Every date of the covered years is classified up
- * front, so lookups are a single Map read that returns a shared frozen `DayInfo`.
+ * Builds a calendar from holiday-cn-format data. Each year's dates are classified on first use and
+ * kept, so a lookup is a Map read that returns a shared frozen `DayInfo`.
  * @throws XinyiError `CALENDAR_INVALID` when the data is malformed; the message names the field's path
- *   (e.g. `years[1].days[3].date`). Years that are not contiguous and ascending are refused.
+ *   (e.g. `years[1].days[3].date`). Years that are not contiguous and ascending are refused (with
+ *   `provisional`, years need only ascend).
  */
-export function createHolidayCalendar(data: HolidayCalendarData): HolidayCalendar {
-  const { version, fromYear, toYear, listed } = validate(data);
-
-  const infos: DayInfo[] = [];
-  const indexByDate = new Map<string, number>();
-  /** workingBefore[i] = number of working days among infos[0 .. i-1]. */
-  const workingBefore: number[] = [];
-  const workingDates: string[] = [];
-
-  const endMs = Date.UTC(toYear, 11, 31);
-  for (let ms = Date.UTC(fromYear, 0, 1); ms <= endMs; ms += MS_PER_DAY) {
-    const date = isoOfUtcMs(ms);
-    const entry = listed.get(date);
-    let info: DayInfo;
-    if (entry !== undefined) {
-      info = entry.isOffDay
-        ? { date, kind: 'statutory-holiday', holidayName: entry.name, isOffDay: true }
-        : { date, kind: 'makeup-workday', holidayName: entry.name, isOffDay: false };
-    } else {
-      const dow = dayOfWeek(date);
-      info =
-        dow === 0 || dow === 6
-          ? { date, kind: 'weekend', isOffDay: true }
-          : { date, kind: 'workday', isOffDay: false };
+export function createHolidayCalendar(
+  data: HolidayCalendarData,
+  options: HolidayCalendarOptions = {},
+): HolidayCalendar {
+  const withProvisional = options.provisional === true;
+  const { version: dataVersion, years, listed } = validate(data, withProvisional);
+  const official = new Set(years);
+  const fromYear = withProvisional ? Math.min(years[0]!, PROVISIONAL_YEARS.fromYear) : years[0]!;
+  const toYear = withProvisional ? Math.max(years.at(-1)!, PROVISIONAL_YEARS.toYear) : years.at(-1)!;
+  if (withProvisional) {
+    // Checked by number only: the provisional years themselves are computed when first asked for.
+    for (let year = fromYear; year <= toYear; year++) {
+      if (!official.has(year) && (year < PROVISIONAL_YEARS.fromYear || year > PROVISIONAL_YEARS.toYear)) {
+        throw invalid('years', `leave ${year} uncovered: a gap must lie within the provisional years`);
+      }
     }
-    workingBefore.push(workingDates.length);
-    if (info.isOffDay === false) workingDates.push(date);
-    indexByDate.set(date, infos.length);
-    infos.push(Object.freeze(info));
+  }
+  const version = withProvisional ? `${dataVersion}+${PROVISIONAL_RULES_VERSION}` : dataVersion;
+  const infos = new Map<string, DayInfo>();
+  const builtYears = new Set<number>();
+
+  function entryFor(
+    date: string,
+    year: number,
+  ): { name: string; isOffDay: boolean; provisional: boolean } | undefined {
+    const listedDay = listed.get(date);
+    if (listedDay !== undefined) return { ...listedDay, provisional: false };
+    if (!withProvisional) return undefined;
+    // A provisional year's own days, then the 元旦 period of a provisional next year reaching back.
+    for (const y of [year, year + 1]) {
+      if (official.has(y)) continue;
+      const day = provisionalListing(y)?.get(date);
+      if (day !== undefined) return { name: day.name, isOffDay: day.isOffDay, provisional: true };
+    }
+    return undefined;
   }
 
-  const lastBeforeCoverage = `${fromYear - 1}-12-31`;
+  function buildYear(year: number): void {
+    builtYears.add(year);
+    const provisionalYear = !official.has(year);
+    const endMs = Date.UTC(year, 11, 31);
+    for (let ms = Date.UTC(year, 0, 1); ms <= endMs; ms += MS_PER_DAY) {
+      const date = isoOfUtcMs(ms);
+      const entry = entryFor(date, year);
+      let info: DayInfo;
+      if (entry !== undefined) {
+        info = entry.isOffDay
+          ? { date, kind: 'statutory-holiday', holidayName: entry.name, isOffDay: true }
+          : { date, kind: 'makeup-workday', holidayName: entry.name, isOffDay: false };
+      } else {
+        const dow = dayOfWeek(date);
+        info =
+          dow === 0 || dow === 6
+            ? { date, kind: 'weekend', isOffDay: true }
+            : { date, kind: 'workday', isOffDay: false };
+      }
+      if (provisionalYear || entry?.provisional) info.provisional = true;
+      infos.set(date, Object.freeze(info));
+    }
+  }
+
+  /** The day's info, or undefined outside coverage; `isoDate` must already be a real date. */
+  function known(isoDate: string): DayInfo | undefined {
+    const cached = infos.get(isoDate);
+    if (cached !== undefined) return cached;
+    const year = Number(isoDate.slice(0, 4));
+    if (year < fromYear || year > toYear || builtYears.has(year)) return undefined;
+    buildYear(year);
+    return infos.get(isoDate);
+  }
 
   function dayInfo(isoDate: string): DayInfo {
-    const index = indexByDate.get(isoDate);
-    if (index !== undefined) return infos[index]!;
+    const info = infos.get(isoDate);
+    if (info !== undefined) return info;
     requireIsoYear(isoDate, 'isoDate');
-    return Object.freeze({ date: isoDate, kind: 'unknown', isOffDay: null });
+    return known(isoDate) ?? Object.freeze({ date: isoDate, kind: 'unknown', isOffDay: null });
   }
 
   function isWorkingDay(isoDate: string): boolean | null {
-    const index = indexByDate.get(isoDate);
-    if (index !== undefined) return infos[index]!.isOffDay === false;
-    requireIsoYear(isoDate, 'isoDate');
-    return null;
+    const info = dayInfo(isoDate);
+    return info.isOffDay === null ? null : !info.isOffDay;
   }
 
   function addWorkingDays(isoDate: string, n: number): string | null {
@@ -267,26 +338,45 @@ export function createHolidayCalendar(data: HolidayCalendarData): HolidayCalenda
         details: { argument: 'n' },
       });
     }
-    const index = indexByDate.get(isoDate);
-    let countedBefore: number;
-    if (index !== undefined) {
-      if (n === 0) return isoDate;
-      countedBefore = workingBefore[index]! + (infos[index]!.isOffDay === false ? 1 : 0);
-    } else {
-      requireIsoYear(isoDate, 'isoDate');
-      // From the eve of coverage every counted day is known; from any earlier date the days up to
-      // coverage are not, so the count cannot be trusted.
-      if (n === 0 || isoDate !== lastBeforeCoverage) return null;
-      countedBefore = 0;
+    requireIsoYear(isoDate, 'isoDate');
+    if (n === 0) return known(isoDate) === undefined ? null : isoDate;
+    // Every day counted on the way must be known: one unknown day and the count cannot be trusted.
+    let ms = Date.parse(`${isoDate}T00:00:00Z`);
+    let counted = 0;
+    for (let walked = 0; walked < MAX_WORKING_DAY_WALK_DAYS + n; walked++) {
+      ms += MS_PER_DAY;
+      const info = known(isoOfUtcMs(ms));
+      if (info === undefined) return null;
+      if (info.isOffDay === false && ++counted === n) return info.date;
     }
-    return workingDates[countedBefore + n - 1] ?? null;
+    return null;
   }
 
   return Object.freeze({
     version,
     coverage: Object.freeze({ fromYear, toYear }),
+    officialYears: Object.freeze([...years]),
     dayInfo,
     isWorkingDay,
     addWorkingDays,
   });
+}
+
+const provisionalListings = new Map<
+  number,
+  ReadonlyMap<string, { name: string; isOffDay: boolean }> | undefined
+>();
+
+/** The provisional days of `year` by date (computed once per process), or undefined outside the rules' years. */
+function provisionalListing(
+  year: number,
+): ReadonlyMap<string, { name: string; isOffDay: boolean }> | undefined {
+  if (!provisionalListings.has(year)) {
+    const computed = provisionalHolidayYear(year);
+    provisionalListings.set(
+      year,
+      computed === undefined ? undefined : new Map(computed.days.map((d) => [d.date, d] as const)),
+    );
+  }
+  return provisionalListings.get(year);
 }

@@ -3,12 +3,14 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import pRetry, { AbortError } from 'p-retry';
+import { CALENDAR_DOCUMENT_MAX_BYTES } from '../calendar/calendar-document.js';
 import { type Clock, systemClock } from '../clock.js';
 import { isSceneId } from '../domain/scenes.js';
 import type { CreditStanding, ListKind, ListMembership } from '../domain/standing.js';
 import { TIER_CODES, type TierCode } from '../domain/tiers.js';
 import { isXinyiError, XinyiError, type XinyiErrorCode } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { POLICY_DOCUMENT_MAX_BYTES } from '../policy/policy-document.js';
 import type { CreditLookup, CreditResolver } from '../terminal/credit-resolver.js';
 import {
   type BreakerState,
@@ -28,6 +30,8 @@ export const PLATFORM_PATHS = {
   snapshotDelta: '/v1/snapshots/delta',
   decisions: '/v1/decisions',
   disclosures: '/v1/disclosures',
+  calendar: '/v1/calendar',
+  policyPack: '/v1/policy-pack',
 } as const;
 
 export interface HttpPlatformResolverOptions {
@@ -103,6 +107,10 @@ export interface HttpPlatformResolver extends CreditResolver {
   getTrustList(options?: TransferOptions): Promise<PlatformDownload | null>;
   /** The revocation status list; null when the platform has none (404). */
   getStatusList(options?: TransferOptions): Promise<PlatformDownload | null>;
+  /** The signed holiday-calendar document (docs/policy-packs.md); null when the platform has none (404). */
+  getCalendar(options?: TransferOptions): Promise<PlatformDownload | null>;
+  /** The signed policy-pack document; null when the platform has none (404). */
+  getPolicyPack(options?: TransferOptions): Promise<PlatformDownload | null>;
   /** The latest full snapshot, or the delta since a snapshot id; null when there is none (404). */
   getSnapshot(options?: TransferOptions & { since?: string }): Promise<PlatformDownload | null>;
   /** Uploads a batch of decisions; retried with the same key, so the platform stores it once. */
@@ -131,6 +139,8 @@ interface PlatformRequest<T> {
   accept?: readonly number[];
   /** Throws `MalformedBody` for a body that breaks the API's promise. */
   parse: (response: AxiosResponse) => T;
+  /** A body larger than this is not read (axios `maxContentLength`). */
+  maxBytes?: number;
 }
 
 /** Thrown by the response parsers; exported for the fuzz harness (test/fuzz). */
@@ -437,6 +447,7 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
           transformResponse: [(data: unknown) => data],
           validateStatus: () => true,
           maxRedirects: 0,
+          ...(request.maxBytes === undefined ? {} : { maxContentLength: request.maxBytes }),
         });
         const accepted =
           (response.status >= 200 && response.status < 300) ||
@@ -531,7 +542,7 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
 
   const transferBudget = (transfer?: TransferOptions) => transfer?.timeoutMs ?? transferTimeoutMs;
 
-  const download = (path: string, transfer?: TransferOptions) =>
+  const download = (path: string, transfer?: TransferOptions, maxBytes?: number) =>
     execute({
       method: 'GET',
       path,
@@ -540,6 +551,7 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
       responseType: 'arraybuffer',
       accept: [404],
       parse: parseDownload,
+      ...(maxBytes === undefined ? {} : { maxBytes }),
     });
 
   const upload = async (
@@ -593,6 +605,8 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
     },
     getTrustList: (transfer) => download(PLATFORM_PATHS.trustList, transfer),
     getStatusList: (transfer) => download(PLATFORM_PATHS.statusList, transfer),
+    getCalendar: (transfer) => download(PLATFORM_PATHS.calendar, transfer, CALENDAR_DOCUMENT_MAX_BYTES),
+    getPolicyPack: (transfer) => download(PLATFORM_PATHS.policyPack, transfer, POLICY_DOCUMENT_MAX_BYTES),
     getSnapshot: (transfer) =>
       download(
         transfer?.since === undefined

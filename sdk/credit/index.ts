@@ -43,6 +43,7 @@ export {
 } from './http-platform.js';
 export {
   createPlatformSync,
+  type DocumentSyncResult,
   type PlatformSync,
   type PlatformSyncEventMap,
   type PlatformSyncOptions,

@@ -1,8 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { mkdir, open, rename } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../atomic-file.js';
 import { type Clock, systemClock } from '../clock.js';
+import type { DocumentKeeper, TerminalDocumentKind } from '../documents/document-keeper.js';
 import { isXinyiError, XinyiError, type XinyiErrorCode } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { HttpPlatformResolver, PlatformDownload } from './http-platform.js';
@@ -19,8 +21,12 @@ import {
   toPublicKey,
 } from './trust-list.js';
 
-/** The platform calls the sync needs; the `HttpPlatformResolver` has them. */
-export type PlatformSyncSource = Pick<HttpPlatformResolver, 'getTrustList' | 'getStatusList' | 'getSnapshot'>;
+/** The platform calls the sync needs; the `HttpPlatformResolver` has them (the documents' are optional). */
+export type PlatformSyncSource = Pick<
+  HttpPlatformResolver,
+  'getTrustList' | 'getStatusList' | 'getSnapshot'
+> &
+  Partial<Pick<HttpPlatformResolver, 'getCalendar' | 'getPolicyPack'>>;
 
 export interface PlatformSyncOptions {
   /** Usually the `HttpPlatformResolver` (signed requests, retries, circuit breaker). */
@@ -53,9 +59,14 @@ export interface PlatformSyncOptions {
    * when missing.
    */
   cache?: { dir: string };
+  /**
+   * Keeps the calendar and policy-pack documents (`createDocumentKeeper`, whose keys should read this
+   * sync's trust list): each full run downloads them after the snapshot and hands them to it.
+   */
+  documents?: Pick<DocumentKeeper, 'accept'>;
 }
 
-export type PlatformSyncPart = 'trust-list' | 'status-list' | 'snapshot';
+export type PlatformSyncPart = 'trust-list' | 'status-list' | 'snapshot' | 'calendar' | 'policy-pack';
 
 /**
  * - `updated`: a new document was verified and taken (a snapshot: applied).
@@ -83,6 +94,11 @@ export interface StatusListSyncResult extends PlatformSyncPartResult {
   issuedAt?: number;
 }
 
+export interface DocumentSyncResult extends PlatformSyncPartResult {
+  /** The version of the document the platform served (taken, unchanged or refused). */
+  version?: number;
+}
+
 export interface SnapshotSyncResult extends PlatformSyncPartResult {
   /** What was applied: a delta, or a full snapshot (also after a delta could not be used). */
   kind?: SnapshotKind;
@@ -106,6 +122,9 @@ export interface PlatformSyncSummary {
   trustList: TrustListSyncResult;
   statusList: StatusListSyncResult;
   snapshot: SnapshotSyncResult;
+  /** Skipped without `documents`, on a status-list run, or without a usable trust list. */
+  calendar: DocumentSyncResult;
+  policyPack: DocumentSyncResult;
   /** The failures, in the order above; empty when `ok`. */
   errors: XinyiError[];
 }
@@ -192,19 +211,6 @@ function asXinyiError(cause: unknown, message: string): XinyiError {
 
 function parseDocument(bytes: Uint8Array): unknown {
   return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
-}
-
-async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp`;
-  const handle = await open(tmp, 'w');
-  try {
-    await handle.writeFile(text, 'utf8');
-    // On disk before the rename, so a power cut leaves the old file or the new one, never half of one.
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(tmp, path);
 }
 
 /**
@@ -415,6 +421,25 @@ export function createPlatformSync(options: PlatformSyncOptions): PlatformSync {
     return { outcome: 'updated', issuedAt: list.issuedAt };
   };
 
+  const syncDocument = async (
+    kind: TerminalDocumentKind,
+    signal: AbortSignal,
+  ): Promise<DocumentSyncResult> => {
+    const fetchDocument = kind === 'calendar' ? platform.getCalendar : platform.getPolicyPack;
+    if (options.documents === undefined || fetchDocument === undefined || usableTrustList() === undefined) {
+      return { outcome: 'skipped' };
+    }
+    const got = await download(kind, () => fetchDocument({ signal }));
+    if ('error' in got) return { outcome: 'failed', error: got.error };
+    if (got.doc === null) return { outcome: 'absent' };
+    try {
+      const result = await options.documents.accept(kind, got.doc.bytes, 'platform');
+      return { outcome: result.outcome === 'updated' ? 'updated' : 'unchanged', version: result.version };
+    } catch (error) {
+      return { outcome: 'failed', error: asXinyiError(error, `platform sync: the ${kind} document failed`) };
+    }
+  };
+
   const applied = (result: SnapshotApplyResult): SnapshotSyncResult => {
     logger.info(
       { kind: result.kind, sequence: result.sequence, upserted: result.upserted, deleted: result.deleted },
@@ -517,12 +542,17 @@ export function createPlatformSync(options: PlatformSyncOptions): PlatformSync {
     const trustList = kind === 'full' && !signal.aborted ? await syncTrustList(signal) : skipped();
     const statusList = signal.aborted ? skipped() : await syncStatusList(signal);
     const snapshot = kind === 'full' && !signal.aborted ? await syncSnapshot(signal) : skipped();
+    const calendar = kind === 'full' && !signal.aborted ? await syncDocument('calendar', signal) : skipped();
+    const policyPack =
+      kind === 'full' && !signal.aborted ? await syncDocument('policy-pack', signal) : skipped();
     if (current === controller) current = undefined;
     const finishedAt = clock.now();
     const parts: [PlatformSyncPart, PlatformSyncPartResult][] = [
       ['trust-list', trustList],
       ['status-list', statusList],
       ['snapshot', snapshot],
+      ['calendar', calendar],
+      ['policy-pack', policyPack],
     ];
     const errors = parts.flatMap(([, r]) => (r.error ? [r.error] : []));
     const summary: PlatformSyncSummary = {
@@ -533,6 +563,8 @@ export function createPlatformSync(options: PlatformSyncOptions): PlatformSync {
       trustList,
       statusList,
       snapshot,
+      calendar,
+      policyPack,
       errors,
     };
     if (signal.aborted) return summary;

@@ -11,10 +11,16 @@ export const TRUST_LIST_FORMAT = 'xinyi-trust-list/1';
 
 /** `SM2` is reserved: the list may carry such keys, a verifier for them must be registered separately. */
 export type TrustKeyAlg = 'Ed25519' | 'ES256' | 'SM2';
-export type TrustKeyUse = 'credit-code' | 'snapshot' | 'status-list';
+/** `calendar` and `policy-pack` sign the documents of `sdk/documents` (holiday calendars, policy packs). */
+export type TrustKeyUse = 'credit-code' | 'snapshot' | 'status-list' | 'calendar' | 'policy-pack';
 
 const ALGS: readonly string[] = ['Ed25519', 'ES256', 'SM2'];
-const USES: readonly string[] = ['credit-code', 'snapshot', 'status-list'];
+const USES: readonly string[] = ['credit-code', 'snapshot', 'status-list', 'calendar', 'policy-pack'];
+/**
+ * A use this release does not know, spelt like one: the key is left out (trusted for nothing), so a
+ * platform that adds a document kind does not make every deployed terminal refuse its trust list.
+ */
+const FUTURE_USE = /^[a-z][a-z0-9-]{0,39}$/;
 
 export interface TrustListKeyEntry {
   /** Lower-case hex of the first 4 bytes of SHA-256 of the SPKI DER. */
@@ -222,7 +228,9 @@ export function loadTrustList(signed: SignedTrustList, options: LoadTrustListOpt
   const expiresAt = isoMs(content.expiresAt, 'expiresAt');
   if (!Array.isArray(content.keys))
     throw invalid(TrustListProblem.MALFORMED, 'trust list: keys is not an array');
-  const keys = content.keys.map((entry, i) => loadKey(entry, i));
+  const keys = content.keys
+    .map((entry, i) => loadKey(entry, i))
+    .filter((key): key is TrustedKey => key !== undefined);
   if (options.now >= expiresAt) throw invalid(TrustListProblem.EXPIRED, 'trust list: expired');
   if (options.now < issuedAt - MAX_LIST_SKEW_MS) {
     throw invalid(TrustListProblem.NOT_YET_VALID, 'trust list: issued in the future');
@@ -248,12 +256,15 @@ export function loadTrustList(signed: SignedTrustList, options: LoadTrustListOpt
 /** A list issued up to this far in the terminal's future is accepted (clock drift). */
 const MAX_LIST_SKEW_MS = 5 * 60_000;
 
-function loadKey(entry: TrustListKeyEntry, i: number): TrustedKey {
+function loadKey(entry: TrustListKeyEntry, i: number): TrustedKey | undefined {
   const where = `trust list: keys[${i}]`;
   if (entry === null || typeof entry !== 'object')
     throw invalid(TrustListProblem.MALFORMED, `${where} is not an object`);
   if (!ALGS.includes(entry.alg)) throw invalid(TrustListProblem.MALFORMED, `${where}.alg is not supported`);
-  if (!USES.includes(entry.use)) throw invalid(TrustListProblem.MALFORMED, `${where}.use is not known`);
+  if (!USES.includes(entry.use)) {
+    if (typeof entry.use === 'string' && FUTURE_USE.test(entry.use)) return undefined;
+    throw invalid(TrustListProblem.MALFORMED, `${where}.use is not known`);
+  }
   if (typeof entry.spki !== 'string' || typeof entry.kid !== 'string') {
     throw invalid(TrustListProblem.MALFORMED, `${where}: kid and spki must be strings`);
   }

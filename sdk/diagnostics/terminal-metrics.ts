@@ -117,6 +117,16 @@ export function createTerminalMetrics(options: TerminalMetricsOptions): Terminal
       (g) => g.set({}, read() === 'offline' ? 0 : 1),
     );
   }
+  registry.gauge(
+    'xinyi_calendar_official_days_left',
+    'Days from today to the end of the holiday calendar’s official arrangements (0: today is provisional).',
+    (g) => g.set({}, terminal.calendarCoverage().officialDaysLeft),
+  );
+  registry.gauge(
+    'xinyi_calendar_provisional_today',
+    'Whether today’s holiday arrangement is computed from the statutory rules (1) or official (0).',
+    (g) => g.set({}, terminal.calendarCoverage().provisionalToday ? 1 : 0),
+  );
   registry.gauge('xinyi_uptime_seconds', 'Seconds since the metrics were set up.', (g) =>
     g.set({}, Math.round((clock.now() - started) / 1000)),
   );

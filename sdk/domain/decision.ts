@@ -25,6 +25,11 @@ export interface Decision {
   subject?: { pseudonym: string; masked: string };
   policyVersion: string;
   calendarVersion: string;
+  /**
+   * True when a rule's calendar check read a provisional day (a year without an official
+   * arrangement, computed from the statutory rules); `evaluate` always sets it.
+   */
+  calendarProvisional?: boolean;
   standingSource: StandingSource;
   /** The tier the rules used: the standing's tier raised by the red-list floor; null when unknown. */
   effectiveTier: TierCode | null;

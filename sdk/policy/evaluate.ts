@@ -1,4 +1,4 @@
-import { chinaHolidayCalendar, type DayInfo, type HolidayCalendar } from '../calendar/index.js';
+import { type DayInfo, defaultHolidayCalendar, type HolidayCalendar } from '../calendar/index.js';
 import { shanghaiDate } from '../clock.js';
 import type { Benefit, GrantedBenefit } from '../domain/benefits.js';
 import type { Decision, DecisionReason } from '../domain/decision.js';
@@ -35,7 +35,7 @@ export interface EvaluateInput {
   now: Date | number | string;
   subject?: { pseudonym: string; masked: string };
   usage?: UsageCounts;
-  /** @default chinaHolidayCalendar (the bundled statutory-holiday calendar) */
+  /** @default defaultHolidayCalendar (the bundled official years, provisional years around them) */
   calendar?: HolidayCalendar;
   /** Decision id; when absent a deterministic id is derived from the inputs so replays match. */
   id?: string;
@@ -371,7 +371,7 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
   const p = cp.pack;
   const nowMs = toEpochMs(input.now);
   const { scene, standing } = input;
-  const calendar = input.calendar ?? chinaHolidayCalendar;
+  const calendar = input.calendar ?? defaultHolidayCalendar;
   const today = shanghaiDate(nowMs);
   const reasons: DecisionReason[] = [];
   const benefits: GrantedBenefit[] = [];
@@ -384,6 +384,7 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
   const rank = onRed ? Math.max(rawRank, cp.redFloorRank) : rawRank;
 
   let outcome: Decision['outcome'] = 'denied';
+  let calendarProvisional = false;
   const asOfMs = parseIsoCached(standing.asOf);
   if ((p.validFrom !== undefined && today < p.validFrom) || (p.validTo !== undefined && today > p.validTo)) {
     outcome = 'unavailable';
@@ -434,7 +435,17 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
       const cal = rule.calendar;
       if (cal) {
         day ??= calendar.dayInfo(today);
-        if (day.kind === 'unknown') {
+        let asUnknown = day.kind === 'unknown';
+        if (day.provisional === true) {
+          calendarProvisional = true;
+          const mode = cal.onProvisionalDay ?? 'as-unknown';
+          if (mode === 'exclude' || (mode === 'as-unknown' && cal.onUnknownDay === 'exclude')) {
+            reasons.push({ code: ReasonCode.CALENDAR_PROVISIONAL, ruleId: rule.id });
+            continue;
+          }
+          asUnknown = mode === 'as-unknown';
+        }
+        if (asUnknown) {
           if (cal.onUnknownDay === 'exclude') {
             reasons.push({ code: ReasonCode.CALENDAR_UNKNOWN, ruleId: rule.id });
             continue;
@@ -490,6 +501,7 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
     explanation: { citizen: '', staff: '' },
     policyVersion: `${p.packId}@${p.version}`,
     calendarVersion: calendar.version,
+    calendarProvisional,
     standingSource: standing.source,
     effectiveTier,
     standingAsOf,

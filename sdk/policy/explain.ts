@@ -84,6 +84,7 @@ export function explainDecision(
         capReached = true;
         break;
       case ReasonCode.CALENDAR_UNKNOWN:
+      case ReasonCode.CALENDAR_PROVISIONAL:
         calendarUnknown = true;
         break;
     }
@@ -125,6 +126,8 @@ export function explainDecision(
     `等级 ${raisedByRedList ? `${tier}→${decision.effectiveTier}（红名单）` : tier}｜名单 ${lists || '无'}` +
     `｜来源 ${standing.source}${age}｜授予 ${granted || '无'}` +
     (notGranted ? `｜原因${notGranted}` : '') +
-    (review ? '｜需人工复核' : '');
+    (review ? '｜需人工复核' : '') +
+    // Staff must know the day was computed, not notified: the notice may differ (调休 unknown).
+    (decision.calendarProvisional ? '｜日历 临时推算（本年尚无官方放假安排）' : '');
   return { citizen, staff };
 }

@@ -82,6 +82,17 @@ export interface CalendarConstraint {
   excludeWeekends?: boolean;
   /** What to do on a day the calendar does not cover. `exclude` fails safe (no automatic benefit). */
   onUnknownDay: 'exclude' | 'allow';
+  /**
+   * What a provisional day means (a day of a year without an official arrangement, computed from the
+   * statutory rules: `DayInfo.provisional`).
+   * - `as-computed`: the day counts as computed: a provisional holiday the rule excludes is excluded,
+   *   any other day passes the calendar check.
+   * - `exclude`: no automatic benefit on any provisional day (`CALENDAR_PROVISIONAL`).
+   * - `as-unknown`: as a day the calendar does not cover: `onUnknownDay` decides (`exclude` gives
+   *   `CALENDAR_PROVISIONAL`).
+   * @default 'as-unknown' (a pack written before provisional years behaves as it did)
+   */
+  onProvisionalDay?: 'as-computed' | 'exclude' | 'as-unknown';
 }
 
 /** A closed condition grammar: no code in packs. */

@@ -37,9 +37,11 @@ const rules: PolicyRule[] = [
       ],
     },
     benefit: { kind: 'free-entry' },
-    calendar: { excludeHolidays: 'major', onUnknownDay: 'exclude' },
+    // A year without the State Council's notice yet: its computed 春节 and 国庆节 are excluded and
+    // its other days grant (docs/policy-packs.md, "Provisional years").
+    calendar: { excludeHolidays: 'major', onUnknownDay: 'exclude', onProvisionalDay: 'as-computed' },
     cap: { perSubject: { count: 1, period: 'day' } },
-    basis: `${PROGRAMME}；每日一次为${UNCONFIRMED}`,
+    basis: `${PROGRAMME}；每日一次为${UNCONFIRMED}；无官方安排的年份按法定假日推算为${UNCONFIRMED}`,
   },
   // 信易游 · hotels
   {
@@ -291,7 +293,7 @@ const rules: PolicyRule[] = [
 export const qingzhouPolicyPack: PolicyPack = {
   format: 'xinyi-policy-pack/1',
   packId: 'qingzhou-xinyi',
-  version: '2026.1.0',
+  version: '2026.2.0',
   name: '青州市信易+ 默认政策包',
   tierScheme: shandongTierScheme,
   trustworthyMinTier: 'A',

@@ -24,6 +24,11 @@ export const ReasonCode = {
   WEEKEND_EXCLUDED: 'WEEKEND_EXCLUDED',
   /** The holiday calendar does not cover today, and the rule fails safe. */
   CALENDAR_UNKNOWN: 'CALENDAR_UNKNOWN',
+  /**
+   * Today is provisional (its year has no official arrangement yet) and the rule does not act on a
+   * provisional day (`calendar.onProvisionalDay` `exclude`, or `as-unknown` with `onUnknownDay: 'exclude'`).
+   */
+  CALENDAR_PROVISIONAL: 'CALENDAR_PROVISIONAL',
   /** The subject already used this benefit as often as the per-subject cap allows in this period. */
   CAP_REACHED: 'CAP_REACHED',
   RULE_OUT_OF_VALIDITY: 'RULE_OUT_OF_VALIDITY',

@@ -100,6 +100,7 @@ const rule = z.strictObject({
       excludeHolidays: z.union([z.literal('major'), z.array(z.string().min(1))]).optional(),
       excludeWeekends: z.boolean().optional(),
       onUnknownDay: z.enum(['exclude', 'allow']),
+      onProvisionalDay: z.enum(['as-computed', 'exclude', 'as-unknown']).optional(),
     })
     .optional(),
   cap: z

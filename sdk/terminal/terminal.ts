@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { chinaHolidayCalendar, type HolidayCalendar } from '../calendar/index.js';
+import {
+  type CalendarCoverage,
+  calendarCoverage,
+  defaultHolidayCalendar,
+  type HolidayCalendar,
+} from '../calendar/index.js';
 import { type Clock, systemClock } from '../clock.js';
 import { BENEFIT_KINDS, type Benefit } from '../domain/benefits.js';
 import type { Credential } from '../domain/credential.js';
@@ -45,10 +50,16 @@ export interface TerminalOptions {
   pseudonymizer?: Pseudonymizer;
   /** Credit sources, asked in order; the first standing returned is used. @default [] (every decision `unavailable`) */
   credit?: CreditResolver[];
-  /** @default qingzhouPolicyPack */
-  policy?: PolicyPack;
-  /** @default chinaHolidayCalendar */
-  calendar?: HolidayCalendar;
+  /**
+   * The pack, or a function that gives the pack in force at an instant (a `DocumentKeeper`'s
+   * `policyAt`, so a staged pack takes effect without a restart). @default qingzhouPolicyPack
+   */
+  policy?: PolicyPack | ((nowMs: number) => PolicyPack);
+  /**
+   * The calendar, or a function that gives the current one (a `DocumentKeeper`'s `calendar`).
+   * @default defaultHolidayCalendar (bundled official years, provisional years around them)
+   */
+  calendar?: HolidayCalendar | (() => HolidayCalendar);
   /** Context merged under every `present()` call's own context, e.g. `{ siteId: 'yunmenshan' }`. */
   context?: DecisionContext;
   /**
@@ -136,6 +147,8 @@ export interface TerminalDiagnostics {
   scene: SceneId;
   policy: { packId: string; version: string };
   calendarVersion: string;
+  /** How far the calendar's official arrangements reach from today. */
+  calendar: CalendarCoverage;
   decisionDeadlineMs: number;
   uptimeSeconds: number;
   decisions: Record<Decision['outcome'], number>;
@@ -201,6 +214,12 @@ export interface Terminal extends EventEmitter<TerminalEventMap> {
   attach(source: CredentialSource): () => void;
   /** Names of the credit sources currently considered offline. */
   offlineSources(): string[];
+  /**
+   * How far the calendar's official arrangements reach from today. Raises the `calendar-coverage`
+   * alarm when they end within `CALENDAR_WARNING_DAYS` (60) days or have ended (today is provisional),
+   * and ends it when a newer calendar reaches further. Each decision checks it too.
+   */
+  calendarCoverage(): CalendarCoverage;
   /** Configuration, device states, backlog, last errors and versions, for support; no secrets, no personal data. */
   diagnostics(): TerminalDiagnostics;
   close(): Promise<void>;
@@ -303,8 +322,10 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
   readonly scene: SceneId;
   readonly #pseudonymizer: Pseudonymizer;
   readonly #credit: CreditResolver[];
-  readonly #policy: PolicyPack;
-  readonly #calendar: HolidayCalendar;
+  readonly #policyAt: (nowMs: number) => PolicyPack;
+  readonly #calendarNow: () => HolidayCalendar;
+  #coverage: { key: string; coverage: CalendarCoverage } | undefined;
+  #coverageAlarm = false;
   readonly #context: DecisionContext;
   readonly #deadlineMs: number;
   readonly #usage: TerminalOptions['usage'];
@@ -335,9 +356,11 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     }
     this.#credit = [...(options.credit ?? [])];
     // Validate up front so a bad pack fails at start-up, not at the first customer.
-    this.#policy = options.policy ?? qingzhouPolicyPack;
-    loadPolicyPack(this.#policy);
-    this.#calendar = options.calendar ?? chinaHolidayCalendar;
+    const policy = options.policy ?? qingzhouPolicyPack;
+    this.#policyAt = typeof policy === 'function' ? policy : () => policy;
+    loadPolicyPack(this.#policyAt((options.clock ?? systemClock).now()));
+    const calendar = options.calendar ?? defaultHolidayCalendar;
+    this.#calendarNow = typeof calendar === 'function' ? calendar : () => calendar;
     this.#context = { ...options.context };
     this.#deadlineMs = options.decisionDeadlineMs ?? 800;
     this.#journal = options.journal;
@@ -390,7 +413,33 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     return [...this.#offline];
   }
 
+  calendarCoverage(): CalendarCoverage {
+    const calendar = this.#calendarNow();
+    const nowMs = this.#clock.now();
+    const key = `${calendar.version}|${Math.floor((nowMs + 8 * 3_600_000) / 86_400_000)}`;
+    if (this.#coverage?.key === key) return this.#coverage.coverage;
+    const coverage = calendarCoverage(calendar, nowMs);
+    this.#coverage = { key, coverage };
+    if (coverage.warning !== this.#coverageAlarm) {
+      this.#coverageAlarm = coverage.warning;
+      this.#logger.warn(
+        {
+          officialThrough: coverage.officialThrough,
+          officialDaysLeft: coverage.officialDaysLeft,
+          provisionalToday: coverage.provisionalToday,
+          calendarVersion: calendar.version,
+        },
+        coverage.warning
+          ? 'calendar: official coverage ends soon or has ended'
+          : 'calendar: official coverage restored',
+      );
+      this.emit('alarm', { kind: 'calendar-coverage', active: coverage.warning });
+    }
+    return coverage;
+  }
+
   diagnostics(): TerminalDiagnostics {
+    const pack = this.#policyAt(this.#clock.now());
     let journal: TerminalDiagnostics['journal'] = null;
     if (this.#journal) {
       try {
@@ -409,8 +458,9 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
       node: process.version,
       terminalId: this.terminalId,
       scene: this.scene,
-      policy: { packId: this.#policy.packId, version: this.#policy.version },
-      calendarVersion: this.#calendar.version,
+      policy: { packId: pack.packId, version: pack.version },
+      calendarVersion: this.#calendarNow().version,
+      calendar: this.calendarCoverage(),
       decisionDeadlineMs: this.#deadlineMs,
       uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
       decisions: { ...this.#decisionCounts },
@@ -506,7 +556,9 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
       subject = { pseudonym: `code:${standing.holder}`, masked: '码******', kind: 'credit-code-holder' };
     }
     const nowMs = this.#clock.now();
-    const decision = evaluate(this.#policy, {
+    const pack = this.#policyAt(nowMs);
+    const calendar = this.#calendarNow();
+    const decision = evaluate(pack, {
       id,
       scene: this.scene,
       standing: standing ?? unknownStanding(new Date(nowMs).toISOString()),
@@ -514,12 +566,13 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
       now: nowMs,
       subject,
       usage: subject && this.#usage ? this.#usage(subject, this.scene) : undefined,
-      calendar: this.#calendar,
+      calendar,
       unavailableReason,
     });
+    this.calendarCoverage();
     decision.latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
     // Committed before anyone acts on it: a decision the host saw is a decision the journal kept.
-    if (this.#journal) this.#commit(this.#journal, decision, subject);
+    if (this.#journal) this.#commit(this.#journal, decision, subject, pack, calendar);
     this.#logger.info(
       {
         decisionId: decision.id,
@@ -617,7 +670,13 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     return record;
   }
 
-  #commit(journal: JournalStore, decision: Decision, subject: Subject | undefined): void {
+  #commit(
+    journal: JournalStore,
+    decision: Decision,
+    subject: Subject | undefined,
+    pack: PolicyPack,
+    calendar: HolidayCalendar,
+  ): void {
     const maskedName = subject?.maskedName ?? subject?.masked;
     const disclosures =
       decision.disclosures.length === 0
@@ -626,8 +685,8 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
             decision,
             terminalId: this.terminalId,
             maskedName,
-            pack: this.#policy,
-            calendar: this.#calendar,
+            pack,
+            calendar,
           });
     this.#journalWrite(() =>
       journal.commitDecision({ decision, terminalId: this.terminalId, maskedName, disclosures }),

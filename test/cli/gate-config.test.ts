@@ -329,3 +329,41 @@ describe('redactConfig', () => {
     expect(config.pseudonymKey).toEqual({ value: 'inline-pseudonym-key-0123456789' });
   });
 });
+
+describe('gate config: calendar and policy documents', () => {
+  function configError(value: unknown): XinyiError {
+    try {
+      parseGateConfig(value, 'gate.json');
+    } catch (error) {
+      if (isXinyiError(error)) return error;
+      throw error;
+    }
+    throw new Error('expected CONFIG_INVALID');
+  }
+
+  it('takes a calendar file with its key, a signed policy document with its key, and a check interval', () => {
+    const config = parseGateConfig({
+      ...siteConfig(),
+      calendar: { file: 'calendar.json', publicKey: { file: 'calendar.pem' } },
+      policy: { file: 'pack.signed.json', publicKey: { file: 'policy.pem' } },
+      documents: { checkIntervalMs: 5_000 },
+    });
+    expect(config.calendar).toEqual({ file: 'calendar.json', publicKey: { file: 'calendar.pem' } });
+    expect(config.policy).toEqual({ file: 'pack.signed.json', publicKey: { file: 'policy.pem' } });
+    expect(config.documents.checkIntervalMs).toBe(5_000);
+    // A plain pack file, as before, and no documents section.
+    const plain = parseGateConfig({ ...siteConfig(), policy: { file: 'pack.json' } });
+    expect(plain.policy).toEqual({ file: 'pack.json' });
+    expect(plain.documents).toEqual({});
+  });
+
+  it('refuses a calendar without its public key, and a misspelt key', () => {
+    expect(configError({ ...siteConfig(), calendar: { file: 'calendar.json' } }).details.path).toBe(
+      'calendar.publicKey',
+    );
+    expect(
+      configError({ ...siteConfig(), calendar: { file: 'c.json', publicKey: { file: 'k' }, pubKey: 'x' } })
+        .details.path,
+    ).toBe('calendar');
+  });
+});

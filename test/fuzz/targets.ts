@@ -1,4 +1,4 @@
-import { createHash, sign } from 'node:crypto';
+import { createHash, type KeyObject, sign } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +70,10 @@ import {
   SYMBOLOGIES,
 } from '../../adapters/scanner/index.js';
 import { parseGateConfig } from '../../cli/gate/config.js';
+import { CALENDAR_DOCUMENT_FORMAT, calendarDocumentKind } from '../../sdk/calendar/calendar-document.js';
+import { chinaHolidayData } from '../../sdk/calendar/china-holidays.js';
+import { calendarCoverage } from '../../sdk/calendar/coverage.js';
+import { createHolidayCalendar, type HolidayCalendar } from '../../sdk/calendar/holiday-calendar.js';
 import { BASE45_ALPHABET, decodeBase45, encodeBase45 } from '../../sdk/credit/base45.js';
 import {
   CREDIT_CODE_PREFIX,
@@ -93,22 +97,30 @@ import {
 import { loadSqliteDriver, openSnapshotStore, type SnapshotStore } from '../../sdk/credit/snapshot-store.js';
 import { loadStatusList, type SignedStatusList, type StatusList } from '../../sdk/credit/status-list.js';
 import {
+  keyIdOf,
   loadTrustList,
   type SignedTrustList,
   type TrustList,
   type TrustListContent,
 } from '../../sdk/credit/trust-list.js';
+import { type DocumentKeys, verifyDocument } from '../../sdk/documents/signed-document.js';
 import { SCENE_IDS } from '../../sdk/domain/scenes.js';
 import type { CreditStanding } from '../../sdk/domain/standing.js';
 import { TIER_CODES, type TierCode } from '../../sdk/domain/tiers.js';
 import { isXinyiError, XinyiError, type XinyiErrorCode } from '../../sdk/errors.js';
 import { evaluate } from '../../sdk/policy/evaluate.js';
 import type { PolicyPack } from '../../sdk/policy/pack.js';
+import {
+  POLICY_DOCUMENT_FORMAT,
+  type PolicyDocument,
+  policyDocumentKind,
+} from '../../sdk/policy/policy-document.js';
 import { qingzhouPolicyPack } from '../../sdk/policy/qingzhou-pack.js';
 import { loadPolicyPack } from '../../sdk/policy/validate-pack.js';
 import { createCreditIssuer } from '../../simulator/credit-issuer.js';
 import { parseScenario } from '../../simulator/scenario.js';
 import { REFERENCE_RESIDENT_TEXT } from '../adapters/id-card/fixtures.js';
+import { computedYears, YEAR_2027 } from '../sdk/documents/fixtures.js';
 import {
   byteStream,
   damaged,
@@ -1124,7 +1136,7 @@ const trustList: FuzzTarget<{ signed: unknown; nowOffsetMs: number }, TrustList>
     if (!Number.isFinite(list.issuedAt) || !(T0 + nowOffsetMs < list.expiresAt)) violation('validity period');
     for (const key of list.keys) {
       expectOneOf(key.alg, ['Ed25519', 'ES256', 'SM2'], 'key alg');
-      expectOneOf(key.use, ['credit-code', 'snapshot', 'status-list'], 'key use');
+      expectOneOf(key.use, ['credit-code', 'snapshot', 'status-list', 'calendar', 'policy-pack'], 'key use');
       if (typeof key.kid !== 'string') violation('kid not a string');
       if (key.alg !== 'SM2' && key.publicKey === null) violation(`${key.alg} key without a public key`);
       for (const bound of [key.validFrom, key.validTo]) {
@@ -1603,6 +1615,104 @@ const policyPackTarget: FuzzTarget<unknown, PolicyPack> = {
   ciRuns: 400,
 };
 
+// ---------------------------------------------------------------------------------------------
+// Signed documents: calendar and policy pack (sdk/documents)
+
+const DOC_NOW = Date.parse('2027-06-01T10:00:00Z');
+const documentKeys: DocumentKeys = (kid, usage) => trustLists.Ed25519.keysFor(kid, usage);
+const validCalendarContent = {
+  format: CALENDAR_DOCUMENT_FORMAT,
+  version: 3,
+  issuedAt: '2026-11-20T10:00:00+08:00',
+  years: [YEAR_2027, ...computedYears(2028, 2028)],
+};
+const validPolicyContent = {
+  format: POLICY_DOCUMENT_FORMAT,
+  version: 2,
+  issuedAt: '2026-11-20T10:00:00+08:00',
+  effectiveFrom: '2027-01-01T00:00:00+08:00',
+  pack: miniPack,
+};
+
+/** Signed contents (mutated, or any JSON) that reach the kind's parser, and garbage envelopes that do not. */
+function signedDocuments(valid: unknown, key: KeyObject): fc.Arbitrary<string> {
+  const signed = (content: unknown) => {
+    const payload = toJsonText(content);
+    return JSON.stringify({
+      payload,
+      kid: keyIdOf(key),
+      signature: sign(null, Buffer.from(payload), key).toString('base64'),
+    });
+  };
+  return fc.oneof(
+    { weight: 6, arbitrary: mutatedJson(fc.constant(valid)).map(signed) },
+    { weight: 1, arbitrary: jsonish.map(signed) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .record({
+          payload: fc.oneof(fc.string(), jsonish),
+          kid: jsonish,
+          signature: fc.oneof(fc.base64String(), jsonish),
+        })
+        .map(toJsonText),
+    },
+    { weight: 1, arbitrary: fc.oneof(fc.string(), jsonish.map(toJsonText)) },
+  );
+}
+
+const calendarDocumentTarget: FuzzTarget<string, HolidayCalendar> = {
+  name: 'calendar-document',
+  input: 'signed calendar documents: mutated valid contents and any JSON signed by the calendar key; garbage',
+  arbitrary: signedDocuments(validCalendarContent, issuers.Ed25519.calendarPrivateKey),
+  codes: ['DOCUMENT_INVALID', 'CALENDAR_INVALID'],
+  run: (text) => {
+    const document = verifyDocument(text, calendarDocumentKind, { keys: documentKeys, now: DOC_NOW });
+    // As the keeper does: the years over the bundled ones, provisional years around them.
+    const years = new Map(chinaHolidayData.years.map((y) => [y.year, y] as const));
+    for (const y of document.content.holidayYears) years.set(y.year, y);
+    return createHolidayCalendar(
+      { version: 'fuzz', years: [...years.values()].sort((a, b) => a.year - b.year) },
+      { provisional: true },
+    );
+  },
+  check: (calendar, text) => {
+    const content = JSON.parse(JSON.parse(text).payload) as {
+      years: { year: number; periods: { from: string; to: string }[] }[];
+    };
+    for (const { year, periods } of content.years) {
+      if (!calendar.officialYears.includes(year)) violation(`year ${year} not official`);
+      for (const p of periods) {
+        const info = calendar.dayInfo(p.from);
+        if (info.kind !== 'statutory-holiday' || info.provisional)
+          violation(`${p.from} not an official holiday`);
+      }
+    }
+    const coverage = calendarCoverage(calendar, DOC_NOW);
+    if (!Number.isInteger(coverage.officialDaysLeft) || coverage.officialDaysLeft < 0) violation('coverage');
+  },
+  ciRuns: 300,
+};
+
+const policyDocumentTarget: FuzzTarget<string, PolicyDocument> = {
+  name: 'policy-document',
+  input: 'signed policy-pack documents: mutated valid contents and any JSON signed by the pack key; garbage',
+  arbitrary: signedDocuments(validPolicyContent, issuers.Ed25519.policyPackPrivateKey),
+  codes: ['DOCUMENT_INVALID', 'POLICY_PACK_INVALID'],
+  run: (text) => verifyDocument(text, policyDocumentKind, { keys: documentKeys, now: DOC_NOW }).content,
+  check: (document) => {
+    if (!Number.isFinite(document.effectiveFrom)) violation('effectiveFrom not finite');
+    const decision = evaluate(document.pack, {
+      scene: 'scenic-gate',
+      standing: { tier: 'A', lists: [], source: 'platform', asOf: new Date(DOC_NOW - HOUR).toISOString() },
+      now: DOC_NOW,
+      context: { siteId: 'yunmenshan' },
+    });
+    if (typeof decision.outcome !== 'string') violation('decision without an outcome');
+  },
+  ciRuns: 300,
+};
+
 const exampleGateConfig = JSON.parse(
   readFileSync(new URL('../../examples/scenic-gate/gate.json', import.meta.url), 'utf8'),
 );
@@ -1696,6 +1806,8 @@ export const FUZZ_TARGETS: readonly FuzzTarget<never, never>[] = [
   snapshotFormat,
   snapshotStore,
   policyPackTarget,
+  calendarDocumentTarget,
+  policyDocumentTarget,
   gateConfig,
   scenario,
 ] as unknown as FuzzTarget<never, never>[];

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { chinaHolidayCalendar, createHolidayCalendar } from '../../../sdk/calendar/index.js';
+import {
+  chinaHolidayCalendar,
+  createHolidayCalendar,
+  defaultHolidayCalendar,
+  type HolidayCalendar,
+} from '../../../sdk/calendar/index.js';
 import { SCENE_IDS, type SceneId } from '../../../sdk/domain/scenes.js';
 import type { CreditStanding } from '../../../sdk/domain/standing.js';
 import { isXinyiError } from '../../../sdk/errors.js';
@@ -46,13 +51,14 @@ function thrown(fn: () => unknown): unknown {
 }
 
 /** The scenic gate for an A-tier citizen at a covered site, at 10:00 Shanghai time on `date`. */
-function atGate(date: string, pack: PolicyPack = qingzhouPolicyPack) {
+function atGate(date: string, pack: PolicyPack = qingzhouPolicyPack, calendar?: HolidayCalendar) {
   return decide({
     pack,
     scene: 'scenic-gate',
     standing: standingAt(`${date}T10:00:00+08:00`),
     context: SITE,
     now: `${date}T10:00:00+08:00`,
+    ...(calendar ? { calendar } : {}),
   });
 }
 
@@ -100,7 +106,7 @@ describe('evaluate: major holidays at the scenic gate', () => {
 
   it('a year the calendar does not cover fails safe: CALENDAR_UNKNOWN, no free entry', () => {
     for (const date of ['2027-05-12', '2023-12-31']) {
-      const d = atGate(date);
+      const d = atGate(date, qingzhouPolicyPack, chinaHolidayCalendar);
       expect(d.outcome).toBe('denied');
       expect(d.benefits).toEqual([]);
       expect(d.reasons).toEqual([{ code: 'CALENDAR_UNKNOWN', ruleId: 'scenic.free-entry' }]);
@@ -487,9 +493,11 @@ describe('evaluate: per-subject caps', () => {
 describe('evaluate: decision metadata', () => {
   it('carries the pack and calendar versions and the standing facts', () => {
     const d = decide({ scene: 'library-kiosk' });
-    expect(d.policyVersion).toBe('qingzhou-xinyi@2026.1.0');
+    expect(d.policyVersion).toBe('qingzhou-xinyi@2026.2.0');
     expect(d.policyVersion).toMatch(/^qingzhou-xinyi@/);
-    expect(d.calendarVersion).toBe(chinaHolidayCalendar.version);
+    expect(d.calendarVersion).toBe(defaultHolidayCalendar.version);
+    expect(d.calendarVersion).toBe('cn-holidays-2024.2026.1+provisional-cn.2025.1');
+    expect(d.calendarProvisional).toBe(false);
     expect(d.standingSource).toBe('platform');
     expect(d.standingAsOf).toBe(isoBefore(NOW_MS, 1));
     expect(d.at).toBe('2026-11-26T02:00:00.000Z');

@@ -1,3 +1,4 @@
+import type { HolidayCalendar } from '../../../sdk/calendar/index.js';
 import type { GrantedBenefit } from '../../../sdk/domain/benefits.js';
 import type { Decision } from '../../../sdk/domain/decision.js';
 import type { SceneId } from '../../../sdk/domain/scenes.js';
@@ -42,6 +43,7 @@ export interface DecideSpec {
   context?: DecisionContext;
   now?: Date | number | string;
   usage?: UsageCounts;
+  calendar?: HolidayCalendar;
 }
 
 export function decide(spec: DecideSpec): Decision {
@@ -53,6 +55,7 @@ export function decide(spec: DecideSpec): Decision {
     context: spec.context,
     now,
     usage: spec.usage,
+    ...(spec.calendar ? { calendar: spec.calendar } : {}),
   });
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chinaHolidayCalendar } from '../../../sdk/calendar/index.js';
+import { defaultHolidayCalendar } from '../../../sdk/calendar/index.js';
 import type { Credential } from '../../../sdk/domain/credential.js';
 import type { Decision } from '../../../sdk/domain/decision.js';
 import type { SceneId } from '../../../sdk/domain/scenes.js';
@@ -200,10 +200,18 @@ function thrown(fn: () => unknown): unknown {
   throw new Error('expected a throw');
 }
 
+/** The journal alarms a terminal raises (the calendar-coverage alarm is calendar-coverage.test.ts's). */
 function alarmsOf(t: Terminal): TerminalAlarm[] {
   const alarms: TerminalAlarm[] = [];
-  t.on('alarm', (a) => void alarms.push(a));
+  t.on('alarm', (a) => {
+    if (a.kind === 'journal-unavailable') alarms.push(a);
+  });
   return alarms;
+}
+
+/** Diagnostics alarms other than the calendar's: on 2026-11-26 official coverage ends in 36 days. */
+function journalAlarms(t: Terminal): string[] {
+  return t.diagnostics().alarms.filter((a) => a !== 'calendar-coverage');
 }
 
 describe('terminal with a journal: commit before acting', () => {
@@ -259,7 +267,7 @@ describe('terminal with a journal: commit before acting', () => {
     expect(decided).toHaveLength(1);
     expect(journal.inner.counts().decisions).toBe(1);
     expect(errors).toEqual(['JOURNAL_FULL', 'JOURNAL_FULL']);
-    expect(t.diagnostics().alarms).toEqual(['journal-unavailable']);
+    expect(journalAlarms(t)).toEqual(['journal-unavailable']);
 
     journal.heal();
     const d = await t.present(card(bob));
@@ -268,7 +276,7 @@ describe('terminal with a journal: commit before acting', () => {
       { kind: 'journal-unavailable', active: true, code: 'JOURNAL_FULL' },
       { kind: 'journal-unavailable', active: false },
     ]);
-    expect(t.diagnostics().alarms).toEqual([]);
+    expect(journalAlarms(t)).toEqual([]);
     await t.present(card(dave));
     expect(alarms).toHaveLength(2);
   });
@@ -531,7 +539,7 @@ describe('diagnostics()', () => {
     expect(diag.terminalId).toBe('journal-test-terminal');
     expect(diag.scene).toBe('service-window');
     expect(diag.policy).toEqual({ packId: qingzhouPolicyPack.packId, version: qingzhouPolicyPack.version });
-    expect(diag.calendarVersion).toBe(chinaHolidayCalendar.version);
+    expect(diag.calendarVersion).toBe(defaultHolidayCalendar.version);
     expect(diag.decisionDeadlineMs).toBe(700);
     expect(diag.decisions).toEqual({ granted: 2, denied: 0, unavailable: 1 });
     expect(diag.creditSources).toEqual([
@@ -545,7 +553,13 @@ describe('diagnostics()', () => {
         since: new Date(clock.now()).toISOString(),
       },
     });
-    expect(diag.alarms).toEqual([]);
+    // Official coverage ends 2026-12-31, 36 days after the test's day: the calendar alarm is up.
+    expect(diag.alarms).toEqual(['calendar-coverage']);
+    expect(diag.calendar).toMatchObject({
+      officialThrough: '2026-12-31',
+      officialDaysLeft: 36,
+      warning: true,
+    });
     const codes = diag.lastErrors.map((e) => e.code);
     expect(codes).toContain('CREDIT_UNAVAILABLE');
     expect(codes.at(-1)).toBe('ID_NUMBER_INVALID');

@@ -174,7 +174,7 @@ describe('present(): decisions from the in-memory provider', () => {
     expect(d.standingSource).toBe('platform');
     expect(d.effectiveTier).toBe('AAA');
     expect(d.at).toBe(new Date(NOW).toISOString());
-    expect(d.policyVersion).toBe('qingzhou-xinyi@2026.1.0');
+    expect(d.policyVersion).toBe('qingzhou-xinyi@2026.2.0');
     expect(d.benefits.find((b) => b.kind === 'loan-limit')).toMatchObject({ books: 5 });
     expect(d.benefits.find((b) => b.kind === 'loan-extension')).toMatchObject({ days: 60 });
     expect(d.subject).toEqual({

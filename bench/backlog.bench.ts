@@ -29,6 +29,7 @@ const DRAIN_SIZES = [20_000, 200_000, 1_000_000] as const;
 const DRAIN_ROUNDS = 3;
 const SEGMENTS = 10;
 const LAG_ROUNDS = 6;
+
 const LAG_ROUND_MS = 2000;
 const ARRIVAL_EVERY_MS = 20;
 
@@ -177,11 +178,14 @@ async function laneLag(dir: string, figures: Figure[], notes: string[]): Promise
       (p) => [pseudonymizer.pseudonymize(p.idNumber), { tier: p.tier, lists: p.lists }] as const,
     ),
   });
+  // A lane with a smaller backlog drains just as busily: what the drain adds to a decision beside it
+  // must not depend on how much is waiting.
   const lanes = {
     empty: await createSqliteJournal({ path: join(dir, 'lane-empty.sqlite') }),
     draining: await filledJournal(join(dir, 'lane-draining.sqlite'), 1_000_000),
+    draining100k: await filledJournal(join(dir, 'lane-draining-100k.sqlite'), 100_000),
   };
-  const sides = (['empty', 'draining'] as const).map((side) => {
+  const sides = (['empty', 'draining', 'draining100k'] as const).map((side) => {
     const journal = lanes[side];
     const terminal = createTerminal({
       terminalId: `bench-lane-${side}`,
@@ -198,9 +202,9 @@ async function laneLag(dir: string, figures: Figure[], notes: string[]): Promise
     });
     return { side, journal, terminal, uploader };
   });
-  const p50: Record<string, number[]> = { empty: [], draining: [] };
-  const p99: Record<string, number[]> = { empty: [], draining: [] };
-  const loopP99: Record<string, number[]> = { empty: [], draining: [] };
+  const p50: Record<string, number[]> = { empty: [], draining: [], draining100k: [] };
+  const p99: Record<string, number[]> = { empty: [], draining: [], draining100k: [] };
+  const loopP99: Record<string, number[]> = { empty: [], draining: [], draining100k: [] };
   let next = 0;
   const runRound = async (lane: (typeof sides)[number]) => {
     lane.uploader.start();
@@ -234,7 +238,8 @@ async function laneLag(dir: string, figures: Figure[], notes: string[]): Promise
   try {
     for (const lane of sides) await runRound(lane); // warm-up
     for (let round = 0; round < LAG_ROUNDS; round++) {
-      const order = round % 2 === 0 ? sides : [...sides].reverse();
+      // Rotating order: each side is first, middle and last equally often.
+      const order = sides.map((_, i) => sides[(i + round) % sides.length]!);
       for (const lane of order) {
         const r = await runRound(lane);
         p50[lane.side]!.push(r.p50);
@@ -246,6 +251,7 @@ async function laneLag(dir: string, figures: Figure[], notes: string[]): Promise
     const base = (values: number[]) => ({ label: 'same lane, empty backlog', ...summarize(values) });
     const decisionP99 = summarize(p99.draining!);
     const emptyP99 = summarize(p99.empty!);
+    const smallP99 = summarize(p99.draining100k!);
     figures.push(
       figure(
         'backlog.lane-p50',
@@ -262,16 +268,20 @@ async function laneLag(dir: string, figures: Figure[], notes: string[]): Promise
         summarize(loopP99.draining!),
         base(loopP99.empty!),
       ),
+      figure('backlog.lane-p99-100k', 'lane decision p99 while 100k drain', 'ms', smallP99, {
+        label: 'same lane, 1M draining',
+        ...decisionP99,
+      }),
       figure(
         'backlog.lane-p99-added',
-        'added to the lane decision p99 by the drain',
+        'added to the lane decision p99 by the 1M drain',
         'ms',
         single(decisionP99.median - emptyP99.median),
       ),
     );
     notes.push(
       `lane: a credential every ${ARRIVAL_EVERY_MS} ms (pseudonymise, in-memory lookup, evaluate, commit with FULL), arrival → decision; ${LAG_ROUNDS} rounds of ${LAG_ROUND_MS / 1000} s per side, alternating; ${left.toLocaleString('en-US')} still pending after`,
-      `target: ≤ 5 ms added to the decision p99 — ${decisionP99.median - emptyP99.median <= 5 ? 'met' : 'NOT met'}`,
+      `target: ≤ 5 ms added to the decision p99 — ${decisionP99.median - emptyP99.median <= 5 ? 'met' : 'NOT met'}; the 100k drain adds ${(smallP99.median - emptyP99.median).toFixed(1)} ms (the same when the drain's cost does not depend on the backlog)`,
     );
   } finally {
     for (const lane of sides) {

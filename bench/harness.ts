@@ -89,7 +89,8 @@ export function figure(
       min: baseline.min,
       max: baseline.max,
     };
-    result.ratio = baseline.median === 0 ? Number.NaN : measured.median / baseline.median;
+    // A zero baseline (no misreads on either side) has no meaningful ratio.
+    if (baseline.median !== 0) result.ratio = measured.median / baseline.median;
   }
   return result;
 }

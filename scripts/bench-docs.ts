@@ -132,16 +132,18 @@ const BLOCKS: Record<string, Record<string, (f: Figures, run: BenchRun) => strin
   'README.md': {
     figures: (f, run) =>
       [
-        table([
-          f.get('evaluate.mixed'),
-          f.get('present.p99'),
-          f.get('journal.full'),
-          f.get('snapshot.lookup-p99.1M'),
-          f.get('snapshot.apply.1M'),
-          f.get('backlog.drain.1M'),
-          f.get('backlog.lane-p99'),
-          f.get('gate.card-open-written-p99'),
-        ]),
+        table(
+          [
+            ['evaluate()', 'evaluate.mixed'],
+            ['terminal', 'present.p99'],
+            ['journal', 'journal.full'],
+            ['snapshot', 'snapshot.lookup-p99.1M'],
+            ['snapshot', 'snapshot.apply.1M'],
+            ['backlog', 'backlog.drain.1M'],
+            ['backlog', 'backlog.lane-p99'],
+            ['gate', 'gate.card-open-written-p99'],
+          ].map(([area, id]) => ({ ...f.get(id!), label: `${area}: ${f.get(id!).label}` })),
+        ),
         `${provenance(run)} Every figure: [docs/benchmarks.md](docs/benchmarks.md).`,
       ].join('\n\n'),
   },

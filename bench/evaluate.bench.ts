@@ -74,11 +74,11 @@ export async function runEvaluateBench(): Promise<BenchResult> {
       }),
     baseline: (i) => handWrittenLibrary(standings[i & mask]!, 'x'),
   };
-  const perRound: Record<string, number[]> = {};
+  const perRound: Record<string, number[]> = Object.fromEntries(Object.keys(measures).map((k) => [k, []]));
   for (let round = -1; round < ROUNDS; round++) {
     for (const [name, fn] of Object.entries(measures)) {
       const rate = throughput(fn, ROUND_MS);
-      if (round >= 0) (perRound[name] ??= []).push(rate);
+      if (round >= 0) perRound[name]!.push(rate);
     }
   }
   const of = (name: string) => summarize(perRound[name]!);

@@ -39,41 +39,6 @@ export function summarize(values: readonly number[]): Rounds {
   return { min: sorted[0]!, median, max: sorted.at(-1)!, rounds: sorted.length };
 }
 
-/** Runs `fn` `count` times (after `warmUp` unrecorded calls) and summarises what it returned. */
-export async function rounds(
-  count: number,
-  fn: (round: number) => number | Promise<number>,
-  warmUp = 1,
-): Promise<Rounds> {
-  for (let i = 0; i < warmUp; i++) await fn(-1 - i);
-  const values: number[] = [];
-  for (let i = 0; i < count; i++) values.push(await fn(i));
-  return summarize(values);
-}
-
-/**
- * Measures a figure and its baseline in alternating rounds (baseline, figure, baseline, …), so that
- * a machine growing busier or quieter hits both alike. Each function returns one value per round.
- */
-export async function pairedRounds(
-  count: number,
-  figure: (round: number) => number | Promise<number>,
-  baseline: (round: number) => number | Promise<number>,
-  warmUp = 1,
-): Promise<{ figure: Rounds; baseline: Rounds }> {
-  for (let i = 0; i < warmUp; i++) {
-    await baseline(-1 - i);
-    await figure(-1 - i);
-  }
-  const f: number[] = [];
-  const b: number[] = [];
-  for (let i = 0; i < count; i++) {
-    b.push(await baseline(i));
-    f.push(await figure(i));
-  }
-  return { figure: summarize(f), baseline: summarize(b) };
-}
-
 export function figure(
   id: string,
   label: string,

@@ -7,7 +7,15 @@ import { chinaHolidayCalendar } from '../sdk/calendar/index.js';
 import type { CreditStanding } from '../sdk/domain/standing.js';
 import { evaluate, type PolicyPack, type PolicyRule, qingzhouPolicyPack } from '../sdk/policy/index.js';
 import { generatePopulation } from '../simulator/population.js';
-import { type BenchResult, type Figure, figure, type Rounds, rounds, runAlone, single } from './harness.js';
+import {
+  type BenchResult,
+  type Figure,
+  figure,
+  type Rounds,
+  runAlone,
+  single,
+  summarize,
+} from './harness.js';
 import { throughput } from './stats.js';
 
 const SCENE = 'supermarket-checkout';
@@ -90,15 +98,14 @@ export async function runPackSizeBench(): Promise<BenchResult> {
   }
   const measured: Record<string, Rounds> = {};
   // Round-robin over the variants, so a busier machine slows all of them alike.
-  const perRound: Record<string, number[]> = {};
+  const perRound: Record<string, number[]> = Object.fromEntries(variants.map((v) => [v.key, []]));
   for (let round = -1; round < ROUNDS; round++) {
     for (const v of variants) {
       const rate = throughput((i) => input(v.pack, i), ROUND_MS);
-      if (round >= 0) (perRound[v.key] ??= []).push(rate);
+      if (round >= 0) perRound[v.key]!.push(rate);
     }
   }
-  for (const v of variants)
-    measured[v.key] = await rounds(perRound[v.key]!.length, (r) => perRound[v.key]![r]!, 0);
+  for (const v of variants) measured[v.key] = summarize(perRound[v.key]!);
   const base = { label: '×1 (default pack)', ...measured.x1! };
   const figures: Figure[] = variants.map((v) =>
     figure(`pack-size.${v.key}`, v.label, 'decisions/s', measured[v.key]!, v.key === 'x1' ? undefined : base),

@@ -83,14 +83,14 @@ export async function runSamDecoderBench(): Promise<BenchResult> {
   const reference = () => {
     for (let i = 0; i < stream.length; i += frameBytes) samParse(stream.subarray(i, i + frameBytes));
   };
-  const values: Record<string, number[]> = { reference: [] };
+  const values: Record<string, number[]> = Object.fromEntries(['reference', ...chunks].map((k) => [k, []]));
   // A warm-up round of everything (JIT), then rounds round-robin over the measures.
   for (let r = -1; r < ROUNDS; r++) {
     const b = rate(stream.length, reference);
     if (r >= 0) values.reference!.push(b);
     for (const chunk of chunks) {
       const v = rate(chunk === 1 ? tenth.length : stream.length, streaming(chunk));
-      if (r >= 0) (values[chunk] ??= []).push(v);
+      if (r >= 0) values[chunk]!.push(v);
     }
   }
   const baseline = { label: 'reference samParse, whole frames', ...summarize(values.reference!) };

@@ -1,4 +1,4 @@
-// `npm run bench`: camera decoders on the synthetic corpus of decoder-bench.md §3 (QR = a 306-character
+// `node --import tsx bench/camera-decoders.bench.ts` (also in `npm run bench`): camera decoders on the synthetic corpus of decoder-bench.md §3 (QR = a 306-character
 // credit code, version 10 at ECC M), against the named baseline @zxing/library. Figures, never assertions.
 import { performance } from 'node:perf_hooks';
 import { readBarcodes } from 'zxing-wasm/reader';
@@ -15,6 +15,7 @@ import {
   generateCameraFrame,
   grayToRgba,
 } from '../simulator/camera/index.js';
+import { type BenchResult, type Figure, figure, runAlone, single, summarize } from './harness.js';
 import { fmt, percentile } from './stats.js';
 
 const RESOLUTIONS = [
@@ -23,7 +24,7 @@ const RESOLUTIONS = [
 ] as const;
 const INSTANCES = 10;
 /** Timed passes over the corpus per decoder, after one warm-up pass. */
-const PASSES = 3;
+const PASSES = 5;
 const QR_VARIANTS = CODE_FRAME_VARIANTS;
 const ROWS = [...QR_VARIANTS, 'empty-flat', 'empty-clutter', 'ean-13', 'code-128'] as const;
 const TARGET_MEDIAN_MS = 8;
@@ -123,6 +124,9 @@ function lpad(text: string, width: number): string {
 
 interface ResolutionSummary {
   label: string;
+  /** Per timed pass: the median decode time over the frames (all, and empty ones), per decoder. */
+  passMedians: { wasm: number[]; library: number[]; wasmEmpty: number[]; libraryEmpty: number[] };
+  qr: { wasm: number; library: number; total: number };
   allMs: number[];
   emptyMs: number[];
   readable: number;
@@ -156,8 +160,20 @@ async function benchResolution(
   console.log(
     `  ${pad('', 14)}│ ${pad('ok   median    p95', 22)}│ ${pad('ok   median    p95', 26)}│ ${pad('median', 10)}│ ok   median`,
   );
+  const perPass = (outcomes: Outcome[], only?: (c: Cell) => boolean) =>
+    Array.from({ length: PASSES }, (_, p) =>
+      median(outcomes.flatMap((o, i) => (only === undefined || only(cells[i]!) ? [o.ms[p]!] : []))),
+    );
+  const empty = (c: Cell) => c.generated.payload === null;
   const summary: ResolutionSummary = {
     label: `${width}×${height}`,
+    passMedians: {
+      wasm: perPass(wasm),
+      library: perPass(library),
+      wasmEmpty: perPass(wasm, empty),
+      libraryEmpty: perPass(library, empty),
+    },
+    qr: { wasm: 0, library: 0, total: 0 },
     allMs: [],
     emptyMs: [],
     readable: 0,
@@ -193,6 +209,7 @@ async function benchResolution(
       }
     }
   }
+  summary.qr = { wasm: qrWasm, library: qrLib, total: qrTotal };
   summary.allMs = wasm.flatMap((o) => o.ms);
   summary.emptyMs = cells.flatMap((c, i) => (c.generated.payload === null ? wasm[i]!.ms : []));
   summary.misreads = wasm.filter((o) => o.misread).length + thorough.filter((o) => o.misread).length;
@@ -340,7 +357,7 @@ async function benchPitch(wasm: FrameDecoder, library: FrameDecoder): Promise<Pi
   return { qr: from('qr'), qrAll: from('qrAll'), oneD: from('oneD') };
 }
 
-export async function runCameraDecoderBench(): Promise<void> {
+export async function runCameraDecoderBench(): Promise<BenchResult> {
   console.log('\nCamera decoders — zxing-wasm (default) against @zxing/library 0.21.3 (baseline)');
   const initStarted = performance.now();
   const wasm = await createZxingWasmDecoder();
@@ -412,4 +429,41 @@ export async function runCameraDecoderBench(): Promise<void> {
   wasm.close?.();
   thorough.close?.();
   library.close?.();
+  const figures: Figure[] = [];
+  for (const s of summaries) {
+    const key = s.label.replace('×', 'x');
+    const m = s.passMedians;
+    figures.push(
+      figure(`camera.${key}.median`, `${s.label}: median decode, all frames`, 'ms', summarize(m.wasm), {
+        label: '@zxing/library',
+        ...summarize(m.library),
+      }),
+      figure(`camera.${key}.empty`, `${s.label}: median decode, empty frames`, 'ms', summarize(m.wasmEmpty), {
+        label: '@zxing/library',
+        ...summarize(m.libraryEmpty),
+      }),
+      figure(
+        `camera.${key}.qr-read`,
+        `${s.label}: QR frames read (of ${s.qr.total})`,
+        'frames',
+        single(s.qr.wasm),
+        {
+          label: '@zxing/library',
+          ...single(s.qr.library),
+        },
+      ),
+      figure(`camera.${key}.misreads`, `${s.label}: misreads`, '', single(s.misreads), {
+        label: '@zxing/library',
+        ...single(s.libraryMisreads),
+      }),
+    );
+  }
+  return {
+    bench: 'camera-decoders',
+    title: 'camera decoders — zxing-wasm (default) against @zxing/library 0.21.3',
+    figures,
+    notes: [`rounds: the ${PASSES} timed passes over the corpus (median over its frames per pass)`],
+  };
 }
+
+await runAlone(import.meta.url, runCameraDecoderBench);

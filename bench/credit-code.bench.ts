@@ -1,4 +1,4 @@
-// `npm run bench`: verifyCreditCode() throughput for Ed25519 and ES256 issuers, against a baseline
+// `node --import tsx bench/credit-code.bench.ts` (also in `npm run bench`): verifyCreditCode() throughput for Ed25519 and ES256 issuers, against a baseline
 // of the two bare signature checks (issuer + holder crypto.verify) on the same codes. The difference
 // is the verifier's own work (Base45, parsing, key lookup, holder key decompression, window checks).
 import { createHash, createPublicKey, verify } from 'node:crypto';
@@ -10,14 +10,18 @@ import {
   verifyCreditCode,
 } from '../sdk/credit/index.js';
 import { createCreditIssuer } from '../simulator/credit-issuer.js';
-import { fmt, throughput } from './stats.js';
+import { type BenchResult, type Figure, figure, runAlone, summarize } from './harness.js';
+import { throughput } from './stats.js';
 
 const CODES = 512;
+const ROUNDS = 5;
+const ROUND_MS = 400;
 const HOLDER_SPKI_PREFIX = Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex');
 
-export async function runCreditCodeBench(): Promise<void> {
+export async function runCreditCodeBench(): Promise<BenchResult> {
   const now = Date.now();
-  console.log(`\nverifyCreditCode() — ${CODES} distinct codes, verifications per second`);
+  const figures: Figure[] = [];
+  const notes: string[] = [];
   for (const alg of ['Ed25519', 'ES256'] as const) {
     const issuer = createCreditIssuer({ seed: `bench-${alg}`, alg, now });
     const trustList: TrustList = loadTrustList(issuer.trustList, {
@@ -37,7 +41,7 @@ export async function runCreditCodeBench(): Promise<void> {
       }),
     );
 
-    const baseline = throughput((i) => {
+    const bare = (i: number) => {
       const b = raw[i % CODES]!;
       const ok =
         alg === 'Ed25519'
@@ -62,7 +66,7 @@ export async function runCreditCodeBench(): Promise<void> {
           b.subarray(137, 201),
         )
       );
-    }, 1500);
+    };
     // A fresh replay cache per pass: every code verifies in full (none is refused as a replay).
     const run = (cacheCredentials: boolean) => {
       let cache = createReplayCache();
@@ -76,22 +80,47 @@ export async function runCreditCodeBench(): Promise<void> {
         });
         if (!result.ok) throw new Error(`bench code refused: ${result.reason}`);
         return result;
-      }, 1500);
+      }, ROUND_MS);
     };
-    const cold = run(false);
-    const warm = run(true);
-    console.log(
-      `  ${alg.padEnd(8)} issuer  cold ${fmt(cold).padStart(6)}/s  (${fmt(cold / baseline, 2)} × baseline)   ` +
-        `returning phone ${fmt(warm).padStart(6)}/s   baseline ${fmt(baseline).padStart(6)}/s`,
+    const values = { cold: [] as number[], warm: [] as number[], baseline: [] as number[] };
+    for (let r = -1; r < ROUNDS; r++) {
+      const b = throughput(bare, ROUND_MS);
+      const c = run(false);
+      const w = run(true);
+      if (r < 0) continue;
+      values.baseline.push(b);
+      values.cold.push(c);
+      values.warm.push(w);
+    }
+    const baseline = { label: 'the two bare crypto.verify calls', ...summarize(values.baseline) };
+    const cold = summarize(values.cold);
+    figures.push(
+      figure(
+        `credit-code.${alg.toLowerCase()}.cold`,
+        `${alg} issuer, credential new to the terminal`,
+        'verifications/s',
+        cold,
+        baseline,
+      ),
+      figure(
+        `credit-code.${alg.toLowerCase()}.returning`,
+        `${alg} issuer, returning phone`,
+        'verifications/s',
+        summarize(values.warm),
+        baseline,
+      ),
     );
+    notes.push(`target ≥ 3,000 verifications/s, ${alg} cold: ${cold.median >= 3000 ? 'met' : 'NOT met'}`);
   }
-  console.log(
-    '  baseline: the two bare crypto.verify calls with pre-imported keys (no parsing, no key import)',
-  );
-  console.log(
-    '  cold: every credential new to the terminal; returning phone: credential seen before, new presentation',
-  );
-  console.log('  target ≥ 3,000 verifications/s');
+  return {
+    bench: 'credit-code',
+    title: `verifyCreditCode() — ${CODES} distinct codes, verifications per second`,
+    figures,
+    notes: [
+      `${ROUNDS} rounds of ${ROUND_MS} ms per measure after a warm-up round, round-robin; baseline: pre-imported keys, no parsing`,
+      ...notes,
+    ],
+  };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await runCreditCodeBench();
+await runAlone(import.meta.url, runCreditCodeBench);

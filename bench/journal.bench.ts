@@ -1,4 +1,4 @@
-// `npm run bench`: the decision journal. Committed decisions per second with synchronous FULL (each
+// `node --import tsx bench/journal.bench.ts` (also in `npm run bench`): the decision journal. Committed decisions per second with synchronous FULL (each
 // commit durable across power loss before it returns), against two baselines in the same process:
 // synchronous NORMAL (durable across a crash, not a power cut) and the in-memory journal (nothing
 // durable). Then the database size per 100,000 decisions, after a checkpoint. Synthetic people only.
@@ -18,11 +18,13 @@ import { createSqliteJournal } from '../sdk/journal/sqlite-journal.js';
 import { evaluate } from '../sdk/policy/evaluate.js';
 import { qingzhouPolicyPack } from '../sdk/policy/qingzhou-pack.js';
 import { generatePopulation } from '../simulator/population.js';
+import { type BenchResult, figure, runAlone, single, summarize } from './harness.js';
 import { fmt, percentile } from './stats.js';
 
 const SIZE_DECISIONS = 100_000;
-const FULL_MS = 4000;
-const BASELINE_MS = 2500;
+const ROUNDS = 5;
+const FULL_MS = 1000;
+const BASELINE_MS = 500;
 
 /** tmpfs when there is one: the file size does not depend on the medium, and filling 100k rows takes seconds, not a minute. */
 function sizeDir(): string {
@@ -84,19 +86,23 @@ function entryAt(pool: readonly JournalDecisionEntry[], i: number, prefix = 'ben
 
 interface Run {
   perSec: number;
-  commits: number;
   p50Us: number;
   p99Us: number;
 }
 
-function commitFor(journal: JournalStore, pool: readonly JournalDecisionEntry[], ms: number): Run {
-  for (let i = 0; i < 200; i++) journal.commitDecision(entryAt(pool, i, 'warm-up'));
+/** One round: commits for `ms`, each a new decision id (`round` keeps ids unique across rounds). */
+function commitFor(
+  journal: JournalStore,
+  pool: readonly JournalDecisionEntry[],
+  ms: number,
+  round: number,
+): Run {
   const samples: number[] = [];
   const start = performance.now();
   let elapsed = 0;
   let i = 0;
   while (elapsed < ms) {
-    const entry = entryAt(pool, i++);
+    const entry = entryAt(pool, i++, `r${round}`);
     const t = performance.now();
     journal.commitDecision(entry);
     const end = performance.now();
@@ -106,39 +112,36 @@ function commitFor(journal: JournalStore, pool: readonly JournalDecisionEntry[],
   samples.sort((a, b) => a - b);
   return {
     perSec: (i / elapsed) * 1000,
-    commits: i,
     p50Us: percentile(samples, 50) * 1000,
     p99Us: percentile(samples, 99) * 1000,
   };
 }
 
-export async function runJournalBench(): Promise<void> {
-  console.log(
-    'decision journal — SQLite (better-sqlite3, WAL), one commit = decision + its disclosure records',
-  );
+export async function runJournalBench(): Promise<BenchResult> {
   const pool = entryPool();
   const disclosing = pool.filter((e) => (e.disclosures?.length ?? 0) > 0).length;
   const dir = mkdtempSync(join(tmpdir(), 'xinyi-journal-bench-'));
   const sizeDirPath = mkdtempSync(join(sizeDir(), 'xinyi-journal-bench-size-'));
   try {
-    const full = await createSqliteJournal({ path: join(dir, 'full.sqlite') });
-    const fullRun = commitFor(full, pool, FULL_MS);
-    full.close();
-
-    const normal = await createSqliteJournal({ path: join(dir, 'normal.sqlite'), synchronous: 'NORMAL' });
-    const normalRun = commitFor(normal, pool, BASELINE_MS);
-    normal.close();
-
-    const memory = createMemoryJournal();
-    const memoryRun = commitFor(memory, pool, BASELINE_MS);
-    memory.close();
+    const journals: Record<'full' | 'normal' | 'memory', JournalStore> = {
+      full: await createSqliteJournal({ path: join(dir, 'full.sqlite') }),
+      normal: await createSqliteJournal({ path: join(dir, 'normal.sqlite'), synchronous: 'NORMAL' }),
+      memory: createMemoryJournal(),
+    };
+    const runs: Record<string, Run[]> = { full: [], normal: [], memory: [] };
+    // A warm-up round, then rounds round-robin over the three journals.
+    for (let round = -1; round < ROUNDS; round++) {
+      for (const [name, journal] of Object.entries(journals)) {
+        const run = commitFor(journal, pool, name === 'full' ? FULL_MS : BASELINE_MS, round + 1);
+        if (round >= 0) runs[name]!.push(run);
+      }
+    }
+    for (const journal of Object.values(journals)) journal.close();
 
     // Size does not depend on the synchronous mode; NORMAL writes the 100k rows in seconds, not minutes.
     const sizePath = join(sizeDirPath, 'size.sqlite');
     const sized = await createSqliteJournal({ path: sizePath, synchronous: 'NORMAL' });
-    const t = performance.now();
     for (let i = 0; i < SIZE_DECISIONS; i++) sized.commitDecision(entryAt(pool, i));
-    const fillMs = performance.now() - t;
     const counts = sized.counts();
     sized.close(); // the last connection closing checkpoints the WAL into the database and removes it
     const dbBytes = statSync(sizePath).size;
@@ -151,26 +154,40 @@ export async function runJournalBench(): Promise<void> {
       .get() as number;
     raw.close();
 
-    const row = (label: string, r: Run) =>
-      console.log(
-        `  ${label.padEnd(32)} ${fmt(r.perSec).padStart(10)} commits/s  p50 ${fmt(r.p50Us).padStart(6)} µs  p99 ${fmt(r.p99Us).padStart(7)} µs  (${fmt(r.commits)} commits)`,
-      );
-    row('synchronous FULL', fullRun);
-    row('baseline: synchronous NORMAL', normalRun);
-    row('baseline: memory journal', memoryRun);
-    console.log(
-      `  FULL vs NORMAL ${fmt(fullRun.perSec / normalRun.perSec, 3)}×, FULL vs memory ${fmt(fullRun.perSec / memoryRun.perSec, 4)}×` +
-        ` (${fmt((disclosing / pool.length) * 100)}% of decisions carry disclosure records)`,
-    );
-    console.log(
-      `  database per ${fmt(SIZE_DECISIONS)} decisions      ${fmt(dbBytes / 1_048_576, 1).padStart(10)} MB after checkpoint` +
-        ` (${fmt(dbBytes / SIZE_DECISIONS)} bytes/decision, of which JSON ${fmt(jsonBytes / SIZE_DECISIONS)};` +
-        ` ${fmt(counts.disclosures)} disclosure records; filled in ${fmt(fillMs / 1000, 1)} s on ${sizeDirPath.startsWith('/dev/shm') ? 'tmpfs' : 'disk'})`,
-    );
+    const of = (name: string, key: keyof Run) => summarize(runs[name]!.map((r) => r[key]));
+    const normal = { label: 'synchronous NORMAL', ...of('normal', 'perSec') };
+    return {
+      bench: 'journal',
+      title:
+        'decision journal — SQLite (better-sqlite3, WAL), one commit = decision + its disclosure records',
+      figures: [
+        figure('journal.full', 'synchronous FULL (production)', 'commits/s', of('full', 'perSec'), normal),
+        figure('journal.full-p50', 'synchronous FULL, commit p50', 'µs', of('full', 'p50Us'), {
+          label: 'synchronous NORMAL',
+          ...of('normal', 'p50Us'),
+        }),
+        figure('journal.full-p99', 'synchronous FULL, commit p99', 'µs', of('full', 'p99Us'), {
+          label: 'synchronous NORMAL',
+          ...of('normal', 'p99Us'),
+        }),
+        figure('journal.memory', 'memory journal', 'commits/s', of('memory', 'perSec')),
+        figure(
+          'journal.size-100k',
+          `database per ${fmt(SIZE_DECISIONS)} decisions, after a checkpoint`,
+          'MiB',
+          single(dbBytes / 1_048_576),
+        ),
+        figure('journal.bytes-per-decision', 'bytes per decision', 'B', single(dbBytes / SIZE_DECISIONS)),
+        figure('journal.json-per-decision', 'of which JSON', 'B', single(jsonBytes / SIZE_DECISIONS)),
+      ],
+      notes: [
+        `${ROUNDS} rounds (FULL ${FULL_MS} ms, the others ${BASELINE_MS} ms) after a warm-up round, round-robin; ${fmt((disclosing / pool.length) * 100)}% of decisions carry disclosure records (${fmt(counts.disclosures)} in the 100k)`,
+      ],
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(sizeDirPath, { recursive: true, force: true });
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await runJournalBench();
+await runAlone(import.meta.url, runJournalBench);

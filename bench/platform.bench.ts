@@ -1,4 +1,4 @@
-// `npm run bench`: one credit lookup through the HTTP platform client and the mock platform on
+// `node --import tsx bench/platform.bench.ts` (also in `npm run bench`): one credit lookup through the HTTP platform client and the mock platform on
 // loopback (sign → POST → verify → JSON → parse), against the same lookup answered by the in-memory
 // provider. The difference is the price of the network path, retries and breaker idle.
 import { performance } from 'node:perf_hooks';
@@ -7,12 +7,14 @@ import { createInMemoryCreditProvider, createPseudonymizer, subjectFromIdNumber 
 import type { CreditResolver } from '../sdk/terminal/credit-resolver.js';
 import { generatePopulation } from '../simulator/index.js';
 import { startMockPlatform } from '../simulator/mock-platform.js';
-import { fmt, percentile } from './stats.js';
+import { type BenchResult, figure, runAlone, summarize } from './harness.js';
+import { percentile } from './stats.js';
 
-const CALLS = 3_000;
+const CALLS = 600;
+const ROUNDS = 5;
 const WARM_UP = 300;
 
-export async function runPlatformBench(): Promise<void> {
+export async function runPlatformBench(): Promise<BenchResult> {
   const people = generatePopulation(1024, 'bench-platform');
   const pseudonymizer = createPseudonymizer('bench-platform-key-0123456789abcdef');
   const subjects = people.map((p) => subjectFromIdNumber(pseudonymizer, p.idNumber));
@@ -28,21 +30,12 @@ export async function runPlatformBench(): Promise<void> {
           [pseudonymizer.pseudonymize(p.idNumber), { tier: p.tier, score: p.score, lists: p.lists }] as const,
       ),
     });
-    const measure = async (resolver: CreditResolver, calls: number) => {
-      for (let i = 0; i < WARM_UP; i++) {
-        await resolver.resolve({
-          subject: subjects[i % subjects.length],
-          scene: 'scenic-gate',
-          terminalId: 'bench',
-          signal: new AbortController().signal,
-          deadlineAt: Date.now() + 5_000,
-        });
-      }
+    const round = async (resolver: CreditResolver, calls: number, offset: number) => {
       const samples = new Float64Array(calls);
       for (let i = 0; i < calls; i++) {
         const started = performance.now();
         const standing = await resolver.resolve({
-          subject: subjects[i % subjects.length],
+          subject: subjects[(offset + i) % subjects.length],
           scene: 'scenic-gate',
           terminalId: 'bench',
           signal: new AbortController().signal,
@@ -52,20 +45,33 @@ export async function runPlatformBench(): Promise<void> {
         if (standing === null) throw new Error(`${resolver.name}: a known subject was not found`);
       }
       const sorted = [...samples].sort((a, b) => a - b);
-      return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+      return { p50: percentile(sorted, 50) * 1000, p99: percentile(sorted, 99) * 1000 };
     };
-
-    const baseline = await measure(inMemory, CALLS);
-    const http = await measure(platform, CALLS);
-    console.log('credit lookup — one subject at a time, 1,024 synthetic people');
-    console.log(
-      `  baseline (in-memory provider):          p50 ${fmt(baseline.p50 * 1000, 1)} µs  p99 ${fmt(baseline.p99 * 1000, 1)} µs`,
-    );
-    console.log(
-      `  HTTP platform client → mock (loopback): p50 ${fmt(http.p50, 3)} ms  p99 ${fmt(http.p99, 3)} ms` +
-        `  (${fmt(http.p50 / baseline.p50)}× baseline at p50)\n`,
-    );
+    await round(inMemory, WARM_UP, 0);
+    await round(platform, WARM_UP, 0);
+    const http = { p50: [] as number[], p99: [] as number[] };
+    const base = { p50: [] as number[], p99: [] as number[] };
+    for (let r = 0; r < ROUNDS; r++) {
+      const b = await round(inMemory, CALLS, r * CALLS);
+      const h = await round(platform, CALLS, r * CALLS);
+      base.p50.push(b.p50);
+      base.p99.push(b.p99);
+      http.p50.push(h.p50);
+      http.p99.push(h.p99);
+    }
+    const baseline = (values: number[]) => ({ label: 'in-memory provider', ...summarize(values) });
+    return {
+      bench: 'platform',
+      title: 'credit lookup — HTTP platform client → mock platform on loopback, 1,024 synthetic people',
+      figures: [
+        figure('platform.p50', 'HTTP lookup p50', 'µs', summarize(http.p50), baseline(base.p50)),
+        figure('platform.p99', 'HTTP lookup p99', 'µs', summarize(http.p99), baseline(base.p99)),
+      ],
+      notes: [`${ROUNDS} rounds of ${CALLS} lookups per side after a warm-up, alternating`],
+    };
   } finally {
     await mock.close();
   }
 }
+
+await runAlone(import.meta.url, runPlatformBench);

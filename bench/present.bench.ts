@@ -1,4 +1,4 @@
-// `npm run bench`: present() latency with the in-memory provider, against a baseline that runs the
+// `node --import tsx bench/present.bench.ts` (also in `npm run bench`): present() latency with the in-memory provider, against a baseline that runs the
 // same steps by hand (pseudonymise → provider.resolve → evaluate) with no terminal around them.
 // The difference is the terminal's own overhead (deadline timer, events, logging, validation).
 import { performance } from 'node:perf_hooks';
@@ -12,11 +12,13 @@ import {
   subjectFromIdNumber,
 } from '../sdk/index.js';
 import { generatePopulation } from '../simulator/index.js';
+import { type BenchResult, figure, runAlone, summarize } from './harness.js';
 import { fmt, percentile } from './stats.js';
 
-const CALLS = 20_000;
+const CALLS = 5_000;
+const ROUNDS = 6;
 
-export async function runPresentBench(): Promise<{ overheadP99Ms: number }> {
+export async function runPresentBench(): Promise<BenchResult> {
   const people = generatePopulation(1024, 'bench-present');
   const pseudonymizer = createPseudonymizer('bench-key-0123456789abcdef');
   const asOf = new Date().toISOString();
@@ -53,9 +55,8 @@ export async function runPresentBench(): Promise<{ overheadP99Ms: number }> {
     });
   };
 
-  const measure = async (step: (c: Credential & { kind: 'id-card' }) => Promise<unknown>) => {
-    for (let i = 0; i < 5_000; i++)
-      await step(credentials[i % credentials.length] as Credential & { kind: 'id-card' });
+  /** One round: `CALLS` calls of `step`, as p50 and p99 in µs. */
+  const round = async (step: (c: Credential & { kind: 'id-card' }) => Promise<unknown>) => {
     const samples = new Float64Array(CALLS);
     for (let i = 0; i < CALLS; i++) {
       const t = performance.now();
@@ -63,27 +64,45 @@ export async function runPresentBench(): Promise<{ overheadP99Ms: number }> {
       samples[i] = performance.now() - t;
     }
     const sorted = [...samples].sort((a, b) => a - b);
-    return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+    return { p50: percentile(sorted, 50) * 1000, p99: percentile(sorted, 99) * 1000 };
   };
-
-  // Interleave the two runs so neither gets a warmer machine.
-  const base1 = await measure(baselineStep);
-  const term1 = await measure((c) => terminal.present(c));
-  const base2 = await measure(baselineStep);
-  const term2 = await measure((c) => terminal.present(c));
-  const base = { p50: Math.min(base1.p50, base2.p50), p99: Math.min(base1.p99, base2.p99) };
-  const term = { p50: Math.min(term1.p50, term2.p50), p99: Math.min(term1.p99, term2.p99) };
+  const present = (c: Credential & { kind: 'id-card' }) => terminal.present(c);
+  // Warm-up, then alternating rounds so neither side gets a warmer or quieter machine.
+  for (let i = 0; i < 2; i++) {
+    await round(baselineStep);
+    await round(present);
+  }
+  const base = { p50: [] as number[], p99: [] as number[] };
+  const term = { p50: [] as number[], p99: [] as number[] };
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = r % 2 === 0 ? ['base', 'term'] : ['term', 'base'];
+    for (const side of order) {
+      const result = await round(side === 'base' ? baselineStep : present);
+      const into = side === 'base' ? base : term;
+      into.p50.push(result.p50);
+      into.p99.push(result.p99);
+    }
+  }
   await terminal.close();
-
-  const us = (ms: number) => `${fmt(ms * 1000, 1).padStart(8)} µs`;
-  console.log(`\npresent() — in-memory provider, ${fmt(CALLS)} calls per run, best of two interleaved runs`);
-  console.log(`  present()                         p50 ${us(term.p50)}   p99 ${us(term.p99)}`);
-  console.log(`  baseline: same steps, no terminal p50 ${us(base.p50)}   p99 ${us(base.p99)}`);
-  const overheadP99 = term.p99 - base.p99;
-  console.log(`  terminal overhead                 p50 ${us(term.p50 - base.p50)}   p99 ${us(overheadP99)}`);
-  console.log(`  ratio present / baseline (p50)    ${fmt(term.p50 / base.p50, 2)}`);
-  console.log(
-    `  target: p99 present() under 1 ms: ${term.p99 < 1 ? 'met' : 'NOT met'} (${fmt(term.p99, 3)} ms)`,
-  );
-  return { overheadP99Ms: overheadP99 };
+  const p99 = summarize(term.p99);
+  return {
+    bench: 'present',
+    title: `present() — in-memory provider, ${fmt(CALLS)} calls per round`,
+    figures: [
+      figure('present.p50', 'present() p50', 'µs', summarize(term.p50), {
+        label: 'same steps, no terminal',
+        ...summarize(base.p50),
+      }),
+      figure('present.p99', 'present() p99', 'µs', p99, {
+        label: 'same steps, no terminal',
+        ...summarize(base.p99),
+      }),
+    ],
+    notes: [
+      `${ROUNDS} rounds per side after two warm-up rounds, alternating; baseline: pseudonymise → provider.resolve → evaluate by hand`,
+      `target: p99 present() under 1 ms: ${p99.median < 1000 ? 'met' : 'NOT met'}`,
+    ],
+  };
 }
+
+await runAlone(import.meta.url, runPresentBench);

@@ -1,35 +1,101 @@
-// `npm run bench` — figures and ratios, never assertions.
-import { execFileSync } from 'node:child_process';
-import { cpus } from 'node:os';
+// `npm run bench [-- --json FILE] [-- --only a,b]`: every bench in one process, figures and ratios,
+// never assertions. `--json FILE` writes every figure with its rounds, baseline and ratio, and the
+// machine it ran on; `npm run bench:docs -- FILE` regenerates the published tables from that file.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runBacklogBench } from './backlog.bench.js';
 import { runCalendarBench } from './calendar.bench.js';
 import { runCameraDecoderBench } from './camera-decoders.bench.js';
 import { runCreditCodeBench } from './credit-code.bench.js';
 import { runEvaluateBench } from './evaluate.bench.js';
 import { runGateBench } from './gate.bench.js';
+import { type BenchResult, printResult } from './harness.js';
 import { runIdCardReaderBench } from './id-card-reader.bench.js';
 import { runJournalBench } from './journal.bench.js';
+import { runPackSizeBench } from './pack-size.bench.js';
 import { runPlatformBench } from './platform.bench.js';
 import { runPresentBench } from './present.bench.js';
 import { runSamDecoderBench } from './sam-decoder.bench.js';
+import { runSnapshotBench } from './snapshot.bench.js';
 import { runUploadBench } from './upload.bench.js';
 
-console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}\n`);
-runEvaluateBench();
-runCalendarBench();
-await runPresentBench();
-await runPlatformBench();
-await runCreditCodeBench();
-runSamDecoderBench();
-await runIdCardReaderBench();
-await runCameraDecoderBench();
-await runJournalBench();
-await runUploadBench();
-await runGateBench();
-// Its own process, so that its peak RSS is its own and not the decoders' loaded before it.
-execFileSync(
-  process.execPath,
-  ['--import', 'tsx', new URL('./snapshot.bench.ts', import.meta.url).pathname],
-  {
-    stdio: 'inherit',
-  },
+const BENCHES: ReadonlyArray<readonly [string, () => Promise<BenchResult>]> = [
+  ['evaluate', runEvaluateBench],
+  ['calendar', runCalendarBench],
+  ['pack-size', runPackSizeBench],
+  ['present', runPresentBench],
+  ['platform', runPlatformBench],
+  ['credit-code', runCreditCodeBench],
+  ['sam-decoder', runSamDecoderBench],
+  ['id-card-reader', runIdCardReaderBench],
+  ['camera-decoders', runCameraDecoderBench],
+  ['journal', runJournalBench],
+  ['upload', runUploadBench],
+  ['gate', runGateBench],
+  ['snapshot', runSnapshotBench],
+  ['backlog', runBacklogBench],
+];
+
+/** What the published tables say about where and how they were measured. */
+export interface BenchRun {
+  command: string;
+  startedAt: string;
+  finishedAt: string;
+  machine: {
+    node: string;
+    platform: string;
+    cpuModel: string;
+    cores: number;
+    memoryGiB: number;
+    /** 1, 5 and 15-minute load averages when the run started and when it ended. */
+    loadBefore: number[];
+    loadAfter: number[];
+  };
+  results: BenchResult[];
+}
+
+const { values } = parseArgs({
+  options: { json: { type: 'string' }, only: { type: 'string' } },
+  strict: true,
+});
+const only = values.only?.split(',').map((s) => s.trim());
+const unknown = only?.filter((name) => !BENCHES.some(([n]) => n === name)) ?? [];
+if (unknown.length > 0) throw new Error(`--only: no bench named ${unknown.join(', ')}`);
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+const startedAt = new Date().toISOString();
+const loadBefore = loadavg().map(round2);
+console.log(
+  `node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load ${loadBefore.join(' / ')}`,
 );
+const results: BenchResult[] = [];
+for (const [name, run] of BENCHES) {
+  if (only !== undefined && !only.includes(name)) continue;
+  const result = await run();
+  printResult(result);
+  results.push(result);
+}
+const report: BenchRun = {
+  command: `npm run bench${only === undefined ? '' : ` -- --only ${only.join(',')}`}`,
+  startedAt,
+  finishedAt: new Date().toISOString(),
+  machine: {
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    loadBefore,
+    loadAfter: loadavg().map(round2),
+  },
+  results,
+};
+console.log(`\nload at the end ${report.machine.loadAfter.join(' / ')}`);
+if (values.json !== undefined) {
+  const file = resolve(values.json);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`wrote ${file}`);
+}

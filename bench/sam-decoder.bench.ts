@@ -1,4 +1,4 @@
-// `npm run bench`: SamFrameDecoder throughput on a stream of 1295-byte read responses, against the
+// `node --import tsx bench/sam-decoder.bench.ts` (also in `npm run bench`): SamFrameDecoder throughput on a stream of 1295-byte read responses, against the
 // reference's own parser (hardware-protocols.md §1.3 `samParse`), which needs whole frames handed to it.
 import { performance } from 'node:perf_hooks';
 import {
@@ -8,6 +8,7 @@ import {
   SamFrameDecoder,
 } from '../adapters/id-card/index.js';
 import { createRng, generatePopulation } from '../simulator/index.js';
+import { type BenchResult, figure, runAlone, summarize } from './harness.js';
 import { fmt } from './stats.js';
 
 const PRE = [0xaa, 0xaa, 0xaa, 0x96, 0x69];
@@ -46,38 +47,70 @@ function mbPerSec(bytes: number, ms: number): number {
   return bytes / (1024 * 1024) / (ms / 1000);
 }
 
-export function runSamDecoderBench(): void {
+/** Timed rounds per measure; each round decodes the whole stream (2,000 frames, 2.5 MiB) at least once. */
+const ROUNDS = 7;
+const ROUND_MIN_MS = 150;
+
+/** MB/s of `pass` (one pass over `bytes`), repeated until the round lasted `ROUND_MIN_MS`. */
+function rate(bytes: number, pass: () => void): number {
+  let passes = 0;
+  const t = performance.now();
+  let elapsed = 0;
+  while (elapsed < ROUND_MIN_MS) {
+    pass();
+    passes++;
+    elapsed = performance.now() - t;
+  }
+  return mbPerSec(bytes * passes, elapsed);
+}
+
+export async function runSamDecoderBench(): Promise<BenchResult> {
   const { stream, frameBytes } = buildStream(2000);
-  console.log(
-    `\nSamFrameDecoder — ${fmt(stream.length / 1024 / 1024, 1)} MiB of ${fmt(frameBytes)}-byte read responses`,
-  );
-  const results: [string, number][] = [];
-  for (const chunk of [1295, 4096, 64, 1]) {
-    const rounds = chunk === 1 ? 1 : 5;
-    let best = Number.POSITIVE_INFINITY;
-    for (let r = 0; r < rounds; r++) {
+  // Byte-by-byte is slow by nature: a tenth of the stream per pass.
+  const tenth = stream.subarray(0, frameBytes * 200);
+  const chunks = [1295, 4096, 64, 1] as const;
+  const streaming = (chunk: number) => {
+    const input = chunk === 1 ? tenth : stream;
+    const expected = chunk === 1 ? 200 : 2000;
+    return () => {
       const decoder = new SamFrameDecoder();
       let frames = 0;
-      const t = performance.now();
-      for (let i = 0; i < stream.length; i += chunk)
-        frames += decoder.push(stream.subarray(i, i + chunk)).length;
-      best = Math.min(best, performance.now() - t);
-      if (frames !== 2000) throw new Error(`decoded ${frames} frames`);
-    }
-    results.push([`chunks of ${chunk} B`, mbPerSec(stream.length, best)]);
-  }
-  let bestBaseline = Number.POSITIVE_INFINITY;
-  for (let r = 0; r < 5; r++) {
-    const t = performance.now();
+      for (let i = 0; i < input.length; i += chunk)
+        frames += decoder.push(input.subarray(i, i + chunk)).length;
+      if (frames !== expected) throw new Error(`decoded ${frames} frames`);
+    };
+  };
+  const reference = () => {
     for (let i = 0; i < stream.length; i += frameBytes) samParse(stream.subarray(i, i + frameBytes));
-    bestBaseline = Math.min(bestBaseline, performance.now() - t);
+  };
+  const values: Record<string, number[]> = Object.fromEntries(['reference', ...chunks].map((k) => [k, []]));
+  // A warm-up round of everything (JIT), then rounds round-robin over the measures.
+  for (let r = -1; r < ROUNDS; r++) {
+    const b = rate(stream.length, reference);
+    if (r >= 0) values.reference!.push(b);
+    for (const chunk of chunks) {
+      const v = rate(chunk === 1 ? tenth.length : stream.length, streaming(chunk));
+      if (r >= 0) values[chunk]!.push(v);
+    }
   }
-  const baseline = mbPerSec(stream.length, bestBaseline);
-  for (const [label, rate] of results) {
-    console.log(
-      `  streaming, ${label.padEnd(18)} ${fmt(rate, 1).padStart(8)} MB/s   ratio to baseline ${fmt(rate / baseline, 2)}`,
-    );
-  }
-  console.log(`  baseline: reference samParse, whole frames ${fmt(baseline, 1).padStart(5)} MB/s`);
-  console.log(`  a reader at 115200 baud delivers 0.011 MB/s`);
+  const baseline = { label: 'reference samParse, whole frames', ...summarize(values.reference!) };
+  return {
+    bench: 'sam-decoder',
+    title: `SamFrameDecoder — a stream of ${fmt(frameBytes)}-byte read responses`,
+    figures: chunks.map((chunk) =>
+      figure(
+        `sam-decoder.chunks-${chunk}`,
+        `streaming, chunks of ${chunk} B`,
+        'MB/s',
+        summarize(values[chunk]!),
+        baseline,
+      ),
+    ),
+    notes: [
+      `${ROUNDS} rounds of at least ${ROUND_MIN_MS} ms per measure after a warm-up round, round-robin`,
+      'a reader at 115200 baud delivers 0.011 MB/s',
+    ],
+  };
 }
+
+await runAlone(import.meta.url, runSamDecoderBench);

@@ -1,4 +1,4 @@
-// `npm run bench`: upload throughput of the store-and-forward uploader, from a SQLite journal
+// `node --import tsx bench/upload.bench.ts` (also in `npm run bench`): upload throughput of the store-and-forward uploader, from a SQLite journal
 // (synchronous FULL, as in production) through the HTTP platform client (signed requests) to the
 // mock platform on loopback, for batches of 1 decision (the baseline: one request per decision),
 // 100 (the default) and 500. Synthetic decisions only: pseudonyms and masked forms.
@@ -15,16 +15,18 @@ import { createSqliteJournal } from '../sdk/journal/sqlite-journal.js';
 import { createUploader } from '../sdk/journal/uploader.js';
 import { startMockPlatform } from '../simulator/mock-platform.js';
 import { generatePopulation } from '../simulator/population.js';
+import { type BenchResult, figure, runAlone, summarize } from './harness.js';
 import { fmt } from './stats.js';
 
 const KEY_ID = 'bench-upload-key';
 const SECRET = 'bench-upload-hmac-secret-0123456789';
 const PSEUDONYM_KEY = 'bench-upload-pseudonym-key-0123456';
 const RUNS: ReadonlyArray<{ batchSize: number; decisions: number }> = [
-  { batchSize: 1, decisions: 2_000 },
-  { batchSize: 100, decisions: 20_000 },
-  { batchSize: 500, decisions: 20_000 },
+  { batchSize: 1, decisions: 1_000 },
+  { batchSize: 100, decisions: 10_000 },
+  { batchSize: 500, decisions: 10_000 },
 ];
+const ROUNDS = 3;
 
 const pseudonymizer = createPseudonymizer(PSEUDONYM_KEY);
 const subjects = generatePopulation(64, 'bench-upload').map((p) =>
@@ -55,8 +57,8 @@ function decision(i: number): Decision {
 }
 
 /** Decisions per second of one full drain of `decisions` decisions in batches of `batchSize`. */
-async function measure(dir: string, batchSize: number, decisions: number): Promise<number> {
-  const path = join(dir, `journal-${batchSize}-${decisions}.db`);
+async function measure(dir: string, batchSize: number, decisions: number, round = 0): Promise<number> {
+  const path = join(dir, `journal-${batchSize}-${decisions}-${round}.db`);
   // Filling is not what is measured: NORMAL spares one fsync per commit; the drain below runs with FULL.
   const filling = await createSqliteJournal({ path, synchronous: 'NORMAL' });
   for (let i = 0; i < decisions; i++)
@@ -91,28 +93,37 @@ async function measure(dir: string, batchSize: number, decisions: number): Promi
   }
 }
 
-export async function runUploadBench(): Promise<void> {
+export async function runUploadBench(): Promise<BenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'xinyi-upload-bench-'));
   try {
     await measure(dir, 100, 1_000); // warm-up: JIT, sockets, SQLite
-    const figures: Array<{ batchSize: number; decisions: number; perSecond: number }> = [];
-    for (const run of RUNS)
-      figures.push({ ...run, perSecond: await measure(dir, run.batchSize, run.decisions) });
-    const baseline = figures[0]!.perSecond;
-    console.log(
-      'upload throughput — SQLite journal (synchronous FULL) → HTTP platform client → mock platform (loopback)',
-    );
-    for (const { batchSize, decisions, perSecond } of figures) {
-      const label = batchSize === 1 ? 'batch of 1 (baseline)' : `batch of ${batchSize}`;
-      const ratio = batchSize === 1 ? '' : `  (${fmt(perSecond / baseline, 1)}× baseline)`;
-      console.log(
-        `  ${label.padEnd(22)} ${fmt(perSecond).padStart(9)} decisions/s over ${fmt(decisions)} decisions${ratio}`,
-      );
+    const values: number[][] = RUNS.map(() => []);
+    // Rounds round-robin over the batch sizes, each a full drain of a fresh journal.
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let i = 0; i < RUNS.length; i++) {
+        const run = RUNS[i]!;
+        values[i]!.push(await measure(dir, run.batchSize, run.decisions, round));
+      }
     }
-    console.log('');
+    const baseline = { label: 'batch of 1 (one request per decision)', ...summarize(values[0]!) };
+    return {
+      bench: 'upload',
+      title:
+        'upload throughput — SQLite journal (synchronous FULL) → HTTP platform client → mock platform (loopback)',
+      figures: RUNS.map((run, i) =>
+        figure(
+          `upload.batch-${run.batchSize}`,
+          `batch of ${run.batchSize}, ${fmt(run.decisions)} decisions`,
+          'decisions/s',
+          summarize(values[i]!),
+          i === 0 ? undefined : baseline,
+        ),
+      ),
+      notes: [`${ROUNDS} drains per batch size after a warm-up drain, round-robin`],
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await runUploadBench();
+await runAlone(import.meta.url, runUploadBench);

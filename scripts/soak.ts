@@ -10,9 +10,10 @@
 //   --dir DIR          working folder (kept); default a temporary one, removed at the end
 //   --keep             keep the temporary working folder
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { carryBlocksOver } from './bench-docs/blocks.js';
 import { DEFAULT_MARGIN_MS, runSoak } from './soak/harness.js';
 import { renderReliabilityDoc, renderReport } from './soak/report.js';
 
@@ -71,7 +72,9 @@ async function main(): Promise<number> {
   }
   if (values['write-doc']) {
     const doc = values.doc ? resolve(values.doc) : join(root, 'docs', 'reliability.md');
-    writeFileSync(doc, renderReliabilityDoc(report));
+    // The benches' section (`npm run bench:docs`) is not the soak's to rewrite: it is carried over.
+    const previous = existsSync(doc) ? readFileSync(doc, 'utf8') : '';
+    writeFileSync(doc, carryBlocksOver(previous, renderReliabilityDoc(report)));
     // Formatted as `biome ci` expects the repository's Markdown (padded tables), so a regenerated
     // docs/reliability.md passes the lint step as it is.
     const biome = spawnSync(

@@ -373,9 +373,13 @@ export async function runSimulatedDay(options: SimulatedDayOptions = {}): Promis
     };
     // Closing time, a quarter of an hour after the last visit: the platform is back (if the outage
     // lasted this long), and the uploader hands over whatever is still waiting.
+    // The uploader is stopped first: a pass still in flight ends at the last visit's time, against the
+    // platform as it was then. Had it run on at closing time, its failures could open the upload
+    // client's circuit breaker at that instant, and the simulated clock (which the breaker's
+    // cool-down runs on) does not move during the flush, so the flush would be refused.
+    await uploader.stop();
     simulatedNow += 15 * 60_000;
     credit.setPlatformDown(false);
-    await uploader.stop();
     await uploader.flush();
     const received = credit.platform.uploads.receivedByKey;
     journalSummary = {

@@ -205,10 +205,17 @@ class SqliteSnapshotStore implements SnapshotStore {
   readonly #lookup: Statement;
   readonly #meta: Statement;
   readonly #dataVersion: Statement;
+  readonly #insert: Statement;
+  readonly #update: Statement;
+  readonly #delete: Statement;
+  readonly #writeMeta: Statement;
   #seenDataVersion = -1;
   #closed = false;
   #info: SnapshotInfo | null = null;
   readonly #listCache = new Map<string, ListMembership[]>();
+  /** The last generatedAt turned into its ISO text, so a lookup does not format a Date each time. */
+  #asOfMs = Number.NaN;
+  #asOf = '';
 
   readonly #clock: Clock;
 
@@ -217,9 +224,28 @@ class SqliteSnapshotStore implements SnapshotStore {
     this.#clock = clock;
     this.#db = db;
     this.#progressEvery = progressEvery;
-    this.#lookup = db.prepare('SELECT tier, lists FROM subjects WHERE pseudonym = ?').raw(true);
+    // The snapshot's generatedAt is read with the subject, in the same statement and so from the same
+    // committed state: a lookup needs no check for a snapshot replaced by another connection (such as
+    // `xinyi snapshot apply` in its own process), and can never pair a new snapshot's row with the
+    // previous snapshot's time. Only `info()` and `apply()` look for changes (PRAGMA data_version).
+    this.#lookup = db
+      .prepare(
+        `SELECT s.tier, s.lists, m.generated_at FROM subjects AS s, snapshot_meta AS m
+         WHERE s.pseudonym = ? AND m.id = 1`,
+      )
+      .raw(true);
     this.#meta = db.prepare('SELECT * FROM snapshot_meta WHERE id = 1');
     this.#dataVersion = db.prepare('PRAGMA data_version').pluck();
+    this.#insert = db.prepare('INSERT INTO subjects (pseudonym, tier, lists) VALUES (?, ?, ?)');
+    this.#update = db.prepare('UPDATE subjects SET tier = ?, lists = ? WHERE pseudonym = ?');
+    this.#delete = db.prepare('DELETE FROM subjects WHERE pseudonym = ?');
+    this.#writeMeta = db.prepare(
+      `INSERT INTO snapshot_meta (id, snapshot_id, sequence, generated_at, subject_count, tier_scheme, applied_at)
+       VALUES (1, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET snapshot_id = excluded.snapshot_id, sequence = excluded.sequence,
+         generated_at = excluded.generated_at, subject_count = excluded.subject_count,
+         tier_scheme = excluded.tier_scheme, applied_at = excluded.applied_at`,
+    );
     this.#syncInfo();
   }
 
@@ -280,16 +306,22 @@ class SqliteSnapshotStore implements SnapshotStore {
     if (typeof pseudonym !== 'string' || pseudonym.length !== 22) return null;
     const key = Buffer.from(pseudonym, 'base64url');
     if (key.length !== SNAPSHOT_PSEUDONYM_BYTES) return null;
-    let row: [number, string | null] | undefined;
+    let row: [number, string | null, number] | undefined;
     try {
-      this.#syncInfo();
-      row = this.#lookup.get(key) as [number, string | null] | undefined;
+      row = this.#lookup.get(key) as [number, string | null, number] | undefined;
     } catch (cause) {
       throw new XinyiError('STORE_UNAVAILABLE', 'the snapshot database could not be read', { cause });
     }
-    const info = this.#info;
-    if (row === undefined || info === null) return null;
-    return { tier: tierFromByte(row[0]) ?? null, lists: this.#lists(row[1]), asOf: info.generatedAt };
+    if (row === undefined) return null;
+    return { tier: tierFromByte(row[0]) ?? null, lists: this.#lists(row[1]), asOf: this.#isoOf(row[2]) };
+  }
+
+  #isoOf(ms: number): string {
+    if (ms !== this.#asOfMs) {
+      this.#asOf = new Date(ms).toISOString();
+      this.#asOfMs = ms;
+    }
+    return this.#asOf;
   }
 
   #lists(text: string | null): ListMembership[] {
@@ -371,15 +403,15 @@ class SqliteSnapshotStore implements SnapshotStore {
     this.#syncInfo();
     this.#checkSequence(header);
     report('applying', 0);
-    const insert = db.prepare('INSERT INTO subjects (pseudonym, tier, lists) VALUES (?, ?, ?)');
+    const insert = this.#insert;
     let upsert: Statement | undefined;
     if (header.kind === 'full') {
       db.exec('DELETE FROM subjects');
       count = header.recordCount;
     } else {
       count = this.#info?.count ?? 0;
-      const del = db.prepare('DELETE FROM subjects WHERE pseudonym = ?');
-      upsert = db.prepare('UPDATE subjects SET tier = ?, lists = ? WHERE pseudonym = ?');
+      const del = this.#delete;
+      upsert = this.#update;
       for (let i = 0; i < header.deletionCount; i++) {
         const o = header.deletionsOffset + i * SNAPSHOT_PSEUDONYM_BYTES;
         if (i > 0 && b.compare(b, o, o + SNAPSHOT_PSEUDONYM_BYTES, o - SNAPSHOT_PSEUDONYM_BYTES, o) >= 0) {
@@ -411,13 +443,7 @@ class SqliteSnapshotStore implements SnapshotStore {
       }
       tick();
     }
-    db.prepare(
-      `INSERT INTO snapshot_meta (id, snapshot_id, sequence, generated_at, subject_count, tier_scheme, applied_at)
-       VALUES (1, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(id) DO UPDATE SET snapshot_id = excluded.snapshot_id, sequence = excluded.sequence,
-         generated_at = excluded.generated_at, subject_count = excluded.subject_count,
-         tier_scheme = excluded.tier_scheme, applied_at = excluded.applied_at`,
-    ).run(
+    this.#writeMeta.run(
       header.snapshotId,
       header.sequence,
       header.generatedAt,

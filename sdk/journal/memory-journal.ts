@@ -81,6 +81,12 @@ class MemoryJournal implements JournalStore {
   // Maps iterate in insertion order, which is commit order: the outbox needs nothing more.
   readonly #decisions = new Map<string, DecisionRow>();
   readonly #disclosures = new Map<string, DisclosureRow>();
+  // The outbox: records not yet uploaded, in commit order. Marking deletes, so the backlog is the
+  // map's size and the oldest its first entry, without a walk over what was already uploaded.
+  readonly #pending: Record<UploadRecordKind, Map<string, Row>> = {
+    decisions: new Map(),
+    disclosures: new Map(),
+  };
   readonly #uses = new Map<string, UseRow>();
   #events: EventRow[] = [];
   // Like SQLite AUTOINCREMENT: never reused, even after a purge emptied the table.
@@ -102,7 +108,7 @@ class MemoryJournal implements JournalStore {
     const prepared = prepareDecision(entry);
     if (this.#decisions.has(prepared.id)) return;
     const committedAt = this.#clock.now();
-    this.#decisions.set(prepared.id, {
+    const decision: DecisionRow = {
       id: prepared.id,
       seq: ++this.#decisionSeq,
       committedAt,
@@ -110,10 +116,12 @@ class MemoryJournal implements JournalStore {
       atMs: prepared.atMs,
       json: prepared.decisionJson,
       terminalId: prepared.terminalId,
-    });
+    };
+    this.#decisions.set(decision.id, decision);
+    this.#pending.decisions.set(decision.id, decision);
     for (const d of prepared.disclosures) {
       if (this.#disclosures.has(d.id)) continue;
-      this.#disclosures.set(d.id, {
+      const disclosure: DisclosureRow = {
         id: d.id,
         seq: ++this.#disclosureSeq,
         committedAt,
@@ -121,7 +129,9 @@ class MemoryJournal implements JournalStore {
         atMs: d.grantedAtMs,
         json: d.recordJson,
         dueDate: d.dueDate,
-      });
+      };
+      this.#disclosures.set(disclosure.id, disclosure);
+      this.#pending.disclosures.set(disclosure.id, disclosure);
     }
   }
 
@@ -187,26 +197,22 @@ class MemoryJournal implements JournalStore {
     validateLimit(limit, 'limit');
     const items: OutboxItem[] = [];
     if (limit === 0) return items;
-    if (kind === 'decisions') {
-      for (const row of this.#decisions.values()) {
-        if (row.uploadedAt !== null) continue;
-        const payload = JSON.parse(`{"terminalId":${JSON.stringify(row.terminalId)},"decision":${row.json}}`);
-        items.push({ id: row.id, seq: row.seq, committedAt: row.committedAt, payload });
-        if (items.length === limit) break;
-      }
-    } else {
-      for (const row of this.#table(kind).values()) {
-        if (row.uploadedAt !== null) continue;
-        items.push({ id: row.id, seq: row.seq, committedAt: row.committedAt, payload: JSON.parse(row.json) });
-        if (items.length === limit) break;
-      }
+    const pending = this.#outbox(kind);
+    for (const row of pending.values()) {
+      const payload =
+        kind === 'decisions'
+          ? JSON.parse(
+              `{"terminalId":${JSON.stringify((row as DecisionRow).terminalId)},"decision":${row.json}}`,
+            )
+          : JSON.parse(row.json);
+      items.push({ id: row.id, seq: row.seq, committedAt: row.committedAt, payload });
+      if (items.length === limit) break;
     }
     return items;
   }
 
-  #table(kind: UploadRecordKind): Map<string, Row> {
-    if (kind === 'decisions') return this.#decisions;
-    if (kind === 'disclosures') return this.#disclosures;
+  #outbox(kind: UploadRecordKind): Map<string, Row> {
+    if (kind === 'decisions' || kind === 'disclosures') return this.#pending[kind];
     throw new XinyiError('INVALID_ARGUMENT', 'kind must be decisions or disclosures', {
       details: { field: 'kind' },
     });
@@ -214,28 +220,24 @@ class MemoryJournal implements JournalStore {
 
   markUploaded(kind: UploadRecordKind, ids: readonly string[], at: number): void {
     this.#assertOpen();
-    const table = this.#table(kind);
+    const pending = this.#outbox(kind);
     validateTime(at, 'at');
     if (!Array.isArray(ids)) throw new XinyiError('INVALID_ARGUMENT', 'ids must be an array');
     for (const id of ids) {
-      const row = table.get(id);
-      if (row !== undefined && row.uploadedAt === null) row.uploadedAt = at;
+      const row = pending.get(id);
+      if (row === undefined) continue;
+      row.uploadedAt = at;
+      pending.delete(id);
     }
   }
 
   backlog(): Record<UploadRecordKind, { count: number; oldestAt: number | null }> {
     this.#assertOpen();
-    const of = (table: Map<string, Row>) => {
-      let count = 0;
-      let oldestAt: number | null = null;
-      for (const row of table.values()) {
-        if (row.uploadedAt !== null) continue;
-        count++;
-        oldestAt ??= row.committedAt;
-      }
-      return { count, oldestAt };
-    };
-    return { decisions: of(this.#decisions), disclosures: of(this.#disclosures) };
+    const of = (pending: Map<string, Row>) => ({
+      count: pending.size,
+      oldestAt: pending.values().next().value?.committedAt ?? null,
+    });
+    return { decisions: of(this.#pending.decisions), disclosures: of(this.#pending.disclosures) };
   }
 
   overdueDisclosures(now: number): DisclosureRecord[] {

@@ -162,4 +162,42 @@ describe.skipIf(!sqlite)('xinyi snapshot apply', () => {
       upserted: 1,
     });
   }, 60_000);
+
+  it("a store held open (the daemon's) answers from a snapshot another process applied, at once", async () => {
+    const daemonStore = await openSnapshotStore({ path: db });
+    try {
+      const subject = records[42]!;
+      const pseudonym = Buffer.from(subject.pseudonym as Uint8Array).toString('base64url');
+      const before = daemonStore.lookup(pseudonym);
+      expect(before?.tier).toBe(subject.tier);
+      const sequence = daemonStore.info()!.sequence;
+      const later = generatedAt + 3_600_000;
+      const delta = join(dir, 'delta-open-store.snap');
+      writeFileSync(
+        delta,
+        buildDelta(
+          { upserts: [{ pseudonym, tier: 'D', lists: [{ kind: 'black' }] }] },
+          {
+            privateKey: pem(signing.privateKey, 'pkcs8'),
+            sequence: sequence + 1,
+            baseSequence: sequence,
+            generatedAt: later,
+          },
+        ),
+      );
+      const run = await runXinyi(['snapshot', 'apply', delta, '--db', db, '--public-key', publicKeyFile]);
+      expect(run.code).toBe(0);
+      // No reopen, no wait: the very next lookup has the new standing with the new snapshot's time.
+      expect(daemonStore.lookup(pseudonym)).toEqual({
+        tier: 'D',
+        lists: [{ kind: 'black' }],
+        asOf: new Date(later).toISOString(),
+      });
+      const untouched = Buffer.from(records[43]!.pseudonym as Uint8Array).toString('base64url');
+      expect(daemonStore.lookup(untouched)?.asOf).toBe(new Date(later).toISOString());
+      expect(daemonStore.info()).toMatchObject({ sequence: sequence + 1, count: COUNT });
+    } finally {
+      daemonStore.close();
+    }
+  }, 60_000);
 });

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../../sdk/clock.js';
 import { isXinyiError } from '../../../sdk/errors.js';
 import type { DecisionUploadPayload, JournalStore } from '../../../sdk/journal/journal-store.js';
+import { createRng } from '../../../simulator/prng.js';
 import {
   DAY_MS,
   decisionFor,
@@ -14,6 +15,20 @@ import {
 } from './fixtures.js';
 
 export type JournalFactory = (clock: Clock) => JournalStore | Promise<JournalStore>;
+
+export interface JournalContractOptions {
+  /** Closes `journal` and opens the same store again (durable stores only). */
+  reopen?: (journal: JournalStore, clock: Clock) => JournalStore | Promise<JournalStore>;
+}
+
+/** The backlog as the outbox itself says it is: every pending record listed and counted. */
+export function recountedBacklog(j: JournalStore): ReturnType<JournalStore['backlog']> {
+  const of = (kind: 'decisions' | 'disclosures') => {
+    const pending = j.pendingUploads(kind, 1_000_000);
+    return { count: pending.length, oldestAt: pending[0]?.committedAt ?? null };
+  };
+  return { decisions: of('decisions'), disclosures: of('disclosures') };
+}
 
 function expectCode(fn: () => unknown, code: string): void {
   let thrown: unknown;
@@ -28,7 +43,11 @@ function expectCode(fn: () => unknown, code: string): void {
 
 const at = (iso: string) => Date.parse(iso);
 
-export function journalContract(name: string, factory: JournalFactory): void {
+export function journalContract(
+  name: string,
+  factory: JournalFactory,
+  options: JournalContractOptions = {},
+): void {
   describe(`JournalStore contract: ${name}`, () => {
     let journal: JournalStore | undefined;
     let clock: ManualClock;
@@ -163,6 +182,62 @@ export function journalContract(name: string, factory: JournalFactory): void {
         disclosures: { count: 2, oldestAt: t0 + 120_000 },
       });
     });
+
+    it('keeps the backlog equal to the outbox through commits, repeats, marks in any order and purges', async () => {
+      const j = await open();
+      const rng = createRng(`backlog-${name}`);
+      const committed: string[] = [];
+      for (let step = 0; step < 400; step++) {
+        clock.advance(rng.int(1, 5000));
+        const roll = rng.int(0, 99);
+        if (roll < 45 || committed.length === 0) {
+          const id = `d-${committed.length}`;
+          // Bank grants carry two disclosure records, library ones none.
+          const scene = rng.int(0, 2) === 0 ? 'library-kiosk' : 'bank-counter';
+          j.commitDecision(entryFor({ id, person: people[committed.length % people.length], scene }));
+          committed.push(id);
+        } else if (roll < 55) {
+          j.commitDecision(entryFor({ id: committed[rng.int(0, committed.length - 1)] }));
+        } else if (roll < 85) {
+          const kind = roll < 75 ? 'decisions' : 'disclosures';
+          // A window of the outbox, from its front or further in, plus ids marked before or unknown.
+          const pending = j.pendingUploads(kind, 30).map((o) => o.id);
+          const ids = pending.filter(() => rng.int(0, 2) > 0);
+          ids.push('unknown-id', ...(kind === 'decisions' ? [committed[0]!] : []));
+          j.markUploaded(kind, ids, clock.now());
+        } else if (roll < 90) {
+          j.purge(clock.now(), { decisions: 0, disclosures: 0 });
+        }
+        expect(j.backlog(), `step ${step}`).toEqual(recountedBacklog(j));
+      }
+      expect(j.backlog().decisions.count).toBeGreaterThan(0);
+    });
+
+    it.skipIf(options.reopen === undefined)(
+      'keeps the backlog across close and reopen, and keeps counting from it',
+      async () => {
+        let j = await open();
+        const t0 = clock.now();
+        for (let i = 0; i < 6; i++) {
+          j.commitDecision(entryFor({ id: `d-${i}`, person: people[i] }));
+          clock.advance(1000);
+        }
+        j.markUploaded('decisions', ['d-0', 'd-2'], clock.now());
+        j.markUploaded('disclosures', ['d-0:bank.fast-track-credit'], clock.now());
+        const before = j.backlog();
+        expect(before).toEqual({
+          decisions: { count: 4, oldestAt: t0 + 1000 },
+          disclosures: { count: 11, oldestAt: t0 },
+        });
+        j = await options.reopen!(j, clock);
+        journal = j;
+        expect(j.backlog()).toEqual(before);
+        j.markUploaded('decisions', ['d-1', 'd-3'], clock.now());
+        j.commitDecision(entryFor({ id: 'd-after' }));
+        expect(j.backlog()).toEqual(recountedBacklog(j));
+        expect(j.backlog().decisions).toEqual({ count: 3, oldestAt: t0 + 4000 });
+      },
+    );
 
     it('raises disclosures not uploaded after their Asia/Shanghai due date', async () => {
       const j = await open();

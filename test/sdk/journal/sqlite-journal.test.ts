@@ -15,11 +15,15 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isXinyiError, type XinyiError } from '../../../sdk/errors.js';
-import { createSqliteJournal, SQLITE_JOURNAL_SCHEMA_VERSION } from '../../../sdk/journal/sqlite-journal.js';
+import {
+  createSqliteJournal,
+  SQLITE_JOURNAL_SCHEMA_VERSION,
+  type SqliteJournal,
+} from '../../../sdk/journal/sqlite-journal.js';
 import type { Logger } from '../../../sdk/logger.js';
 import { createRng } from '../../../simulator/prng.js';
 import { entryFor, manualClock, people } from './fixtures.js';
-import { journalContract } from './journal-contract.js';
+import { journalContract, recountedBacklog } from './journal-contract.js';
 
 let dir: string;
 let files = 0;
@@ -32,7 +36,12 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-journalContract('sqlite', (clock) => createSqliteJournal({ path: freshPath(), clock }));
+journalContract('sqlite', (clock) => createSqliteJournal({ path: freshPath(), clock }), {
+  reopen: (journal, clock) => {
+    journal.close();
+    return createSqliteJournal({ path: (journal as SqliteJournal).path, clock });
+  },
+});
 
 async function rejection(promise: Promise<unknown>): Promise<XinyiError> {
   try {
@@ -259,6 +268,62 @@ describe('SQLite journal', () => {
     journal.close();
   });
 
+  it('reads the backlog from its counters, not by counting the outbox', async () => {
+    const path = freshPath();
+    const journal = await createSqliteJournal({ path });
+    journal.commitDecision(entryFor({ id: 'd-1' }));
+    const raw = new Database(path);
+    raw.prepare("UPDATE outbox_backlog SET pending = 123456 WHERE kind = 'decisions'").run();
+    raw.close();
+    // Only a store that reads the counters can report a number no row count gives.
+    expect(journal.backlog().decisions.count).toBe(123_456);
+    journal.close();
+  });
+
+  it('migrates a schema-1 journal: the backlog is counted once, then kept', async () => {
+    const path = freshPath();
+    const clock = manualClock();
+    const t0 = clock.now();
+    let journal = await createSqliteJournal({ path, clock });
+    for (let i = 0; i < 4; i++) {
+      journal.commitDecision(entryFor({ id: `d-${i}`, person: people[i] }));
+      clock.advance(1000);
+    }
+    journal.markUploaded('decisions', ['d-0'], clock.now());
+    journal.close();
+    // Back to schema 1 as an older SDK left it, with records it wrote after ours.
+    const raw = new Database(path);
+    raw.exec(`
+      DROP TRIGGER decisions_backlog_added; DROP TRIGGER decisions_backlog_requeued;
+      DROP TRIGGER decisions_backlog_delivered; DROP TRIGGER decisions_backlog_removed;
+      DROP TRIGGER disclosures_backlog_added; DROP TRIGGER disclosures_backlog_requeued;
+      DROP TRIGGER disclosures_backlog_delivered; DROP TRIGGER disclosures_backlog_removed;
+      DROP TABLE outbox_backlog;
+      DELETE FROM schema_version WHERE version > 1;
+      UPDATE decisions SET uploaded_at = 1 WHERE id = 'd-1';
+      INSERT INTO decisions (id, at, committed_at, terminal_id, scene, outcome, pseudonym, body)
+        SELECT 'd-old', at, committed_at + 60000, terminal_id, scene, outcome, pseudonym, body
+        FROM decisions WHERE id = 'd-3';
+    `);
+    expect(raw.prepare('SELECT MAX(version) FROM schema_version').pluck().get()).toBe(1);
+    raw.close();
+
+    journal = await createSqliteJournal({ path, clock });
+    expect(journal.backlog()).toEqual(recountedBacklog(journal));
+    expect(journal.backlog()).toEqual({
+      decisions: { count: 3, oldestAt: t0 + 2000 },
+      disclosures: { count: 8, oldestAt: t0 },
+    });
+    journal.markUploaded('decisions', ['d-2'], clock.now());
+    expect(journal.backlog().decisions).toEqual({ count: 2, oldestAt: t0 + 3000 });
+    journal.close();
+    const check = new Database(path, { readonly: true });
+    expect(check.prepare('SELECT MAX(version) FROM schema_version').pluck().get()).toBe(
+      SQLITE_JOURNAL_SCHEMA_VERSION,
+    );
+    check.close();
+  });
+
   it('refuses files that are not a journal, or a journal newer than this SDK', async () => {
     const junk = freshPath();
     writeFileSync(junk, Buffer.alloc(8192, 0x5a));
@@ -354,6 +419,8 @@ describe('SQLite journal', () => {
         );
         expect(all[i]!.seq).toBeGreaterThan(all[i - 1]!.seq);
       }
+      // The backlog counters were committed with the rows they count: right after every kill.
+      expect(journal.backlog(), `round ${round}`).toEqual(recountedBacklog(journal));
       const thisRound = all.filter((o) => o.id.startsWith(`r${round}-`)).length;
       expect(thisRound === reported.length || thisRound === reported.length + 1).toBe(true);
       unreportedCommits += thisRound - reported.length;

@@ -1,0 +1,177 @@
+// `npm run bench:docs -- FILE`: regenerates every published benchmark table (docs/benchmarks.md,
+// docs/journal.md, docs/policy-packs.md, docs/reliability.md, docs/scanners.md, README.md) from the
+// JSON that `npm run bench -- --json FILE` wrote. Tables are never edited by hand: each sits between
+// `<!-- bench:NAME -->` markers, and everything else in the files is left as it is.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type BenchResult, type Figure, formatValue } from '../bench/harness.js';
+import type { BenchRun } from '../bench/run-all.js';
+import { replaceBlock } from './bench-docs/blocks.js';
+
+const root = resolve(import.meta.dirname, '..');
+
+function load(file: string): BenchRun {
+  const run = JSON.parse(readFileSync(file, 'utf8')) as BenchRun;
+  if (!Array.isArray(run.results) || run.machine === undefined) {
+    throw new Error(`${file} is not the output of npm run bench -- --json`);
+  }
+  return run;
+}
+
+function provenance(run: BenchRun): string {
+  const m = run.machine;
+  return (
+    `Measured by \`${run.command} -- --json FILE\` on ${run.startedAt.slice(0, 10)}: Node ${m.node}, ${m.platform}, ` +
+    `${m.cores} × ${m.cpuModel}, ${m.memoryGiB} GiB; load average (1 / 5 / 15 min) ${m.loadBefore.join(' / ')} ` +
+    `at the start and ${m.loadAfter.join(' / ')} at the end. Each figure is the median of its rounds ` +
+    '(min – max beside it); a baseline is measured in the same process, in alternating rounds, and the ratio ' +
+    'is figure ÷ baseline. Regenerated from that file by `npm run bench:docs -- FILE`.'
+  );
+}
+
+function table(figures: readonly Figure[]): string {
+  const rows = figures.map((f) => [
+    f.label,
+    formatValue(f.median, f.unit),
+    f.rounds > 1 ? `${formatValue(f.min)} – ${formatValue(f.max)} (${f.rounds})` : '—',
+    f.baseline === undefined ? '—' : `${formatValue(f.baseline.median, f.unit)} (${f.baseline.label})`,
+    f.ratio === undefined ? '—' : `${formatValue(f.ratio)}×`,
+  ]);
+  const lines = [
+    '| figure | median | rounds: min – max (n) | baseline | ratio |',
+    '| --- | --: | --: | --- | --: |',
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ];
+  return lines.join('\n');
+}
+
+class Figures {
+  readonly #byId = new Map<string, Figure>();
+  readonly #results = new Map<string, BenchResult>();
+  constructor(run: BenchRun) {
+    for (const r of run.results) {
+      this.#results.set(r.bench, r);
+      for (const f of r.figures) this.#byId.set(f.id, f);
+    }
+  }
+  result(bench: string): BenchResult {
+    const r = this.#results.get(bench);
+    if (r === undefined) throw new Error(`the file has no ${bench} bench (run all of them)`);
+    return r;
+  }
+  of(bench: string): Figure[] {
+    return this.result(bench).figures;
+  }
+  get(id: string): Figure {
+    const f = this.#byId.get(id);
+    if (f === undefined) throw new Error(`the file has no figure ${id}`);
+    return f;
+  }
+  notes(bench: string): string {
+    return this.result(bench)
+      .notes.map((n) => `- ${n}`)
+      .join('\n');
+  }
+}
+
+function section(figures: Figures, bench: string, command: string): string {
+  const r = figures.result(bench);
+  return `**${r.title}** (\`${command}\`)\n\n${table(r.figures)}\n\n${figures.notes(bench)}`;
+}
+
+const alone = (bench: string) => `node --import tsx bench/${bench}.bench.ts`;
+
+/** Every block, by file and name. */
+const BLOCKS: Record<string, Record<string, (f: Figures, run: BenchRun) => string>> = {
+  'docs/benchmarks.md': {
+    all: (f, run) =>
+      [
+        provenance(run),
+        ...run.results.map((r) => `### ${r.bench}\n\n${section(f, r.bench, alone(r.bench))}`),
+      ].join('\n\n'),
+  },
+  'docs/journal.md': {
+    measured: (f, run) =>
+      [
+        provenance(run),
+        section(f, 'journal', alone('journal')),
+        section(f, 'upload', alone('upload')),
+        section(f, 'backlog', alone('backlog')),
+      ].join('\n\n'),
+  },
+  'docs/policy-packs.md': {
+    'pack-size': (f, run) =>
+      [
+        provenance(run),
+        section(f, 'pack-size', alone('pack-size')),
+        section(f, 'evaluate', alone('evaluate')),
+      ].join('\n\n'),
+  },
+  'docs/reliability.md': {
+    costs: (f, run) =>
+      [
+        '## Costs as the work grows',
+        'What a terminal pays as its backlog, its snapshot and its pack grow (the soak above runs for ' +
+          'minutes; these are the sizes of months). This section is written by `npm run bench:docs`, ' +
+          'not by the soak, which keeps it when it rewrites this file.',
+        provenance(run),
+        section(f, 'backlog', alone('backlog')),
+        section(f, 'snapshot', alone('snapshot')),
+        `**Pack size** (\`${alone('pack-size')}\`)\n\n${table(f.of('pack-size'))}`,
+      ].join('\n\n'),
+  },
+  'docs/scanners.md': {
+    camera: (f, run) =>
+      [
+        provenance(run),
+        table(f.of('camera-decoders').filter((x) => x.id.startsWith('camera.1280x720.'))),
+        `The full output (both resolutions, every variant, module pitch): \`${alone('camera-decoders')}\`.`,
+      ].join('\n\n'),
+  },
+  'README.md': {
+    figures: (f, run) =>
+      [
+        table(
+          [
+            ['evaluate()', 'evaluate.mixed'],
+            ['terminal', 'present.p99'],
+            ['journal', 'journal.full'],
+            ['snapshot', 'snapshot.lookup-p99.1M'],
+            ['snapshot', 'snapshot.apply.1M'],
+            ['backlog', 'backlog.drain.1M'],
+            ['backlog', 'backlog.lane-p99'],
+            ['gate', 'gate.card-open-written-p99'],
+          ].map(([area, id]) => ({ ...f.get(id!), label: `${area}: ${f.get(id!).label}` })),
+        ),
+        `${provenance(run)} Every figure: [docs/benchmarks.md](docs/benchmarks.md).`,
+      ].join('\n\n'),
+  },
+};
+
+function main(): void {
+  const file = process.argv[2];
+  if (file === undefined)
+    throw new Error('usage: npm run bench:docs -- FILE (written by npm run bench -- --json FILE)');
+  const run = load(resolve(file));
+  const figures = new Figures(run);
+  const written: string[] = [];
+  for (const [path, blocks] of Object.entries(BLOCKS)) {
+    const full = join(root, path);
+    let text = readFileSync(full, 'utf8');
+    for (const [name, render] of Object.entries(blocks))
+      text = replaceBlock(text, name, render(figures, run));
+    writeFileSync(full, text);
+    written.push(full);
+  }
+  // Padded tables, as `biome ci` expects the repository's Markdown.
+  const biome = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules/@biomejs/biome/bin/biome'), 'format', '--write', ...written],
+    { cwd: root, encoding: 'utf8' },
+  );
+  if (biome.status !== 0) console.error(`biome format: ${biome.stderr || biome.stdout}`);
+  for (const path of written) console.log(`wrote ${path}`);
+}
+
+main();

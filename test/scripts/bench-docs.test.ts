@@ -1,0 +1,64 @@
+// The published benchmark tables are generated blocks: these pin how a block is replaced, how the
+// soak's rewrite of docs/reliability.md keeps the benches' block, and how rounds are summarised.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { figure, summarize } from '../../bench/harness.js';
+import { blockNames, carryBlocksOver, replaceBlock } from '../../scripts/bench-docs/blocks.js';
+
+const root = join(import.meta.dirname, '..', '..');
+
+describe('generated blocks', () => {
+  const doc =
+    'intro\n\n<!-- bench:a -->\nold a\n<!-- /bench:a -->\n\nmiddle\n<!-- bench:b -->\nold b\n<!-- /bench:b -->\nend\n';
+
+  it('replaces the body of one block and leaves the rest of the file as it was', () => {
+    const out = replaceBlock(doc, 'b', '| new | table |');
+    expect(out).toBe(
+      'intro\n\n<!-- bench:a -->\nold a\n<!-- /bench:a -->\n\nmiddle\n<!-- bench:b -->\n| new | table |\n<!-- /bench:b -->\nend\n',
+    );
+    expect(replaceBlock(replaceBlock(out, 'b', 'again'), 'b', '| new | table |')).toBe(out);
+    expect(() => replaceBlock(doc, 'c', 'x')).toThrow('no <!-- bench:c --> block');
+  });
+
+  it('carries the blocks a regenerated file lacks over from the previous one', () => {
+    const fresh = '# Reliability\n\nsoak tables\n<!-- bench:a -->\nnew a\n<!-- /bench:a -->\n';
+    const out = carryBlocksOver(doc, fresh);
+    expect(blockNames(out)).toEqual(['a', 'b']);
+    expect(out).toContain('new a');
+    expect(out).not.toContain('old a');
+    expect(out.endsWith('<!-- bench:b -->\nold b\n<!-- /bench:b -->\n')).toBe(true);
+    expect(carryBlocksOver('no blocks', fresh)).toBe(fresh);
+  });
+
+  it('every file the generator writes has the blocks it fills', () => {
+    const expected: Record<string, string[]> = {
+      'docs/benchmarks.md': ['all'],
+      'docs/journal.md': ['measured'],
+      'docs/policy-packs.md': ['pack-size'],
+      'docs/reliability.md': ['costs'],
+      'docs/scanners.md': ['camera'],
+      'README.md': ['figures'],
+    };
+    for (const [file, names] of Object.entries(expected)) {
+      expect(blockNames(readFileSync(join(root, file), 'utf8')), file).toEqual(names);
+    }
+  });
+});
+
+describe('rounds', () => {
+  it('summarises rounds as min, median and max, the median of an even count being the mean of the middle two', () => {
+    expect(summarize([5, 1, 3])).toEqual({ min: 1, median: 3, max: 5, rounds: 3 });
+    expect(summarize([4, 1, 3, 10])).toEqual({ min: 1, median: 3.5, max: 10, rounds: 4 });
+    expect(() => summarize([])).toThrow();
+  });
+
+  it('gives a figure its baseline and the ratio of the medians', () => {
+    const f = figure('x.y', 'label', 'µs', summarize([10, 12, 11]), {
+      label: 'direct',
+      ...summarize([8, 10]),
+    });
+    expect(f).toMatchObject({ id: 'x.y', median: 11, baseline: { label: 'direct', median: 9 } });
+    expect(f.ratio).toBeCloseTo(11 / 9, 10);
+  });
+});

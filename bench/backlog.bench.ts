@@ -55,7 +55,11 @@ function countingPlatform(): UploadPlatform & { received: number } {
  * A journal with `count` pending decisions: 1,024 committed through the journal, then copied in one
  * SQL statement under new ids (filling is not what is measured; the triggers count the copies).
  */
-async function filledJournal(path: string, count: number): Promise<JournalStore> {
+async function filledJournal(
+  path: string,
+  count: number,
+  checkpoint: 'background' | 'inline' = 'background',
+): Promise<JournalStore> {
   const filling = await createSqliteJournal({ path, synchronous: 'NORMAL' });
   const templates = Math.min(1024, count);
   for (let i = 0; i < templates; i++) filling.commitDecision(syntheticEntry(i));
@@ -72,7 +76,7 @@ async function filledJournal(path: string, count: number): Promise<JournalStore>
     ).run(count - templates);
     db.close();
   }
-  const journal = await createSqliteJournal({ path });
+  const journal = await createSqliteJournal({ path, checkpoint });
   const pending = journal.backlog().decisions.count;
   if (pending !== count) throw new Error(`filled ${pending} of ${count}`);
   return journal;
@@ -184,8 +188,10 @@ async function laneLag(dir: string, figures: Figure[], notes: string[]): Promise
     empty: await createSqliteJournal({ path: join(dir, 'lane-empty.sqlite') }),
     draining: await filledJournal(join(dir, 'lane-draining.sqlite'), 1_000_000),
     draining100k: await filledJournal(join(dir, 'lane-draining-100k.sqlite'), 100_000),
+    // SQLite's own checkpoints, inside whichever commit fills the log: the design before the worker.
+    draining100kInline: await filledJournal(join(dir, 'lane-draining-100k-inline.sqlite'), 100_000, 'inline'),
   };
-  const sides = (['empty', 'draining', 'draining100k'] as const).map((side) => {
+  const sides = (['empty', 'draining', 'draining100k', 'draining100kInline'] as const).map((side) => {
     const journal = lanes[side];
     const terminal = createTerminal({
       terminalId: `bench-lane-${side}`,
@@ -202,9 +208,10 @@ async function laneLag(dir: string, figures: Figure[], notes: string[]): Promise
     });
     return { side, journal, terminal, uploader };
   });
-  const p50: Record<string, number[]> = { empty: [], draining: [], draining100k: [] };
-  const p99: Record<string, number[]> = { empty: [], draining: [], draining100k: [] };
-  const loopP99: Record<string, number[]> = { empty: [], draining: [], draining100k: [] };
+  const perSide = () => ({ empty: [], draining: [], draining100k: [], draining100kInline: [] });
+  const p50: Record<string, number[]> = perSide();
+  const p99: Record<string, number[]> = perSide();
+  const loopP99: Record<string, number[]> = perSide();
   let next = 0;
   const runRound = async (lane: (typeof sides)[number]) => {
     lane.uploader.start();
@@ -272,6 +279,20 @@ async function laneLag(dir: string, figures: Figure[], notes: string[]): Promise
         label: 'same lane, 1M draining',
         ...decisionP99,
       }),
+      figure(
+        'backlog.lane-p99-100k-inline',
+        'lane decision p99 while 100k drain, checkpoints inline',
+        'ms',
+        summarize(p99.draining100kInline!),
+        { label: 'same lane, 100k draining, checkpoints in a worker', ...smallP99 },
+      ),
+      figure(
+        'backlog.loop-delay-p99-100k-inline',
+        'event-loop delay p99 while 100k drain, checkpoints inline',
+        'ms',
+        summarize(loopP99.draining100kInline!),
+        { label: 'same lane, 100k draining, checkpoints in a worker', ...summarize(loopP99.draining100k!) },
+      ),
       figure(
         'backlog.lane-p99-added',
         'added to the lane decision p99 by the 1M drain',

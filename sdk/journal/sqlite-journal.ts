@@ -29,6 +29,7 @@ import type {
 } from './journal-store.js';
 import { retentionCutoffs } from './retention.js';
 import { shanghaiPeriods } from './usage-periods.js';
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 
 type Database = BetterSqlite3.Database;
 type Statement = BetterSqlite3.Statement;
@@ -56,7 +57,17 @@ export interface SqliteJournalOptions {
   readonly?: boolean;
   /** How long to wait for another connection's lock, in ms. @default 5000 */
   busyTimeoutMs?: number;
-  /** @internal The module to load instead of better-sqlite3 (tests). */
+  /**
+   * Where SQLite's WAL checkpoints run. `background`: on a connection of their own in a worker thread,
+   * every `checkpointIntervalMs`, so their fsync never stalls the event loop (a gate lane's decisions);
+   * `inline`: SQLite's automatic checkpoint inside the commit that fills the log past 1,000 pages.
+   * Falls back to `inline` when the worker cannot start. Read-only journals never checkpoint.
+   * @default 'background'
+   */
+  checkpoint?: 'background' | 'inline';
+  /** Period of the background checkpoints, in ms. @default 1000 */
+  checkpointIntervalMs?: number;
+  /** @internal The module to load instead of better-sqlite3 (tests); checkpoints then run inline. */
   driverSpecifier?: string;
 }
 
@@ -271,6 +282,14 @@ export async function createSqliteJournal(options: SqliteJournalOptions): Promis
     throw new XinyiError('INVALID_OPTIONS', 'busyTimeoutMs must be a non-negative integer');
   }
   const readonly = options.readonly === true;
+  const checkpoint = options.checkpoint ?? 'background';
+  if (checkpoint !== 'background' && checkpoint !== 'inline') {
+    throw new XinyiError('INVALID_OPTIONS', "checkpoint must be 'background' or 'inline'");
+  }
+  const checkpointIntervalMs = options.checkpointIntervalMs ?? 1000;
+  if (!Number.isInteger(checkpointIntervalMs) || checkpointIntervalMs < 10) {
+    throw new XinyiError('INVALID_OPTIONS', 'checkpointIntervalMs must be an integer >= 10');
+  }
   const Driver = await loadSqliteDriver(options.driverSpecifier);
   let db: Database | undefined;
   try {
@@ -285,12 +304,27 @@ export async function createSqliteJournal(options: SqliteJournalOptions): Promis
     const migration = opened.transaction(() => migrate(opened));
     if (readonly) migration();
     else migration.immediate();
+    const logger = options.logger ?? silentLogger;
+    let checkpointer: WalCheckpointer | undefined;
+    if (!readonly && checkpoint === 'background' && options.driverSpecifier === undefined) {
+      checkpointer = await startWalCheckpointer({
+        path: options.path,
+        intervalMs: checkpointIntervalMs,
+        busyTimeoutMs,
+        logger,
+        onFailure: () => {
+          if (opened.open) opened.pragma('wal_autocheckpoint = 1000');
+        },
+      });
+      if (checkpointer !== undefined) opened.pragma('wal_autocheckpoint = 0');
+    }
     return new SqliteJournalStore(
       options.path,
       db,
       options.clock ?? systemClock,
-      options.logger ?? silentLogger,
+      logger,
       synchronous,
+      checkpointer,
     );
   } catch (cause) {
     try {
@@ -362,8 +396,18 @@ class SqliteJournalStore implements SqliteJournal {
 
   readonly #synchronous: 'FULL' | 'NORMAL';
 
-  constructor(path: string, db: Database, clock: Clock, logger: Logger, synchronous: 'FULL' | 'NORMAL') {
+  readonly #checkpointer: WalCheckpointer | undefined;
+
+  constructor(
+    path: string,
+    db: Database,
+    clock: Clock,
+    logger: Logger,
+    synchronous: 'FULL' | 'NORMAL',
+    checkpointer: WalCheckpointer | undefined,
+  ) {
     this.path = path;
+    this.#checkpointer = checkpointer;
     this.#synchronous = synchronous;
     this.#db = db;
     this.#clock = clock;
@@ -652,6 +696,8 @@ class SqliteJournalStore implements SqliteJournal {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    // The worker's connection first: this one, closed last, checkpoints and removes the log.
+    this.#checkpointer?.close();
     this.#db.close();
   }
 }

@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import {
   chmodSync,
   closeSync,
+  existsSync,
   mkdtempSync,
   openSync,
   readdirSync,
@@ -22,6 +23,7 @@ import {
 } from '../../../sdk/journal/sqlite-journal.js';
 import type { Logger } from '../../../sdk/logger.js';
 import { createRng } from '../../../simulator/prng.js';
+import { until } from '../../support/until.js';
 import { entryFor, manualClock, people } from './fixtures.js';
 import { journalContract, recountedBacklog } from './journal-contract.js';
 
@@ -350,7 +352,38 @@ describe('SQLite journal', () => {
     expect(missingDir.code).toBe('JOURNAL_UNAVAILABLE');
   });
 
+  it('checkpoints on a connection of its own, off the event loop, and removes the log when closed', async () => {
+    // The database file itself holds a committed record only once a checkpoint has copied it there
+    // from the write-ahead log; the journal's own connection never checkpoints (autocheckpoint 0).
+    const inFile = (path: string, id: string) => readFileSync(path).includes(Buffer.from(id));
+    const background = freshPath();
+    const journal = await createSqliteJournal({ path: background, checkpointIntervalMs: 20 });
+    journal.commitDecision(entryFor({ id: 'background-checkpointed' }));
+    expect(inFile(background, 'background-checkpointed')).toBe(false);
+    await until(() => inFile(background, 'background-checkpointed'), 'the worker to checkpoint');
+    journal.close();
+    expect(existsSync(`${background}-wal`)).toBe(false);
+
+    // Inline, as SQLite does by default: a record stays in the log until 1,000 pages fill it.
+    const inline = freshPath();
+    const inlineJournal = await createSqliteJournal({ path: inline, checkpoint: 'inline' });
+    inlineJournal.commitDecision(entryFor({ id: 'inline-not-yet' }));
+    const probe = await createSqliteJournal({ path: freshPath(), checkpointIntervalMs: 20 });
+    probe.commitDecision(entryFor({ id: 'probe' }));
+    await until(() => inFile(probe.path, 'probe'), 'a worker to checkpoint the probe');
+    expect(inFile(inline, 'inline-not-yet')).toBe(false);
+    probe.close();
+    inlineJournal.close();
+    expect(inFile(inline, 'inline-not-yet')).toBe(true); // the last connection checkpoints on close
+  });
+
   it('reports bad options and a missing driver with typed errors', async () => {
+    expect(
+      (await rejection(createSqliteJournal({ path: freshPath(), checkpoint: 'off' as 'inline' }))).code,
+    ).toBe('INVALID_OPTIONS');
+    expect((await rejection(createSqliteJournal({ path: freshPath(), checkpointIntervalMs: 1 }))).code).toBe(
+      'INVALID_OPTIONS',
+    );
     expect((await rejection(createSqliteJournal({ path: '' }))).code).toBe('INVALID_OPTIONS');
     expect(
       (await rejection(createSqliteJournal({ path: freshPath(), synchronous: 'OFF' as 'FULL' }))).code,

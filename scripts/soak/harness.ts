@@ -35,7 +35,14 @@ import {
 import { createRng, type Rng } from '../../simulator/prng.js';
 import { type SimulatedSite, type SiteDevice, startSimulatedSite } from '../../simulator/simulated-site.js';
 import { type DaemonLine, DaemonProcess, ownLiveHeap, ownResources } from './daemon-process.js';
-import { isLeak, MIN_TREND_SECONDS, pooledTrend, type ResourceSample, type Trend } from './resource-trend.js';
+import {
+  isLeak,
+  MIN_TREND_SECONDS,
+  pooledTrend,
+  type ResourceSample,
+  type Trend,
+  windowFloors,
+} from './resource-trend.js';
 
 // ── Limits, each with the reason for its value ──────────────────────────────────────────────────────
 
@@ -96,6 +103,15 @@ export const RSS_MIN_TREND_SECONDS = 300;
 export const RSS_LEAK_MB_PER_HOUR = 16;
 export const HEAP_LEAK_MB_PER_HOUR = 8;
 export const FD_LEAK_PER_HOUR = 30;
+/**
+ * File-descriptor trends are fitted on the lowest count of each 10 s window (`windowFloors`), not on
+ * every 2 s sample: the soak process holds both ends of the checkout's platform connections and the
+ * server end of the daemon's, so its count moves by ± 6 sockets with the requests in flight. A CI
+ * run judged that movement a leak (slope 32 FDs/h, later half 83, samples 56–68 with no descriptor
+ * kind growing); a leaked descriptor raises every floor after it. 10 s keeps 30 floors in the 5
+ * minutes a 10-minute soak judges.
+ */
+export const FD_FLOOR_WINDOW_MS = 10_000;
 /**
  * Fraction of the run in which the daemon may be SIGKILLed: the daemon that runs the rest gives the
  * memory trends a run long enough to measure past their warm-up (7.5 minutes of a 10-minute soak).
@@ -1319,10 +1335,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const resources: SoakReport['resources'] = {
     daemonRssMb: trend(samples.daemonRss, RSS_LEAK_MB_PER_HOUR, true, RSS_WARM_UP_MS, RSS_MIN_TREND_SECONDS),
     daemonHeapMb: trend(samples.daemonHeap, HEAP_LEAK_MB_PER_HOUR),
-    daemonFds: trend(samples.daemonFds, FD_LEAK_PER_HOUR),
+    daemonFds: trend(windowFloors(samples.daemonFds, FD_FLOOR_WINDOW_MS), FD_LEAK_PER_HOUR),
     soakRssMb: trend(soakSamples.rss, RSS_LEAK_MB_PER_HOUR, false),
     soakHeapMb: trend(soakSamples.heap, HEAP_LEAK_MB_PER_HOUR, false),
-    soakFds: trend(soakSamples.fds, FD_LEAK_PER_HOUR),
+    soakFds: trend(windowFloors(soakSamples.fds, FD_FLOOR_WINDOW_MS), FD_LEAK_PER_HOUR),
     daemonSegments: incarnations,
     soakPerDecisionKb: null,
     daemonHeapSpaces: heapSpaces,

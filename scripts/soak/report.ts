@@ -167,7 +167,9 @@ ${renderReport(report)}
   off, like a cache filling, is not a leak). ${l.rssLeakMbPerHour} MB/h of RSS would fill a daemon's few hundred MB in a
   day; ${l.heapLeakMbPerHour} MB/h of live heap is one retained decision with its reasons and texts (≈ 4–5 kB in V8) per
   gate arrival at this soak's rate; one leaked socket or file per request would be thousands of FDs an
-  hour. Heap snapshots of one daemon at minutes 7, 10.5 and 14 of a 15-minute soak (seed \`heap\`,
+  hour. File descriptors are fitted on the lowest count of each 10 s window, so the sockets of requests
+  in flight (the soak process holds both ends of the checkout's platform connections) move no trend;
+  a leaked descriptor raises every later floor. Heap snapshots of one daemon at minutes 7, 10.5 and 14 of a 15-minute soak (seed \`heap\`,
   \`--heapsnapshot-signal\`) put the live heap's remaining growth in compiled code: bytecode, optimised
   code and feedback grew 320 kB and then 128 kB, while all other objects grew 98 kB and then shrank by
   33 kB. Ten minutes catch a gross leak; \`--minutes 60\` or more narrow it. The soak process's own FDs

@@ -113,6 +113,27 @@ function fitSharedSlope(segments: readonly ResourceSample[][]): {
 }
 
 /**
+ * The lowest value of each `windowMs` window of each segment, at the window's first sample. For
+ * counts that in-flight work raises for a moment, such as file descriptors: a socket open for a
+ * request, or a keep-alive connection the other end has not closed yet, lifts a sample, not the
+ * floor; a leaked descriptor lifts every floor after it. Fitted on raw samples, a burst of sockets
+ * near the end of a 5-minute window (a slow-platform episode) reads as a slope of tens an hour.
+ */
+export function windowFloors(samples: readonly ResourceSample[], windowMs: number): ResourceSample[] {
+  const floors = new Map<string, ResourceSample>();
+  const starts = new Map<number, number>();
+  for (const s of samples) {
+    const start = starts.get(s.segment) ?? s.atMs;
+    starts.set(s.segment, start);
+    const key = `${s.segment}:${Math.floor((s.atMs - start) / windowMs)}`;
+    const floor = floors.get(key);
+    if (floor === undefined) floors.set(key, { ...s });
+    else floor.value = Math.min(floor.value, s.value);
+  }
+  return [...floors.values()];
+}
+
+/**
  * A leak is a slope above `thresholdPerHour` that the data also shows clearly (at least two standard
  * errors above zero), over the whole steady part of the runs and over its later half alike: a short
  * run's noise (a GC cycle caught at the end) is not a leak, nor is growth that is levelling off, nor a

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'tsup';
-import { afterAll } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { type CliRun, root, runNode } from './run-node.js';
 
 export { type CliRun, root } from './run-node.js';
@@ -12,6 +12,9 @@ export { type CliRun, root } from './run-node.js';
 const outDir = join(root, 'node_modules/.cache/xinyi-cli-test', randomUUID());
 let bundled: Promise<string> | undefined;
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+// Bundling is set-up, timed by the hook timeout: on a busy machine it takes longer than a test's
+// 20 s, and the tests of a file run concurrently behind it.
+beforeAll(() => bundle().then(() => undefined));
 
 function bundle(): Promise<string> {
   bundled ??= build({

@@ -1,5 +1,7 @@
 // The `xinyi` command line contract: help for every command, exit code 2 with one line for a wrong
-// command line, exit code 1 with `xinyi: CODE: reason` for work that failed.
+// command line, exit code 1 with `xinyi: CODE: reason` for work that failed. The tests run one after
+// another: run together, each CLI start waited behind all the others and outran its timeout on a busy
+// machine.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +21,7 @@ function oneLine(stderr: string): string {
   return lines[0]!;
 }
 
-describe.concurrent('xinyi help', () => {
+describe('xinyi help', () => {
   it('lists every command, how to get help, and the exit codes', async () => {
     const [long, bare, help] = await Promise.all([runXinyi(['--help']), runXinyi([]), runXinyi(['help'])]);
     for (const run of [long, bare, help]) {
@@ -49,7 +51,7 @@ describe.concurrent('xinyi help', () => {
   }
 });
 
-describe.concurrent('a wrong command line: exit code 2 and one line', () => {
+describe('a wrong command line: exit code 2 and one line', () => {
   it('an unknown command', async () => {
     const run = await runXinyi(['frobnicate']);
     expect(run.code).toBe(2);
@@ -95,7 +97,7 @@ describe.concurrent('a wrong command line: exit code 2 and one line', () => {
   });
 });
 
-describe.concurrent('work that fails: exit code 1 and `xinyi: CODE: reason`', () => {
+describe('work that fails: exit code 1 and `xinyi: CODE: reason`', () => {
   it('a gate configuration that is not JSON', async () => {
     const file = join(dir, 'broken-gate.json');
     writeFileSync(file, '{ not json');

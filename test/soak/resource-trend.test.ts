@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLeak, pooledTrend, type ResourceSample } from '../../scripts/soak/resource-trend.js';
+import { isLeak, pooledTrend, type ResourceSample, windowFloors } from '../../scripts/soak/resource-trend.js';
 
 const HOUR = 3_600_000;
 
@@ -99,5 +99,52 @@ describe('isLeak', () => {
     expect(trend.slopePerHour!).toBeGreaterThan(16);
     expect(trend.slopePerHour! - 2 * trend.standardErrorPerHour!).toBeLessThan(0);
     expect(isLeak(trend, 16)).toBe(false);
+  });
+});
+
+describe('windowFloors', () => {
+  /** A count of `base` descriptors plus the sockets of requests in flight, sampled every 2 s. */
+  function descriptorSamples(seconds: number, leakPerHour: number, inFlight: (t: number) => number) {
+    const out: ResourceSample[] = [];
+    for (let t = 0; t <= seconds * 1000; t += 2_000) {
+      out.push({ atMs: t, segment: 0, value: 56 + Math.floor((leakPerHour * t) / HOUR) + inFlight(t) });
+    }
+    return out;
+  }
+  // Requests in flight: 0–6 sockets, more of them in a slow-platform episode over the last 80 s.
+  const bursts = (t: number) => ((t / 2_000) % 5 === 0 ? 0 : t > 220_000 ? 6 : (t / 2_000) % 3);
+
+  it('keeps in-flight sockets from reading as a leak that the raw samples show', () => {
+    const raw = descriptorSamples(300, 0, bursts);
+    expect(isLeak(pooledTrend(raw, 0), 30)).toBe(true);
+    const floors = windowFloors(raw, 10_000);
+    expect(floors).toHaveLength(31);
+    expect(floors.every((s) => s.value === 56)).toBe(true);
+    expect(isLeak(pooledTrend(floors, 0), 30)).toBe(false);
+  });
+
+  it('still finds a descriptor leaked every minute under the same bursts', () => {
+    const floors = windowFloors(descriptorSamples(300, 60, bursts), 10_000);
+    const trend = pooledTrend(floors, 0);
+    expect(trend.measured).toBe(true);
+    expect(trend.slopePerHour).toBeGreaterThan(50);
+    expect(isLeak(trend, 30)).toBe(true);
+  });
+
+  it('takes each segment’s windows from its own first sample', () => {
+    const samples = [
+      { atMs: 0, segment: 1, value: 5 },
+      { atMs: 9_000, segment: 1, value: 3 },
+      { atMs: 12_000, segment: 1, value: 4 },
+      { atMs: 15_000, segment: 2, value: 9 },
+      { atMs: 24_000, segment: 2, value: 7 },
+      { atMs: 25_000, segment: 2, value: 8 },
+    ];
+    expect(windowFloors(samples, 10_000)).toEqual([
+      { atMs: 0, segment: 1, value: 3 },
+      { atMs: 12_000, segment: 1, value: 4 },
+      { atMs: 15_000, segment: 2, value: 7 },
+      { atMs: 25_000, segment: 2, value: 8 },
+    ]);
   });
 });

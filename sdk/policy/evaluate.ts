@@ -1,6 +1,7 @@
 import { type DayInfo, defaultHolidayCalendar, type HolidayCalendar } from '../calendar/index.js';
 import { shanghaiDate } from '../clock.js';
 import type { Benefit, GrantedBenefit } from '../domain/benefits.js';
+import type { CredentialKind } from '../domain/credential.js';
 import type { Decision, DecisionReason } from '../domain/decision.js';
 import type { SceneId } from '../domain/scenes.js';
 import type { CreditStanding, ListMembership } from '../domain/standing.js';
@@ -41,6 +42,18 @@ export interface EvaluateInput {
   id?: string;
   /** Why the standing is unknown when its source is 'none' (e.g. `CREDIT_TIMEOUT`). @default 'STANDING_UNAVAILABLE' */
   unavailableReason?: string;
+  /**
+   * The kind of credential that identified the subject; the terminal always passes it. A rule with
+   * `credentialKinds` is not applied to another kind (`CREDENTIAL_KIND_NOT_ACCEPTED`). Without it
+   * (a what-if evaluation of a standing, a replay of a decision journalled before the key existed)
+   * the restriction is not checked.
+   */
+  credentialKind?: CredentialKind;
+}
+
+/** False when the rule names the credential kinds it accepts and `kind` is not one of them. */
+function acceptsCredential(rule: PolicyRule, kind: CredentialKind | undefined): boolean {
+  return rule.credentialKinds === undefined || kind === undefined || rule.credentialKinds.includes(kind);
 }
 
 interface CompiledRule {
@@ -425,6 +438,10 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
         reasons.push({ code: failed, ruleId: rule.id });
         continue;
       }
+      if (!acceptsCredential(rule, input.credentialKind)) {
+        reasons.push({ code: ReasonCode.CREDENTIAL_KIND_NOT_ACCEPTED, ruleId: rule.id });
+        continue;
+      }
       if (
         (rule.validFrom !== undefined && today < rule.validFrom) ||
         (rule.validTo !== undefined && today > rule.validTo)
@@ -489,7 +506,7 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
   const id =
     input.id ??
     `d${fnv1a64(
-      `${p.packId}|${p.version}|${calendar.version}|${scene}|${nowMs}|${input.subject?.pseudonym ?? ''}|${standing.tier}|${standing.source}|${standingAsOf}|${standing.lists.map((l) => `${l.kind}:${l.domain ?? ''}`).join(',')}|${JSON.stringify(input.context ?? {})}|${input.usage ? JSON.stringify(input.usage) : ''}|${input.unavailableReason ?? ''}`,
+      `${p.packId}|${p.version}|${calendar.version}|${scene}|${nowMs}|${input.subject?.pseudonym ?? ''}|${standing.tier}|${standing.source}|${standingAsOf}|${standing.lists.map((l) => `${l.kind}:${l.domain ?? ''}`).join(',')}|${JSON.stringify(input.context ?? {})}|${input.usage ? JSON.stringify(input.usage) : ''}|${input.unavailableReason ?? ''}${input.credentialKind === undefined ? '' : `|${input.credentialKind}`}`,
     )}`;
   const decision: Decision = {
     id,

@@ -1,4 +1,5 @@
 import type { Benefit } from '../domain/benefits.js';
+import type { CredentialKind } from '../domain/credential.js';
 import type { SceneId } from '../domain/scenes.js';
 import type { ListKind, StandingSource } from '../domain/standing.js';
 import type { TierCode, TierScheme } from '../domain/tiers.js';
@@ -74,6 +75,14 @@ export interface PolicyRule {
   validTo?: string;
   /** Where the rule's numbers come from: the programme document, or a default awaiting confirmation. */
   basis: string;
+  /**
+   * The kinds of credential that may unlock this rule: the rule is not applied
+   * (`CREDENTIAL_KIND_NOT_ACCEPTED`) when the subject was identified by another kind (the terminal
+   * passes the kind to `evaluate` as `credentialKind`). Absent: any credential. A bare member-code barcode is shown by
+   * whoever holds the card or a photo of it, so a pack keeps valuable benefits (free entry, deposit
+   * waivers) to `['id-card', 'credit-code']`.
+   */
+  credentialKinds?: CredentialKind[];
 }
 
 export interface CalendarConstraint {

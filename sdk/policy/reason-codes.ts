@@ -51,6 +51,8 @@ export const ReasonCode = {
   CODE_REFUSED: 'CODE_REFUSED',
   /** The credit sources did not answer before the decision deadline. */
   CREDIT_TIMEOUT: 'CREDIT_TIMEOUT',
+  /** The rule accepts only some kinds of credential (`credentialKinds`), and this one was another kind. */
+  CREDENTIAL_KIND_NOT_ACCEPTED: 'CREDENTIAL_KIND_NOT_ACCEPTED',
 } as const;
 
 export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode];

@@ -49,8 +49,14 @@ export {
 export {
   classifyScan,
   DEFAULT_CREDIT_CODE_PREFIXES,
+  DEFAULT_SCAN_RATE_LIMIT,
+  hasLineBreak,
+  isBlankScanText,
   type Scan,
   ScanDeduplicator,
+  type ScanRateLimit,
+  ScanRateLimiter,
+  type ScanRejectReason,
   type ScanSource,
   SYMBOLOGIES,
   type Symbology,
@@ -66,6 +72,7 @@ export type {
 export {
   type EncodeSerialScanOptions,
   encodeSerialScan,
+  SERIAL_DEFAULT_LINE_GAP_MS,
   SERIAL_DEFAULT_MAX_LENGTH,
   SERIAL_DEFAULT_SILENCE_MS,
   SerialScannerDecoder,

@@ -13,6 +13,7 @@ import { createMemoryLink, SerialTransport } from '../../../adapters/transport/i
 import type { XinyiError } from '../../../sdk/errors.js';
 import { createPseudonymizer, createTerminal, type Decision } from '../../../sdk/index.js';
 import { VirtualHidScanner, VirtualSerialScanner } from '../../../simulator/devices/scanners-index.js';
+import { generatePopulation } from '../../../simulator/population.js';
 import { createPtyPair, isSocatAvailable } from '../../../simulator/pty.js';
 
 const CREDIT_CODE = `QZ1:${'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:'.repeat(7).slice(0, 302)}`;
@@ -268,5 +269,106 @@ describe('HidScanner', () => {
 
   it('needs a way to find the device', () => {
     expect(() => new HidScanner({ match: {} } as never)).toThrow(/match/);
+  });
+});
+
+describe('one optical scan, one credential', () => {
+  // The reported symptom: one QR code whose text held CR-separated lines, two of them other
+  // citizens' member codes, became one credential (and one decision) per line.
+  const members = generatePopulation(40, 'multi-line-qr').map((p) => p.memberCode);
+
+  function terminalFor(scanner: SerialScanner | HidScanner) {
+    const terminal = createTerminal({
+      terminalId: 'gate-multi-line',
+      scene: 'scenic-gate',
+      pseudonymizer: createPseudonymizer('scanner-test-key-0123456789'),
+      credit: [
+        {
+          name: 'members',
+          resolve: async () => ({
+            tier: 'AA',
+            lists: [],
+            source: 'platform',
+            asOf: new Date().toISOString(),
+          }),
+        },
+      ],
+      context: { siteId: 'tuoshan' },
+    });
+    cleanups.push(() => terminal.close());
+    const decisions: Decision[] = [];
+    terminal.on('decision', (d) => decisions.push(d));
+    terminal.attach(scanner);
+    return decisions;
+  }
+
+  it('serial: a QR code of 40 CR-separated member codes is refused as multi-line: no credential, no decision', async () => {
+    const r = await serialRig();
+    const decisions = terminalFor(r.scanner);
+    const rejected: string[] = [];
+    r.scanner.on('rejected', (e) => rejected.push(e.reason));
+    await r.scanner.open();
+    await r.device.scan(members.join('\r'), { symbology: 'qr' });
+    await until(() => rejected.length === 1, 'the refusal');
+    await r.device.scan('TICKET-AFTER');
+    await until(() => decisions.length === 1, 'the next scan decided');
+    expect(rejected).toEqual(['multi-line']);
+    expect(r.scans.map((s) => s.scan.text)).toEqual(['TICKET-AFTER']);
+    expect(r.scanner.stats).toMatchObject({ scans: 1, rejected: 1 });
+  });
+
+  it('HID POS: a symbol whose text holds a line break is refused the same way', async () => {
+    const device = new VirtualHidScanner({ mode: 'hid-pos', layout: 'honeywell' });
+    const r = await hidRig(device);
+    const decisions = terminalFor(r.scanner);
+    const rejected: Array<{ reason: string; length: number }> = [];
+    r.scanner.on('rejected', (e) => rejected.push(e));
+    await r.scanner.open();
+    await device.scan(`${members[0]}\r\n${members[1]}`, { symbology: 'qr' });
+    await until(() => rejected.length === 1, 'the refusal');
+    expect(rejected).toEqual([{ reason: 'multi-line', length: members[0]!.length + members[1]!.length + 2 }]);
+    expect(r.scans).toEqual([]);
+    expect(decisions).toEqual([]);
+  });
+
+  it('serial: frames of nothing but HT, GS, FS, RS or EOT are FRAME_GARBLED, never a credential', async () => {
+    const r = await serialRig();
+    const decisions = terminalFor(r.scanner);
+    await r.scanner.open();
+    for (const noise of ['\t', '\u001d\u001d', '\u001c', '\u001e\u0004', '\t\u001d\u001c\u001e\u0004']) {
+      await r.device.scan(noise);
+    }
+    await until(() => r.errors.length === 5, 'five garbled frames');
+    expect(r.errors.map((e) => e.code)).toEqual(Array(5).fill('FRAME_GARBLED'));
+    expect(r.scans).toEqual([]);
+    expect(decisions).toEqual([]);
+  });
+
+  it('a scanner hands on at most `burst` credentials at once, then one per interval (rate-limited)', async () => {
+    let nowMs = 1_000_000;
+    const device = new VirtualHidScanner({ mode: 'hid-pos', layout: 'honeywell' });
+    const r = await hidRig(device, { clock: { now: () => nowMs } });
+    const rejected: string[] = [];
+    r.scanner.on('rejected', (e) => rejected.push(e.reason));
+    await r.scanner.open();
+    for (const member of members.slice(0, 5)) await device.scan(member, { symbology: 'code-128' });
+    await until(() => r.scans.length + rejected.length === 5, 'five scans handled');
+    expect(r.scans.map((s) => s.scan.text)).toEqual(members.slice(0, 3));
+    expect(rejected).toEqual(['rate-limited', 'rate-limited']);
+    nowMs += 1000;
+    await device.scan(members[5]!, { symbology: 'code-128' });
+    await until(() => r.scans.length === 4, 'one more after a second');
+    expect(r.scanner.stats).toMatchObject({ scans: 4, rejected: 2 });
+  });
+
+  it('rateLimit: false hands on every scan; a bad limit is INVALID_OPTIONS', async () => {
+    const device = new VirtualHidScanner({ mode: 'hid-pos', layout: 'honeywell' });
+    const r = await hidRig(device, { clock: { now: () => 0 }, rateLimit: false });
+    await r.scanner.open();
+    for (const member of members.slice(0, 6)) await device.scan(member, { symbology: 'code-128' });
+    await until(() => r.scans.length === 6, 'six scans');
+    expect(() => new SerialScanner({ transport: createMemoryLink().host, rateLimit: { burst: 0 } })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTIONS' }),
+    );
   });
 });

@@ -52,7 +52,10 @@ interface SerialRig {
   closes: TransportCloseReason[];
 }
 
-/** A scanner on the device end of a memory link; the host end feeds a decoder with the fake clock. */
+/**
+ * A scanner on the device end of a memory link; the host end feeds a decoder with the fake clock.
+ * The decoder ends a frame at its suffix (`lineGapMs: 0`): these tests look at the scanner's bytes.
+ */
 async function serialRig(
   options: VirtualSerialScannerOptions = {},
   decoderOptions: SerialScannerDecoderOptions = {},
@@ -60,7 +63,7 @@ async function serialRig(
 ): Promise<SerialRig> {
   const link = createMemoryLink(linkOptions);
   const scanner = new VirtualSerialScanner(options);
-  const decoder = new SerialScannerDecoder(decoderOptions);
+  const decoder = new SerialScannerDecoder({ lineGapMs: 0, ...decoderOptions });
   const rig: SerialRig = { scanner, link, decoder, out: [], chunks: [], closes: [] };
   link.host.on('data', (chunk) => {
     rig.chunks.push(chunk);
@@ -168,7 +171,8 @@ describe('VirtualSerialScanner', () => {
     void rig.scanner.scan('AAAAA');
     void rig.scanner.scan('BBBBB');
     void rig.scanner.scan('CCCCC');
-    await vi.advanceTimersByTimeAsync(100);
+    // Three scans, each after the previous one's 100 ms re-read delay.
+    await vi.advanceTimersByTimeAsync(300);
     expect(rig.chunks.map((c) => c.length)).toEqual([2, 2, 2, 2, 2, 2, 6]);
     expect(rig.out.map((o) => (o as { text: string }).text)).toEqual(['AAAAA', 'BBBBB', 'CCCCC']);
     expect(rig.scanner.stats.faultsApplied).toEqual({ garbage: 0, split: 2, unplug: 0 });

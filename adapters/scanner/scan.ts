@@ -64,8 +64,12 @@ export function hasLineBreak(text: string): boolean {
  * GS, RS): line noise or a blank symbol, never a credential.
  */
 export function isBlankScanText(text: string): boolean {
-  return !/[^\s\u0004\u001c\u001d\u001e]/.test(text);
+  for (const ch of text) if (!SEPARATORS.has(ch) && ch.trim() !== '') return false;
+  return true;
 }
+
+/** EOT, FS, GS and RS: separators of GS1 and ISO/IEC 15434 data. */
+const SEPARATORS: ReadonlySet<string> = new Set(['\u0004', '\u001c', '\u001d', '\u001e']);
 
 /** A scanner's rate limit on credentials: a burst, then one per interval. */
 export interface ScanRateLimit {

@@ -4,6 +4,7 @@ export {
   type CameraScannerOptions,
   type CameraScannerState,
   type CameraScannerStats,
+  chooseCredentialScan,
 } from './camera-scanner.js';
 export {
   type CameraFrame,
@@ -12,5 +13,10 @@ export {
   type FrameDecoderOptions,
   validateCameraFrame,
 } from './frame-decoder.js';
-export { createZxingLibraryDecoder } from './zxing-library-decoder.js';
-export { createZxingWasmDecoder, type ZxingWasmDecoderOptions } from './zxing-wasm-decoder.js';
+export { createZxingLibraryDecoder, type ZxingLibraryDecoderOptions } from './zxing-library-decoder.js';
+export {
+  createZxingWasmDecoder,
+  ZXING_WASM_DEFAULT_MAX_SYMBOLS,
+  type ZxingBinarizer,
+  type ZxingWasmDecoderOptions,
+} from './zxing-wasm-decoder.js';

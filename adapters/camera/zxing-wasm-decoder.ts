@@ -43,8 +43,12 @@ const BINARIZER_NAMES: Record<ZxingBinarizer, (typeof BINARIZERS)[number]> = {
   'bool-cast': 'BoolCast',
 };
 
-/** Default of `maxSymbols`: enough for a phone screen or a ticket that shows a few codes side by side. */
-export const ZXING_WASM_DEFAULT_MAX_SYMBOLS = 4;
+/**
+ * Default of `maxSymbols`. One: looking for more switches zxing-cpp to its multi-symbol QR detector,
+ * about 3× slower on a cluttered 640×480 frame (bench/camera-decoders.bench.ts), for what a gate
+ * rarely sees.
+ */
+export const ZXING_WASM_DEFAULT_MAX_SYMBOLS = 1;
 
 /** Options of {@link createZxingWasmDecoder}. */
 export interface ZxingWasmDecoderOptions extends FrameDecoderOptions {
@@ -59,10 +63,10 @@ export interface ZxingWasmDecoderOptions extends FrameDecoderOptions {
   effort?: 'fast' | 'thorough';
   /**
    * Codes looked for in one frame, 1–255; every one found is returned (a camera scanner then picks
-   * one credential, see `CameraScanner`). With 1 the decoder stops at the first symbol it finds,
-   * which in a frame with two codes (a code printed inside another one, ZXing's `qrcode-2/16`) may be
-   * either of them.
-   * @default ZXING_WASM_DEFAULT_MAX_SYMBOLS (4)
+   * one credential, see `chooseCredentialScan`). With 1 the decoder stops at the first symbol it
+   * finds, which in a frame with two codes (a code printed inside another, ZXing's `qrcode-2/16`) may
+   * be either. More costs time on every frame, empty ones included (about 3× at 640×480).
+   * @default ZXING_WASM_DEFAULT_MAX_SYMBOLS (1)
    */
   maxSymbols?: number;
   /** @default 'local-average' */

@@ -413,10 +413,12 @@ async function listDevices(usb: UsbModule): Promise<UsbDeviceHandle[]> {
   try {
     return await new usb.WebUSB({ allowAllDevices: true }).getDevices();
   } catch (cause) {
-    throw new XinyiError('NATIVE_MODULE_UNAVAILABLE', 'usb could not list the USB devices', {
-      cause,
-      details: { module: 'usb' },
-    });
+    const why = String((cause as Error)?.message ?? cause).slice(0, 120);
+    throw new XinyiError(
+      'NATIVE_MODULE_UNAVAILABLE',
+      `usb could not list the USB devices (${why}): it needs /sys/bus/usb and /dev/bus/usb (pass both into a container)`,
+      { cause, details: { module: 'usb' } },
+    );
   }
 }
 

@@ -7,6 +7,13 @@ export {
   chooseCredentialScan,
 } from './camera-scanner.js';
 export {
+  FfmpegFrameSource,
+  type FfmpegFrameSourceEventMap,
+  type FfmpegFrameSourceOptions,
+  type FfmpegFrameSourceState,
+  type FfmpegFrameSourceStats,
+} from './ffmpeg-frame-source.js';
+export {
   type CameraFrame,
   DEFAULT_CAMERA_SYMBOLOGIES,
   type FrameDecoder,

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { runBacklogBench } from './backlog.bench.js';
 import { runCalendarBench } from './calendar.bench.js';
 import { runCameraDecoderBench } from './camera-decoders.bench.js';
+import { runCameraSourceBench } from './camera-source.bench.js';
 import { runCreditCodeBench } from './credit-code.bench.js';
 import { runEvaluateBench } from './evaluate.bench.js';
 import { runGateBench } from './gate.bench.js';
@@ -31,6 +32,7 @@ const BENCHES: ReadonlyArray<readonly [string, () => Promise<BenchResult>]> = [
   ['sam-decoder', runSamDecoderBench],
   ['id-card-reader', runIdCardReaderBench],
   ['camera-decoders', runCameraDecoderBench],
+  ['camera-source', runCameraSourceBench],
   ['journal', runJournalBench],
   ['upload', runUploadBench],
   ['gate', runGateBench],

@@ -264,7 +264,9 @@ export class FfmpegFrameSource
     return new Promise<void>((resolve, reject) => {
       let started = false;
       let stderr = '';
-      let partial: Buffer = Buffer.alloc(0);
+      // Each byte is copied once, straight into the frame it belongs to.
+      let frame = new Uint8Array(this.#frameBytes);
+      let filled = 0;
       let child: ChildProcess;
       try {
         child = spawn(this.#options.ffmpegPath, this.ffmpegArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -290,12 +292,21 @@ export class FfmpegFrameSource
         stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_KEEP_BYTES);
       });
       child.stdout!.on('data', (chunk: Buffer) => {
-        partial = partial.length === 0 ? chunk : Buffer.concat([partial, chunk]);
-        while (partial.length >= this.#frameBytes) {
-          const data = new Uint8Array(this.#frameBytes);
-          data.set(partial.subarray(0, this.#frameBytes));
-          partial = partial.subarray(this.#frameBytes);
-          this.#enqueue({ width: this.#options.width, height: this.#options.height, format: 'gray', data });
+        let at = 0;
+        while (at < chunk.length) {
+          const take = Math.min(chunk.length - at, this.#frameBytes - filled);
+          frame.set(chunk.subarray(at, at + take), filled);
+          filled += take;
+          at += take;
+          if (filled < this.#frameBytes) break;
+          this.#enqueue({
+            width: this.#options.width,
+            height: this.#options.height,
+            format: 'gray',
+            data: frame,
+          });
+          frame = new Uint8Array(this.#frameBytes);
+          filled = 0;
           if (!started) {
             started = true;
             clearTimeout(timer);

@@ -12,6 +12,7 @@ import { runCameraSourceBench } from './camera-source.bench.js';
 import { runCreditCodeBench } from './credit-code.bench.js';
 import { runEvaluateBench } from './evaluate.bench.js';
 import { runGateBench } from './gate.bench.js';
+import { runGateCountsBench } from './gate-counts.bench.js';
 import { type BenchResult, printResult } from './harness.js';
 import { runIdCardReaderBench } from './id-card-reader.bench.js';
 import { runJournalBench } from './journal.bench.js';
@@ -36,6 +37,7 @@ const BENCHES: ReadonlyArray<readonly [string, () => Promise<BenchResult>]> = [
   ['journal', runJournalBench],
   ['upload', runUploadBench],
   ['gate', runGateBench],
+  ['gate-counts', runGateCountsBench],
   ['snapshot', runSnapshotBench],
   ['backlog', runBacklogBench],
 ];

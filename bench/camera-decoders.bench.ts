@@ -558,11 +558,11 @@ async function benchBlackbox(): Promise<{ figures: Figure[]; notes: string[] }> 
   const wasm = counts.get('wasm')!;
   const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
   const notes = [
-    `ZXing's QR blackbox images qrcode-1 … qrcode-6 (${images.length} images × ${BLACKBOX_ROTATIONS.length} rotations); ` +
+    `blackbox: ZXing's QR test images qrcode-1 … qrcode-6 (${images.length} images × ${BLACKBOX_ROTATIONS.length} rotations); ` +
       'a read is the expected text, byte for byte, among the results; one pass each, median time over the images',
-    `the small code printed inside qrcode-2/16's larger one, returned instead of it (a symbol of the image, not a misread): ` +
+    `blackbox: the small code printed inside qrcode-2/16's larger one, returned instead of it (a symbol of the image, not a misread): ` +
       [...counts.values()].map((c) => `${c.name} ${c.other}`).join(', '),
-    `target zxing-wasm default ≥ 660 of ${frames.length} with 0 misreads: ${wasm.read} and ${wasm.misread} — ` +
+    `blackbox: target zxing-wasm default ≥ 660 of ${frames.length} with 0 misreads: ${wasm.read} and ${wasm.misread} — ` +
       `${met(wasm.read >= 660 && wasm.misread === 0)}; @zxing/library default ≥ 606: ${base.read} — ${met(base.read >= 606)}`,
   ];
   return { figures, notes };

@@ -1,5 +1,6 @@
 // `npm run bench:docs -- FILE`: regenerates every published benchmark table (docs/benchmarks.md,
-// docs/journal.md, docs/policy-packs.md, docs/reliability.md, docs/scanners.md, README.md) from the
+// docs/journal.md, docs/policy-packs.md, docs/reliability.md, docs/scanners.md, docs/id-card-readers.md,
+// docs/gates.md, README.md) from the
 // JSON that `npm run bench -- --json FILE` wrote. Tables are never edited by hand: each sits between
 // `<!-- bench:NAME -->` markers, and everything else in the files is left as it is.
 import { spawnSync } from 'node:child_process';
@@ -82,6 +83,33 @@ function section(figures: Figures, bench: string, command: string): string {
 
 const alone = (bench: string) => `node --import tsx bench/${bench}.bench.ts`;
 
+/** ZXing's QR test images: one row per decoder configuration (reads, misreads, time per image). */
+function blackboxTable(figures: Figures): string {
+  const reads = figures.of('camera-decoders').filter((x) => /^camera\.blackbox\.[^.]+\.read$/.test(x.id));
+  // Labels read "<configuration>: read (of N)".
+  const split = (label: string) => [
+    label.slice(0, label.lastIndexOf(': ')),
+    label.slice(label.lastIndexOf(': ') + 2),
+  ];
+  const rows = reads.map((read) => {
+    const key = read.id.slice(0, -'.read'.length);
+    const ms = figures.get(`${key}.ms`);
+    return [
+      split(read.label)[0]!,
+      String(read.median),
+      String(figures.get(`${key}.misreads`).median),
+      formatValue(ms.median, ms.unit),
+      read.ratio === undefined ? '—' : `${formatValue(read.ratio)}×`,
+    ];
+  });
+  const baseline = reads.find((r) => r.baseline !== undefined)?.baseline?.label;
+  return [
+    `| configuration | ${split(reads[0]?.label ?? ': read')[1]} | misreads | median per image | read ÷ ${baseline ?? 'baseline'} |`,
+    '| --- | --: | --: | --: | --: |',
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+}
+
 /** Every block, by file and name. */
 const BLOCKS: Record<string, Record<string, (f: Figures, run: BenchRun) => string>> = {
   'docs/benchmarks.md': {
@@ -122,12 +150,33 @@ const BLOCKS: Record<string, Record<string, (f: Figures, run: BenchRun) => strin
       ].join('\n\n'),
   },
   'docs/scanners.md': {
+    'zxing-blackbox': (f, run) =>
+      [
+        provenance(run),
+        blackboxTable(f),
+        f
+          .result('camera-decoders')
+          .notes.filter((n) => n.startsWith('blackbox: '))
+          .map((n) => `- ${n.slice('blackbox: '.length)}`)
+          .join('\n'),
+      ].join('\n\n'),
     camera: (f, run) =>
       [
         provenance(run),
         table(f.of('camera-decoders').filter((x) => x.id.startsWith('camera.1280x720.'))),
         `The full output (both resolutions, every variant, module pitch): \`${alone('camera-decoders')}\`.`,
       ].join('\n\n'),
+
+    'camera-source': (f, run) =>
+      [provenance(run), section(f, 'camera-source', alone('camera-source'))].join('\n\n'),
+  },
+  'docs/id-card-readers.md': {
+    'id-card-reader': (f, run) =>
+      [provenance(run), section(f, 'id-card-reader', alone('id-card-reader'))].join('\n\n'),
+  },
+  'docs/gates.md': {
+    'gate-counts': (f, run) =>
+      [provenance(run), section(f, 'gate-counts', alone('gate-counts'))].join('\n\n'),
   },
   'README.md': {
     figures: (f, run) =>

@@ -205,7 +205,9 @@ export class VirtualSerialScanner extends EventEmitter<VirtualSerialScannerEvent
     const faults = this.#consume(selectFaults(this.#faults));
     const run = this.#queue.then(() => this.#send(bytes, faults));
     // The next scan waits out the re-read delay; this one resolves as soon as its bytes are written.
-    this.#queue = run.then((complete) => complete && this.#clock.sleep(this.#scanIntervalMs, this.#clock.epoch));
+    this.#queue = run.then(
+      (complete) => complete && this.#clock.sleep(this.#scanIntervalMs, this.#clock.epoch),
+    );
     return run;
   }
 

@@ -37,7 +37,9 @@ describe('generated blocks', () => {
       'docs/journal.md': ['measured'],
       'docs/policy-packs.md': ['pack-size'],
       'docs/reliability.md': ['costs'],
-      'docs/scanners.md': ['camera'],
+      'docs/scanners.md': ['zxing-blackbox', 'camera', 'camera-source'],
+      'docs/id-card-readers.md': ['id-card-reader'],
+      'docs/gates.md': ['gate-counts'],
       'README.md': ['figures'],
     };
     for (const [file, names] of Object.entries(expected)) {

@@ -82,7 +82,13 @@ describeReaderContract('virtual reader over an in-memory link', async () => {
   const device = virtualReader();
   await device.attach(link.device);
   const reader = new IdCardReader({ transport: link.host, ...READER_OPTIONS });
-  return { reader, close: async () => (await reader.close(), device.detach()) };
+  return {
+    reader,
+    close: async () => {
+      await reader.close();
+      device.detach();
+    },
+  };
 });
 
 describeReaderContract('virtual reader behind a TCP device server', async () => {

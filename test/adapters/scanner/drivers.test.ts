@@ -1,13 +1,14 @@
 // The scanner drivers against the simulator's byte-exact virtual scanners: serial over an in-memory
 // link and over a socat PTY through the real serialport stack, HID through a node-hid stand-in with
 // the real library's shape.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   HidScanner,
   type HidScannerOptions,
   type NodeHidModule,
   type ScanEvent,
   SerialScanner,
+  WEDGE_DEFAULT_LINE_GAP_MS,
 } from '../../../adapters/scanner/index.js';
 import { createMemoryLink, SerialTransport } from '../../../adapters/transport/index.js';
 import type { XinyiError } from '../../../sdk/errors.js';
@@ -212,15 +213,22 @@ describe('HidScanner', () => {
     expect(r.scans[0]!.scan.symbology).toBe('qr');
   });
 
-  it('keyboard wedge: reads a burst and survives a dropped release report', async () => {
+  it('keyboard wedge: reads a burst and survives a dropped release report; the scan is handed on 40 ms after its Enter', async () => {
+    // Fake timers: the keys' pace (10 ms) against the 40 ms break gap must not depend on a busy host.
+    vi.useFakeTimers({ now: 0 });
+    cleanups.push(() => vi.useRealTimers());
     const device = new VirtualHidScanner({ mode: 'keyboard-wedge' });
     const r = await hidRig(device);
     await r.scanner.open();
     expect(r.scanner.mode).toBe('keyboard-wedge');
     device.injectFault({ kind: 'drop-release' });
-    await device.scan('MEMBER-42-XYZ');
-    await until(() => r.scans.length === 1, 'wedge scan');
-    expect(r.scans[0]!.scan.text).toBe('MEMBER-42-XYZ');
+    const typing = device.scan('MEMBER-42-XYZ');
+    // 13 characters and Enter, a key every 10 ms: the Enter is pressed at 130 ms.
+    await vi.advanceTimersByTimeAsync(130 + WEDGE_DEFAULT_LINE_GAP_MS - 1);
+    await typing;
+    expect(r.scans).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(r.scans.map((s) => s.scan.text)).toEqual(['MEMBER-42-XYZ']);
   });
 
   it("keyboard wedge: keys typed at a person's pace are rejected, not taken as a scan", async () => {
@@ -329,6 +337,28 @@ describe('one optical scan, one credential', () => {
     expect(rejected).toEqual([{ reason: 'multi-line', length: members[0]!.length + members[1]!.length + 2 }]);
     expect(r.scans).toEqual([]);
     expect(decisions).toEqual([]);
+  });
+
+  it('keyboard wedge: a QR code of member codes typed with an Enter between them is refused as multi-line', async () => {
+    vi.useFakeTimers({ now: 0 });
+    cleanups.push(() => vi.useRealTimers());
+    const device = new VirtualHidScanner({ mode: 'keyboard-wedge' });
+    const r = await hidRig(device);
+    const decisions = terminalFor(r.scanner);
+    const rejected: Array<{ reason: string; length: number }> = [];
+    r.scanner.on('rejected', (e) => rejected.push(e));
+    await r.scanner.open();
+    const text = members.slice(0, 10).join('\r');
+    void device.scan(text);
+    await vi.advanceTimersByTimeAsync((text.length + 1) * 10 + WEDGE_DEFAULT_LINE_GAP_MS);
+    // Not one credential per line (3 scans and 7 rate-limited before the Enter was held): one refusal.
+    expect(rejected).toEqual([{ reason: 'multi-line', length: text.length }]);
+    expect(r.scans).toEqual([]);
+    void device.scan('TICKET-AFTER');
+    await vi.advanceTimersByTimeAsync(13 * 10 + WEDGE_DEFAULT_LINE_GAP_MS);
+    expect(r.scans.map((s) => s.scan.text)).toEqual(['TICKET-AFTER']);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(decisions).toHaveLength(1);
   });
 
   it('serial: frames of nothing but HT, GS, FS, RS or EOT are FRAME_GARBLED, never a credential', async () => {

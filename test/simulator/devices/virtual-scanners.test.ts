@@ -11,6 +11,7 @@ import {
   SerialScannerDecoder,
   type SerialScannerDecoderOptions,
   type SerialScannerOutput,
+  WEDGE_DEFAULT_LINE_GAP_MS,
 } from '../../../adapters/scanner/index.js';
 import { createMemoryLink, type MemoryLinkOptions } from '../../../adapters/transport/memory-transport.js';
 import type { TransportCloseReason } from '../../../adapters/transport/transport.js';
@@ -236,10 +237,24 @@ function posRig(
   return hidRig<HidPosOutput>(options, (r, at) => decoder.push(r, at)).then((rig) => ({ ...rig, decoder }));
 }
 
-function wedgeRig(options: VirtualHidScannerOptions = {}, decoder = new KeyboardWedgeDecoder()) {
-  return hidRig<KeyboardWedgeOutput>({ mode: 'keyboard-wedge', ...options }, (r, at) =>
-    decoder.push(r, at),
-  ).then((rig) => ({ ...rig, decoder }));
+/** As a driver does, the decoder is also polled when it says what it holds ends (a held Enter, silence). */
+async function wedgeRig(options: VirtualHidScannerOptions = {}, decoder = new KeyboardWedgeDecoder()) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    const due = decoder.nextDeadlineMs;
+    if (due === undefined) return;
+    timer = setTimeout(() => {
+      rig.out.push(...decoder.poll(Date.now()));
+      arm();
+    }, due - Date.now());
+  };
+  const rig = await hidRig<KeyboardWedgeOutput>({ mode: 'keyboard-wedge', ...options }, (r, at) => {
+    const out = decoder.push(r, at);
+    arm();
+    return out;
+  });
+  return { ...rig, decoder };
 }
 
 describe('VirtualHidScanner: node-hid shape', () => {
@@ -422,7 +437,8 @@ describe('VirtualHidScanner: keyboard wedge', () => {
     const rig = await wedgeRig({ aim: true });
     const done = rig.scanner.scan(QZ1_TEXT);
     const keystrokes = QZ1_TEXT.length + 3 + 1;
-    await vi.advanceTimersByTimeAsync(keystrokes * 10);
+    // The last keystroke is the Enter; it ends the scan once no key has followed it for 40 ms.
+    await vi.advanceTimersByTimeAsync((keystrokes - 1) * 10 + WEDGE_DEFAULT_LINE_GAP_MS);
     expect(await done).toBe(true);
     expect(rig.reports.map(toHex)).toEqual(encodeWedgeReports(`]Q1${QZ1_TEXT}`).map(toHex));
     expect(rig.out).toEqual([{ text: QZ1_TEXT, symbology: 'qr', source: 'keyboard-wedge', aimId: ']Q1' }]);

@@ -44,16 +44,22 @@ export interface EvaluateInput {
   unavailableReason?: string;
   /**
    * The kind of credential that identified the subject; the terminal always passes it. A rule with
-   * `credentialKinds` is not applied to another kind (`CREDENTIAL_KIND_NOT_ACCEPTED`). Without it
-   * (a what-if evaluation of a standing, a replay of a decision journalled before the key existed)
-   * the restriction is not checked.
+   * `credentialKinds` grants only when this is one of them: another kind is
+   * `CREDENTIAL_KIND_NOT_ACCEPTED`, and without it (a what-if evaluation of a bare standing) the rule
+   * is `CREDENTIAL_KIND_MISSING` and not granted. Rules without `credentialKinds` do not read it.
    */
   credentialKind?: CredentialKind;
 }
 
-/** False when the rule names the credential kinds it accepts and `kind` is not one of them. */
-function acceptsCredential(rule: PolicyRule, kind: CredentialKind | undefined): boolean {
-  return rule.credentialKinds === undefined || kind === undefined || rule.credentialKinds.includes(kind);
+/**
+ * Why a rule that names the credential kinds it accepts is not applied, or undefined when it is:
+ * the restriction fails closed, so an evaluation that does not say which kind identified the subject
+ * does not get the rule.
+ */
+function credentialRefusal(rule: PolicyRule, kind: CredentialKind | undefined): ReasonCode | undefined {
+  if (rule.credentialKinds === undefined) return undefined;
+  if (kind === undefined) return ReasonCode.CREDENTIAL_KIND_MISSING;
+  return rule.credentialKinds.includes(kind) ? undefined : ReasonCode.CREDENTIAL_KIND_NOT_ACCEPTED;
 }
 
 interface CompiledRule {
@@ -438,8 +444,9 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
         reasons.push({ code: failed, ruleId: rule.id });
         continue;
       }
-      if (!acceptsCredential(rule, input.credentialKind)) {
-        reasons.push({ code: ReasonCode.CREDENTIAL_KIND_NOT_ACCEPTED, ruleId: rule.id });
+      const credentialRefused = credentialRefusal(rule, input.credentialKind);
+      if (credentialRefused !== undefined) {
+        reasons.push({ code: credentialRefused, ruleId: rule.id });
         continue;
       }
       if (

@@ -53,6 +53,11 @@ export const ReasonCode = {
   CREDIT_TIMEOUT: 'CREDIT_TIMEOUT',
   /** The rule accepts only some kinds of credential (`credentialKinds`), and this one was another kind. */
   CREDENTIAL_KIND_NOT_ACCEPTED: 'CREDENTIAL_KIND_NOT_ACCEPTED',
+  /**
+   * The rule accepts only some kinds of credential (`credentialKinds`), and the evaluation did not say
+   * which kind identified the subject (`evaluate`'s `credentialKind`): the rule is not granted.
+   */
+  CREDENTIAL_KIND_MISSING: 'CREDENTIAL_KIND_MISSING',
 } as const;
 
 export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode];

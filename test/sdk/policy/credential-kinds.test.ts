@@ -62,8 +62,20 @@ describe('credentialKinds in evaluate()', () => {
     expect(reasonCodes(d, 'scenic.free-entry')).not.toContain('CREDENTIAL_KIND_NOT_ACCEPTED');
   });
 
-  it('an evaluation that is not told the kind does not check it (a what-if, an old decision replayed)', () => {
-    expect(decideWith(undefined, 'scenic-gate').benefits.map((b) => b.kind)).toEqual(['free-entry']);
+  it('an evaluation that is not told the kind fails closed: CREDENTIAL_KIND_MISSING, nothing granted', () => {
+    const d = decideWith(undefined, 'scenic-gate');
+    expect(d.outcome).toBe('denied');
+    expect(d.benefits).toEqual([]);
+    expect(reasonCodes(d, 'scenic.free-entry')).toEqual(['CREDENTIAL_KIND_MISSING']);
+  });
+
+  it('without a kind, rules that name no credentialKinds still apply (hotel perks, not the deposit waiver)', () => {
+    const d = decideWith(undefined, 'hotel-front-desk');
+    expect(d.benefits.map((b) => b.ruleId).sort()).toEqual([
+      'hotel.express-checkout',
+      'hotel.no-checkout-inspection',
+    ]);
+    expect(reasonCodes(d, 'hotel.deposit-waiver')).toEqual(['CREDENTIAL_KIND_MISSING']);
   });
 
   it('the kind is part of the derived decision id, so a replay with another kind does not collide', () => {

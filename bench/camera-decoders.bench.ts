@@ -1,4 +1,4 @@
-// `node --import tsx bench/camera-decoders.bench.ts` (also in `npm run bench`): camera decoders on the synthetic corpus of decoder-bench.md §3 (QR = a 306-character
+// `node --import tsx bench/camera-decoders.bench.ts` (also in `npm run bench`): camera decoders on generated frames (simulator/camera/frame-generator.ts; docs/scanners.md) (QR = a 306-character
 // credit code, version 10 at ECC M), against the named baseline @zxing/library. Figures, never assertions.
 import { performance } from 'node:perf_hooks';
 import {

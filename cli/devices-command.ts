@@ -120,7 +120,7 @@ export function recogniseHidDevice(
 
 /**
  * What the SDK makes of a USB device: an ID-card reader when one of its interfaces has the SAM
- * module's four bulk pipes (hardware-protocols.md §1.2), whatever its vendor.
+ * module's four bulk pipes (docs/id-card-readers.md, "USB readers"), whatever its vendor.
  */
 export function recogniseUsbDevice(device: Pick<UsbDeviceInfo, 'samInterface'>): Recognition | null {
   if (device.samInterface === undefined) return null;

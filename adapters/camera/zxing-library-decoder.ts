@@ -18,7 +18,7 @@ type ZxingLibrary = typeof import('@zxing/library');
 export interface ZxingLibraryDecoderOptions extends FrameDecoderOptions {
   /**
    * ZXing's `TRY_HARDER`: more scan lines and a slower, more thorough finder search. For still
-   * images; with 1D symbologies it costs ~70 ms on an empty 640×480 frame (decoder-bench §5.1).
+   * images; with 1D symbologies it costs ~70 ms on an empty 640×480 frame (docs/scanners.md).
    * @default false
    */
   tryHarder?: boolean;
@@ -123,7 +123,8 @@ export async function createZxingLibraryDecoder(
   let multi: InstanceType<ZxingLibrary['MultiFormatReader']> | null = null;
   if (otherFormats.length > 0) {
     multi = new MultiFormatReader();
-    // OneDReader checks TRY_HARDER with `=== true` (decoder-bench §6): the boolean, nothing else.
+    // OneDReader checks TRY_HARDER with `=== true` (@zxing/library's src/core/oned/OneDReader.ts): the
+    // boolean, nothing else.
     multi.setHints(
       new Map<DecodeHintType, unknown>([
         [Hint.POSSIBLE_FORMATS, otherFormats],

@@ -3,7 +3,7 @@ import { SAM_DEFAULT_MAX_LENGTH, SAM_HEADER_BYTES, SAM_PREAMBLE } from '../id-ca
 import { loadNativeModule } from '../native.js';
 import { HandleTransport } from './handle-transport.js';
 
-// The ID-card SAM module's own USB interface (hardware-protocols.md §1.2, §1.13): full speed, bulk
+// The ID-card SAM module's own USB interface (docs/id-card-readers.md, "USB readers"): full speed, bulk
 // pipes. A command frame `AA AA AA 96 69 LEN_H LEN_L CMD PARA DATA CHK` goes out as its preamble and
 // length on OUT pipe 0x02 and the rest (CMD … CHK) on OUT pipe 0x06; a response comes back as its
 // preamble and length on IN pipe 0x81 and the rest (SW1 SW2 SW3 DATA CHK) on IN pipe 0x85.
@@ -128,7 +128,7 @@ const TIMEOUT_ERROR = /cancel|timed? ?out/i;
 const hex4 = (n: number) => n.toString(16).padStart(4, '0');
 
 /**
- * A second-generation ID-card reader on its SAM module's USB interface (hardware-protocols.md §1.2),
+ * A second-generation ID-card reader on its SAM module's USB interface (docs/id-card-readers.md),
  * as a byte stream for `IdCardReader`: written command frames are split over the two OUT pipes,
  * responses read from the two IN pipes are joined back, byte for byte, so the SAM codec sees what a
  * serial reader would send. Through the optional `usb` package (libusb-free `usb` 3.x), loaded on

@@ -12,7 +12,7 @@ import { XinyiError } from '../../sdk/errors.js';
 import type { VirtualIdCardReader } from './virtual-id-card-reader.js';
 
 export interface VirtualUsbSamOptions {
-  /** @default 0x0400 (the ids one public libusb client talks to, hardware-protocols.md §1.13) */
+  /** @default 0x0400 (the ids one public libusb client talks to, docs/id-card-readers.md) */
   vendorId?: number;
   /** @default 0xc35a */
   productId?: number;
@@ -105,7 +105,7 @@ class InPipe {
  * A stand-in for the `usb` package (its `WebUSB` class, as `UsbTransport` uses it) whose one SAM
  * device is a `VirtualIdCardReader`: what the host writes on OUT pipes 0x02 (preamble and length)
  * and 0x06 (the rest) goes to the reader byte for byte, and each response the reader writes is split
- * onto IN pipes 0x81 (preamble and length) and 0x85 (the rest), as hardware-protocols.md §1.2 says.
+ * onto IN pipes 0x81 (preamble and length) and 0x85 (the rest), as docs/id-card-readers.md says.
  * An OUT transfer on the wrong pipe or out of order stalls, as firmware would refuse it. The
  * reader's `unplug` fault unplugs the USB device (transfers fail, it leaves `getDevices()`), and
  * `plug-in` brings it back. Pass `.module` as `UsbTransport`'s `usb` option.

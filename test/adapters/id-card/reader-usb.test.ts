@@ -1,4 +1,4 @@
-// IdCardReader over the SAM module's USB pipes (hardware-protocols.md §1.2): UsbTransport against a
+// IdCardReader over the SAM module's USB pipes (docs/id-card-readers.md): UsbTransport against a
 // stand-in of the `usb` package whose device is the byte-exact virtual reader, the OUT pipes fed to
 // it byte for byte and its responses split onto the IN pipes. The same reader contract runs here over
 // memory, TCP and USB (and over a PTY in reader-pty.test.ts); against a real USB reader when

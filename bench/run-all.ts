@@ -58,6 +58,8 @@ export interface BenchRun {
     loadAfter: number[];
   };
   results: BenchResult[];
+  /** The benches asked for with `--only`; absent when every bench ran. */
+  only?: string[];
 }
 
 const { values } = parseArgs({
@@ -95,6 +97,7 @@ const report: BenchRun = {
     loadAfter: loadavg().map(round2),
   },
   results,
+  ...(only === undefined ? {} : { only }),
 };
 console.log(`\nload at the end ${report.machine.loadAfter.join(' / ')}`);
 if (values.json !== undefined) {

@@ -27,7 +27,7 @@ function load(file: string): BenchRun {
 function provenance(run: BenchRun): string {
   const m = run.machine;
   return (
-    `Measured by \`${run.command} -- --json FILE\` on ${run.startedAt.slice(0, 10)}: Node ${m.node}, ${m.platform}, ` +
+    `Measured by \`${run.command}${run.command.includes(' -- ') ? '' : ' --'} --json FILE\` on ${run.startedAt.slice(0, 10)}: Node ${m.node}, ${m.platform}, ` +
     `${m.cores} × ${m.cpuModel}, ${m.memoryGiB} GiB; load average (1 / 5 / 15 min) ${m.loadBefore.join(' / ')} ` +
     `at the start and ${m.loadAfter.join(' / ')} at the end. Each figure is the median of its rounds ` +
     '(min – max beside it); a baseline is measured in the same process, in alternating rounds, and the ratio ' +

@@ -97,6 +97,8 @@ describe('a run of some benches (--only)', () => {
     const gates = texts.get('docs/gates.md')!;
     expect(gates).toContain('gate counts under test');
     expect(gates).toContain('- a note of this run');
+    // The command a reader can run again: one `--` before the bench's own options.
+    expect(gates).toContain('`npm run bench -- --only gate-counts --json FILE`');
     expect(gates.replace(/<!-- bench:gate-counts -->[\s\S]*<!-- \/bench:gate-counts -->/, '')).toBe(
       read('docs/gates.md').replace(/<!-- bench:gate-counts -->[\s\S]*<!-- \/bench:gate-counts -->/, ''),
     );

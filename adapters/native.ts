@@ -1,12 +1,13 @@
 import { isXinyiError, XinyiError } from '../sdk/errors.js';
 
 /** Optional native modules the hardware adapters use. The SDK core never needs them. */
-export type NativeModuleName = 'serialport' | 'node-hid' | (string & {});
+export type NativeModuleName = 'serialport' | 'node-hid' | 'usb' | (string & {});
 
 const HINTS: Record<string, string> = {
   serialport:
     'install it with `npm install serialport`; listing ports also needs udev (`apt-get install udev`)',
   'node-hid': 'install it with `npm install node-hid`; it needs libusb (`apt-get install libusb-1.0-0`)',
+  usb: "install it with `npm install usb` (USB ID-card readers on the SAM module's own USB pipes)",
 };
 
 const loaded = new Map<string, Promise<unknown>>();

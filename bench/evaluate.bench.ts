@@ -56,6 +56,7 @@ export async function runEvaluateBench(): Promise<BenchResult> {
         standing: standings[i & mask]!,
         context: { siteId: 'yunmenshan' },
         now,
+        credentialKind: 'id-card',
       }),
     library: (i) =>
       evaluate(qingzhouPolicyPack, {
@@ -64,6 +65,7 @@ export async function runEvaluateBench(): Promise<BenchResult> {
         standing: standings[i & mask]!,
         now,
         calendar: chinaHolidayCalendar,
+        credentialKind: 'id-card',
       }),
     derivedId: (i) =>
       evaluate(qingzhouPolicyPack, {
@@ -71,6 +73,7 @@ export async function runEvaluateBench(): Promise<BenchResult> {
         standing: standings[i & mask]!,
         context: { siteId: 'tuoshan' },
         now,
+        credentialKind: 'id-card',
       }),
     baseline: (i) => handWrittenLibrary(standings[i & mask]!, 'x'),
   };

@@ -55,6 +55,7 @@ function entryPool(): JournalDecisionEntry[] {
       now: now + i * 1000,
       subject: { pseudonym: subject.pseudonym, masked: subject.masked },
       context: scene === 'scenic-gate' ? { siteId: 'yunmenshan' } : { amountFen: 12_800 },
+      credentialKind: 'id-card',
     });
     decision.latencyMs = 40 + (i % 60);
     const maskedName = subject.maskedName ?? subject.masked;

@@ -85,6 +85,7 @@ export async function runPackSizeBench(): Promise<BenchResult> {
       context: { siteId: 'store-1', amountFen: 12_800 },
       now,
       calendar: chinaHolidayCalendar,
+      credentialKind: 'id-card',
     });
   // Every pack decides as the default pack does: the copies add cost, not benefits.
   for (const v of variants) {

@@ -52,6 +52,7 @@ export async function runPresentBench(): Promise<BenchResult> {
       standing: standing ?? { tier: null, lists: [], source: 'none', asOf },
       now: Date.now(),
       subject,
+      credentialKind: 'id-card',
     });
   };
 

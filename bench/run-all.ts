@@ -8,9 +8,11 @@ import { parseArgs } from 'node:util';
 import { runBacklogBench } from './backlog.bench.js';
 import { runCalendarBench } from './calendar.bench.js';
 import { runCameraDecoderBench } from './camera-decoders.bench.js';
+import { runCameraSourceBench } from './camera-source.bench.js';
 import { runCreditCodeBench } from './credit-code.bench.js';
 import { runEvaluateBench } from './evaluate.bench.js';
 import { runGateBench } from './gate.bench.js';
+import { runGateCountsBench } from './gate-counts.bench.js';
 import { type BenchResult, printResult } from './harness.js';
 import { runIdCardReaderBench } from './id-card-reader.bench.js';
 import { runJournalBench } from './journal.bench.js';
@@ -31,9 +33,11 @@ const BENCHES: ReadonlyArray<readonly [string, () => Promise<BenchResult>]> = [
   ['sam-decoder', runSamDecoderBench],
   ['id-card-reader', runIdCardReaderBench],
   ['camera-decoders', runCameraDecoderBench],
+  ['camera-source', runCameraSourceBench],
   ['journal', runJournalBench],
   ['upload', runUploadBench],
   ['gate', runGateBench],
+  ['gate-counts', runGateCountsBench],
   ['snapshot', runSnapshotBench],
   ['backlog', runBacklogBench],
 ];
@@ -54,6 +58,8 @@ export interface BenchRun {
     loadAfter: number[];
   };
   results: BenchResult[];
+  /** The benches asked for with `--only`; absent when every bench ran. */
+  only?: string[];
 }
 
 const { values } = parseArgs({
@@ -91,6 +97,7 @@ const report: BenchRun = {
     loadAfter: loadavg().map(round2),
   },
   results,
+  ...(only === undefined ? {} : { only }),
 };
 console.log(`\nload at the end ${report.machine.loadAfter.join(' / ')}`);
 if (values.json !== undefined) {

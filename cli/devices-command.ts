@@ -3,17 +3,19 @@ import { loadNativeModule } from '../adapters/native.js';
 import { HID_POS_USAGE_PAGE } from '../adapters/scanner/hid-pos.js';
 import type { HidDeviceInfo, NodeHidModule } from '../adapters/scanner/hid-scanner.js';
 import { listSerialPorts, type SerialPortInfo } from '../adapters/transport/serial-transport.js';
+import { listUsbDevices, type UsbDeviceInfo } from '../adapters/transport/usb-transport.js';
 import { isXinyiError } from '../sdk/errors.js';
 
 export const DEVICES_USAGE = `  xinyi devices [--json]
       Lists the serial ports and HID devices this machine has and marks the ones the SDK
       recognises: USB-serial bridges that ID-card readers, serial scanners and gate boards sit
       behind (CH340, CP210x, FTDI, Prolific), and barcode scanners by vendor (Honeywell, Newland,
-      Zebra, Datalogic, Youjie) or by the HID POS usage page. Works without serialport or
-      node-hid installed (it says so) and exits 0 whatever it finds.
+      Zebra, Datalogic, Youjie) or by the HID POS usage page, and ID-card readers on the SAM
+      module's own USB pipes (bulk 0x02/0x06 out, 0x81/0x85 in). Works without serialport,
+      node-hid or usb installed (it says so) and exits 0 whatever it finds.
       --json      print one JSON document instead of the table`;
 
-export type RecognisedKind = 'serial-bridge' | 'scanner';
+export type RecognisedKind = 'serial-bridge' | 'scanner' | 'id-card-reader';
 
 export interface Recognition {
   kind: RecognisedKind;
@@ -41,9 +43,16 @@ export interface ListedHidDevice {
 /** One section of the listing: what was found, or why nothing could be listed. */
 export type Listing<T> = { available: true; items: T[] } | { available: false; code: string; reason: string };
 
+/** A USB ID-card reader: a device with the SAM module's pipes (`samInterface`). */
+export interface ListedUsbReader extends UsbDeviceInfo {
+  recognised: Recognition;
+}
+
 export interface DevicesReport {
   serialPorts: Listing<ListedSerialPort>;
   hidDevices: Listing<ListedHidDevice>;
+  /** USB devices that carry the SAM pipes (others are not listed: every hub and keyboard is a USB device). */
+  usbIdCardReaders: Listing<ListedUsbReader>;
 }
 
 const BRIDGE_LABEL = 'serial bridge (ID reader, scanner or gate board)';
@@ -106,6 +115,18 @@ export function recogniseHidDevice(
   return {
     kind: 'scanner',
     label: `barcode scanner (${scanner})${keyboard ? ', keyboard-wedge mode' : ''}`,
+  };
+}
+
+/**
+ * What the SDK makes of a USB device: an ID-card reader when one of its interfaces has the SAM
+ * module's four bulk pipes (docs/id-card-readers.md, "USB readers"), whatever its vendor.
+ */
+export function recogniseUsbDevice(device: Pick<UsbDeviceInfo, 'samInterface'>): Recognition | null {
+  if (device.samInterface === undefined) return null;
+  return {
+    kind: 'id-card-reader',
+    label: `ID-card reader, SAM on USB (interface ${device.samInterface}; UsbTransport)`,
   };
 }
 
@@ -174,10 +195,29 @@ async function listHid(): Promise<Listing<ListedHidDevice>> {
   return { available: true, items };
 }
 
-/** Both listings; never rejects for a missing native module (the section says so instead). */
+async function listUsbReaders(): Promise<Listing<ListedUsbReader>> {
+  try {
+    const devices = await listUsbDevices();
+    return {
+      available: true,
+      items: devices.flatMap((d) => {
+        const recognised = recogniseUsbDevice(d);
+        return recognised === null ? [] : [{ ...d, recognised }];
+      }),
+    };
+  } catch (error) {
+    return unavailable(error);
+  }
+}
+
+/** Every listing; never rejects for a missing native module (the section says so instead). */
 export async function listDevices(): Promise<DevicesReport> {
-  const [serialPorts, hidDevices] = await Promise.all([listSerial(), listHid()]);
-  return { serialPorts, hidDevices };
+  const [serialPorts, hidDevices, usbIdCardReaders] = await Promise.all([
+    listSerial(),
+    listHid(),
+    listUsbReaders(),
+  ]);
+  return { serialPorts, hidDevices, usbIdCardReaders };
 }
 
 function ids(vendorId: string | undefined, productId: string | undefined): string {
@@ -220,9 +260,17 @@ export function formatDevicesReport(report: DevicesReport): string {
     [d.manufacturer, d.product].filter(Boolean).join(' '),
     d.recognised,
   ]);
+  const usb = report.usbIdCardReaders;
+  section('USB ID-card readers', 'no ID-card reader on USB', usb, (d) => [
+    `usb:${d.vendorId}:${d.productId}`,
+    ids(d.vendorId, d.productId),
+    [d.manufacturer, d.product].filter(Boolean).join(' '),
+    d.recognised,
+  ]);
   const recognised = [
     ...(report.serialPorts.available ? report.serialPorts.items : []),
     ...(report.hidDevices.available ? report.hidDevices.items : []),
+    ...(usb.available ? usb.items : []),
   ].filter((d) => d.recognised !== null).length;
   lines.push(
     recognised === 0

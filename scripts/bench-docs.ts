@@ -1,10 +1,15 @@
 // `npm run bench:docs -- FILE`: regenerates every published benchmark table (docs/benchmarks.md,
-// docs/journal.md, docs/policy-packs.md, docs/reliability.md, docs/scanners.md, README.md) from the
+// docs/journal.md, docs/policy-packs.md, docs/reliability.md, docs/scanners.md, docs/id-card-readers.md,
+// docs/gates.md, README.md) from the
 // JSON that `npm run bench -- --json FILE` wrote. Tables are never edited by hand: each sits between
-// `<!-- bench:NAME -->` markers, and everything else in the files is left as it is.
+// `<!-- bench:NAME -->` markers, and everything else in the files is left as it is. From a file of
+// `npm run bench -- --only a,b --json FILE`, only the blocks made of those benches are rewritten (each
+// block carries its own provenance line); the others, docs/benchmarks.md's list of every bench
+// included, are kept as they were.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type BenchResult, type Figure, formatValue } from '../bench/harness.js';
 import type { BenchRun } from '../bench/run-all.js';
 import { replaceBlock } from './bench-docs/blocks.js';
@@ -22,7 +27,7 @@ function load(file: string): BenchRun {
 function provenance(run: BenchRun): string {
   const m = run.machine;
   return (
-    `Measured by \`${run.command} -- --json FILE\` on ${run.startedAt.slice(0, 10)}: Node ${m.node}, ${m.platform}, ` +
+    `Measured by \`${run.command}${run.command.includes(' -- ') ? '' : ' --'} --json FILE\` on ${run.startedAt.slice(0, 10)}: Node ${m.node}, ${m.platform}, ` +
     `${m.cores} × ${m.cpuModel}, ${m.memoryGiB} GiB; load average (1 / 5 / 15 min) ${m.loadBefore.join(' / ')} ` +
     `at the start and ${m.loadAfter.join(' / ')} at the end. Each figure is the median of its rounds ` +
     '(min – max beside it); a baseline is measured in the same process, in alternating rounds, and the ratio ' +
@@ -46,6 +51,9 @@ function table(figures: readonly Figure[]): string {
   return lines.join('\n');
 }
 
+/** The file lacks a bench or a figure that a block is made of (a run of `--only` some benches). */
+class MissingFromRun extends Error {}
+
 class Figures {
   readonly #byId = new Map<string, Figure>();
   readonly #results = new Map<string, BenchResult>();
@@ -57,7 +65,7 @@ class Figures {
   }
   result(bench: string): BenchResult {
     const r = this.#results.get(bench);
-    if (r === undefined) throw new Error(`the file has no ${bench} bench (run all of them)`);
+    if (r === undefined) throw new MissingFromRun(`the file has no ${bench} bench (run all of them)`);
     return r;
   }
   of(bench: string): Figure[] {
@@ -65,7 +73,7 @@ class Figures {
   }
   get(id: string): Figure {
     const f = this.#byId.get(id);
-    if (f === undefined) throw new Error(`the file has no figure ${id}`);
+    if (f === undefined) throw new MissingFromRun(`the file has no figure ${id}`);
     return f;
   }
   notes(bench: string): string {
@@ -82,14 +90,44 @@ function section(figures: Figures, bench: string, command: string): string {
 
 const alone = (bench: string) => `node --import tsx bench/${bench}.bench.ts`;
 
+/** ZXing's QR test images: one row per decoder configuration (reads, misreads, time per image). */
+function blackboxTable(figures: Figures): string {
+  const reads = figures.of('camera-decoders').filter((x) => /^camera\.blackbox\.[^.]+\.read$/.test(x.id));
+  // Labels read "<configuration>: read (of N)".
+  const split = (label: string) => [
+    label.slice(0, label.lastIndexOf(': ')),
+    label.slice(label.lastIndexOf(': ') + 2),
+  ];
+  const rows = reads.map((read) => {
+    const key = read.id.slice(0, -'.read'.length);
+    const ms = figures.get(`${key}.ms`);
+    return [
+      split(read.label)[0]!,
+      String(read.median),
+      String(figures.get(`${key}.misreads`).median),
+      formatValue(ms.median, ms.unit),
+      read.ratio === undefined ? '—' : `${formatValue(read.ratio)}×`,
+    ];
+  });
+  const baseline = reads.find((r) => r.baseline !== undefined)?.baseline?.label;
+  return [
+    `| configuration | ${split(reads[0]?.label ?? ': read')[1]} | misreads | median per image | read ÷ ${baseline ?? 'baseline'} |`,
+    '| --- | --: | --: | --: | --: |',
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+}
+
 /** Every block, by file and name. */
 const BLOCKS: Record<string, Record<string, (f: Figures, run: BenchRun) => string>> = {
   'docs/benchmarks.md': {
-    all: (f, run) =>
-      [
+    all: (f, run) => {
+      // Every bench or none: a partial run would drop the others from the list.
+      if (run.only !== undefined) throw new MissingFromRun('a run of --only some benches');
+      return [
         provenance(run),
         ...run.results.map((r) => `### ${r.bench}\n\n${section(f, r.bench, alone(r.bench))}`),
-      ].join('\n\n'),
+      ].join('\n\n');
+    },
   },
   'docs/journal.md': {
     measured: (f, run) =>
@@ -122,12 +160,33 @@ const BLOCKS: Record<string, Record<string, (f: Figures, run: BenchRun) => strin
       ].join('\n\n'),
   },
   'docs/scanners.md': {
+    'zxing-blackbox': (f, run) =>
+      [
+        provenance(run),
+        blackboxTable(f),
+        f
+          .result('camera-decoders')
+          .notes.filter((n) => n.startsWith('blackbox: '))
+          .map((n) => `- ${n.slice('blackbox: '.length)}`)
+          .join('\n'),
+      ].join('\n\n'),
     camera: (f, run) =>
       [
         provenance(run),
         table(f.of('camera-decoders').filter((x) => x.id.startsWith('camera.1280x720.'))),
         `The full output (both resolutions, every variant, module pitch): \`${alone('camera-decoders')}\`.`,
       ].join('\n\n'),
+
+    'camera-source': (f, run) =>
+      [provenance(run), section(f, 'camera-source', alone('camera-source'))].join('\n\n'),
+  },
+  'docs/id-card-readers.md': {
+    'id-card-reader': (f, run) =>
+      [provenance(run), section(f, 'id-card-reader', alone('id-card-reader'))].join('\n\n'),
+  },
+  'docs/gates.md': {
+    'gate-counts': (f, run) =>
+      [provenance(run), section(f, 'gate-counts', alone('gate-counts'))].join('\n\n'),
   },
   'README.md': {
     figures: (f, run) =>
@@ -149,18 +208,45 @@ const BLOCKS: Record<string, Record<string, (f: Figures, run: BenchRun) => strin
   },
 };
 
+/**
+ * Every published file's text with its blocks regenerated from `run`; a block made of a bench the
+ * run lacks is kept as it was (listed in `kept`) when the run was of `--only` some benches, and is
+ * an error otherwise. `read` gives a file's current text by its path in the repository.
+ */
+export function regenerate(
+  run: BenchRun,
+  read: (path: string) => string,
+): { texts: Map<string, string>; kept: string[] } {
+  const figures = new Figures(run);
+  const texts = new Map<string, string>();
+  const kept: string[] = [];
+  for (const [path, blocks] of Object.entries(BLOCKS)) {
+    let text = read(path);
+    for (const [name, render] of Object.entries(blocks)) {
+      let body: string;
+      try {
+        body = render(figures, run);
+      } catch (error) {
+        if (!(error instanceof MissingFromRun) || run.only === undefined) throw error;
+        kept.push(`${path} ${name}`);
+        continue;
+      }
+      text = replaceBlock(text, name, body);
+    }
+    texts.set(path, text);
+  }
+  return { texts, kept };
+}
+
 function main(): void {
   const file = process.argv[2];
   if (file === undefined)
     throw new Error('usage: npm run bench:docs -- FILE (written by npm run bench -- --json FILE)');
   const run = load(resolve(file));
-  const figures = new Figures(run);
+  const { texts, kept } = regenerate(run, (path) => readFileSync(join(root, path), 'utf8'));
   const written: string[] = [];
-  for (const [path, blocks] of Object.entries(BLOCKS)) {
+  for (const [path, text] of texts) {
     const full = join(root, path);
-    let text = readFileSync(full, 'utf8');
-    for (const [name, render] of Object.entries(blocks))
-      text = replaceBlock(text, name, render(figures, run));
     writeFileSync(full, text);
     written.push(full);
   }
@@ -172,6 +258,7 @@ function main(): void {
   );
   if (biome.status !== 0) console.error(`biome format: ${biome.stderr || biome.stdout}`);
   for (const path of written) console.log(`wrote ${path}`);
+  for (const block of kept) console.log(`kept ${block} (not in this run)`);
 }
 
-main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) main();

@@ -5,7 +5,16 @@ import type { Credential } from '../../sdk/domain/credential.js';
 import { isXinyiError, XinyiError } from '../../sdk/errors.js';
 import { type Logger, silentLogger } from '../../sdk/logger.js';
 import type { CredentialSource } from '../../sdk/terminal/credential-source.js';
-import { classifyScan, DEFAULT_CREDIT_CODE_PREFIXES, type Scan } from '../scanner/scan.js';
+import {
+  classifyScan,
+  DEFAULT_CREDIT_CODE_PREFIXES,
+  hasLineBreak,
+  isBlankScanText,
+  type Scan,
+  type ScanRateLimit,
+  ScanRateLimiter,
+  type ScanRejectReason,
+} from '../scanner/scan.js';
 import { type CameraFrame, type FrameDecoder, validateCameraFrame } from './frame-decoder.js';
 
 /** `ready` (frames may be pushed) ⇄ `running` (a `run()` is consuming a source); `closed` for good. */
@@ -27,6 +36,12 @@ export interface CameraScannerOptions {
   clock?: Clock;
   /** Prefixes that make a scan a credit code (`classifyScan`). @default DEFAULT_CREDIT_CODE_PREFIXES */
   creditCodePrefixes?: readonly string[];
+  /**
+   * At most `burst` credentials at once, then one per `intervalMs`; codes over it are `rejected`
+   * with reason `rate-limited` (a screen replaying a video of codes). `false` turns it off.
+   * @default { burst: 3, intervalMs: 1000 }
+   */
+  rateLimit?: ScanRateLimit | false;
   /** Used in events and logs. @default 'camera' */
   name?: string;
   logger?: Logger;
@@ -41,6 +56,10 @@ export interface CameraScannerStats {
   dropped: number;
   /** Codes reported as `scan` events. */
   scans: number;
+  /** Codes refused (`rejected` events: multi-line, rate-limited). */
+  rejected: number;
+  /** Codes decoded next to the one chosen as the frame's credential, and not reported. */
+  extraSymbols: number;
   /** Decodes that failed (each also an `error` event). */
   errors: number;
   /** Median decode time over the last 101 decodes, in milliseconds; `null` before the first. */
@@ -48,8 +67,16 @@ export interface CameraScannerStats {
 }
 
 export interface CameraScannerEventMap {
-  /** A code came into view. `text` may hold personal data: never log it. */
+  /**
+   * A code came into view: one per frame at most, chosen by `chooseCredentialScan` when the frame
+   * holds several. `text` may hold personal data: never log it.
+   */
   scan: [scan: Scan];
+  /**
+   * A code that came into view and was refused: its text holds line breaks (`multi-line`: one
+   * symbol is one credential, never one per line) or it is over the rate limit (`rate-limited`).
+   */
+  rejected: [event: { reason: ScanRejectReason; length: number }];
   /**
    * A decode failed, or a frame from `run()`'s source was malformed (`INVALID_ARGUMENT`); scanning
    * goes on. Decoder failures arrive as the decoder raised them.
@@ -87,6 +114,7 @@ export class CameraScanner extends EventEmitter<CameraScannerEventMap> implement
   readonly #goneAfterFrames: number;
   readonly #clock: Clock;
   readonly #prefixes: readonly string[];
+  readonly #rateLimiter: ScanRateLimiter | undefined;
   readonly #logger: Logger;
   readonly #tracks = new Map<string, Track>();
   readonly #decodeMs: number[] = [];
@@ -96,7 +124,7 @@ export class CameraScanner extends EventEmitter<CameraScannerEventMap> implement
   #inFlight: Promise<void> | null = null;
   /** Wakes `run()` loops waiting for their source's next frame when the scanner closes. */
   readonly #closeWaiters = new Set<() => void>();
-  readonly #stats = { frames: 0, decoded: 0, dropped: 0, scans: 0, errors: 0 };
+  readonly #stats = { frames: 0, decoded: 0, dropped: 0, scans: 0, rejected: 0, extraSymbols: 0, errors: 0 };
 
   constructor(options: CameraScannerOptions) {
     super();
@@ -109,6 +137,8 @@ export class CameraScanner extends EventEmitter<CameraScannerEventMap> implement
     this.#clock = options.clock ?? systemClock;
     this.#prefixes = options.creditCodePrefixes ?? DEFAULT_CREDIT_CODE_PREFIXES;
     this.name = options.name ?? 'camera';
+    this.#rateLimiter =
+      options.rateLimit === false ? undefined : new ScanRateLimiter(this.name, options.rateLimit);
     this.#logger = options.logger ?? silentLogger;
   }
 
@@ -231,22 +261,54 @@ export class CameraScanner extends EventEmitter<CameraScannerEventMap> implement
 
   #onDecoded(scans: readonly Scan[], atMs: number): void {
     this.#stats.decoded++;
-    const seen = new Set<string>();
+    const inView = new Map<string, Scan>();
+    const fresh = new Set<string>();
     for (const scan of scans) {
-      if (seen.has(scan.text)) continue;
-      seen.add(scan.text);
+      if (inView.has(scan.text)) continue;
+      inView.set(scan.text, scan);
       const track = this.#tracks.get(scan.text);
-      const fresh = track === undefined || this.#isGone(track, atMs);
+      if (track === undefined || this.#isGone(track, atMs)) fresh.add(scan.text);
       this.#tracks.set(scan.text, { lastSeenMs: atMs, missedFrames: 0 });
-      if (fresh) {
-        this.#stats.scans++;
-        this.#safeEmitScan({ ...scan, source: 'camera' });
-      }
     }
     for (const [text, track] of this.#tracks) {
-      if (seen.has(text)) continue;
+      if (inView.has(text)) continue;
       track.missedFrames++;
       if (this.#isGone(track, atMs)) this.#tracks.delete(text);
+    }
+    if (inView.size === 0) return;
+    // One frame, one credential: the code chosen among all those in view. When it was reported
+    // already, a code that just joined it is not reported either (the same presentation).
+    const chosen = chooseCredentialScan([...inView.values()], this.#prefixes)!;
+    if (!fresh.has(chosen.text)) return;
+    this.#stats.extraSymbols += inView.size - 1;
+    if (isBlankScanText(chosen.text)) {
+      this.#stats.errors++;
+      this.#report(
+        new XinyiError('FRAME_GARBLED', `${this.name}: a code of nothing but separators or whitespace`, {
+          details: { length: chosen.text.length },
+        }),
+      );
+      return;
+    }
+    if (hasLineBreak(chosen.text)) {
+      this.#reject('multi-line', chosen.text.length);
+      return;
+    }
+    if (this.#rateLimiter !== undefined && !this.#rateLimiter.take(atMs)) {
+      this.#reject('rate-limited', chosen.text.length);
+      return;
+    }
+    this.#stats.scans++;
+    this.#safeEmitScan({ ...chosen, source: 'camera' });
+  }
+
+  #reject(reason: ScanRejectReason, length: number): void {
+    this.#stats.rejected++;
+    this.#logger.warn({ device: this.name, reason, length }, 'camera scan refused');
+    try {
+      this.emit('rejected', { reason, length });
+    } catch (error) {
+      this.#report(error);
     }
   }
 
@@ -306,4 +368,31 @@ export class CameraScanner extends EventEmitter<CameraScannerEventMap> implement
     this.#logger.debug({ device: this.name, state: next, previous }, 'camera scanner state');
     this.emit('state', next, previous);
   }
+}
+
+/**
+ * The credential among several codes seen in one frame: a signed credit code (by its prefix) before
+ * any other code, since its holder is verified; then the largest symbol (`areaPx`: the one held
+ * nearest the camera); then the decoder's order. Undefined for no scans.
+ */
+export function chooseCredentialScan(
+  scans: readonly Scan[],
+  creditCodePrefixes: readonly string[] = DEFAULT_CREDIT_CODE_PREFIXES,
+): Scan | undefined {
+  const isCredit = (scan: Scan) => classifyScan(scan, creditCodePrefixes).kind === 'credit-code';
+  let best: Scan | undefined;
+  for (const scan of scans) {
+    if (best === undefined) {
+      best = scan;
+      continue;
+    }
+    const credit = isCredit(scan);
+    const bestCredit = isCredit(best);
+    if (credit !== bestCredit) {
+      if (credit) best = scan;
+      continue;
+    }
+    if ((scan.areaPx ?? 0) > (best.areaPx ?? 0)) best = scan;
+  }
+  return best;
 }

@@ -16,6 +16,10 @@ export interface CameraFrame {
  * Finds codes in camera frames. "Nothing found" is an empty array, never an error; a decoder never
  * returns text that failed its symbology's checks (Reed–Solomon, check digits). Decoding a frame is
  * synchronous work behind a promise, so callers run one decode at a time per decoder.
+ *
+ * Every scan carries the symbol's exact text (control characters such as GS, RS, EOT, SOH kept as
+ * they are, never rendered as `<GS>` or escaped), its symbology and its AIM symbology identifier
+ * (`aimId`, ISO/IEC 15424); both backends give the same text for the same symbol.
  */
 export interface FrameDecoder {
   /** Identifies the backend in logs and bench output (`zxing-wasm`, `@zxing/library`). */
@@ -46,6 +50,17 @@ export interface FrameDecoderOptions {
 }
 
 export const DEFAULT_CAMERA_SYMBOLOGIES: readonly Symbology[] = ['qr', 'ean-13', 'code-128'];
+
+/** Area of the quadrilateral a decoder located the symbol in, in square pixels (shoelace formula). */
+export function quadAreaPx(corners: ReadonlyArray<{ x: number; y: number }>): number {
+  let twice = 0;
+  for (let i = 0; i < corners.length; i++) {
+    const a = corners[i]!;
+    const b = corners[(i + 1) % corners.length]!;
+    twice += a.x * b.y - b.x * a.y;
+  }
+  return Math.round(Math.abs(twice) / 2);
+}
 
 /** Options with their defaults applied; throws `INVALID_OPTIONS` naming the bad option. */
 export function resolveFrameDecoderOptions(

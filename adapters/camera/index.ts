@@ -4,7 +4,15 @@ export {
   type CameraScannerOptions,
   type CameraScannerState,
   type CameraScannerStats,
+  chooseCredentialScan,
 } from './camera-scanner.js';
+export {
+  FfmpegFrameSource,
+  type FfmpegFrameSourceEventMap,
+  type FfmpegFrameSourceOptions,
+  type FfmpegFrameSourceState,
+  type FfmpegFrameSourceStats,
+} from './ffmpeg-frame-source.js';
 export {
   type CameraFrame,
   DEFAULT_CAMERA_SYMBOLOGIES,
@@ -12,5 +20,10 @@ export {
   type FrameDecoderOptions,
   validateCameraFrame,
 } from './frame-decoder.js';
-export { createZxingLibraryDecoder } from './zxing-library-decoder.js';
-export { createZxingWasmDecoder, type ZxingWasmDecoderOptions } from './zxing-wasm-decoder.js';
+export { createZxingLibraryDecoder, type ZxingLibraryDecoderOptions } from './zxing-library-decoder.js';
+export {
+  createZxingWasmDecoder,
+  ZXING_WASM_DEFAULT_MAX_SYMBOLS,
+  type ZxingBinarizer,
+  type ZxingWasmDecoderOptions,
+} from './zxing-wasm-decoder.js';

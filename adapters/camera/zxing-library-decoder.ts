@@ -1,16 +1,35 @@
 import type { BarcodeFormat, DecodeHintType, LuminanceSource, Result } from '@zxing/library';
 import { XinyiError } from '../../sdk/errors.js';
 import type { Scan, Symbology } from '../scanner/scan.js';
+import { aimIdForSymbology } from '../scanner/symbology.js';
 import {
   type CameraFrame,
   type FrameDecoder,
   type FrameDecoderOptions,
+  quadAreaPx,
   resolveFrameDecoderOptions,
   rgbaToGray,
   validateCameraFrame,
 } from './frame-decoder.js';
 
 type ZxingLibrary = typeof import('@zxing/library');
+
+/** Options of {@link createZxingLibraryDecoder}. */
+export interface ZxingLibraryDecoderOptions extends FrameDecoderOptions {
+  /**
+   * ZXing's `TRY_HARDER`: more scan lines and a slower, more thorough finder search. For still
+   * images; with 1D symbologies it costs ~70 ms on an empty 640×480 frame (docs/scanners.md).
+   * @default false
+   */
+  tryHarder?: boolean;
+  /**
+   * Try ZXing's `PURE_BARCODE` path first: the frame holds nothing but one upright code with its
+   * quiet zone (a generated image, a scanned document), read without the detector. Frames where it
+   * finds nothing go through the normal detector, so a camera frame is still read.
+   * @default false
+   */
+  pureBarcode?: boolean;
+}
 
 const SYMBOLOGY_NAMES = [
   'qr',
@@ -68,15 +87,25 @@ function loadLibrary(): Promise<ZxingLibrary> {
  * without `TRY_HARDER` (with 1D formats it costs ~70 ms per empty frame). With `tryInverted`, a frame
  * where nothing was found is tried once more, inverted, for QR codes shown in dark mode.
  * Expect it to read far fewer codes than `createZxingWasmDecoder` (about half the QR frames of
- * bench/camera-decoders.bench.ts, none under heavy noise, low contrast or keystone) at 3–6× its cost.
+ * bench/camera-decoders.bench.ts, none under heavy noise, low contrast or keystone) at 3–6× its cost;
+ * on ZXing's own QR images it reads 606 of 716 (608 with `tryHarder` and `pureBarcode`).
+ * It returns at most one code per frame.
  * Rejects with `INVALID_OPTIONS` for a symbology it cannot read (`gs1-128`, `han-xin`, …).
  */
-export async function createZxingLibraryDecoder(options: FrameDecoderOptions = {}): Promise<FrameDecoder> {
-  const { symbologies, tryInverted } = resolveFrameDecoderOptions(
-    'createZxingLibraryDecoder',
-    options,
-    SYMBOLOGY_NAMES,
-  );
+export async function createZxingLibraryDecoder(
+  options: ZxingLibraryDecoderOptions = {},
+): Promise<FrameDecoder> {
+  const owner = 'createZxingLibraryDecoder';
+  const { symbologies, tryInverted } = resolveFrameDecoderOptions(owner, options, SYMBOLOGY_NAMES);
+  for (const flag of ['tryHarder', 'pureBarcode'] as const) {
+    if (options[flag] !== undefined && typeof options[flag] !== 'boolean') {
+      throw new XinyiError('INVALID_OPTIONS', `${owner}: ${flag} must be a boolean`, {
+        details: { option: flag },
+      });
+    }
+  }
+  const tryHarder = options.tryHarder ?? false;
+  const pureBarcode = options.pureBarcode ?? false;
   const zxing = await loadLibrary();
   const { BinaryBitmap, HybridBinarizer, MultiFormatReader, QRCodeReader, RGBLuminanceSource } = zxing;
   const ZxingException = zxing.Exception;
@@ -88,10 +117,20 @@ export async function createZxingLibraryDecoder(options: FrameDecoderOptions = {
   const otherFormats = symbologies
     .filter((s) => s !== 'qr')
     .map((s) => formats[s as (typeof SYMBOLOGY_NAMES)[number]]);
+  const { DecodeHintType: Hint } = zxing;
+  const qrHints = new Map<DecodeHintType, unknown>(tryHarder ? [[Hint.TRY_HARDER, true]] : []);
+  const pureHints = new Map<DecodeHintType, unknown>([...qrHints, [Hint.PURE_BARCODE, true]]);
   let multi: InstanceType<ZxingLibrary['MultiFormatReader']> | null = null;
   if (otherFormats.length > 0) {
     multi = new MultiFormatReader();
-    multi.setHints(new Map<DecodeHintType, unknown>([[zxing.DecodeHintType.POSSIBLE_FORMATS, otherFormats]]));
+    // OneDReader checks TRY_HARDER with `=== true` (@zxing/library's src/core/oned/OneDReader.ts): the
+    // boolean, nothing else.
+    multi.setHints(
+      new Map<DecodeHintType, unknown>([
+        [Hint.POSSIBLE_FORMATS, otherFormats],
+        ...(tryHarder ? ([[Hint.TRY_HARDER, true]] as const) : []),
+      ]),
+    );
   }
   let gray = new Uint8ClampedArray(0);
   let closed = false;
@@ -108,10 +147,11 @@ export async function createZxingLibraryDecoder(options: FrameDecoderOptions = {
 
   const decodeSource = (source: LuminanceSource): Result | null => {
     const bitmap = new BinaryBitmap(new HybridBinarizer(source));
-    let result = qr ? attempt(() => qr.decode(bitmap)) : null;
+    let result = qr && pureBarcode ? attempt(() => qr.decode(bitmap, pureHints)) : null;
+    if (!result && qr) result = attempt(() => qr.decode(bitmap, qrHints));
     if (!result && multi) result = attempt(() => multi.decodeWithState(bitmap));
     if (!result && qr && tryInverted) {
-      result = attempt(() => qr.decode(new BinaryBitmap(new HybridBinarizer(source.invert()))));
+      result = attempt(() => qr.decode(new BinaryBitmap(new HybridBinarizer(source.invert())), qrHints));
     }
     return result;
   };
@@ -148,7 +188,19 @@ export async function createZxingLibraryDecoder(options: FrameDecoderOptions = {
       const symbology = symbologyOf.get(result.getBarcodeFormat());
       const text = result.getText();
       if (symbology === undefined || text === '') return [];
-      return [{ text, symbology, source: 'camera' }];
+      // @zxing/library reports no symbology identifier: the symbology's usual one (`]Q1`, `]E0`,
+      // `]C0`…). It cannot tell a QR code with ECI (`]Q2`) or FNC1 (`]Q3`) from a plain one.
+      const scan: Scan = { text, symbology, source: 'camera' };
+      const aimId = aimIdForSymbology(symbology);
+      if (aimId !== undefined) scan.aimId = aimId;
+      const points = result.getResultPoints() ?? [];
+      if (points.length >= 3) {
+        // A 2D code's first three points are the centres of three corners (QR finder patterns):
+        // their triangle is half the symbol's area.
+        const [a, b, c] = points.map((p) => ({ x: p.getX(), y: p.getY() }));
+        scan.areaPx = 2 * quadAreaPx([a!, b!, c!]);
+      }
+      return [scan];
     },
     close(): void {
       closed = true;

@@ -17,14 +17,38 @@ import {
 } from 'zxing-wasm/reader';
 import { isXinyiError, XinyiError } from '../../sdk/errors.js';
 import type { Scan, Symbology } from '../scanner/scan.js';
+import { aimIdForSymbology } from '../scanner/symbology.js';
 import {
   type CameraFrame,
   type FrameDecoder,
   type FrameDecoderOptions,
+  quadAreaPx,
   resolveFrameDecoderOptions,
   rgbaToGray,
   validateCameraFrame,
 } from './frame-decoder.js';
+
+/**
+ * How gray levels become black and white modules (zxing-cpp's binarizers): `local-average` compares
+ * each pixel with its neighbourhood (ZXing's HybridBinarizer; right for uneven light on a phone
+ * screen), `global-histogram` uses one threshold per line from the histogram, `fixed-threshold` 127,
+ * `bool-cast` anything non-zero is white (for frames that are already black and white).
+ */
+export type ZxingBinarizer = 'local-average' | 'global-histogram' | 'fixed-threshold' | 'bool-cast';
+
+const BINARIZER_NAMES: Record<ZxingBinarizer, (typeof BINARIZERS)[number]> = {
+  'local-average': 'LocalAverage',
+  'global-histogram': 'GlobalHistogram',
+  'fixed-threshold': 'FixedThreshold',
+  'bool-cast': 'BoolCast',
+};
+
+/**
+ * Default of `maxSymbols`. One: looking for more switches zxing-cpp to its multi-symbol QR detector,
+ * about 3× slower on a cluttered 640×480 frame (bench/camera-decoders.bench.ts), for what a gate
+ * rarely sees.
+ */
+export const ZXING_WASM_DEFAULT_MAX_SYMBOLS = 1;
 
 /** Options of {@link createZxingWasmDecoder}. */
 export interface ZxingWasmDecoderOptions extends FrameDecoderOptions {
@@ -37,8 +61,16 @@ export interface ZxingWasmDecoderOptions extends FrameDecoderOptions {
    * @default 'fast'
    */
   effort?: 'fast' | 'thorough';
-  /** Stop after this many codes in one frame. @default 1 */
+  /**
+   * Codes looked for in one frame, 1–255; every one found is returned (a camera scanner then picks
+   * one credential, see `chooseCredentialScan`). With 1 the decoder stops at the first symbol it
+   * finds, which in a frame with two codes (a code printed inside another, ZXing's `qrcode-2/16`) may
+   * be either. More costs time on every frame, empty ones included (about 3× at 640×480).
+   * @default ZXING_WASM_DEFAULT_MAX_SYMBOLS (1)
+   */
   maxSymbols?: number;
+  /** @default 'local-average' */
+  binarizer?: ZxingBinarizer;
 }
 
 const FORMATS: Partial<Record<Symbology, ReadInputBarcodeFormat>> = {
@@ -143,6 +175,7 @@ function readerOptions(
   tryInverted: boolean,
   effort: 'fast' | 'thorough',
   maxSymbols: number,
+  binarizer: ZxingBinarizer,
 ): ZXingReaderOptions {
   const thorough = effort === 'thorough';
   const formats = [...new Set(symbologies.map((s) => FORMATS[s]!))];
@@ -154,7 +187,7 @@ function readerOptions(
     tryInvert: tryInverted,
     tryDownscale: thorough,
     tryDenoise: thorough,
-    binarizer: BINARIZERS.indexOf('LocalAverage'),
+    binarizer: BINARIZERS.indexOf(BINARIZER_NAMES[binarizer]),
     isPure: false,
     downscaleThreshold: 500,
     downscaleFactor: 3,
@@ -163,7 +196,9 @@ function readerOptions(
     validateOptionalChecksum: false,
     returnErrors: false,
     eanAddOnSymbol: EAN_ADD_ON_SYMBOLS.indexOf('Ignore'),
-    textMode: TEXT_MODES.indexOf('HRI'),
+    // Plain: the symbol's own text. HRI (the wrapper's default) renders controls as `<GS>`, `<SOH>`…,
+    // which rewrote ISO/IEC 15434 and GS1 payloads and made the two backends disagree.
+    textMode: TEXT_MODES.indexOf('Plain'),
     characterSet: CHARACTER_SETS.indexOf('Unknown'),
     tryCode39ExtendedMode: true,
   };
@@ -178,8 +213,11 @@ function toScan(result: ZXingReadResult, asked: readonly Symbology[]): Scan | nu
     symbology = 'gs1-128';
   }
   if (!asked.includes(symbology)) return null;
+  const aimId = result.symbologyIdentifier || aimIdForSymbology(symbology);
   const scan: Scan = { text: result.text, symbology, source: 'camera' };
-  if (result.symbologyIdentifier) scan.aimId = result.symbologyIdentifier;
+  if (aimId) scan.aimId = aimId;
+  const { topLeft, topRight, bottomRight, bottomLeft } = result.position;
+  scan.areaPx = quadAreaPx([topLeft, topRight, bottomRight, bottomLeft]);
   return scan;
 }
 
@@ -201,11 +239,21 @@ export async function createZxingWasmDecoder(options: ZxingWasmDecoderOptions = 
   if (effort !== 'fast' && effort !== 'thorough') {
     throw new XinyiError('INVALID_OPTIONS', `${owner}: effort must be 'fast' or 'thorough'`);
   }
-  const maxSymbols = options.maxSymbols ?? 1;
+  const maxSymbols = options.maxSymbols ?? ZXING_WASM_DEFAULT_MAX_SYMBOLS;
   if (!Number.isInteger(maxSymbols) || maxSymbols < 1 || maxSymbols > 255) {
-    throw new XinyiError('INVALID_OPTIONS', `${owner}: maxSymbols must be an integer from 1 to 255`);
+    throw new XinyiError('INVALID_OPTIONS', `${owner}: maxSymbols must be an integer from 1 to 255`, {
+      details: { option: 'maxSymbols' },
+    });
   }
-  const zxingOptions = readerOptions(symbologies, tryInverted, effort, maxSymbols);
+  const binarizer = options.binarizer ?? 'local-average';
+  if (!Object.hasOwn(BINARIZER_NAMES, binarizer)) {
+    throw new XinyiError(
+      'INVALID_OPTIONS',
+      `${owner}: binarizer must be one of ${Object.keys(BINARIZER_NAMES).join(', ')}`,
+      { details: { option: 'binarizer' } },
+    );
+  }
+  const zxingOptions = readerOptions(symbologies, tryInverted, effort, maxSymbols, binarizer);
   const module = await loadReaderModule();
 
   let pointer = 0;

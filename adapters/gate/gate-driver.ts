@@ -68,7 +68,10 @@ export abstract class GateDriverBase implements Gate {
     exit: { persons: 0, moved: false, reversed: false },
   };
   #state: GateDeviceState = 'closed';
-  #queue: Promise<unknown> = Promise.resolve();
+  /** A request holds the link; commands waiting for it go before polls waiting for it. */
+  #linkBusy = false;
+  readonly #waitingCommands: Array<() => void> = [];
+  readonly #waitingPolls: Array<() => void> = [];
   #generation = 0;
   #last: GateStatus | undefined;
   #missedPolls = 0;
@@ -91,6 +94,13 @@ export abstract class GateDriverBase implements Gate {
   protected abstract queryStatus(): Promise<GateStatus>;
   protected abstract sendOpen(direction: GateDirection, count: number, hold: boolean): Promise<void>;
   protected abstract sendClose(direction: GateDirection | undefined): Promise<void>;
+  /**
+   * False (the default): `sendOpen` and `sendClose` run holding the link, as one request. True for a
+   * driver whose command is several requests with waits between them (a relay board's pulse train):
+   * it takes the link itself for each request with `exclusive()`, so status polls go on during the
+   * waits and no passage the board counts meanwhile is missed.
+   */
+  protected readonly commandsTakeTheLinkPerRequest: boolean = false;
 
   get deviceState(): GateDeviceState {
     return this.#state;
@@ -153,18 +163,26 @@ export abstract class GateDriverBase implements Gate {
     }
     const count = checkedCount(options.count, 'count', 1, 1);
     const hold = options.hold ?? false;
-    await this.exclusive(async () => {
+    const run = async () => {
       this.#assertReady();
-      await this.#command('open', () => this.sendOpen(direction, count, hold));
+      // Expected before the first request goes out: polls during a pulse train count against it.
       if (!hold) this.#pending[direction] = { persons: count, moved: false, reversed: false };
-    });
+      try {
+        await this.#command('open', () => this.sendOpen(direction, count, hold));
+      } catch (error) {
+        if (!hold) this.#pending[direction] = { persons: 0, moved: false, reversed: false };
+        throw error;
+      }
+    };
+    await (this.commandsTakeTheLinkPerRequest ? run() : this.exclusive(run));
   }
 
   async close(direction?: GateDirection): Promise<void> {
-    await this.exclusive(async () => {
+    const run = async () => {
       this.#assertReady();
       await this.#command('close', () => this.sendClose(direction));
-    });
+    };
+    await (this.commandsTakeTheLinkPerRequest ? run() : this.exclusive(run));
   }
 
   status(): Promise<GateStatus> {
@@ -173,14 +191,32 @@ export abstract class GateDriverBase implements Gate {
       const status = await this.queryStatus();
       this.#absorb(status);
       return status;
-    });
+    }, 'poll');
   }
 
-  /** Runs `task` after every earlier command: a board handles one request at a time. */
-  protected exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(task, task);
-    this.#queue = run.catch(() => {});
-    return run;
+  /**
+   * Runs `task` holding the link: a board handles one request at a time. Tasks wait in two lines:
+   * commands (`'command'`, the default) go before every waiting status poll (`'poll'`), so an open
+   * waits at most for the one request already on the wire.
+   */
+  protected exclusive<T>(task: () => Promise<T>, lane: 'command' | 'poll' = 'command'): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const run = () => {
+        this.#linkBusy = true;
+        let pending: Promise<T>;
+        try {
+          pending = task();
+        } catch (error) {
+          pending = Promise.reject(error);
+        }
+        pending.then(resolve, reject).finally(() => {
+          this.#linkBusy = false;
+          (this.#waitingCommands.shift() ?? this.#waitingPolls.shift())?.();
+        });
+      };
+      if (!this.#linkBusy) run();
+      else (lane === 'command' ? this.#waitingCommands : this.#waitingPolls).push(run);
+    });
   }
 
   /** The link dropped underneath the driver (a subclass's transport closed): reconnect in the background. */
@@ -211,7 +247,7 @@ export abstract class GateDriverBase implements Gate {
         const status = await this.exclusive(() => {
           if (this.#generation !== generation) return Promise.resolve(undefined);
           return this.queryStatus();
-        });
+        }, 'poll');
         if (status === undefined || this.#generation !== generation) return;
         this.#missedPolls = 0;
         this.#absorb(status);
@@ -260,7 +296,12 @@ export abstract class GateDriverBase implements Gate {
     const previous = this.#last;
     this.#last = { ...next, alarms: [...next.alarms] };
     const at = new Date().toISOString();
-    if (previous === undefined) return;
+    if (previous === undefined) {
+      // The first status since connect: its counters are the baseline, but an alarm already on
+      // (a fire contact made before the terminal started) is news to every listener.
+      for (const alarm of GATE_ALARMS) if (next.alarms.includes(alarm)) this.#emitAlarm(alarm, true, at);
+      return;
+    }
 
     const started = GATE_ALARMS.filter((a) => next.alarms.includes(a) && !previous.alarms.includes(a));
     const ended = GATE_ALARMS.filter((a) => previous.alarms.includes(a) && !next.alarms.includes(a));

@@ -107,9 +107,12 @@ function integer(
  * device server.
  *
  * - `open(direction)` pulses the coil: FC05 ON, `pulseMs`, FC05 OFF — once per person when `count`
- *   is more than one. The OFF is sent even when the ON or the wait failed, nothing else goes on the
- *   wire in between, and `disconnect()` waits for it; an OFF that could not be delivered is sent
- *   again before the next poll (and when the link is back).
+ *   is more than one, `pulseMs` apart. Status polls go on between the requests of a pulse train (the
+ *   sensors are read while the board lets the first person through), and each ON or OFF goes
+ *   before any poll waiting for the link, so it waits at most for the one request on the wire. The
+ *   OFF is sent even when the ON or the wait failed, and `disconnect()` waits for it; an OFF that
+ *   could not be delivered is sent again before the next poll (and when the link is back). Trains
+ *   on one coil run one after the other.
  * - `open(direction, { hold: true })` is FC05 ON with no OFF; `close()` is FC05 OFF.
  * - Each poll is one FC02 read covering the sensor and alarm inputs. A relay board keeps no
  *   counters, so the driver counts rising edges of each sensor input (the base class turns a
@@ -137,7 +140,9 @@ export class ModbusRelayGateDriver extends GateDriverBase {
   readonly #sensorWas: Record<GateDirection, boolean | undefined> = { entry: undefined, exit: undefined };
   readonly #counts: Record<GateDirection, number> = { entry: 0, exit: 0 };
   #client: ModbusClient | undefined;
-  #pulse: Promise<void> | undefined;
+  /** The pulse train in progress on each coil (the next waits for it). */
+  readonly #trains = new Map<number, Promise<void>>();
+  protected override readonly commandsTakeTheLinkPerRequest = true;
 
   /** @throws XinyiError `INVALID_OPTIONS` naming the bad option. */
   constructor(options: ModbusRelayGateOptions) {
@@ -245,10 +250,11 @@ export class ModbusRelayGateDriver extends GateDriverBase {
     await this.#releaseStuckCoils();
   }
 
+  /** Holding the link already (a poll, or the link being opened). */
   async #releaseStuckCoils(): Promise<void> {
     for (const coil of [...this.#unreleased]) {
       try {
-        await this.#writeCoil(coil, false);
+        await this.#writeCoilNow(coil, false);
         this.#unreleased.delete(coil);
       } catch (error) {
         this.logger.warn({ device: this.name, coil, code: mapError(error).code }, 'relay still not released');
@@ -258,7 +264,7 @@ export class ModbusRelayGateDriver extends GateDriverBase {
 
   protected async closeLink(): Promise<void> {
     // A pulse in progress sends its OFF before the port goes.
-    await this.#pulse?.catch(() => {});
+    await Promise.all([...this.#trains.values()].map((train) => train.catch(() => {})));
     const client = this.#client;
     this.#client = undefined;
     if (client !== undefined) await release(client, this.#tcp !== undefined);
@@ -295,13 +301,14 @@ export class ModbusRelayGateDriver extends GateDriverBase {
       this.#held.add(direction);
       return;
     }
-    const pulse = this.#pulses(coil, count);
-    this.#pulse = pulse;
+    const previous = this.#trains.get(coil) ?? Promise.resolve();
+    const train = previous.catch(() => {}).then(() => this.#pulses(coil, count));
+    this.#trains.set(coil, train);
     try {
-      await pulse;
+      await train;
       this.#held.delete(direction);
     } finally {
-      if (this.#pulse === pulse) this.#pulse = undefined;
+      if (this.#trains.get(coil) === train) this.#trains.delete(coil);
     }
   }
 
@@ -323,7 +330,16 @@ export class ModbusRelayGateDriver extends GateDriverBase {
 
   async #pulses(coil: number, count: number): Promise<void> {
     for (let person = 0; person < count; person++) {
-      if (person > 0) await sleep(this.#pulseMs);
+      if (person > 0) {
+        await sleep(this.#pulseMs);
+        // Disconnected meanwhile: the OFF of the last pulse went out; no further person is let in.
+        if (this.deviceState !== 'ready') {
+          throw new XinyiError(
+            'CLOSED',
+            `${this.name} is ${this.deviceState}: ${count - person} opening(s) not sent`,
+          );
+        }
+      }
       let failure: unknown;
       try {
         await this.#writeCoil(coil, true);
@@ -343,7 +359,12 @@ export class ModbusRelayGateDriver extends GateDriverBase {
     }
   }
 
-  async #writeCoil(coil: number, on: boolean): Promise<void> {
+  /** One FC05 request, taking the link (commands go before waiting polls). */
+  #writeCoil(coil: number, on: boolean): Promise<void> {
+    return this.exclusive(() => this.#writeCoilNow(coil, on));
+  }
+
+  async #writeCoilNow(coil: number, on: boolean): Promise<void> {
     const client = this.#requireClient();
     await call(() => client.writeCoil(coil, on));
   }

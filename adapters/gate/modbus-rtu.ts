@@ -55,6 +55,35 @@ export const MODBUS_MAX_WRITE_REGISTERS = 123;
 const CRC_BYTES = 2;
 const EXCEPTION_BIT = 0x80;
 const FIXED_REQUEST = new Set<number>([0x01, 0x02, 0x03, 0x04, 0x05, 0x06]);
+/**
+ * Requests of the other public function codes of the Modbus application protocol (V1.1b3 §6), which
+ * this codec frames so that a slave can answer them with exception 01 (illegal function) instead of
+ * staying silent: FC07 read exception status, FC0B/FC0C comm event counter/log, FC11 report server
+ * ID (`mbpoll -u`) carry no data; FC08 diagnostics a sub-function and one word; FC16 mask write an
+ * address and two masks; FC18 read FIFO an address.
+ */
+const OTHER_FIXED_REQUEST: ReadonlyMap<number, number> = new Map([
+  [0x07, 4],
+  [0x0b, 4],
+  [0x0c, 4],
+  [0x11, 4],
+  [0x08, 8],
+  [0x16, 10],
+  [0x18, 6],
+]);
+/** FC14/FC15 file records: a byte count right after the function code; FC17 read/write: at offset 10. */
+const COUNTED_REQUEST: ReadonlyMap<number, number> = new Map([
+  [0x14, 2],
+  [0x15, 2],
+  [0x17, 10],
+]);
+/** Function codes the Modbus application protocol (V1.1b3 §5) leaves to vendors: 65–72 and 100–110. */
+function isUserDefinedFunction(fc: number): boolean {
+  return (fc >= 65 && fc <= 72) || (fc >= 100 && fc <= 110);
+}
+/** FC2B encapsulated interface; MEI type 0x0E (read device identification) has a fixed length. */
+const MEI_REQUEST = 0x2b;
+const MEI_READ_DEVICE_ID = 0x0e;
 const WRITE_ECHO = new Set<number>([0x05, 0x06, 0x0f, 0x10]);
 const KNOWN = new Set<number>(Object.values(ModbusFunction));
 
@@ -460,6 +489,25 @@ type Measurer = (bytes: Buffer, at: number, available: number) => Measure;
 function measureRequest(bytes: Buffer, at: number, available: number): Measure {
   const fc = bytes[at + 1]!;
   if (FIXED_REQUEST.has(fc)) return { length: 8 };
+  const fixed = OTHER_FIXED_REQUEST.get(fc);
+  if (fixed !== undefined) return { length: fixed };
+  const countAt = COUNTED_REQUEST.get(fc);
+  if (countAt !== undefined) {
+    if (available < countAt + 1) return { need: countAt + 1 };
+    const length = countAt + 1 + bytes[at + countAt]! + CRC_BYTES;
+    if (length > MODBUS_MAX_ADU_BYTES) {
+      return {
+        invalid: 'byte count is impossible',
+        headerBytes: countAt + 1,
+        declared: bytes[at + countAt]!,
+      };
+    }
+    return { length };
+  }
+  if (fc === MEI_REQUEST) {
+    if (available < 3) return { need: 3 };
+    return bytes[at + 2] === MEI_READ_DEVICE_ID ? { length: 7 } : undefined;
+  }
   if (fc !== ModbusFunction.writeMultipleCoils && fc !== ModbusFunction.writeMultipleRegisters)
     return undefined;
   if (available < 7) return { need: 7 };
@@ -490,15 +538,17 @@ function measureResponse(bytes: Buffer, at: number, available: number): Measure 
 class ModbusFramer {
   readonly #measure: Measurer;
   readonly #minUnitId: number;
+  readonly #silenceFramesUnknown: boolean;
   #buffer: Buffer = Buffer.alloc(0);
   // Candidates starting before this offset lie inside one already reported: their failures are
   // the same damage seen again, so they are not reported twice.
   #quietUntil = 0;
   #discarded = 0;
 
-  constructor(measure: Measurer, minUnitId: number) {
+  constructor(measure: Measurer, minUnitId: number, silenceFramesUnknown = false) {
     this.#measure = measure;
     this.#minUnitId = minUnitId;
+    this.#silenceFramesUnknown = silenceFramesUnknown;
   }
 
   get pending(): number {
@@ -553,6 +603,18 @@ class ModbusFramer {
       }
       const measure = this.#measure(bytes, at, available);
       if (measure === undefined) {
+        // A user-defined function code, whose length only its vendor knows: RTU frames are
+        // silence-delimited, so wait for the silence; then the whole rest is one frame when its CRC
+        // says so. Other unknown codes are garbage, skipped at once.
+        const fc = bytes[at + 1]!;
+        if (this.#silenceFramesUnknown && isUserDefinedFunction(fc) && available <= MODBUS_MAX_ADU_BYTES) {
+          if (!final) break;
+          if (available >= 4 && hasValidModbusCrc(bytes.subarray(at))) {
+            out.push(frameAt(bytes, at, available));
+            at += available;
+            continue;
+          }
+        }
         skip();
         continue;
       }
@@ -593,12 +655,15 @@ class ModbusFramer {
 /**
  * Finds request frames (host → slave) in a byte stream: what a virtual slave reads. `push(chunk)`
  * returns every frame completed by the chunk, in order, with a `FRAME_CHECKSUM` or `FRAME_LENGTH`
- * error in place of a damaged one; it never throws on any input. See the framing notes above:
+ * error in place of a damaged one; it never throws on any input. Requests of every public function
+ * code are framed, those this codec does not parse too (`parseModbusRequest` then rejects them with
+ * exception 01); a function code whose length is unknown is taken whole at `flush()` when its CRC
+ * matches. See the framing notes above:
  * frames are found from their function code's implied length and their CRC, not from silence, so
  * call `flush()` after a silence to give up on a frame that will never be completed.
  */
 export class ModbusRequestDecoder {
-  readonly #framer = new ModbusFramer(measureRequest, 0);
+  readonly #framer = new ModbusFramer(measureRequest, 0, true);
 
   push(chunk: Uint8Array): Array<ModbusFrame | XinyiError> {
     return this.#framer.push(chunk);

@@ -31,6 +31,12 @@ const FIRST_REAL_USAGE = 0x04;
  * ≥ 40 ms as a break; the scanners it measured send a key every 1–19 ms).
  */
 export const WEDGE_DEFAULT_BREAK_GAP_MS = 40;
+/**
+ * Default time a terminator key is held before it ends the scan: `WEDGE_DEFAULT_BREAK_GAP_MS`. A
+ * scanner types a line break inside a symbol as Enter, then the next line's keys at its burst pace
+ * (1–19 ms a key, §2.1); a key that comes later than the break gap starts a new burst anyway.
+ */
+export const WEDGE_DEFAULT_LINE_GAP_MS = WEDGE_DEFAULT_BREAK_GAP_MS;
 /** Default silence after the last key press that ends a scan: §2.1 (200 ms in KeyboardBarcodeScanner). */
 export const WEDGE_DEFAULT_END_SILENCE_MS = 200;
 /**
@@ -116,6 +122,17 @@ export interface KeyboardWedgeDecoderOptions {
    */
   breakGapMs?: number;
   /**
+   * How long a terminator (Enter, Tab) is held before it ends the scan. A key pressed within this
+   * time means the terminator was a line break inside one symbol: it is kept in the text as `\r`
+   * (Tab as `\t`) and the symbol arrives whole, so a QR code of several lines is one scan, which the
+   * scanner refuses as `multi-line`, instead of one scan per line. The scan ends when `poll(nowMs)`
+   * or the next `push` comes this long after the terminator (`nextDeadlineMs` says when). `0` ends a
+   * scan at its terminator at once and gives up that protection. At most `breakGapMs`: a key later
+   * than that starts a new burst anyway.
+   * @default breakGapMs (WEDGE_DEFAULT_LINE_GAP_MS, 40)
+   */
+  lineGapMs?: number;
+  /**
    * With no terminator, a scan ends this long after its last key press (checked by `poll(nowMs)`
    * and by the next `push`).
    * @default WEDGE_DEFAULT_END_SILENCE_MS (200, §2.1)
@@ -170,8 +187,9 @@ export function isWedgeRejection(value: unknown): value is KeyboardWedgeRejectio
  *   semantics), while two different keys in consecutive reports are two presses; several new keys
  *   in one report are taken in slot order. All-zero release reports only update the held keys.
  * - Timing: key presses less than `breakGapMs` apart form a burst. A burst of at least `minLength`
- *   characters is a scan when a terminator, `endSilenceMs` of silence, a gap before the next key,
- *   or `flush()` ends it. Shorter bursts, and keys separated by gaps, are typing: they are returned
+ *   characters is a scan when a terminator followed by `lineGapMs` without a key, `endSilenceMs` of
+ *   silence, a gap before the next key, or `flush()` ends it. A terminator followed by a key sooner
+ *   than `lineGapMs` is a line break inside the symbol and stays in its text. Shorter bursts, and keys separated by gaps, are typing: they are returned
  *   as one `{ kind: 'rejected', reason: 'typed' }` (or `'too-short'` for a single fast but short
  *   burst) when the typing ends, just before any scan that follows it.
  * - A report that is not 8 bytes is returned as `FRAME_LENGTH` in its place; the state is unchanged.
@@ -179,6 +197,7 @@ export function isWedgeRejection(value: unknown): value is KeyboardWedgeRejectio
 export class KeyboardWedgeDecoder {
   readonly #terminatorUsages: ReadonlySet<number>;
   readonly #breakGapMs: number;
+  readonly #lineGapMs: number;
   readonly #endSilenceMs: number;
   readonly #minLength: number;
   readonly #maxLength: number;
@@ -190,6 +209,8 @@ export class KeyboardWedgeDecoder {
   #typedHasGap = false;
   #discarding = false;
   #lastKeyMs: number | undefined;
+  /** A terminator pressed after a burst, held for `lineGapMs`: its text and when it was pressed. */
+  #heldTerminator: { text: string; atMs: number } | undefined;
 
   /** @throws XinyiError `INVALID_OPTIONS` naming the bad option. */
   constructor(options: KeyboardWedgeDecoderOptions = {}) {
@@ -208,6 +229,14 @@ export class KeyboardWedgeDecoder {
     if (terminators.includes('tab')) usages.add(USAGE_TAB);
     this.#terminatorUsages = usages;
     this.#breakGapMs = positive('breakGapMs', options.breakGapMs, WEDGE_DEFAULT_BREAK_GAP_MS);
+    const lineGapMs = options.lineGapMs ?? Math.min(WEDGE_DEFAULT_LINE_GAP_MS, this.#breakGapMs);
+    if (typeof lineGapMs !== 'number' || !Number.isFinite(lineGapMs) || lineGapMs < 0) {
+      throw badOption('lineGapMs', 'lineGapMs must be a finite number ≥ 0');
+    }
+    if (lineGapMs > this.#breakGapMs) {
+      throw badOption('lineGapMs', 'lineGapMs must be at most breakGapMs (a later key starts a new burst)');
+    }
+    this.#lineGapMs = lineGapMs;
     this.#endSilenceMs = positive('endSilenceMs', options.endSilenceMs, WEDGE_DEFAULT_END_SILENCE_MS);
     this.#minLength = count('minLength', options.minLength, WEDGE_DEFAULT_MIN_LENGTH, 1);
     this.#maxLength = count('maxLength', options.maxLength, WEDGE_DEFAULT_MAX_LENGTH, this.#minLength);
@@ -217,16 +246,17 @@ export class KeyboardWedgeDecoder {
     this.#aimPrefix = options.aimPrefix ?? true;
   }
 
-  /** Characters held back: the burst in progress and typing not yet reported. */
+  /** Characters held back: the burst in progress (a held terminator included) and typing not yet reported. */
   get pending(): number {
-    return this.#burst.length + this.#typed.length;
+    return this.#burst.length + (this.#heldTerminator === undefined ? 0 : 1) + this.#typed.length;
   }
 
   /**
-   * When `poll` would end what is pending (last key press + `endSilenceMs`), or undefined when
-   * nothing is pending. A driver sets its timer to this.
+   * When `poll` would end what is pending (a held terminator + `lineGapMs`, else the last key press +
+   * `endSilenceMs`), or undefined when nothing is pending. A driver sets its timer to this.
    */
   get nextDeadlineMs(): number | undefined {
+    if (this.#heldTerminator !== undefined) return this.#heldTerminator.atMs + this.#lineGapMs;
     if (this.#lastKeyMs === undefined || !this.#hasPending()) return undefined;
     return this.#lastKeyMs + this.#endSilenceMs;
   }
@@ -266,7 +296,10 @@ export class KeyboardWedgeDecoder {
     return out;
   }
 
-  /** Ends what is pending if `nowMs` is at least `endSilenceMs` after the last key press. */
+  /**
+   * Ends what is pending if `nowMs` is at least `lineGapMs` after a held terminator, or `endSilenceMs`
+   * after the last key press.
+   */
   poll(nowMs: number): KeyboardWedgeOutput[] {
     assertTime('nowMs', nowMs);
     const out: KeyboardWedgeOutput[] = [];
@@ -289,6 +322,7 @@ export class KeyboardWedgeDecoder {
     this.#typedHasGap = false;
     this.#discarding = false;
     this.#lastKeyMs = undefined;
+    this.#heldTerminator = undefined;
   }
 
   #hasPending(): boolean {
@@ -296,6 +330,12 @@ export class KeyboardWedgeDecoder {
   }
 
   #endOnSilence(nowMs: number, out: KeyboardWedgeOutput[]): void {
+    const held = this.#heldTerminator;
+    if (held !== undefined && nowMs - held.atMs >= this.#lineGapMs) {
+      // No key followed the terminator: it was the scan's suffix.
+      this.#endSequence(out);
+      return;
+    }
     if (this.#lastKeyMs !== undefined && nowMs - this.#lastKeyMs >= this.#endSilenceMs) {
       this.#endSequence(out);
     }
@@ -313,6 +353,13 @@ export class KeyboardWedgeDecoder {
       else return;
     }
 
+    const held = this.#heldTerminator;
+    if (held !== undefined) {
+      this.#heldTerminator = undefined;
+      // A key sooner than lineGapMs after it (push ended the sequence otherwise): a line break inside
+      // the symbol, kept in its text.
+      this.#appendToBurst(held.text, out);
+    }
     if (this.#lastKeyMs !== undefined && atMs - this.#lastKeyMs >= this.#breakGapMs) {
       if (this.#burst.length > 0) this.#closeBurstOnGap(out);
       // A runaway burst (too long) is over once the keys pause; what follows may be a new scan.
@@ -320,9 +367,14 @@ export class KeyboardWedgeDecoder {
     }
     this.#lastKeyMs = atMs;
     if (terminator) {
-      this.#endSequence(out);
+      if (this.#lineGapMs === 0 || this.#discarding || this.#burst.length === 0) this.#endSequence(out);
+      else this.#heldTerminator = { text: usage === USAGE_TAB ? '\t' : '\r', atMs };
       return;
     }
+    this.#appendToBurst(ch, out);
+  }
+
+  #appendToBurst(ch: string, out: KeyboardWedgeOutput[]): void {
     if (this.#discarding) return;
     this.#burst += ch;
     if (this.#burst.length > this.#maxLength) {
@@ -361,6 +413,7 @@ export class KeyboardWedgeDecoder {
     }
     this.#burst = '';
     this.#lastKeyMs = undefined;
+    this.#heldTerminator = undefined;
   }
 
   #flushTyped(out: KeyboardWedgeOutput[]): void {

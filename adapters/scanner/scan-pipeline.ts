@@ -6,7 +6,17 @@ import { type Logger, silentLogger } from '../../sdk/logger.js';
 import type { CredentialSource } from '../../sdk/terminal/credential-source.js';
 import { type ReconnectPolicy, reopenWithBackoff, type Sleeper } from '../reconnect.js';
 import type { KeyboardWedgeRejection } from './keyboard-wedge.js';
-import { classifyScan, DEFAULT_CREDIT_CODE_PREFIXES, type Scan, ScanDeduplicator } from './scan.js';
+import {
+  classifyScan,
+  DEFAULT_CREDIT_CODE_PREFIXES,
+  hasLineBreak,
+  isBlankScanText,
+  type Scan,
+  ScanDeduplicator,
+  type ScanRateLimit,
+  ScanRateLimiter,
+  type ScanRejectReason,
+} from './scan.js';
 
 /** Scanner states, as for the ID-card reader: `closed → opening → ready`, `reconnecting`, `faulted`. */
 export type ScannerState = 'closed' | 'opening' | 'ready' | 'reconnecting' | 'faulted';
@@ -20,8 +30,12 @@ export interface ScanEvent {
 export interface ScannerEventMap {
   /** One scan, after de-duplication. Holds what was scanned: never log `scan.text`. */
   scan: [event: ScanEvent];
-  /** Keystrokes a keyboard-wedge decoder took for a person typing, not a scan. */
-  rejected: [event: { reason: KeyboardWedgeRejection['reason']; length: number }];
+  /**
+   * Something read that did not become a credential: keystrokes a keyboard-wedge decoder took for a
+   * person typing, a symbol whose text holds line breaks (`multi-line`), or a scan over the rate
+   * limit (`rate-limited`). `length` is in characters; the text itself is never given.
+   */
+  rejected: [event: { reason: ScanRejectReason; length: number }];
   state: [state: ScannerState, previous: ScannerState];
   /** The device went away; the scanner reconnects by itself. Carries `DEVICE_DISCONNECTED`. */
   disconnect: [reason: XinyiError];
@@ -44,6 +58,12 @@ export interface ScannerCommonOptions {
   dedupWindowMs?: number;
   /** Prefixes that mark a signed credit code. @default ['QZ1:'] */
   creditCodePrefixes?: readonly string[];
+  /**
+   * At most `burst` credentials at once, then one per `intervalMs`; scans over it are `rejected`
+   * with reason `rate-limited`. `false` turns the limit off (a bench, a test rig).
+   * @default { burst: 3, intervalMs: 1000 } (60 a minute, a flap gate's pace)
+   */
+  rateLimit?: ScanRateLimit | false;
   /** Used in events and logs. */
   name?: string;
   clock?: Clock;
@@ -77,6 +97,7 @@ export abstract class ScannerBase extends EventEmitter<ScannerEventMap> implemen
     reconnects: 0,
   };
   readonly #dedup: ScanDeduplicator;
+  readonly #rateLimiter: ScanRateLimiter | undefined;
   readonly #prefixes: readonly string[];
   #state: ScannerState = 'closed';
   #silenceTimer: NodeJS.Timeout | undefined;
@@ -92,6 +113,8 @@ export abstract class ScannerBase extends EventEmitter<ScannerEventMap> implemen
       throw new XinyiError('INVALID_OPTIONS', `${this.name}: dedupWindowMs must be a non-negative number`);
     }
     this.#dedup = new ScanDeduplicator(windowMs);
+    this.#rateLimiter =
+      options.rateLimit === false ? undefined : new ScanRateLimiter(this.name, options.rateLimit);
     this.#prefixes = options.creditCodePrefixes ?? DEFAULT_CREDIT_CODE_PREFIXES;
   }
 
@@ -207,13 +230,37 @@ export abstract class ScannerBase extends EventEmitter<ScannerEventMap> implemen
 
   #accept(scan: Scan): void {
     const now = this.clock.now();
+    if (isBlankScanText(scan.text)) {
+      // Whitespace and separators only (a line-noise burst of HT/GS/FS/RS/EOT): nobody's credential.
+      this.stats_.frameErrors++;
+      this.report(
+        new XinyiError('FRAME_GARBLED', `${this.name}: a scan of nothing but separators or whitespace`, {
+          details: { length: scan.text.length },
+        }),
+      );
+      return;
+    }
+    if (hasLineBreak(scan.text)) {
+      this.#reject('multi-line', scan.text.length);
+      return;
+    }
     if (!this.#dedup.accept(scan.text, now)) {
       this.stats_.duplicates++;
+      return;
+    }
+    if (this.#rateLimiter !== undefined && !this.#rateLimiter.take(now)) {
+      this.#reject('rate-limited', scan.text.length);
       return;
     }
     this.stats_.scans++;
     this.#lastScanAt = now;
     this.emit('scan', { scan, credential: classifyScan(scan, this.#prefixes) });
+  }
+
+  #reject(reason: ScanRejectReason, length: number): void {
+    this.stats_.rejected++;
+    this.logger.warn({ device: this.name, reason, length }, 'scan refused');
+    this.emit('rejected', { reason, length });
   }
 
   #armSilenceTimer(): void {

@@ -1,4 +1,5 @@
 import type { BarcodeCredential, CreditCodeCredential } from '../../sdk/domain/credential.js';
+import { XinyiError } from '../../sdk/errors.js';
 
 /**
  * The symbologies the SDK names, whatever the scanner reports them as (AIM identifier, Honeywell or
@@ -35,6 +36,89 @@ export interface Scan {
   source: ScanSource;
   /** The AIM symbology identifier when the scanner sent one (`]Q1`, `]E0`, …). */
   aimId?: string;
+  /**
+   * Camera scans: the symbol's area in the frame, in square pixels (how near the camera it was held).
+   * `CameraScanner` uses it to choose one credential among several codes in one frame.
+   */
+  areaPx?: number;
+}
+
+/**
+ * Why a scanner did not turn what it read into a credential: a person typing on a keyboard-wedge
+ * scanner (`typed`, `too-short`, `too-long`), a symbol whose text holds line breaks (`multi-line`:
+ * one optical scan is one credential, never several), or more scans than the scanner's rate limit
+ * allows (`rate-limited`).
+ */
+export type ScanRejectReason = 'typed' | 'too-short' | 'too-long' | 'multi-line' | 'rate-limited';
+
+/**
+ * True when the text holds a CR or LF between its first and last visible characters: several lines
+ * of one symbol, which a scanner refuses. A line break at either end is a suffix, not a line.
+ */
+export function hasLineBreak(text: string): boolean {
+  return /[\r\n]/.test(text.trim());
+}
+
+/**
+ * True when the text holds nothing but whitespace and the GS1 / ISO/IEC 15434 separators (EOT, FS,
+ * GS, RS): line noise or a blank symbol, never a credential.
+ */
+export function isBlankScanText(text: string): boolean {
+  for (const ch of text) if (!SEPARATORS.has(ch) && ch.trim() !== '') return false;
+  return true;
+}
+
+/** EOT, FS, GS and RS: separators of GS1 and ISO/IEC 15434 data. */
+const SEPARATORS: ReadonlySet<string> = new Set(['\u0004', '\u001c', '\u001d', '\u001e']);
+
+/** A scanner's rate limit on credentials: a burst, then one per interval. */
+export interface ScanRateLimit {
+  /** Credentials a scanner may hand on at once. @default 3 */
+  burst?: number;
+  /** Then one more each `intervalMs`. @default 1000 (60 a minute: a flap gate's pace) */
+  intervalMs?: number;
+}
+
+export const DEFAULT_SCAN_RATE_LIMIT: Readonly<Required<ScanRateLimit>> = { burst: 3, intervalMs: 1000 };
+
+/**
+ * A token bucket per scanner: `burst` credentials at once, refilled at one per `intervalMs`. Bounds
+ * what a runaway or malicious symbol (thousands of lines, a replayed video) can turn into decisions.
+ */
+export class ScanRateLimiter {
+  readonly #burst: number;
+  readonly #intervalMs: number;
+  #tokens: number;
+  #updatedMs: number | undefined;
+
+  /** @throws XinyiError `INVALID_OPTIONS` naming the bad option. */
+  constructor(owner: string, limit: ScanRateLimit = {}) {
+    if (limit === null || typeof limit !== 'object') {
+      throw new XinyiError('INVALID_OPTIONS', `${owner}: rateLimit must be an object or false`);
+    }
+    const burst = limit.burst ?? DEFAULT_SCAN_RATE_LIMIT.burst;
+    const intervalMs = limit.intervalMs ?? DEFAULT_SCAN_RATE_LIMIT.intervalMs;
+    if (!Number.isInteger(burst) || burst < 1) {
+      throw new XinyiError('INVALID_OPTIONS', `${owner}: rateLimit.burst must be an integer ≥ 1`);
+    }
+    if (!Number.isFinite(intervalMs) || intervalMs <= 0) {
+      throw new XinyiError('INVALID_OPTIONS', `${owner}: rateLimit.intervalMs must be a positive number`);
+    }
+    this.#burst = burst;
+    this.#intervalMs = intervalMs;
+    this.#tokens = burst;
+  }
+
+  /** Takes one credential's token at `nowMs`; false when none is left. */
+  take(nowMs: number): boolean {
+    if (this.#updatedMs !== undefined && nowMs > this.#updatedMs) {
+      this.#tokens = Math.min(this.#burst, this.#tokens + (nowMs - this.#updatedMs) / this.#intervalMs);
+    }
+    this.#updatedMs = this.#updatedMs === undefined ? nowMs : Math.max(this.#updatedMs, nowMs);
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
 }
 
 /** Prefixes of signed credit codes (credit-domain.md §4.2: `QZ1:` + Base45). */

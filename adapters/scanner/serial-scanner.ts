@@ -1,6 +1,6 @@
 import { XinyiError, XinyiErrorCode } from '../../sdk/errors.js';
 import type { ScanTextEncoding } from './hid-pos.js';
-import type { Scan, Symbology } from './scan.js';
+import { isBlankScanText, type Scan, type Symbology } from './scan.js';
 import { aimIdForSymbology, parseAimPrefix } from './symbology.js';
 
 // Serial (RS-232 / USB CDC-ACM) scanners, hardware-protocols.md §2.3: plain text, an optional AIM
@@ -14,6 +14,12 @@ const LF = 0x0a;
 export const SERIAL_DEFAULT_SILENCE_MS = 300;
 /** Default maximum frame length in bytes; above every 2D symbol's capacity. */
 export const SERIAL_DEFAULT_MAX_LENGTH = 8192;
+/**
+ * Default quiet time after a suffix before the frame ends. A scanner sends one symbol in one burst
+ * (a byte every 1.04 ms at 9600 baud, USB packets 1 ms apart); two scans by hand are hundreds of ms
+ * apart. More bytes within this time after a CR or LF are the next line of the same symbol.
+ */
+export const SERIAL_DEFAULT_LINE_GAP_MS = 30;
 
 /**
  * How frames end. `'auto'` ends a frame at CR or LF and swallows the LF of a CR LF pair, whichever
@@ -34,6 +40,14 @@ export interface SerialScannerDecoderOptions {
   /** Take a leading AIM identifier (`]Q1`…, §2.4) off the text and name the symbology from it. @default true */
   aimPrefix?: boolean;
   /**
+   * A suffix ends the frame only once the line has stayed quiet this long after it; bytes that come
+   * sooner continue the same symbol, and the line break is kept in its text. A QR code whose text
+   * holds CR- or LF-separated lines therefore arrives as one frame (which the scanner then refuses
+   * as `multi-line`) instead of one credential per line. 0 ends the frame at the suffix at once.
+   * @default SERIAL_DEFAULT_LINE_GAP_MS (30)
+   */
+  lineGapMs?: number;
+  /**
    * Largest frame in bytes. A longer one is returned as `FRAME_LENGTH` as soon as it overflows and
    * the rest of it is skipped up to the next suffix (or silence).
    * @default SERIAL_DEFAULT_MAX_LENGTH (8192)
@@ -42,9 +56,10 @@ export interface SerialScannerDecoderOptions {
   /** Encoding of the text. @default 'utf8' */
   encoding?: ScanTextEncoding;
   /**
-   * A frame that cannot be a scan's text is line noise: bytes that are not valid in `encoding`, or
+   * A frame that cannot be a scan's text is line noise: bytes that are not valid in `encoding`,
    * control characters other than HT, CR, LF and the separators of GS1 and ISO/IEC 15434 data (EOT,
-   * FS, GS, RS). It is returned as `FRAME_GARBLED` instead of a scan. `false` passes such frames on as
+   * FS, GS, RS), or nothing but those separators and whitespace. It is returned as `FRAME_GARBLED`
+   * instead of a scan. `false` passes such frames on as
    * scans (a scanner set to wrap its output in STX … ETX, say). @default true
    */
   rejectNonText?: boolean;
@@ -66,6 +81,7 @@ export type SerialScannerOutput = Scan | XinyiError;
 export class SerialScannerDecoder {
   readonly #suffix: SerialSuffix;
   readonly #silenceMs: number | null;
+  readonly #lineGapMs: number;
   readonly #aimPrefix: boolean;
   readonly #maxLength: number;
   readonly #encoding: ScanTextEncoding;
@@ -78,6 +94,9 @@ export class SerialScannerDecoder {
   #afterCr = false;
   #lastByteMs: number | undefined;
   #discardedBytes = 0;
+  /** The suffix bytes that ended the last line, held until `lineGapMs` tells a suffix from a line break. */
+  #heldSuffix: number[] = [];
+  #suffixAtMs: number | undefined;
 
   /** @throws XinyiError `INVALID_OPTIONS` naming the bad option. */
   constructor(options: SerialScannerDecoderOptions = {}) {
@@ -104,6 +123,11 @@ export class SerialScannerDecoder {
       throw badOption('aimPrefix', 'aimPrefix must be a boolean');
     }
     this.#aimPrefix = options.aimPrefix ?? true;
+    const lineGapMs = options.lineGapMs ?? SERIAL_DEFAULT_LINE_GAP_MS;
+    if (typeof lineGapMs !== 'number' || !Number.isFinite(lineGapMs) || lineGapMs < 0) {
+      throw badOption('lineGapMs', 'lineGapMs must be a finite number ≥ 0');
+    }
+    this.#lineGapMs = lineGapMs;
     const maxLength = options.maxLength ?? SERIAL_DEFAULT_MAX_LENGTH;
     if (!Number.isSafeInteger(maxLength) || maxLength < 1) {
       throw badOption('maxLength', 'maxLength must be a positive integer');
@@ -120,9 +144,9 @@ export class SerialScannerDecoder {
     this.#rejectNonText = options.rejectNonText ?? true;
   }
 
-  /** Bytes of the frame in progress (a held-back CR included). */
+  /** Bytes of the frame in progress (a held-back CR or suffix included). */
   get pending(): number {
-    return this.#length + (this.#suffix === 'CRLF' && this.#afterCr ? 1 : 0);
+    return this.#length + this.#heldSuffix.length + (this.#suffix === 'CRLF' && this.#afterCr ? 1 : 0);
   }
 
   /** Bytes dropped so far as the overflow of frames longer than `maxLength`. */
@@ -132,6 +156,7 @@ export class SerialScannerDecoder {
 
   /** When `poll` would end the frame in progress, or undefined when there is none (or no silence rule). */
   get nextDeadlineMs(): number | undefined {
+    if (this.#suffixAtMs !== undefined) return this.#suffixAtMs + this.#lineGapMs;
     if (this.#silenceMs === null || this.#lastByteMs === undefined || !this.#hasPending()) return undefined;
     return this.#lastByteMs + this.#silenceMs;
   }
@@ -147,7 +172,7 @@ export class SerialScannerDecoder {
     this.#endOnSilence(atMs, out);
     if (chunk.length === 0) return out;
     this.#lastByteMs = atMs;
-    for (const byte of chunk) this.#byte(byte, out);
+    for (const byte of chunk) this.#byte(byte, atMs, out);
     return out;
   }
 
@@ -173,6 +198,8 @@ export class SerialScannerDecoder {
     this.#discarding = false;
     this.#afterCr = false;
     this.#lastByteMs = undefined;
+    this.#heldSuffix = [];
+    this.#suffixAtMs = undefined;
     this.#store = Buffer.alloc(0);
   }
 
@@ -181,6 +208,11 @@ export class SerialScannerDecoder {
   }
 
   #endOnSilence(nowMs: number, out: SerialScannerOutput[]): void {
+    if (this.#suffixAtMs !== undefined && nowMs - this.#suffixAtMs >= this.#lineGapMs) {
+      // The line stayed quiet after its suffix: the frame is complete.
+      this.#endFrame(out);
+      return;
+    }
     if (this.#silenceMs === null || this.#lastByteMs === undefined) return;
     if (nowMs - this.#lastByteMs < this.#silenceMs) return;
     // A CR held back in 'CRLF' mode is dropped with the silence: the scanner sent CR alone.
@@ -189,8 +221,35 @@ export class SerialScannerDecoder {
     this.#lastByteMs = undefined;
   }
 
-  #byte(byte: number, out: SerialScannerOutput[]): void {
-    if (this.#isTerminator(byte, out)) this.#endFrame(out);
+  #byte(byte: number, atMs: number, out: SerialScannerOutput[]): void {
+    if (this.#suffixAtMs !== undefined) {
+      if (atMs - this.#suffixAtMs >= this.#lineGapMs) this.#endFrame(out);
+      else if (!this.#isSuffixTail(byte)) {
+        // More of the same symbol: the suffix was a line break inside it.
+        const held = this.#heldSuffix;
+        this.#heldSuffix = [];
+        this.#suffixAtMs = undefined;
+        for (const b of held) this.#append(b, out);
+      }
+    }
+    if (this.#suffixAtMs !== undefined) {
+      // The LF of a CR LF suffix whose CR is held.
+      this.#heldSuffix.push(byte);
+      this.#isTerminator(byte, out);
+      return;
+    }
+    if (!this.#isTerminator(byte, out)) return;
+    if (this.#lineGapMs === 0 || this.#discarding || this.#length === 0) {
+      this.#endFrame(out);
+      return;
+    }
+    this.#heldSuffix = this.#suffix === 'CRLF' ? [CR, LF] : [byte];
+    this.#suffixAtMs = atMs;
+  }
+
+  /** In `'auto'` mode, the LF right after a held CR belongs to the same suffix (CR LF). */
+  #isSuffixTail(byte: number): boolean {
+    return this.#suffix === 'auto' && byte === LF && this.#afterCr;
   }
 
   /** Applies the suffix rule to `byte`: true when it ends the frame; appends data bytes itself. */
@@ -253,6 +312,8 @@ export class SerialScannerDecoder {
   }
 
   #endFrame(out: SerialScannerOutput[]): void {
+    this.#heldSuffix = [];
+    this.#suffixAtMs = undefined;
     if (this.#discarding) {
       this.#discarding = false;
       this.#length = 0;
@@ -321,7 +382,8 @@ function decodeText(bytes: Buffer, encoding: ScanTextEncoding): string | undefin
     // C0 controls other than those above, DEL and the C1 controls.
     if (c < 0x20 ? !SCAN_CONTROLS.has(c) : c >= 0x7f && c <= 0x9f) return undefined;
   }
-  return text;
+  // Separators and whitespace alone are noise too: they would make a blank credential.
+  return isBlankScanText(text) ? undefined : text;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { type DayInfo, defaultHolidayCalendar, type HolidayCalendar } from '../calendar/index.js';
 import { shanghaiDate } from '../clock.js';
 import type { Benefit, GrantedBenefit } from '../domain/benefits.js';
+import type { CredentialKind } from '../domain/credential.js';
 import type { Decision, DecisionReason } from '../domain/decision.js';
 import type { SceneId } from '../domain/scenes.js';
 import type { CreditStanding, ListMembership } from '../domain/standing.js';
@@ -41,6 +42,24 @@ export interface EvaluateInput {
   id?: string;
   /** Why the standing is unknown when its source is 'none' (e.g. `CREDIT_TIMEOUT`). @default 'STANDING_UNAVAILABLE' */
   unavailableReason?: string;
+  /**
+   * The kind of credential that identified the subject; the terminal always passes it. A rule with
+   * `credentialKinds` grants only when this is one of them: another kind is
+   * `CREDENTIAL_KIND_NOT_ACCEPTED`, and without it (a what-if evaluation of a bare standing) the rule
+   * is `CREDENTIAL_KIND_MISSING` and not granted. Rules without `credentialKinds` do not read it.
+   */
+  credentialKind?: CredentialKind;
+}
+
+/**
+ * Why a rule that names the credential kinds it accepts is not applied, or undefined when it is:
+ * the restriction fails closed, so an evaluation that does not say which kind identified the subject
+ * does not get the rule.
+ */
+function credentialRefusal(rule: PolicyRule, kind: CredentialKind | undefined): ReasonCode | undefined {
+  if (rule.credentialKinds === undefined) return undefined;
+  if (kind === undefined) return ReasonCode.CREDENTIAL_KIND_MISSING;
+  return rule.credentialKinds.includes(kind) ? undefined : ReasonCode.CREDENTIAL_KIND_NOT_ACCEPTED;
 }
 
 interface CompiledRule {
@@ -425,6 +444,11 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
         reasons.push({ code: failed, ruleId: rule.id });
         continue;
       }
+      const credentialRefused = credentialRefusal(rule, input.credentialKind);
+      if (credentialRefused !== undefined) {
+        reasons.push({ code: credentialRefused, ruleId: rule.id });
+        continue;
+      }
       if (
         (rule.validFrom !== undefined && today < rule.validFrom) ||
         (rule.validTo !== undefined && today > rule.validTo)
@@ -489,7 +513,7 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
   const id =
     input.id ??
     `d${fnv1a64(
-      `${p.packId}|${p.version}|${calendar.version}|${scene}|${nowMs}|${input.subject?.pseudonym ?? ''}|${standing.tier}|${standing.source}|${standingAsOf}|${standing.lists.map((l) => `${l.kind}:${l.domain ?? ''}`).join(',')}|${JSON.stringify(input.context ?? {})}|${input.usage ? JSON.stringify(input.usage) : ''}|${input.unavailableReason ?? ''}`,
+      `${p.packId}|${p.version}|${calendar.version}|${scene}|${nowMs}|${input.subject?.pseudonym ?? ''}|${standing.tier}|${standing.source}|${standingAsOf}|${standing.lists.map((l) => `${l.kind}:${l.domain ?? ''}`).join(',')}|${JSON.stringify(input.context ?? {})}|${input.usage ? JSON.stringify(input.usage) : ''}|${input.unavailableReason ?? ''}${input.credentialKind === undefined ? '' : `|${input.credentialKind}`}`,
     )}`;
   const decision: Decision = {
     id,

@@ -1,4 +1,5 @@
 import type { Benefit } from '../domain/benefits.js';
+import type { CredentialKind } from '../domain/credential.js';
 import type { SceneId } from '../domain/scenes.js';
 import type { ListKind, StandingSource } from '../domain/standing.js';
 import type { TierCode, TierScheme } from '../domain/tiers.js';
@@ -74,6 +75,15 @@ export interface PolicyRule {
   validTo?: string;
   /** Where the rule's numbers come from: the programme document, or a default awaiting confirmation. */
   basis: string;
+  /**
+   * The kinds of credential that may unlock this rule: the rule is applied only when the subject was
+   * identified by one of them (the terminal passes the kind to `evaluate` as `credentialKind`); another
+   * kind is `CREDENTIAL_KIND_NOT_ACCEPTED`, an evaluation that names no kind `CREDENTIAL_KIND_MISSING`.
+   * Absent: any credential, named or not. A bare member-code barcode is shown by
+   * whoever holds the card or a photo of it, so a pack keeps valuable benefits (free entry, deposit
+   * waivers) to `['id-card', 'credit-code']`.
+   */
+  credentialKinds?: CredentialKind[];
 }
 
 export interface CalendarConstraint {

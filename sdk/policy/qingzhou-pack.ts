@@ -1,3 +1,4 @@
+import type { CredentialKind } from '../domain/credential.js';
 import { shandongTierScheme } from '../domain/tiers.js';
 import type { Condition, PolicyPack, PolicyRule } from './pack.js';
 
@@ -17,6 +18,12 @@ export const QINGZHOU_SCENIC_SITES = [
 const PROGRAMME = '青州市信易+ 实施方案（ARCHITECTURE.md 默认政策表）';
 /** Numbers the programme document does not give; defaults to confirm with the city credit office. */
 const UNCONFIRMED = '默认值，待市信用办确认（方案未给出具体数值）';
+/**
+ * Free entry and deposit waivers need a credential that identifies its holder: the ID card or a
+ * signed credit code. A bare member-code barcode proves only that someone holds the card (or a
+ * photo of it), so it unlocks the smaller perks and discounts but not these.
+ */
+const PERSON_CREDENTIALS: CredentialKind[] = ['id-card', 'credit-code'];
 
 const rules: PolicyRule[] = [
   // 信易游 · scenic spots
@@ -37,6 +44,7 @@ const rules: PolicyRule[] = [
       ],
     },
     benefit: { kind: 'free-entry' },
+    credentialKinds: PERSON_CREDENTIALS,
     // A year without the State Council's notice yet: its computed 春节 and 国庆节 are excluded and
     // its other days grant (docs/policy-packs.md, "Provisional years").
     calendar: { excludeHolidays: 'major', onUnknownDay: 'exclude', onProvisionalDay: 'as-computed' },
@@ -50,6 +58,7 @@ const rules: PolicyRule[] = [
     description: '守信住客免交客房押金',
     when: TRUSTWORTHY,
     benefit: { kind: 'deposit-waiver', item: 'room-deposit' },
+    credentialKinds: PERSON_CREDENTIALS,
     basis: PROGRAMME,
   },
   {
@@ -99,6 +108,7 @@ const rules: PolicyRule[] = [
     description: '守信顾客免押金借用雨伞',
     when: TRUSTWORTHY,
     benefit: { kind: 'deposit-waiver', item: 'umbrella' },
+    credentialKinds: PERSON_CREDENTIALS,
     basis: PROGRAMME,
   },
   {
@@ -168,6 +178,7 @@ const rules: PolicyRule[] = [
     description: 'AA 级及以上患者免交住院押金（上限见押金组）',
     when: atLeast('AA'),
     benefit: { kind: 'deposit-waiver', item: 'inpatient-deposit', maxFen: 5_000_000 },
+    credentialKinds: PERSON_CREDENTIALS,
     stackGroup: 'hospital.inpatient-deposit',
     basis: `${PROGRAMME}；¥50,000 上限参照威海文登“5万元以内免住院押金”，${UNCONFIRMED}`,
   },
@@ -186,6 +197,7 @@ const rules: PolicyRule[] = [
     description: '守信市民免交公交卡押金',
     when: TRUSTWORTHY,
     benefit: { kind: 'deposit-waiver', item: 'bus-card-deposit' },
+    credentialKinds: PERSON_CREDENTIALS,
     basis: PROGRAMME,
   },
   {
@@ -194,6 +206,7 @@ const rules: PolicyRule[] = [
     description: '守信市民免交公共自行车卡押金',
     when: TRUSTWORTHY,
     benefit: { kind: 'deposit-waiver', item: 'bike-card-deposit' },
+    credentialKinds: PERSON_CREDENTIALS,
     basis: PROGRAMME,
   },
   {
@@ -274,6 +287,7 @@ const rules: PolicyRule[] = [
     description: '守信创业者免交办公场地押金',
     when: TRUSTWORTHY,
     benefit: { kind: 'deposit-waiver', item: 'office-space-deposit' },
+    credentialKinds: PERSON_CREDENTIALS,
     basis: PROGRAMME,
   },
   {
@@ -282,6 +296,7 @@ const rules: PolicyRule[] = [
     description: '守信创业者免交设备租赁押金',
     when: TRUSTWORTHY,
     benefit: { kind: 'deposit-waiver', item: 'equipment-deposit' },
+    credentialKinds: PERSON_CREDENTIALS,
     basis: PROGRAMME,
   },
 ];

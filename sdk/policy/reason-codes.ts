@@ -51,6 +51,13 @@ export const ReasonCode = {
   CODE_REFUSED: 'CODE_REFUSED',
   /** The credit sources did not answer before the decision deadline. */
   CREDIT_TIMEOUT: 'CREDIT_TIMEOUT',
+  /** The rule accepts only some kinds of credential (`credentialKinds`), and this one was another kind. */
+  CREDENTIAL_KIND_NOT_ACCEPTED: 'CREDENTIAL_KIND_NOT_ACCEPTED',
+  /**
+   * The rule accepts only some kinds of credential (`credentialKinds`), and the evaluation did not say
+   * which kind identified the subject (`evaluate`'s `credentialKind`): the rule is not granted.
+   */
+  CREDENTIAL_KIND_MISSING: 'CREDENTIAL_KIND_MISSING',
 } as const;
 
 export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode];

@@ -112,6 +112,10 @@ const rule = z.strictObject({
   validFrom: isoDate.optional(),
   validTo: isoDate.optional(),
   basis: z.string().min(1),
+  credentialKinds: z
+    .array(z.enum(['id-card', 'credit-code', 'barcode']))
+    .min(1)
+    .optional(),
 });
 
 const tierBand = z.strictObject({

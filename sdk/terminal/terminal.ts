@@ -568,6 +568,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
       usage: subject && this.#usage ? this.#usage(subject, this.scene) : undefined,
       calendar,
       unavailableReason,
+      credentialKind: credential.kind,
     });
     this.calendarCoverage();
     decision.latencyMs = Math.round((performance.now() - started) * 1000) / 1000;

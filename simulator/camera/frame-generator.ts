@@ -162,7 +162,11 @@ let writerReady: Promise<unknown> | undefined;
 const matrixCache = new Map<string, Promise<CodeMatrix>>();
 const MATRIX_CACHE_SIZE = 64;
 
-/** The code's module matrix from zxing-wasm's writer (zxing-cpp + zint), loaded from the package. */
+/**
+ * The code's module matrix from zxing-wasm's writer (zxing-cpp + zint), loaded from the package. A QR
+ * payload with characters beyond ASCII is written as UTF-8 behind ECI 26, as phone apps write it;
+ * without an ECI the writer would pick Shift_JIS Kanji for CJK text and a reader would have to guess.
+ */
 function encode(kind: GeneratedCodeKind, payload: string): Promise<CodeMatrix> {
   const key = `${kind}\u0000${payload}`;
   const cached = matrixCache.get(key);
@@ -178,11 +182,12 @@ function encode(kind: GeneratedCodeKind, payload: string): Promise<CodeMatrix> {
     });
     await writerReady;
     const format = kind === 'qr' ? 'QRCode' : kind === 'ean-13' ? 'EAN13' : 'Code128';
+    const utf8Eci = kind === 'qr' && [...payload].some((ch) => ch.codePointAt(0)! > 0x7f);
     const result = await writeBarcode(payload, {
       format,
       scale: 1,
       withQuietZones: false,
-      ...(kind === 'qr' ? { ecLevel: 'M' as const } : {}),
+      ...(kind === 'qr' ? { options: `ecLevel=M${utf8Eci ? ',eci=26' : ''}` } : {}),
     });
     if (result.error) {
       throw new XinyiError('INVALID_ARGUMENT', `cannot encode the payload as ${kind}: ${result.error}`);

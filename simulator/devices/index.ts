@@ -13,3 +13,8 @@ export type {
   VirtualReaderCommandName,
 } from './virtual-id-card-reader.js';
 export { cardFieldsForPerson, VirtualIdCardReader } from './virtual-id-card-reader.js';
+export {
+  VirtualUsbSamBus,
+  type VirtualUsbSamOptions,
+  type VirtualUsbSamPipeLog,
+} from './virtual-usb-sam.js';

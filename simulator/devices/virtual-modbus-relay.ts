@@ -124,7 +124,9 @@ function option(name: string, value: number | undefined, fallback: number, min: 
  *
  * - FC01/FC05/FC0F read and write the coils; FC02 reads the discrete inputs; FC03/FC06 read and
  *   write the holding registers. A range outside the board answers exception 02, a bad quantity or
- *   an FC05 value other than 0xFF00/0x0000 exception 03, FC04/FC10 exception 01.
+ *   an FC05 value other than 0xFF00/0x0000 exception 03; FC04, FC10 and every other function code
+ *   it does not implement (FC07, FC08, FC11 report server ID as `mbpoll -u` sends it, FC2B…, and a
+ *   user-defined code once the line goes quiet) exception 01, as the Modbus spec requires.
  * - Frames for another unit id and damaged frames are ignored, as a real slave ignores them;
  *   unit id 0 (broadcast) writes are carried out without a reply.
  * - A rising edge on the entry/exit coil opens the wrapped `VirtualGateCore` that way (see

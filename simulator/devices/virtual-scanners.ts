@@ -39,6 +39,13 @@ export interface VirtualSerialScannerOptions {
   symbology?: Symbology;
   /** Encoding of the text on the wire. @default 'utf8' */
   encoding?: ScanTextEncoding;
+  /**
+   * A scanner reads one symbol at a time: the next scan is written at least this long after the
+   * previous one ended, as a real engine's re-read delay keeps reads hundreds of ms apart. It keeps
+   * two `scan()` calls two frames for a decoder that joins bytes arriving within its line gap.
+   * @default 100
+   */
+  scanIntervalMs?: number;
 }
 
 /** Per-scan overrides of the scanner's settings. */
@@ -107,6 +114,7 @@ export class VirtualSerialScanner extends EventEmitter<VirtualSerialScannerEvent
   readonly #aim: boolean;
   readonly #symbology: Symbology;
   readonly #encoding: ScanTextEncoding;
+  readonly #scanIntervalMs: number;
   readonly #clock = new Clock();
   readonly #port = new DevicePort({
     onData: (chunk) => {
@@ -129,6 +137,13 @@ export class VirtualSerialScanner extends EventEmitter<VirtualSerialScannerEvent
     this.#aim = bool('aim', options.aim, false, 'option');
     this.#symbology = oneOf('symbology', options.symbology, SYMBOLOGIES, 'qr', 'option');
     this.#encoding = oneOf('encoding', options.encoding, ['utf8', 'latin1'] as const, 'utf8', 'option');
+    const interval = options.scanIntervalMs ?? 100;
+    if (!Number.isFinite(interval) || interval < 0) {
+      throw new XinyiError(XinyiErrorCode.INVALID_OPTIONS, 'scanIntervalMs must be a non-negative number', {
+        details: { option: 'scanIntervalMs' },
+      });
+    }
+    this.#scanIntervalMs = interval;
   }
 
   /** The bytes a `garbage` fault writes when it names none: `00 FF 13 37 A5 5A`. */
@@ -189,7 +204,10 @@ export class VirtualSerialScanner extends EventEmitter<VirtualSerialScannerEvent
     });
     const faults = this.#consume(selectFaults(this.#faults));
     const run = this.#queue.then(() => this.#send(bytes, faults));
-    this.#queue = run;
+    // The next scan waits out the re-read delay; this one resolves as soon as its bytes are written.
+    this.#queue = run.then(
+      (complete) => complete && this.#clock.sleep(this.#scanIntervalMs, this.#clock.epoch),
+    );
     return run;
   }
 

@@ -6,6 +6,7 @@ import {
   formatDevicesReport,
   recogniseHidDevice,
   recogniseSerialPort,
+  recogniseUsbDevice,
 } from '../../cli/devices-command.js';
 import { runXinyi } from './run-xinyi.js';
 
@@ -51,15 +52,26 @@ describe('recognising devices', () => {
     expect(recogniseHidDevice({ vendorId: 0x046d, usagePage: 1, usage: 6 })).toBeNull();
   });
 
+  it('marks a USB device with the SAM pipes as an ID-card reader, whatever its vendor', () => {
+    expect(recogniseUsbDevice({ samInterface: 1 })).toEqual({
+      kind: 'id-card-reader',
+      label: 'ID-card reader, SAM on USB (interface 1; UsbTransport)',
+    });
+    expect(recogniseUsbDevice({})).toBeNull();
+  });
+
   it('prints each section, says when it is empty or cannot be listed, and counts the marks', () => {
     const report: DevicesReport = {
       serialPorts: { available: true, items: [] },
       hidDevices: { available: false, code: 'NATIVE_MODULE_UNAVAILABLE', reason: 'node-hid is missing' },
+      usbIdCardReaders: { available: true, items: [] },
     };
     expect(formatDevicesReport(report).split('\n')).toEqual([
       'serial ports (0)',
       '  no serial ports',
       'HID devices: cannot list (NATIVE_MODULE_UNAVAILABLE): node-hid is missing',
+      'USB ID-card readers (0)',
+      '  no ID-card reader on USB',
       'nothing the SDK recognises is connected',
     ]);
   });
@@ -96,15 +108,18 @@ describe('xinyi devices', () => {
     expect(text.stdout).toContain('npm install serialport');
     expect(text.stdout).toContain('HID devices: cannot list (NATIVE_MODULE_UNAVAILABLE)');
     expect(text.stdout).toContain('npm install node-hid');
+    expect(text.stdout).toContain('USB ID-card readers: cannot list (NATIVE_MODULE_UNAVAILABLE)');
+    expect(text.stdout).toContain('npm install usb');
 
     const json = await runXinyi(['devices', '--json'], { env, nodeArgs: standIns });
     expect(json.code).toBe(0);
     const report = JSON.parse(json.stdout) as DevicesReport;
     expect(report.serialPorts).toMatchObject({ available: false, code: 'NATIVE_MODULE_UNAVAILABLE' });
     expect(report.hidDevices).toMatchObject({ available: false, code: 'NATIVE_MODULE_UNAVAILABLE' });
+    expect(report.usbIdCardReaders).toMatchObject({ available: false, code: 'NATIVE_MODULE_UNAVAILABLE' });
   });
 
-  it('marks a CH340 bridge and a Honeywell HID POS scanner among other devices', async () => {
+  it('marks a CH340 bridge, a Honeywell HID POS scanner and a USB ID-card reader among other devices', async () => {
     const env = { XINYI_TEST_NATIVE_MODULES: 'fake' };
     const json = await runXinyi(['devices', '--json'], { env, nodeArgs: standIns });
     expect(json.code).toBe(0);
@@ -121,12 +136,27 @@ describe('xinyi devices', () => {
       ['/dev/hidraw1', '046d', 'c31c', null],
     ]);
 
+    if (!report.usbIdCardReaders.available) throw new Error(json.stdout);
+    // The stand-in's bus holds a reader with the SAM pipes and a keyboard: only the reader is listed.
+    expect(report.usbIdCardReaders.items).toEqual([
+      {
+        vendorId: '0400',
+        productId: 'c35a',
+        manufacturer: 'Example',
+        product: 'ID reader',
+        serialNumber: 'SN-1',
+        samInterface: 0,
+        recognised: recogniseUsbDevice({ samInterface: 0 }),
+      },
+    ]);
+
     const text = await runXinyi(['devices'], { env, nodeArgs: standIns });
     const lines = text.stdout.split('\n');
+    expect(lines.find((l) => l.includes('usb:0400:c35a'))).toContain('✓ ID-card reader, SAM on USB');
     expect(lines.find((l) => l.includes('/dev/ttyUSB0'))).toContain('✓ serial bridge');
     expect(lines.find((l) => l.includes('/dev/ttyACM0'))).not.toContain('✓');
     expect(lines.find((l) => l.includes('/dev/hidraw0'))).toContain('✓ HID POS barcode scanner (Honeywell)');
     expect(lines.find((l) => l.includes('/dev/hidraw1'))).not.toContain('✓');
-    expect(text.stdout).toContain('2 devices the SDK recognises (✓)');
+    expect(text.stdout).toContain('3 devices the SDK recognises (✓)');
   });
 });

@@ -438,6 +438,7 @@ const wedgeOptions = fc.record(
     minLength: fc.integer({ min: 1, max: 8 }),
     maxLength: fc.integer({ min: 8, max: 64 }),
     breakGapMs: fc.integer({ min: 1, max: 100 }),
+    lineGapMs: fc.integer({ min: 0, max: 100 }),
     endSilenceMs: fc.integer({ min: 1, max: 400 }),
     terminators: fc.subarray(['enter', 'tab'] as const),
     aimPrefix: fc.boolean(),
@@ -474,8 +475,9 @@ const keyboardWedge: FuzzTarget<
         if (typeof r.text !== 'string' || typeof r.length !== 'number') violation('malformed rejection');
       } else checkScan(item as Record<string, unknown>, 'keyboard-wedge');
     }
-    // What is held back is at most one burst (≤ maxLength) plus typing not yet reported (≤ maxLength).
-    expectBounded(run, 2 * run.maxLength, 'KeyboardWedgeDecoder');
+    // What is held back is at most one burst (≤ maxLength) and the terminator held after it, plus
+    // typing not yet reported (≤ maxLength).
+    expectBounded(run, 2 * run.maxLength + 1, 'KeyboardWedgeDecoder');
   },
   ciRuns: 2000,
 };
@@ -612,7 +614,8 @@ const serialScanner: FuzzTarget<
       if (isXinyiError(item)) expectTyped(item, ['FRAME_LENGTH', 'FRAME_GARBLED'], 'SerialScannerDecoder');
       else checkScan(item as Record<string, unknown>, 'serial');
     }
-    expectBounded(run, run.maxLength + 1, 'SerialScannerDecoder');
+    // A full frame plus its suffix (CR LF) held for the line gap.
+    expectBounded(run, run.maxLength + 2, 'SerialScannerDecoder');
   },
   ciRuns: 2000,
 };

@@ -3,8 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { figure, summarize } from '../../bench/harness.js';
+import { type BenchResult, figure, summarize } from '../../bench/harness.js';
+import type { BenchRun } from '../../bench/run-all.js';
 import { blockNames, carryBlocksOver, replaceBlock } from '../../scripts/bench-docs/blocks.js';
+import { regenerate } from '../../scripts/bench-docs.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -37,7 +39,9 @@ describe('generated blocks', () => {
       'docs/journal.md': ['measured'],
       'docs/policy-packs.md': ['pack-size'],
       'docs/reliability.md': ['costs'],
-      'docs/scanners.md': ['camera'],
+      'docs/scanners.md': ['zxing-blackbox', 'camera', 'camera-source'],
+      'docs/id-card-readers.md': ['id-card-reader'],
+      'docs/gates.md': ['gate-counts'],
       'README.md': ['figures'],
     };
     for (const [file, names] of Object.entries(expected)) {
@@ -60,5 +64,52 @@ describe('rounds', () => {
     });
     expect(f).toMatchObject({ id: 'x.y', median: 11, baseline: { label: 'direct', median: 9 } });
     expect(f.ratio).toBeCloseTo(11 / 9, 10);
+  });
+});
+
+describe('a run of some benches (--only)', () => {
+  const gateCounts: BenchResult = {
+    bench: 'gate-counts',
+    title: 'gate counts under test',
+    figures: [figure('gate-counts.test.persons', 'persons counted', 'persons', summarize([16, 16]))],
+    notes: ['a note of this run'],
+  };
+  const run = (only: string[] | undefined): BenchRun => ({
+    command: 'npm run bench -- --only gate-counts',
+    startedAt: '2026-12-07T18:00:00.000Z',
+    finishedAt: '2026-12-07T18:01:00.000Z',
+    machine: {
+      node: 'v20',
+      platform: 'linux x64',
+      cpuModel: 'cpu',
+      cores: 2,
+      memoryGiB: 8,
+      loadBefore: [1, 1, 1],
+      loadAfter: [1, 1, 1],
+    },
+    results: [gateCounts],
+    ...(only === undefined ? {} : { only }),
+  });
+  const read = (path: string) => readFileSync(join(root, path), 'utf8');
+
+  it('rewrites the blocks of the benches it ran and keeps every other block as it was', () => {
+    const { texts, kept } = regenerate(run(['gate-counts']), read);
+    const gates = texts.get('docs/gates.md')!;
+    expect(gates).toContain('gate counts under test');
+    expect(gates).toContain('- a note of this run');
+    // The command a reader can run again: one `--` before the bench's own options.
+    expect(gates).toContain('`npm run bench -- --only gate-counts --json FILE`');
+    expect(gates.replace(/<!-- bench:gate-counts -->[\s\S]*<!-- \/bench:gate-counts -->/, '')).toBe(
+      read('docs/gates.md').replace(/<!-- bench:gate-counts -->[\s\S]*<!-- \/bench:gate-counts -->/, ''),
+    );
+    for (const path of ['docs/benchmarks.md', 'README.md', 'docs/scanners.md', 'docs/journal.md'])
+      expect(texts.get(path), path).toBe(read(path));
+    expect(kept).toContain('docs/benchmarks.md all');
+    expect(kept).toContain('README.md figures');
+    expect(kept).not.toContain('docs/gates.md gate-counts');
+  });
+
+  it('a file that says it ran every bench but lacks one is an error', () => {
+    expect(() => regenerate(run(undefined), read)).toThrow('the file has no');
   });
 });

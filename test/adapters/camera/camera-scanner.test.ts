@@ -3,6 +3,7 @@ import {
   type CameraFrame,
   CameraScanner,
   type CameraScannerOptions,
+  chooseCredentialScan,
   createZxingWasmDecoder,
   type FrameDecoder,
 } from '../../../adapters/camera/index.js';
@@ -84,13 +85,63 @@ describe('CameraScanner', () => {
     expect(scans).toHaveLength(1);
   });
 
-  it('tracks several codes independently', async () => {
-    const { scans, frame } = rig({ goneAfterMs: 500, goneAfterFrames: 1 });
+  it('several codes in one frame are one credential; a code joining one already reported is not another', async () => {
+    const { scanner, scans, frame } = rig({ goneAfterMs: 500, goneAfterFrames: 1 });
     await frame(0, 'A', 'B');
     await frame(100, 'A');
     await frame(700, 'A', 'B');
     await frame(800, 'A', 'A');
-    expect(scans.map((s) => s.text)).toEqual(['A', 'B', 'B']);
+    expect(scans.map((s) => s.text)).toEqual(['A']);
+    // Once A has gone too, the pair is a new presentation: one credential again.
+    await frame(1400);
+    await frame(1500, 'B', 'A');
+    expect(scans.map((s) => s.text)).toEqual(['A', 'B']);
+    expect(scanner.stats).toMatchObject({ scans: 2, extraSymbols: 2 });
+  });
+
+  it('the credential of a frame: a credit code first, then the largest symbol, then decoder order', () => {
+    const scan = (text: string, areaPx?: number): Scan => ({
+      text,
+      symbology: 'qr',
+      source: 'camera',
+      ...(areaPx === undefined ? {} : { areaPx }),
+    });
+    expect(chooseCredentialScan([scan('MEMBER', 90_000), scan(CREDIT, 400)])?.text).toBe(CREDIT);
+    expect(chooseCredentialScan([scan(`${CREDIT}X`, 100), scan(CREDIT, 400)])?.text).toBe(CREDIT);
+    expect(chooseCredentialScan([scan('SMALL', 100), scan('LARGE', 400)])?.text).toBe('LARGE');
+    expect(chooseCredentialScan([scan('FIRST'), scan('SECOND')])?.text).toBe('FIRST');
+    expect(chooseCredentialScan([scan('MEMBER', 9), scan('X:QZ1', 1)], ['X:'])?.text).toBe('X:QZ1');
+    expect(chooseCredentialScan([])).toBeUndefined();
+  });
+
+  it('a code whose text holds line breaks is refused (multi-line), not one credential per line', async () => {
+    const { scanner, scans, frame } = rig();
+    const rejected: Array<{ reason: string; length: number }> = [];
+    scanner.on('rejected', (e) => rejected.push(e));
+    await frame(0, 'MEMBER-0001\rMEMBER-0002\rMEMBER-0003');
+    await frame(100, 'MEMBER-0001\rMEMBER-0002\rMEMBER-0003');
+    expect(scans).toEqual([]);
+    expect(rejected).toEqual([{ reason: 'multi-line', length: 35 }]);
+    // Separators alone are not a code either.
+    const errors: Error[] = [];
+    scanner.on('error', (e) => errors.push(e));
+    await frame(5000);
+    await frame(6200, '\u001d\u001e\u0004');
+    expect(errors.map((e) => (isXinyiError(e) ? e.code : e.name))).toEqual(['FRAME_GARBLED']);
+  });
+
+  it('a rate limit per camera: 3 credentials at once, then one a second (a screen replaying codes)', async () => {
+    const { scanner, scans, frame } = rig({ goneAfterMs: 0, goneAfterFrames: 1 });
+    const rejected: string[] = [];
+    scanner.on('rejected', (e) => rejected.push(e.reason));
+    for (let i = 0; i < 5; i++) await frame(i, `TICKET-${i}`);
+    expect(scans.map((s) => s.text)).toEqual(['TICKET-0', 'TICKET-1', 'TICKET-2']);
+    expect(rejected).toEqual(['rate-limited', 'rate-limited']);
+    await frame(1004, 'TICKET-5');
+    expect(scans).toHaveLength(4);
+    const unlimited = rig({ goneAfterMs: 0, goneAfterFrames: 1, rateLimit: false });
+    for (let i = 0; i < 5; i++) await unlimited.frame(i, `TICKET-${i}`);
+    expect(unlimited.scans).toHaveLength(5);
   });
 
   it('decodes one frame at a time and drops (and counts) frames that arrive meanwhile', async () => {
@@ -115,15 +166,19 @@ describe('CameraScanner', () => {
     const { scanner, frame } = rig();
     const credentials: Credential[] = [];
     const unsubscribe = scanner.onCredential((credential) => credentials.push(credential));
-    await frame(0, `  ${CREDIT}`, '6901234567892');
+    await frame(0, '6901234567892', `  ${CREDIT}`);
+    expect(credentials).toEqual([{ kind: 'credit-code', text: CREDIT }]);
+    await frame(5000);
+    await frame(5100);
+    await frame(6200, '6901234567892');
     expect(credentials).toEqual([
       { kind: 'credit-code', text: CREDIT },
       { kind: 'barcode', text: '6901234567892', symbology: 'qr' },
     ]);
     unsubscribe();
-    await frame(5000);
-    await frame(5100);
-    await frame(6200, 'again');
+    await frame(9000);
+    await frame(9100);
+    await frame(10_200, 'again');
     expect(credentials).toHaveLength(2);
   });
 

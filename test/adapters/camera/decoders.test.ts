@@ -189,3 +189,104 @@ describe('zxing-wasm decoder', () => {
     decoder.close?.();
   });
 });
+
+describe.each(backends)('%s decoder: exact payloads', (_name, create) => {
+  // Texts with control characters: once returned by zxing-wasm as `<SOH><DLE>…` and `<RS>`/`<GS>`.
+  const payloads: [string, string][] = [
+    ['SOH and DLE before CJK text', '\u0001\u0010AD:SUB:阿;;'],
+    ['an ISO/IEC 15434 envelope (RS, GS, EOT)', '[)>\u001e06\u001dP12345\u001e\u0004'],
+    ['GS1 element strings separated by GS', '0104912345678904\u001d10ABC123\u001d17261231'],
+    ['a line break and a tab', 'line one\r\nline\ttwo'],
+  ];
+  let decoder: FrameDecoder;
+  beforeAll(async () => {
+    decoder = await create();
+  });
+  afterAll(() => decoder.close?.());
+
+  it.each(payloads)('%s: the text byte for byte, with an AIM identifier', async (_what, payload) => {
+    const { frame: image } = await frame({ code: 'qr', payload, modulePx: 5 });
+    const [scan, ...rest] = await decoder.decode(image);
+    expect(rest).toEqual([]);
+    expect(scan?.text).toBe(payload);
+    expect(scan?.aimId).toMatch(/^\]Q[0-6]$/);
+    expect(scan?.areaPx).toBeGreaterThan(0);
+  });
+
+  it('gives every 1D result an AIM identifier too', async () => {
+    const ean = await frame({ code: 'ean-13', modulePx: 3 });
+    const code128 = await frame({ code: 'code-128', modulePx: 3 });
+    expect((await decoder.decode(ean.frame))[0]?.aimId).toBe(']E0');
+    expect((await decoder.decode(code128.frame))[0]?.aimId).toMatch(/^\]C[0-2]$/);
+  });
+});
+
+describe('both decoders agree', () => {
+  it('on the text of the same symbol', async () => {
+    const [wasm, library] = await Promise.all([createZxingWasmDecoder(), createZxingLibraryDecoder()]);
+    for (const payload of ['\u0001\u0010AD:SUB:阿;;', '[)>\u001e06\u001dP12345\u001e\u0004']) {
+      const { frame: image } = await frame({ code: 'qr', payload, modulePx: 5 });
+      const [a] = await wasm.decode(image);
+      const [b] = await library.decode(image);
+      expect(a?.text).toBe(payload);
+      expect(b?.text).toBe(a?.text);
+    }
+    wasm.close?.();
+    library.close?.();
+  });
+});
+
+describe('zxing-wasm decoder options', () => {
+  it('maxSymbols: every code of a frame is returned, up to the limit', async () => {
+    // Two generated frames side by side: two QR codes in one 1280×480 image.
+    const left = (await frame({ code: 'qr', payload: 'LEFT-CODE', modulePx: 4 })).frame;
+    const right = (await frame({ code: 'qr', payload: 'RIGHT-CODE', modulePx: 4, seed: 'other' })).frame;
+    const both = new Uint8Array(1280 * 480);
+    for (let y = 0; y < 480; y++) {
+      both.set(left.data.subarray(y * 640, (y + 1) * 640), y * 1280);
+      both.set(right.data.subarray(y * 640, (y + 1) * 640), y * 1280 + 640);
+    }
+    const image: CameraFrame = { width: 1280, height: 480, format: 'gray', data: both };
+    const all = await createZxingWasmDecoder({ maxSymbols: 4 });
+    expect((await all.decode(image)).map((s) => s.text).sort()).toEqual(['LEFT-CODE', 'RIGHT-CODE']);
+    const one = await createZxingWasmDecoder();
+    expect(await one.decode(image)).toHaveLength(1);
+    all.close?.();
+    one.close?.();
+  });
+
+  it('binarizer and effort are checked and used', async () => {
+    const { frame: image, payload } = await frame({ code: 'qr' });
+    for (const binarizer of ['local-average', 'global-histogram'] as const) {
+      const decoder = await createZxingWasmDecoder({ binarizer, effort: 'thorough' });
+      expect((await decoder.decode(image))[0]?.text).toBe(payload);
+      decoder.close?.();
+    }
+    // A frame thresholded at 0 (every pixel white) holds no code.
+    const boolCast = await createZxingWasmDecoder({ binarizer: 'bool-cast' });
+    expect(await boolCast.decode(image)).toEqual([]);
+    boolCast.close?.();
+    for (const options of [
+      { binarizer: 'otsu' },
+      { maxSymbols: 0 },
+      { maxSymbols: 256 },
+      { effort: 'max' },
+    ]) {
+      await expect(createZxingWasmDecoder(options as never)).rejects.toSatisfy((error) =>
+        isXinyiError(error, 'INVALID_OPTIONS'),
+      );
+    }
+  });
+});
+
+describe('@zxing/library decoder options', () => {
+  it('tryHarder and pureBarcode read a clean code, and are checked', async () => {
+    const { frame: image, payload } = await frame({ code: 'qr' });
+    const decoder = await createZxingLibraryDecoder({ tryHarder: true, pureBarcode: true });
+    expect((await decoder.decode(image))[0]?.text).toBe(payload);
+    decoder.close?.();
+    await expect(createZxingLibraryDecoder({ tryHarder: 'yes' } as never)).rejects.toSatisfy((error) =>
+      isXinyiError(error, 'INVALID_OPTIONS'),
+    );
+  });
+});

@@ -170,14 +170,15 @@ function describeDriver(name: string, link: Link) {
       return current;
     };
 
-    it('open pulses the entry coil ON then OFF, with nothing on the wire between', async () => {
+    it('open pulses the entry coil ON then OFF, with only status polls on the wire between', async () => {
       const r = await start();
       await r.driver.connect();
       await until(() => r.requests.length >= 2, 'polls');
       await r.driver.open('entry');
       expect(r.coilWrites()).toEqual([ON_0, OFF_0]);
-      const on = r.requests.indexOf(ON_0);
-      expect(r.requests[on + 1]).toBe(OFF_0);
+      const between = r.requests.slice(r.requests.indexOf(ON_0) + 1, r.requests.indexOf(OFF_0));
+      // Polls may read the sensors during the pulse; nothing else goes between ON and OFF.
+      for (const request of between) expect(request).toMatch(/^01 02 /);
       expect(r.board.coils[0]).toBe(false);
       // Polls are FC02 reads covering the sensor inputs (0, 1) and the fire input (7).
       expect(r.requests[0]).toMatch(/^01 02 00 00 00 08 /);

@@ -12,6 +12,7 @@ import type { XinyiError } from '../../../sdk/errors.js';
 import { VirtualIdCardReader, type VirtualIdCardReaderFault } from '../../../simulator/devices/index.js';
 import { generatePopulation } from '../../../simulator/population.js';
 import { createPtyPair, isSocatAvailable, type PtyPair } from '../../../simulator/pty.js';
+import { describeReaderContract } from './reader-contract.js';
 
 const hasSerialport = await loadNativeModule('serialport').then(
   () => true,
@@ -85,47 +86,6 @@ async function ptyRig(): Promise<PtyRig> {
   reader.on('card', (e) => rig.cards.push(e));
   reader.on('error', (e) => rig.errors.push(e));
   return rig;
-}
-
-/**
- * What any reader, simulated or real, must do without anyone tapping a card: open, answer the SAM
- * status and ID, poll quietly with no card, close and reopen.
- */
-function describeReaderContract(
-  name: string,
-  make: () => Promise<{ reader: IdCardReader; close(): Promise<void> }>,
-) {
-  describe(`ID-card reader contract: ${name}`, () => {
-    let current: { reader: IdCardReader; close(): Promise<void> } | undefined;
-    afterEach(async () => {
-      await current?.close();
-      current = undefined;
-    });
-
-    it('opens, reports a healthy SAM with a well-formed SAM ID, and polls quietly with no card', async () => {
-      current = await make();
-      const events: string[] = [];
-      current.reader.on('card', () => events.push('card'));
-      current.reader.on('error', (e) => events.push(e.code));
-      await current.reader.open();
-      expect(current.reader.state).toBe('ready');
-      const health = await current.reader.checkHealth();
-      expect(health.samOk).toBe(true);
-      expect(health.samId).toMatch(/^\d{2}\.\d{2}-\d+-\d+-\d+$/);
-      await sleep(300);
-      expect(events).toEqual([]);
-      expect(current.reader.state).toBe('ready');
-    });
-
-    it('closes cleanly and can be opened again', async () => {
-      current = await make();
-      await current.reader.open();
-      await current.reader.close();
-      expect(current.reader.state).toBe('closed');
-      await current.reader.open();
-      expect((await current.reader.checkHealth()).samOk).toBe(true);
-    });
-  });
 }
 
 if (unavailable && process.env.XINYI_REQUIRE_SOCAT === '1') {

@@ -10,6 +10,7 @@ import {
   type Scan,
   SerialScannerDecoder,
   type SerialSuffix,
+  WEDGE_DEFAULT_LINE_GAP_MS,
 } from '../../../adapters/scanner/index.js';
 
 // Properties shared by the three decoders: arbitrary input never throws out of them, and after a
@@ -78,6 +79,8 @@ describe('KeyboardWedgeDecoder fuzz', () => {
             t += 10;
             out.push(...decoder.push(press, t), ...decoder.push(release!, t + 5));
           }
+          // The keyboard stays quiet after the Enter (pressed at t): the scan ends.
+          out.push(...decoder.poll(t + WEDGE_DEFAULT_LINE_GAP_MS));
           const expected: Scan = aim
             ? { text, symbology: 'qr', source: 'keyboard-wedge', aimId: ']Q1' }
             : { text, symbology: 'unknown', source: 'keyboard-wedge' };

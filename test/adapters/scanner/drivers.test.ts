@@ -1,18 +1,20 @@
 // The scanner drivers against the simulator's byte-exact virtual scanners: serial over an in-memory
 // link and over a socat PTY through the real serialport stack, HID through a node-hid stand-in with
 // the real library's shape.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   HidScanner,
   type HidScannerOptions,
   type NodeHidModule,
   type ScanEvent,
   SerialScanner,
+  WEDGE_DEFAULT_LINE_GAP_MS,
 } from '../../../adapters/scanner/index.js';
 import { createMemoryLink, SerialTransport } from '../../../adapters/transport/index.js';
 import type { XinyiError } from '../../../sdk/errors.js';
 import { createPseudonymizer, createTerminal, type Decision } from '../../../sdk/index.js';
 import { VirtualHidScanner, VirtualSerialScanner } from '../../../simulator/devices/scanners-index.js';
+import { generatePopulation } from '../../../simulator/population.js';
 import { createPtyPair, isSocatAvailable } from '../../../simulator/pty.js';
 
 const CREDIT_CODE = `QZ1:${'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:'.repeat(7).slice(0, 302)}`;
@@ -211,15 +213,22 @@ describe('HidScanner', () => {
     expect(r.scans[0]!.scan.symbology).toBe('qr');
   });
 
-  it('keyboard wedge: reads a burst and survives a dropped release report', async () => {
+  it('keyboard wedge: reads a burst and survives a dropped release report; the scan is handed on 40 ms after its Enter', async () => {
+    // Fake timers: the keys' pace (10 ms) against the 40 ms break gap must not depend on a busy host.
+    vi.useFakeTimers({ now: 0 });
+    cleanups.push(() => vi.useRealTimers());
     const device = new VirtualHidScanner({ mode: 'keyboard-wedge' });
     const r = await hidRig(device);
     await r.scanner.open();
     expect(r.scanner.mode).toBe('keyboard-wedge');
     device.injectFault({ kind: 'drop-release' });
-    await device.scan('MEMBER-42-XYZ');
-    await until(() => r.scans.length === 1, 'wedge scan');
-    expect(r.scans[0]!.scan.text).toBe('MEMBER-42-XYZ');
+    const typing = device.scan('MEMBER-42-XYZ');
+    // 13 characters and Enter, a key every 10 ms: the Enter is pressed at 130 ms.
+    await vi.advanceTimersByTimeAsync(130 + WEDGE_DEFAULT_LINE_GAP_MS - 1);
+    await typing;
+    expect(r.scans).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(r.scans.map((s) => s.scan.text)).toEqual(['MEMBER-42-XYZ']);
   });
 
   it("keyboard wedge: keys typed at a person's pace are rejected, not taken as a scan", async () => {
@@ -268,5 +277,128 @@ describe('HidScanner', () => {
 
   it('needs a way to find the device', () => {
     expect(() => new HidScanner({ match: {} } as never)).toThrow(/match/);
+  });
+});
+
+describe('one optical scan, one credential', () => {
+  // The reported symptom: one QR code whose text held CR-separated lines, two of them other
+  // citizens' member codes, became one credential (and one decision) per line.
+  const members = generatePopulation(40, 'multi-line-qr').map((p) => p.memberCode);
+
+  function terminalFor(scanner: SerialScanner | HidScanner) {
+    const terminal = createTerminal({
+      terminalId: 'gate-multi-line',
+      scene: 'scenic-gate',
+      pseudonymizer: createPseudonymizer('scanner-test-key-0123456789'),
+      credit: [
+        {
+          name: 'members',
+          resolve: async () => ({
+            tier: 'AA',
+            lists: [],
+            source: 'platform',
+            asOf: new Date().toISOString(),
+          }),
+        },
+      ],
+      context: { siteId: 'tuoshan' },
+    });
+    cleanups.push(() => terminal.close());
+    const decisions: Decision[] = [];
+    terminal.on('decision', (d) => decisions.push(d));
+    terminal.attach(scanner);
+    return decisions;
+  }
+
+  it('serial: a QR code of 40 CR-separated member codes is refused as multi-line: no credential, no decision', async () => {
+    const r = await serialRig();
+    const decisions = terminalFor(r.scanner);
+    const rejected: string[] = [];
+    r.scanner.on('rejected', (e) => rejected.push(e.reason));
+    await r.scanner.open();
+    await r.device.scan(members.join('\r'), { symbology: 'qr' });
+    await until(() => rejected.length === 1, 'the refusal');
+    await r.device.scan('TICKET-AFTER');
+    await until(() => decisions.length === 1, 'the next scan decided');
+    expect(rejected).toEqual(['multi-line']);
+    expect(r.scans.map((s) => s.scan.text)).toEqual(['TICKET-AFTER']);
+    expect(r.scanner.stats).toMatchObject({ scans: 1, rejected: 1 });
+  });
+
+  it('HID POS: a symbol whose text holds a line break is refused the same way', async () => {
+    const device = new VirtualHidScanner({ mode: 'hid-pos', layout: 'honeywell' });
+    const r = await hidRig(device);
+    const decisions = terminalFor(r.scanner);
+    const rejected: Array<{ reason: string; length: number }> = [];
+    r.scanner.on('rejected', (e) => rejected.push(e));
+    await r.scanner.open();
+    await device.scan(`${members[0]}\r\n${members[1]}`, { symbology: 'qr' });
+    await until(() => rejected.length === 1, 'the refusal');
+    expect(rejected).toEqual([{ reason: 'multi-line', length: members[0]!.length + members[1]!.length + 2 }]);
+    expect(r.scans).toEqual([]);
+    expect(decisions).toEqual([]);
+  });
+
+  it('keyboard wedge: a QR code of member codes typed with an Enter between them is refused as multi-line', async () => {
+    vi.useFakeTimers({ now: 0 });
+    cleanups.push(() => vi.useRealTimers());
+    const device = new VirtualHidScanner({ mode: 'keyboard-wedge' });
+    const r = await hidRig(device);
+    const decisions = terminalFor(r.scanner);
+    const rejected: Array<{ reason: string; length: number }> = [];
+    r.scanner.on('rejected', (e) => rejected.push(e));
+    await r.scanner.open();
+    const text = members.slice(0, 10).join('\r');
+    void device.scan(text);
+    await vi.advanceTimersByTimeAsync((text.length + 1) * 10 + WEDGE_DEFAULT_LINE_GAP_MS);
+    // Not one credential per line (3 scans and 7 rate-limited before the Enter was held): one refusal.
+    expect(rejected).toEqual([{ reason: 'multi-line', length: text.length }]);
+    expect(r.scans).toEqual([]);
+    void device.scan('TICKET-AFTER');
+    await vi.advanceTimersByTimeAsync(13 * 10 + WEDGE_DEFAULT_LINE_GAP_MS);
+    expect(r.scans.map((s) => s.scan.text)).toEqual(['TICKET-AFTER']);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(decisions).toHaveLength(1);
+  });
+
+  it('serial: frames of nothing but HT, GS, FS, RS or EOT are FRAME_GARBLED, never a credential', async () => {
+    const r = await serialRig();
+    const decisions = terminalFor(r.scanner);
+    await r.scanner.open();
+    for (const noise of ['\t', '\u001d\u001d', '\u001c', '\u001e\u0004', '\t\u001d\u001c\u001e\u0004']) {
+      await r.device.scan(noise);
+    }
+    await until(() => r.errors.length === 5, 'five garbled frames');
+    expect(r.errors.map((e) => e.code)).toEqual(Array(5).fill('FRAME_GARBLED'));
+    expect(r.scans).toEqual([]);
+    expect(decisions).toEqual([]);
+  });
+
+  it('a scanner hands on at most `burst` credentials at once, then one per interval (rate-limited)', async () => {
+    let nowMs = 1_000_000;
+    const device = new VirtualHidScanner({ mode: 'hid-pos', layout: 'honeywell' });
+    const r = await hidRig(device, { clock: { now: () => nowMs } });
+    const rejected: string[] = [];
+    r.scanner.on('rejected', (e) => rejected.push(e.reason));
+    await r.scanner.open();
+    for (const member of members.slice(0, 5)) await device.scan(member, { symbology: 'code-128' });
+    await until(() => r.scans.length + rejected.length === 5, 'five scans handled');
+    expect(r.scans.map((s) => s.scan.text)).toEqual(members.slice(0, 3));
+    expect(rejected).toEqual(['rate-limited', 'rate-limited']);
+    nowMs += 1000;
+    await device.scan(members[5]!, { symbology: 'code-128' });
+    await until(() => r.scans.length === 4, 'one more after a second');
+    expect(r.scanner.stats).toMatchObject({ scans: 4, rejected: 2 });
+  });
+
+  it('rateLimit: false hands on every scan; a bad limit is INVALID_OPTIONS', async () => {
+    const device = new VirtualHidScanner({ mode: 'hid-pos', layout: 'honeywell' });
+    const r = await hidRig(device, { clock: { now: () => 0 }, rateLimit: false });
+    await r.scanner.open();
+    for (const member of members.slice(0, 6)) await device.scan(member, { symbology: 'code-128' });
+    await until(() => r.scans.length === 6, 'six scans');
+    expect(() => new SerialScanner({ transport: createMemoryLink().host, rateLimit: { burst: 0 } })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTIONS' }),
+    );
   });
 });

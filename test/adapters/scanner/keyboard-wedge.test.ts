@@ -9,8 +9,10 @@ import {
   type KeyboardWedgeOutput,
   WEDGE_DEFAULT_BREAK_GAP_MS,
   WEDGE_DEFAULT_END_SILENCE_MS,
+  WEDGE_DEFAULT_LINE_GAP_MS,
   WEDGE_DEFAULT_MIN_LENGTH,
 } from '../../../adapters/scanner/index.js';
+import { hasLineBreak } from '../../../adapters/scanner/scan.js';
 import { isXinyiError } from '../../../sdk/errors.js';
 import { hex, toHex } from '../id-card/helpers.js';
 
@@ -42,8 +44,18 @@ function timedKeystrokes(
   return out;
 }
 
-function run(decoder: KeyboardWedgeDecoder, timed: Timed[]): KeyboardWedgeOutput[] {
+/** Pushes every report at its time and nothing else (no poll). */
+function feed(decoder: KeyboardWedgeDecoder, timed: Timed[]): KeyboardWedgeOutput[] {
   return timed.flatMap(([report, at]) => decoder.push(report, at));
+}
+
+/**
+ * `feed`, then the keyboard stays quiet `WEDGE_DEFAULT_LINE_GAP_MS` after the last report and the
+ * decoder is polled then, as a driver's timer would: a scan's Enter has ended it.
+ */
+function run(decoder: KeyboardWedgeDecoder, timed: Timed[]): KeyboardWedgeOutput[] {
+  const out = feed(decoder, timed);
+  return [...out, ...decoder.poll((timed.at(-1)?.[1] ?? 0) + WEDGE_DEFAULT_LINE_GAP_MS)];
 }
 
 function press(modifier: number, ...keys: number[]): Buffer {
@@ -131,7 +143,9 @@ describe('KeyboardWedgeDecoder: keys', () => {
       '00 00 00 00 00 00 00 00',
     ].map(hex);
     const out = reports.flatMap((r, i) => decoder.push(r, i * 5));
-    expect(out).toEqual([scanOf('A1')]);
+    // Enter (at 20 ms) ends the scan once no key has followed it for lineGapMs.
+    expect(out).toEqual([]);
+    expect(decoder.poll(20 + WEDGE_DEFAULT_LINE_GAP_MS)).toEqual([scanOf('A1')]);
   });
 
   it('round-trips every printable ASCII character (either Shift)', () => {
@@ -149,7 +163,7 @@ describe('KeyboardWedgeDecoder: keys', () => {
     usages.forEach((u, i) => {
       out.push(...decoder.push(press(0, u), i * 4), ...decoder.push(RELEASE, i * 4 + 2));
     });
-    out.push(...decoder.push(press(0, 0x58), 100));
+    out.push(...decoder.push(press(0, 0x58), 100), ...decoder.poll(100 + WEDGE_DEFAULT_LINE_GAP_MS));
     expect(out).toEqual([scanOf('/*-+1234567890.')]);
   });
 
@@ -163,6 +177,7 @@ describe('KeyboardWedgeDecoder: keys', () => {
       ...decoder.push(press(0, 0x39), 20), // CapsLock
       ...decoder.push(press(0, 0x06), 25), // c
       ...decoder.push(press(0, 0x28), 30), // Enter
+      ...decoder.poll(30 + WEDGE_DEFAULT_LINE_GAP_MS),
     ];
     expect(out).toEqual([scanOf('c')]);
   });
@@ -181,6 +196,7 @@ describe('KeyboardWedgeDecoder: keys', () => {
       ...decoder.push(press(0x00, 0x06, 0x07), 31), // same keys as before the phantom state
       ...decoder.push(press(0x00, 0x08, 0x08, 0x08), 33), // one key listed three times: one press
       ...decoder.push(press(0x00, 0x28), 35),
+      ...decoder.poll(35 + WEDGE_DEFAULT_LINE_GAP_MS),
     ];
     expect(out).toEqual([scanOf('Abacde')]);
   });
@@ -243,9 +259,13 @@ describe('KeyboardWedgeDecoder: keys', () => {
     expect(run(new KeyboardWedgeDecoder(), timed)).toEqual([scanOf(QZ1_TEXT)]);
     for (let cut = 0; cut <= timed.length; cut++) {
       const decoder = new KeyboardWedgeDecoder();
-      const out = run(decoder, timed.slice(0, cut));
+      const out = feed(decoder, timed.slice(0, cut));
       const at = cut === 0 ? 0 : timed[cut - 1]![1];
-      out.push(...decoder.poll(at + 4), ...run(decoder, timed.slice(cut)));
+      out.push(
+        ...decoder.poll(at + 4),
+        ...feed(decoder, timed.slice(cut)),
+        ...decoder.poll(timed.at(-1)![1] + WEDGE_DEFAULT_LINE_GAP_MS),
+      );
       expect(out).toEqual([scanOf(QZ1_TEXT)]);
     }
   });
@@ -258,6 +278,11 @@ describe('KeyboardWedgeDecoder: keys', () => {
       { minLength: 10, maxLength: 9 },
       { terminators: ['esc' as never] },
       { aimPrefix: 'yes' as never },
+      { lineGapMs: -1 },
+      { lineGapMs: Number.POSITIVE_INFINITY },
+      { lineGapMs: '40' as never },
+      { lineGapMs: 41 },
+      { breakGapMs: 20, lineGapMs: 30 },
     ];
     for (const options of bad) expect(() => new KeyboardWedgeDecoder(options)).toThrow(/must/);
     expect(() => new KeyboardWedgeDecoder().push(RELEASE, Number.NaN)).toThrow(/atMs/);
@@ -378,7 +403,99 @@ describe('KeyboardWedgeDecoder: timing (burst vs typing)', () => {
     decoder.reset();
     expect(decoder.pending).toBe(0);
     // `a` is no longer held, so the same report is a new press.
-    expect([...decoder.push(press(0, 0x04), 10), ...decoder.push(press(0, 0x28), 20)]).toEqual([scanOf('a')]);
+    expect([
+      ...decoder.push(press(0, 0x04), 10),
+      ...decoder.push(press(0, 0x28), 20),
+      ...decoder.poll(20 + WEDGE_DEFAULT_LINE_GAP_MS),
+    ]).toEqual([scanOf('a')]);
+  });
+});
+
+describe('KeyboardWedgeDecoder: a symbol of several lines (lineGapMs)', () => {
+  // A QR code whose text holds lines: the scanner types each line break as Enter, then the next
+  // line's keys at its burst pace. Other citizens' member codes, one per line.
+  const LINES = ['QZ1:MEMBER-0001', 'QZ1:MEMBER-0002', 'QZ1:MEMBER-0003'];
+  const MULTI = LINES.join('\r');
+  // Keys 10 ms apart from 0 ms: the final Enter is pressed at MULTI.length × 10 ms.
+  const lastEnterMs = MULTI.length * 10;
+
+  it('holds a terminator for the break gap by default (40 ms, §2.1)', () => {
+    expect(WEDGE_DEFAULT_LINE_GAP_MS).toBe(WEDGE_DEFAULT_BREAK_GAP_MS);
+    // A shorter break gap shortens the default hold with it.
+    const decoder = new KeyboardWedgeDecoder({ breakGapMs: 20 });
+    feed(decoder, timedKeystrokes('QZ1:ABC'));
+    expect(decoder.nextDeadlineMs).toBe(70 + 20);
+  });
+
+  it('keeps the Enter between the lines of one symbol: one scan with its line breaks, not one scan per line', () => {
+    const out = run(new KeyboardWedgeDecoder(), timedKeystrokes(MULTI));
+    expect(out).toEqual([scanOf(MULTI)]);
+    expect(hasLineBreak((out[0] as { text: string }).text)).toBe(true);
+    // The same symbol as one Enter per line used to give: a scan per line (lineGapMs 0 still does).
+    expect(run(new KeyboardWedgeDecoder({ lineGapMs: 0 }), timedKeystrokes(MULTI))).toEqual(
+      LINES.map((line) => scanOf(line)),
+    );
+  });
+
+  it('keeps CR LF as two Enters, and a Tab inside a symbol as a tab', () => {
+    // A wedge cannot tell CR from LF: both are Enter, and both stay line breaks.
+    expect(run(new KeyboardWedgeDecoder(), timedKeystrokes('QZ1:A\r\nQZ1:B'))).toEqual([
+      scanOf('QZ1:A\r\rQZ1:B'),
+    ]);
+    expect(run(new KeyboardWedgeDecoder(), timedKeystrokes('QZ1:A\tQZ1:B', { terminator: 'tab' }))).toEqual([
+      scanOf('QZ1:A\tQZ1:B'),
+    ]);
+  });
+
+  it('ends the scan at its Enter once lineGapMs passes without a key: not at 39 ms, at 40 ms', () => {
+    const decoder = new KeyboardWedgeDecoder();
+    expect(feed(decoder, timedKeystrokes(MULTI))).toEqual([]);
+    expect(decoder.nextDeadlineMs).toBe(lastEnterMs + 40);
+    expect(decoder.pending).toBe(MULTI.length + 1);
+    expect(decoder.poll(lastEnterMs + 39)).toEqual([]);
+    expect(decoder.poll(lastEnterMs + 40)).toEqual([scanOf(MULTI)]);
+    expect(decoder.nextDeadlineMs).toBeUndefined();
+    expect(decoder.pending).toBe(0);
+  });
+
+  it('a key 40 ms or more after the Enter starts the next scan; 39 ms is still the same symbol', () => {
+    const next = (gapMs: number) => timedKeystrokes('QZ1:NEXT', { startMs: lastEnterMs + gapMs });
+    expect(run(new KeyboardWedgeDecoder(), [...timedKeystrokes(MULTI), ...next(40)])).toEqual([
+      scanOf(MULTI),
+      scanOf('QZ1:NEXT'),
+    ]);
+    expect(run(new KeyboardWedgeDecoder(), [...timedKeystrokes(MULTI), ...next(39)])).toEqual([
+      scanOf(`${MULTI}\rQZ1:NEXT`),
+    ]);
+  });
+
+  it('gives the same one scan with the reports split at every boundary and a poll in each gap', () => {
+    const timed = timedKeystrokes(MULTI);
+    for (let cut = 0; cut <= timed.length; cut++) {
+      const decoder = new KeyboardWedgeDecoder();
+      const out = feed(decoder, timed.slice(0, cut));
+      // The next report comes 5 ms after the previous one: a poll 4 ms after it is still before it.
+      const at = cut === 0 ? 0 : timed[cut - 1]![1];
+      out.push(
+        ...decoder.poll(at + 4),
+        ...feed(decoder, timed.slice(cut)),
+        ...decoder.poll(timed.at(-1)![1] + WEDGE_DEFAULT_LINE_GAP_MS),
+      );
+      expect(out, `cut at report ${cut}`).toEqual([scanOf(MULTI)]);
+    }
+  });
+
+  it('ends at once on a terminator with nothing before it, and on flush() or reset() drops the hold', () => {
+    const decoder = new KeyboardWedgeDecoder({ minLength: 1 });
+    // An Enter alone ends nothing (and holds nothing).
+    expect(decoder.push(press(0, 0x28), 0)).toEqual([]);
+    expect(decoder.nextDeadlineMs).toBeUndefined();
+    feed(decoder, timedKeystrokes('QZ1:ABC', { startMs: 1000 }));
+    expect(decoder.flush()).toEqual([scanOf('QZ1:ABC')]);
+    feed(decoder, timedKeystrokes('QZ1:DEF', { startMs: 2000 }));
+    decoder.reset();
+    expect(decoder.pending).toBe(0);
+    expect(decoder.poll(3000)).toEqual([]);
   });
 });
 
@@ -410,5 +527,46 @@ describe('KeyboardWedgeDecoder driven by timers (fake clock)', () => {
     expect(scans).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
     expect(scans).toEqual([[scanOf('QZ1:ABCDEF'), 290]]);
+  });
+
+  it('a driver polling at nextDeadlineMs hands on a scan 40 ms after its Enter, and a symbol of lines whole', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const decoder = new KeyboardWedgeDecoder();
+    const scans: Array<[KeyboardWedgeOutput, number]> = [];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arm = () => {
+      if (timer !== undefined) clearTimeout(timer);
+      const due = decoder.nextDeadlineMs;
+      if (due === undefined) return;
+      timer = setTimeout(() => {
+        for (const o of decoder.poll(Date.now())) scans.push([o, Date.now()]);
+        arm();
+      }, due - Date.now());
+    };
+    const typed = [
+      ...timedKeystrokes('QZ1:ABCDEF'),
+      // A symbol of two lines 500 ms later.
+      ...timedKeystrokes('QZ1:L1\rQZ1:L2', { startMs: 500 }),
+    ];
+    for (const [report, at] of typed) {
+      setTimeout(() => {
+        for (const o of decoder.push(report, Date.now())) scans.push([o, Date.now()]);
+        arm();
+      }, at);
+    }
+    // 'QZ1:ABCDEF' + Enter: the Enter is pressed at 100 ms.
+    await vi.advanceTimersByTimeAsync(139);
+    expect(scans).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(scans).toEqual([[scanOf('QZ1:ABCDEF'), 140]]);
+    // The second symbol's Enter at 500 + 130 ms.
+    await vi.advanceTimersByTimeAsync(669 - 140);
+    expect(scans).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(scans).toEqual([
+      [scanOf('QZ1:ABCDEF'), 140],
+      [scanOf('QZ1:L1\rQZ1:L2'), 670],
+    ]);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   encodeSerialScan,
+  SERIAL_DEFAULT_LINE_GAP_MS,
   SERIAL_DEFAULT_SILENCE_MS,
   SerialScannerDecoder,
   type SerialScannerDecoderOptions,
@@ -17,9 +18,14 @@ const QZ1_TEXT = `QZ1:${Array.from({ length: 300 }, (_, i) => BASE45[(i * 7 + 3)
 const scanOf = (text: string, symbology: Symbology = 'unknown', aimId?: string) =>
   aimId === undefined ? { text, symbology, source: 'serial' } : { text, symbology, source: 'serial', aimId };
 
-/** Chunks 1 ms apart: far inside the silence timeout. */
+/**
+ * Chunks 1 ms apart (far inside the silence timeout), then a poll once the line gap after the last
+ * chunk has passed, which ends a frame whose suffix came last.
+ */
 function run(decoder: SerialScannerDecoder, chunks: Uint8Array[], startMs = 0): SerialScannerOutput[] {
-  return chunks.flatMap((c, i) => decoder.push(c, startMs + i));
+  const out = chunks.flatMap((c, i) => decoder.push(c, startMs + i));
+  out.push(...decoder.poll(startMs + chunks.length - 1 + SERIAL_DEFAULT_LINE_GAP_MS));
+  return out;
 }
 
 function summary(items: SerialScannerOutput[]): unknown[] {
@@ -45,10 +51,12 @@ describe('SerialScannerDecoder framing', () => {
     const bytes = encodeSerialScan(QZ1_TEXT, { aim: true, suffix: 'CRLF' });
     const expected = [scanOf(QZ1_TEXT, 'qr', ']Q1')];
     for (const suffix of ['auto', 'CRLF'] as const) {
-      expect(run(new SerialScannerDecoder({ suffix }), [bytes])).toEqual(expected);
-      expect(run(new SerialScannerDecoder({ suffix }), bytewise(bytes))).toEqual(expected);
+      expect(run(new SerialScannerDecoder({ suffix, lineGapMs: 0 }), [bytes])).toEqual(expected);
+      expect(run(new SerialScannerDecoder({ suffix, lineGapMs: 0 }), bytewise(bytes))).toEqual(expected);
       for (let cut = 0; cut <= bytes.length; cut++) {
-        expect(run(new SerialScannerDecoder({ suffix }), splitAt(bytes, cut))).toEqual(expected);
+        expect(run(new SerialScannerDecoder({ suffix, lineGapMs: 0 }), splitAt(bytes, cut))).toEqual(
+          expected,
+        );
       }
     }
   });
@@ -68,8 +76,8 @@ describe('SerialScannerDecoder framing', () => {
     ],
     ['auto', '0D 0A 0D 0A 0A 0D', []],
   ])('suffix %s: %s', (suffix, input, expected) => {
-    expect(run(new SerialScannerDecoder({ suffix }), [hex(input)])).toEqual(expected);
-    expect(run(new SerialScannerDecoder({ suffix }), bytewise(hex(input)))).toEqual(expected);
+    expect(run(new SerialScannerDecoder({ suffix, lineGapMs: 0 }), [hex(input)])).toEqual(expected);
+    expect(run(new SerialScannerDecoder({ suffix, lineGapMs: 0 }), bytewise(hex(input)))).toEqual(expected);
   });
 
   it('splits frames on byte 13 as the scenic-gate reader does (§2.3), one chunk holding several frames', () => {
@@ -78,7 +86,7 @@ describe('SerialScannerDecoder framing', () => {
       encodeSerialScan('QZ1:BBB'),
       encodeSerialScan('9'),
     ]);
-    expect(run(new SerialScannerDecoder({ suffix: 'CR' }), [stream])).toEqual([
+    expect(run(new SerialScannerDecoder({ suffix: 'CR', lineGapMs: 0 }), [stream])).toEqual([
       scanOf('QZ1:AAA'),
       scanOf('QZ1:BBB'),
       scanOf('9'),
@@ -110,7 +118,7 @@ describe('SerialScannerDecoder framing', () => {
     const stream = Buffer.concat([noise, Buffer.from('\r'), encodeSerialScan(QZ1_TEXT)]);
     const splits = Array.from({ length: stream.length - 1 }, (_, i) => splitAt(stream, i + 1));
     for (const chunks of [[stream], bytewise(stream), ...splits]) {
-      const out = run(new SerialScannerDecoder(), chunks);
+      const out = run(new SerialScannerDecoder({ lineGapMs: 0 }), chunks);
       expect(out).toHaveLength(2);
       expect(isXinyiError(out[0], 'FRAME_GARBLED')).toBe(true);
       expect((out[0] as XinyiError).details).toEqual({ receivedBytes: 6, encoding: 'utf8' });
@@ -157,7 +165,7 @@ describe('SerialScannerDecoder silence', () => {
   it('also ends an unterminated frame on silence in suffix mode, unless silenceMs is null', () => {
     const decoder = new SerialScannerDecoder({ suffix: 'CR', silenceMs: 50 });
     expect([...decoder.push(Buffer.from('ABC'), 0), ...decoder.poll(50)]).toEqual([scanOf('ABC')]);
-    const strict = new SerialScannerDecoder({ suffix: 'CR', silenceMs: null });
+    const strict = new SerialScannerDecoder({ suffix: 'CR', silenceMs: null, lineGapMs: 0 });
     expect([...strict.push(Buffer.from('ABC'), 0), ...strict.poll(1e9)]).toEqual([]);
     expect(strict.nextDeadlineMs).toBeUndefined();
     expect(strict.push(hex('44 0D'), 2e9)).toEqual([scanOf('ABCD')]);
@@ -173,14 +181,14 @@ describe('SerialScannerDecoder silence', () => {
 
 describe('SerialScannerDecoder length guard', () => {
   it('returns FRAME_LENGTH in place of an overlong frame and resyncs at the next suffix', () => {
-    const decoder = new SerialScannerDecoder({ maxLength: 10 });
+    const decoder = new SerialScannerDecoder({ maxLength: 10, lineGapMs: 0 });
     const stream = Buffer.concat([
       encodeSerialScan('0123456789AB'),
       encodeSerialScan('QZ1:OK'),
       encodeSerialScan('0123456789'),
     ]);
     for (const chunks of [[stream], bytewise(stream)]) {
-      expect(summary(run(new SerialScannerDecoder({ maxLength: 10 }), chunks))).toEqual([
+      expect(summary(run(new SerialScannerDecoder({ maxLength: 10, lineGapMs: 0 }), chunks))).toEqual([
         { error: 'FRAME_LENGTH', maxLength: 10, receivedBytes: 11 },
         scanOf('QZ1:OK'),
         scanOf('0123456789'),
@@ -219,10 +227,76 @@ describe('SerialScannerDecoder options', () => {
   });
 
   it('forgets a frame in progress on reset', () => {
-    const decoder = new SerialScannerDecoder();
+    const decoder = new SerialScannerDecoder({ lineGapMs: 0 });
     decoder.push(Buffer.from('garbage'), 0);
     decoder.reset();
     expect(decoder.pending).toBe(0);
     expect(decoder.push(encodeSerialScan('QZ1:OK'), 1)).toEqual([scanOf('QZ1:OK')]);
+  });
+});
+
+describe('SerialScannerDecoder: one symbol, one frame', () => {
+  // A QR code whose text holds CR-separated lines: a scanner with a CR suffix sends the lines and
+  // the suffix in one burst, which once became one credential per line.
+  const lines = ['MEMBER-0001', 'MEMBER-0002', 'MEMBER-0003'];
+
+  it('keeps the lines of one burst in one frame, line breaks included, split at every chunk boundary', () => {
+    const bytes = encodeSerialScan(lines.join('\r'));
+    const splits = Array.from({ length: bytes.length - 1 }, (_, i) => splitAt(bytes, i + 1));
+    for (const chunks of [[bytes], bytewise(bytes), ...splits]) {
+      expect(run(new SerialScannerDecoder(), chunks)).toEqual([scanOf(lines.join('\r'))]);
+    }
+    const crlf = encodeSerialScan(lines.join('\r\n'), { suffix: 'CRLF' });
+    expect(run(new SerialScannerDecoder(), bytewise(crlf))).toEqual([scanOf(lines.join('\r\n'))]);
+    expect(run(new SerialScannerDecoder({ suffix: 'CRLF' }), bytewise(crlf))).toEqual([
+      scanOf(lines.join('\r\n')),
+    ]);
+    expect(
+      run(new SerialScannerDecoder({ suffix: 'LF' }), [encodeSerialScan('A\nB', { suffix: 'LF' })]),
+    ).toEqual([scanOf('A\nB')]);
+  });
+
+  it('ends the frame once the line stays quiet for lineGapMs after the suffix, not before', () => {
+    const decoder = new SerialScannerDecoder();
+    expect(decoder.push(encodeSerialScan('QZ1:OK'), 100)).toEqual([]);
+    expect(decoder.nextDeadlineMs).toBe(100 + SERIAL_DEFAULT_LINE_GAP_MS);
+    expect(decoder.poll(100 + SERIAL_DEFAULT_LINE_GAP_MS - 1)).toEqual([]);
+    expect(decoder.poll(100 + SERIAL_DEFAULT_LINE_GAP_MS)).toEqual([scanOf('QZ1:OK')]);
+    expect(decoder.nextDeadlineMs).toBeUndefined();
+  });
+
+  it('two scans a line gap apart are two frames; one byte sooner, one frame', () => {
+    const apart = new SerialScannerDecoder();
+    expect([
+      ...apart.push(encodeSerialScan('TICKET-1'), 0),
+      ...apart.push(encodeSerialScan('TICKET-2'), SERIAL_DEFAULT_LINE_GAP_MS),
+      ...apart.poll(1000),
+    ]).toEqual([scanOf('TICKET-1'), scanOf('TICKET-2')]);
+    const joined = new SerialScannerDecoder();
+    expect([
+      ...joined.push(encodeSerialScan('TICKET-1'), 0),
+      ...joined.push(encodeSerialScan('TICKET-2'), SERIAL_DEFAULT_LINE_GAP_MS - 1),
+      ...joined.poll(1000),
+    ]).toEqual([scanOf('TICKET-1\rTICKET-2')]);
+  });
+
+  it('lineGapMs 0 ends the frame at the suffix, as before; a negative gap is refused', () => {
+    expect(new SerialScannerDecoder({ lineGapMs: 0 }).push(encodeSerialScan('A\rB'), 0)).toEqual([
+      scanOf('A'),
+      scanOf('B'),
+    ]);
+    expect(() => new SerialScannerDecoder({ lineGapMs: -1 })).toThrow(/lineGapMs/);
+  });
+
+  it('a frame of nothing but separators or whitespace is FRAME_GARBLED, not a blank scan', () => {
+    for (const text of ['\t', '\u001d', '\u001c\u001e', '\u0004', ' \t\u001d ', '\u001e\u0004\u001d']) {
+      const out = run(new SerialScannerDecoder(), [encodeSerialScan(text)]);
+      expect(out, JSON.stringify(text)).toHaveLength(1);
+      expect(isXinyiError(out[0], 'FRAME_GARBLED'), JSON.stringify(text)).toBe(true);
+    }
+    // A separator with data around it is still a scan (GS1 element strings).
+    expect(run(new SerialScannerDecoder(), [encodeSerialScan('\u001d0104912345678904')])).toEqual([
+      scanOf('\u001d0104912345678904'),
+    ]);
   });
 });

@@ -56,6 +56,7 @@ export function decisionFor(spec: DecisionSpec = {}): { decision: Decision; subj
     subject: { pseudonym: subject.pseudonym, masked: subject.masked },
     context: spec.context ?? (scene === 'scenic-gate' ? { siteId: 'yunmenshan' } : undefined),
     id: spec.id,
+    credentialKind: 'id-card',
   });
   return { decision, subject };
 }

@@ -163,6 +163,7 @@ describe('evaluate: major holidays at the scenic gate', () => {
       context: SITE,
       now,
       calendar: noHolidays,
+      credentialKind: 'id-card',
     });
     expect(d.outcome).toBe('granted');
     expect(d.calendarVersion).toBe('test-empty-2026');

@@ -1,5 +1,6 @@
 import type { HolidayCalendar } from '../../../sdk/calendar/index.js';
 import type { GrantedBenefit } from '../../../sdk/domain/benefits.js';
+import type { CredentialKind } from '../../../sdk/domain/credential.js';
 import type { Decision } from '../../../sdk/domain/decision.js';
 import type { SceneId } from '../../../sdk/domain/scenes.js';
 import type { CreditStanding, ListMembership, StandingSource } from '../../../sdk/domain/standing.js';
@@ -44,6 +45,8 @@ export interface DecideSpec {
   now?: Date | number | string;
   usage?: UsageCounts;
   calendar?: HolidayCalendar;
+  /** The credential that identified the subject: an ID card unless told otherwise; null names none. */
+  credentialKind?: CredentialKind | null;
 }
 
 export function decide(spec: DecideSpec): Decision {
@@ -56,6 +59,7 @@ export function decide(spec: DecideSpec): Decision {
     now,
     usage: spec.usage,
     ...(spec.calendar ? { calendar: spec.calendar } : {}),
+    ...(spec.credentialKind === null ? {} : { credentialKind: spec.credentialKind ?? 'id-card' }),
   });
 }
 

@@ -125,6 +125,33 @@ describe('VirtualModbusRelayBoard: frames in, replies out', () => {
     expect(r.board.stats).toMatchObject({ requests: 5, replies: 5, exceptions: 5 });
   });
 
+  it('answers exception 01 for function codes it does not implement (FC11 from mbpoll -u, FC07, FC08, FC2B…)', async () => {
+    const r = await rig();
+    const requests: Array<[string, number]> = [
+      ['01 11', 0x11], // report server ID: what `mbpoll -u` sends
+      ['01 07', 0x07],
+      ['01 0B', 0x0b],
+      ['01 08 00 00 12 34', 0x08],
+      ['01 16 00 04 00 F2 00 25', 0x16],
+      ['01 17 00 03 00 06 00 0E 00 03 06 00 FF 00 FF 00 FF', 0x17],
+      ['01 14 07 06 00 04 00 01 00 02', 0x14],
+      ['01 2B 0E 01 00', 0x2b],
+    ];
+    for (const [body, fc] of requests) {
+      expect(await r.send(withCrc(body)), body).toBe(toHex(encodeExceptionResponse(1, fc, 0x01)));
+    }
+    // Split byte by byte, as a UART delivers it.
+    expect(await r.send(bytewise(withCrc('01 11')))).toBe(toHex(encodeExceptionResponse(1, 0x11, 0x01)));
+    expect(r.board.stats).toMatchObject({ exceptions: requests.length + 1 });
+  });
+
+  it('a function code of unknown length (user-defined FC41) is taken whole after the line goes quiet', async () => {
+    const r = await rig();
+    expect(await r.send(withCrc('01 41 DE AD BE EF'))).toBe('');
+    await vi.advanceTimersByTimeAsync(60);
+    expect(r.received()).toBe(toHex(encodeExceptionResponse(1, 0x41, 0x01)));
+  });
+
   it('ignores other unit ids and damaged frames, as a real slave does', async () => {
     const r = await rig({ unitId: 3 });
     expect(await r.send(hex('01 05 00 00 FF 00 8C 3A'))).toBe('');

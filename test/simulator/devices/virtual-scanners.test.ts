@@ -11,6 +11,7 @@ import {
   SerialScannerDecoder,
   type SerialScannerDecoderOptions,
   type SerialScannerOutput,
+  WEDGE_DEFAULT_LINE_GAP_MS,
 } from '../../../adapters/scanner/index.js';
 import { createMemoryLink, type MemoryLinkOptions } from '../../../adapters/transport/memory-transport.js';
 import type { TransportCloseReason } from '../../../adapters/transport/transport.js';
@@ -52,7 +53,10 @@ interface SerialRig {
   closes: TransportCloseReason[];
 }
 
-/** A scanner on the device end of a memory link; the host end feeds a decoder with the fake clock. */
+/**
+ * A scanner on the device end of a memory link; the host end feeds a decoder with the fake clock.
+ * The decoder ends a frame at its suffix (`lineGapMs: 0`): these tests look at the scanner's bytes.
+ */
 async function serialRig(
   options: VirtualSerialScannerOptions = {},
   decoderOptions: SerialScannerDecoderOptions = {},
@@ -60,7 +64,7 @@ async function serialRig(
 ): Promise<SerialRig> {
   const link = createMemoryLink(linkOptions);
   const scanner = new VirtualSerialScanner(options);
-  const decoder = new SerialScannerDecoder(decoderOptions);
+  const decoder = new SerialScannerDecoder({ lineGapMs: 0, ...decoderOptions });
   const rig: SerialRig = { scanner, link, decoder, out: [], chunks: [], closes: [] };
   link.host.on('data', (chunk) => {
     rig.chunks.push(chunk);
@@ -168,7 +172,8 @@ describe('VirtualSerialScanner', () => {
     void rig.scanner.scan('AAAAA');
     void rig.scanner.scan('BBBBB');
     void rig.scanner.scan('CCCCC');
-    await vi.advanceTimersByTimeAsync(100);
+    // Three scans, each after the previous one's 100 ms re-read delay.
+    await vi.advanceTimersByTimeAsync(300);
     expect(rig.chunks.map((c) => c.length)).toEqual([2, 2, 2, 2, 2, 2, 6]);
     expect(rig.out.map((o) => (o as { text: string }).text)).toEqual(['AAAAA', 'BBBBB', 'CCCCC']);
     expect(rig.scanner.stats.faultsApplied).toEqual({ garbage: 0, split: 2, unplug: 0 });
@@ -232,10 +237,24 @@ function posRig(
   return hidRig<HidPosOutput>(options, (r, at) => decoder.push(r, at)).then((rig) => ({ ...rig, decoder }));
 }
 
-function wedgeRig(options: VirtualHidScannerOptions = {}, decoder = new KeyboardWedgeDecoder()) {
-  return hidRig<KeyboardWedgeOutput>({ mode: 'keyboard-wedge', ...options }, (r, at) =>
-    decoder.push(r, at),
-  ).then((rig) => ({ ...rig, decoder }));
+/** As a driver does, the decoder is also polled when it says what it holds ends (a held Enter, silence). */
+async function wedgeRig(options: VirtualHidScannerOptions = {}, decoder = new KeyboardWedgeDecoder()) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    const due = decoder.nextDeadlineMs;
+    if (due === undefined) return;
+    timer = setTimeout(() => {
+      rig.out.push(...decoder.poll(Date.now()));
+      arm();
+    }, due - Date.now());
+  };
+  const rig = await hidRig<KeyboardWedgeOutput>({ mode: 'keyboard-wedge', ...options }, (r, at) => {
+    const out = decoder.push(r, at);
+    arm();
+    return out;
+  });
+  return { ...rig, decoder };
 }
 
 describe('VirtualHidScanner: node-hid shape', () => {
@@ -418,7 +437,8 @@ describe('VirtualHidScanner: keyboard wedge', () => {
     const rig = await wedgeRig({ aim: true });
     const done = rig.scanner.scan(QZ1_TEXT);
     const keystrokes = QZ1_TEXT.length + 3 + 1;
-    await vi.advanceTimersByTimeAsync(keystrokes * 10);
+    // The last keystroke is the Enter; it ends the scan once no key has followed it for 40 ms.
+    await vi.advanceTimersByTimeAsync((keystrokes - 1) * 10 + WEDGE_DEFAULT_LINE_GAP_MS);
     expect(await done).toBe(true);
     expect(rig.reports.map(toHex)).toEqual(encodeWedgeReports(`]Q1${QZ1_TEXT}`).map(toHex));
     expect(rig.out).toEqual([{ text: QZ1_TEXT, symbology: 'qr', source: 'keyboard-wedge', aimId: ']Q1' }]);

@@ -173,7 +173,8 @@ async function stop(child: ChildProcess, exited: Promise<void>, links: string[],
   await Promise.all(links.map((link) => rm(link, { force: true })));
 }
 
-function findOnPath(command: string): string | undefined {
+/** The executable `command` on the PATH, or undefined. */
+export function findOnPath(command: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (dir === '') continue;
     const candidate = join(dir, command);

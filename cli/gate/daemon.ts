@@ -337,6 +337,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
           source: d?.standingSource,
           reasons: d?.reasons.map((r) => r.code),
           latencyMs: d?.latencyMs,
+          siteStateDegraded: d?.siteStateDegraded,
           citizenMessage: d?.explanation.citizen,
           code: 'error' in o ? o.error.code : undefined,
         },

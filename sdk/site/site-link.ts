@@ -460,8 +460,10 @@ export class SiteLink extends EventEmitter<SiteLinkEventMap> {
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(
-        () =>
+      timer = setTimeout(() => {
+        // After a stall of this process both the timer and the store's answer are due: timers run
+        // before I/O in a turn of the event loop, so give the I/O its turn before calling it late.
+        setImmediate(() =>
           reject(
             new XinyiError(
               'SITE_STATE_UNAVAILABLE',
@@ -469,8 +471,8 @@ export class SiteLink extends EventEmitter<SiteLinkEventMap> {
               { details: { reason: 'timeout', operation } },
             ),
           ),
-        budgetMs,
-      );
+        );
+      }, budgetMs);
     });
     try {
       const value = await Promise.race([fn(this.#store), late]);

@@ -736,6 +736,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
         source: decision.standingSource,
         reasons: decision.reasons.map((r) => r.code),
         latencyMs: decision.latencyMs,
+        ...(decision.siteStateDegraded ? { siteStateDegraded: true } : {}),
       },
       'decision',
     );

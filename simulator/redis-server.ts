@@ -15,8 +15,10 @@ import { findOnPath } from './pty.js';
 export interface RedisServerOptions {
   /** Data folder (the append-only file lives here). @default a fresh temporary folder, removed on stop */
   dir?: string;
-  /** `appendonly yes` with `appendfsync always`: a SIGKILL loses no acknowledged write. @default true */
+  /** `appendonly yes`: writes are logged, so a restart keeps them. @default true */
   appendOnly?: boolean;
+  /** `always`: a SIGKILL loses no acknowledged write; `everysec`: at most a second's. @default 'always' */
+  appendFsync?: 'always' | 'everysec';
   /** Make this server a replica of another. */
   replicaOf?: { host: string; port: number };
   /** Loopback port. @default a free one */
@@ -165,7 +167,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     '--appendonly',
     options.appendOnly === false ? 'no' : 'yes',
     '--appendfsync',
-    'always',
+    options.appendFsync ?? 'always',
     '--protected-mode',
     'yes',
     '--logfile',

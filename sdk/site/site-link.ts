@@ -497,6 +497,8 @@ export class SiteLink extends EventEmitter<SiteLinkEventMap> {
       }
       this.#lastError = error;
       this.#failedSinceSuccess = true;
+      // A lost connection (a restart, a failover) may have lost the last writes with it; a slow answer has not.
+      if (error.details.reason !== 'timeout') this.#outageSinceReconcile = true;
       this.#breaker.recordFailure();
       return { ok: false, error };
     } finally {

@@ -1,0 +1,201 @@
+// `npm run bench` (or `node --import tsx bench/site-state.bench.ts`): the site state lanes share.
+// 1. Decision latency (present() of a scenic-gate grant: usage read, reservation, journal commit) with
+//    the in-process store — the baseline, one lane's journal — against a SQLite file and a real
+//    redis-server on loopback, side by side in one process.
+// 2. Lanes as separate processes against one Redis: 1, 2, 4 and 8 lanes deciding as fast as they can
+//    (present → confirmUse), total decisions per second and each count's p99.
+// 3. Redis memory per 100,000 daily subjects (each enters once: a committed use and a presence).
+// Figures, not assertions. Redis runs with `appendonly yes`, `appendfsync everysec`.
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createPseudonymizer } from '../sdk/identity/index.js';
+import { createMemoryJournal } from '../sdk/journal/memory-journal.js';
+import { openRedisSiteState } from '../sdk/site/redis-site-state.js';
+import type { SiteState } from '../sdk/site/site-state.js';
+import { openSqliteSiteState } from '../sdk/site/sqlite-site-state.js';
+import { createInMemoryCreditProvider } from '../sdk/terminal/in-memory-credit-provider.js';
+import { createTerminal } from '../sdk/terminal/terminal.js';
+import { generatePopulation } from '../simulator/population.js';
+import { isRedisServerAvailable, redisCommand, startRedisServer } from '../simulator/redis-server.js';
+import type { LaneWorkerInput, LaneWorkerResult } from './site-lane-worker.js';
+import { fmt, percentile } from './stats.js';
+
+const DECISIONS = 4_000;
+const LANE_RUN_MS = 5_000;
+const DAILY_SUBJECTS = 100_000;
+
+interface LatencyRow {
+  store: string;
+  p50: number;
+  p99: number;
+}
+
+async function decisionLatency(label: string, siteState: SiteState | undefined): Promise<LatencyRow> {
+  const people = generatePopulation(DECISIONS + 500, `bench-site-${label}`, {
+    mix: { AA: 1 },
+    redListRate: 0,
+    blackListRate: 0,
+    keyAttentionRate: 0,
+  });
+  const pseudonymizer = createPseudonymizer('bench-site-key-0123456789abcdef');
+  const terminal = createTerminal({
+    terminalId: `bench-${label}`,
+    scene: 'scenic-gate',
+    context: { siteId: 'yunmenshan' },
+    pseudonymizer,
+    journal: createMemoryJournal(),
+    ...(siteState ? { siteState } : {}),
+    credit: [
+      createInMemoryCreditProvider({
+        standings: people.map(
+          (p) => [pseudonymizer.pseudonymize(p.idNumber), { tier: p.tier, lists: [] }] as const,
+        ),
+      }),
+    ],
+  });
+  const samples: number[] = [];
+  let degraded = 0;
+  for (const [i, person] of people.entries()) {
+    const started = performance.now();
+    const decision = await terminal.present({ kind: 'id-card', idNumber: person.idNumber });
+    const ms = performance.now() - started;
+    if (decision.outcome !== 'granted')
+      throw new Error(`${label}: expected a grant, got ${decision.reasons.map((r) => r.code)}`);
+    if (decision.siteStateDegraded) degraded++;
+    terminal.confirmUse(decision);
+    if (i >= 500) samples.push(ms);
+  }
+  await terminal.site?.flush();
+  await terminal.close();
+  if (degraded > 0)
+    console.log(`  (${label}: ${degraded} decisions degraded: the store ran past its 50 ms budget)`);
+  samples.sort((a, b) => a - b);
+  return { store: label, p50: percentile(samples, 50), p99: percentile(samples, 99) };
+}
+
+function runLanes(count: number, store: LaneWorkerInput['store'], run: number): Promise<LaneWorkerResult[]> {
+  const startAt = Date.now() + 4_000;
+  return Promise.all(
+    Array.from({ length: count }, (_, i) => {
+      const child = fork(new URL('./site-lane-worker.ts', import.meta.url).pathname, [], {
+        execArgv: ['--import', 'tsx'],
+      });
+      const input: LaneWorkerInput = {
+        store,
+        laneId: `bench-lane-${i + 1}`,
+        seed: `bench-lanes-${run}-${count}-${i}`,
+        durationMs: LANE_RUN_MS,
+        startAt,
+      };
+      child.send(input);
+      return new Promise<LaneWorkerResult>((resolve, reject) => {
+        child.once('message', (m) => resolve(m as LaneWorkerResult));
+        child.once('error', reject);
+        child.once('exit', (code) => code !== 0 && reject(new Error(`lane ${i + 1} exited ${code}`)));
+      });
+    }),
+  );
+}
+
+async function usedMemory(port: number): Promise<number> {
+  const info = await redisCommand(port, 'INFO memory');
+  return Number(/used_memory:(\d+)/.exec(info)?.[1]);
+}
+
+export async function runSiteStateBench(): Promise<void> {
+  console.log(
+    `site state shared by the lanes (bench/site-state.bench.ts; ${cpus().length} cores, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} at the start)`,
+  );
+  if (!isRedisServerAvailable()) {
+    console.log('  redis-server is not installed: skipped (apt-get install redis-server)\n');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'xinyi-site-bench-'));
+  const redis = await startRedisServer({ dir: join(dir, 'redis'), appendFsync: 'everysec' });
+  try {
+    // 1. Latency, side by side.
+    const rows: LatencyRow[] = [];
+    rows.push(await decisionLatency('in-process', undefined));
+    rows.push(await decisionLatency('sqlite', await openSqliteSiteState({ path: join(dir, 'site.sqlite') })));
+    rows.push(
+      await decisionLatency(
+        'redis',
+        await openRedisSiteState({ url: redis.url, keyPrefix: 'bench:latency:' }),
+      ),
+    );
+    const base = rows[0]!;
+    console.log(
+      `  decision latency, one lane, ${fmt(DECISIONS)} grants (present(): site usage, reservation, journal):`,
+    );
+    for (const row of rows) {
+      const added = row === base ? '' : `   +${fmt(row.p99 - base.p99, 2)} ms p99 over in-process`;
+      console.log(
+        `    ${row.store.padEnd(10)} p50 ${fmt(row.p50, 3)} ms   p99 ${fmt(row.p99, 3)} ms${added}`,
+      );
+    }
+
+    // 2. Lanes as processes against one Redis.
+    console.log(
+      `  lanes as processes on one Redis, each deciding as fast as it can for ${LANE_RUN_MS / 1000} s:`,
+    );
+    let run = 0;
+    for (const count of [1, 2, 4, 8]) {
+      const results = await runLanes(count, { redisUrl: redis.url }, run++);
+      const decisions = results.reduce((n, r) => n + r.decisions, 0);
+      const seconds = Math.max(...results.map((r) => r.elapsedMs)) / 1000;
+      const latencies = results.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
+      const degraded = results.reduce((n, r) => n + r.degraded, 0);
+      console.log(
+        `    ${String(count).padStart(2)} lane(s): ${fmt(decisions / seconds).padStart(6)} decisions/s in total` +
+          `  (${fmt(decisions / seconds / count)} per lane)  p50 ${fmt(percentile(latencies, 50), 2)} ms` +
+          `  p99 ${fmt(percentile(latencies, 99), 2)} ms${degraded ? `  ${degraded} degraded` : ''}`,
+      );
+    }
+
+    // 3. Memory per 100,000 daily subjects.
+    const memory = await startRedisServer({ dir: join(dir, 'redis-memory'), appendFsync: 'everysec' });
+    try {
+      const store = await openRedisSiteState({ url: memory.url, keyPrefix: 'xinyi:yunmenshan:' });
+      const pseudonymizer = createPseudonymizer('bench-site-memory-key-0123456789');
+      const cap = { ruleId: 'scenic.free-entry', period: 'day', limit: 1, scope: 'site' } as const;
+      const before = await usedMemory(memory.port);
+      const now = Date.now();
+      for (let i = 0; i < DAILY_SUBJECTS; i += 500) {
+        await Promise.all(
+          Array.from({ length: 500 }, async (_, j) => {
+            // Pseudonyms as the terminal makes them (22 base64url characters).
+            const pseudonym = pseudonymizer.pseudonymize(`bench-subject-${i + j}`, 'member');
+            const q = { pseudonym, laneId: 'lane-1', caps: [cap], now };
+            await store.reserve({ ...q, reservationId: `d-${i + j}-0000-0000-000000000000`, ttlMs: 15_000 });
+            await store.commit({
+              ...q,
+              reservationId: `d-${i + j}-0000-0000-000000000000`,
+              scene: 'scenic-gate',
+            });
+            await store.recordPassage(pseudonym, 'entry', now);
+          }),
+        );
+      }
+      const after = await usedMemory(memory.port);
+      const perSubject = (after - before) / DAILY_SUBJECTS;
+      console.log(
+        `  Redis memory: ${fmt((after - before) / 1024 / 1024, 1)} MiB per ${fmt(DAILY_SUBJECTS)} daily subjects` +
+          ` (${fmt(perSubject)} bytes each: a committed use and a presence, both gone after the day)`,
+      );
+      await store.close();
+    } finally {
+      await memory.stop();
+    }
+  } finally {
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log('');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await runSiteStateBench();

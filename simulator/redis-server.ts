@@ -79,7 +79,7 @@ export function freeLoopbackPort(): Promise<number> {
   });
 }
 
-/** Sends one inline command on a raw socket and resolves with the first reply line (`+PONG`, `-ERR …`). */
+/** Sends one inline command on a raw socket and resolves with its reply: a line (`+PONG`, `-ERR …`), or a whole bulk string. */
 export function redisCommand(port: number, command: string, timeoutMs = 1_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = createConnection({ host: '127.0.0.1', port });
@@ -94,7 +94,11 @@ export function redisCommand(port: number, command: string, timeoutMs = 1_000): 
     });
     socket.on('data', (chunk: Buffer) => {
       buffer += chunk.toString('utf8');
-      if (!buffer.includes('\r\n')) return;
+      const lineEnd = buffer.indexOf('\r\n');
+      if (lineEnd === -1) return;
+      // A bulk string (`$N`, INFO's answer) is whole once its N bytes are in; other replies, at the line end.
+      const bulk = /^\$(\d+)$/.exec(buffer.slice(0, lineEnd));
+      if (bulk && Buffer.byteLength(buffer.slice(lineEnd + 2)) < Number(bulk[1]) + 2) return;
       clearTimeout(timer);
       socket.end();
       resolve(buffer);

@@ -4,6 +4,7 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XinyiError } from '../sdk/errors.js';
+import { killOnExit } from './child-reaper.js';
 import { findOnPath } from './pty.js';
 
 /**
@@ -134,9 +135,7 @@ function spawnRedis(executable: string, args: string[]): { child: ChildProcess; 
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  child.once('exit', () => process.off('exit', killOnExit));
+  killOnExit(child);
   return { child, log: () => output };
 }
 

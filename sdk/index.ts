@@ -111,6 +111,7 @@ export {
   subjectFromMemberCode,
 } from './identity/index.js';
 export * from './journal/index.js';
+export * from './site/index.js';
 export { createJsonLogger, type Logger, type LogLevel, silentLogger } from './logger.js';
 export { applyPayRatio, BP_PER_UNIT, combinePayBp, formatFen, formatPayBp } from './money.js';
 export {

@@ -153,7 +153,7 @@ function sharedSiteTests(get: () => SiteUnderTest, outage?: () => RedisServer): 
       expect.arrayContaining([expect.stringMatching(/^CAP_(PENDING|REACHED)$/)]),
     );
     await passedThrough(s, a.outcome === 'opened' ? 0 : 1, a.outcome === 'opened' ? a : b);
-  });
+  }, 60_000);
 
   it('after the passage at lane A, lane B refuses with CAP_REACHED', async () => {
     const s = get();
@@ -164,7 +164,7 @@ function sharedSiteTests(get: () => SiteUnderTest, outage?: () => RedisServer): 
     const second = await at(s, 1, { person });
     expect(second).toMatchObject({ outcome: 'shut', decision: 'denied' });
     expect(second.reasons).toContain('CAP_REACHED');
-  });
+  }, 60_000);
 
   it('a screenshot of a code already used at lane A is refused at lane B', async () => {
     const s = get();
@@ -175,7 +175,7 @@ function sharedSiteTests(get: () => SiteUnderTest, outage?: () => RedisServer): 
     const replay = await at(s, 1, { code: text });
     expect(replay).toMatchObject({ outcome: 'shut', decision: 'unavailable', reasons: ['CODE_REPLAYED'] });
     await passedThrough(s, 0, first);
-  });
+  }, 60_000);
 
   it("a pending opening at A blocks B until A's board gives up (nobody passed), then B opens", async () => {
     const s = get();
@@ -190,7 +190,7 @@ function sharedSiteTests(get: () => SiteUnderTest, outage?: () => RedisServer): 
     const second = await at(s, 1, { person });
     expect(second.outcome).toBe('opened');
     await passedThrough(s, 1, second);
-  });
+  }, 60_000);
 
   it('entry at lane A then exit at lane B satisfies anti-passback; an exit without an entry is refused', async () => {
     const s = get();
@@ -202,7 +202,7 @@ function sharedSiteTests(get: () => SiteUnderTest, outage?: () => RedisServer): 
     const exit = await at(s, EXIT_LANE, { person });
     expect(exit.outcome).toBe('opened');
     await passedThrough(s, EXIT_LANE, exit);
-  });
+  }, 60_000);
 
   if (outage) {
     it('Redis killed mid-run: lanes keep deciding (degraded, alarm); back, the uses are reconciled and the double grants reported', async () => {

@@ -65,7 +65,7 @@ describe.skipIf(!socat)('a simulated site with three lanes, and its panel', () =
       ['gate-yunmenshan-03', 'exit'],
     ]);
     for (const lane of state.status.lanes) expect(lane.site).toMatchObject({ kind: 'sqlite', up: true });
-  });
+  }, 30_000);
 
   it('a card used at lane 1 is refused at lane 2; the exit lane lets the person out', async () => {
     const person = simulation.people().find((p) => p.trustworthy && p.hasCode)!;
@@ -88,7 +88,7 @@ describe.skipIf(!socat)('a simulated site with three lanes, and its panel', () =
     seq = simulation.lastDecisionSeq;
     expect(await post('tap', { person: person.index, lane: 2 })).toBe(200);
     expect((await decision(seq, 2))?.gate).toBe('opened');
-  });
+  }, 90_000);
 
   it('a screenshot of the last code shown at lane 1 is refused at lane 2', async () => {
     const person = simulation.people().filter((p) => p.trustworthy && p.hasCode)[1]!;
@@ -100,5 +100,5 @@ describe.skipIf(!socat)('a simulated site with three lanes, and its panel', () =
     const replay = await decision(seq, 1);
     expect(replay).toMatchObject({ gate: 'shut', outcome: 'unavailable', reasons: ['CODE_REPLAYED'] });
     expect(await post('screenshot', { lane: 7 })).toBe(400);
-  });
+  }, 60_000);
 });

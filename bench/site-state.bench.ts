@@ -50,7 +50,7 @@ function latencyLane(label: string, siteState: SiteState | undefined): LatencyLa
   });
   const pseudonymizer = createPseudonymizer('bench-site-key-0123456789abcdef');
   const terminal = createTerminal({
-    terminalId: `bench-${label}`,
+    terminalId: `bench-${label.replace(/\W+/g, '-')}`,
     scene: 'scenic-gate',
     context: { siteId: 'yunmenshan' },
     pseudonymizer,
@@ -157,11 +157,14 @@ export async function runSiteStateBench(): Promise<void> {
   const redis = await startRedisServer({ dir: join(dir, 'redis'), appendFsync: 'everysec' });
   try {
     // 1. Latency, side by side.
+    // The same Redis without its append-only file: what the disk's fsyncs add to the figures.
+    const volatile = await startRedisServer({ dir: join(dir, 'redis-volatile'), appendOnly: false });
     const rows = await decisionLatencies([
       latencyLane('in-process', undefined),
       latencyLane('sqlite', await openSqliteSiteState({ path: join(dir, 'site.sqlite') })),
       latencyLane('redis', await openRedisSiteState({ url: redis.url, keyPrefix: 'bench:latency:' })),
-    ]);
+      latencyLane('redis, no AOF', await openRedisSiteState({ url: volatile.url, keyPrefix: 'bench:latency:' })),
+    ]).finally(() => volatile.stop());
     const base = rows[0]!;
     console.log(
       `  decision latency, ${fmt(DECISIONS)} grants per store, the stores taking turns (present(): site usage, reservation, journal):`,
@@ -169,7 +172,7 @@ export async function runSiteStateBench(): Promise<void> {
     for (const row of rows) {
       const added = row === base ? '' : `   +${fmt(row.p99 - base.p99, 2)} ms p99 over in-process`;
       console.log(
-        `    ${row.store.padEnd(10)} p50 ${fmt(row.p50, 3)} ms   p99 ${fmt(row.p99, 3)} ms${added}`,
+        `    ${row.store.padEnd(13)} p50 ${fmt(row.p50, 3)} ms   p99 ${fmt(row.p99, 3)} ms${added}`,
       );
     }
 

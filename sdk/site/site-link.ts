@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { type Clock, systemClock } from '../clock.js';
@@ -143,6 +144,15 @@ const JOURNAL_DEFERRED = 'site-use-deferred';
 const JOURNAL_RECONCILED = 'site-use-reconciled';
 const JOURNAL_DOUBLE_GRANT = 'site-double-grant';
 
+/**
+ * The lane's part of its keys: the terminal id itself when it is made of key-safe characters, else a
+ * digest of it (a terminal id may hold spaces or CJK; a store's keys may not).
+ */
+function laneKey(terminalId: string): string {
+  if (/^[A-Za-z0-9_.:-]{1,128}$/.test(terminalId)) return terminalId;
+  return `t-${createHash('sha256').update(terminalId).digest('base64url').slice(0, 22)}`;
+}
+
 function positive(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
   if (!Number.isFinite(v) || v <= 0) {
@@ -200,7 +210,7 @@ export class SiteLink extends EventEmitter<SiteLinkEventMap> {
     this.#store = options.store;
     this.#local = options.local;
     this.#shared = options.store !== options.local;
-    this.#laneId = options.laneId;
+    this.#laneId = laneKey(options.laneId);
     const caps = options.caps;
     this.#caps = typeof caps === 'function' ? caps : () => caps;
     this.#journal = options.journal;

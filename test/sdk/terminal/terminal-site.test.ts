@@ -118,6 +118,14 @@ describe('lanes sharing a site state', () => {
     expect(freeEntry(await a.terminal.present(card(bob)))).toBe(true);
   });
 
+  it('a terminal id with spaces or CJK decides as any other (the site keys use a digest of it)', async () => {
+    const site = createInProcessSiteState();
+    const a = lane('云门山 东入口 1', site);
+    const b = lane('云门山 东入口 2', site);
+    expect(freeEntry(await a.terminal.present(card(alice)))).toBe(true);
+    expect(reasonsOf(await b.terminal.present(card(alice)))).toContain(ReasonCode.CAP_PENDING);
+  });
+
   it('a pending opening lapses after its TTL when its lane never says (a lane killed mid-opening)', async () => {
     const site = createInProcessSiteState();
     const a = lane('lane-a', site, { siteReservationTtlMs: 15_000 });

@@ -163,7 +163,10 @@ export async function runSiteStateBench(): Promise<void> {
       latencyLane('in-process', undefined),
       latencyLane('sqlite', await openSqliteSiteState({ path: join(dir, 'site.sqlite') })),
       latencyLane('redis', await openRedisSiteState({ url: redis.url, keyPrefix: 'bench:latency:' })),
-      latencyLane('redis, no AOF', await openRedisSiteState({ url: volatile.url, keyPrefix: 'bench:latency:' })),
+      latencyLane(
+        'redis, no AOF',
+        await openRedisSiteState({ url: volatile.url, keyPrefix: 'bench:latency:' }),
+      ),
     ]).finally(() => volatile.stop());
     const base = rows[0]!;
     console.log(

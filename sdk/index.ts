@@ -111,7 +111,6 @@ export {
   subjectFromMemberCode,
 } from './identity/index.js';
 export * from './journal/index.js';
-export * from './site/index.js';
 export { createJsonLogger, type Logger, type LogLevel, silentLogger } from './logger.js';
 export { applyPayRatio, BP_PER_UNIT, combinePayBp, formatFen, formatPayBp } from './money.js';
 export {
@@ -136,6 +135,7 @@ export {
   type StackGroup,
   type UsageCounts,
 } from './policy/index.js';
+export * from './site/index.js';
 export {
   type CredentialSource,
   type CreditLookup,

@@ -16,7 +16,7 @@ import {
   startSimulatedSite,
 } from '../../simulator/simulated-site.js';
 import { redisSkipReason, redisSuiteName } from '../sdk/site/redis-fixture.js';
-import { type Daemon, health, startDaemon, until, waitFor } from './daemon-process.js';
+import { type Daemon, health, serving, startDaemon, until, waitFor } from './daemon-process.js';
 
 /**
  * One scenic spot with four lanes — four `xinyi gate` daemons as child processes, each with its own
@@ -79,10 +79,7 @@ async function startSite(
     return file;
   });
   const daemons = await Promise.all(configs.map((file) => startDaemon(file, START_MS)));
-  await until(async () => {
-    const states = await Promise.all(daemons.map((d) => health(d)));
-    return states.every((h) => h.status === 'ok');
-  }, START_MS);
+  await until(async () => (await Promise.all(daemons.map((d) => serving(d)))).every(Boolean), START_MS);
   const people = site.people.filter((p) => trustworthy(p) && site.phones.has(p.id));
   let handedOut = 0;
   return {

@@ -20,6 +20,7 @@ import { createInMemoryCreditProvider } from '../sdk/terminal/in-memory-credit-p
 import { createTerminal } from '../sdk/terminal/terminal.js';
 import { generatePopulation } from '../simulator/population.js';
 import { isRedisServerAvailable, redisCommand, startRedisServer } from '../simulator/redis-server.js';
+import { type BenchResult, figure, runAlone, single } from './harness.js';
 import type { LaneWorkerInput, LaneWorkerResult } from './site-lane-worker.js';
 import { fmt, percentile } from './stats.js';
 
@@ -71,6 +72,8 @@ function latencyLane(label: string, siteState: SiteState | undefined): LatencyLa
  * The stores take turns, decision by decision, so a burst of load on the machine falls on all of them
  * alike: the difference between them is the store's, not the moment's.
  */
+const degradedNotes: string[] = [];
+
 async function decisionLatencies(lanes: LatencyLane[]): Promise<LatencyRow[]> {
   for (let i = 0; i < DECISIONS + 500; i++) {
     for (let k = 0; k < lanes.length; k++) {
@@ -92,9 +95,8 @@ async function decisionLatencies(lanes: LatencyLane[]): Promise<LatencyRow[]> {
     await lane.terminal.site?.flush();
     await lane.terminal.close();
     if (lane.degraded > 0) {
-      console.log(
-        `  (${lane.label}: ${lane.degraded} decisions made from local state after the store ran past its 50 ms budget; not in the figures)`,
-      );
+      // Made from local state after the store ran past its budget: not in the figures.
+      degradedNotes.push(`${lane.label}: ${lane.degraded} decisions decided locally past the budget`);
     }
     lane.samples.sort((x, y) => x - y);
     rows.push({ store: lane.label, p50: percentile(lane.samples, 50), p99: percentile(lane.samples, 99) });
@@ -143,21 +145,24 @@ async function usedMemory(port: number): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(info)?.[1]);
 }
 
-export async function runSiteStateBench(): Promise<void> {
-  console.log(
-    `site state shared by the lanes (bench/site-state.bench.ts; ${cpus().length} cores, load average ${loadavg()
+export async function runSiteStateBench(): Promise<BenchResult> {
+  const result: BenchResult = {
+    bench: 'site-state',
+    title: `site state shared by the lanes (in-process, SQLite, Redis on loopback; ${cpus().length} cores, load ${loadavg()
       .map((l) => l.toFixed(1))
-      .join(' ')} at the start)`,
-  );
+      .join(' / ')} at the start)`,
+    figures: [],
+    notes: [],
+  };
   if (!isRedisServerAvailable()) {
-    console.log('  redis-server is not installed: skipped (apt-get install redis-server)\n');
-    return;
+    result.notes.push('redis-server is not installed: skipped (apt-get install redis-server)');
+    return result;
   }
   const dir = mkdtempSync(join(tmpdir(), 'xinyi-site-bench-'));
   const redis = await startRedisServer({ dir: join(dir, 'redis'), appendFsync: 'everysec' });
   try {
-    // 1. Latency, side by side.
-    // The same Redis without its append-only file: what the disk's fsyncs add to the figures.
+    // 1. Latency, side by side. The same Redis without its append-only file too: what the disk's
+    // fsyncs add to the figures.
     const volatile = await startRedisServer({ dir: join(dir, 'redis-volatile'), appendOnly: false });
     const rows = await decisionLatencies([
       latencyLane('in-process', undefined),
@@ -169,21 +174,36 @@ export async function runSiteStateBench(): Promise<void> {
       ),
     ]).finally(() => volatile.stop());
     const base = rows[0]!;
-    console.log(
-      `  decision latency, ${fmt(DECISIONS)} grants per store, the stores taking turns (present(): site usage, reservation, journal):`,
-    );
+    const key = (store: string) => store.replace(/\W+/g, '-');
     for (const row of rows) {
-      const added = row === base ? '' : `   +${fmt(row.p99 - base.p99, 2)} ms p99 over in-process`;
-      console.log(
-        `    ${row.store.padEnd(13)} p50 ${fmt(row.p50, 3)} ms   p99 ${fmt(row.p99, 3)} ms${added}`,
-      );
+      for (const [p, value, baseValue] of [
+        ['p50', row.p50, base.p50],
+        ['p99', row.p99, base.p99],
+      ] as const) {
+        result.figures.push(
+          figure(
+            `site-state.${key(row.store)}-${p}`,
+            `decision latency, ${row.store}, ${p}`,
+            'ms',
+            single(value),
+            row === base ? undefined : { label: `in-process ${p}`, ...single(baseValue) },
+          ),
+        );
+      }
+      if (row !== base) {
+        result.notes.push(
+          `${row.store}: ${fmt(row.p99 - base.p99, 2)} ms p99 added to in-process (target: at most 2 ms)`,
+        );
+      }
     }
+    result.notes.push(...degradedNotes.splice(0));
+    result.notes.push(
+      `latency: ${fmt(DECISIONS)} scenic-gate grants per store, the stores taking turns decision by decision; decisions made from local state after a store ran past its 50 ms budget are not in the figures`,
+    );
 
     // 2. Lanes as processes against one Redis.
-    console.log(
-      `  lanes as processes on one Redis, each deciding as fast as it can for ${LANE_RUN_MS / 1000} s:`,
-    );
     let run = 0;
+    let oneLane: number | undefined;
     for (const count of [1, 2, 4, 8]) {
       const before = await redisUsage(redis.port);
       const results = await runLanes(count, { redisUrl: redis.url }, run++);
@@ -192,15 +212,34 @@ export async function runSiteStateBench(): Promise<void> {
       const degraded = results.reduce((n, r) => n + r.degraded, 0);
       const seconds = Math.max(...results.map((r) => r.elapsedMs)) / 1000;
       const latencies = results.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
+      const throughRedis = (decisions - degraded) / seconds;
+      oneLane ??= throughRedis;
       // What one decision costs Redis, and so how many one Redis core could take.
-      const redisCpuUsPerDecision = ((after.cpuS - before.cpuS) * 1e6) / Math.max(1, decisions - degraded);
-      console.log(
-        `    ${String(count).padStart(2)} lane(s): ${fmt((decisions - degraded) / seconds).padStart(6)} decisions/s` +
-          ` through Redis in total (${fmt((decisions - degraded) / seconds / count)} per lane)` +
-          `  p50 ${fmt(percentile(latencies, 50), 2)} ms  p99 ${fmt(percentile(latencies, 99), 2)} ms` +
-          `  Redis ${fmt(redisCpuUsPerDecision)} µs CPU and ${fmt((after.commands - before.commands) / Math.max(1, decisions - degraded), 1)} commands per decision` +
-          ` (one core: ~${fmt(1e6 / redisCpuUsPerDecision)} decisions/s)` +
-          `${degraded ? `; ${degraded} more decided locally past the budget` : ''}`,
+      const redisCpuUs = ((after.cpuS - before.cpuS) * 1e6) / Math.max(1, decisions - degraded);
+      result.figures.push(
+        figure(
+          `site-state.lanes-${count}-decisions-per-s`,
+          `${count} lane process(es) on one Redis: decisions/s in total`,
+          '/s',
+          single(throughRedis),
+          count === 1 ? undefined : { label: '1 lane', ...single(oneLane) },
+        ),
+        figure(
+          `site-state.lanes-${count}-p99`,
+          `${count} lane process(es): decision p99`,
+          'ms',
+          single(percentile(latencies, 99)),
+        ),
+        figure(
+          `site-state.lanes-${count}-redis-cpu`,
+          `${count} lane process(es): Redis CPU per decision`,
+          'µs',
+          single(redisCpuUs),
+        ),
+      );
+      result.notes.push(
+        `${count} lane(s): ${fmt((after.commands - before.commands) / Math.max(1, decisions - degraded), 1)} Redis commands per decision; one Redis core ~${fmt(1e6 / redisCpuUs)} decisions/s` +
+          `${degraded ? `; ${degraded} more decided locally past the budget` : ''}${count === 8 ? ` (target: at least 1,000 decisions/s from 8 lanes: ${throughRedis >= 1000 ? 'met' : 'not met'})` : ''}`,
       );
     }
 
@@ -229,11 +268,21 @@ export async function runSiteStateBench(): Promise<void> {
         );
       }
       const after = await usedMemory(memory.port);
-      const perSubject = (after - before) / DAILY_SUBJECTS;
-      console.log(
-        `  Redis memory: ${fmt((after - before) / 1024 / 1024, 1)} MiB per ${fmt(DAILY_SUBJECTS)} daily subjects` +
-          ` (${fmt(perSubject)} bytes each: a committed use and a presence, both gone after the day)`,
+      result.figures.push(
+        figure(
+          'site-state.redis-mib-per-100k-subjects',
+          `Redis memory per ${fmt(DAILY_SUBJECTS)} daily subjects`,
+          'MiB',
+          single((after - before) / 1024 / 1024),
+        ),
+        figure(
+          'site-state.redis-bytes-per-subject',
+          'Redis memory per daily subject',
+          'B',
+          single((after - before) / DAILY_SUBJECTS),
+        ),
       );
+      result.notes.push('memory: each subject a committed use and a presence, both expiring after the day');
       await store.close();
     } finally {
       await memory.stop();
@@ -242,7 +291,7 @@ export async function runSiteStateBench(): Promise<void> {
     await redis.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log('');
+  return result;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await runSiteStateBench();
+await runAlone(import.meta.url, runSiteStateBench);

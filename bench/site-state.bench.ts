@@ -246,7 +246,12 @@ export async function runSiteStateBench(): Promise<BenchResult> {
     // 3. Memory per 100,000 daily subjects.
     const memory = await startRedisServer({ dir: join(dir, 'redis-memory'), appendFsync: 'everysec' });
     try {
-      const store = await openRedisSiteState({ url: memory.url, keyPrefix: 'xinyi:yunmenshan:' });
+      // Filling, not timing: 500 subjects at a time may wait on a busy machine longer than a lane would.
+      const store = await openRedisSiteState({
+        url: memory.url,
+        keyPrefix: 'xinyi:yunmenshan:',
+        commandTimeoutMs: 30_000,
+      });
       const pseudonymizer = createPseudonymizer('bench-site-memory-key-0123456789');
       const cap = { ruleId: 'scenic.free-entry', period: 'day', limit: 1, scope: 'site' } as const;
       const before = await usedMemory(memory.port);

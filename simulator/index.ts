@@ -37,9 +37,11 @@ export {
   freeLoopbackPort,
   isRedisSentinelAvailable,
   isRedisServerAvailable,
+  type RedisCluster,
   type RedisSentinelGroup,
   type RedisServer,
   type RedisServerOptions,
+  startRedisCluster,
   startRedisSentinelGroup,
   startRedisServer,
 } from './redis-server.js';

@@ -24,6 +24,8 @@ export interface RedisServerOptions {
   replicaOf?: { host: string; port: number };
   /** Loopback port. @default a free one */
   port?: number;
+  /** `cluster-enabled yes` (its node file in `dir`): a node for `startRedisCluster`. @default false */
+  clusterNode?: boolean;
 }
 
 export interface RedisServer {
@@ -39,6 +41,15 @@ export interface RedisServer {
   /** Starts the server again on the same port and folder (after `kill()`), and waits for it to answer. */
   restart(): Promise<void>;
   /** Stops it for good and removes the temporary folder it made. */
+  stop(): Promise<void>;
+}
+
+export interface RedisCluster {
+  /** The primaries, each serving a third (or 1/N) of the slots. */
+  readonly nodes: readonly RedisServer[];
+  /** Their addresses, as seed nodes for a cluster client. */
+  readonly seeds: readonly { host: string; port: number }[];
+  /** Stops every node and removes the folder. */
   stop(): Promise<void>;
 }
 
@@ -176,6 +187,16 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     '--logfile',
     '',
     ...(options.replicaOf ? ['--replicaof', options.replicaOf.host, String(options.replicaOf.port)] : []),
+    ...(options.clusterNode
+      ? [
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          join(dir, 'nodes.conf'),
+          '--cluster-node-timeout',
+          '2000',
+        ]
+      : []),
   ];
   let current: { child: ChildProcess; log: () => string } | undefined;
   const launch = async () => {
@@ -315,5 +336,60 @@ export async function startRedisSentinelGroup(options: { name?: string } = {}): 
       await Promise.all([primary.stop(), replica.stop()]);
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+const CLUSTER_SLOTS = 16_384;
+
+/**
+ * A Redis Cluster of `primaries` nodes (no replicas) on loopback: the slots split evenly among them
+ * (`CLUSTER ADDSLOTSRANGE`), the nodes introduced to each other (`CLUSTER MEET`), and resolved once
+ * every node reports `cluster_state:ok` with all of them known.
+ */
+export async function startRedisCluster(options: { primaries?: number } = {}): Promise<RedisCluster> {
+  const count = options.primaries ?? 3;
+  if (!Number.isInteger(count) || count < 1 || count > 16) {
+    throw new XinyiError('INVALID_OPTIONS', 'primaries must be a whole number from 1 to 16');
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'xinyi-cluster-'));
+  const nodes: RedisServer[] = [];
+  const stop = async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const expectOk = async (port: number, command: string) => {
+    const reply = await redisCommand(port, command);
+    if (!reply.startsWith('+OK')) throw new XinyiError('DEVICE_TIMEOUT', `${command}: ${reply.trim()}`);
+  };
+  try {
+    for (let i = 0; i < count; i++) {
+      nodes.push(
+        await startRedisServer({ dir: join(dir, `node-${i}`), clusterNode: true, appendFsync: 'everysec' }),
+      );
+    }
+    for (const [i, node] of nodes.entries()) {
+      const first = Math.floor((CLUSTER_SLOTS * i) / count);
+      const last = Math.floor((CLUSTER_SLOTS * (i + 1)) / count) - 1;
+      await expectOk(node.port, `CLUSTER ADDSLOTSRANGE ${first} ${last}`);
+    }
+    for (const node of nodes.slice(1)) await expectOk(nodes[0]!.port, `CLUSTER MEET 127.0.0.1 ${node.port}`);
+    const until = Date.now() + 30_000;
+    for (;;) {
+      const infos = await Promise.all(nodes.map((n) => redisCommand(n.port, 'CLUSTER INFO')));
+      const ready = infos.every(
+        (info) => info.includes('cluster_state:ok') && info.includes(`cluster_known_nodes:${count}\r\n`),
+      );
+      if (ready) break;
+      if (Date.now() > until) throw new XinyiError('DEVICE_TIMEOUT', 'the cluster nodes did not agree');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    nodes,
+    seeds: nodes.map((n) => ({ host: n.host, port: n.port })),
+    stop,
   };
 }

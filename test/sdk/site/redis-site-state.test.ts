@@ -3,7 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isXinyiError } from '../../../sdk/errors.js';
 import { openRedisSiteState } from '../../../sdk/site/redis-site-state.js';
 import type { SiteState } from '../../../sdk/site/site-state.js';
-import { freeLoopbackPort, type RedisServer, startRedisServer } from '../../../simulator/redis-server.js';
+import {
+  freeLoopbackPort,
+  type RedisCluster,
+  type RedisServer,
+  startRedisCluster,
+  startRedisServer,
+} from '../../../simulator/redis-server.js';
 import { redisSkipReason, redisSuiteName } from './redis-fixture.js';
 import { siteStateContract } from './site-state-contract.js';
 
@@ -160,5 +166,23 @@ describe.skipIf(skip !== undefined)(redisSuiteName('Redis site state', skip), ()
         expect(isXinyiError(error, 'INVALID_OPTIONS'), JSON.stringify(options)).toBe(true);
       }
     });
+  });
+});
+
+describe.skipIf(skip !== undefined)(redisSuiteName('Redis Cluster site state', skip), () => {
+  // Three primaries: the keys of one call (a holder's uses, reservations, presence, city caps) must
+  // share a slot, or the cluster refuses the script with CROSSSLOT.
+  let cluster: RedisCluster | undefined;
+  beforeAll(async () => {
+    cluster = await startRedisCluster({ primaries: 3 });
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  siteStateContract('redis cluster', {
+    open: (siteId) =>
+      openRedisSiteState({ cluster: { nodes: cluster!.seeds }, keyPrefix: `test:${siteId}:` }),
+    separatesLanes: true,
   });
 });

@@ -340,6 +340,8 @@ export async function startRedisSentinelGroup(options: { name?: string } = {}): 
 }
 
 const CLUSTER_SLOTS = 16_384;
+/** A loaded machine may take seconds to answer a cluster command: nothing here is timed. */
+const CLUSTER_COMMAND_TIMEOUT_MS = 10_000;
 
 /**
  * A Redis Cluster of `primaries` nodes (no replicas) on loopback: the slots split evenly among them
@@ -358,7 +360,7 @@ export async function startRedisCluster(options: { primaries?: number } = {}): P
     rmSync(dir, { recursive: true, force: true });
   };
   const expectOk = async (port: number, command: string) => {
-    const reply = await redisCommand(port, command);
+    const reply = await redisCommand(port, command, CLUSTER_COMMAND_TIMEOUT_MS);
     if (!reply.startsWith('+OK')) throw new XinyiError('DEVICE_TIMEOUT', `${command}: ${reply.trim()}`);
   };
   try {
@@ -373,9 +375,11 @@ export async function startRedisCluster(options: { primaries?: number } = {}): P
       await expectOk(node.port, `CLUSTER ADDSLOTSRANGE ${first} ${last}`);
     }
     for (const node of nodes.slice(1)) await expectOk(nodes[0]!.port, `CLUSTER MEET 127.0.0.1 ${node.port}`);
-    const until = Date.now() + 30_000;
+    const until = Date.now() + 60_000;
     for (;;) {
-      const infos = await Promise.all(nodes.map((n) => redisCommand(n.port, 'CLUSTER INFO')));
+      const infos = await Promise.all(
+        nodes.map((n) => redisCommand(n.port, 'CLUSTER INFO', CLUSTER_COMMAND_TIMEOUT_MS)),
+      );
       const ready = infos.every(
         (info) => info.includes('cluster_state:ok') && info.includes(`cluster_known_nodes:${count}\r\n`),
       );

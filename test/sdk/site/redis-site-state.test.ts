@@ -175,7 +175,7 @@ describe.skipIf(skip !== undefined)(redisSuiteName('Redis Cluster site state', s
   let cluster: RedisCluster | undefined;
   beforeAll(async () => {
     cluster = await startRedisCluster({ primaries: 3 });
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await cluster?.stop();
   });

@@ -43,8 +43,10 @@ describe.skipIf(!socat)('a simulated site with three lanes, and its panel', () =
     });
     return response.status;
   };
+  // Awaited, not timed: on a loaded machine (the full suite beside other builds) a lane's reader poll
+  // and decision may take tens of seconds; the bound only turns a lost tap into a failure.
   const decision = (after: number, lane: number) =>
-    simulation.waitForDecision(after, 20_000, (e: DecisionLogEntry) => e.lane === lane);
+    simulation.waitForDecision(after, 60_000, (e: DecisionLogEntry) => e.lane === lane);
 
   it('shows every lane: its way, its gate and the site store it shares', async () => {
     const state = (await (await fetch(`${panel.url}api/state`)).json()) as {
@@ -88,7 +90,7 @@ describe.skipIf(!socat)('a simulated site with three lanes, and its panel', () =
     seq = simulation.lastDecisionSeq;
     expect(await post('tap', { person: person.index, lane: 2 })).toBe(200);
     expect((await decision(seq, 2))?.gate).toBe('opened');
-  }, 90_000);
+  }, 240_000);
 
   it('a screenshot of the last code shown at lane 1 is refused at lane 2', async () => {
     const person = simulation.people().filter((p) => p.trustworthy && p.hasCode)[1]!;
@@ -100,5 +102,5 @@ describe.skipIf(!socat)('a simulated site with three lanes, and its panel', () =
     const replay = await decision(seq, 1);
     expect(replay).toMatchObject({ gate: 'shut', outcome: 'unavailable', reasons: ['CODE_REPLAYED'] });
     expect(await post('screenshot', { lane: 7 })).toBe(400);
-  }, 60_000);
+  }, 150_000);
 });

@@ -29,6 +29,7 @@ import {
   documentFiles,
   readDocumentFiles,
 } from './gate/documents.js';
+import { checkSiteStore, type SiteStoreCheck } from './gate/site-store.js';
 import { usageError } from './usage.js';
 
 export const DOCTOR_USAGE = `  xinyi doctor --config FILE [--url URL] [--timeout-ms MS]
@@ -36,8 +37,9 @@ export const DOCTOR_USAGE = `  xinyi doctor --config FILE [--url URL] [--timeout
       (secrets redacted), whether each secret resolves, the journal (opened read-only) and
       the snapshot in its dataDir, the calendar and policy documents (a problem when the
       calendar's official arrangements end within 60 days), the serial devices, whether the
-      platform answers, and the running daemon's /diagnostics (at the configured http port, or URL). Exit code 0 when
-      nothing is wrong, 1 when something is: each problem is one line in "problems".
+      platform and the site store answer (latency, version), and the running daemon's
+      /diagnostics (at the configured http port, or URL). Exit code 0 when nothing is wrong,
+      1 when something is: each problem is one line in "problems".
       Prints no secret value and no personal data.`;
 
 /** How long each network check may take (platform, daemon). */
@@ -82,6 +84,8 @@ export interface DoctorReport {
   }>;
   snapshot?: Check<{ path: string; exists: boolean; info?: SnapshotInfo | null }>;
   devices?: DeviceCheck[];
+  /** The site store shared with the other lanes: reachability, latency, server version. */
+  site?: SiteStoreCheck;
   platform?: Check<{ baseUrl: string; url: string; status?: number; reason?: string; ms?: number }> | null;
   daemon?: Check<{ url: string; running: boolean; status?: number; diagnostics?: unknown }>;
 }
@@ -570,12 +574,14 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   );
   report.devices = checkDevices(config, problems);
   const daemonUrl = options.daemonUrl ?? `http://${config.http.host}:${config.http.port}`;
-  const [platform, daemon] = await Promise.all([
+  const [platform, daemon, site] = await Promise.all([
     checkPlatform(config, baseDir, timeoutMs, problems),
     checkDaemon(daemonUrl, options.daemonUrl !== undefined, timeoutMs, problems),
+    checkSiteStore(config, baseDir, timeoutMs, problems),
   ]);
   report.platform = platform;
   report.daemon = daemon;
+  report.site = site;
   report.ok = problems.length === 0;
   return report;
 }

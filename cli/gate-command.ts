@@ -3,6 +3,7 @@ import { isXinyiError } from '../sdk/errors.js';
 import { createJsonLogger } from '../sdk/logger.js';
 import { loadGateConfig, readSecret, redactConfig } from './gate/config.js';
 import { type GateDaemon, startGateDaemon } from './gate/daemon.js';
+import { checkSiteStore } from './gate/site-store.js';
 import { usageError } from './usage.js';
 
 export const GATE_USAGE = `  xinyi gate --config FILE [--check]
@@ -10,7 +11,8 @@ export const GATE_USAGE = `  xinyi gate --config FILE [--check]
       and policy from FILE (see examples/scenic-gate/gate.json), serves /health, /metrics and
       /diagnostics on its local HTTP port, logs one JSON line per event (no ID numbers), and
       stops cleanly on SIGTERM or SIGINT with every decision committed.
-      --check     validate FILE (and that its secrets resolve), print it redacted, and exit`;
+      --check     validate FILE (and that its secrets resolve), print it redacted, check that the
+                  site store answers (latency, version), and exit: 1 when something is wrong`;
 
 /** `xinyi gate`: runs until SIGTERM/SIGINT. */
 export async function gateCommand(argv: string[]): Promise<void> {
@@ -33,6 +35,21 @@ export async function gateCommand(argv: string[]): Promise<void> {
     readSecret(config.pseudonymKey, baseDir, 'pseudonymKey');
     if (config.platform) readSecret(config.platform.secret, baseDir, 'platform.secret');
     console.log(JSON.stringify(redactConfig(config), null, 2));
+    const problems: string[] = [];
+    const site = await checkSiteStore(config, baseDir, 2_000, problems);
+    if (site.kind !== 'local') {
+      console.log(
+        site.reachable
+          ? `site store ${site.store}: answers in ${site.latencyMs} ms${site.version ? `, version ${site.version}` : ''}${site.role ? `, ${site.role}` : ''}`
+          : `site store ${site.store}: not reachable (${site.error})`,
+      );
+    }
+    for (const problem of problems) console.log(`problem: ${problem}`);
+    if (problems.length > 0) {
+      console.log(`${values.config}: valid, but ${problems.length} problem(s) above`);
+      process.exitCode = 1;
+      return;
+    }
     console.log(`${values.config}: valid`);
     return;
   }

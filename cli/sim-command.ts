@@ -46,6 +46,8 @@ export async function simCommand(argv: string[]): Promise<void> {
       port: { type: 'string' },
       scenario: { type: 'string' },
       'no-lane': { type: 'boolean' },
+      lanes: { type: 'string' },
+      redis: { type: 'string' },
     },
     strict: true,
   });
@@ -60,7 +62,12 @@ export async function simCommand(argv: string[]): Promise<void> {
       port: values.port,
       scenario: values.scenario,
       lane: !values['no-lane'],
+      lanes: values.lanes,
+      redis: values.redis,
     });
+  }
+  if (values.lanes !== undefined || values.redis !== undefined) {
+    throw usageError('sim', '--lanes and --redis go with --site DIR (or --ui, --scenario)');
   }
   if (!values.pty && values.tcp === undefined) {
     throw usageError('sim', 'give --pty, --tcp PORT or both, or --site DIR');

@@ -22,26 +22,33 @@ import {
   type Scenario,
   type ScenarioProgress,
 } from '../simulator/scenario.js';
-import { type SiteDevice, startSimulatedSite } from '../simulator/simulated-site.js';
+import { type SimulatedSiteStore, type SiteDevice, startSimulatedSite } from '../simulator/simulated-site.js';
 import { parseGateConfig } from './gate/config.js';
 import { startGateDaemon } from './gate/daemon.js';
 import { usageError } from './usage.js';
 
-export const SITE_USAGE = `  xinyi sim --site DIR [--platform-port PORT] [--http-port PORT] [--seed S] [--people N]
-      A whole simulated scenic spot for \`xinyi gate\`: a SAM ID-card reader, a QR scanner and an
-      AA-frame gate board on socat PTYs under DIR, and the mock platform on 127.0.0.1:PORT
-      (default 18080). Writes DIR/gate.json; run \`xinyi gate --config DIR/gate.json\` next to it.
-      Commands on stdin: tap N | code N | people | behaviour pass|no-pass|tailgate|push-back
-                         | unplug gate|id-card-reader|scanner [MS] | platform down|up | quit
-  xinyi sim --ui [--port PORT] [--scenario FILE] [--no-lane] [--site DIR] [--seed S] [--people N]
+export const SITE_USAGE = `  xinyi sim --site DIR [--lanes N] [--redis URL] [--platform-port PORT] [--http-port PORT]
+                  [--seed S] [--people N]
+      A whole simulated scenic spot for \`xinyi gate\`: per lane a SAM ID-card reader, a QR scanner
+      and an AA-frame gate board on socat PTYs under DIR, and the mock platform on 127.0.0.1:PORT
+      (default 18080). Writes DIR/gate.json (lane 1; DIR/gate-2.json … for more lanes); run
+      \`xinyi gate --config DIR/gate.json\` next to it, one daemon per lane. With --lanes N (1–16)
+      the lanes share their state in DIR/site.sqlite, or in Redis at URL with --redis; the last lane
+      is the exit, every lane has anti-passback, and lane K's health port is PORT+K-1.
+      Commands on stdin: tap N [LANE] | code N [LANE] | screenshot LANE | people
+                         | behaviour pass|no-pass|tailgate|push-back [LANE]
+                         | unplug gate|id-card-reader|scanner [MS] [LANE] | platform down|up | quit
+  xinyi sim --ui [--port PORT] [--scenario FILE] [--no-lane] [--site DIR] [--lanes N] [--redis URL]
+                [--seed S] [--people N]
   xinyi sim --scenario FILE [--no-lane] [--site DIR]
-      The same site (DIR defaults to $TMPDIR/xinyi-sim) with a gate lane running in this process
-      (the \`xinyi gate\` daemon's code; its JSON log goes to DIR/lane.log), and with --ui a control
-      panel on http://127.0.0.1:PORT/ (default 7300): people, the gate, live decisions, faults.
+      The same site (DIR defaults to $TMPDIR/xinyi-sim) with its gate lanes running in this process
+      (the \`xinyi gate\` daemon's code; their JSON log goes to DIR/lane.log), and with --ui a control
+      panel on http://127.0.0.1:PORT/ (default 7300): people, every lane, live decisions, faults.
       --scenario plays a scripted scenario (docs/simulator-panel.md); without --ui it exits when
       done, with status 1 if an expectation failed. --no-lane leaves the PTYs to your own program.
-      Commands on stdin: tap N | code N [camera] | people | fault NAME on|off [MS] | revoke N [off]
-                         | unplug DEVICE [MS] | clock YYYY-MM-DD|off | behaviour B | quit`;
+      Commands on stdin: tap N [LANE] | code N [camera|LANE] | screenshot LANE | people
+                         | fault NAME on|off [MS] | revoke N [off] | unplug DEVICE [MS]
+                         | clock YYYY-MM-DD|off | behaviour B | quit`;
 
 const BEHAVIOURS: readonly PassageBehaviour[] = ['pass', 'no-pass', 'tailgate', 'push-back'];
 const DEVICES: readonly SiteDevice[] = ['gate', 'id-card-reader', 'scanner'];
@@ -61,6 +68,21 @@ export interface SiteCommandOptions {
   scenario?: string;
   /** false: no in-process gate lane (the PTYs stay free for another program). @default true */
   lane?: boolean;
+  /** Lanes of the site (1–16). @default 1 */
+  lanes?: string;
+  /** A Redis URL the lanes share their state in (default with several lanes: DIR/site.sqlite). */
+  redis?: string;
+}
+
+/** `--lanes` and `--redis` as the simulated site takes them. */
+function siteShape(options: SiteCommandOptions): { lanes: number; store?: SimulatedSiteStore } {
+  const lanes = options.lanes === undefined ? 1 : Number(options.lanes);
+  if (!Number.isInteger(lanes) || lanes < 1 || lanes > 16) throw usageError('sim', '--lanes must be 1–16');
+  if (options.redis === undefined) return { lanes };
+  if (!URL.canParse(options.redis) || !/^rediss?:$/.test(new URL(options.redis).protocol)) {
+    throw usageError('sim', '--redis must be a redis:// or rediss:// URL');
+  }
+  return { lanes, store: { redisUrl: options.redis } };
 }
 
 /**
@@ -74,36 +96,56 @@ export async function siteCommand(options: SiteCommandOptions): Promise<void> {
     throw new XinyiError('NATIVE_MODULE_UNAVAILABLE', 'xinyi sim --site needs socat: apt-get install socat');
   }
   const dir = resolve(options.dir);
+  const shape = siteShape(options);
   const site = await startSimulatedSite({
     dir,
     platformPort: Number(options.platformPort ?? 18_080),
     ...(options.seed ? { seed: options.seed } : {}),
     people: Number(options.people ?? 40),
+    lanes: shape.lanes,
+    ...(shape.store ? { store: shape.store } : {}),
   });
-  const configFile = join(dir, 'gate.json');
-  writeFileSync(
-    configFile,
-    `${JSON.stringify(
-      site.gateConfig({ http: { host: '127.0.0.1', port: Number(options.httpPort ?? 9464) } }),
-      null,
-      2,
-    )}\n`,
-  );
+  const httpPort = Number(options.httpPort ?? 9464);
+  const many = site.lanes.length > 1;
+  const configFiles = site.lanes.map((lane) => {
+    const file = join(dir, lane.index === 0 ? 'gate.json' : `gate-${lane.index + 1}.json`);
+    const direction = many && lane.index === site.lanes.length - 1 ? 'exit' : 'entry';
+    const config = site.gateConfig(
+      {
+        http: { host: '127.0.0.1', port: httpPort === 0 ? 0 : httpPort + lane.index },
+        ...(many ? { lane: { direction, antiPassback: true } } : {}),
+      },
+      lane.index,
+    );
+    writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
+    return file;
+  });
   console.log(`site ready in ${dir}`);
-  console.log(`  ID-card reader ${site.description.idCardReaderPath} (115200 8N1)`);
-  console.log(`  QR scanner     ${site.description.scannerPath}`);
-  console.log(
-    `  gate board     ${site.description.gatePath} (AA-frame, 9600 8N1, address 0x${site.gate.address.toString(16)})`,
-  );
+  for (const lane of site.lanes) {
+    const label = many ? `lane ${lane.index + 1} ` : '';
+    console.log(`  ${label}ID-card reader ${lane.paths.idCardReader} (115200 8N1)`);
+    console.log(`  ${label}QR scanner     ${lane.paths.scanner}`);
+    console.log(
+      `  ${label}gate board     ${lane.paths.gate} (AA-frame, 9600 8N1, address 0x${lane.gate.address.toString(16)})`,
+    );
+  }
   console.log(`  platform       ${site.platform.url}`);
-  console.log(`now run:  xinyi gate --config ${configFile}`);
-  let lastPhase = '';
-  site.gate.core.on('change', (s) => {
-    const line = `${s.phase}${s.direction ? ` ${s.direction}` : ''}${s.alarms.length ? ` alarms ${s.alarms.join(',')}` : ''}`;
-    if (line === lastPhase) return;
-    lastPhase = line;
-    console.log(`  gate: ${line}  (in ${s.entryCount}, out ${s.exitCount})`);
+  if (site.store !== 'local') {
+    console.log(`  site store     ${'sqlite' in site.store ? site.store.sqlite : site.store.redisUrl}`);
+  }
+  for (const file of configFiles) console.log(`now run:  xinyi gate --config ${file}`);
+  site.lanes.forEach((lane) => {
+    let lastPhase = '';
+    lane.gate.core.on('change', (s) => {
+      const line = `${s.phase}${s.direction ? ` ${s.direction}` : ''}${s.alarms.length ? ` alarms ${s.alarms.join(',')}` : ''}`;
+      if (line === lastPhase) return;
+      lastPhase = line;
+      console.log(
+        `  ${many ? `lane ${lane.index + 1} ` : ''}gate: ${line}  (in ${s.entryCount}, out ${s.exitCount})`,
+      );
+    });
   });
+  let lastCode: string | undefined;
 
   await new Promise<void>((done) => {
     const lines = createInterface({ input: process.stdin });
@@ -116,20 +158,43 @@ export async function siteCommand(options: SiteCommandOptions): Promise<void> {
     process.once('SIGTERM', finish);
     lines.on('close', finish);
     lines.on('line', (line) => {
-      const [command, arg, extra] = line.trim().split(/\s+/);
+      const [command, arg, extra, last] = line.trim().split(/\s+/);
       const person = arg === undefined ? undefined : site.people[Number(arg)];
+      /** The lane named by a 1-based number (default 1), or undefined after saying what is wrong. */
+      const laneAt = (value: string | undefined) => {
+        const lane = site.lanes[value === undefined ? 0 : Number(value) - 1];
+        if (!lane) console.log(`no lane ${value}; there are ${site.lanes.length}`);
+        return lane;
+      };
       switch (command) {
-        case 'tap':
+        case 'tap': {
           if (!person) return void console.log(`no person ${arg}; there are ${site.people.length}`);
-          console.log(`card ${arg} tapped: ${maskIdNumber(person.idNumber)} (${person.tier})`);
-          void site.tap(person);
+          const lane = laneAt(extra);
+          if (!lane) return;
+          console.log(
+            `card ${arg} tapped${many ? ` at lane ${lane.index + 1}` : ''}: ${maskIdNumber(person.idNumber)} (${person.tier})`,
+          );
+          void lane.tap(person);
           break;
-        case 'code':
-          if (!person || !site.phones.has(person.id))
-            return void console.log(`person ${arg} has no credit code`);
-          console.log(`code ${arg} shown to the scanner`);
-          void site.showCode(person);
+        }
+        case 'code': {
+          const phone = person ? site.phones.get(person.id) : undefined;
+          if (!phone) return void console.log(`person ${arg} has no credit code`);
+          const lane = laneAt(extra);
+          if (!lane) return;
+          lastCode = phone.present(Date.now());
+          console.log(`code ${arg} shown to the scanner${many ? ` of lane ${lane.index + 1}` : ''}`);
+          void lane.scan(lastCode);
           break;
+        }
+        case 'screenshot': {
+          if (lastCode === undefined) return void console.log('no code was shown yet');
+          const lane = laneAt(arg);
+          if (!lane) return;
+          console.log(`the last code shown again (a screenshot) at lane ${lane.index + 1}`);
+          void lane.scan(lastCode);
+          break;
+        }
         case 'people':
           site.people.forEach((p, i) => {
             const lists = p.lists.map((l) => l.kind).join(',');
@@ -138,17 +203,24 @@ export async function siteCommand(options: SiteCommandOptions): Promise<void> {
             );
           });
           break;
-        case 'behaviour':
+        case 'behaviour': {
           if (!BEHAVIOURS.includes(arg as PassageBehaviour))
             return void console.log(`behaviours: ${BEHAVIOURS.join(' ')}`);
-          site.gate.core.setDefaultBehaviour(arg as PassageBehaviour);
-          console.log(`people now: ${arg}`);
+          const targets = extra === undefined ? site.lanes : [laneAt(extra)].filter((l) => l !== undefined);
+          for (const lane of targets) lane.gate.core.setDefaultBehaviour(arg as PassageBehaviour);
+          console.log(`people now: ${arg}${extra === undefined ? '' : ` at lane ${extra}`}`);
           break;
-        case 'unplug':
+        }
+        case 'unplug': {
           if (!DEVICES.includes(arg as SiteDevice)) return void console.log(`devices: ${DEVICES.join(' ')}`);
-          void site.unplug(arg as SiteDevice, Number(extra ?? 3000));
-          console.log(`${arg} unplugged for ${Number(extra ?? 3000)} ms`);
+          const lane = laneAt(last);
+          if (!lane) return;
+          void lane.unplug(arg as SiteDevice, Number(extra ?? 3000));
+          console.log(
+            `${arg}${many ? ` of lane ${lane.index + 1}` : ''} unplugged for ${Number(extra ?? 3000)} ms`,
+          );
           break;
+        }
         case 'platform':
           site.platform.faults.clear();
           if (arg === 'down')
@@ -163,7 +235,8 @@ export async function siteCommand(options: SiteCommandOptions): Promise<void> {
           break;
         default:
           console.log(
-            'commands: tap N | code N | people | behaviour B | unplug DEVICE [MS] | platform down|up | quit',
+            'commands: tap N [LANE] | code N [LANE] | screenshot LANE | people | behaviour B [LANE]' +
+              ' | unplug DEVICE [MS] [LANE] | platform down|up | quit',
           );
       }
     });
@@ -200,11 +273,14 @@ async function simulationCommand(options: SiteCommandOptions): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const logFile = join(dir, 'lane.log');
   const log = createWriteStream(logFile, { flags: 'a' });
+  const shape = siteShape(options);
   const simulation = await Simulation.start({
     dir,
     ...(seed ? { seed } : {}),
     people,
     platformPort,
+    lanes: shape.lanes,
+    ...(shape.store ? { store: shape.store } : {}),
     ...(lane ? { lane: startGateLane } : {}),
     ...(scenario?.clock ? { clock: scenario.clock } : {}),
     logger: createJsonLogger({
@@ -220,8 +296,15 @@ async function simulationCommand(options: SiteCommandOptions): Promise<void> {
     console.log(`  QR scanner     ${paths.scanner}`);
     console.log(`  gate board     ${paths.gate} (AA-frame, 9600 8N1)`);
     console.log(`  platform       ${platformUrl}`);
+    const { lanes } = simulation.status();
+    if (lanes.length > 1) {
+      console.log(`  lanes          ${lanes.map((l) => `${l.terminalId} (${l.direction})`).join(', ')}`);
+      const store = simulation.site.store;
+      if (store !== 'local')
+        console.log(`  site store     ${'sqlite' in store ? store.sqlite : store.redisUrl}`);
+    }
     if (lane) {
-      console.log(`  gate lane      in this process; its log: ${logFile}`);
+      console.log(`  gate lane${lanes.length > 1 ? 's' : ' '}     in this process; log: ${logFile}`);
     } else {
       const configFile = join(dir, 'gate.json');
       writeFileSync(configFile, `${JSON.stringify(simulation.site.gateConfig(), null, 2)}\n`);
@@ -293,8 +376,8 @@ async function runScenario(
 }
 
 const SIMULATION_COMMANDS =
-  'commands: tap N | code N [camera] | people | fault NAME on|off [MS] | revoke N [off] | unplug DEVICE [MS]' +
-  ' | clock YYYY-MM-DD|off | behaviour B | quit';
+  'commands: tap N [LANE] | code N [camera|LANE] | screenshot LANE | people | fault NAME on|off [MS]' +
+  ' | revoke N [off] | unplug DEVICE [MS] | clock YYYY-MM-DD|off | behaviour B | quit';
 
 /** Stdin commands beside the panel, until `quit`, SIGINT or SIGTERM (the end of stdin does not stop the panel). */
 function commandLoop(simulation: Simulation): Promise<void> {
@@ -321,9 +404,13 @@ function commandLoop(simulation: Simulation): Promise<void> {
         (async () => {
           switch (command) {
             case 'tap':
-              return simulation.tap(index);
+              return simulation.tap(index, extra === undefined ? 0 : Number(extra) - 1);
             case 'code':
-              return simulation.showCode(index, (extra ?? 'scanner') as CodeDevice);
+              return extra === 'camera' || extra === 'scanner' || extra === undefined
+                ? simulation.showCode(index, (extra ?? 'scanner') as CodeDevice)
+                : simulation.showCode(index, 'scanner', Number(extra) - 1);
+            case 'screenshot':
+              return simulation.showScreenshot(index - 1);
             case 'people':
               for (const p of simulation.people()) {
                 console.log(

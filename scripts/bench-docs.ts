@@ -187,6 +187,7 @@ const BLOCKS: Record<string, Record<string, (f: Figures, run: BenchRun) => strin
   'docs/gates.md': {
     'gate-counts': (f, run) =>
       [provenance(run), section(f, 'gate-counts', alone('gate-counts'))].join('\n\n'),
+    'site-state': (f, run) => [provenance(run), section(f, 'site-state', alone('site-state'))].join('\n\n'),
   },
   'README.md': {
     figures: (f, run) =>

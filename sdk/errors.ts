@@ -77,6 +77,11 @@ export const XinyiErrorCode = {
   CONFIG_INVALID: 'CONFIG_INVALID',
   /** Raised when a gate refused or could not carry out a command (open, close), or reported a fault. */
   GATE_COMMAND_FAILED: 'GATE_COMMAND_FAILED',
+  /**
+   * Raised when the site store (the shared SQLite file, Redis) cannot be reached or did not answer
+   * within the lane's per-call budget; `details.reason` says how. The lane decides from local state.
+   */
+  SITE_STATE_UNAVAILABLE: 'SITE_STATE_UNAVAILABLE',
 } as const;
 
 export type XinyiErrorCode = (typeof XinyiErrorCode)[keyof typeof XinyiErrorCode];

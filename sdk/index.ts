@@ -135,6 +135,7 @@ export {
   type StackGroup,
   type UsageCounts,
 } from './policy/index.js';
+export * from './site/index.js';
 export {
   type CredentialSource,
   type CreditLookup,

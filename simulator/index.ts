@@ -33,6 +33,18 @@ export {
 } from './privacy-scan.js';
 export { createRng, type Rng } from './prng.js';
 export { createPtyPair, isSocatAvailable, type PtyPair, type PtyPairOptions } from './pty.js';
+export {
+  freeLoopbackPort,
+  isRedisSentinelAvailable,
+  isRedisServerAvailable,
+  type RedisCluster,
+  type RedisSentinelGroup,
+  type RedisServer,
+  type RedisServerOptions,
+  startRedisCluster,
+  startRedisSentinelGroup,
+  startRedisServer,
+} from './redis-server.js';
 export * from './scenario.js';
 export {
   runSimulatedDay,
@@ -44,8 +56,10 @@ export {
   simulatedDayPeople,
 } from './simulated-day.js';
 export {
+  type SimulatedLane,
   type SimulatedSite,
   type SimulatedSiteOptions,
+  type SimulatedSiteStore,
   type SiteDescription,
   type SiteDevice,
   startSimulatedSite,

@@ -5,6 +5,7 @@ import { lstat, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { XinyiError } from '../sdk/errors.js';
+import { killOnExit } from './child-reaper.js';
 
 export interface PtyPairOptions {
   /**
@@ -75,8 +76,7 @@ export async function createPtyPair(options: PtyPairOptions = {}): Promise<PtyPa
     // A socat that could not be spawned never exits.
     child.once('error', () => resolve());
   });
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  const forget = killOnExit(child);
   let log = '';
   child.stderr?.setEncoding('utf8');
   // Keep reading socat's log after start-up so a chatty socat never blocks on a full pipe.
@@ -87,7 +87,7 @@ export async function createPtyPair(options: PtyPairOptions = {}): Promise<PtyPa
   try {
     await waitUntilReady(child, () => log, [devicePath, hostPath]);
   } catch (error) {
-    await stop(child, exited, [devicePath, hostPath], killOnExit);
+    await stop(child, exited, [devicePath, hostPath], forget);
     throw error;
   }
   child.unref();
@@ -98,7 +98,7 @@ export async function createPtyPair(options: PtyPairOptions = {}): Promise<PtyPa
     devicePath,
     hostPath,
     close: () => {
-      closing ??= stop(child, exited, [devicePath, hostPath], killOnExit);
+      closing ??= stop(child, exited, [devicePath, hostPath], forget);
       return closing;
     },
   };
@@ -160,8 +160,8 @@ function waitUntilReady(child: ChildProcess, log: () => string, links: string[])
   });
 }
 
-async function stop(child: ChildProcess, exited: Promise<void>, links: string[], killOnExit: () => void) {
-  process.off('exit', killOnExit);
+async function stop(child: ChildProcess, exited: Promise<void>, links: string[], forget: () => void) {
+  forget();
   if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
     child.kill('SIGTERM');
     const grace = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
@@ -173,7 +173,8 @@ async function stop(child: ChildProcess, exited: Promise<void>, links: string[],
   await Promise.all(links.map((link) => rm(link, { force: true })));
 }
 
-function findOnPath(command: string): string | undefined {
+/** The executable `command` on the PATH, or undefined. */
+export function findOnPath(command: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (dir === '') continue;
     const candidate = join(dir, command);

@@ -92,6 +92,65 @@ const gate = z.discriminatedUnion('protocol', [
   }),
 ]);
 
+const redisNode = z.strictObject({ host: z.string().min(1), port: port.min(1) });
+const keyPrefix = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits and _ . : - only (at most 64)');
+
+/** Options every shared site store takes: the lane's budget and what it does when the store is down. */
+const siteLane = {
+  /** Each store call's own budget within the decision. */
+  budgetMs: z.number().int().positive().max(5_000).optional(),
+  onSiteStateDown: z.enum(['local', 'deny-capped']).optional(),
+  /** A pending opening lapses after this; default the lane's passage timeout plus 5 s. */
+  reservationTtlMs: positiveMs.optional(),
+};
+
+/**
+ * Where the state the site's lanes share is kept (docs/gates.md §7): `local` (this daemon only), a
+ * SQLite file every daemon of the host opens, or Redis for lanes on several hosts.
+ */
+const site = z.union([
+  z.literal('local'),
+  z.strictObject({ sqlite: z.string().min(1), ...siteLane }),
+  z.strictObject({
+    redis: z.union([
+      z.strictObject({
+        url: z.union([
+          z
+            .string()
+            .min(1)
+            .refine(
+              (u) => URL.canParse(u) && /^rediss?:$/.test(new URL(u).protocol),
+              'must be a redis:// or rediss:// URL',
+            )
+            .refine(
+              (u) => !URL.canParse(u) || new URL(u).password === '',
+              'holds a password: give the URL as a secret ({ "env" } or { "file" }) or the password as site.password',
+            ),
+          secretRef,
+        ]),
+      }),
+      z.strictObject({
+        sentinel: z.strictObject({
+          sentinels: z.array(redisNode).min(1),
+          name: z.string().min(1),
+          sentinelPassword: secretRef.optional(),
+          db: z.number().int().min(0).max(15).optional(),
+        }),
+      }),
+      z.strictObject({ cluster: z.strictObject({ nodes: z.array(redisNode).min(1) }) }),
+    ]),
+    username: z.string().min(1).optional(),
+    password: secretRef.optional(),
+    tls: z.boolean().optional(),
+    keyPrefix,
+    cityKeyPrefix: keyPrefix.optional(),
+    ...siteLane,
+  }),
+]);
+export type SiteConfig = z.infer<typeof site>;
+
 export const gateConfigSchema = z.strictObject({
   terminalId: z.string().min(1).max(64),
   scene: z.enum(SCENE_IDS as unknown as [string, ...string[]]).default('scenic-gate'),
@@ -130,6 +189,7 @@ export const gateConfigSchema = z.strictObject({
       antiPassback: z.boolean().default(false),
     })
     .default({ direction: 'entry', antiPassback: false }),
+  site: site.default('local'),
   platform: z
     .strictObject({
       baseUrl: z.string().url(),

@@ -16,7 +16,6 @@ import { createTerminalMetrics, type TerminalMetrics } from '../../sdk/diagnosti
 import type { DocumentKeeper, DocumentKeeperStatus } from '../../sdk/documents/document-keeper.js';
 import type { SceneId } from '../../sdk/domain/scenes.js';
 import { isXinyiError, XinyiError } from '../../sdk/errors.js';
-import { AntiPassback } from '../../sdk/gate/anti-passback.js';
 import type { Gate } from '../../sdk/gate/gate.js';
 import { GateController } from '../../sdk/gate/gate-controller.js';
 import { createPseudonymizer } from '../../sdk/identity/index.js';
@@ -25,6 +24,7 @@ import { startRetentionSchedule } from '../../sdk/journal/retention.js';
 import { createSqliteJournal } from '../../sdk/journal/sqlite-journal.js';
 import { createUploader, type Uploader } from '../../sdk/journal/uploader.js';
 import type { Logger } from '../../sdk/logger.js';
+import type { SiteLinkStatus } from '../../sdk/site/site-link.js';
 import type { CreditResolver } from '../../sdk/terminal/credit-resolver.js';
 import { createTerminal, type Terminal } from '../../sdk/terminal/terminal.js';
 import { configPath, type GateConfig, readSecret, redactConfig } from './config.js';
@@ -36,6 +36,7 @@ import {
   documentFiles,
   watchDaemonDocuments,
 } from './documents.js';
+import { describeSite, openSiteStore, siteLaneOptions } from './site-store.js';
 
 export interface GateDaemonOptions {
   config: GateConfig;
@@ -66,6 +67,8 @@ export interface GateDaemonHealth {
   calendar: CalendarCoverage & { version: string };
   /** The pack in force and the packs staged after it. */
   policy: DocumentKeeperStatus['policy'];
+  /** The site store shared with the other lanes, and how the link to it fares. */
+  site: SiteLinkStatus | null;
 }
 
 export interface GateDaemon {
@@ -273,8 +276,16 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
       );
       cleanups.push(() => running.stop());
     }
+    // The state shared with the site's other lanes; `local` leaves the terminal its own over the journal.
+    const siteState = await openSiteStore(config, baseDir);
+    if (siteState) {
+      cleanups.push(() => siteState.close());
+      logger.info({ site: describeSite(config) }, 'site store opened');
+    }
     const terminal = createTerminal({
       terminalId: config.terminalId,
+      ...(siteState ? { siteState } : {}),
+      ...siteLaneOptions(config),
       scene: config.scene as SceneId,
       pseudonymizer,
       policy: (nowMs) => keeper.policyAt(nowMs),
@@ -312,7 +323,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
       direction: config.lane.direction,
       ...(config.lane.passageTimeoutMs ? { passageTimeoutMs: config.lane.passageTimeoutMs } : {}),
       ...(config.lane.repeatWindowMs === undefined ? {} : { repeatWindowMs: config.lane.repeatWindowMs }),
-      ...(config.lane.antiPassback ? { antiPassback: new AntiPassback({ clock }) } : {}),
+      ...(config.lane.antiPassback ? { antiPassback: true as const } : {}),
       clock,
       logger,
     });
@@ -326,6 +337,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
           source: d?.standingSource,
           reasons: d?.reasons.map((r) => r.code),
           latencyMs: d?.latencyMs,
+          siteStateDegraded: d?.siteStateDegraded,
           citizenMessage: d?.explanation.citizen,
           code: 'error' in o ? o.error.code : undefined,
         },
@@ -425,6 +437,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
         gate: { pendingOpenings: controller.pendingOpenings, stats: { ...controller.stats } },
         calendar: { ...terminal.calendarCoverage(), version: keeper.calendar().version },
         policy: keeper.status().policy,
+        site: terminal.site?.status() ?? null,
       };
     };
 

@@ -80,7 +80,7 @@ export function createCreditCodeResolver(options: CreditCodeResolverOptions): Cr
         verifiers: options.verifiers,
       };
       const result = verifyCreditCode(text, verifyOptions);
-      if (result.ok) return { ...result.standing, holder: result.pseudonym };
+      if (result.ok) return { ...result.standing, holder: result.pseudonym, presentedAt: result.presentedAt };
       const code = SIGNATURE_REFUSALS.has(result.reason) ? 'CODE_SIGNATURE_INVALID' : 'CODE_REFUSED';
       throw new XinyiError(code, `credit code refused: ${result.reason}`, {
         details: { reason: result.reason },

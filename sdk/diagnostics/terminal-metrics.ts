@@ -149,6 +149,56 @@ export function createTerminalMetrics(options: TerminalMetricsOptions): Terminal
   onTerminal('device', (e) => devices.set(e.device, e.state));
   onTerminal('alarm', (e) => alarms.set(e.kind, e.active ? 1 : 0));
 
+  const site = terminal.site;
+  if (site) {
+    const siteLatency = registry.histogram(
+      'xinyi_site_store_latency_seconds',
+      'Time of each site-store call that answered, by operation.',
+      LATENCY_BUCKETS,
+    );
+    const siteErrors = registry.counter(
+      'xinyi_site_store_errors_total',
+      'Site-store calls that failed or ran past their budget, by operation and error code.',
+    );
+    const degraded = registry.counter(
+      'xinyi_site_degraded_decisions_total',
+      'Decisions made from local state because the site store did not answer in time, by scene.',
+    );
+    const reconciled = registry.counter(
+      'xinyi_site_reconciled_uses_total',
+      'Uses counted locally during a site-store outage and pushed to it afterwards.',
+    );
+    const doubleGrants = registry.counter(
+      'xinyi_site_double_grants_total',
+      'Uses counted past their cap (granted while the site store was down), by rule.',
+    );
+    registry.gauge(
+      'xinyi_site_store_up',
+      'Whether the site store is taken as reachable (1) or down (0).',
+      (g) => g.set({ kind: site.kind }, site.up ? 1 : 0),
+    );
+    registry.gauge('xinyi_site_deferred_uses', 'Uses waiting to reach the site store.', (g) =>
+      g.set({}, site.status().deferredUses),
+    );
+    const onCall = (e: { operation: string; ms: number; ok: boolean; code?: string }) => {
+      if (e.ok) siteLatency.observe(e.ms / 1000, { operation: e.operation });
+      else siteErrors.inc({ operation: e.operation, code: e.code ?? 'unknown' });
+    };
+    const onReconciled = (e: { uses: number }) => reconciled.inc({}, e.uses);
+    const onDoubleGrant = (e: { ruleId: string }) => doubleGrants.inc({ rule: e.ruleId });
+    site.on('call', onCall);
+    site.on('reconciled', onReconciled);
+    site.on('double-grant', onDoubleGrant);
+    onTerminal('decision', (d) => {
+      if (d.siteStateDegraded) degraded.inc({ scene: d.scene });
+    });
+    offs.push(() => {
+      site.off('call', onCall);
+      site.off('reconciled', onReconciled);
+      site.off('double-grant', onDoubleGrant);
+    });
+  }
+
   if (options.gates && options.gates.length > 0) {
     const outcomes: Counter = registry.counter(
       'xinyi_gate_outcomes_total',

@@ -41,4 +41,11 @@ export interface Decision {
   disclosures: { ruleId: string; deadlineWorkingDays: number }[];
   /** Milliseconds from `present()` to the decision; set by the terminal, absent from a bare `evaluate()`. */
   latencyMs?: number;
+  /**
+   * True when the lane could not reach the site store (the state shared by the site's lanes) within its
+   * budget for this decision, and decided from its own local state under `onSiteStateDown`; set by the
+   * terminal, absent otherwise. Such a decision's caps were checked against this lane's uses only
+   * (`local`) or its capped benefits denied (`deny-capped`).
+   */
+  siteStateDegraded?: true;
 }

@@ -24,6 +24,12 @@ export interface CreditStanding {
    * 16-byte `sub`, stable across the holder's codes), so that caps and anti-passback count the holder.
    */
   holder?: string;
+  /**
+   * For a standing read from a signed credit code: when the holder's phone signed this presentation
+   * (ISO). With `holder` it names the presentation, so the site can refuse it at a second lane (a
+   * screenshot shown again within its window).
+   */
+  presentedAt?: string;
 }
 
 /** The standing used when nothing is known: normal service at the normal price. */

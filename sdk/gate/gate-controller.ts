@@ -8,7 +8,7 @@ import type { JournalEventInput, JournalStore } from '../journal/journal-store.j
 import { type Logger, silentLogger } from '../logger.js';
 import type { CredentialSource } from '../terminal/credential-source.js';
 import type { Terminal } from '../terminal/terminal.js';
-import type { AntiPassback } from './anti-passback.js';
+import { type AntiPassback, allowsPassage } from './anti-passback.js';
 import type { Gate, GateAlarmEvent, GateDirection, PassageEvent } from './gate.js';
 
 export interface GateControllerOptions {
@@ -33,8 +33,12 @@ export interface GateControllerOptions {
    * @default true for an entry lane, false for an exit lane (leaving uses no free entry)
    */
   countsUse?: boolean;
-  /** Shared between the entry and exit lanes of a site; absent: no anti-passback. */
-  antiPassback?: AntiPassback;
+  /**
+   * Anti-passback: `true` keeps presence in the terminal's site state (`terminal.site`), shared by every
+   * lane of the site, in this process or others; an `AntiPassback` instance keeps it in memory, shared
+   * by the controllers of this process that hold it. Absent: no anti-passback.
+   */
+  antiPassback?: AntiPassback | true;
   clock?: Clock;
   logger?: Logger;
 }
@@ -88,6 +92,12 @@ interface PendingOpening {
   timer: NodeJS.Timeout;
 }
 
+/** Where presence is kept: the site state or an in-memory `AntiPassback`. */
+interface PresenceKeeper {
+  allows(pseudonym: string, direction: GateDirection): Promise<boolean>;
+  passed(pseudonym: string, direction: GateDirection): void;
+}
+
 function grantsFreeEntry(decision: Decision): boolean {
   return decision.outcome === 'granted' && decision.benefits.some((b) => b.kind === 'free-entry');
 }
@@ -116,13 +126,15 @@ export class GateController extends EventEmitter<GateControllerEventMap> {
   readonly #opens: (decision: Decision) => boolean;
   readonly #repeatWindowMs: number;
   readonly #passageTimeoutMs: number;
-  readonly #antiPassback: AntiPassback | undefined;
+  readonly #antiPassback: PresenceKeeper | undefined;
   readonly #countsUse: boolean;
   readonly #clock: Clock;
   readonly #logger: Logger;
   /** Credentials are keyed by an HMAC under a per-process key: the map never holds an ID number. */
   readonly #keyKey = randomBytes(32);
   readonly #recent = new Map<string, number>();
+  /** Holders (by pseudonym) whose credential opened this lane lately: another code of theirs is a repeat. */
+  readonly #recentHolders = new Map<string, number>();
   readonly #inFlight = new Set<string>();
   readonly #pending: PendingOpening[] = [];
   readonly #detachers = new Set<() => void>();
@@ -157,9 +169,9 @@ export class GateController extends EventEmitter<GateControllerEventMap> {
     this.#opens = options.opens ?? (this.#direction === 'entry' ? grantsFreeEntry : () => true);
     this.#repeatWindowMs = nonNegative('repeatWindowMs', options.repeatWindowMs, 5000);
     this.#passageTimeoutMs = nonNegative('passageTimeoutMs', options.passageTimeoutMs, 10_000);
-    this.#antiPassback = options.antiPassback;
     this.#countsUse = options.countsUse ?? this.#direction === 'entry';
     this.#clock = options.clock ?? systemClock;
+    this.#antiPassback = this.#presenceKeeper(options.antiPassback);
     this.#logger = options.logger ?? silentLogger;
     this.#gateDetachers.push(this.#gate.onPassage((event) => this.#onPassage(event)));
     this.#gateDetachers.push(
@@ -182,6 +194,29 @@ export class GateController extends EventEmitter<GateControllerEventMap> {
         this.emit('alarm', event);
       }),
     );
+  }
+
+  #presenceKeeper(option: AntiPassback | true | undefined): PresenceKeeper | undefined {
+    if (option === undefined) return undefined;
+    if (option !== true) {
+      return { allows: async (p, d) => option.allows(p, d), passed: (p, d) => option.passed(p, d) };
+    }
+    const site = this.#terminal.site;
+    if (site === undefined) {
+      throw new XinyiError(
+        'INVALID_OPTIONS',
+        'GateController: antiPassback: true needs a terminal with a journal or a siteState',
+      );
+    }
+    return {
+      allows: async (pseudonym, direction) => {
+        const { presence, degraded } = await site.presence(pseudonym, this.#clock.now());
+        // Without the site's answer nobody is kept from leaving: only this lane's own knowledge can refuse an entry.
+        if (degraded && direction === 'exit') return true;
+        return allowsPassage(presence, direction);
+      },
+      passed: (pseudonym, direction) => site.recordPassage(pseudonym, direction, this.#clock.now()),
+    };
   }
 
   override emit<K extends keyof GateControllerEventMap>(
@@ -285,13 +320,25 @@ export class GateController extends EventEmitter<GateControllerEventMap> {
         this.emit('error', typed);
         return { kind: 'failed', error: typed };
       }
-      if (!this.#opens(decision)) return { kind: 'shut', decision };
+      if (!this.#opens(decision)) {
+        // A granted decision this lane does not act on holds no place in the site's caps.
+        this.#terminal.releaseUse(decision);
+        return { kind: 'shut', decision };
+      }
       const pseudonym = decision.subject?.pseudonym;
+      const holderAt = pseudonym === undefined ? undefined : this.#recentHolders.get(pseudonym);
+      if (holderAt !== undefined && this.#clock.now() - holderAt < this.#repeatWindowMs) {
+        // Another credential of a holder this lane just opened for (a second code on another phone).
+        this.#terminal.releaseUse(decision);
+        this.#record({ kind: 'repeat', at: this.#clock.now(), decisionId: decision.id });
+        return { kind: 'repeat' };
+      }
       if (
         this.#antiPassback &&
         pseudonym !== undefined &&
-        !this.#antiPassback.allows(pseudonym, this.#direction)
+        !(await this.#antiPassback.allows(pseudonym, this.#direction))
       ) {
+        this.#terminal.releaseUse(decision);
         this.#record({
           kind: 'anti-passback',
           at: this.#clock.now(),
@@ -300,9 +347,12 @@ export class GateController extends EventEmitter<GateControllerEventMap> {
         });
         return { kind: 'anti-passback', decision };
       }
+      if (pseudonym !== undefined) this.#rememberHolder(pseudonym, this.#clock.now());
       try {
         await this.#gate.open(this.#direction);
       } catch (error) {
+        this.#terminal.releaseUse(decision);
+        if (pseudonym !== undefined) this.#recentHolders.delete(pseudonym);
         const typed = isXinyiError(error)
           ? error
           : new XinyiError('GATE_COMMAND_FAILED', 'the gate did not take the open command', { cause: error });
@@ -354,7 +404,10 @@ export class GateController extends EventEmitter<GateControllerEventMap> {
       return;
     }
     const opening = this.#pending.shift();
-    if (opening !== undefined) clearTimeout(opening.timer);
+    if (opening !== undefined) {
+      clearTimeout(opening.timer);
+      this.#terminal.releaseUse(opening.decision);
+    }
     this.#passage({
       kind: event.kind,
       direction: event.direction,
@@ -364,6 +417,8 @@ export class GateController extends EventEmitter<GateControllerEventMap> {
   }
 
   #confirm(decision: Decision): void {
+    // A lane that counts no use (an exit) frees the place its decision held in the caps.
+    if (!this.#countsUse) this.#terminal.releaseUse(decision);
     if (this.#countsUse) {
       try {
         this.#terminal.confirmUse(decision);
@@ -381,6 +436,7 @@ export class GateController extends EventEmitter<GateControllerEventMap> {
     if (index === -1) return;
     this.#pending.splice(index, 1);
     clearTimeout(opening.timer);
+    this.#terminal.releaseUse(opening.decision);
     this.#gate.close(this.#direction).catch((error: unknown) => {
       if (isXinyiError(error)) this.emit('error', error);
     });
@@ -436,6 +492,15 @@ export class GateController extends EventEmitter<GateControllerEventMap> {
       failed: 'failures',
     } as const;
     this.#stats[field[outcome.kind]]++;
+  }
+
+  #rememberHolder(pseudonym: string, at: number): void {
+    this.#recentHolders.set(pseudonym, at);
+    if (this.#recentHolders.size > 1024) {
+      for (const [k, seen] of this.#recentHolders) {
+        if (at - seen >= this.#repeatWindowMs) this.#recentHolders.delete(k);
+      }
+    }
   }
 
   #remember(key: string, at: number): void {

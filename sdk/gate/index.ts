@@ -1,4 +1,4 @@
-export { AntiPassback, type AntiPassbackOptions } from './anti-passback.js';
+export { AntiPassback, type AntiPassbackOptions, allowsPassage } from './anti-passback.js';
 export {
   GATE_ALARMS,
   type Gate,

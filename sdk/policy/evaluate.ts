@@ -36,6 +36,17 @@ export interface EvaluateInput {
   now: Date | number | string;
   subject?: { pseudonym: string; masked: string };
   usage?: UsageCounts;
+  /**
+   * Openings still pending for this subject (reservations held at the site store, not yet passed or
+   * timed out), per rule and period. They count against per-subject caps on top of `usage`: a rule
+   * that only they fill is refused with `CAP_PENDING`.
+   */
+  pendingUsage?: UsageCounts;
+  /**
+   * The site store could not be asked and the lane denies capped benefits meanwhile
+   * (`onSiteStateDown: 'deny-capped'`): every rule with a per-subject cap is refused with `CAP_UNVERIFIED`.
+   */
+  capsUnverified?: boolean;
   /** @default defaultHolidayCalendar (the bundled official years, provisional years around them) */
   calendar?: HolidayCalendar;
   /** Decision id; when absent a deterministic id is derived from the inputs so replays match. */
@@ -488,9 +499,20 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
         }
       }
       const perSubject = rule.cap?.perSubject;
-      if (perSubject && (input.usage?.[rule.id]?.[perSubject.period] ?? 0) >= perSubject.count) {
-        reasons.push({ code: ReasonCode.CAP_REACHED, ruleId: rule.id });
-        continue;
+      if (perSubject) {
+        const used = input.usage?.[rule.id]?.[perSubject.period] ?? 0;
+        const refusal =
+          used >= perSubject.count
+            ? ReasonCode.CAP_REACHED
+            : used + (input.pendingUsage?.[rule.id]?.[perSubject.period] ?? 0) >= perSubject.count
+              ? ReasonCode.CAP_PENDING
+              : input.capsUnverified
+                ? ReasonCode.CAP_UNVERIFIED
+                : undefined;
+        if (refusal !== undefined) {
+          reasons.push({ code: refusal, ruleId: rule.id });
+          continue;
+        }
       }
       const members = groups.get(cr.groupId);
       if (members) members.push(cr);
@@ -513,7 +535,7 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
   const id =
     input.id ??
     `d${fnv1a64(
-      `${p.packId}|${p.version}|${calendar.version}|${scene}|${nowMs}|${input.subject?.pseudonym ?? ''}|${standing.tier}|${standing.source}|${standingAsOf}|${standing.lists.map((l) => `${l.kind}:${l.domain ?? ''}`).join(',')}|${JSON.stringify(input.context ?? {})}|${input.usage ? JSON.stringify(input.usage) : ''}|${input.unavailableReason ?? ''}${input.credentialKind === undefined ? '' : `|${input.credentialKind}`}`,
+      `${p.packId}|${p.version}|${calendar.version}|${scene}|${nowMs}|${input.subject?.pseudonym ?? ''}|${standing.tier}|${standing.source}|${standingAsOf}|${standing.lists.map((l) => `${l.kind}:${l.domain ?? ''}`).join(',')}|${JSON.stringify(input.context ?? {})}|${input.usage ? JSON.stringify(input.usage) : ''}|${input.unavailableReason ?? ''}${input.credentialKind === undefined ? '' : `|${input.credentialKind}`}${input.pendingUsage ? `|${JSON.stringify(input.pendingUsage)}` : ''}${input.capsUnverified ? '|caps-unverified' : ''}`,
     )}`;
   const decision: Decision = {
     id,

@@ -65,6 +65,8 @@ export function explainDecision(
   let review = false;
   let holiday = false;
   let capReached = false;
+  let capPending = false;
+  let capUnverified = false;
   let calendarUnknown = false;
   let notGranted = '';
   for (const r of decision.reasons) {
@@ -82,6 +84,12 @@ export function explainDecision(
         break;
       case ReasonCode.CAP_REACHED:
         capReached = true;
+        break;
+      case ReasonCode.CAP_PENDING:
+        capPending = true;
+        break;
+      case ReasonCode.CAP_UNVERIFIED:
+        capUnverified = true;
         break;
       case ReasonCode.CALENDAR_UNKNOWN:
       case ReasonCode.CALENDAR_PROVISIONAL:
@@ -110,6 +118,10 @@ export function explainDecision(
     citizen = '节假日期间该项信用优惠暂停，按常规流程办理。';
   } else if (capReached) {
     citizen = '本期信用优惠次数已用完，按常规流程办理。';
+  } else if (capPending) {
+    citizen = '您的信用优惠正在其他通道使用中，请稍候再试或按常规流程办理。';
+  } else if (capUnverified) {
+    citizen = '暂时无法核对信用优惠次数，按常规流程办理。';
   } else if (calendarUnknown) {
     citizen = '暂时无法确认今日是否适用信用优惠，按常规流程办理。';
   } else {

@@ -68,7 +68,17 @@ export interface PolicyRule {
   /** Rules in one group combine by the group's mode; a rule without a group stands alone. */
   stackGroup?: string;
   calendar?: CalendarConstraint;
-  cap?: { perSubject?: { count: number; period: 'day' | 'month' | 'year' } };
+  cap?: {
+    perSubject?: {
+      count: number;
+      period: 'day' | 'month' | 'year';
+      /**
+       * Where the count is kept: this lane alone, every lane of the site, or every site sharing the
+       * site store (docs/gates.md §7). @default 'site'
+       */
+      scope?: 'lane' | 'site' | 'city';
+    };
+  };
   /** The grant must be published (公示) within this many working days. */
   disclosure?: { deadlineWorkingDays: number };
   validFrom?: string;

@@ -48,8 +48,9 @@ const rules: PolicyRule[] = [
     // A year without the State Council's notice yet: its computed 春节 and 国庆节 are excluded and
     // its other days grant (docs/policy-packs.md, "Provisional years").
     calendar: { excludeHolidays: 'major', onUnknownDay: 'exclude', onProvisionalDay: 'as-computed' },
-    cap: { perSubject: { count: 1, period: 'day' } },
-    basis: `${PROGRAMME}；每日一次为${UNCONFIRMED}；无官方安排的年份按法定假日推算为${UNCONFIRMED}`,
+    // Once a day per scenic spot: every entry lane of the spot counts against one cap.
+    cap: { perSubject: { count: 1, period: 'day', scope: 'site' } },
+    basis: `${PROGRAMME}；每日一次（每个景区，各入口通道合计）为${UNCONFIRMED}；无官方安排的年份按法定假日推算为${UNCONFIRMED}`,
   },
   // 信易游 · hotels
   {

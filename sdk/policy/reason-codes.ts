@@ -31,6 +31,16 @@ export const ReasonCode = {
   CALENDAR_PROVISIONAL: 'CALENDAR_PROVISIONAL',
   /** The subject already used this benefit as often as the per-subject cap allows in this period. */
   CAP_REACHED: 'CAP_REACHED',
+  /**
+   * The cap is not used up, but openings still pending for the subject fill it: the same holder is at
+   * another lane (or this one) with a gate open for them. Decided again after that passage or timeout.
+   */
+  CAP_PENDING: 'CAP_PENDING',
+  /**
+   * The site store could not be reached to check the cap, and the lane is set to deny capped benefits
+   * meanwhile (`onSiteStateDown: 'deny-capped'`).
+   */
+  CAP_UNVERIFIED: 'CAP_UNVERIFIED',
   RULE_OUT_OF_VALIDITY: 'RULE_OUT_OF_VALIDITY',
   POLICY_OUT_OF_VALIDITY: 'POLICY_OUT_OF_VALIDITY',
   /** No source knew the subject's standing (or none answered in time). */

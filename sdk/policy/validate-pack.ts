@@ -105,7 +105,13 @@ const rule = z.strictObject({
     .optional(),
   cap: z
     .strictObject({
-      perSubject: z.strictObject({ count: positiveInt, period: z.enum(['day', 'month', 'year']) }).optional(),
+      perSubject: z
+        .strictObject({
+          count: positiveInt,
+          period: z.enum(['day', 'month', 'year']),
+          scope: z.enum(['lane', 'site', 'city']).optional(),
+        })
+        .optional(),
     })
     .optional(),
   disclosure: z.strictObject({ deadlineWorkingDays: positiveInt }).optional(),

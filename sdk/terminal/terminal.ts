@@ -33,6 +33,10 @@ import type { PolicyPack } from '../policy/pack.js';
 import { qingzhouPolicyPack } from '../policy/qingzhou-pack.js';
 import { ReasonCode } from '../policy/reason-codes.js';
 import { loadPolicyPack } from '../policy/validate-pack.js';
+import { createInProcessSiteState } from '../site/in-process-site-state.js';
+import { capsOfRules, packCaps, sceneCaps, usageForPolicy } from '../site/site-caps.js';
+import { type OnSiteStateDown, SiteLink, type SiteLinkStatus } from '../site/site-link.js';
+import type { SiteCap, SiteState } from '../site/site-state.js';
 import { SDK_VERSION } from '../version.js';
 import type { CredentialSource } from './credential-source.js';
 import type { CreditLookup, CreditResolver } from './credit-resolver.js';
@@ -79,8 +83,28 @@ export interface TerminalOptions {
    * `upload-backlog` alarm. The terminal only listens: it never waits for the uploader.
    */
   uploader?: Pick<Uploader, 'events' | 'state'>;
-  /** Per-subject usage counts for caps. @default the journal's counters, when a journal is given */
+  /**
+   * Per-subject usage counts for caps, replacing the site state's committed counts (its pending
+   * openings still count). @default the site state's counts (the journal's, for the in-process default)
+   */
   usage?: (subject: Subject, scene: SceneId) => UsageCounts | undefined;
+  /**
+   * The state this lane shares with the other lanes of its site: per-subject caps with pending openings
+   * (check-and-reserve), credit-code presentations already seen, anti-passback presence
+   * (`openSqliteSiteState` for several daemons on one host, `openRedisSiteState` for several hosts).
+   * The terminal closes it on `close()`.
+   * @default an in-process store over `journal` (this lane only); none without a journal
+   */
+  siteState?: SiteState;
+  /** Each site-store call's own budget, after which the lane decides from local state. @default 50 */
+  siteStateBudgetMs?: number;
+  /** What the lane does while the site store cannot be reached (see `OnSiteStateDown`). @default 'local' */
+  onSiteStateDown?: OnSiteStateDown;
+  /**
+   * How long a granted decision's pending opening holds its place in the caps before it lapses by
+   * itself (the gate lane's passage timeout plus a margin; a POS sale's longest checkout). @default 30000
+   */
+  siteReservationTtlMs?: number;
   clock?: Clock;
   logger?: Logger;
   /** @default crypto.randomUUID */
@@ -166,6 +190,8 @@ export interface TerminalDiagnostics {
     | null;
   /** The last problems reported, newest last: codes and messages (which never carry personal data). */
   lastErrors: { code: string; message: string; at: string }[];
+  /** The site store this lane shares, and how the link to it fares; null without one. */
+  site: SiteLinkStatus | null;
 }
 
 export interface TerminalAlarm {
@@ -208,6 +234,19 @@ export interface Terminal extends EventEmitter<TerminalEventMap> {
    */
   recordOverride(decisionId: string, input: OverrideInput): OverrideRecord;
   /**
+   * The benefits of a granted decision were not used (nobody went through the gate, the sale was
+   * cancelled): frees the pending opening the decision holds in the site's caps, so the holder can be
+   * served at another lane before it lapses by itself. Never throws for an unknown or already released
+   * decision; does nothing without a site state.
+   */
+  releaseUse(decision: Decision): void;
+  /**
+   * The lane's link to the site state (caps, pending openings, replays, anti-passback across lanes):
+   * `status()`, `presence()`, events for metrics. Undefined when the terminal has neither a journal
+   * nor a `siteState`.
+   */
+  readonly site: SiteLink | undefined;
+  /**
    * Presents every credential the device reads, and reports its state changes as `device` events.
    * Returns a function that detaches it; `close()` detaches every device.
    */
@@ -226,6 +265,19 @@ export interface Terminal extends EventEmitter<TerminalEventMap> {
 }
 
 const TIMED_OUT = Symbol('timed-out');
+
+/** A pack's per-subject caps, by rule id and for the terminal's scene. */
+interface PackCaps {
+  byRule: ReadonlyMap<string, SiteCap>;
+  scene: SiteCap[];
+}
+
+/** What the policy reads from the site: committed and pending uses, or that the caps could not be checked. */
+interface SiteCounts {
+  usage: UsageCounts;
+  pendingUsage: UsageCounts;
+  unverified: boolean;
+}
 
 /** `CODE_<reason>` when a resolver refused the credential itself (see `createCreditCodeResolver`). */
 function credentialRefusal(error: unknown): string | undefined {
@@ -330,6 +382,9 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
   readonly #deadlineMs: number;
   readonly #usage: TerminalOptions['usage'];
   readonly #journal: JournalStore | undefined;
+  readonly site: SiteLink | undefined;
+  /** The caps of each pack this terminal decided with (a pack can change while it runs). */
+  readonly #capsByPack = new WeakMap<PolicyPack, PackCaps>();
   #journalAlarm = false;
   readonly #startedAt = Date.now();
   readonly #decisionCounts: Record<Decision['outcome'], number> = { granted: 0, denied: 0, unavailable: 0 };
@@ -364,17 +419,60 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     this.#context = { ...options.context };
     this.#deadlineMs = options.decisionDeadlineMs ?? 800;
     this.#journal = options.journal;
-    const journal = this.#journal;
-    this.#usage =
-      options.usage ??
-      (journal
-        ? (subject: Subject) =>
-            this.#journalRead(() => journal.usageCounts(subject.pseudonym, this.#clock.now()))
-        : undefined);
+    this.#usage = options.usage;
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
+    this.site = this.#linkSite(options);
     this.#newId = options.newDecisionId ?? randomUUID;
     if (options.uploader) this.#stopWatchingUploader = this.#watchUploader(options.uploader);
+  }
+
+  /** The per-subject caps of a pack: by rule id, and those of this terminal's scene. */
+  #capsOf(pack: PolicyPack): PackCaps {
+    let caps = this.#capsByPack.get(pack);
+    if (caps === undefined) {
+      const byRule = packCaps(pack);
+      caps = { byRule, scene: sceneCaps(pack, this.scene, byRule) };
+      this.#capsByPack.set(pack, caps);
+    }
+    return caps;
+  }
+
+  /** The lane's link to its site store: the given one, or the in-process store over the journal. */
+  #linkSite(options: TerminalOptions): SiteLink | undefined {
+    const journal = options.journal;
+    if (options.siteState === undefined && journal === undefined) return undefined;
+    // The journal's counters, read as the terminal reads them (a failing read raises the alarm).
+    const local = createInProcessSiteState({
+      journal: {
+        usageCounts: (pseudonym, now) =>
+          this.#journalRead(() => (journal ? journal.usageCounts(pseudonym, now) : {})),
+        recordUse: (use) => (journal ? journal.recordUse(use) : 0),
+      },
+    });
+    const site = new SiteLink({
+      store: options.siteState ?? local,
+      local,
+      laneId: this.terminalId,
+      caps: () => this.#capsOf(this.#policyAt(this.#clock.now())).byRule,
+      ...(journal ? { journal } : {}),
+      ...(options.siteStateBudgetMs === undefined ? {} : { budgetMs: options.siteStateBudgetMs }),
+      ...(options.onSiteStateDown === undefined ? {} : { onSiteStateDown: options.onSiteStateDown }),
+      ...(options.siteReservationTtlMs === undefined
+        ? {}
+        : { reservationTtlMs: options.siteReservationTtlMs }),
+      clock: this.#clock,
+      logger: this.#logger,
+    });
+    site.on('state', (e) =>
+      this.emit(
+        'alarm',
+        e.up
+          ? { kind: 'site-state-unavailable', active: false }
+          : { kind: 'site-state-unavailable', active: true, code: e.code ?? 'SITE_STATE_UNAVAILABLE' },
+      ),
+    );
+    return site;
   }
 
   #watchUploader(uploader: Pick<Uploader, 'events' | 'state'>): () => void {
@@ -473,6 +571,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
       alarms: [...this.#alarms],
       journal,
       lastErrors: [...this.#lastErrors],
+      site: this.site?.status() ?? null,
     };
   }
 
@@ -530,9 +629,11 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
   }
 
   async close(): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
     for (const detach of [...this.#detachers]) detach();
     this.#stopWatchingUploader?.();
+    await this.site?.close();
   }
 
   async present(credential: Credential, context?: DecisionContext): Promise<Decision> {
@@ -542,6 +643,16 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     const identified = this.#identify(credential);
     let subject = identified.subject;
     const problem = identified.problem;
+
+    // The site's counts for a known holder are asked while the credit sources are: neither waits for the other.
+    const site = this.site;
+    const earlyCaps = site ? this.#capsOf(this.#policyAt(this.#clock.now())) : undefined;
+    const siteCounts =
+      site && earlyCaps && earlyCaps.scene.length > 0 && subject && problem === undefined
+        ? site.usage(subject.pseudonym, earlyCaps.scene, this.#clock.now())
+        : undefined;
+    // Nobody waits for it when the credential fails before it is needed; it fails into local state anyway.
+    siteCounts?.catch(() => {});
 
     let standing: CreditStanding | null = null;
     let unavailableReason: string | undefined = problem;
@@ -555,25 +666,68 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     if (subject === undefined && credential.kind === 'credit-code' && standing?.holder !== undefined) {
       subject = { pseudonym: `code:${standing.holder}`, masked: '码******', kind: 'credit-code-holder' };
     }
+    let siteStateDegraded = false;
+    if (site && subject && standing?.source === 'credit-code' && standing.presentedAt !== undefined) {
+      // The same presentation (a screenshot) shown at another lane of the site within its window.
+      const seen = await site.markPresentation(
+        subject.pseudonym,
+        String(Math.floor(Date.parse(standing.presentedAt) / 1000)),
+        this.#clock.now(),
+      );
+      siteStateDegraded ||= seen.degraded;
+      if (!seen.fresh) {
+        this.#report(
+          new XinyiError('CODE_REFUSED', 'credit code refused: REPLAYED (already presented at this site)', {
+            details: { reason: 'REPLAYED' },
+          }),
+        );
+        standing = null;
+        subject = undefined;
+        unavailableReason = 'CODE_REPLAYED';
+      }
+    }
     const nowMs = this.#clock.now();
     const pack = this.#policyAt(nowMs);
     const calendar = this.#calendarNow();
-    const decision = evaluate(pack, {
-      id,
-      scene: this.scene,
-      standing: standing ?? unknownStanding(new Date(nowMs).toISOString()),
-      context: context ? this.#mergeContext(context) : this.#context,
-      now: nowMs,
-      subject,
-      usage: subject && this.#usage ? this.#usage(subject, this.scene) : undefined,
-      calendar,
-      unavailableReason,
-      credentialKind: credential.kind,
-    });
+    const decide = (counts: SiteCounts | undefined) =>
+      evaluate(pack, {
+        id,
+        scene: this.scene,
+        standing: standing ?? unknownStanding(new Date(nowMs).toISOString()),
+        context: context ? this.#mergeContext(context) : this.#context,
+        now: nowMs,
+        subject,
+        usage: subject && this.#usage ? this.#usage(subject, this.scene) : counts?.usage,
+        ...(counts ? { pendingUsage: counts.pendingUsage } : {}),
+        ...(counts?.unverified ? { capsUnverified: true } : {}),
+        calendar,
+        unavailableReason,
+        credentialKind: credential.kind,
+      });
+    let decision: Decision;
+    const caps = this.#capsOf(pack);
+    if (site && subject && caps.scene.length > 0) {
+      // The counts read early were for the pack of that moment; a pack that changed since is asked afresh.
+      const early = siteCounts && earlyCaps === caps ? siteCounts : undefined;
+      const settled = await this.#decideWithSite(site, subject, nowMs, caps, early, decide);
+      decision = settled.decision;
+      siteStateDegraded ||= settled.degraded;
+    } else {
+      decision = decide(undefined);
+    }
+    if (siteStateDegraded) decision.siteStateDegraded = true;
     this.calendarCoverage();
     decision.latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
     // Committed before anyone acts on it: a decision the host saw is a decision the journal kept.
-    if (this.#journal) this.#commit(this.#journal, decision, subject, pack, calendar);
+    if (this.#journal) {
+      try {
+        this.#commit(this.#journal, decision, subject, pack, calendar);
+      } catch (error) {
+        // Nobody will act on it: its pending opening is freed at once.
+        this.releaseUse(decision);
+        throw error;
+      }
+    }
     this.#logger.info(
       {
         decisionId: decision.id,
@@ -582,6 +736,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
         source: decision.standingSource,
         reasons: decision.reasons.map((r) => r.code),
         latencyMs: decision.latencyMs,
+        ...(decision.siteStateDegraded ? { siteStateDegraded: true } : {}),
       },
       'decision',
     );
@@ -594,9 +749,71 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     return decision;
   }
 
+  /**
+   * Decides with the site's counts, then holds the decision's capped benefits in the site's caps. When
+   * another lane took the last place in between, decides again with the counts that refused it (the
+   * refused rule is then `CAP_PENDING` or `CAP_REACHED`, and a lower rule may apply instead).
+   */
+  async #decideWithSite(
+    site: SiteLink,
+    subject: Subject,
+    nowMs: number,
+    caps: PackCaps,
+    early: ReturnType<SiteLink['usage']> | undefined,
+    decide: (counts: SiteCounts | undefined) => Decision,
+  ): Promise<{ decision: Decision; degraded: boolean }> {
+    const read = await (early ?? site.usage(subject.pseudonym, caps.scene, nowMs));
+    let degraded = read.degraded;
+    let counts: SiteCounts = { ...usageForPolicy(caps.scene, read.usage), unverified: read.unverified };
+    for (let attempt = 0; ; attempt++) {
+      const decision = decide(counts);
+      const heldCaps = capsOfRules(
+        caps.byRule,
+        decision.benefits.map((b) => b.ruleId),
+      );
+      if (heldCaps.length === 0 || counts.unverified) return { decision, degraded };
+      const held = await site.reserve(decision.id, subject.pseudonym, heldCaps, nowMs);
+      if (held.kind === 'reserved') return { decision, degraded: degraded || held.degraded };
+      if (held.kind === 'unverified') {
+        counts = { ...counts, unverified: true };
+        degraded = true;
+        continue;
+      }
+      degraded ||= held.degraded;
+      const merged = usageForPolicy(caps.scene, { ...read.usage, ...held.usage });
+      // Each retry fills at least one more cap, so this ends; the bound is a belt against a store that lies.
+      counts =
+        attempt < caps.scene.length ? { ...merged, unverified: false } : { ...merged, unverified: true };
+    }
+  }
+
+  releaseUse(decision: Decision): void {
+    const site = this.site;
+    const pseudonym = decision?.subject?.pseudonym;
+    if (site === undefined || pseudonym === undefined || decision.outcome !== 'granted') return;
+    site.release(
+      decision.id,
+      pseudonym,
+      decision.benefits.map((b) => b.ruleId),
+      Date.parse(decision.at),
+    );
+  }
+
   confirmUse(decisionOrId: Decision | string): number {
     const journal = this.#journal;
-    if (journal === undefined) return 0;
+    if (journal === undefined) {
+      // No journal to count in; a site store given without one still counts the use for the site.
+      const d = typeof decisionOrId === 'string' ? undefined : decisionOrId;
+      if (d?.subject && d.outcome === 'granted') {
+        this.site?.commit(
+          d.id,
+          d.subject.pseudonym,
+          d.benefits.map((b) => b.ruleId),
+          d.scene,
+        );
+      }
+      return 0;
+    }
     const decision =
       typeof decisionOrId === 'string'
         ? this.#journalRead(() => journal.getDecision(decisionOrId))?.decision
@@ -606,7 +823,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     }
     const ruleIds = [...new Set(decision.benefits.map((b) => b.ruleId))];
     if (decision.subject === undefined || ruleIds.length === 0) return 0;
-    return this.#journalWrite(() =>
+    const counted = this.#journalWrite(() =>
       journal.recordUse({
         decisionId: decision.id,
         pseudonym: decision.subject!.pseudonym,
@@ -615,6 +832,9 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
         at: this.#clock.now(),
       }),
     );
+    // The site counts it too (in the background; deferred while the store is down).
+    this.site?.commit(decision.id, decision.subject.pseudonym, ruleIds, decision.scene);
+    return counted;
   }
 
   recordOverride(decisionId: string, input: OverrideInput): OverrideRecord {

@@ -139,6 +139,7 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
     return {
       people: simulation.people(),
       gate: simulation.gate(),
+      gates: simulation.gates(),
       status: simulation.status(),
       decisions: simulation.decisions(),
       code: shown ? { seq: shown.seq, person: shown.person, via: shown.via } : null,
@@ -150,15 +151,16 @@ export async function startPanelServer(options: PanelServerOptions): Promise<Pan
     tap: (body) => {
       // Answered once the card is on the reader; the decision arrives as an event.
       void simulation
-        .tap(integer(body, 'person'))
+        .tap(integer(body, 'person'), optionalInteger(body, 'lane') ?? 0)
         .catch((error: unknown) => broadcast('problem', describe(error)));
     },
     code: (body) => {
       const via = (body.via ?? 'scanner') as CodeDevice;
       if (via !== 'scanner' && via !== 'camera')
         throw new XinyiError('INVALID_ARGUMENT', 'via: scanner or camera');
-      return simulation.showCode(integer(body, 'person'), via);
+      return simulation.showCode(integer(body, 'person'), via, optionalInteger(body, 'lane') ?? 0);
     },
+    screenshot: (body) => simulation.showScreenshot(integer(body, 'lane')),
     fault: (body) => {
       if (typeof body.on !== 'boolean') throw new XinyiError('INVALID_ARGUMENT', 'on must be true or false');
       simulation.setFault(body.fault as SimulationFault, body.on, optionalInteger(body, 'valueMs'));

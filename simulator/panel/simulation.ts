@@ -17,7 +17,12 @@ import type {
 } from '../devices/virtual-gate-core.js';
 import type { PlatformFault } from '../mock-platform.js';
 import type { SyntheticPerson } from '../population.js';
-import { type SimulatedSite, type SiteDevice, startSimulatedSite } from '../simulated-site.js';
+import {
+  type SimulatedSite,
+  type SimulatedSiteStore,
+  type SiteDevice,
+  startSimulatedSite,
+} from '../simulated-site.js';
 import { encodePng } from './png.js';
 import { encodeQr, qrSvg } from './qr-image.js';
 
@@ -50,6 +55,14 @@ export interface SimulationLane {
     devices: Record<string, string>;
     creditSourcesOffline: string[];
     alarms: string[];
+    /** The site store this lane shares with the others (the gate daemon's health has it). */
+    site?: {
+      kind: string;
+      up: boolean;
+      deferredUses: number;
+      reconciledUses: number;
+      doubleGrants: number;
+    } | null;
   };
   stop(): Promise<unknown>;
 }
@@ -83,6 +96,31 @@ export interface SimulationOptions {
   gateTiming?: VirtualGateTiming;
   /** The lane's logger. @default silentLogger */
   logger?: Logger;
+  /**
+   * Lanes of the site, each with its reader, scanner, gate board and (with `lane`) its own gate daemon;
+   * with several, the last one is the exit and every lane has anti-passback. @default 1
+   */
+  lanes?: number;
+  /** Where the lanes share their state. @default one lane: local; several: `DIR/site.sqlite` */
+  store?: SimulatedSiteStore;
+}
+
+/** One lane as the panel shows it. */
+export interface LaneView {
+  index: number;
+  terminalId: string;
+  direction: 'entry' | 'exit';
+  health: 'ok' | 'degraded' | null;
+  alarms: string[];
+  /** The site store as this lane sees it; null for a one-lane site (nothing shared). */
+  site: {
+    kind: string;
+    up: boolean;
+    deferredUses: number;
+    reconciledUses: number;
+    doubleGrants: number;
+  } | null;
+  gate: GateView;
 }
 
 /** One person of the population as the panel may show them: no ID number, no name. */
@@ -101,6 +139,10 @@ export interface PersonView {
 /** One line of the live decision log. */
 export interface DecisionLogEntry {
   seq: number;
+  /** The lane (0 for the first) whose gate decided. */
+  lane: number;
+  /** Decided from local state: the site store did not answer in time. */
+  siteStateDegraded?: boolean;
   /** ISO time (the simulation's clock). */
   at: string;
   /** What the gate lane did: opened, shut, repeat, anti-passback, gate-failed, failed. */
@@ -119,6 +161,8 @@ export interface DecisionLogEntry {
 }
 
 export interface GateView {
+  /** The lane (0 for the first). */
+  lane: number;
   /** `alarm` while any alarm is raised, else the barrier's phase. */
   state: 'closed' | 'opening' | 'open' | 'closing' | 'alarm';
   phase: VirtualGateSnapshot['phase'];
@@ -158,6 +202,8 @@ export interface SimulationStatus {
   statusListAt: number | null;
   platformUrl: string;
   paths: { idCardReader: string; scanner: string; gate: string };
+  /** Every lane of the site (one for a one-lane site). */
+  lanes: LaneView[];
 }
 
 /** The last credit code shown, as the panel draws it. */
@@ -185,6 +231,11 @@ const STATUS_POLL_MS = 250;
 /** Long for the panel to notice the list, short against the status-list refresh of the lane (1 s). */
 const REVOCATION_WAIT_MS = 8_000;
 
+/** With several lanes the last is the exit; a one-lane site is an entry. */
+function laneDirection(index: number, count: number): 'entry' | 'exit' {
+  return count > 1 && index === count - 1 ? 'exit' : 'entry';
+}
+
 /** Parses a clock override: `YYYY-MM-DD` means 10:00 that day in Asia/Shanghai. */
 export function parseClockOverride(value: string): number {
   const text = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T10:00:00+08:00` : value;
@@ -201,10 +252,12 @@ function trustworthy(person: SyntheticPerson): boolean {
   return person.tier === 'AAA' || person.tier === 'AA' || person.tier === 'A';
 }
 
-function gateView(site: SimulatedSite): GateView {
-  const s = site.gate.core.snapshot();
-  const stats = site.gate.core.stats;
+function gateView(site: SimulatedSite, lane = 0): GateView {
+  const core = site.lanes[lane]!.gate.core;
+  const s = core.snapshot();
+  const stats = core.stats;
   return {
+    lane,
     state: s.alarms.length > 0 ? 'alarm' : s.phase,
     phase: s.phase,
     direction: s.direction ?? null,
@@ -217,8 +270,8 @@ function gateView(site: SimulatedSite): GateView {
   };
 }
 
-function logEntry(seq: number, at: string, outcome: GateOutcome): DecisionLogEntry {
-  const entry: DecisionLogEntry = { seq, at, gate: outcome.kind, benefits: [], reasons: [] };
+function logEntry(seq: number, lane: number, at: string, outcome: GateOutcome): DecisionLogEntry {
+  const entry: DecisionLogEntry = { seq, lane, at, gate: outcome.kind, benefits: [], reasons: [] };
   if ('error' in outcome) entry.errorCode = outcome.error.code;
   if (!('decision' in outcome)) return entry;
   const d = outcome.decision;
@@ -234,6 +287,7 @@ function logEntry(seq: number, at: string, outcome: GateOutcome): DecisionLogEnt
     reasons: [...new Set(d.reasons.map((r) => r.code))],
     source: d.standingSource,
     ...(d.latencyMs === undefined ? {} : { latencyMs: d.latencyMs }),
+    ...(d.siteStateDegraded ? { siteStateDegraded: true } : {}),
     citizen: d.explanation.citizen,
   };
 }
@@ -241,6 +295,8 @@ function logEntry(seq: number, at: string, outcome: GateOutcome): DecisionLogEnt
 interface World {
   site: SimulatedSite;
   lane: SimulationLane | undefined;
+  /** Every lane's daemon, the first being `lane`. */
+  lanes: SimulationLane[];
   camera: CameraScanner | undefined;
   clock: Clock;
   detach: Array<() => void>;
@@ -278,6 +334,8 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
   #seq = 0;
   #codeSeq = 0;
   #shown: ShownCode | undefined;
+  /** The last code shown, for `showScreenshot`. */
+  #lastCodeText: string | undefined;
   /** Taps and rebuilds, one at a time: a card is on the reader or the site is being rebuilt, never both. */
   #queue: Promise<unknown> = Promise.resolve();
   #statusTimer: NodeJS.Timeout | undefined;
@@ -289,6 +347,8 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
     offline: string[];
     alarms: string[];
   } | null = null;
+  /** Every lane's last health, by lane. */
+  #laneHealth: Array<ReturnType<SimulationLane['health']> | null> = [];
   #sync: { snapshot: { sequence: number; ageMs: number } | null; statusListAt: number | null } = {
     snapshot: null,
     statusListAt: null,
@@ -383,7 +443,40 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
       statusListAt: this.#sync.statusListAt,
       platformUrl: site.platform.url,
       paths: { idCardReader: d.idCardReaderPath, scanner: d.scannerPath, gate: d.gatePath },
+      lanes: this.#laneViews(),
     };
+  }
+
+  /** Every lane: its gate, and (with daemons) its health and the site store as it sees it. */
+  #laneViews(): LaneView[] {
+    const { site, lanes } = this.#world;
+    return site.lanes.map((lane, index) => {
+      const h = this.#laneHealth[index];
+      const view: LaneView = {
+        index,
+        terminalId: lane.terminalId,
+        direction: laneDirection(index, site.lanes.length),
+        health: h?.status ?? null,
+        alarms: h?.alarms ?? [],
+        site: h?.site
+          ? {
+              kind: h.site.kind,
+              up: h.site.up,
+              deferredUses: h.site.deferredUses,
+              reconciledUses: h.site.reconciledUses,
+              doubleGrants: h.site.doubleGrants,
+            }
+          : null,
+        gate: gateView(site, index),
+      };
+      if (lanes[index] === undefined) view.health = null;
+      return view;
+    });
+  }
+
+  /** Each lane's gate, the first lane's first. */
+  gates(): GateView[] {
+    return this.#world.site.lanes.map((_lane, index) => gateView(this.#world.site, index));
   }
 
   /**
@@ -398,10 +491,15 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
       await this.#ready;
       await this.#pollStatus();
       const devices = Object.values(this.#health?.devices ?? {});
+      const otherLanes = this.#laneHealth.slice(1);
       const up =
         this.#startLane === undefined ||
         (devices.length > 0 &&
           devices.every((s) => s === 'ready') &&
+          otherLanes.length === this.#world.site.lanes.length - 1 &&
+          otherLanes.every(
+            (h) => h !== null && Object.values(h.devices).every((state) => state === 'ready'),
+          ) &&
           this.#sync.snapshot !== null &&
           this.#platformAnswered());
       if (up && !this.#restarting) return;
@@ -422,10 +520,36 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
     return person;
   }
 
-  /** The person taps their ID card on the reader (one card at a time: taps queue). Resolves when the card is off the reader. */
-  tap(index: number): Promise<void> {
+  /**
+   * The person taps their ID card on the reader of `lane` (one card at a time: taps queue). Resolves
+   * when the card is off the reader.
+   */
+  tap(index: number, lane = 0): Promise<void> {
     this.#person(index);
-    return this.#enqueue(() => this.#world.site.tap(this.#person(index)));
+    this.#lane(lane);
+    return this.#enqueue(() => this.#lane(lane).tap(this.#person(index)));
+  }
+
+  #lane(index: number) {
+    const lane = Number.isInteger(index) ? this.#world.site.lanes[index] : undefined;
+    if (!lane) {
+      throw new XinyiError(
+        'INVALID_ARGUMENT',
+        `no lane ${index}; the site has ${this.#world.site.lanes.length}`,
+      );
+    }
+    return lane;
+  }
+
+  /**
+   * Shows the last credit code again at `lane`: the same presentation, as a screenshot would. Resolves
+   * when it was sent; the lane refuses it as a replay when another lane already took it.
+   */
+  async showScreenshot(lane: number): Promise<void> {
+    await this.#ready;
+    const text = this.#lastCodeText;
+    if (text === undefined) throw new XinyiError('INVALID_ARGUMENT', 'no credit code was shown yet');
+    await this.#lane(lane).scan(text);
   }
 
   #enqueue<T>(work: () => Promise<T>): Promise<T> {
@@ -438,8 +562,9 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
    * The person shows their credit code: a fresh presentation is drawn as a QR image, and either sent by
    * the serial scanner or drawn into a camera frame the lane's camera decodes. Resolves when it was sent.
    */
-  async showCode(index: number, via: CodeDevice = 'scanner'): Promise<void> {
+  async showCode(index: number, via: CodeDevice = 'scanner', lane = 0): Promise<void> {
     const person = this.#person(index);
+    this.#lane(lane);
     await this.#ready;
     const { site, clock, camera } = this.#world;
     const phone = site.phones.get(person.id);
@@ -449,6 +574,7 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
       throw new XinyiError('INVALID_ARGUMENT', 'the camera is part of the in-process lane; it is off');
     }
     const text = phone.present(clock.now());
+    this.#lastCodeText = text;
     const seq = ++this.#codeSeq;
     const svg = qrSvg(await encodeQr(text), { title: `credit code of person ${index}` });
     const shown: ShownCode = { seq, person: index, via, svg };
@@ -469,7 +595,7 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
     }
     this.#shown = shown;
     this.emit('code', { seq, person: index, via });
-    await site.scanner.scan(text);
+    await this.#lane(lane).scan(text);
   }
 
   /** Switches a fault on (with its value: latency or skew in ms) or off. */
@@ -554,7 +680,7 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
       throw new XinyiError('INVALID_ARGUMENT', `behaviours: ${PASSAGE_BEHAVIOURS.join(', ')}`);
     }
     this.#behaviour = behaviour;
-    this.#world.site.gate.core.setDefaultBehaviour(behaviour);
+    for (const lane of this.#world.site.lanes) lane.gate.core.setDefaultBehaviour(behaviour);
     this.#emitStatus();
   }
 
@@ -640,6 +766,7 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
       this.#unplugged.clear();
       await this.#stopWorld(this.#world);
       this.#health = null;
+      this.#laneHealth = [];
       this.#sync = { snapshot: null, statusListAt: null };
       this.#platformChangedAt = undefined;
       this.#world = await this.#startWorld();
@@ -647,7 +774,7 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
       this.#restarting = false;
     }
     this.emit('restart', { clockOverride: this.#clockOverride });
-    this.emit('gate', gateView(this.#world.site));
+    for (const gate of this.gates()) this.emit('gate', gate);
     await this.#pollStatus();
   }
 
@@ -661,17 +788,21 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
       people: options.people ?? 40,
       platformPort: options.platformPort ?? 0,
       ...(options.gateTiming ? { gateTiming: options.gateTiming } : {}),
+      ...(options.lanes ? { lanes: options.lanes } : {}),
+      ...(options.store ? { store: options.store } : {}),
       clock,
     });
-    const world: World = { site, lane: undefined, camera: undefined, clock, detach: [] };
+    const world: World = { site, lane: undefined, lanes: [], camera: undefined, clock, detach: [] };
     try {
-      site.gate.core.setDefaultBehaviour(this.#behaviour);
       for (const index of this.#revoked) site.platform.issuer.revoke(index);
       this.#applyFaults(world);
-      const onChange = () => this.emit('gate', gateView(site));
-      site.gate.core.on('change', onChange);
-      world.detach.push(() => site.gate.core.off('change', onChange));
-      if (this.#startLane) await this.#runLane(world, this.#startLane);
+      site.lanes.forEach((lane, index) => {
+        lane.gate.core.setDefaultBehaviour(this.#behaviour);
+        const onChange = () => this.emit('gate', gateView(site, index));
+        lane.gate.core.on('change', onChange);
+        world.detach.push(() => lane.gate.core.off('change', onChange));
+      });
+      if (this.#startLane) await this.#runLanes(world, this.#startLane);
     } catch (error) {
       await this.#stopWorld(world);
       throw error;
@@ -679,18 +810,39 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
     return world;
   }
 
-  async #runLane(world: World, startLane: SimulationLaneStarter): Promise<void> {
+  async #runLanes(world: World, startLane: SimulationLaneStarter): Promise<void> {
+    const { site } = world;
+    const count = site.lanes.length;
+    // The site store outlives a clock change: a fresh one per clock, like the journals.
+    const store = site.store;
+    if (store !== 'local' && 'sqlite' in store) {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${store.sqlite}${suffix}`, { force: true });
+    }
+    for (let index = 0; index < count; index++) {
+      const lane = await this.#runLane(world, startLane, index, count);
+      world.lanes.push(lane);
+      if (index === 0) world.lane = lane;
+    }
+  }
+
+  async #runLane(
+    world: World,
+    startLane: SimulationLaneStarter,
+    index: number,
+    count: number,
+  ): Promise<SimulationLane> {
     const { site, clock } = world;
-    const dataDir = join(this.#options.dir, 'panel-lane');
+    const dataDir = join(this.#options.dir, index === 0 ? 'panel-lane' : `panel-lane-${index + 1}`);
     // A fresh journal and cache per clock: lists and snapshots from another day would be "from the future".
     rmSync(dataDir, { recursive: true, force: true });
-    const base = site.gateConfig();
+    const base = site.gateConfig({}, index);
     const config = {
       ...base,
       dataDir,
       http: { host: '127.0.0.1', port: 0 },
       // Short, so a revocation reaches the lane within a second.
       platform: { ...(base.platform as object), statusListIntervalMs: 1_000 },
+      ...(count > 1 ? { lane: { direction: laneDirection(index, count), antiPassback: true } } : {}),
     };
     const lane = await startLane({
       config,
@@ -698,9 +850,8 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
       logger: this.#options.logger ?? silentLogger,
       clock,
     });
-    world.lane = lane;
     const onOutcome = (outcome: GateOutcome) => {
-      const entry = logEntry(++this.#seq, new Date(clock.now()).toISOString(), outcome);
+      const entry = logEntry(++this.#seq, index, new Date(clock.now()).toISOString(), outcome);
       this.#log.push(entry);
       if (this.#log.length > DECISION_LOG_SIZE) this.#log.shift();
       this.emit('decision', entry);
@@ -712,21 +863,25 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
       lane.controller.off('outcome', onOutcome);
       lane.controller.off('passage', onPassage);
     });
-    const camera = new CameraScanner({ decoder: await createZxingWasmDecoder(), clock, name: 'camera' });
-    world.camera = camera;
-    world.detach.push(lane.controller.attach(camera));
+    if (index === 0) {
+      // The camera belongs to the first lane.
+      const camera = new CameraScanner({ decoder: await createZxingWasmDecoder(), clock, name: 'camera' });
+      world.camera = camera;
+      world.detach.push(lane.controller.attach(camera));
+    }
+    return lane;
   }
 
   async #stopWorld(world: World): Promise<void> {
     for (const detach of world.detach.splice(0)) detach();
     for (const withdraw of this.#withdrawGarbage.splice(0)) withdraw();
     world.camera?.close();
-    await world.lane?.stop();
+    await Promise.all(world.lanes.map((lane) => lane.stop()));
     await world.site.close();
   }
 
   #applyFaults(world: World): void {
-    const { platform, reader, scanner } = world.site;
+    const { platform } = world.site;
     const f = this.#faults;
     platform.faults.clear();
     const inject = (fault: PlatformFault) => platform.faults.inject(fault);
@@ -737,10 +892,12 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
     if (f['platform-clock-skew'] !== null) inject({ kind: 'clock-skew', ms: f['platform-clock-skew'] });
     for (const withdraw of this.#withdrawGarbage.splice(0)) withdraw();
     if (f['garbage-bytes']) {
-      this.#withdrawGarbage.push(
-        reader.injectFault({ kind: 'garbage', on: 'any', persistent: true }),
-        scanner.injectFault({ kind: 'garbage', persistent: true }),
-      );
+      for (const { reader, scanner } of world.site.lanes) {
+        this.#withdrawGarbage.push(
+          reader.injectFault({ kind: 'garbage', on: 'any', persistent: true }),
+          scanner.injectFault({ kind: 'garbage', persistent: true }),
+        );
+      }
     }
   }
 
@@ -763,6 +920,13 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
     }
     this.#polling = true;
     try {
+      this.#laneHealth = this.#world.lanes.map((l) => {
+        try {
+          return l.health();
+        } catch {
+          return null;
+        }
+      });
       const h = lane.health();
       this.#health = {
         status: h.status,

@@ -41,7 +41,7 @@ describe('generated blocks', () => {
       'docs/reliability.md': ['costs'],
       'docs/scanners.md': ['zxing-blackbox', 'camera', 'camera-source'],
       'docs/id-card-readers.md': ['id-card-reader'],
-      'docs/gates.md': ['gate-counts'],
+      'docs/gates.md': ['gate-counts', 'site-state'],
       'README.md': ['figures'],
     };
     for (const [file, names] of Object.entries(expected)) {
@@ -107,6 +107,33 @@ describe('a run of some benches (--only)', () => {
     expect(kept).toContain('docs/benchmarks.md all');
     expect(kept).toContain('README.md figures');
     expect(kept).not.toContain('docs/gates.md gate-counts');
+  });
+
+  it('a run of the site-state bench alone rewrites its block in docs/gates.md and keeps the gate counts', () => {
+    const siteState: BenchResult = {
+      bench: 'site-state',
+      title: 'site state under test',
+      figures: [
+        figure('site-state.redis-p99', 'decision latency, redis, p99', 'ms', summarize([3])),
+        figure('site-state.lanes-8-decisions-per-s', '8 lanes: decisions/s', '/s', summarize([900])),
+      ],
+      notes: ['a site-state note'],
+    };
+    const { texts, kept } = regenerate(
+      { ...run(['site-state']), command: 'npm run bench -- --only site-state', results: [siteState] },
+      read,
+    );
+    const gates = texts.get('docs/gates.md')!;
+    const block = (text: string, name: string) =>
+      /<!-- bench:([a-z-]+) -->[\s\S]*?<!-- \/bench:\1 -->/g.exec(
+        text.slice(text.indexOf(`<!-- bench:${name} -->`)),
+      )?.[0] ?? '';
+    expect(block(gates, 'site-state')).toContain('site state under test');
+    expect(block(gates, 'site-state')).toContain('| 8 lanes: decisions/s |');
+    expect(block(gates, 'site-state')).toContain('`npm run bench -- --only site-state --json FILE`');
+    expect(block(gates, 'gate-counts')).toBe(block(read('docs/gates.md'), 'gate-counts'));
+    expect(kept).toContain('docs/gates.md gate-counts');
+    expect(kept).not.toContain('docs/gates.md site-state');
   });
 
   it('a file that says it ran every bench but lacks one is an error', () => {

@@ -6,6 +6,8 @@ const $ = (selector) => document.querySelector(selector);
 const LOG_ROWS = 300;
 
 let people = [];
+/** Every lane's view (index, terminal, direction, gate, health, site store), the first lane's first. */
+let lanes = [];
 let lastCodeSeq = 0;
 let clockOffsetMs = 0;
 let clockOverride = null;
@@ -132,6 +134,13 @@ function renderPeople() {
 // --- gate ---------------------------------------------------------------------------------------
 
 function renderGate(gate) {
+  const lane = lanes.find((l) => l.index === (gate.lane ?? 0));
+  if (lane) {
+    lane.gate = gate;
+    renderLanes();
+  }
+  // The drawing is lane 1's gate; the table shows every lane.
+  if ((gate.lane ?? 0) !== 0) return;
   $('#gate').dataset.state = gate.state;
   const label = $('#gate-state');
   label.dataset.state = gate.state;
@@ -142,6 +151,60 @@ function renderGate(gate) {
   $('#count-passages').textContent = gate.passages;
   $('#count-not-passed').textContent = gate.notPassed;
   $('#gate-alarms').textContent = gate.alarms.length ? `alarms: ${gate.alarms.join(', ')}` : '';
+}
+
+function siteText(site) {
+  if (!site) return 'this lane only';
+  const parts = [`${site.kind} ${site.up ? 'up' : 'DOWN'}`];
+  if (site.deferredUses) parts.push(`${site.deferredUses} deferred`);
+  if (site.reconciledUses) parts.push(`${site.reconciledUses} reconciled`);
+  if (site.doubleGrants) parts.push(`${site.doubleGrants} double grant(s)`);
+  return parts.join(' · ');
+}
+
+function renderLanes() {
+  $('#lanes tbody').replaceChildren(
+    ...lanes.map((lane) =>
+      el(
+        'tr',
+        { data: { lane: lane.index, state: lane.gate.state } },
+        el('td', { text: lane.index + 1 }),
+        el('td', {
+          className: 'mono',
+          text: lane.terminalId,
+          attrs: {
+            title: `health: ${lane.health ?? '—'}${lane.alarms.length ? `; alarms: ${lane.alarms.join(', ')}` : ''}`,
+          },
+        }),
+        el('td', { text: lane.direction }),
+        el('td', { className: 'lane-gate', data: { state: lane.gate.state }, text: lane.gate.state }),
+        el('td', { text: `${lane.gate.opens} / ${lane.gate.passages}` }),
+        el('td', {
+          className: lane.site && !lane.site.up ? 'site-down' : '',
+          text: siteText(lane.site),
+        }),
+        el(
+          'td',
+          {},
+          el('button', {
+            text: 'screenshot',
+            data: { action: 'screenshot', lane: lane.index },
+            attrs: { type: 'button', title: 'show the last credit code again at this lane' },
+          }),
+        ),
+      ),
+    ),
+  );
+  const select = $('#lane-select');
+  if (select.options.length !== lanes.length) {
+    const chosen = select.value;
+    select.replaceChildren(
+      ...lanes.map((lane) =>
+        el('option', { text: `${lane.index + 1} (${lane.direction})`, attrs: { value: lane.index } }),
+      ),
+    );
+    if ([...select.options].some((o) => o.value === chosen)) select.value = chosen;
+  }
 }
 
 function showPassage(passage) {
@@ -156,6 +219,10 @@ function showPassage(passage) {
 // --- status -------------------------------------------------------------------------------------
 
 function renderStatus(status) {
+  if (Array.isArray(status.lanes)) {
+    lanes = status.lanes;
+    renderLanes();
+  }
   const health = $('#health');
   health.dataset.state = status.restarting ? 'reconnecting' : (status.health ?? 'none');
   health.textContent = !status.lane
@@ -230,6 +297,12 @@ function decisionRow(entry) {
       },
     },
     el('td', { className: 'mono', text: shanghaiTime(entry.at) }),
+    el('td', {
+      text: `${(entry.lane ?? 0) + 1}${entry.siteStateDegraded ? ' ⚠' : ''}`,
+      attrs: entry.siteStateDegraded
+        ? { title: 'decided from local state: the site store did not answer' }
+        : {},
+    }),
     el('td', { text: entry.scene ?? '—' }),
     el('td', { className: 'mono', text: who }),
     el('td', { className: 'tier', text: entry.tier ?? '—' }),
@@ -305,8 +378,15 @@ $('#people').addEventListener('click', (event) => {
   const target = event.target;
   if (!(target instanceof HTMLElement)) return;
   const person = Number(target.dataset.person);
-  if (target.dataset.action === 'tap') void post('tap', { person });
-  if (target.dataset.action === 'code') void post('code', { person, via: target.dataset.via });
+  const lane = Number($('#lane-select').value);
+  if (target.dataset.action === 'tap') void post('tap', { person, lane });
+  if (target.dataset.action === 'code') void post('code', { person, via: target.dataset.via, lane });
+});
+$('#lanes').addEventListener('click', (event) => {
+  const target = event.target;
+  if (target instanceof HTMLElement && target.dataset.action === 'screenshot') {
+    void post('screenshot', { lane: Number(target.dataset.lane) });
+  }
 });
 $('#people').addEventListener('change', (event) => {
   const target = event.target;

@@ -383,7 +383,12 @@ describe('confirmUse', () => {
 
     const first = await t.present(card(alice));
     expect(freeEntry(first)).toBe(true);
-    // Presented but never confirmed (the person did not pass): the day's entry is not spent.
+    // While its opening is pending, the day's entry is held for it: a second presentation is refused.
+    const meanwhile = await t.present(card(alice));
+    expect(meanwhile.reasons).toContainEqual({ code: ReasonCode.CAP_PENDING, ruleId: 'scenic.free-entry' });
+    expect(meanwhile.explanation.citizen).toContain('其他通道');
+    // Never confirmed (the person did not pass; the lane releases it): the day's entry is not spent.
+    t.releaseUse(first);
     const retry = await t.present(card(alice));
     expect(freeEntry(retry)).toBe(true);
     expect(t.confirmUse(retry)).toBe(1);

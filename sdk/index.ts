@@ -129,6 +129,7 @@ export {
   type PolicyRule,
   parsePolicyDocument,
   policyDocumentKind,
+  QINGZHOU_SCENE_PROGRAMMES,
   QINGZHOU_SCENIC_SITES,
   qingzhouPolicyPack,
   ReasonCode,

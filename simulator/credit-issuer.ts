@@ -41,6 +41,8 @@ export interface CreditIssuer {
   readonly calendarPrivateKey: KeyObject;
   /** Signs policy-pack documents (trust-list usage `policy-pack`). */
   readonly policyPackPrivateKey: KeyObject;
+  /** Signs the platform's lookup answers; the trust list names it for `platform-response`. */
+  readonly platformResponsePrivateKey: KeyObject;
   readonly trustList: SignedTrustList;
   /** Signs a trust list with the root (for tests of rotation and tampering). */
   signTrustList(content: TrustListContent): SignedTrustList;
@@ -90,6 +92,8 @@ export interface CreditIssuerOptions {
   trustListExpiresAt?: number;
   /** Epoch ms the trust list is issued at (it is dated one minute earlier); default Date.now(). */
   now?: number;
+  /** Epoch ms the trust list says it was issued; default one minute before `now`. */
+  trustListIssuedAt?: number;
 }
 
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -154,6 +158,7 @@ export function createCreditIssuer(options: CreditIssuerOptions = {}): CreditIss
   const statusListPrivateKey = ed('status-list');
   const calendarPrivateKey = ed('calendar');
   const policyPackPrivateKey = ed('policy-pack');
+  const platformResponsePrivateKey = ed('platform-response');
   const issuerPublicKey = createPublicKey(issuerPrivateKey);
   const statusPublicKey = createPublicKey(statusListPrivateKey);
   const pseudonymKey = derive(seed ?? String(Math.random()), 'pseudonym');
@@ -161,13 +166,14 @@ export function createCreditIssuer(options: CreditIssuerOptions = {}): CreditIss
   const trustListContent: TrustListContent = {
     format: 'xinyi-trust-list/1',
     version: 1,
-    issuedAt: new Date(now - 60_000).toISOString(),
+    issuedAt: new Date(options.trustListIssuedAt ?? now - 60_000).toISOString(),
     expiresAt: new Date(options.trustListExpiresAt ?? now + 365 * 86_400_000).toISOString(),
     keys: [
       keyEntry(issuerPublicKey, alg, 'credit-code'),
       keyEntry(statusPublicKey, 'Ed25519', 'status-list'),
       keyEntry(createPublicKey(calendarPrivateKey), 'Ed25519', 'calendar'),
       keyEntry(createPublicKey(policyPackPrivateKey), 'Ed25519', 'policy-pack'),
+      keyEntry(createPublicKey(platformResponsePrivateKey), 'Ed25519', 'platform-response'),
     ],
   };
   const statusSize = options.statusListSize ?? 65_536;
@@ -185,6 +191,7 @@ export function createCreditIssuer(options: CreditIssuerOptions = {}): CreditIss
     statusListPrivateKey,
     calendarPrivateKey,
     policyPackPrivateKey,
+    platformResponsePrivateKey,
     trustListContent,
     trustList: signTrustList(trustListContent, rootPrivateKey),
     signTrustList: (content) => signTrustList(content, rootPrivateKey),

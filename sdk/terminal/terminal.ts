@@ -227,13 +227,17 @@ export interface Terminal extends EventEmitter<TerminalEventMap> {
 
 const TIMED_OUT = Symbol('timed-out');
 
+/** Refusals that are about the terminal's revocation data, not the code: recorded under their own name. */
+const STATUS_REFUSALS: ReadonlySet<string> = new Set([ReasonCode.STATUS_STALE, ReasonCode.STATUS_MISSING]);
+
 /** `CODE_<reason>` when a resolver refused the credential itself (see `createCreditCodeResolver`). */
 function credentialRefusal(error: unknown): string | undefined {
   if (!isXinyiError(error) || (error.code !== 'CODE_REFUSED' && error.code !== 'CODE_SIGNATURE_INVALID')) {
     return undefined;
   }
   const reason = error.details.reason;
-  return typeof reason === 'string' ? `CODE_${reason}` : ReasonCode.CODE_REFUSED;
+  if (typeof reason !== 'string') return ReasonCode.CODE_REFUSED;
+  return STATUS_REFUSALS.has(reason) ? reason : `CODE_${reason}`;
 }
 
 function overrideError(message: string, field: string): XinyiError {
@@ -546,7 +550,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     let standing: CreditStanding | null = null;
     let unavailableReason: string | undefined = problem;
     if (problem === undefined) {
-      const found = await this.#resolveStanding(subject, credential);
+      const found = await this.#resolveStanding(subject, credential, id);
       standing = found.standing;
       unavailableReason = found.reason;
     }
@@ -795,6 +799,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
   async #resolveStanding(
     subject: Subject | undefined,
     credential: Credential,
+    decisionId: string,
   ): Promise<{ standing: CreditStanding | null; reason?: string }> {
     const overall = new AbortController();
     const deadlineAt = this.#clock.now() + this.#deadlineMs;
@@ -860,6 +865,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
           }
           failures++;
           this.#sourceFailed(resolver.name, result.error);
+          this.#recordRefusedAnswer(resolver.name, result.error, decisionId);
           continue;
         }
         this.#sourceAnswered(resolver.name);
@@ -880,6 +886,29 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     if (!this.#offline.has(source)) {
       this.#offline.add(source);
       this.emit('offline', { source, reason: error.code });
+    }
+  }
+
+  /**
+   * An answer refused as unauthenticated (forged, replayed, stripped of its signature) is a security
+   * event: besides the `error` event it is kept in the journal (`credit-answer-refused`), next to the
+   * decision that fell back to the next source.
+   */
+  #recordRefusedAnswer(source: string, error: unknown, decisionId: string): void {
+    const journal = this.#journal;
+    if (journal === undefined || !isXinyiError(error, 'PLATFORM_RESPONSE_INVALID')) return;
+    const reason = error.details.reason;
+    try {
+      this.#journalWrite(() =>
+        journal.appendEvent({
+          kind: 'credit-answer-refused',
+          at: this.#clock.now(),
+          decisionId,
+          detail: { source, code: error.code, ...(typeof reason === 'string' ? { reason } : {}) },
+        }),
+      );
+    } catch {
+      // Reported and alarmed by #journalWrite; the decision's own commit will fail the same way.
     }
   }
 

@@ -64,6 +64,11 @@ export interface IssueOptions {
   statusIndex?: number;
   /** Sets the red-list flag. */
   red?: boolean;
+  /**
+   * The flags byte as issued, replacing the default (INCENTIVE_ELIGIBLE, plus RED_LIST with `red`):
+   * 0 for a holder the platform has blocked since.
+   */
+  flags?: number;
   /** Issue time in epoch ms; default Date.now(). */
   now?: number;
 }
@@ -208,7 +213,7 @@ export function createCreditIssuer(options: CreditIssuerOptions = {}): CreditIss
         {
           pseudonym: sub,
           tierRank: rank,
-          flags: issueOptions.red ? 0x03 : 0x01,
+          flags: issueOptions.flags ?? (issueOptions.red ? 0x03 : 0x01),
           entitlements: issueOptions.entitlements ?? 0xff,
           issuedAt,
           expiresAt: issuedAt + (issueOptions.lifetimeMs ?? 48 * 3_600_000),

@@ -107,6 +107,12 @@ export interface MockPlatformOptions {
    * SPKI pins. @default plain http
    */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /**
+   * Answer lookups without the answer signature, as a platform from before signed answers: clients
+   * refuse every such answer (`PLATFORM_RESPONSE_INVALID`). For rehearsals and the bench's baseline.
+   * @default false
+   */
+  unsignedAnswers?: boolean;
   /** The latest snapshot (no `since`) or the delta since a snapshot id; undefined → 404. */
   snapshotProvider?: (since?: string) => MockDocument | undefined | Promise<MockDocument | undefined>;
 }
@@ -574,10 +580,14 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
           'content-type': 'application/json',
           'content-length': answer.length,
           'x-xinyi-computed-at': computedAt,
-          [ANSWER_SIGNATURE_HEADER]: signLookupAnswer(question, answer, {
-            privateKey: issuer.platformResponsePrivateKey,
-            nowMs,
-          }),
+          ...(options.unsignedAnswers
+            ? {}
+            : {
+                [ANSWER_SIGNATURE_HEADER]: signLookupAnswer(question, answer, {
+                  privateKey: issuer.platformResponsePrivateKey,
+                  nowMs,
+                }),
+              }),
         });
         res.end(answer);
         return;

@@ -15,6 +15,7 @@ import {
   type Clock,
   chinaHolidayCalendar,
   createHttpPlatformResolver,
+  loadTrustList,
   createMemoryJournal,
   createPseudonymizer,
   createTerminal,
@@ -149,6 +150,12 @@ async function main(): Promise<void> {
           keyId: PLATFORM_KEY_ID,
           secret: PLATFORM_SECRET,
           timeoutMs: 400,
+          // Answers are signed by the platform: verified with its trust list, itself verified with
+          // the pinned root key. A long-running terminal keeps it fresh with createPlatformSync.
+          trustList: loadTrustList(platform.issuer.trustList, {
+            rootPublicKey: platform.issuer.rootPublicKey,
+            now: clock.now(),
+          }),
           clock,
         }),
       ],

@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { CALENDAR_DOCUMENT_MAX_BYTES } from '../calendar/calendar-document.js';
 import { XinyiError } from '../errors.js';
@@ -85,6 +88,13 @@ function tooLarge(kind: string, limitBytes: number, how: 'declared' | 'streamed'
   );
 }
 
+/**
+ * Bodies past this many bytes are spooled to a file while they stream in, so that memory holds at
+ * most this much of a body that may yet prove too large (a 32 MiB snapshot limit otherwise costs
+ * about 55 MB of RSS per hostile body: the chunks, and allocator pages not yet returned).
+ */
+export const SPOOL_ABOVE_BYTES = 4 * 1024 * 1024;
+
 export interface ReadBoundedBodyOptions {
   limitBytes: number;
   /** For the error: which limit (`trustList`, `lookup`, …). */
@@ -95,14 +105,21 @@ export interface ReadBoundedBodyOptions {
   signal?: AbortSignal;
   /** Destroyed with the stream when the body is refused, so no byte more is received. */
   request?: { destroy(error?: Error): unknown };
+  /**
+   * Where a body larger than {@link SPOOL_ABOVE_BYTES} is spooled (a file created there with mode
+   * 0600 and removed before the read settles). Without it, or when the file cannot be created,
+   * the body is held in memory, still under its limit.
+   */
+  spoolDir?: string;
 }
 
 /**
  * Reads a response body, at most `limitBytes` of it. A declared `Content-Length` above the limit is
  * refused before a byte is read; the declared length is not trusted otherwise, and the stream is
- * destroyed as soon as the bytes received pass the limit. Memory held is therefore bounded by the
- * limit plus one chunk, whatever the sender does. Rejects with `PLATFORM_RESPONSE_TOO_LARGE`, or with
- * the stream's own error (a reset, an abort).
+ * destroyed as soon as the bytes received pass the limit. Memory held while the body streams in is
+ * at most {@link SPOOL_ABOVE_BYTES} plus a chunk when `spoolDir` is given (the rest is on disk until
+ * the body has proved to be within its limit), at most `limitBytes` plus a chunk otherwise.
+ * Rejects with `PLATFORM_RESPONSE_TOO_LARGE`, or with the stream's own error (a reset, an abort).
  */
 export async function readBoundedBody(stream: Readable, options: ReadBoundedBodyOptions): Promise<Buffer> {
   const { limitBytes, kind } = options;
@@ -121,21 +138,50 @@ export async function readBoundedBody(stream: Readable, options: ReadBoundedBody
   const onAbort = () => stop(new Error('aborted'));
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  const chunks: Buffer[] = [];
+  let chunks: Buffer[] = [];
+  let held = 0;
   let received = 0;
+  let spool: { handle: FileHandle; path: string } | undefined;
+  let spoolFailed = options.spoolDir === undefined;
   try {
     for await (const chunk of stream) {
       const bytes: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       received += bytes.length;
       if (received > limitBytes) {
-        chunks.length = 0;
+        chunks = [];
         stop();
         throw tooLarge(kind, limitBytes, 'streamed');
       }
       chunks.push(bytes);
+      held += bytes.length;
+      if (held > SPOOL_ABOVE_BYTES && !spoolFailed) {
+        spool ??= await openSpool(options.spoolDir!).catch(() => undefined);
+        if (spool === undefined) {
+          spoolFailed = true;
+          continue;
+        }
+        await spool.handle.writev(chunks);
+        chunks = [];
+        held = 0;
+      }
     }
+    if (spool === undefined) return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received);
+    if (chunks.length > 0) await spool.handle.writev(chunks);
+    chunks = [];
+    const body = Buffer.allocUnsafe(received);
+    const { bytesRead } = await spool.handle.read(body, 0, received, 0);
+    return body.subarray(0, bytesRead);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+    if (spool !== undefined) {
+      await spool.handle.close().catch(() => {});
+      await rm(spool.path, { force: true }).catch(() => {});
+    }
   }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received);
+}
+
+async function openSpool(dir: string): Promise<{ handle: FileHandle; path: string }> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `xinyi-download-${randomBytes(8).toString('hex')}.part`);
+  return { handle: await open(path, 'wx+', 0o600), path };
 }

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Agent as HttpsAgent } from 'node:https';
+import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import pRetry, { AbortError } from 'p-retry';
@@ -87,6 +88,11 @@ export interface HttpPlatformResolverOptions {
   answerWindowMs?: number;
   /** Byte limits per kind of answer. @default DEFAULT_RESPONSE_BYTE_LIMITS */
   maxResponseBytes?: Partial<ResponseByteLimits>;
+  /**
+   * Where a large download (past 4 MiB, in practice a snapshot) is spooled while it streams in, so
+   * that a hostile body costs disk up to its limit rather than memory. @default os.tmpdir()
+   */
+  spoolDir?: string;
   /** Identifies the signing key to the platform (`X-Xinyi-Key-Id`). */
   keyId: string;
   /** The HMAC-SHA-256 secret shared with the platform for `keyId`. */
@@ -430,6 +436,7 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
     });
   }
   const getTrustList = options.getTrustList ?? (() => options.trustList);
+  const spoolDir = options.spoolDir ?? tmpdir();
   const events = new EventEmitter<HttpPlatformEventMap>();
   const breaker =
     options.breaker && 'tryAcquire' in options.breaker
@@ -595,6 +602,7 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
           contentLength: header(response, 'content-length'),
           signal: loopSignal,
           request: response.request as { destroy(error?: Error): unknown },
+          spoolDir,
         });
         response.data = request.responseType === 'text' ? body.toString('utf8') : body;
         if (accepted) {

@@ -136,8 +136,16 @@ export function signLookupAnswer(
   }
   const t = Math.floor(options.nowMs / 1000);
   const signature = signWithAlg(alg, lookupAnswerMessage(question, t, body), key);
-  return `kid=${keyIdOf(key)};t=${t};sig=${signature.toString('base64')}`;
+  let kid = KIDS.get(key);
+  if (kid === undefined) {
+    kid = keyIdOf(key);
+    KIDS.set(key, kid);
+  }
+  return `kid=${kid};t=${t};sig=${signature.toString('base64')}`;
 }
+
+/** Deriving a kid exports the public key and hashes it (~0.3 ms): once per key, not per answer. */
+const KIDS = new WeakMap<KeyObject, string>();
 
 export interface AnswerSignature {
   kid: string;

@@ -227,6 +227,21 @@ export interface Terminal extends EventEmitter<TerminalEventMap> {
 
 const TIMED_OUT = Symbol('timed-out');
 
+/** A source's answer refused as not authentic or too large, as the decision records it; else undefined. */
+function refusedAnswer(
+  source: string,
+  error: unknown,
+): { source: string; code: string; reason?: string } | undefined {
+  if (
+    !isXinyiError(error, 'PLATFORM_RESPONSE_INVALID') &&
+    !isXinyiError(error, 'PLATFORM_RESPONSE_TOO_LARGE')
+  ) {
+    return undefined;
+  }
+  const reason = error.details.reason ?? error.details.kind;
+  return typeof reason === 'string' ? { source, code: error.code, reason } : { source, code: error.code };
+}
+
 /** Refusals that are about the terminal's revocation data, not the code: recorded under their own name. */
 const STATUS_REFUSALS: ReadonlySet<string> = new Set([ReasonCode.STATUS_STALE, ReasonCode.STATUS_MISSING]);
 
@@ -549,8 +564,9 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
 
     let standing: CreditStanding | null = null;
     let unavailableReason: string | undefined = problem;
+    const refusedAnswers: NonNullable<Decision['refusedAnswers']> = [];
     if (problem === undefined) {
-      const found = await this.#resolveStanding(subject, credential, id);
+      const found = await this.#resolveStanding(subject, credential, refusedAnswers);
       standing = found.standing;
       unavailableReason = found.reason;
     }
@@ -576,6 +592,8 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     });
     this.calendarCoverage();
     decision.latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
+    // A forged or oversized answer is a security event: it stays with the decision it did not make.
+    if (refusedAnswers.length > 0) decision.refusedAnswers = refusedAnswers;
     // Committed before anyone acts on it: a decision the host saw is a decision the journal kept.
     if (this.#journal) this.#commit(this.#journal, decision, subject, pack, calendar);
     this.#logger.info(
@@ -799,7 +817,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
   async #resolveStanding(
     subject: Subject | undefined,
     credential: Credential,
-    decisionId: string,
+    refusedAnswers: NonNullable<Decision['refusedAnswers']>,
   ): Promise<{ standing: CreditStanding | null; reason?: string }> {
     const overall = new AbortController();
     const deadlineAt = this.#clock.now() + this.#deadlineMs;
@@ -865,7 +883,8 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
           }
           failures++;
           this.#sourceFailed(resolver.name, result.error);
-          this.#recordRefusedAnswer(resolver.name, result.error, decisionId);
+          const refused = refusedAnswer(resolver.name, result.error);
+          if (refused) refusedAnswers.push(refused);
           continue;
         }
         this.#sourceAnswered(resolver.name);
@@ -886,29 +905,6 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     if (!this.#offline.has(source)) {
       this.#offline.add(source);
       this.emit('offline', { source, reason: error.code });
-    }
-  }
-
-  /**
-   * An answer refused as unauthenticated (forged, replayed, stripped of its signature) is a security
-   * event: besides the `error` event it is kept in the journal (`credit-answer-refused`), next to the
-   * decision that fell back to the next source.
-   */
-  #recordRefusedAnswer(source: string, error: unknown, decisionId: string): void {
-    const journal = this.#journal;
-    if (journal === undefined || !isXinyiError(error, 'PLATFORM_RESPONSE_INVALID')) return;
-    const reason = error.details.reason;
-    try {
-      this.#journalWrite(() =>
-        journal.appendEvent({
-          kind: 'credit-answer-refused',
-          at: this.#clock.now(),
-          decisionId,
-          detail: { source, code: error.code, ...(typeof reason === 'string' ? { reason } : {}) },
-        }),
-      );
-    } catch {
-      // Reported and alarmed by #journalWrite; the decision's own commit will fail the same way.
     }
   }
 

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { createSqliteJournal } from '../../sdk/journal/sqlite-journal.js';
 import type { SyntheticPerson } from '../../simulator/population.js';
 import { isSocatAvailable } from '../../simulator/pty.js';
 import { type SimulatedSite, startSimulatedSite } from '../../simulator/simulated-site.js';
+import { type DaemonProcess, health, startDaemon, until, waitFor } from './gate-daemon-process.js';
 
 /**
  * The gate daemon as a separate process, against a simulated site: a virtual ID-card reader, a QR
@@ -18,81 +18,11 @@ if (!socat && process.env.XINYI_REQUIRE_SOCAT === '1') {
   throw new Error('XINYI_REQUIRE_SOCAT=1 but socat is not installed');
 }
 
-interface Daemon {
-  child: ChildProcess;
-  lines: Record<string, unknown>[];
-  raw: string[];
-  url: string;
-  exited: Promise<number | null>;
-}
-
-const CLI = join(import.meta.dirname, '../../cli/xinyi.ts');
-
-async function startDaemon(configFile: string): Promise<Daemon> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'gate', '--config', configFile], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: Record<string, unknown>[] = [];
-  const raw: string[] = [];
-  let buffer = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString('utf8');
-    let nl = buffer.indexOf('\n');
-    while (nl !== -1) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      raw.push(line);
-      try {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        lines.push({ unparsed: line });
-      }
-      nl = buffer.indexOf('\n');
-    }
-  });
-  child.stderr!.on('data', (chunk: Buffer) => raw.push(`stderr: ${chunk.toString('utf8')}`));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const daemon: Daemon = { child, lines, raw, url: '', exited };
-  const started = await waitFor(daemon, (l) => l.msg === 'gate daemon started', 30_000);
-  daemon.url = String(started.http);
-  return daemon;
-}
-
-async function waitFor(
-  daemon: Daemon,
-  predicate: (line: Record<string, unknown>) => boolean,
-  timeoutMs = 10_000,
-  from = 0,
-): Promise<Record<string, unknown>> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const found = daemon.lines.slice(from).find(predicate);
-    if (found) return found;
-    if (Date.now() > until) {
-      throw new Error(`timed out waiting for a log line; last lines:\n${daemon.raw.slice(-15).join('\n')}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-async function health(daemon: Daemon): Promise<Record<string, unknown>> {
-  const response = await fetch(`${daemon.url}/health`);
-  return (await response.json()) as Record<string, unknown>;
-}
-
-async function until(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /**
  * Ready to serve: every device ready and no alarm but the calendar's, which is up on the real date
  * whenever the official calendar ends within 60 days (gate-daemon-documents.e2e.test.ts tests it).
  */
-async function serving(daemon: Daemon): Promise<boolean> {
+async function serving(daemon: DaemonProcess): Promise<boolean> {
   const h = await health(daemon);
   const alarms = (h.alarms as string[] | undefined) ?? [];
   const devices = Object.values((h.devices as Record<string, string> | undefined) ?? {});
@@ -112,7 +42,7 @@ describe.skipIf(!socat)('xinyi gate daemon, end to end against the simulator', (
   let dir: string;
   let site: SimulatedSite;
   let configFile: string;
-  let daemon: Daemon;
+  let daemon: DaemonProcess;
   let citizens: SyntheticPerson[];
 
   beforeAll(async () => {

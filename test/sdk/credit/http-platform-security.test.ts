@@ -145,12 +145,11 @@ describe('signed lookup answers', () => {
     ]);
     // Not asked again: a forged answer is not a transient fault.
     expect(proxy.ruleHits).toBe(1);
-    expect(t.journal.events({ kind: 'credit-answer-refused' })).toMatchObject([
-      {
-        decisionId: d.id,
-        detail: { source: 'platform', code: 'PLATFORM_RESPONSE_INVALID', reason: 'SIGNATURE' },
-      },
+    // Kept with the decision it did not make, in the journal (and uploaded with it).
+    expect(d.refusedAnswers).toEqual([
+      { source: 'platform', code: 'PLATFORM_RESPONSE_INVALID', reason: 'SIGNATURE' },
     ]);
+    expect(t.journal.getDecision(d.id)?.decision.refusedAnswers).toEqual(d.refusedAnswers);
   });
 
   it('an answer stripped of its signature is refused (SIGNATURE_MISSING)', async () => {

@@ -229,6 +229,8 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
         ...(platform.maxResponseBytes ? { maxResponseBytes: platform.maxResponseBytes } : {}),
         // Lookup answers are verified with the trust list the sync keeps (created below).
         getTrustList: () => sync?.getTrustList(),
+        // A large download streams to a file next to the snapshot it becomes, not into memory.
+        spoolDir: join(dataDir, 'spool'),
         clock,
         logger,
       });

@@ -24,11 +24,14 @@ export interface ResponseByteLimits {
    */
   statusList: number;
   /**
-   * A full snapshot: 24 bytes per subject. @default 33554432 (32 MiB, ~1.39 million subjects); a
-   * larger city raises it, and a hostile body then costs up to this much memory while it streams in.
+   * A full snapshot: 24 bytes per subject. @default 16777216 (16 MiB, ~700,000 subjects). A larger
+   * city raises it, and a hostile body then costs more memory while it streams in: the socket's read
+   * buffers of every byte received before the cut-off are garbage V8 collects late (measured
+   * through the gate daemon, peak RSS: +33–35 MB at 16 MiB, +35–46 MB at 24 MiB, +40–42 MB at
+   * 32 MiB; docs/platform-api.md, "Byte limits").
    */
   snapshot: number;
-  /** A snapshot delta. @default 33554432 (32 MiB) */
+  /** A snapshot delta. @default 16777216 (16 MiB) */
   delta: number;
   /** The signed holiday-calendar document. @default CALENDAR_DOCUMENT_MAX_BYTES (256 KiB) */
   calendar: number;
@@ -45,8 +48,8 @@ export const DEFAULT_RESPONSE_BYTE_LIMITS: Readonly<ResponseByteLimits> = Object
   upload: 64 * 1024,
   trustList: 1024 * 1024,
   statusList: 4 * 1024 * 1024,
-  snapshot: 32 * 1024 * 1024,
-  delta: 32 * 1024 * 1024,
+  snapshot: 16 * 1024 * 1024,
+  delta: 16 * 1024 * 1024,
   calendar: CALENDAR_DOCUMENT_MAX_BYTES,
   policyPack: POLICY_DOCUMENT_MAX_BYTES,
   document: 1024 * 1024,
@@ -90,10 +93,10 @@ function tooLarge(kind: string, limitBytes: number, how: 'declared' | 'streamed'
 
 /**
  * Bodies past this many bytes are spooled to a file while they stream in, so that memory holds at
- * most this much of a body that may yet prove too large (a 32 MiB snapshot limit otherwise costs
- * about 55 MB of RSS per hostile body: the chunks, and allocator pages not yet returned).
+ * most this much of a body that may yet prove too large (held in memory, a 32 MiB body cost about
+ * 55 MB of RSS: the chunks held, and the garbage of the socket's read buffers).
  */
-export const SPOOL_ABOVE_BYTES = 4 * 1024 * 1024;
+export const SPOOL_ABOVE_BYTES = 1024 * 1024;
 
 export interface ReadBoundedBodyOptions {
   limitBytes: number;

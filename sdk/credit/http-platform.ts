@@ -89,7 +89,7 @@ export interface HttpPlatformResolverOptions {
   /** Byte limits per kind of answer. @default DEFAULT_RESPONSE_BYTE_LIMITS */
   maxResponseBytes?: Partial<ResponseByteLimits>;
   /**
-   * Where a large download (past 4 MiB, in practice a snapshot) is spooled while it streams in, so
+   * Where a large download (past 1 MiB, in practice a snapshot) is spooled while it streams in, so
    * that a hostile body costs disk up to its limit rather than memory. @default os.tmpdir()
    */
   spoolDir?: string;

@@ -35,6 +35,8 @@ export interface Answer {
 export interface ProxyRule {
   /** Only requests to this path (query ignored); others pass through. @default every path */
   path?: string;
+  /** Only the first `times` matching requests; the later ones pass through. @default every one */
+  times?: number;
   /** Changes the request before it is forwarded (its headers, in place). */
   request?: (headers: IncomingHttpHeaders, body: Buffer) => void;
   /** The answer to send instead of the platform's (which is in `exchange`). */
@@ -143,7 +145,10 @@ export async function startTamperingProxy(upstream: string): Promise<TamperingPr
       const body = await readAll(req);
       const method = req.method ?? 'GET';
       const path = req.url ?? '/';
-      const applies = rule !== null && (rule.path === undefined || rule.path === path.split('?')[0]);
+      const applies =
+        rule !== null &&
+        (rule.path === undefined || rule.path === path.split('?')[0]) &&
+        (rule.times === undefined || ruleHits < rule.times);
       const active = applies ? rule : null;
       if (active) ruleHits++;
       if (active?.hostileBody?.gzip) {

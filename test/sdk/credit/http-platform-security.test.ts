@@ -385,7 +385,7 @@ describe('transport: https, CA bundle, SPKI pins', () => {
       'insecure-http',
     );
     expect(client('https://credit.example.gov.cn/api').transport).toBe('https');
-    const pin = 'A'.repeat(43) + '=';
+    const pin = `${'A'.repeat(43)}=`;
     expect(() => client('http://127.0.0.1:8080', { spkiSha256Pins: [pin] })).toThrow(/spkiSha256Pins/);
     expect(() => client('https://credit.example.gov.cn', { spkiSha256Pins: ['short'] })).toThrow(
       /spkiSha256Pins/,
@@ -395,14 +395,27 @@ describe('transport: https, CA bundle, SPKI pins', () => {
 });
 
 describe('request signature covers every X-Xinyi-* header and the Idempotency-Key', () => {
-  it.each([
+  const edits: [string, (h: Record<string, unknown>) => void][] = [
     [
       'a changed X-Xinyi-Terminal-Id',
-      (h: Record<string, unknown>) => void (h['x-xinyi-terminal-id'] = 'gate-99'),
+      (h) => {
+        h['x-xinyi-terminal-id'] = 'gate-99';
+      },
     ],
-    ['an added X-Xinyi-* header', (h: Record<string, unknown>) => void (h['x-xinyi-operator'] = 'mallory')],
-    ['a dropped X-Xinyi-Terminal-Id', (h: Record<string, unknown>) => void delete h['x-xinyi-terminal-id']],
-  ])('%s on the way is refused by the platform (401 bad-signature)', async (_, edit) => {
+    [
+      'an added X-Xinyi-* header',
+      (h) => {
+        h['x-xinyi-operator'] = 'mallory';
+      },
+    ],
+    [
+      'a dropped X-Xinyi-Terminal-Id',
+      (h) => {
+        delete h['x-xinyi-terminal-id'];
+      },
+    ],
+  ];
+  it.each(edits)('%s on the way is refused by the platform (401 bad-signature)', async (_, edit) => {
     const mock = await mockPlatform();
     const proxy = await proxyFor(mock);
     proxy.setRule({ request: (headers) => edit(headers as Record<string, unknown>) });
@@ -421,10 +434,15 @@ describe('request signature covers every X-Xinyi-* header and the Idempotency-Ke
     const mock = await mockPlatform();
     const proxy = await proxyFor(mock);
     const platform = client(proxy.url, { terminalId: 'gate-7', retry: { maxAttempts: 1 } });
-    for (const edit of [
-      (h: Record<string, unknown>) => void (h['idempotency-key'] = 'another-batch-key'),
-      (h: Record<string, unknown>) => void delete h['idempotency-key'],
-    ]) {
+    const edits: ((h: Record<string, unknown>) => void)[] = [
+      (h) => {
+        h['idempotency-key'] = 'another-batch-key';
+      },
+      (h) => {
+        delete h['idempotency-key'];
+      },
+    ];
+    for (const edit of edits) {
       proxy.setRule({ request: (headers) => edit(headers as Record<string, unknown>) });
       const error = await failure(platform.uploadDecisions([{ key: 'd-1' }], 'batch-key-0001'));
       expect(error).toMatchObject({ code: 'CREDIT_UNAUTHORIZED', details: { reason: 'bad-signature' } });

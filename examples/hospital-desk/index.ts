@@ -18,13 +18,13 @@ import {
   type Benefit,
   type Clock,
   createHttpPlatformResolver,
-  loadTrustList,
   createPseudonymizer,
   createSqliteJournal,
   createTerminal,
   type Decision,
   formatFen,
   isXinyiError,
+  loadTrustList,
 } from '../../sdk/index.js';
 import { generatePopulation, type SyntheticPerson, startMockPlatform } from '../../simulator/index.js';
 

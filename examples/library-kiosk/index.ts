@@ -15,11 +15,11 @@ import {
   type Clock,
   chinaHolidayCalendar,
   createHttpPlatformResolver,
-  loadTrustList,
   createMemoryJournal,
   createPseudonymizer,
   createTerminal,
   type Decision,
+  loadTrustList,
   shanghaiDate,
 } from '../../sdk/index.js';
 import {

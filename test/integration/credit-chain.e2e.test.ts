@@ -116,7 +116,26 @@ describe.skipIf(!socat)('the credit chain against an adversary, through the gate
     const opens = site.gate.core.stats.opens;
     await site.scanner.scan(holder.present(atMs));
     const outcome = await nextOutcome(daemon, from);
-    return { outcome, opened: site.gate.core.stats.opens - opens };
+    return { outcome, opened: await opensSince(opens, outcome) };
+  }
+
+  /**
+   * Openings the gate board counted since `before`: for an `opened` outcome, once the board has
+   * received the command (it travels the serial link after the log line); otherwise at once.
+   */
+  async function opensSince(before: number, outcome: Record<string, unknown>): Promise<number> {
+    if (outcome.outcome === 'opened') await until(() => site.gate.core.stats.opens > before, 5_000);
+    return site.gate.core.stats.opens - before;
+  }
+
+  /** Starts the daemon and waits until its devices are open: a scan before that would be lost. */
+  async function startLane(configFile: string): Promise<DaemonProcess> {
+    const daemon = await startDaemon(configFile);
+    await until(async () => {
+      const devices = (await health(daemon)).devices as Record<string, string> | undefined;
+      return devices !== undefined && Object.values(devices).every((state) => state === 'ready');
+    }, 30_000);
+    return daemon;
   }
 
   /**
@@ -140,12 +159,12 @@ describe.skipIf(!socat)('the credit chain against an adversary, through the gate
       site.reader.removeCard();
       await until(() => emptyPolls >= 3, 10_000).finally(() => site.reader.off('response', count));
     }
-    return { outcome, opened: site.gate.core.stats.opens - opens };
+    return { outcome, opened: await opensSince(opens, outcome) };
   }
 
   it('status list 404: a revoked code does not open the gate; health is degraded with status-list-missing', async () => {
     site.platform.faults.inject({ kind: 'status', status: 404 }, { path: '/v1/status-list' });
-    const daemon = await startDaemon(writeConfig('status-404'));
+    const daemon = await startLane(writeConfig('status-404'));
     try {
       await until(async () => (await healthOf(daemon)).credit?.trustListVersion === 1, 20_000);
       const revoked = phone();
@@ -169,7 +188,7 @@ describe.skipIf(!socat)('the credit chain against an adversary, through the gate
 
   it('status list failing for 5 days (shared clock): a code revoked now does not open; alarms name the stale list and the failing sync', async () => {
     const name = 'five-days';
-    const first = await startDaemon(writeConfig(name));
+    const first = await startLane(writeConfig(name));
     try {
       await until(async () => (await healthOf(first)).credit?.statusListIssuedAt != null, 20_000);
     } finally {
@@ -180,7 +199,7 @@ describe.skipIf(!socat)('the credit chain against an adversary, through the gate
     const startAt = Date.now() + 5 * DAY;
     site.platform.faults.inject({ kind: 'clock-skew', ms: 5 * DAY });
     site.platform.faults.inject({ kind: 'status', status: 503 }, { path: '/v1/status-list' });
-    const later = await startDaemon(
+    const later = await startLane(
       writeConfig(name, {}, { clock: { startAt: new Date(startAt).toISOString() } }),
     );
     // The daemon's clock started at startAt when it started, a little before we saw it start: this
@@ -212,7 +231,7 @@ describe.skipIf(!socat)('the credit chain against an adversary, through the gate
     const old = JSON.stringify(site.platform.issuer.signedStatusList(Date.now() - 30 * DAY));
     site.platform.issuer.revoke(revoked.statusIndex);
     site.platform.replaceDocument('/v1/status-list', () => ({ bytes: old, contentType: 'application/json' }));
-    const daemon = await startDaemon(writeConfig('thirty-days'));
+    const daemon = await startLane(writeConfig('thirty-days'));
     try {
       await until(async () => (await healthOf(daemon)).alarms.includes('status-list-stale'), 20_000);
       const { outcome, opened } = await show(daemon, revoked);
@@ -231,7 +250,7 @@ describe.skipIf(!socat)('the credit chain against an adversary, through the gate
       contentType: 'application/json',
     }));
     const name = 'future';
-    const daemon = await startDaemon(writeConfig(name));
+    const daemon = await startLane(writeConfig(name));
     const cacheFile = join(dir, `data-${name}`, 'cache', 'status-list.json');
     try {
       await waitFor(
@@ -264,7 +283,7 @@ describe.skipIf(!socat)('the credit chain against an adversary, through the gate
   }, 60_000);
 
   it('a trust-list floor: a fresh terminal refuses an older list, and takes the newer one', async () => {
-    const daemon = await startDaemon(writeConfig('floor', { minTrustListVersion: 2 }));
+    const daemon = await startLane(writeConfig('floor', { minTrustListVersion: 2 }));
     try {
       await waitFor(daemon, (l) => l.part === 'trust-list' && l.reason === 'TRUST_LIST_BELOW_FLOOR', 20_000);
       const h = await healthOf(daemon);
@@ -292,7 +311,7 @@ describe.skipIf(!socat)('the credit chain against an adversary, through the gate
     const dataDir = () => join(dir, 'data-mitm');
 
     beforeAll(async () => {
-      daemon = await startDaemon(writeConfig('mitm', { baseUrl: proxy.url }));
+      daemon = await startLane(writeConfig('mitm', { baseUrl: proxy.url }));
       await until(async () => (await healthOf(daemon)).status === 'ok', 30_000);
     }, 60_000);
 

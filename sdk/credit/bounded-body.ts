@@ -8,8 +8,8 @@ import { POLICY_DOCUMENT_MAX_BYTES } from '../policy/policy-document.js';
 
 /**
  * Byte limits of what the platform sends back, per kind of answer (docs/platform-api.md, "Byte
- * limits"). Every body the platform client reads goes through {@link readBoundedBody} with one of
- * them; a download kind this table does not name (a document added later) gets `document`.
+ * limits"). Every body the platform client reads goes through one reader (`readBoundedBody`) with
+ * one of them; a download kind this table does not name (a document added later) gets `document`.
  */
 export interface ResponseByteLimits {
   /** A lookup answer: a few hundred bytes. @default 65536 (64 KiB) */

@@ -180,6 +180,8 @@ export const gateConfigSchema = z.strictObject({
           statusList: byteCount.optional(),
           snapshot: byteCount.optional(),
           delta: byteCount.optional(),
+          calendar: byteCount.optional(),
+          policyPack: byteCount.optional(),
           document: byteCount.optional(),
         })
         .optional(),

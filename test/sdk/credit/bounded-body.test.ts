@@ -137,6 +137,8 @@ describe('responseByteLimits', () => {
       statusList: 4_194_304,
       snapshot: 16_777_216,
       delta: 16_777_216,
+      calendar: 262_144,
+      policyPack: 1_048_576,
       document: 1_048_576,
     });
     expect(responseByteLimits({ snapshot: 33_554_432 }, 'here').snapshot).toBe(33_554_432);

@@ -7,19 +7,19 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SamStatus } from '../../adapters/id-card/index.js';
 import { ANSWER_SIGNATURE_HEADER } from '../../sdk/credit/lookup-answer.js';
 import { createSqliteJournal } from '../../sdk/journal/sqlite-journal.js';
 import type { VirtualPhone } from '../../simulator/credit-issuer.js';
-import { cardFieldsForPerson } from '../../simulator/devices/virtual-id-card-reader.js';
 import type { SyntheticPerson } from '../../simulator/population.js';
 import { isSocatAvailable } from '../../simulator/pty.js';
 import { type SimulatedSite, startSimulatedSite } from '../../simulator/simulated-site.js';
 import {
   type DaemonProcess,
   health,
+  serving,
   startDaemon,
   stopDaemon,
+  tapCard,
   until,
   waitFor,
 } from './gate-daemon-process.js';
@@ -138,27 +138,10 @@ describe.skipIf(!socat)('the credit chain against an adversary, through the gate
     return daemon;
   }
 
-  /**
-   * Places the person's card until the daemon decides, then takes it off and waits until the
-   * daemon's reader has polled an empty field three times (it needs two to see the card gone), so
-   * that the next card is a new card however slowly a loaded machine runs the daemon.
-   */
+  /** Taps the person's ID card (see `tapCard`) and returns the outcome and the openings it made. */
   async function tap(daemon: DaemonProcess, person: SyntheticPerson) {
-    const from = daemon.lines.length;
     const opens = site.gate.core.stats.opens;
-    site.reader.placeCard(cardFieldsForPerson(person));
-    let outcome: Record<string, unknown>;
-    try {
-      outcome = await nextOutcome(daemon, from);
-    } finally {
-      let emptyPolls = 0;
-      const count = (e: { name: string; sw3: number }) => {
-        if (e.name === 'findCard' && e.sw3 !== SamStatus.FIND_CARD_SUCCESS) emptyPolls++;
-      };
-      site.reader.on('response', count);
-      site.reader.removeCard();
-      await until(() => emptyPolls >= 3, 10_000).finally(() => site.reader.off('response', count));
-    }
+    const outcome = await tapCard(site, daemon, person);
     return { outcome, opened: await opensSince(opens, outcome) };
   }
 
@@ -312,7 +295,9 @@ describe.skipIf(!socat)('the credit chain against an adversary, through the gate
 
     beforeAll(async () => {
       daemon = await startLane(writeConfig('mitm', { baseUrl: proxy.url }));
-      await until(async () => (await healthOf(daemon)).status === 'ok', 30_000);
+      // Ready, and holding a trust list, a fresh status list and the snapshot: no alarm but the
+      // calendar's, which depends on today's date.
+      await until(() => serving(daemon), 30_000);
     }, 60_000);
 
     afterAll(async () => {

@@ -1,5 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { SamStatus } from '../../adapters/id-card/index.js';
+import { cardFieldsForPerson } from '../../simulator/devices/virtual-id-card-reader.js';
+import type { SyntheticPerson } from '../../simulator/population.js';
+import type { SimulatedSite } from '../../simulator/simulated-site.js';
 
 /** `xinyi gate` as a child process, its JSON log lines as they come, and its health endpoint. */
 export interface DaemonProcess {
@@ -79,4 +83,49 @@ export async function until(check: () => Promise<boolean> | boolean, timeoutMs =
 export async function stopDaemon(daemon: DaemonProcess): Promise<number | null> {
   if (daemon.child.exitCode === null) daemon.child.kill('SIGTERM');
   return daemon.exited;
+}
+
+/**
+ * Ready to serve: every device ready and no alarm but the calendar's, which is up on the real date
+ * whenever the official calendar ends within 60 days (gate-daemon-documents.e2e.test.ts tests it).
+ */
+export async function serving(daemon: DaemonProcess): Promise<boolean> {
+  const h = await health(daemon);
+  const alarms = (h.alarms as string[] | undefined) ?? [];
+  const devices = Object.values((h.devices as Record<string, string> | undefined) ?? {});
+  const calendar = h.calendar as { warning: boolean } | undefined;
+  return (
+    devices.length > 0 &&
+    devices.every((d) => d === 'ready') &&
+    alarms.every((a) => a === 'calendar-coverage') &&
+    (h.status === 'ok') === (alarms.length === 0) &&
+    alarms.includes('calendar-coverage') === (calendar?.warning === true)
+  );
+}
+
+/**
+ * The person taps their ID card: the card stays on the reader until the daemon logs the
+ * `gate outcome` it leads to (returned), then is taken off, and the tap ends once the daemon's reader
+ * has polled an empty field three times (it needs two to see the card gone), so that the next card
+ * is a new card however slowly a loaded machine runs the daemon. Unlike `site.tap`, no fixed hold.
+ */
+export async function tapCard(
+  site: SimulatedSite,
+  daemon: DaemonProcess,
+  person: SyntheticPerson,
+  timeoutMs = 15_000,
+): Promise<Record<string, unknown>> {
+  const from = daemon.lines.length;
+  site.reader.placeCard(cardFieldsForPerson(person));
+  try {
+    return await waitFor(daemon, (l) => l.msg === 'gate outcome', timeoutMs, from);
+  } finally {
+    let emptyPolls = 0;
+    const count = (e: { name: string; sw3: number }) => {
+      if (e.name === 'findCard' && e.sw3 !== SamStatus.FIND_CARD_SUCCESS) emptyPolls++;
+    };
+    site.reader.on('response', count);
+    site.reader.removeCard();
+    await until(() => emptyPolls >= 3, 10_000).finally(() => site.reader.off('response', count));
+  }
 }

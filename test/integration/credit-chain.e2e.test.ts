@@ -47,11 +47,6 @@ type Health = {
 };
 const healthOf = (daemon: DaemonProcess) => health(daemon) as Promise<Health>;
 
-/** The outcome line (`gate outcome`) of the next credential the daemon decides after `from`. */
-async function nextOutcome(daemon: DaemonProcess, from: number): Promise<Record<string, unknown>> {
-  return waitFor(daemon, (l) => l.msg === 'gate outcome', 15_000, from);
-}
-
 describe.skipIf(!socat)('the credit chain against an adversary, through the gate daemon', () => {
   let dir: string;
   let site: SimulatedSite;
@@ -112,11 +107,22 @@ describe.skipIf(!socat)('the credit chain against an adversary, through the gate
 
   /** Shows a code at the daemon's time and returns the outcome; the gate's opens are compared around it. */
   async function show(daemon: DaemonProcess, holder: VirtualPhone, atMs = Date.now()) {
-    const from = daemon.lines.length;
     const opens = site.gate.core.stats.opens;
-    await site.scanner.scan(holder.present(atMs));
-    const outcome = await nextOutcome(daemon, from);
-    return { outcome, opened: await opensSince(opens, outcome) };
+    const started = Date.now();
+    for (;;) {
+      const from = daemon.lines.length;
+      await site.scanner.scan(holder.present(atMs + (Date.now() - started)));
+      const line = await waitFor(
+        daemon,
+        (l) => l.msg === 'gate outcome' || (l.msg === 'scan refused' && l.reason === 'rate-limited'),
+        15_000,
+        from,
+      );
+      if (line.msg === 'gate outcome') return { outcome: line, opened: await opensSince(opens, line) };
+      // The scanner takes a burst of 3 codes, then one a second (one scan, one credential): the
+      // next person shows the code again once the second has passed.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
   }
 
   /**

@@ -4,14 +4,17 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import {
   createReplayCache,
+  DEFAULT_MAX_STATUS_AGE_MS,
   decodeBase45,
+  loadStatusList,
   loadTrustList,
+  statusListSignerTrusted,
   type TrustList,
   verifyCreditCode,
 } from '../sdk/credit/index.js';
 import { createCreditIssuer } from '../simulator/credit-issuer.js';
 import { type BenchResult, type Figure, figure, runAlone, summarize } from './harness.js';
-import { throughput } from './stats.js';
+import { throughput, throughputWithCpu } from './stats.js';
 
 const CODES = 512;
 const ROUNDS = 5;
@@ -28,6 +31,8 @@ export async function runCreditCodeBench(): Promise<BenchResult> {
       rootPublicKey: issuer.rootPublicKey,
       now,
     });
+    // As the terminal's resolver checks them: against a status list under the default age limit.
+    const statusList = loadStatusList(issuer.signedStatusList(now - 60_000), { trustList, now });
     const texts = Array.from({ length: CODES }, (_, i) =>
       issuer.issue(`bench-${i}`, 'AA', { now: now - 3_600_000 }).present(now),
     );
@@ -68,29 +73,47 @@ export async function runCreditCodeBench(): Promise<BenchResult> {
       );
     };
     // A fresh replay cache per pass: every code verifies in full (none is refused as a replay).
-    const run = (cacheCredentials: boolean) => {
+    const run = (cacheCredentials: boolean, withStatus = true) => {
       let cache = createReplayCache();
-      return throughput((i) => {
+      return throughputWithCpu((i) => {
         if (i % CODES === 0) cache = createReplayCache();
         const result = verifyCreditCode(texts[i % CODES]!, {
           trustList,
           now,
           replayCache: cache,
+          ...(withStatus ? { statusList, maxStatusAgeMs: DEFAULT_MAX_STATUS_AGE_MS } : {}),
           cacheCredentials,
         });
         if (!result.ok) throw new Error(`bench code refused: ${result.reason}`);
         return result;
       }, ROUND_MS);
     };
-    const values = { cold: [] as number[], warm: [] as number[], baseline: [] as number[] };
+    // What the status-list check itself costs per code (signer still trusted, index covered, bit).
+    const statusCheck = (i: number) =>
+      statusListSignerTrusted(statusList, trustList) &&
+      (i & 0xffff) < statusList.size &&
+      statusList.isRevoked(i & 0xffff);
+    const values = {
+      cold: [] as number[],
+      coldCpu: [] as number[],
+      unchecked: [] as number[],
+      warm: [] as number[],
+      baseline: [] as number[],
+      statusNs: [] as number[],
+    };
     for (let r = -1; r < ROUNDS; r++) {
       const b = throughput(bare, ROUND_MS);
       const c = run(false);
+      const u = run(false, false);
       const w = run(true);
+      const st = throughput(statusCheck, ROUND_MS / 4);
       if (r < 0) continue;
       values.baseline.push(b);
-      values.cold.push(c);
-      values.warm.push(w);
+      values.cold.push(c.wall);
+      values.coldCpu.push(c.cpu);
+      values.unchecked.push(u.wall);
+      values.warm.push(w.wall);
+      values.statusNs.push(1e9 / st);
     }
     const baseline = { label: 'the two bare crypto.verify calls', ...summarize(values.baseline) };
     const cold = summarize(values.cold);
@@ -103,6 +126,25 @@ export async function runCreditCodeBench(): Promise<BenchResult> {
         baseline,
       ),
       figure(
+        `credit-code.${alg.toLowerCase()}.cold-status`,
+        `${alg} issuer, new credential, with the status-list check`,
+        'verifications/s',
+        cold,
+        { label: 'the same without the status-list check', ...summarize(values.unchecked) },
+      ),
+      figure(
+        `credit-code.${alg.toLowerCase()}.cold-cpu`,
+        `${alg} issuer, new credential, per CPU-second`,
+        'verifications/s',
+        summarize(values.coldCpu),
+      ),
+      figure(
+        `credit-code.${alg.toLowerCase()}.status-check`,
+        `${alg}: the status-list check alone`,
+        'ns/code',
+        summarize(values.statusNs),
+      ),
+      figure(
         `credit-code.${alg.toLowerCase()}.returning`,
         `${alg} issuer, returning phone`,
         'verifications/s',
@@ -110,7 +152,11 @@ export async function runCreditCodeBench(): Promise<BenchResult> {
         baseline,
       ),
     );
-    notes.push(`target ≥ 3,000 verifications/s, ${alg} cold: ${cold.median >= 3000 ? 'met' : 'NOT met'}`);
+    const coldCpu = summarize(values.coldCpu).median;
+    notes.push(
+      `target ≥ 3,000 verifications/s, ${alg} cold: ${cold.median >= 3000 ? 'met' : 'NOT met'} on the wall clock, ` +
+        `${coldCpu >= 3000 ? 'met' : 'NOT met'} per CPU-second (what one free core delivers)`,
+    );
   }
   return {
     bench: 'credit-code',
@@ -118,6 +164,7 @@ export async function runCreditCodeBench(): Promise<BenchResult> {
     figures,
     notes: [
       `${ROUNDS} rounds of ${ROUND_MS} ms per measure after a warm-up round, round-robin; baseline: pre-imported keys, no parsing`,
+      'every verification with the status-list check the resolver requires (a list under 24 h old, its signer still trusted, the index in range)',
       ...notes,
     ],
   };

@@ -2,10 +2,12 @@ import { createPublicKey } from 'node:crypto';
 import { accessSync, constants, existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { deflateRawSync } from 'node:zlib';
 import { loadNativeModule } from '../adapters/native.js';
 import { calendarCoverage } from '../sdk/calendar/coverage.js';
 import { type Clock, systemClock } from '../sdk/clock.js';
-import { signRequest } from '../sdk/credit/request-signing.js';
+import { createHttpPlatformResolver } from '../sdk/credit/http-platform.js';
+import { isLoopbackHost, platformTransportKind } from '../sdk/credit/platform-transport.js';
 import { loadSqliteDriver, openSnapshotStore, type SnapshotInfo } from '../sdk/credit/snapshot-store.js';
 import type { DocumentKeeper, DocumentKeeperStatus } from '../sdk/documents/document-keeper.js';
 import { isXinyiError } from '../sdk/errors.js';
@@ -38,9 +40,11 @@ export const DOCTOR_USAGE = `  xinyi doctor --config FILE [--url URL] [--timeout
       the snapshot in its dataDir, the calendar and policy documents (a problem when the
       calendar's official arrangements end within 60 days), the serial devices, whether the
       platform and the site store answer (latency, version), and the running daemon's
-      /diagnostics (at the configured http port, or URL). Exit code 0 when nothing is wrong,
-      1 when something is: each problem is one line in "problems".
-      Prints no secret value and no personal data.`;
+      /diagnostics (at the configured http port, or URL); and the configuration's security: an
+      http:// platform, an inline secret, a secret file others may read, a weak pseudonym key, a
+      daemon port open beyond loopback, a simulated clock. Exit code 0 when nothing is wrong, 1 when
+      something is: each problem is one line in "problems"; "warnings" are worth knowing but do not
+      fail the check. Prints no secret value and no personal data.`;
 
 /** How long each network check may take (platform, daemon). */
 const DEFAULT_TIMEOUT_MS = 2_000;
@@ -52,6 +56,8 @@ export interface DoctorReport {
   ok: boolean;
   /** One line per thing that is wrong; empty when `ok`. */
   problems: string[];
+  /** One line per thing worth knowing that does not make the check fail (an http:// platform on loopback). */
+  warnings: string[];
   versions: { sdk: string; node: string; platform: string; arch: string };
   /** Optional native modules: loadable or not. */
   nativeModules: Record<string, boolean>;
@@ -184,6 +190,91 @@ function checkSecrets(config: GateConfig, baseDir: string, problems: string[]): 
     }
   }
   return secrets;
+}
+
+/** Shortest pseudonym key doctor accepts, in bytes (HMAC-SHA-256's block of output). */
+const MIN_PSEUDONYM_KEY_BYTES = 32;
+/** Estimated entropy below which a pseudonym key is guessable. */
+const MIN_PSEUDONYM_KEY_BITS = 128;
+
+/**
+ * Why a pseudonym key is weak, or undefined: shorter than 32 bytes, or with less than 128 bits of
+ * estimated entropy (the lesser of its length times the Shannon entropy of its own characters and
+ * the bits of its DEFLATE compression: repeated characters and repeated patterns score low). An
+ * estimate: a key that passes can still be guessable; a key from a CSPRNG always passes. A key that is weak lets whoever holds the terminal's journal
+ * guess ID numbers back from pseudonyms (credit-domain research: ~10^11 candidates).
+ */
+export function pseudonymKeyWeakness(key: string): string | undefined {
+  const bytes = Buffer.byteLength(key, 'utf8');
+  if (bytes < MIN_PSEUDONYM_KEY_BYTES) return `${bytes} bytes, fewer than ${MIN_PSEUDONYM_KEY_BYTES}`;
+  const counts = new Map<string, number>();
+  for (const c of key) counts.set(c, (counts.get(c) ?? 0) + 1);
+  const length = [...key].length;
+  let perChar = 0;
+  for (const n of counts.values()) perChar -= (n / length) * Math.log2(n / length);
+  // A periodic key ("0123456789" four times) has even character counts but compresses well.
+  const compressedBits = deflateRawSync(key, { level: 9 }).length * 8;
+  const bits = Math.floor(Math.min(perChar * length, compressedBits));
+  if (bits < MIN_PSEUDONYM_KEY_BITS)
+    return `about ${bits} bits of entropy, fewer than ${MIN_PSEUDONYM_KEY_BITS}`;
+  return undefined;
+}
+
+/**
+ * The configuration's security, checked without the network: how the platform is reached, where
+ * the secrets are and who may read them, the pseudonym key's strength, the daemon port, the clock.
+ */
+function checkSecurity(config: GateConfig, baseDir: string, problems: string[], warnings: string[]): void {
+  const platform = config.platform;
+  if (platform) {
+    const kind = platformTransportKind(platform.baseUrl);
+    if (kind === 'insecure-http') {
+      warnings.push(
+        `platform: ${platform.baseUrl} is plain http:// beyond loopback (allowInsecureHttp): requests travel in clear`,
+      );
+    } else if (kind === 'loopback-http') {
+      warnings.push(
+        `platform: ${platform.baseUrl} is plain http:// on loopback (a simulator); a deployment uses https://`,
+      );
+    }
+  }
+  const secrets: [string, SecretRef][] = [['pseudonymKey', config.pseudonymKey]];
+  if (platform) secrets.push(['platform.secret', platform.secret]);
+  for (const [what, ref] of secrets) {
+    if ('value' in ref) {
+      problems.push(
+        `secret ${what} is written inline in the configuration; use { "file": … } or { "env": … }`,
+      );
+    } else if ('file' in ref) {
+      try {
+        const mode = statSync(configPath(baseDir, ref.file)).mode & 0o777;
+        if ((mode & 0o044) !== 0) {
+          problems.push(
+            `secret ${what}: ${ref.file} is readable by group or others (mode ${mode.toString(8).padStart(4, '0')}); chmod 600`,
+          );
+        }
+      } catch {
+        // Not resolving is reported by the secrets check.
+      }
+    }
+  }
+  try {
+    const weakness = pseudonymKeyWeakness(readSecret(config.pseudonymKey, baseDir, 'pseudonymKey'));
+    if (weakness !== undefined) problems.push(`pseudonymKey is weak: ${weakness}`);
+  } catch {
+    // Reported by the secrets check.
+  }
+  if (!isLoopbackHost(config.http.host)) {
+    problems.push(
+      `http.host ${config.http.host}: the daemon's health, metrics and diagnostics are reachable beyond this machine; bind it to 127.0.0.1`,
+    );
+  }
+  if (config.clock !== undefined) {
+    const production = platform !== undefined && platformTransportKind(platform.baseUrl) !== 'loopback-http';
+    const line = `clock.startAt is set: the daemon runs on a simulated clock (${config.clock.startAt})`;
+    if (production) problems.push(`${line} against a real platform`);
+    else warnings.push(line);
+  }
 }
 
 function checkPolicy(config: GateConfig, baseDir: string, problems: string[]): DoctorReport['policy'] {
@@ -412,49 +503,75 @@ async function checkPlatform(
   const platform = config.platform;
   if (!platform) return null;
   const url = `${platform.baseUrl.replace(/\/+$/, '')}${TRUST_LIST_PATH}`;
-  const headers: Record<string, string> = {};
+  let secret = 'unresolved';
   try {
-    // Signed like the daemon's requests, so a 401 says the platform refuses this terminal's key.
-    const parsed = new URL(url);
-    Object.assign(
-      headers,
-      signRequest({
-        method: 'GET',
-        path: `${parsed.pathname}${parsed.search}`,
-        keyId: platform.keyId,
-        secret: readSecret(platform.secret, baseDir, 'platform.secret'),
-        nowMs: Date.now(),
-      }),
-    );
+    secret = readSecret(platform.secret, baseDir, 'platform.secret');
   } catch {
     // The secret's problem is already listed; an unsigned request still shows whether anyone answers.
   }
-  const started = performance.now();
-  try {
-    const response = await fetch(url, {
-      headers,
-      signal: AbortSignal.timeout(timeoutMs),
-      redirect: 'manual',
-    });
-    const ms = Math.round(performance.now() - started);
-    let reason: string | undefined;
-    if (!response.ok) {
-      try {
-        const error = ((await response.json()) as { error?: unknown }).error;
-        if (typeof error === 'string') reason = error.slice(0, 64);
-      } catch {
-        // A non-JSON error page says nothing more than its status.
-      }
-      problems.push(
-        `platform: GET ${TRUST_LIST_PATH} answered HTTP ${response.status}${reason ? ` (${reason})` : ''}`,
-      );
-    } else {
-      await response.body?.cancel();
+  let ca: string | undefined;
+  if (platform.caFile !== undefined) {
+    try {
+      ca = readFileSync(configPath(baseDir, platform.caFile), 'utf8');
+    } catch (error) {
+      problems.push(`platform.caFile ${platform.caFile} cannot be read (${codeOf(error)})`);
+      return { baseUrl: platform.baseUrl, url, error: 'CA_FILE' };
     }
-    return { baseUrl: platform.baseUrl, url, status: response.status, ...(reason ? { reason } : {}), ms };
+  }
+  // The daemon's own client: signed requests, the CA bundle, the SPKI pins and the byte limits.
+  let client: ReturnType<typeof createHttpPlatformResolver>;
+  try {
+    client = createHttpPlatformResolver({
+      baseUrl: platform.baseUrl,
+      keyId: platform.keyId,
+      secret,
+      terminalId: config.terminalId,
+      ...(platform.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
+      ...(ca === undefined ? {} : { ca }),
+      ...(platform.spkiSha256Pins ? { spkiSha256Pins: platform.spkiSha256Pins } : {}),
+      ...(platform.maxResponseBytes ? { maxResponseBytes: platform.maxResponseBytes } : {}),
+      retry: { maxAttempts: 1 },
+      transferTimeoutMs: timeoutMs,
+    });
   } catch (error) {
-    const code = fetchErrorCode(error);
-    problems.push(`platform: ${platform.baseUrl} is not reachable (${code})`);
+    problems.push(`platform: ${reasonOf(error)}`);
+    return { baseUrl: platform.baseUrl, url, error: codeOf(error) };
+  }
+  const started = performance.now();
+  const ms = () => Math.round(performance.now() - started);
+  try {
+    const document = await client.getTrustList();
+    if (document === null) {
+      problems.push(`platform: GET ${TRUST_LIST_PATH} answered HTTP 404 (no trust list published)`);
+      return { baseUrl: platform.baseUrl, url, status: 404, ms: ms() };
+    }
+    return { baseUrl: platform.baseUrl, url, status: 200, ms: ms() };
+  } catch (error) {
+    const details = isXinyiError(error) ? error.details : {};
+    const reason = typeof details.reason === 'string' ? details.reason : undefined;
+    if (typeof details.status === 'number') {
+      problems.push(
+        `platform: GET ${TRUST_LIST_PATH} answered HTTP ${details.status}${reason ? ` (${reason})` : ''}`,
+      );
+      return {
+        baseUrl: platform.baseUrl,
+        url,
+        status: details.status,
+        ...(reason ? { reason } : {}),
+        ms: ms(),
+      };
+    }
+    const code =
+      typeof details.errorCode === 'string'
+        ? details.errorCode
+        : isXinyiError(error, 'CREDIT_TIMEOUT')
+          ? 'TIMEOUT'
+          : codeOf(error);
+    problems.push(
+      reason === 'tls'
+        ? `platform: ${platform.baseUrl}: its certificate was refused (${code})`
+        : `platform: ${platform.baseUrl} is not reachable (${code})`,
+    );
     return { baseUrl: platform.baseUrl, url, error: code };
   }
 }
@@ -462,6 +579,7 @@ async function checkPlatform(
 interface DaemonHealth {
   status?: unknown;
   alarms?: unknown;
+  warnings?: unknown;
   devices?: unknown;
   creditSourcesOffline?: unknown;
 }
@@ -471,6 +589,7 @@ async function checkDaemon(
   explicit: boolean,
   timeoutMs: number,
   problems: string[],
+  warnings: string[],
 ): Promise<NonNullable<DoctorReport['daemon']>> {
   const base = url.replace(/\/+$/, '');
   let response: Response;
@@ -495,6 +614,9 @@ async function checkDaemon(
     return { url: base, running: true, status: response.status, error: 'malformed' };
   }
   const health = (diagnostics as { health?: DaemonHealth } | null)?.health;
+  if (health && Array.isArray(health.warnings)) {
+    for (const warning of health.warnings) warnings.push(`daemon warns: ${String(warning)}`);
+  }
   if (health && health.status !== 'ok') {
     const alarms = Array.isArray(health.alarms) ? health.alarms.map(String) : [];
     const devices =
@@ -518,9 +640,11 @@ async function checkDaemon(
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const problems: string[] = [];
+  const warnings: string[] = [];
   const report: DoctorReport = {
     ok: false,
     problems,
+    warnings,
     versions: { sdk: SDK_VERSION, node: process.version, platform: process.platform, arch: process.arch },
     nativeModules: {},
     configFile: options.configFile,
@@ -561,6 +685,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   }
 
   report.secrets = checkSecrets(config, baseDir, problems);
+  checkSecurity(config, baseDir, problems, warnings);
   report.policy = checkPolicy(config, baseDir, problems);
   const dataDir = configPath(baseDir, config.dataDir);
   report.dataDir = checkDataDir(dataDir, problems);
@@ -576,7 +701,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const daemonUrl = options.daemonUrl ?? `http://${config.http.host}:${config.http.port}`;
   const [platform, daemon, site] = await Promise.all([
     checkPlatform(config, baseDir, timeoutMs, problems),
-    checkDaemon(daemonUrl, options.daemonUrl !== undefined, timeoutMs, problems),
+    checkDaemon(daemonUrl, options.daemonUrl !== undefined, timeoutMs, problems, warnings),
     checkSiteStore(config, baseDir, timeoutMs, problems),
   ]);
   report.platform = platform;

@@ -1,6 +1,6 @@
 // `npm run bench:docs -- FILE`: regenerates every published benchmark table (docs/benchmarks.md,
 // docs/journal.md, docs/policy-packs.md, docs/reliability.md, docs/scanners.md, docs/id-card-readers.md,
-// docs/gates.md, README.md) from the
+// docs/gates.md, docs/platform-api.md, docs/credit-codes.md, README.md) from the
 // JSON that `npm run bench -- --json FILE` wrote. Tables are never edited by hand: each sits between
 // `<!-- bench:NAME -->` markers, and everything else in the files is left as it is. From a file of
 // `npm run bench -- --only a,b --json FILE`, only the blocks made of those benches are rewritten (each
@@ -188,6 +188,13 @@ const BLOCKS: Record<string, Record<string, (f: Figures, run: BenchRun) => strin
     'gate-counts': (f, run) =>
       [provenance(run), section(f, 'gate-counts', alone('gate-counts'))].join('\n\n'),
     'site-state': (f, run) => [provenance(run), section(f, 'site-state', alone('site-state'))].join('\n\n'),
+  },
+  'docs/platform-api.md': {
+    'signed-answers': (f, run) => [provenance(run), section(f, 'platform', alone('platform'))].join('\n\n'),
+  },
+  'docs/credit-codes.md': {
+    'credit-code': (f, run) =>
+      [provenance(run), section(f, 'credit-code', alone('credit-code'))].join('\n\n'),
   },
   'README.md': {
     figures: (f, run) =>

@@ -82,6 +82,19 @@ export const XinyiErrorCode = {
    * within the lane's per-call budget; `details.reason` says how. The lane decides from local state.
    */
   SITE_STATE_UNAVAILABLE: 'SITE_STATE_UNAVAILABLE',
+  /**
+   * Raised when a platform lookup answer is not authenticated: no answer signature, one that does not
+   * verify under a `platform-response` key of the trust list, or one that answers another question
+   * (pseudonym, scene, terminal, nonce) or comes from another time; `details.reason` names which. The
+   * answer is not used and the terminal asks its next source.
+   */
+  PLATFORM_RESPONSE_INVALID: 'PLATFORM_RESPONSE_INVALID',
+  /**
+   * Raised when a platform answer or download is larger than its byte limit (by its `Content-Length`,
+   * or as it streams in): the transfer is cut off at the limit and nothing of it is used;
+   * `details.limitBytes` and `details.kind` say which limit.
+   */
+  PLATFORM_RESPONSE_TOO_LARGE: 'PLATFORM_RESPONSE_TOO_LARGE',
 } as const;
 
 export type XinyiErrorCode = (typeof XinyiErrorCode)[keyof typeof XinyiErrorCode];

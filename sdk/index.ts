@@ -73,6 +73,7 @@ export type {
   IdCardType,
 } from './domain/credential.js';
 export type { Decision, DecisionOutcome, DecisionReason } from './domain/decision.js';
+export type { CreditCodeFlagName, CreditEntitlementName } from './domain/entitlements.js';
 export { isSceneId, SCENE_IDS, SCENE_PROGRAMME, type SceneId } from './domain/scenes.js';
 export {
   type CreditStanding,
@@ -129,6 +130,7 @@ export {
   type PolicyRule,
   parsePolicyDocument,
   policyDocumentKind,
+  QINGZHOU_SCENE_PROGRAMMES,
   QINGZHOU_SCENIC_SITES,
   qingzhouPolicyPack,
   ReasonCode,

@@ -41,6 +41,8 @@ export interface CreditIssuer {
   readonly calendarPrivateKey: KeyObject;
   /** Signs policy-pack documents (trust-list usage `policy-pack`). */
   readonly policyPackPrivateKey: KeyObject;
+  /** Signs the platform's lookup answers; the trust list names it for `platform-response`. */
+  readonly platformResponsePrivateKey: KeyObject;
   readonly trustList: SignedTrustList;
   /** Signs a trust list with the root (for tests of rotation and tampering). */
   signTrustList(content: TrustListContent): SignedTrustList;
@@ -62,6 +64,11 @@ export interface IssueOptions {
   statusIndex?: number;
   /** Sets the red-list flag. */
   red?: boolean;
+  /**
+   * The flags byte as issued, replacing the default (INCENTIVE_ELIGIBLE, plus RED_LIST with `red`):
+   * 0 for a holder the platform has blocked since.
+   */
+  flags?: number;
   /** Issue time in epoch ms; default Date.now(). */
   now?: number;
 }
@@ -90,6 +97,8 @@ export interface CreditIssuerOptions {
   trustListExpiresAt?: number;
   /** Epoch ms the trust list is issued at (it is dated one minute earlier); default Date.now(). */
   now?: number;
+  /** Epoch ms the trust list says it was issued; default one minute before `now`. */
+  trustListIssuedAt?: number;
 }
 
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -154,6 +163,7 @@ export function createCreditIssuer(options: CreditIssuerOptions = {}): CreditIss
   const statusListPrivateKey = ed('status-list');
   const calendarPrivateKey = ed('calendar');
   const policyPackPrivateKey = ed('policy-pack');
+  const platformResponsePrivateKey = ed('platform-response');
   const issuerPublicKey = createPublicKey(issuerPrivateKey);
   const statusPublicKey = createPublicKey(statusListPrivateKey);
   const pseudonymKey = derive(seed ?? String(Math.random()), 'pseudonym');
@@ -161,13 +171,14 @@ export function createCreditIssuer(options: CreditIssuerOptions = {}): CreditIss
   const trustListContent: TrustListContent = {
     format: 'xinyi-trust-list/1',
     version: 1,
-    issuedAt: new Date(now - 60_000).toISOString(),
+    issuedAt: new Date(options.trustListIssuedAt ?? now - 60_000).toISOString(),
     expiresAt: new Date(options.trustListExpiresAt ?? now + 365 * 86_400_000).toISOString(),
     keys: [
       keyEntry(issuerPublicKey, alg, 'credit-code'),
       keyEntry(statusPublicKey, 'Ed25519', 'status-list'),
       keyEntry(createPublicKey(calendarPrivateKey), 'Ed25519', 'calendar'),
       keyEntry(createPublicKey(policyPackPrivateKey), 'Ed25519', 'policy-pack'),
+      keyEntry(createPublicKey(platformResponsePrivateKey), 'Ed25519', 'platform-response'),
     ],
   };
   const statusSize = options.statusListSize ?? 65_536;
@@ -185,6 +196,7 @@ export function createCreditIssuer(options: CreditIssuerOptions = {}): CreditIss
     statusListPrivateKey,
     calendarPrivateKey,
     policyPackPrivateKey,
+    platformResponsePrivateKey,
     trustListContent,
     trustList: signTrustList(trustListContent, rootPrivateKey),
     signTrustList: (content) => signTrustList(content, rootPrivateKey),
@@ -201,7 +213,7 @@ export function createCreditIssuer(options: CreditIssuerOptions = {}): CreditIss
         {
           pseudonym: sub,
           tierRank: rank,
-          flags: issueOptions.red ? 0x03 : 0x01,
+          flags: issueOptions.flags ?? (issueOptions.red ? 0x03 : 0x01),
           entitlements: issueOptions.entitlements ?? 0xff,
           issuedAt,
           expiresAt: issuedAt + (issueOptions.lifetimeMs ?? 48 * 3_600_000),

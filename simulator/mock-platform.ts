@@ -1,8 +1,14 @@
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { CALENDAR_DOCUMENT_FORMAT, type CalendarDocumentYear } from '../sdk/calendar/calendar-document.js';
 import { type Clock, systemClock } from '../sdk/clock.js';
+import {
+  ANSWER_SIGNATURE_HEADER,
+  assertQuestionFields,
+  signLookupAnswer,
+} from '../sdk/credit/lookup-answer.js';
 import {
   createNonceCache,
   DEFAULT_SIGNATURE_WINDOW_MS,
@@ -96,6 +102,17 @@ export interface MockPlatformOptions {
   calendar?: () => MockDocument | undefined;
   /** Replaces the published policy-pack document (`publishPolicyPack`) at `/v1/policy-pack`. */
   policyPack?: () => MockDocument | undefined;
+  /**
+   * Serve over https with this key and certificate (PEM), for tests of the client's CA bundle and
+   * SPKI pins. @default plain http
+   */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+  /**
+   * Answer lookups without the answer signature, as a platform from before signed answers: clients
+   * refuse every such answer (`PLATFORM_RESPONSE_INVALID`). For rehearsals and the bench's baseline.
+   * @default false
+   */
+  unsignedAnswers?: boolean;
   /** The latest snapshot (no `since`) or the delta since a snapshot id; undefined → 404. */
   snapshotProvider?: (since?: string) => MockDocument | undefined | Promise<MockDocument | undefined>;
 }
@@ -136,6 +153,15 @@ export interface MockPlatform {
   };
   /** Sets (or with null removes) the standing returned for a pseudonym. */
   setStanding(pseudonym: string, standing: Omit<CreditStanding, 'source' | 'asOf'> | null): void;
+  /**
+   * From now on serves `provider()` at `/v1/trust-list` or `/v1/status-list` instead of the
+   * platform's own document (a newer trust list, an old or future-dated status list); null restores
+   * the platform's own.
+   */
+  replaceDocument(
+    path: '/v1/trust-list' | '/v1/status-list',
+    provider: (() => MockDocument | undefined) | null,
+  ): void;
   /**
    * The platform's credit-code issuer: its root key verifies the trust list served at
    * `/v1/trust-list`; `issuer.issue(...)` gives citizens phones; `issuer.revoke(i)` shows in
@@ -246,6 +272,9 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
   const issuer = createCreditIssuer({
     seed: String(options.seed ?? 'mock-platform'),
     now: clock.now() - 3_600_000,
+    // Dated a year back, so that a terminal whose clock rehearses a past day (`clock.startAt` in a
+    // gate config) still finds it valid; it expires a year from now, as by default.
+    trustListIssuedAt: clock.now() - 365 * 86_400_000,
   });
   const snapshotKeys = generateKeyPairSync('ed25519');
   let sequence = 1;
@@ -285,6 +314,7 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
   const versions = { calendar: 0, policyPack: 0 };
 
   const nonces = createNonceCache();
+  const replaced = new Map<string, () => MockDocument | undefined>();
   const requests: MockPlatformRequest[] = [];
   const uploads: MockPlatform['uploads'] = {
     decisions: [],
@@ -474,8 +504,28 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
     if (!verified.ok) return sendJson(res, 401, { error: verified.problem, serverTime: nowMs });
 
     if (ending?.kind === 'malformed-json') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"found": true, "standing": {"tier": "A');
+      const cut = Buffer.from('{"found": true, "standing": {"tier": "A', 'utf8');
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      const lookup = body as { pseudonym?: unknown; scene?: unknown; terminalId?: unknown } | undefined;
+      // A platform bug in the JSON, not in the signing: the cut body is signed like any answer.
+      if (path === '/v1/standings/lookup' && lookup) {
+        try {
+          headers[ANSWER_SIGNATURE_HEADER] = signLookupAnswer(
+            {
+              pseudonym: String(lookup.pseudonym),
+              scene: String(lookup.scene),
+              terminalId: String(lookup.terminalId),
+              nonce: headerValue('x-xinyi-nonce') ?? '',
+            },
+            cut,
+            { privateKey: issuer.platformResponsePrivateKey, nowMs },
+          );
+        } catch {
+          // An unsignable question is refused as unsigned: the fault shows either way.
+        }
+      }
+      res.writeHead(200, headers);
+      res.end(cut);
       return;
     }
     if (ending?.kind === 'lost-response') {
@@ -499,34 +549,66 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
         if (!isSceneId(lookup.scene) || typeof lookup.terminalId !== 'string' || lookup.terminalId === '') {
           return sendJson(res, 400, { error: 'purpose-required' });
         }
+        const question = {
+          pseudonym: lookup.pseudonym,
+          scene: lookup.scene,
+          terminalId: lookup.terminalId,
+          nonce: headerValue('x-xinyi-nonce') ?? '',
+        };
+        try {
+          // A control character would make the signed answer's lines ambiguous.
+          assertQuestionFields(question);
+        } catch {
+          return sendJson(res, 400, { error: 'purpose-required' });
+        }
         const computedAt = options.computedAt ?? new Date(nowMs).toISOString();
         const standing = standings.get(lookup.pseudonym);
-        return sendJson(
-          res,
-          200,
-          standing === undefined
-            ? { found: false, computedAt }
-            : {
-                found: true,
-                computedAt,
-                standing: { ...standing, lists: standing.lists.map((l) => ({ ...l })) },
-              },
-          { 'x-xinyi-computed-at': computedAt },
+        const answer = Buffer.from(
+          JSON.stringify(
+            standing === undefined
+              ? { found: false, computedAt }
+              : {
+                  found: true,
+                  computedAt,
+                  standing: { ...standing, lists: standing.lists.map((l) => ({ ...l })) },
+                },
+          ),
+          'utf8',
         );
+        // Signed over the question it answers and the exact bytes sent (docs/platform-api.md).
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'content-length': answer.length,
+          'x-xinyi-computed-at': computedAt,
+          ...(options.unsignedAnswers
+            ? {}
+            : {
+                [ANSWER_SIGNATURE_HEADER]: signLookupAnswer(question, answer, {
+                  privateKey: issuer.platformResponsePrivateKey,
+                  nowMs,
+                }),
+              }),
+        });
+        res.end(answer);
+        return;
       }
       case 'GET /v1/trust-list':
         return serveDocument(
           res,
-          options.trustList
-            ? options.trustList()
-            : { bytes: JSON.stringify(issuer.trustList), contentType: 'application/json' },
+          replaced.has(path)
+            ? replaced.get(path)!()
+            : options.trustList
+              ? options.trustList()
+              : { bytes: JSON.stringify(issuer.trustList), contentType: 'application/json' },
         );
       case 'GET /v1/status-list':
         return serveDocument(
           res,
-          options.statusList
-            ? options.statusList()
-            : { bytes: JSON.stringify(issuer.signedStatusList(nowMs)), contentType: 'application/json' },
+          replaced.has(path)
+            ? replaced.get(path)!()
+            : options.statusList
+              ? options.statusList()
+              : { bytes: JSON.stringify(issuer.signedStatusList(nowMs)), contentType: 'application/json' },
         );
       case 'GET /v1/calendar':
         return serveDocument(res, options.calendar ? options.calendar() : published.calendar);
@@ -560,12 +642,15 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
     }
   };
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) sendJson(res, 500, { error: 'internal' });
       else res.destroy();
     });
-  });
+  };
+  const server: Server = options.tls
+    ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener)
+    : createServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -573,7 +658,7 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
   const port = (server.address() as AddressInfo).port;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     faults,
     requests,
@@ -587,6 +672,10 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
         standings.set(pseudonym, { ...standing, lists: standing.lists.map((l) => ({ ...l })) });
         changedAt.set(pseudonym, sequence);
       }
+    },
+    replaceDocument(path, provider) {
+      if (provider === null) replaced.delete(path);
+      else replaced.set(path, provider);
     },
     issuer,
     snapshotPublicKey: snapshotKeys.publicKey,

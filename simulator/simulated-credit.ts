@@ -115,6 +115,11 @@ export async function createSimulatedCredit(options: SimulatedCreditOptions): Pr
     baseUrl: platform.url,
     keyId: 'demo-terminals',
     secret,
+    // The platform signs its lookup answers; they verify under its own trust list.
+    trustList: loadTrustList(platform.issuer.trustList, {
+      rootPublicKey: platform.issuer.rootPublicKey,
+      now: clock.now(),
+    }),
     clock,
     ...(options.logger ? { logger: options.logger } : {}),
   };

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { isSpkiPin, platformTransportKind, platformUrlProblem } from '../../sdk/credit/platform-transport.js';
 import { SCENE_IDS } from '../../sdk/domain/scenes.js';
 import { XinyiError } from '../../sdk/errors.js';
 import { readJsonFile } from '../../sdk/json-file.js';
@@ -20,6 +21,11 @@ export type SecretRef = z.infer<typeof secretRef>;
 
 const port = z.number().int().min(0).max(65_535);
 const positiveMs = z.number().int().positive().max(3_600_000);
+const byteCount = z
+  .number()
+  .int()
+  .positive()
+  .max(2 ** 32);
 
 const serialLink = z.strictObject({
   serial: z.strictObject({
@@ -192,7 +198,17 @@ export const gateConfigSchema = z.strictObject({
   site: site.default('local'),
   platform: z
     .strictObject({
+      /** `https://`; `http://` only to a loopback host, or with `allowInsecureHttp`. */
       baseUrl: z.string().url(),
+      /** Plain http to a host beyond loopback; health and doctor report it. */
+      allowInsecureHttp: z.boolean().optional(),
+      /** A PEM file of the CA certificates trusted for the platform instead of the system roots. */
+      caFile: z.string().min(1).optional(),
+      /** SPKI SHA-256 pins (base64) of the keys the platform may present. */
+      spkiSha256Pins: z
+        .array(z.string().refine(isSpkiPin, 'must be a base64 SHA-256 digest (44 characters)'))
+        .min(1)
+        .optional(),
       keyId: z.string().min(1),
       secret: secretRef,
       /** The platform source's own budget within the decision deadline. */
@@ -203,6 +219,43 @@ export const gateConfigSchema = z.strictObject({
       snapshotPublicKeys: z.array(secretRef).min(1),
       syncIntervalMs: positiveMs.optional(),
       statusListIntervalMs: positiveMs.optional(),
+      /**
+       * A status list older than this makes credit codes grant nothing (STATUS_STALE).
+       * @default 86400000 (24 h, DEFAULT_MAX_STATUS_AGE_MS)
+       */
+      maxStatusAgeMs: z
+        .number()
+        .int()
+        .positive()
+        .max(7 * 86_400_000)
+        .optional(),
+      /** The lowest trust-list version this terminal accepts (raise it when a key is withdrawn). */
+      minTrustListVersion: z.number().int().min(0).optional(),
+      /** Byte limits per kind of platform answer (docs/platform-api.md, "Byte limits"). */
+      maxResponseBytes: z
+        .strictObject({
+          lookup: byteCount.optional(),
+          upload: byteCount.optional(),
+          trustList: byteCount.optional(),
+          statusList: byteCount.optional(),
+          snapshot: byteCount.optional(),
+          delta: byteCount.optional(),
+          calendar: byteCount.optional(),
+          policyPack: byteCount.optional(),
+          document: byteCount.optional(),
+        })
+        .optional(),
+    })
+    .superRefine((platform, ctx) => {
+      const problem = platformUrlProblem(platform.baseUrl, platform.allowInsecureHttp === true);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: problem });
+      const https = platformTransportKind(platform.baseUrl) === 'https';
+      if (!https && platform.caFile !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['caFile'], message: 'needs an https:// baseUrl' });
+      }
+      if (!https && platform.spkiSha256Pins !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['spkiSha256Pins'], message: 'needs an https:// baseUrl' });
+      }
     })
     .optional(),
   journal: z

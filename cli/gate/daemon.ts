@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -6,7 +6,9 @@ import { reconnectPolicy, reopenWithBackoff, Sleeper } from '../../adapters/reco
 import type { CalendarCoverage } from '../../sdk/calendar/coverage.js';
 import type { Clock } from '../../sdk/clock.js';
 import { systemClock } from '../../sdk/clock.js';
+import { DEFAULT_MAX_STATUS_AGE_MS } from '../../sdk/credit/credit-code.js';
 import { createCreditCodeResolver } from '../../sdk/credit/credit-code-resolver.js';
+import { type CreditMaterialHealth, creditMaterialHealth } from '../../sdk/credit/credit-health.js';
 import { createHttpPlatformResolver, type HttpPlatformResolver } from '../../sdk/credit/http-platform.js';
 import { createPlatformSync, type PlatformSync } from '../../sdk/credit/platform-sync.js';
 import { createSnapshotResolver } from '../../sdk/credit/snapshot-resolver.js';
@@ -62,6 +64,13 @@ export interface GateDaemonHealth {
   backlog: Record<string, { count: number; oldestAt: number | null }>;
   overdueDisclosures: number;
   alarms: string[];
+  /**
+   * Conditions that do not stop the lane but that an operator should know of:
+   * `platform-insecure-http` (the platform is reached over plain http by `allowInsecureHttp`).
+   */
+  warnings: string[];
+  /** The offline credit material (trust and status lists) and the sync keeping it; absent without a platform. */
+  credit?: CreditMaterialHealth;
   gate: { pendingOpenings: number; stats: Record<string, number> };
   /** How far the calendar's official arrangements reach (the `calendar-coverage` alarm: within 60 days). */
   calendar: CalendarCoverage & { version: string };
@@ -198,14 +207,33 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
     let http: HttpPlatformResolver | undefined;
     let sync: PlatformSync | undefined;
     let store: SnapshotStore | undefined;
+    const maxStatusAgeMs = config.platform?.maxStatusAgeMs ?? DEFAULT_MAX_STATUS_AGE_MS;
     if (config.platform) {
       const platform = config.platform;
+      let ca: string | undefined;
+      if (platform.caFile !== undefined) {
+        try {
+          ca = readFileSync(configPath(baseDir, platform.caFile), 'utf8');
+        } catch (cause) {
+          throw new XinyiError('CONFIG_INVALID', `platform.caFile: cannot read ${platform.caFile}`, {
+            cause,
+          });
+        }
+      }
       http = createHttpPlatformResolver({
         baseUrl: platform.baseUrl,
         keyId: platform.keyId,
         secret: readSecret(platform.secret, baseDir, 'platform.secret'),
         terminalId: config.terminalId,
         ...(platform.timeoutMs ? { timeoutMs: platform.timeoutMs } : {}),
+        ...(platform.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
+        ...(ca === undefined ? {} : { ca }),
+        ...(platform.spkiSha256Pins ? { spkiSha256Pins: platform.spkiSha256Pins } : {}),
+        ...(platform.maxResponseBytes ? { maxResponseBytes: platform.maxResponseBytes } : {}),
+        // Lookup answers are verified with the trust list the sync keeps (created below).
+        getTrustList: () => sync?.getTrustList(),
+        // A large download streams to a file next to the snapshot it becomes, not into memory.
+        spoolDir: join(dataDir, 'spool'),
         clock,
         logger,
       });
@@ -225,6 +253,9 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
         ...(store ? { store } : {}),
         ...(platform.syncIntervalMs ? { intervalMs: platform.syncIntervalMs } : {}),
         ...(platform.statusListIntervalMs ? { statusListIntervalMs: platform.statusListIntervalMs } : {}),
+        ...(platform.minTrustListVersion === undefined
+          ? {}
+          : { minTrustListVersion: platform.minTrustListVersion }),
         cache: { dir: join(dataDir, 'cache') },
         documents: { accept: (...args) => documents!.accept(...args) },
         clock,
@@ -236,6 +267,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
         createCreditCodeResolver({
           getTrustList: () => running.getTrustList(),
           getStatusList: () => running.getStatusList(),
+          maxStatusAgeMs,
           clock,
         }),
         http,
@@ -419,7 +451,15 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
         alarms.add('journal-unavailable');
       }
       const deviceStates = { ...Object.fromEntries(devices), [gate.name]: gate.deviceState };
-      const current = [...alarms, ...(overdue > 0 ? ['disclosures-overdue'] : []), ...documentAlarms(keeper)];
+      const creditHealth = sync
+        ? creditMaterialHealth(sync.status(), { now: clock.now(), maxStatusAgeMs })
+        : undefined;
+      const current = [
+        ...alarms,
+        ...(overdue > 0 ? ['disclosures-overdue'] : []),
+        ...documentAlarms(keeper),
+        ...(creditHealth?.alarms ?? []),
+      ];
       const degraded =
         current.length > 0 ||
         Object.values(deviceStates).some((s) => s !== 'ready') ||
@@ -434,6 +474,8 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
         backlog,
         overdueDisclosures: overdue,
         alarms: current,
+        warnings: http?.transport === 'insecure-http' ? ['platform-insecure-http'] : [],
+        ...(creditHealth ? { credit: creditHealth } : {}),
         gate: { pendingOpenings: controller.pendingOpenings, stats: { ...controller.stats } },
         calendar: { ...terminal.calendarCoverage(), version: keeper.calendar().version },
         policy: keeper.status().policy,

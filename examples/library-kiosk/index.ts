@@ -19,6 +19,7 @@ import {
   createPseudonymizer,
   createTerminal,
   type Decision,
+  loadTrustList,
   shanghaiDate,
 } from '../../sdk/index.js';
 import {
@@ -149,6 +150,12 @@ async function main(): Promise<void> {
           keyId: PLATFORM_KEY_ID,
           secret: PLATFORM_SECRET,
           timeoutMs: 400,
+          // Answers are signed by the platform: verified with its trust list, itself verified with
+          // the pinned root key. A long-running terminal keeps it fresh with createPlatformSync.
+          trustList: loadTrustList(platform.issuer.trustList, {
+            rootPublicKey: platform.issuer.rootPublicKey,
+            now: clock.now(),
+          }),
           clock,
         }),
       ],

@@ -187,11 +187,13 @@ async function main(): Promise<void> {
 
     // The platform client: signed, purpose-bound requests, retries and a circuit breaker, within
     // its own 400 ms budget so the snapshot still gets a turn when the platform is slow or down.
+    // Its answers are signed by the platform and verified with the trust list the sync keeps.
     const http = createHttpPlatformResolver({
       baseUrl: platform.url,
       keyId: PLATFORM_KEY_ID,
       secret: PLATFORM_SECRET,
       timeoutMs: 400,
+      getTrustList: () => sync.getTrustList(),
       clock,
     });
     // The offline snapshot (signed, applied to SQLite) and the trust and status lists the credit

@@ -709,6 +709,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     secret: readFileSync(site.description.files.platformSecret, 'utf8').trim(),
     terminalId: 'pos-soak-01',
     timeoutMs: 200,
+    // Lookup answers are signed: verified with the trust list the sync below keeps.
+    getTrustList: () => sync.getTrustList(),
     logger: checkoutLoggerCounting,
   });
   const store = await openSnapshotStore({ path: join(checkoutDir, 'snapshot.sqlite') });

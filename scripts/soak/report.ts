@@ -1,3 +1,4 @@
+import { CREDIT_CHAIN_ATTACKS } from './credit-chain-attacks.js';
 import { FAULT_KINDS, type SoakReport, type TrendReport } from './harness.js';
 
 const FAULT_LABELS: Record<(typeof FAULT_KINDS)[number], string> = {
@@ -185,5 +186,6 @@ ${renderReport(report)}
 
 CI runs \`npm run soak -- --minutes 10\` after the tests; it fails when an invariant fails, and leaves
 the tree as it was (this file is only written with \`--write-doc\`).
-`;
+
+${CREDIT_CHAIN_ATTACKS}`;
 }

@@ -4,6 +4,7 @@ import { XinyiError } from '../errors.js';
 import type { CreditLookup, CreditResolver } from '../terminal/credit-resolver.js';
 import {
   CreditCodeRefusal,
+  DEFAULT_MAX_STATUS_AGE_MS,
   type IssuerVerifier,
   type VerifyCreditCodeOptions,
   verifyCreditCode,
@@ -23,7 +24,17 @@ export interface CreditCodeResolverOptions {
   replayCache?: ReplayCache;
   /** Default: the system clock. */
   clock?: Clock;
+  /**
+   * A status list older than this refuses every code with `STATUS_STALE`.
+   * @default DEFAULT_MAX_STATUS_AGE_MS (24 h; why: docs/credit-codes.md, "Status list")
+   */
   maxStatusAgeMs?: number;
+  /**
+   * Without a usable status list (none yet, its key withdrawn, dated in the future) every code is
+   * refused with `STATUS_MISSING`: a code that cannot be checked for revocation grants nothing.
+   * Set it false only where revocation is checked some other way. @default true
+   */
+  requireStatusList?: boolean;
   windowPastMs?: number;
   windowFutureMs?: number;
   clockSkewMs?: number;
@@ -46,9 +57,12 @@ const SIGNATURE_REFUSALS: ReadonlySet<string> = new Set([
  *   recorded and visible to staff), asks no further source and decides `unavailable` with reason
  *   `CODE_<reason>`: **a refused code yields normal service at the normal price, never a benefit
  *   from another source.** The source itself answered, so it is not marked offline.
+ *   The terminal records `STATUS_STALE` and `STATUS_MISSING` under their own names (not `CODE_…`):
+ *   the code may be fine, the terminal lacks a fresh status list.
  * - No trust list available (getTrustList() returned undefined): throws `CREDIT_UNAVAILABLE`.
  *
- * Throws `INVALID_OPTIONS` at creation without `trustList` or `getTrustList`.
+ * Throws `INVALID_OPTIONS` at creation without `trustList` or `getTrustList`, or for a
+ * `maxStatusAgeMs` that is not a positive number.
  */
 export function createCreditCodeResolver(options: CreditCodeResolverOptions): CreditResolver {
   if (!options || (options.trustList === undefined && typeof options.getTrustList !== 'function')) {
@@ -57,6 +71,14 @@ export function createCreditCodeResolver(options: CreditCodeResolverOptions): Cr
       'createCreditCodeResolver(): trustList or getTrustList is required',
     );
   }
+  const maxStatusAgeMs = options.maxStatusAgeMs ?? DEFAULT_MAX_STATUS_AGE_MS;
+  if (!Number.isFinite(maxStatusAgeMs) || maxStatusAgeMs <= 0) {
+    throw new XinyiError(
+      'INVALID_OPTIONS',
+      'createCreditCodeResolver(): maxStatusAgeMs must be a positive number of milliseconds',
+    );
+  }
+  const requireStatusList = options.requireStatusList ?? true;
   const clock = options.clock ?? systemClock;
   const replayCache = options.replayCache ?? createReplayCache();
   const getTrustList = options.getTrustList ?? (() => options.trustList);
@@ -73,7 +95,8 @@ export function createCreditCodeResolver(options: CreditCodeResolverOptions): Cr
         now: clock.now(),
         replayCache,
         statusList: getStatusList(),
-        maxStatusAgeMs: options.maxStatusAgeMs,
+        maxStatusAgeMs,
+        requireStatusList,
         windowPastMs: options.windowPastMs,
         windowFutureMs: options.windowFutureMs,
         clockSkewMs: options.clockSkewMs,

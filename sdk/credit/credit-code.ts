@@ -1,10 +1,11 @@
 import { createHash, createPublicKey, ECDH, type KeyObject, sign, verify } from 'node:crypto';
+import { CreditCodeFlag, CreditEntitlement } from '../domain/entitlements.js';
 import type { CreditStanding } from '../domain/standing.js';
 import { TIER_CODES, type TierCode } from '../domain/tiers.js';
 import { XinyiError } from '../errors.js';
 import { decodeBase45, encodeBase45 } from './base45.js';
 import type { ReplayCache } from './replay-cache.js';
-import type { StatusList } from './status-list.js';
+import { STATUS_LIST_FUTURE_SKEW_MS, type StatusList, statusListSignerTrusted } from './status-list.js';
 import {
   keyIdOf,
   keyMatchesAlg,
@@ -36,20 +37,7 @@ export const CREDIT_CODE_TEXT_LENGTH = 306;
 export const CreditCodeAlg = { Ed25519: 1, ES256: 2, SM2: 3 } as const;
 export type CreditCodeAlg = (typeof CreditCodeAlg)[keyof typeof CreditCodeAlg];
 
-/** Bits of the flags byte. There is deliberately no black-list bit: a blocked subject gets no entitlements. */
-export const CreditCodeFlag = { INCENTIVE_ELIGIBLE: 0x01, RED_LIST: 0x02 } as const;
-
-/** Bits of the entitlement bitmap (信易+ programmes). */
-export const CreditEntitlement = {
-  /** 信易游 */ TRAVEL: 1 << 0,
-  /** 信易行 */ TRANSPORT: 1 << 1,
-  /** 信易阅 */ READING: 1 << 2,
-  /** 信易医 */ MEDICAL: 1 << 3,
-  /** 信易购 */ SHOPPING: 1 << 4,
-  /** 信易批 */ APPROVAL: 1 << 5,
-  /** 信易贷 */ LOAN: 1 << 6,
-  /** 信易租 */ RENTAL: 1 << 7,
-} as const;
+export { CreditCodeFlag, CreditEntitlement };
 
 /** Every reason a code is refused. */
 export const CreditCodeRefusal = {
@@ -75,8 +63,18 @@ export const CreditCodeRefusal = {
   PRESENTATION_FUTURE: 'PRESENTATION_FUTURE',
   REPLAYED: 'REPLAYED',
   REVOKED: 'REVOKED',
-  /** The status list is older than maxStatusAgeMs, or required and missing. */
+  /**
+   * The code's status index is at or past the size of the status list held: the list cannot say
+   * whether it was revoked, and a code that can never be revoked is not accepted.
+   */
+  STATUS_INDEX_OUT_OF_RANGE: 'STATUS_INDEX_OUT_OF_RANGE',
+  /** The status list held is older than `maxStatusAgeMs`: a revocation since may not be in it. */
   STATUS_STALE: 'STATUS_STALE',
+  /**
+   * A status list is required and none is usable: none was loaded, its signing key is no longer on
+   * the trust list for `status-list`, or it is dated in the future.
+   */
+  STATUS_MISSING: 'STATUS_MISSING',
   /** The trust list passed its expiry since it was loaded. */
   TRUST_LIST_EXPIRED: 'TRUST_LIST_EXPIRED',
 } as const;
@@ -315,10 +313,19 @@ export interface VerifyCreditCodeOptions {
   now: number;
   /** Without one, replays are not detected: every terminal should pass one. */
   replayCache?: ReplayCache;
-  /** Without one, revocation is not checked (unless `maxStatusAgeMs` demands a list). */
+  /** Without one, revocation is not checked (unless `requireStatusList` demands a list). */
   statusList?: StatusList;
-  /** A status list older than this refuses the code with STATUS_STALE; set, it also makes the list required. */
+  /**
+   * A status list older than this refuses the code with STATUS_STALE; set, it also makes the list
+   * required unless `requireStatusList` is false. The terminal's resolver defaults it to
+   * {@link DEFAULT_MAX_STATUS_AGE_MS}.
+   */
   maxStatusAgeMs?: number;
+  /**
+   * No usable status list (none, signed by a key the trust list no longer names, or dated in the
+   * future) refuses the code with STATUS_MISSING. @default true when `maxStatusAgeMs` is set
+   */
+  requireStatusList?: boolean;
   /** Default 90 000. */
   windowPastMs?: number;
   /** Default 30 000. */
@@ -334,6 +341,18 @@ export interface VerifyCreditCodeOptions {
    */
   cacheCredentials?: boolean;
 }
+
+/**
+ * Default `maxStatusAgeMs` of the terminal's credit-code resolver and the gate daemon: 24 hours.
+ *
+ * Revocation reaches an offline terminal only through the status list, so the list's age is how long
+ * a revoked code may still be honoured. Credentials live 24–72 h (48 h by default,
+ * docs/credit-codes.md): a limit as long as the lifetime would make revocation meaningless for a
+ * terminal that stopped syncing, since the code would expire before the terminal learnt of it. 24 h
+ * is the shortest lifetime, half the default one, and leaves a terminal that syncs every minute a
+ * full day of platform outage before credit codes stop granting incentives.
+ */
+export const DEFAULT_MAX_STATUS_AGE_MS = 24 * 3_600_000;
 
 export interface VerifiedCreditCode {
   ok: true;
@@ -479,15 +498,8 @@ function verifyDecoded(text: string, options: VerifyCreditCodeOptions): VerifyCr
   if (tMs < now - (options.windowPastMs ?? 90_000)) return refuse(CreditCodeRefusal.PRESENTATION_STALE);
   if (tMs > now + (options.windowFutureMs ?? 30_000)) return refuse(CreditCodeRefusal.PRESENTATION_FUTURE);
 
-  const { statusList, maxStatusAgeMs } = options;
-  if (statusList) {
-    if (maxStatusAgeMs !== undefined && now - statusList.issuedAt > maxStatusAgeMs) {
-      return refuse(CreditCodeRefusal.STATUS_STALE);
-    }
-    if (statusList.isRevoked(code.statusIndex)) return refuse(CreditCodeRefusal.REVOKED);
-  } else if (maxStatusAgeMs !== undefined) {
-    return refuse(CreditCodeRefusal.STATUS_STALE);
-  }
+  const statusRefusal = checkStatus(code.statusIndex, trustList, now, options);
+  if (statusRefusal !== undefined) return refuse(statusRefusal);
 
   if (options.replayCache && !options.replayCache.checkAndRecord(`${hash.toString('hex')}:${code.t}`, now)) {
     return refuse(CreditCodeRefusal.REPLAYED);
@@ -501,6 +513,7 @@ function verifyDecoded(text: string, options: VerifyCreditCodeOptions): VerifyCr
       lists: red ? [{ kind: 'red' }] : [],
       source: 'credit-code',
       asOf: new Date(iatMs).toISOString(),
+      codeClaims: { entitlements: code.entitlements, flags: code.flags },
     },
     pseudonym: code.pseudonym,
     kid: code.kid,
@@ -510,4 +523,31 @@ function verifyDecoded(text: string, options: VerifyCreditCodeOptions): VerifyCr
     expiresAt: new Date(code.exp * 1000).toISOString(),
     presentedAt: new Date(tMs).toISOString(),
   };
+}
+
+/**
+ * Revocation, in this order: a list whose signer the trust list still names says whether the index
+ * is covered and revoked (a revocation counts even from a stale list); then, when a list is
+ * required, it must be usable (trusted signer, not dated in the future) and not older than
+ * `maxStatusAgeMs`.
+ */
+function checkStatus(
+  statusIndex: number,
+  trustList: TrustList,
+  now: number,
+  options: VerifyCreditCodeOptions,
+): CreditCodeRefusal | undefined {
+  const { statusList, maxStatusAgeMs } = options;
+  const required = options.requireStatusList ?? maxStatusAgeMs !== undefined;
+  const trusted = statusList !== undefined && statusListSignerTrusted(statusList, trustList);
+  if (statusList !== undefined && trusted) {
+    if (statusIndex >= statusList.size) return CreditCodeRefusal.STATUS_INDEX_OUT_OF_RANGE;
+    if (statusList.isRevoked(statusIndex)) return CreditCodeRefusal.REVOKED;
+  }
+  const usable = trusted && statusList.issuedAt <= now + STATUS_LIST_FUTURE_SKEW_MS;
+  if (!usable) return required ? CreditCodeRefusal.STATUS_MISSING : undefined;
+  if (maxStatusAgeMs !== undefined && now - statusList.issuedAt > maxStatusAgeMs) {
+    return CreditCodeRefusal.STATUS_STALE;
+  }
+  return undefined;
 }

@@ -1,25 +1,47 @@
 // The only module that imports axios and p-retry: every AxiosError stops here and leaves as an XinyiError.
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import type { Agent as HttpsAgent } from 'node:https';
+import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import pRetry, { AbortError } from 'p-retry';
-import { CALENDAR_DOCUMENT_MAX_BYTES } from '../calendar/calendar-document.js';
 import { type Clock, systemClock } from '../clock.js';
 import { isSceneId } from '../domain/scenes.js';
 import type { CreditStanding, ListKind, ListMembership } from '../domain/standing.js';
 import { TIER_CODES, type TierCode } from '../domain/tiers.js';
 import { isXinyiError, XinyiError, type XinyiErrorCode } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
-import { POLICY_DOCUMENT_MAX_BYTES } from '../policy/policy-document.js';
 import type { CreditLookup, CreditResolver } from '../terminal/credit-resolver.js';
+import {
+  type ResponseByteLimits,
+  type ResponseKind,
+  readBoundedBody,
+  responseByteLimits,
+} from './bounded-body.js';
 import {
   type BreakerState,
   type CircuitBreaker,
   type CircuitBreakerOptions,
   createCircuitBreaker,
 } from './circuit-breaker.js';
+import {
+  ANSWER_SIGNATURE_HEADER,
+  assertQuestionFields,
+  type LookupQuestion,
+  verifyLookupAnswer,
+} from './lookup-answer.js';
+import {
+  createPlatformHttpsAgent,
+  isSpkiPin,
+  type PlatformTlsOptions,
+  platformTransportKind,
+  platformUrlProblem,
+  SPKI_PIN_MISMATCH,
+} from './platform-transport.js';
 import { signRequest } from './request-signing.js';
 import { type AttemptFailureKind, type RetryPolicyOptions, shouldRetry } from './retry-policy.js';
+import type { TrustList } from './trust-list.js';
 
 /** Paths of the platform API (docs/platform-api.md). */
 export const PLATFORM_PATHS = {
@@ -35,8 +57,42 @@ export const PLATFORM_PATHS = {
 } as const;
 
 export interface HttpPlatformResolverOptions {
-  /** Base URL of the platform, e.g. `https://credit.example.gov.cn/api`; paths are appended to it. */
+  /**
+   * Base URL of the platform, e.g. `https://credit.example.gov.cn/api`; paths are appended to it.
+   * Must be `https://`; `http://` is accepted for a loopback host (a simulator) or with
+   * `allowInsecureHttp`.
+   */
   baseUrl: string;
+  /**
+   * Accept `http://` to a host beyond loopback: requests and answers travel in clear (answers are
+   * still signed). For a closed network that terminates TLS elsewhere; health and `xinyi doctor`
+   * report it. @default false
+   */
+  allowInsecureHttp?: boolean;
+  /** PEM certificates trusted for the platform instead of the system roots (a city's own CA). */
+  ca?: PlatformTlsOptions['ca'];
+  /**
+   * SPKI SHA-256 pins (base64 of the SHA-256 of a SubjectPublicKeyInfo): the platform's certificate
+   * chain must carry one of these keys, or the connection is refused. Give two (current and next key).
+   */
+  spkiSha256Pins?: readonly string[];
+  /**
+   * The trust list whose `platform-response` keys sign lookup answers (docs/platform-api.md, "Signed
+   * answers"), or `getTrustList` for the current one. Without either, lookups are not sent:
+   * an answer that cannot be verified is worth nothing. Downloads and uploads do not need it.
+   */
+  trustList?: TrustList;
+  /** The current trust list, asked on every lookup (the platform sync's `getTrustList`). */
+  getTrustList?: () => TrustList | undefined;
+  /** How far a signed answer's time may be from this clock. @default ANSWER_TIME_WINDOW_MS (300 s) */
+  answerWindowMs?: number;
+  /** Byte limits per kind of answer. @default DEFAULT_RESPONSE_BYTE_LIMITS */
+  maxResponseBytes?: Partial<ResponseByteLimits>;
+  /**
+   * Where a large download (past 1 MiB, in practice a snapshot) is spooled while it streams in, so
+   * that a hostile body costs disk up to its limit rather than memory. @default os.tmpdir()
+   */
+  spoolDir?: string;
   /** Identifies the signing key to the platform (`X-Xinyi-Key-Id`). */
   keyId: string;
   /** The HMAC-SHA-256 secret shared with the platform for `keyId`. */
@@ -101,6 +157,8 @@ export interface UploadResult {
 
 export interface HttpPlatformResolver extends CreditResolver {
   readonly timeoutMs: number;
+  /** `https`, `loopback-http` or `insecure-http` (allowed by `allowInsecureHttp`): for health. */
+  readonly transport: 'https' | 'loopback-http' | 'insecure-http';
   readonly events: EventEmitter<HttpPlatformEventMap>;
   readonly breakerState: BreakerState;
   /** The trust list (issuer keys); null when the platform has none (404). */
@@ -134,13 +192,17 @@ interface PlatformRequest<T> {
   budgetMs: number;
   signal?: AbortSignal;
   idempotencyKey?: string;
+  /** How `parse` gets the body in `response.data`: a string, or a Uint8Array. */
   responseType: 'text' | 'arraybuffer';
+  /** Which byte limit the answer is read under. */
+  limit: ResponseKind;
   /** Statuses handed to `parse` (2xx always are). */
   accept?: readonly number[];
-  /** Throws `MalformedBody` for a body that breaks the API's promise. */
-  parse: (response: AxiosResponse) => T;
-  /** A body larger than this is not read (axios `maxContentLength`). */
-  maxBytes?: number;
+  /**
+   * Throws `MalformedBody` for a body that breaks the API's promise, `PLATFORM_RESPONSE_INVALID` for
+   * one that is not authenticated. `received` has the exact body bytes and the attempt's nonce.
+   */
+  parse: (response: AxiosResponse, received: { body: Buffer; nonce: string }) => T;
 }
 
 /** Thrown by the response parsers; exported for the fuzz harness (test/fuzz). */
@@ -151,7 +213,26 @@ interface Failure {
   error: XinyiError;
   status?: number;
   retryAfter?: string | null;
+  /**
+   * Not retried, and a platform fault for the breaker: an answer too large or not authenticated, a
+   * TLS certificate or pin refused. Asking again would cost the budget for the same answer.
+   */
+  final?: boolean;
 }
+
+/** TLS failures that asking again cannot mend (`code` of the socket error). */
+const TLS_REFUSALS: ReadonlySet<string> = new Set([
+  SPKI_PIN_MISMATCH,
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+]);
 
 const LIST_KINDS: readonly ListKind[] = ['red', 'black', 'key-attention'];
 
@@ -161,14 +242,31 @@ function optionError(message: string): XinyiError {
 
 function validate(options: HttpPlatformResolverOptions): void {
   if (options === null || typeof options !== 'object') throw optionError('options must be an object');
-  let url: URL;
-  try {
-    url = new URL(options.baseUrl);
-  } catch {
-    throw optionError('baseUrl must be an absolute http(s) URL');
+  if (options.allowInsecureHttp !== undefined && typeof options.allowInsecureHttp !== 'boolean') {
+    throw optionError('allowInsecureHttp must be a boolean');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw optionError('baseUrl must be an absolute http(s) URL');
+  const urlProblem = platformUrlProblem(options.baseUrl, options.allowInsecureHttp === true);
+  if (urlProblem !== undefined) throw optionError(`baseUrl ${urlProblem}`);
+  const https = platformTransportKind(options.baseUrl) === 'https';
+  if (options.spkiSha256Pins !== undefined) {
+    if (
+      !Array.isArray(options.spkiSha256Pins) ||
+      options.spkiSha256Pins.length === 0 ||
+      !options.spkiSha256Pins.every(isSpkiPin)
+    ) {
+      throw optionError('spkiSha256Pins must be base64 SHA-256 digests (44 characters each)');
+    }
+    if (!https) throw optionError('spkiSha256Pins needs an https:// baseUrl');
+  }
+  if (options.ca !== undefined && !https) throw optionError('ca needs an https:// baseUrl');
+  if (options.getTrustList !== undefined && typeof options.getTrustList !== 'function') {
+    throw optionError('getTrustList must be a function');
+  }
+  if (
+    options.trustList !== undefined &&
+    (options.trustList === null || typeof options.trustList.keysFor !== 'function')
+  ) {
+    throw optionError('trustList must be a loaded TrustList');
   }
   if (typeof options.keyId !== 'string' || options.keyId === '')
     throw optionError('keyId must be a non-empty string');
@@ -178,7 +276,7 @@ function validate(options: HttpPlatformResolverOptions): void {
   ) {
     throw optionError('secret must be a non-empty string or byte array');
   }
-  for (const name of ['timeoutMs', 'transferTimeoutMs'] as const) {
+  for (const name of ['timeoutMs', 'transferTimeoutMs', 'answerWindowMs'] as const) {
     const value = options[name];
     if (value !== undefined && (!Number.isFinite(value) || value <= 0)) {
       throw optionError(`${name} must be a positive number of milliseconds`);
@@ -305,8 +403,14 @@ function sleep(ms: number, signal: AbortSignal, onAbort: () => Error): Promise<v
  * The credit platform as a `CreditResolver` named 'platform', plus the platform's download and upload
  * calls. Lookups are purpose-bound (`{ pseudonym, scene, terminalId }`), signed, retried by
  * {@link shouldRetry} within `timeoutMs` and the lookup's deadline, and guarded by a circuit breaker.
+ * Every answer is read under its byte limit, and every lookup answer must carry the platform's
+ * signature over the question it answers (`verifyLookupAnswer`).
  * Errors: `CREDIT_UNAUTHORIZED` (401/403, plus an `auth` event), `CREDIT_TIMEOUT` (budget or deadline
- * passed), `CREDIT_UNAVAILABLE` (network, other statuses, malformed body, or `details.breaker === 'open'`).
+ * passed), `CREDIT_UNAVAILABLE` (network, a refused certificate or pin, other statuses, malformed
+ * body, no trust list to verify a lookup with, or `details.breaker === 'open'`),
+ * `PLATFORM_RESPONSE_INVALID` (a lookup answer not signed for this question) and
+ * `PLATFORM_RESPONSE_TOO_LARGE`; the last two and a refused certificate are not retried.
+ * Throws `INVALID_OPTIONS` for bad options, an `http://` platform beyond loopback included.
  */
 export function createHttpPlatformResolver(options: HttpPlatformResolverOptions): HttpPlatformResolver {
   validate(options);
@@ -318,6 +422,21 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const random = options.random ?? Math.random;
+  const limits = responseByteLimits(options.maxResponseBytes, 'createHttpPlatformResolver');
+  const transport = platformTransportKind(options.baseUrl)!;
+  let httpsAgent: HttpsAgent | undefined;
+  try {
+    httpsAgent = createPlatformHttpsAgent({
+      ...(options.ca === undefined ? {} : { ca: options.ca }),
+      ...(options.spkiSha256Pins === undefined ? {} : { spkiSha256Pins: options.spkiSha256Pins }),
+    });
+  } catch (cause) {
+    throw new XinyiError('INVALID_OPTIONS', 'createHttpPlatformResolver: ca is not a usable PEM bundle', {
+      cause,
+    });
+  }
+  const getTrustList = options.getTrustList ?? (() => options.trustList);
+  const spoolDir = options.spoolDir ?? tmpdir();
   const events = new EventEmitter<HttpPlatformEventMap>();
   const breaker =
     options.breaker && 'tryAcquire' in options.breaker
@@ -373,7 +492,9 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
     // The loop's budget or the caller's deadline ran out with the request in flight.
     if (loopAborted)
       return { kind: 'aborted', error: timeoutError('platform did not answer in time', cause) };
-    const code = axios.isAxiosError(cause) && typeof cause.code === 'string' ? cause.code : 'unknown';
+    // An AxiosError carries the socket's code; an error while the body streams in is the socket's own.
+    const own = (cause as { code?: unknown } | null)?.code;
+    const code = typeof own === 'string' ? own : 'unknown';
     if (isStaleKeepAlive(cause, code)) {
       return {
         kind: 'stale-connection',
@@ -383,6 +504,20 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
           {
             cause,
             details: { reason: 'network', errorCode: code },
+          },
+        ),
+      };
+    }
+    if (TLS_REFUSALS.has(code)) {
+      return {
+        kind: 'network',
+        final: true,
+        error: new XinyiError(
+          'CREDIT_UNAVAILABLE',
+          `${name}: the platform's certificate was refused (${code})`,
+          {
+            cause,
+            details: { reason: 'tls', errorCode: code },
           },
         ),
       };
@@ -418,7 +553,13 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
           }),
         );
       }
+      // Every X-Xinyi-* header and the Idempotency-Key are signed with the request (docs/platform-api.md).
+      const signed: Record<string, string> = {};
+      if (request.idempotencyKey !== undefined) signed['idempotency-key'] = request.idempotencyKey;
+      if (options.terminalId !== undefined) signed['x-xinyi-terminal-id'] = options.terminalId;
+      const nonce = randomBytes(16).toString('base64url');
       const headers: Record<string, string> = {
+        ...signed,
         ...signRequest({
           method: request.method,
           path: signedPath,
@@ -426,12 +567,12 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
           keyId: options.keyId,
           secret: options.secret,
           nowMs: clock.now(),
+          nonce,
+          headers: signed,
         }),
         accept: request.responseType === 'text' ? 'application/json' : '*/*',
       };
       if (request.body !== undefined) headers['content-type'] = 'application/json';
-      if (request.idempotencyKey !== undefined) headers['idempotency-key'] = request.idempotencyKey;
-      if (options.terminalId !== undefined) headers['x-xinyi-terminal-id'] = options.terminalId;
 
       let failure: Failure;
       try {
@@ -441,38 +582,61 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
           data: request.body,
           headers,
           signal: loopSignal,
-          responseType: request.responseType,
+          // Read here, under a byte limit, as it streams in: axios must not buffer a hostile body whole.
+          responseType: 'stream',
+          ...(httpsAgent === undefined ? {} : { httpsAgent }),
           // Bodies are signed and parsed here, byte for byte: axios must not re-encode or silently parse.
           transformRequest: [(data: unknown) => data],
           transformResponse: [(data: unknown) => data],
           validateStatus: () => true,
           maxRedirects: 0,
-          ...(request.maxBytes === undefined ? {} : { maxContentLength: request.maxBytes }),
         });
         const accepted =
           (response.status >= 200 && response.status < 300) ||
           (request.accept?.includes(response.status) ?? false);
+        // An error body only says why; it gets the small limit.
+        const limit = accepted ? request.limit : 'upload';
+        const body = await readBoundedBody(response.data, {
+          limitBytes: Math.min(limits[limit], limits[request.limit]),
+          kind: limit,
+          contentLength: header(response, 'content-length'),
+          signal: loopSignal,
+          request: response.request as { destroy(error?: Error): unknown },
+          spoolDir,
+        });
+        response.data = request.responseType === 'text' ? body.toString('utf8') : body;
         if (accepted) {
           try {
-            const value = request.parse(response);
+            const value = request.parse(response, { body, nonce });
             breaker.recordSuccess();
             markOnline();
             return value;
           } catch (error) {
-            if (!(error instanceof MalformedBody)) throw error;
-            failure = {
-              kind: 'malformed',
-              error: new XinyiError('CREDIT_UNAVAILABLE', `${name}: malformed response (${error.message})`, {
-                cause: error,
-                details: { reason: 'malformed', status: response.status },
-              }),
-            };
+            if (isXinyiError(error, 'PLATFORM_RESPONSE_INVALID')) {
+              failure = { kind: 'malformed', final: true, error };
+            } else if (error instanceof MalformedBody) {
+              failure = {
+                kind: 'malformed',
+                error: new XinyiError(
+                  'CREDIT_UNAVAILABLE',
+                  `${name}: malformed response (${error.message})`,
+                  {
+                    cause: error,
+                    details: { reason: 'malformed', status: response.status },
+                  },
+                ),
+              };
+            } else {
+              throw error;
+            }
           }
         } else {
           failure = statusFailure(response);
         }
       } catch (error) {
-        failure = transportFailure(error, loopSignal.aborted);
+        failure = isXinyiError(error, 'PLATFORM_RESPONSE_TOO_LARGE')
+          ? { kind: 'malformed', final: true, error }
+          : transportFailure(error, loopSignal.aborted);
       }
 
       const platformFault =
@@ -485,6 +649,20 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
       else breaker.recordSuccess();
       if (failure.error.code === 'CREDIT_UNAUTHORIZED') events.emit('auth', failure.error);
       lastError = failure.error;
+      if (failure.final) {
+        // Refused, not merely failed: an answer too large or not authenticated, a certificate refused.
+        logger.warn(
+          {
+            source: name,
+            path: request.path,
+            code: failure.error.code,
+            reason: failure.error.details.reason,
+            kind: failure.error.details.kind,
+          },
+          'platform answer refused',
+        );
+        throw new AbortError(failure.error);
+      }
 
       const decision = shouldRetry(
         {
@@ -542,16 +720,17 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
 
   const transferBudget = (transfer?: TransferOptions) => transfer?.timeoutMs ?? transferTimeoutMs;
 
-  const download = (path: string, transfer?: TransferOptions, maxBytes?: number) =>
+  /** Every download goes through here, under its byte limit (`document` for a kind not named). */
+  const download = (path: string, transfer?: TransferOptions, limit: ResponseKind = 'document') =>
     execute({
       method: 'GET',
       path,
       budgetMs: transferBudget(transfer),
       signal: transfer?.signal,
       responseType: 'arraybuffer',
+      limit,
       accept: [404],
       parse: parseDownload,
-      ...(maxBytes === undefined ? {} : { maxBytes }),
     });
 
   const upload = async (
@@ -573,6 +752,7 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
       signal: transfer?.signal,
       idempotencyKey,
       responseType: 'text',
+      limit: 'upload',
       parse: parseUpload,
     });
   };
@@ -580,6 +760,7 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
   return {
     name,
     timeoutMs,
+    transport,
     events,
     get breakerState() {
       return breaker.state;
@@ -591,29 +772,51 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
       if (!isSceneId(lookup.scene) || typeof lookup.terminalId !== 'string' || lookup.terminalId === '') {
         throw new XinyiError('INVALID_ARGUMENT', `${name}: a lookup needs its scene and terminal id`);
       }
+      const question = { pseudonym, scene: lookup.scene, terminalId: lookup.terminalId };
+      assertQuestionFields(question);
+      // An answer that cannot be verified is worth nothing: without a trust list, do not ask.
+      const trustList = getTrustList();
+      if (trustList === undefined) {
+        throw new XinyiError('CREDIT_UNAVAILABLE', `${name}: no trust list to verify lookup answers with`, {
+          details: { reason: 'no-trust-list' },
+        });
+      }
       const budgetMs = Math.min(timeoutMs, lookup.deadlineAt - clock.now());
       if (budgetMs <= 0 || lookup.signal.aborted) throw timeoutError('no time left for the platform');
       return execute({
         method: 'POST',
         path: PLATFORM_PATHS.lookup,
-        body: JSON.stringify({ pseudonym, scene: lookup.scene, terminalId: lookup.terminalId }),
+        body: JSON.stringify(question),
         budgetMs,
         signal: lookup.signal,
         responseType: 'text',
-        parse: parseLookup,
+        limit: 'lookup',
+        parse: (response, received) => {
+          const asked: LookupQuestion = { ...question, nonce: received.nonce };
+          verifyLookupAnswer({
+            question: asked,
+            body: received.body,
+            signatureHeader: response.headers[ANSWER_SIGNATURE_HEADER],
+            trustList,
+            nowMs: clock.now(),
+            ...(options.answerWindowMs === undefined ? {} : { windowMs: options.answerWindowMs }),
+          });
+          return parseLookup(response);
+        },
       });
     },
-    getTrustList: (transfer) => download(PLATFORM_PATHS.trustList, transfer),
-    getStatusList: (transfer) => download(PLATFORM_PATHS.statusList, transfer),
-    getCalendar: (transfer) => download(PLATFORM_PATHS.calendar, transfer, CALENDAR_DOCUMENT_MAX_BYTES),
-    getPolicyPack: (transfer) => download(PLATFORM_PATHS.policyPack, transfer, POLICY_DOCUMENT_MAX_BYTES),
+    getTrustList: (transfer) => download(PLATFORM_PATHS.trustList, transfer, 'trustList'),
+    getStatusList: (transfer) => download(PLATFORM_PATHS.statusList, transfer, 'statusList'),
+    getCalendar: (transfer) => download(PLATFORM_PATHS.calendar, transfer, 'calendar'),
+    getPolicyPack: (transfer) => download(PLATFORM_PATHS.policyPack, transfer, 'policyPack'),
     getSnapshot: (transfer) =>
-      download(
-        transfer?.since === undefined
-          ? PLATFORM_PATHS.snapshotLatest
-          : `${PLATFORM_PATHS.snapshotDelta}?since=${encodeURIComponent(transfer.since)}`,
-        transfer,
-      ),
+      transfer?.since === undefined
+        ? download(PLATFORM_PATHS.snapshotLatest, transfer, 'snapshot')
+        : download(
+            `${PLATFORM_PATHS.snapshotDelta}?since=${encodeURIComponent(transfer.since)}`,
+            transfer,
+            'delta',
+          ),
     uploadDecisions: (batch, key, transfer) => upload(PLATFORM_PATHS.decisions, batch, key, transfer),
     uploadDisclosures: (batch, key, transfer) => upload(PLATFORM_PATHS.disclosures, batch, key, transfer),
   };

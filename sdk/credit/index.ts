@@ -1,5 +1,10 @@
 export { BASE45_ALPHABET, Base45Problem, decodeBase45, encodeBase45 } from './base45.js';
 export {
+  DEFAULT_RESPONSE_BYTE_LIMITS,
+  type ResponseByteLimits,
+  type ResponseKind,
+} from './bounded-body.js';
+export {
   type BreakerState,
   type CircuitBreaker,
   type CircuitBreakerOptions,
@@ -16,6 +21,7 @@ export {
   CreditCodeRefusal,
   CreditEntitlement,
   compressP256,
+  DEFAULT_MAX_STATUS_AGE_MS,
   type DecodedCreditCode,
   type DecodeResult,
   decodeCreditCode,
@@ -32,6 +38,13 @@ export {
 } from './credit-code.js';
 export { type CreditCodeResolverOptions, createCreditCodeResolver } from './credit-code-resolver.js';
 export {
+  type CreditMaterialAlarm,
+  type CreditMaterialHealth,
+  type CreditMaterialHealthOptions,
+  creditMaterialHealth,
+  TRUST_LIST_WARNING_MS,
+} from './credit-health.js';
+export {
   createHttpPlatformResolver,
   type HttpPlatformEventMap,
   type HttpPlatformResolver,
@@ -41,6 +54,20 @@ export {
   type TransferOptions,
   type UploadResult,
 } from './http-platform.js';
+export {
+  ANSWER_SIGNATURE_HEADER,
+  ANSWER_TIME_WINDOW_MS,
+  type AnswerSignature,
+  LOOKUP_ANSWER_CONTEXT,
+  type LookupQuestion,
+  lookupAnswerMessage,
+  PlatformAnswerProblem,
+  parseAnswerSignature,
+  type SignLookupAnswerOptions,
+  signLookupAnswer,
+  type VerifyLookupAnswerInput,
+  verifyLookupAnswer,
+} from './lookup-answer.js';
 export {
   createPlatformSync,
   type DocumentSyncResult,
@@ -58,9 +85,18 @@ export {
   type StatusListSyncResult,
   type TrustListSyncResult,
 } from './platform-sync.js';
+export {
+  isLoopbackHost,
+  type PlatformTlsOptions,
+  type PlatformTransportKind,
+  platformTransportKind,
+  SPKI_PIN_MISMATCH,
+  spkiSha256,
+} from './platform-transport.js';
 export { createReplayCache, type ReplayCache, type ReplayCacheOptions } from './replay-cache.js';
 export {
   bodySha256Hex,
+  canonicalHeaderLines,
   canonicalRequestString,
   createNonceCache,
   DEFAULT_SIGNATURE_WINDOW_MS,
@@ -120,15 +156,18 @@ export {
   type SnapshotStoreOptions,
 } from './snapshot-store.js';
 export {
+  type LoadStatusListOptions,
   loadStatusList,
   MAX_STATUS_INDEX,
   type SignedStatusList,
   STATUS_LIST_FORMAT,
+  STATUS_LIST_FUTURE_SKEW_MS,
   type StatusList,
   type StatusListContent,
   type StatusListInput,
   StatusListProblem,
   signStatusList,
+  statusListSignerTrusted,
 } from './status-list.js';
 export {
   keyIdOf,

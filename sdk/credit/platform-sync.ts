@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
 import { type Clock, systemClock } from '../clock.js';
@@ -11,7 +11,13 @@ import type { HttpPlatformResolver, PlatformDownload } from './http-platform.js'
 import type { SnapshotKind, SnapshotPublicKey } from './snapshot-format.js';
 import { toPublicKeys } from './snapshot-format.js';
 import type { SnapshotApplyResult, SnapshotStore } from './snapshot-store.js';
-import { loadStatusList, type SignedStatusList, type StatusList } from './status-list.js';
+import {
+  loadStatusList,
+  type SignedStatusList,
+  type StatusList,
+  StatusListProblem,
+  statusListSignerTrusted,
+} from './status-list.js';
 import {
   loadTrustList,
   type PublicKeyInput,
@@ -33,6 +39,13 @@ export interface PlatformSyncOptions {
   platform: PlatformSyncSource;
   /** The pinned root key (Ed25519) every trust list must be signed with. */
   rootPublicKey: PublicKeyInput;
+  /**
+   * The lowest trust-list version accepted, from the platform or the cache: a fresh terminal (or
+   * one whose cache was wiped) cannot be handed a list older than one its operator knows exists,
+   * which could still trust a withdrawn key. Raise it in the configuration when the root signs a
+   * list that withdraws a key. @default 0
+   */
+  minTrustListVersion?: number;
   /** Keys a snapshot or delta must verify under (Ed25519); required with `store`. */
   snapshotPublicKeys?: SnapshotPublicKey | readonly SnapshotPublicKey[];
   /** The offline snapshot to keep up to date; without it only the lists are synced. */
@@ -184,6 +197,8 @@ export interface PlatformSync extends EventEmitter<PlatformSyncEventMap> {
 export const PlatformSyncRefusal = {
   TRUST_LIST_ROLLBACK: 'TRUST_LIST_ROLLBACK',
   STATUS_LIST_ROLLBACK: 'STATUS_LIST_ROLLBACK',
+  /** A trust list below `minTrustListVersion`. */
+  TRUST_LIST_BELOW_FLOOR: 'TRUST_LIST_BELOW_FLOOR',
 } as const;
 export type PlatformSyncRefusal = (typeof PlatformSyncRefusal)[keyof typeof PlatformSyncRefusal];
 
@@ -255,6 +270,10 @@ export function createPlatformSync(options: PlatformSyncOptions): PlatformSync {
   if (options.cache !== undefined && (typeof cacheDir !== 'string' || cacheDir === '')) {
     throw optionError('cache.dir must be a non-empty path');
   }
+  const minTrustListVersion = options.minTrustListVersion ?? 0;
+  if (!Number.isSafeInteger(minTrustListVersion) || minTrustListVersion < 0) {
+    throw optionError('minTrustListVersion must be a non-negative integer');
+  }
   const intervalMs = positiveMs(options.intervalMs, 'intervalMs', 300_000);
   const statusListIntervalMs = positiveMs(options.statusListIntervalMs, 'statusListIntervalMs', 60_000);
   const maxBackoffMs = Math.max(
@@ -289,6 +308,28 @@ export function createPlatformSync(options: PlatformSyncOptions): PlatformSync {
     }
   };
 
+  const belowFloor = (list: TrustList): XinyiError | undefined =>
+    list.version < minTrustListVersion
+      ? new XinyiError('TRUST_LIST_INVALID', `trust list: version below the floor ${minTrustListVersion}`, {
+          details: {
+            reason: PlatformSyncRefusal.TRUST_LIST_BELOW_FLOOR,
+            version: list.version,
+            floor: minTrustListVersion,
+          },
+        })
+      : undefined;
+
+  /**
+   * A status list is only as good as its key: when a new trust list no longer names the key that
+   * signed the list held, the list is dropped at once (and from the cache), not when a new one comes.
+   */
+  const dropStatusListIfWithdrawn = async (list: TrustList): Promise<void> => {
+    if (status === undefined || statusListSignerTrusted(status.list, list)) return;
+    status = undefined;
+    logger.warn({ trustListVersion: list.version }, 'status list dropped: its key was withdrawn');
+    if (cacheDir !== undefined) await rm(join(cacheDir, STATUS_LIST_FILE), { force: true }).catch(() => {});
+  };
+
   const readCached = (file: string): unknown => {
     if (cacheDir === undefined) return undefined;
     try {
@@ -306,6 +347,8 @@ export function createPlatformSync(options: PlatformSyncOptions): PlatformSync {
     if (signedTrust === undefined) return;
     try {
       const list = loadTrustList(signedTrust as SignedTrustList, { rootPublicKey, now: clock.now() });
+      const refused = belowFloor(list);
+      if (refused) throw refused;
       trust = { list, signed: signedTrust as SignedTrustList };
     } catch (error) {
       logger.warn(
@@ -318,7 +361,7 @@ export function createPlatformSync(options: PlatformSyncOptions): PlatformSync {
     if (signedStatus === undefined) return;
     try {
       status = {
-        list: loadStatusList(signedStatus as SignedStatusList, { trustList: trust.list }),
+        list: loadStatusList(signedStatus as SignedStatusList, { trustList: trust.list, now: clock.now() }),
         signed: signedStatus as SignedStatusList,
       };
     } catch (error) {
@@ -358,6 +401,8 @@ export function createPlatformSync(options: PlatformSyncOptions): PlatformSync {
           });
       return { outcome: 'failed', error: refused };
     }
+    const floorRefusal = belowFloor(list);
+    if (floorRefusal) return { outcome: 'failed', error: floorRefusal };
     const held = trust?.list;
     if (held !== undefined && trust?.signed.payload === signed.payload) {
       return { outcome: 'unchanged', version: held.version, expiresAt: held.expiresAt };
@@ -380,6 +425,7 @@ export function createPlatformSync(options: PlatformSyncOptions): PlatformSync {
     trust = { list, signed };
     logger.info({ version: list.version, expiresAt: list.expiresAt }, 'trust list updated');
     await persist(TRUST_LIST_FILE, signed);
+    await dropStatusListIfWithdrawn(list);
     return { outcome: 'updated', version: list.version, expiresAt: list.expiresAt };
   };
 
@@ -393,13 +439,15 @@ export function createPlatformSync(options: PlatformSyncOptions): PlatformSync {
     let signed: SignedStatusList;
     try {
       signed = parseDocument(got.doc.bytes) as SignedStatusList;
-      list = loadStatusList(signed, { trustList });
+      // Dated in the future: refused and never held or cached, so the correct lists after it are
+      // not taken for rollbacks.
+      list = loadStatusList(signed, { trustList, now: clock.now() });
     } catch (error) {
       const refused = isXinyiError(error)
         ? error
         : new XinyiError('STATUS_LIST_INVALID', 'status list: not JSON', {
             cause: error,
-            details: { reason: 'STATUS_LIST_MALFORMED' },
+            details: { reason: StatusListProblem.MALFORMED },
           });
       return { outcome: 'failed', error: refused };
     }

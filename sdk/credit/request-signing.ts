@@ -25,6 +25,11 @@ export interface SignRequestInput {
   nowMs: number;
   /** @default 16 random bytes, base64url */
   nonce?: string;
+  /**
+   * The other headers the request will carry. Every `X-Xinyi-*` header and `Idempotency-Key` among
+   * them is covered by the signature (names are case-insensitive); the rest are ignored.
+   */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** The four headers to add to the request (lower-case names). */
@@ -37,35 +42,75 @@ export function bodySha256Hex(body: string | Uint8Array | undefined): string {
     .digest('hex');
 }
 
-/** `METHOD \n path \n timestamp \n nonce \n hex(sha256(body))`, the string the HMAC covers. */
+/** Headers a signature covers besides the request line and body: these, and every `x-xinyi-*` one. */
+const SIGNED_HEADER_PREFIX = 'x-xinyi-';
+const IDEMPOTENCY_KEY = 'idempotency-key';
+
+function isSignedHeader(name: string): boolean {
+  return (
+    (name.startsWith(SIGNED_HEADER_PREFIX) && name !== SIGNATURE_HEADERS.signature) ||
+    name === IDEMPOTENCY_KEY
+  );
+}
+
+/**
+ * The signed headers as canonical lines: every `x-xinyi-*` header but `x-xinyi-signature`, and
+ * `idempotency-key`, as `name:value` (name lower-case, value trimmed), sorted by name, joined by LF.
+ * A header given twice (an array) is joined with `,`.
+ */
+export function canonicalHeaderLines(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): string {
+  const lines: string[] = [];
+  for (const [rawName, rawValue] of Object.entries(headers)) {
+    const name = rawName.toLowerCase();
+    if (rawValue === undefined || !isSignedHeader(name)) continue;
+    const value = Array.isArray(rawValue) ? rawValue.map((v) => v.trim()).join(',') : rawValue.trim();
+    lines.push(`${name}:${value}`);
+  }
+  return lines.sort().join('\n');
+}
+
+/**
+ * The string the HMAC covers: `METHOD \n path \n timestamp \n nonce \n hex(sha256(body))`, then one
+ * line per signed header ({@link canonicalHeaderLines}), so a proxy can neither add, drop nor change
+ * an `X-Xinyi-*` header or the `Idempotency-Key`.
+ */
 export function canonicalRequestString(
   method: string,
   path: string,
   timestamp: string,
   nonce: string,
   body: string | Uint8Array | undefined,
+  headers: Readonly<Record<string, string | string[] | undefined>> = {},
 ): string {
-  return `${method.toUpperCase()}\n${path}\n${timestamp}\n${nonce}\n${bodySha256Hex(body)}`;
+  return `${method.toUpperCase()}\n${path}\n${timestamp}\n${nonce}\n${bodySha256Hex(body)}\n${canonicalHeaderLines(headers)}`;
 }
 
 function hmacBase64(secret: string | Uint8Array, text: string): string {
   return createHmac('sha256', secret).update(text, 'utf8').digest('base64');
 }
 
-/** Signs one request: HMAC-SHA-256 (base64) over the canonical string, with the key id alongside. */
+/**
+ * Signs one request: HMAC-SHA-256 (base64) over the canonical string, with the key id alongside.
+ * Returns the four signature headers; send them with exactly the `headers` given here.
+ */
 export function signRequest(input: SignRequestInput): SignatureHeaders {
   const timestamp = String(Math.floor(input.nowMs / 1000));
   const nonce = input.nonce ?? randomBytes(16).toString('base64url');
-  const signature = hmacBase64(
-    input.secret,
-    canonicalRequestString(input.method, input.path, timestamp, nonce, input.body),
-  );
-  return {
+  const own = {
     [SIGNATURE_HEADERS.keyId]: input.keyId,
     [SIGNATURE_HEADERS.timestamp]: timestamp,
     [SIGNATURE_HEADERS.nonce]: nonce,
-    [SIGNATURE_HEADERS.signature]: signature,
   };
+  const signature = hmacBase64(
+    input.secret,
+    canonicalRequestString(input.method, input.path, timestamp, nonce, input.body, {
+      ...input.headers,
+      ...own,
+    }),
+  );
+  return { ...own, [SIGNATURE_HEADERS.signature]: signature };
 }
 
 /** Why a signature was refused; sent back as `{ error }` in the 401 body. */
@@ -127,7 +172,10 @@ function header(headers: VerifyRequestInput['headers'], name: string): string | 
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Server-side check of a signed request: key id known, timestamp in the window, nonce fresh, HMAC equal. */
+/**
+ * Server-side check of a signed request: key id known, timestamp in the window, nonce fresh, HMAC
+ * equal over the request line, body and every `X-Xinyi-*` and `Idempotency-Key` header received.
+ */
 export function verifyRequestSignature(input: VerifyRequestInput): VerifyResult {
   const keyId = header(input.headers, SIGNATURE_HEADERS.keyId);
   const timestamp = header(input.headers, SIGNATURE_HEADERS.timestamp);
@@ -142,7 +190,10 @@ export function verifyRequestSignature(input: VerifyRequestInput): VerifyResult 
     return { ok: false, problem: 'stale-timestamp' };
   }
   const expected = Buffer.from(
-    hmacBase64(secret, canonicalRequestString(input.method, input.path, timestamp, nonce, input.body)),
+    hmacBase64(
+      secret,
+      canonicalRequestString(input.method, input.path, timestamp, nonce, input.body, input.headers),
+    ),
   );
   const given = Buffer.from(signature);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) {

@@ -37,16 +37,35 @@ export interface SignedStatusList {
 export interface StatusList {
   /** Epoch ms: when the list was issued (for staleness). */
   readonly issuedAt: number;
+  /** Number of indexes the list covers: a credential with an index at or past it cannot be judged. */
   readonly size: number;
   /** True when `index` is revoked; false for an index the list does not cover. */
   isRevoked(index: number): boolean;
+  /**
+   * The trust-list key whose signature verified (set by `loadStatusList`). A verifier uses the list
+   * only while its current trust list still names that key for `status-list`: a key withdrawn by a
+   * newer trust list drops the list at once.
+   */
+  readonly signer?: { readonly kid: string; readonly spkiDer: Uint8Array };
 }
+
+/**
+ * A list issued up to this far in the terminal's future is accepted (issuer and terminal clocks
+ * drift); one dated further ahead is refused. The same tolerance as the trust list's.
+ */
+export const STATUS_LIST_FUTURE_SKEW_MS = 5 * 60_000;
 
 /** `details.reason` of a `STATUS_LIST_INVALID` error. */
 export const StatusListProblem = {
   MALFORMED: 'STATUS_LIST_MALFORMED',
   UNKNOWN_KEY: 'STATUS_LIST_UNKNOWN_KEY',
   SIGNATURE: 'STATUS_LIST_SIGNATURE',
+  /**
+   * Issued more than {@link STATUS_LIST_FUTURE_SKEW_MS} after the terminal's `now`: an issuer clock
+   * error. Such a list is refused and never cached, so it cannot make every correct list after it
+   * look like a rollback.
+   */
+  NOT_YET_VALID: 'STATUS_LIST_NOT_YET_VALID',
 } as const;
 export type StatusListProblem = (typeof StatusListProblem)[keyof typeof StatusListProblem];
 
@@ -91,12 +110,21 @@ function invalid(reason: StatusListProblem, message: string, cause?: unknown): X
   return new XinyiError('STATUS_LIST_INVALID', message, { cause, details: { reason } });
 }
 
+export interface LoadStatusListOptions {
+  trustList: TrustList;
+  /**
+   * Epoch ms: the terminal's clock. With it, a list issued more than
+   * {@link STATUS_LIST_FUTURE_SKEW_MS} ahead is refused (`STATUS_LIST_NOT_YET_VALID`).
+   */
+  now?: number;
+}
+
 /**
  * Verifies a status list with the `status-list` keys of `trustList` (every key with the kid is
  * tried). Throws `STATUS_LIST_INVALID` with `details.reason` one of {@link StatusListProblem}.
  * Staleness is not judged here: the verifier compares `issuedAt` with its own limit.
  */
-export function loadStatusList(signed: SignedStatusList, options: { trustList: TrustList }): StatusList {
+export function loadStatusList(signed: SignedStatusList, options: LoadStatusListOptions): StatusList {
   if (
     signed === null ||
     typeof signed !== 'object' ||
@@ -111,10 +139,11 @@ export function loadStatusList(signed: SignedStatusList, options: { trustList: T
     throw invalid(StatusListProblem.UNKNOWN_KEY, 'status list: signing key not on the trust list');
   const message = Buffer.from(signed.payload, 'utf8');
   const signature = Buffer.from(signed.signature, 'base64');
-  const good = keys.some(
+  const signer = keys.find(
     (k) => k.publicKey !== null && k.alg !== 'SM2' && verifyWithAlg(k.alg, message, signature, k.publicKey),
   );
-  if (!good) throw invalid(StatusListProblem.SIGNATURE, 'status list: the signature does not verify');
+  if (signer === undefined)
+    throw invalid(StatusListProblem.SIGNATURE, 'status list: the signature does not verify');
 
   let content: StatusListContent;
   let bits: Uint8Array;
@@ -136,11 +165,27 @@ export function loadStatusList(signed: SignedStatusList, options: { trustList: T
   const issuedAt = typeof content.issuedAt === 'string' ? Date.parse(content.issuedAt) : Number.NaN;
   if (!Number.isFinite(issuedAt))
     throw invalid(StatusListProblem.MALFORMED, 'status list: issuedAt is not a time');
+  if (options.now !== undefined && issuedAt > options.now + STATUS_LIST_FUTURE_SKEW_MS) {
+    throw invalid(StatusListProblem.NOT_YET_VALID, 'status list: issued in the future (issuer clock?)');
+  }
   const size = content.size;
   return Object.freeze({
     issuedAt,
     size,
     isRevoked: (index: number) =>
       Number.isInteger(index) && index >= 0 && index < size && ((bits[index >> 3]! >> (index & 7)) & 1) === 1,
+    signer: Object.freeze({ kid: signer.kid, spkiDer: signer.spkiDer }),
   });
+}
+
+/**
+ * True while `trustList` still names the key that signed `list` for `status-list` (same kid, same
+ * key). A list without a recorded signer (built by hand) is taken as trusted.
+ */
+export function statusListSignerTrusted(list: StatusList, trustList: TrustList): boolean {
+  const signer = list.signer;
+  if (signer === undefined) return true;
+  return trustList
+    .keysFor(signer.kid, 'status-list')
+    .some((k) => Buffer.compare(k.spkiDer, signer.spkiDer) === 0);
 }

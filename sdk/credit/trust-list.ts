@@ -11,11 +11,28 @@ export const TRUST_LIST_FORMAT = 'xinyi-trust-list/1';
 
 /** `SM2` is reserved: the list may carry such keys, a verifier for them must be registered separately. */
 export type TrustKeyAlg = 'Ed25519' | 'ES256' | 'SM2';
-/** `calendar` and `policy-pack` sign the documents of `sdk/documents` (holiday calendars, policy packs). */
-export type TrustKeyUse = 'credit-code' | 'snapshot' | 'status-list' | 'calendar' | 'policy-pack';
+/**
+ * `calendar` and `policy-pack` sign the documents of `sdk/documents` (holiday calendars, policy
+ * packs); `platform-response` signs the platform's lookup answers (docs/platform-api.md, "Signed
+ * answers").
+ */
+export type TrustKeyUse =
+  | 'credit-code'
+  | 'snapshot'
+  | 'status-list'
+  | 'calendar'
+  | 'policy-pack'
+  | 'platform-response';
 
 const ALGS: readonly string[] = ['Ed25519', 'ES256', 'SM2'];
-const USES: readonly string[] = ['credit-code', 'snapshot', 'status-list', 'calendar', 'policy-pack'];
+const USES: readonly string[] = [
+  'credit-code',
+  'snapshot',
+  'status-list',
+  'calendar',
+  'policy-pack',
+  'platform-response',
+];
 /**
  * A use this release does not know, spelt like one: the key is left out (trusted for nothing), so a
  * platform that adds a document kind does not make every deployed terminal refuse its trust list.

@@ -48,4 +48,11 @@ export interface Decision {
    * (`local`) or its capped benefits denied (`deny-capped`).
    */
   siteStateDegraded?: true;
+  /**
+   * Answers a credit source gave for this decision and the terminal refused as not authentic or too
+   * large (`PLATFORM_RESPONSE_INVALID`, `PLATFORM_RESPONSE_TOO_LARGE`): a forged, replayed or
+   * stripped platform answer, before the next source decided. Set by the terminal, kept in the
+   * journal with the decision and uploaded with it; absent when there was none.
+   */
+  refusedAnswers?: { source: string; code: string; reason?: string }[];
 }

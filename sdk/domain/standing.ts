@@ -30,6 +30,13 @@ export interface CreditStanding {
    * screenshot shown again within its window).
    */
   presentedAt?: string;
+  /**
+   * For a standing read from a signed credit code: the code's entitlement bitmap (one bit per 信易+
+   * programme) and flags (`INCENTIVE_ELIGIBLE`, `RED_LIST`), as signed by the issuer
+   * (docs/credit-codes.md). The platform clears a blocked person's bits at once, so the bitmap is
+   * how a block reaches a terminal that only sees the code. Absent for other sources.
+   */
+  codeClaims?: { entitlements: number; flags: number };
 }
 
 /** The standing used when nothing is known: normal service at the normal price. */

@@ -3,6 +3,7 @@ import { shanghaiDate } from '../clock.js';
 import type { Benefit, GrantedBenefit } from '../domain/benefits.js';
 import type { CredentialKind } from '../domain/credential.js';
 import type { Decision, DecisionReason } from '../domain/decision.js';
+import { CreditCodeFlag, CreditEntitlement } from '../domain/entitlements.js';
 import type { SceneId } from '../domain/scenes.js';
 import type { CreditStanding, ListMembership } from '../domain/standing.js';
 import type { TierCode } from '../domain/tiers.js';
@@ -139,6 +140,8 @@ function compile(pack: PolicyPack): CompiledPack {
 interface Facts {
   rank: number;
   lists: readonly ListMembership[];
+  /** The credit code's signed bits; null for a standing that is not from a credit code. */
+  codeClaims: { entitlements: number; flags: number } | null | undefined;
   context: DecisionContext;
   trustworthyRank: number;
   rankOf: ReadonlyMap<TierCode, number>;
@@ -237,6 +240,14 @@ function check(c: Condition, f: Facts): string | null {
       }
       return holds ? null : (c.reason ?? ReasonCode.CONTEXT_NOT_MET);
     }
+    case 'entitlement':
+    case 'codeFlag': {
+      // Not from a credit code: nothing to check. From one without its claims: fail safe.
+      if (f.codeClaims === null) return null;
+      const bits = c.fact === 'entitlement' ? f.codeClaims?.entitlements : f.codeClaims?.flags;
+      const bit = c.fact === 'entitlement' ? CreditEntitlement[c.value] : CreditCodeFlag[c.value];
+      return bits !== undefined && (bits & bit) !== 0 ? null : (c.reason ?? ReasonCode.ENTITLEMENT_MISSING);
+    }
   }
 }
 
@@ -294,6 +305,40 @@ function isBlocking(
       return true;
   }
   return false;
+}
+
+function factsOf(
+  standing: CreditStanding,
+  rank: number,
+  context: DecisionContext | undefined,
+  cp: CompiledPack,
+): Facts {
+  return {
+    rank,
+    lists: standing.lists,
+    codeClaims: standing.source === 'credit-code' ? standing.codeClaims : null,
+    context: context ?? {},
+    trustworthyRank: cp.trustworthyRank,
+    rankOf: cp.rankOf,
+  };
+}
+
+/** The scene's requirement (`pack.sceneRequirements`): true, with its reason pushed, when it fails. */
+function requirementFailed(
+  pack: PolicyPack,
+  scene: SceneId,
+  standing: CreditStanding,
+  rank: number,
+  context: DecisionContext | undefined,
+  cp: CompiledPack,
+  reasons: DecisionReason[],
+): boolean {
+  const requirement = pack.sceneRequirements?.[scene];
+  if (requirement === undefined) return false;
+  const failed = check(requirement, factsOf(standing, rank, context, cp));
+  if (failed === null) return false;
+  reasons.push({ code: failed });
+  return true;
 }
 
 /** The amount a stacking group's cap bounds, and a copy of the benefit with that amount replaced. */
@@ -392,7 +437,8 @@ function combineGroup(
 /**
  * The decision for one subject in one scene: pure, synchronous and deterministic.
  * Order: pack validity → standing (unknown or stale: `unavailable`) → blocking lists (no incentive,
- * whatever the tier) → key-attention review → each rule of the scene (condition, validity dates,
+ * whatever the tier) → key-attention review → the scene's requirement (a credit code's programme
+ * bit) → each rule of the scene (condition, validity dates,
  * calendar, per-subject cap) → stacking groups and their caps → explanation.
  * Throws `POLICY_PACK_INVALID` for a bad pack and `INVALID_ARGUMENT` for a bad `now`.
  */
@@ -435,17 +481,13 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
     hasListHere(standing.lists, 'key-attention', sceneDomain)
   ) {
     reasons.push({ code: ReasonCode.KEY_ATTENTION_REVIEW });
+  } else if (requirementFailed(p, scene, standing, rank, input.context, cp, reasons)) {
+    // Denied: the reason is in `reasons`.
   } else if (rank < 0) {
     outcome = 'unavailable';
     reasons.push({ code: ReasonCode.TIER_UNKNOWN });
   } else {
-    const facts: Facts = {
-      rank,
-      lists: standing.lists,
-      context: input.context ?? {},
-      trustworthyRank: cp.trustworthyRank,
-      rankOf: cp.rankOf,
-    };
+    const facts = factsOf(standing, rank, input.context, cp);
     let day: DayInfo | undefined;
     const groups = new Map<string, CompiledRule[]>();
     for (const cr of cp.rulesByScene.get(scene) ?? []) {
@@ -535,7 +577,7 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
   const id =
     input.id ??
     `d${fnv1a64(
-      `${p.packId}|${p.version}|${calendar.version}|${scene}|${nowMs}|${input.subject?.pseudonym ?? ''}|${standing.tier}|${standing.source}|${standingAsOf}|${standing.lists.map((l) => `${l.kind}:${l.domain ?? ''}`).join(',')}|${JSON.stringify(input.context ?? {})}|${input.usage ? JSON.stringify(input.usage) : ''}|${input.unavailableReason ?? ''}${input.credentialKind === undefined ? '' : `|${input.credentialKind}`}${input.pendingUsage ? `|${JSON.stringify(input.pendingUsage)}` : ''}${input.capsUnverified ? '|caps-unverified' : ''}`,
+      `${p.packId}|${p.version}|${calendar.version}|${scene}|${nowMs}|${input.subject?.pseudonym ?? ''}|${standing.tier}|${standing.source}|${standingAsOf}|${standing.lists.map((l) => `${l.kind}:${l.domain ?? ''}`).join(',')}|${JSON.stringify(input.context ?? {})}|${input.usage ? JSON.stringify(input.usage) : ''}|${input.unavailableReason ?? ''}${input.credentialKind === undefined ? '' : `|${input.credentialKind}`}${input.pendingUsage ? `|${JSON.stringify(input.pendingUsage)}` : ''}${input.capsUnverified ? '|caps-unverified' : ''}${standing.codeClaims ? `|${standing.codeClaims.entitlements}:${standing.codeClaims.flags}` : ''}`,
     )}`;
   const decision: Decision = {
     id,

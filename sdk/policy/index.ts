@@ -9,6 +9,6 @@ export {
   parsePolicyDocument,
   policyDocumentKind,
 } from './policy-document.js';
-export { QINGZHOU_SCENIC_SITES, qingzhouPolicyPack } from './qingzhou-pack.js';
+export { QINGZHOU_SCENE_PROGRAMMES, QINGZHOU_SCENIC_SITES, qingzhouPolicyPack } from './qingzhou-pack.js';
 export { ReasonCode } from './reason-codes.js';
 export { loadPolicyPack } from './validate-pack.js';

@@ -1,5 +1,6 @@
 import type { Benefit } from '../domain/benefits.js';
 import type { CredentialKind } from '../domain/credential.js';
+import type { CreditCodeFlagName, CreditEntitlementName } from '../domain/entitlements.js';
 import type { SceneId } from '../domain/scenes.js';
 import type { ListKind, StandingSource } from '../domain/standing.js';
 import type { TierCode, TierScheme } from '../domain/tiers.js';
@@ -35,6 +36,13 @@ export interface PolicyPack {
   /** A standing older than this (hours since its `asOf`) is not used for incentives. */
   standingMaxAgeHours: Record<Exclude<StandingSource, 'none'>, number>;
   stackGroups: Record<string, StackGroup>;
+  /**
+   * A condition the subject must meet in a scene before any of its rules is considered; when it
+   * fails the decision is `denied` with the condition's reason. The Qingzhou pack uses it to require
+   * each scene's 信易+ programme bit and `INCENTIVE_ELIGIBLE` from a credit code
+   * (docs/policy-packs.md, "Entitlements").
+   */
+  sceneRequirements?: Partial<Record<SceneId, Condition>>;
   rules: PolicyRule[];
   /** Chinese display labels for item codes, site ids and other codes used in rules. */
   labels: Record<string, string>;
@@ -132,6 +140,14 @@ export type Condition =
       value: string | number | boolean;
       reason?: string;
     }
-  | { fact: 'context'; path: string; op: 'in' | 'notIn'; value: (string | number)[]; reason?: string };
+  | { fact: 'context'; path: string; op: 'in' | 'notIn'; value: (string | number)[]; reason?: string }
+  /**
+   * A credit code's entitlement bit (`has`) or flag (`set`). Only a standing from a credit code
+   * carries them: for it the condition holds when the signed bit is set (a code standing without
+   * `codeClaims` fails it); for a standing from the platform or the snapshot it holds, since their
+   * lists speak for them. Default reason `ENTITLEMENT_MISSING`.
+   */
+  | { fact: 'entitlement'; op: 'has'; value: CreditEntitlementName; reason?: string }
+  | { fact: 'codeFlag'; op: 'set'; value: CreditCodeFlagName; reason?: string };
 
 export type ConditionOp = Extract<Condition, { op: string }>['op'];

@@ -1,4 +1,6 @@
 import type { CredentialKind } from '../domain/credential.js';
+import type { CreditEntitlementName } from '../domain/entitlements.js';
+import type { SceneId } from '../domain/scenes.js';
 import { shandongTierScheme } from '../domain/tiers.js';
 import type { Condition, PolicyPack, PolicyRule } from './pack.js';
 
@@ -303,6 +305,37 @@ const rules: PolicyRule[] = [
 ];
 
 /**
+ * Each scene's 信易+ programme (ARCHITECTURE.md, "Default policy"), as the entitlement bit a credit
+ * code must carry there. The platform clears a listed person's bits at once, which is how a block
+ * reaches a terminal that only sees the code (docs/credit-codes.md).
+ */
+export const QINGZHOU_SCENE_PROGRAMMES: Readonly<Record<SceneId, CreditEntitlementName>> = {
+  'scenic-gate': 'TRAVEL', // 信易游
+  'hotel-front-desk': 'TRAVEL', // 信易游
+  'supermarket-checkout': 'SHOPPING', // 信易购
+  'library-kiosk': 'READING', // 信易阅
+  'hospital-admission': 'MEDICAL', // 信易医
+  'transit-counter': 'TRANSPORT', // 信易行
+  'service-window': 'APPROVAL', // 信易批
+  'bank-counter': 'LOAN', // 信易贷
+  'rental-desk': 'RENTAL', // 信易租
+};
+
+/** A credit code must be `INCENTIVE_ELIGIBLE` and carry the scene's programme bit. */
+const sceneRequirements = Object.fromEntries(
+  Object.entries(QINGZHOU_SCENE_PROGRAMMES).map(([scene, programme]): [string, Condition] => [
+    scene,
+    {
+      all: [
+        { fact: 'codeFlag', op: 'set', value: 'INCENTIVE_ELIGIBLE' },
+        { fact: 'entitlement', op: 'has', value: programme },
+      ],
+      reason: 'ENTITLEMENT_MISSING',
+    },
+  ]),
+) as Partial<Record<SceneId, Condition>>;
+
+/**
  * The default pack: Qingzhou 信易+ as described in the programme document, for all nine scenes.
  * Every number is data; rules whose `basis` says 待确认 carry defaults the document does not give.
  */
@@ -329,6 +362,7 @@ export const qingzhouPolicyPack: PolicyPack = {
   },
   majorHolidays: ['春节', '国庆节'],
   standingMaxAgeHours: { 'credit-code': 72, platform: 48, snapshot: 72 },
+  sceneRequirements,
   stackGroups: {
     'market.discount': { mode: 'max', minPayBp: 9_500 },
     'library.loan-limit': { mode: 'max', maxValue: 5 },

@@ -55,8 +55,9 @@ export const ReasonCode = {
   CREDIT_UNAVAILABLE: 'CREDIT_UNAVAILABLE',
   /**
    * A signed credit code was refused. The terminal records the specific refusal as `CODE_<reason>`
-   * (`CODE_EXPIRED`, `CODE_REPLAYED`, `CODE_ISSUER_SIGNATURE`, … — see `CreditCodeRefusal`); this
-   * code stands for one without a reason.
+   * (`CODE_EXPIRED`, `CODE_REPLAYED`, `CODE_ISSUER_SIGNATURE`, `CODE_STATUS_INDEX_OUT_OF_RANGE`, … —
+   * see `CreditCodeRefusal`; `STATUS_STALE` and `STATUS_MISSING` keep their own names); this code
+   * stands for one without a reason.
    */
   CODE_REFUSED: 'CODE_REFUSED',
   /** The credit sources did not answer before the decision deadline. */
@@ -68,6 +69,21 @@ export const ReasonCode = {
    * which kind identified the subject (`evaluate`'s `credentialKind`): the rule is not granted.
    */
   CREDENTIAL_KIND_MISSING: 'CREDENTIAL_KIND_MISSING',
+  /**
+   * A credit code lacks the entitlement bit of the scene's 信易+ programme, or its
+   * `INCENTIVE_ELIGIBLE` flag (the platform clears them for a blocked person). Citizen text neutral.
+   */
+  ENTITLEMENT_MISSING: 'ENTITLEMENT_MISSING',
+  /**
+   * A credit code could not be checked for revocation because the terminal's status list is older
+   * than its `maxStatusAgeMs`; outcome `unavailable` (normal service).
+   */
+  STATUS_STALE: 'STATUS_STALE',
+  /**
+   * A credit code could not be checked for revocation because the terminal holds no usable status
+   * list (none yet, its key withdrawn by a newer trust list, dated in the future); `unavailable`.
+   */
+  STATUS_MISSING: 'STATUS_MISSING',
 } as const;
 
 export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode];

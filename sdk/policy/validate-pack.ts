@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BenefitKind } from '../domain/benefits.js';
+import { CREDIT_CODE_FLAG_NAMES, CREDIT_ENTITLEMENT_NAMES } from '../domain/entitlements.js';
 import { SCENE_IDS } from '../domain/scenes.js';
 import { TIER_CODES } from '../domain/tiers.js';
 import { XinyiError } from '../errors.js';
@@ -84,6 +85,18 @@ const condition: z.ZodType<Condition> = z.lazy(() =>
       value: z.array(z.union([z.string(), z.number()])).min(1),
       reason,
     }),
+    z.strictObject({
+      fact: z.literal('entitlement'),
+      op: z.literal('has'),
+      value: z.enum(CREDIT_ENTITLEMENT_NAMES),
+      reason,
+    }),
+    z.strictObject({
+      fact: z.literal('codeFlag'),
+      op: z.literal('set'),
+      value: z.enum(CREDIT_CODE_FLAG_NAMES),
+      reason,
+    }),
   ]),
 );
 
@@ -159,6 +172,7 @@ const packSchema = z.strictObject({
       minPayBp: payBp.optional(),
     }),
   ),
+  sceneRequirements: z.partialRecord(scene, condition).optional(),
   rules: z.array(rule),
   labels: z.record(z.string(), z.string()),
 });
@@ -269,6 +283,9 @@ function checkSemantics(pack: PolicyPack): void {
   });
   if (pack.validFrom && pack.validTo && pack.validFrom > pack.validTo)
     refuse('validTo', 'must not be before validFrom');
+  for (const [scene, requirement] of Object.entries(pack.sceneRequirements ?? {})) {
+    if (requirement) checkConditionTiers(requirement, `sceneRequirements.${scene}`, codes);
+  }
 }
 
 function checkConditionTiers(c: Condition, at: string, codes: ReadonlySet<string>): void {

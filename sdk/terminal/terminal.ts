@@ -279,13 +279,32 @@ interface SiteCounts {
   unverified: boolean;
 }
 
+/** A source's answer refused as not authentic or too large, as the decision records it; else undefined. */
+function refusedAnswer(
+  source: string,
+  error: unknown,
+): { source: string; code: string; reason?: string } | undefined {
+  if (
+    !isXinyiError(error, 'PLATFORM_RESPONSE_INVALID') &&
+    !isXinyiError(error, 'PLATFORM_RESPONSE_TOO_LARGE')
+  ) {
+    return undefined;
+  }
+  const reason = error.details.reason ?? error.details.kind;
+  return typeof reason === 'string' ? { source, code: error.code, reason } : { source, code: error.code };
+}
+
+/** Refusals that are about the terminal's revocation data, not the code: recorded under their own name. */
+const STATUS_REFUSALS: ReadonlySet<string> = new Set([ReasonCode.STATUS_STALE, ReasonCode.STATUS_MISSING]);
+
 /** `CODE_<reason>` when a resolver refused the credential itself (see `createCreditCodeResolver`). */
 function credentialRefusal(error: unknown): string | undefined {
   if (!isXinyiError(error) || (error.code !== 'CODE_REFUSED' && error.code !== 'CODE_SIGNATURE_INVALID')) {
     return undefined;
   }
   const reason = error.details.reason;
-  return typeof reason === 'string' ? `CODE_${reason}` : ReasonCode.CODE_REFUSED;
+  if (typeof reason !== 'string') return ReasonCode.CODE_REFUSED;
+  return STATUS_REFUSALS.has(reason) ? reason : `CODE_${reason}`;
 }
 
 function overrideError(message: string, field: string): XinyiError {
@@ -656,8 +675,9 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
 
     let standing: CreditStanding | null = null;
     let unavailableReason: string | undefined = problem;
+    const refusedAnswers: NonNullable<Decision['refusedAnswers']> = [];
     if (problem === undefined) {
-      const found = await this.#resolveStanding(subject, credential);
+      const found = await this.#resolveStanding(subject, credential, refusedAnswers);
       standing = found.standing;
       unavailableReason = found.reason;
     }
@@ -718,6 +738,8 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     if (siteStateDegraded) decision.siteStateDegraded = true;
     this.calendarCoverage();
     decision.latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
+    // A forged or oversized answer is a security event: it stays with the decision it did not make.
+    if (refusedAnswers.length > 0) decision.refusedAnswers = refusedAnswers;
     // Committed before anyone acts on it: a decision the host saw is a decision the journal kept.
     if (this.#journal) {
       try {
@@ -1015,6 +1037,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
   async #resolveStanding(
     subject: Subject | undefined,
     credential: Credential,
+    refusedAnswers: NonNullable<Decision['refusedAnswers']>,
   ): Promise<{ standing: CreditStanding | null; reason?: string }> {
     const overall = new AbortController();
     const deadlineAt = this.#clock.now() + this.#deadlineMs;
@@ -1080,6 +1103,8 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
           }
           failures++;
           this.#sourceFailed(resolver.name, result.error);
+          const refused = refusedAnswer(resolver.name, result.error);
+          if (refused) refusedAnswers.push(refused);
           continue;
         }
         this.#sourceAnswered(resolver.name);

@@ -1,6 +1,6 @@
 // `xinyi doctor` as support would run it on a terminal: a child process reading a gate config.
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const PSEUDONYM_KEY = 'doctor-test-pseudonym-key-5f1c2e';
+const PSEUDONYM_KEY = 'doctor-test-pseudonym-key-5f1c2e-7d9a41b0c3e8';
 const PLATFORM_SECRET = 'doctor-test-platform-secret-9a7b3d';
 const rootKey = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
 const snapshotKey = generateKeyPairSync('ed25519')
@@ -185,9 +185,10 @@ describe('xinyi doctor', () => {
       join(folder, 'calendar.pem'),
       calendarKeys.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
     );
+    writeFileSync(join(folder, 'pseudonym.key'), PSEUDONYM_KEY, { mode: 0o600 });
     const file = writeConfig('healthy', {
       terminalId: 'gate-doctor-02',
-      pseudonymKey: { value: PSEUDONYM_KEY },
+      pseudonymKey: { file: 'pseudonym.key' },
       dataDir: 'data',
       devices: {
         idCardReader: { serial: { path: join(folder, 'xinyi-reader') } },
@@ -205,6 +206,10 @@ describe('xinyi doctor', () => {
     const { code, stdout, stderr } = await doctor(file, ['--url', daemonUrl]);
     const report = JSON.parse(stdout) as DoctorReport;
     expect(report.problems, stderr).toEqual(sqlite ? [] : [expect.stringMatching(/^better-sqlite3/)]);
+    // The simulator's platform is plain http on loopback: worth a warning, not a failure.
+    expect(report.warnings).toEqual([
+      expect.stringMatching(/^platform: http:\/\/127\.0\.0\.1:\d+ is plain http:\/\/ on loopback/),
+    ]);
     expect(code).toBe(sqlite ? 0 : 1);
     expect(report.ok).toBe(sqlite);
     expect(report.devices![0]).toEqual({
@@ -244,6 +249,76 @@ describe('xinyi doctor', () => {
       expect(stdout).not.toContain(person.name);
     }
   }, 60_000);
+
+  it('reports an unsafe configuration: inline secret, secret file others can read, weak key, open port, simulated clock', async () => {
+    const folder = join(dir, 'unsafe');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'pseudonym.key'), 'ab'.repeat(20), { mode: 0o644 });
+    chmodSync(join(folder, 'pseudonym.key'), 0o644);
+    const file = writeConfig('unsafe', {
+      terminalId: 'gate-doctor-04',
+      pseudonymKey: { file: 'pseudonym.key' },
+      dataDir: 'data',
+      devices: { gate: { protocol: 'aa-frame', link: { udp: { host: '127.0.0.1', port: 4003 } } } },
+      platform: {
+        baseUrl: `https://127.0.0.1:${await closedPort()}`,
+        keyId: 'terminals',
+        secret: { value: PLATFORM_SECRET },
+        trustRootPublicKey: { file: 'root.pem' },
+        snapshotPublicKeys: [{ file: 'root.pem' }],
+      },
+      http: { host: '0.0.0.0', port: await closedPort() },
+      clock: { startAt: '2026-10-02T10:00:00+08:00' },
+    });
+    const { code, stdout } = await doctor(file);
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout) as DoctorReport;
+    expect(report.problems).toEqual(
+      expect.arrayContaining([
+        'secret platform.secret is written inline in the configuration; use { "file": … } or { "env": … }',
+        'secret pseudonymKey: pseudonym.key is readable by group or others (mode 0644); chmod 600',
+        'pseudonymKey is weak: about 40 bits of entropy, fewer than 128',
+        expect.stringMatching(
+          /^http\.host 0\.0\.0\.0: the daemon's health, metrics and diagnostics are reachable beyond this machine/,
+        ),
+        'clock.startAt is set: the daemon runs on a simulated clock (2026-10-02T10:00:00+08:00) against a real platform',
+      ]),
+    );
+    expectNoSecrets(stdout);
+  }, 30_000);
+
+  it('an http:// platform: refused beyond loopback, a warning with allowInsecureHttp', async () => {
+    const base = {
+      terminalId: 'gate-doctor-05',
+      pseudonymKey: { env: 'XINYI_DOCTOR_TEST_SECRET' },
+      dataDir: 'data',
+      devices: { gate: { protocol: 'aa-frame', link: { udp: { host: '127.0.0.1', port: 4004 } } } },
+    };
+    const platform = {
+      baseUrl: 'http://192.0.2.10:8080',
+      keyId: 'terminals',
+      secret: { env: 'XINYI_DOCTOR_TEST_SECRET' },
+      trustRootPublicKey: { file: 'root.pem' },
+      snapshotPublicKeys: [{ file: 'root.pem' }],
+    };
+    const refused = JSON.parse(
+      (await doctor(writeConfig('http-refused', { ...base, platform }))).stdout,
+    ) as DoctorReport;
+    expect(refused.problems).toEqual([
+      expect.stringMatching(/^config: CONFIG_INVALID: .*platform\.baseUrl: must be https:\/\//),
+    ]);
+    const allowed = JSON.parse(
+      (
+        await doctor(
+          writeConfig('http-allowed', { ...base, platform: { ...platform, allowInsecureHttp: true } }),
+          ['--timeout-ms', '300'],
+        )
+      ).stdout,
+    ) as DoctorReport;
+    expect(allowed.warnings).toContain(
+      'platform: http://192.0.2.10:8080 is plain http:// beyond loopback (allowInsecureHttp): requests travel in clear',
+    );
+  }, 30_000);
 
   it('reports a degraded daemon as a problem, with the reasons it gives', async () => {
     const daemonUrl = await fakeDaemon({

@@ -225,6 +225,50 @@ describe('parseGateConfig', () => {
     expectInvalidAt({ 'platform.baseUrl': 42 }, 'platform.baseUrl');
   });
 
+  it('requires https for a platform beyond loopback, unless allowInsecureHttp says so', () => {
+    const plain = expectInvalidAt(
+      { 'platform.baseUrl': 'http://credit.example.gov.cn/api' },
+      'platform.baseUrl',
+    );
+    expect(plain.message).toContain('must be https://');
+    expectInvalidAt({ 'platform.baseUrl': 'http://10.1.2.3:8080' }, 'platform.baseUrl');
+    for (const baseUrl of [
+      'http://127.0.0.1:8080',
+      'http://localhost:8080',
+      'https://credit.example.gov.cn/api',
+    ]) {
+      expect(parseGateConfig(siteConfigWith({ 'platform.baseUrl': baseUrl })).platform?.baseUrl).toBe(
+        baseUrl,
+      );
+    }
+    const allowed = parseGateConfig(
+      siteConfigWith({ 'platform.baseUrl': 'http://10.1.2.3:8080', 'platform.allowInsecureHttp': true }),
+    );
+    expect(allowed.platform?.allowInsecureHttp).toBe(true);
+  });
+
+  it('checks the transport, status-list, floor and byte-limit settings of the platform', () => {
+    const https = { 'platform.baseUrl': 'https://credit.example.gov.cn/api' };
+    const pin = `${'A'.repeat(43)}=`;
+    const config = parseGateConfig(
+      siteConfigWith({
+        ...https,
+        'platform.caFile': 'city-ca.pem',
+        'platform.spkiSha256Pins': [pin],
+        'platform.maxStatusAgeMs': 6 * 3_600_000,
+        'platform.minTrustListVersion': 7,
+        'platform.maxResponseBytes': { snapshot: 64 * 1024 * 1024 },
+      }),
+    );
+    expect(config.platform).toMatchObject({ minTrustListVersion: 7, maxStatusAgeMs: 21_600_000 });
+    expectInvalidAt({ ...https, 'platform.spkiSha256Pins': ['not-a-pin'] }, 'platform.spkiSha256Pins.0');
+    expectInvalidAt({ 'platform.spkiSha256Pins': [pin] }, 'platform.spkiSha256Pins');
+    expectInvalidAt({ 'platform.caFile': 'ca.pem' }, 'platform.caFile');
+    expectInvalidAt({ 'platform.maxStatusAgeMs': 8 * 86_400_000 }, 'platform.maxStatusAgeMs');
+    expectInvalidAt({ 'platform.minTrustListVersion': -1 }, 'platform.minTrustListVersion');
+    expectInvalidAt({ 'platform.maxResponseBytes': { snapshots: 1 } }, 'platform.maxResponseBytes');
+  });
+
   it('names the field of a bad secret reference, and never echoes a secret value', () => {
     expectInvalidAt({ pseudonymKey: { env: 5 } }, 'pseudonymKey.env');
     expectInvalidAt({ 'platform.snapshotPublicKeys': [] }, 'platform.snapshotPublicKeys');

@@ -84,6 +84,12 @@ import {
   verifyCreditCode,
 } from '../../sdk/credit/credit-code.js';
 import { MalformedBody, parseDownload, parseLookup, parseUpload } from '../../sdk/credit/http-platform.js';
+import {
+  ANSWER_SIGNATURE_HEADER,
+  type LookupQuestion,
+  signLookupAnswer,
+  verifyLookupAnswer,
+} from '../../sdk/credit/lookup-answer.js';
 import { createReplayCache } from '../../sdk/credit/replay-cache.js';
 import {
   buildDelta,
@@ -1139,7 +1145,11 @@ const trustList: FuzzTarget<{ signed: unknown; nowOffsetMs: number }, TrustList>
     if (!Number.isFinite(list.issuedAt) || !(T0 + nowOffsetMs < list.expiresAt)) violation('validity period');
     for (const key of list.keys) {
       expectOneOf(key.alg, ['Ed25519', 'ES256', 'SM2'], 'key alg');
-      expectOneOf(key.use, ['credit-code', 'snapshot', 'status-list', 'calendar', 'policy-pack'], 'key use');
+      expectOneOf(
+        key.use,
+        ['credit-code', 'snapshot', 'status-list', 'calendar', 'policy-pack', 'platform-response'],
+        'key use',
+      );
       if (typeof key.kid !== 'string') violation('kid not a string');
       if (key.alg !== 'SM2' && key.publicKey === null) violation(`${key.alg} key without a public key`);
       for (const bound of [key.validFrom, key.validTo]) {
@@ -1318,6 +1328,128 @@ const platformResponse: FuzzTarget<PlatformInput, unknown> = {
     }
   },
   ciRuns: 2000,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Signed lookup answers: the answer-signature header and the verification of an answer
+
+const answerQuestions: LookupQuestion[] = [
+  {
+    pseudonym: 'Yk2fQ0m9c8r1T3xW5vB7nA',
+    scene: 'scenic-gate',
+    terminalId: 'gate-7',
+    nonce: '3q2-7wAAAAAAAAAAAAAAAA',
+  },
+  { pseudonym: 'AAAAAAAAAAAAAAAAAAAAAA', scene: 'library-kiosk', terminalId: '图书馆-1', nonce: 'n' },
+];
+/** Each valid lookup body signed for each question, by each issuer's platform-response key. */
+const signedAnswers = answerQuestions.flatMap((question) =>
+  validLookups.flatMap((answer) =>
+    (['Ed25519', 'ES256'] as const).map((alg) => {
+      const body = Buffer.from(JSON.stringify(answer), 'utf8');
+      const header = signLookupAnswer(question, body, {
+        privateKey: issuers[alg].platformResponsePrivateKey,
+        nowMs: T0,
+      });
+      return { alg, question, body, header };
+    }),
+  ),
+);
+
+type AnswerInput = {
+  base: number;
+  body: Uint8Array;
+  header: unknown;
+  question: LookupQuestion;
+  nowOffsetMs: number;
+};
+
+/** A header with its fields edited: other kid, time or signature bytes, cut, doubled, reordered. */
+const editedHeader = (header: string) =>
+  fc.oneof(
+    fc.constant(header),
+    damaged(fc.constant(Buffer.from(header, 'latin1'))).map((b) => Buffer.from(b).toString('latin1')),
+    fc.constantFrom(
+      header.split(';').reverse().join(';'),
+      `${header};${header}`,
+      header.replace(/t=\d+/, 't=0'),
+      header.replace(/t=\d+/, 't=999999999999'),
+      header.replace(/kid=[0-9a-f]+/, 'kid=ffffffff'),
+      header.toUpperCase(),
+    ),
+    fc.array(fc.constant(header), { minLength: 2, maxLength: 2 }),
+    jsonish,
+  );
+
+const answerInput: fc.Arbitrary<AnswerInput> = fc.nat({ max: signedAnswers.length - 1 }).chain((base) => {
+  const signed = signedAnswers[base]!;
+  return fc.record({
+    base: fc.constant(base),
+    body: fc.oneof(
+      { weight: 3, arbitrary: fc.constant(signed.body) },
+      { weight: 2, arbitrary: damaged(fc.constant(signed.body)) },
+      {
+        weight: 1,
+        arbitrary: mutatedJson(fc.constantFrom(...validLookups)).map((d) => Buffer.from(toJsonText(d))),
+      },
+      { weight: 1, arbitrary: fc.uint8Array({ maxLength: 40 }) },
+    ),
+    header: fc.oneof(
+      { weight: 3, arbitrary: editedHeader(signed.header) },
+      { weight: 1, arbitrary: fc.constantFrom(...signedAnswers.map((a) => a.header)) },
+      { weight: 1, arbitrary: fc.string({ maxLength: 140 }) },
+    ),
+    question: fc.oneof(
+      { weight: 3, arbitrary: fc.constant(signed.question) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .record({
+            field: fc.constantFrom('pseudonym', 'scene', 'terminalId', 'nonce' as const),
+            value: fc.string({ maxLength: 24 }),
+          })
+          .map(({ field, value }) => ({ ...signed.question, [field]: value })),
+      },
+      { weight: 1, arbitrary: fc.constantFrom(...answerQuestions) },
+    ),
+    nowOffsetMs: fc.oneof(fc.constant(0), fc.integer({ min: -400_000, max: 400_000 })),
+  });
+});
+
+const signedAnswer: FuzzTarget<AnswerInput, CreditStanding | null> = {
+  name: 'signed-lookup-answer',
+  input: 'lookup answers with edited signature headers, damaged bodies, other questions and clocks',
+  arbitrary: answerInput,
+  codes: ['PLATFORM_RESPONSE_INVALID', 'CREDIT_UNAVAILABLE'],
+  run: (input) => {
+    const trustList = trustLists[signedAnswers[input.base]!.alg];
+    verifyLookupAnswer({
+      question: input.question,
+      body: input.body,
+      signatureHeader: input.header,
+      trustList,
+      nowMs: T0 + input.nowOffsetMs,
+    });
+    const body = Buffer.from(input.body).toString('utf8');
+    return asPlatformError(() =>
+      parseLookup(response(200, body, { [ANSWER_SIGNATURE_HEADER]: input.header })),
+    );
+  },
+  check: (output, input) => {
+    // Accepted means: exactly the bytes the platform signed, for exactly this question, in the window.
+    const accepted = signedAnswers.filter(
+      (a) =>
+        Buffer.compare(a.body, Buffer.from(input.body)) === 0 &&
+        a.question.pseudonym === input.question.pseudonym &&
+        a.question.scene === input.question.scene &&
+        a.question.terminalId === input.question.terminalId &&
+        a.question.nonce === input.question.nonce,
+    );
+    if (accepted.length === 0) violation('an answer nobody signed for this question was accepted');
+    if (Math.abs(input.nowOffsetMs) > 301_000) violation('an answer outside the time window was accepted');
+    if (output !== null) checkStanding(output, 'platform');
+  },
+  ciRuns: 1000,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1804,6 +1936,7 @@ export const FUZZ_TARGETS: readonly FuzzTarget<never, never>[] = [
   modbusRequest,
   modbusResponse,
   platformResponse,
+  signedAnswer,
   trustList,
   statusList,
   snapshotFormat,

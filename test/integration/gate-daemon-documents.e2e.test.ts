@@ -123,6 +123,11 @@ describe('gate daemon across the end of the official calendar (simulated clock)'
     const clock = manualClock('2026-12-31T23:59:00+08:00');
     const platform = await platformAt(clock);
     const { daemon, lines } = await startDaemon(clock, platform);
+    // A fresh terminal asks the platform only once it holds the trust list that signs the answers.
+    await vi.waitFor(() => expect(daemon.health().credit?.trustListVersion).toBeTypeOf('number'), {
+      timeout: 10_000,
+      interval: 50,
+    });
 
     const lastDay = await tap(daemon, citizen);
     expect(lastDay).toMatchObject({

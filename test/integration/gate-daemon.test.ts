@@ -6,7 +6,15 @@ import { createSqliteJournal } from '../../sdk/journal/sqlite-journal.js';
 import type { SyntheticPerson } from '../../simulator/population.js';
 import { isSocatAvailable } from '../../simulator/pty.js';
 import { type SimulatedSite, startSimulatedSite } from '../../simulator/simulated-site.js';
-import { type Daemon, health, serving, startDaemon, until, waitFor } from './daemon-process.js';
+import {
+  type DaemonProcess,
+  health,
+  serving,
+  startDaemon,
+  tapCard,
+  until,
+  waitFor,
+} from './gate-daemon-process.js';
 
 /**
  * The gate daemon as a separate process, against a simulated site: a virtual ID-card reader, a QR
@@ -24,7 +32,7 @@ describe.skipIf(!socat)('xinyi gate daemon, end to end against the simulator', (
   let dir: string;
   let site: SimulatedSite;
   let configFile: string;
-  let daemon: Daemon;
+  let daemon: DaemonProcess;
   let citizens: SyntheticPerson[];
 
   beforeAll(async () => {
@@ -63,8 +71,7 @@ describe.skipIf(!socat)('xinyi gate daemon, end to end against the simulator', (
   it('a 守信 citizen taps the ID card and the gate opens; the passage counts the free entry', async () => {
     const from = daemon.lines.length;
     const opensBefore = site.gate.core.stats.opens;
-    await site.tap(citizens[0]!);
-    const outcome = await waitFor(daemon, (l) => l.msg === 'gate outcome', 10_000, from);
+    const outcome = await tapCard(site, daemon, citizens[0]!);
     expect(outcome).toMatchObject({ outcome: 'opened', decision: 'granted', source: 'platform' });
     await waitFor(daemon, (l) => l.msg === 'passage' && l.passage === 'passed', 10_000, from);
     expect(site.gate.core.stats.opens).toBe(opensBefore + 1);
@@ -72,10 +79,8 @@ describe.skipIf(!socat)('xinyi gate daemon, end to end against the simulator', (
 
   it('a black-listed citizen gets the neutral message and the gate stays shut', async () => {
     const listed = site.people.find((p) => p.lists.some((l) => l.kind === 'black'))!;
-    const from = daemon.lines.length;
     const opensBefore = site.gate.core.stats.opens;
-    await site.tap(listed);
-    const outcome = await waitFor(daemon, (l) => l.msg === 'gate outcome', 10_000, from);
+    const outcome = await tapCard(site, daemon, listed);
     expect(outcome.outcome).toBe('shut');
     expect(outcome.decision).toBe('denied');
     expect(String(outcome.citizenMessage)).not.toMatch(/黑名单|失信|black/i);
@@ -99,8 +104,7 @@ describe.skipIf(!socat)('xinyi gate daemon, end to end against the simulator', (
   it('the platform dies mid-run and decisions continue from the snapshot', async () => {
     site.platform.faults.inject({ kind: 'status', status: 503 }, { times: 1_000_000 });
     const from = daemon.lines.length;
-    await site.tap(citizens[2]!);
-    const outcome = await waitFor(daemon, (l) => l.msg === 'gate outcome', 10_000, from);
+    const outcome = await tapCard(site, daemon, citizens[2]!);
     expect(outcome).toMatchObject({ outcome: 'opened', source: 'snapshot' });
     await waitFor(daemon, (l) => l.msg === 'passage' && l.decisionId === outcome.decisionId, 10_000, from);
     site.platform.faults.clear();
@@ -122,10 +126,7 @@ describe.skipIf(!socat)('xinyi gate daemon, end to end against the simulator', (
       20_000,
       from,
     );
-    const before = daemon.lines.length;
-    await site.tap(citizens[3]!);
-    const outcome = await waitFor(daemon, (l) => l.msg === 'gate outcome', 10_000, before);
-    expect(outcome.outcome).toBe('opened');
+    expect((await tapCard(site, daemon, citizens[3]!)).outcome).toBe('opened');
   }, 40_000);
 
   it('the ID-card reader is unplugged and comes back', async () => {
@@ -143,9 +144,7 @@ describe.skipIf(!socat)('xinyi gate daemon, end to end against the simulator', (
       20_000,
       from,
     );
-    const before = daemon.lines.length;
-    await site.tap(citizens[4]!);
-    expect((await waitFor(daemon, (l) => l.msg === 'gate outcome', 10_000, before)).outcome).toBe('opened');
+    expect((await tapCard(site, daemon, citizens[4]!)).outcome).toBe('opened');
   }, 40_000);
 
   it('SIGTERM stops it cleanly with every decision recorded, uploaded, and no ID number in anything it wrote', async () => {
@@ -197,12 +196,11 @@ describe.skipIf(!socat)('xinyi gate daemon, end to end against the simulator', (
     site.platform.faults.inject({ kind: 'clock-skew', ms: skewMs }, { times: 1_000_000 });
     const holiday = await startDaemon(holidayConfig);
     try {
-      await until(() => serving(holiday), 15_000);
+      await until(() => serving(holiday), 30_000);
       const opensBefore = site.gate.core.stats.opens;
-      await site.tap(citizens[5]!);
-      const decision = await waitFor(holiday, (l) => l.msg === 'decision');
-      expect(decision.reasons).toContain('HOLIDAY_EXCLUDED');
-      expect((await waitFor(holiday, (l) => l.msg === 'gate outcome')).outcome).toBe('shut');
+      const outcome = await tapCard(site, holiday, citizens[5]!);
+      expect(outcome.reasons).toContain('HOLIDAY_EXCLUDED');
+      expect(outcome.outcome).toBe('shut');
       expect(site.gate.core.stats.opens).toBe(opensBefore);
     } finally {
       holiday.child.kill('SIGTERM');

@@ -60,6 +60,11 @@ async function rig() {
     secret: 'offline-first-secret',
     clock,
     timeoutMs: 150,
+    // The mock signs its answers with its own platform-response key, on its own trust list.
+    trustList: loadTrustList(platform.issuer.trustList, {
+      rootPublicKey: platform.issuer.rootPublicKey,
+      now: NOW,
+    }),
   });
   const dir = mkdtempSync(join(tmpdir(), 'xinyi-offline-first-'));
   const store = await openSnapshotStore({ path: join(dir, 'snapshot.sqlite') });

@@ -16,7 +16,7 @@ import {
   startSimulatedSite,
 } from '../../simulator/simulated-site.js';
 import { redisSkipReason, redisSuiteName } from '../sdk/site/redis-fixture.js';
-import { type Daemon, health, serving, startDaemon, until, waitFor } from './daemon-process.js';
+import { type DaemonProcess, health, serving, startDaemon, until, waitFor } from './gate-daemon-process.js';
 
 /**
  * One scenic spot with four lanes — four `xinyi gate` daemons as child processes, each with its own
@@ -41,7 +41,7 @@ const trustworthy = (p: SyntheticPerson) => ['AAA', 'AA', 'A'].includes(p.tier) 
 interface SiteUnderTest {
   dir: string;
   site: SimulatedSite;
-  daemons: Daemon[];
+  daemons: DaemonProcess[];
   configs: string[];
   /** Trustworthy people with a credit code, handed out one per test so no test sees another's uses. */
   next(): SyntheticPerson;

@@ -42,6 +42,8 @@ describe('generated blocks', () => {
       'docs/scanners.md': ['zxing-blackbox', 'camera', 'camera-source'],
       'docs/id-card-readers.md': ['id-card-reader'],
       'docs/gates.md': ['gate-counts', 'site-state'],
+      'docs/platform-api.md': ['signed-answers'],
+      'docs/credit-codes.md': ['credit-code'],
       'README.md': ['figures'],
     };
     for (const [file, names] of Object.entries(expected)) {

@@ -14,6 +14,8 @@ const HOUR = 3_600_000;
 const clock = { now: () => T0 };
 const issuer = createCreditIssuer({ seed: 'resolver-test', now: T0 });
 const trustList = loadTrustList(issuer.trustList, { rootPublicKey: issuer.rootPublicKey, now: T0 });
+/** A status list issued an hour ago: what a terminal that syncs holds. */
+const statusList = loadStatusList(issuer.signedStatusList(T0 - HOUR), { trustList });
 
 const lookup = (creditCodeText?: string): CreditLookup => ({
   creditCodeText,
@@ -35,7 +37,7 @@ async function refusal(resolver: CreditResolver, text: string): Promise<XinyiErr
 
 describe('createCreditCodeResolver', () => {
   it('returns null without a code, the standing for a valid code', async () => {
-    const resolver = createCreditCodeResolver({ trustList, clock });
+    const resolver = createCreditCodeResolver({ trustList, statusList, clock });
     expect(resolver.name).toBe('credit-code');
     expect(await resolver.resolve(lookup())).toBeNull();
     const phone = issuer.issue('alice', 'AA', { now: T0 - HOUR });
@@ -43,11 +45,37 @@ describe('createCreditCodeResolver', () => {
       tier: 'AA',
       source: 'credit-code',
       lists: [],
+      codeClaims: { entitlements: 0xff, flags: 0x01 },
     });
   });
 
+  it('requires a status list by default: none, or one older than 24 h, refuses every code', async () => {
+    const phone = issuer.issue('erin', 'AA', { now: T0 - HOUR });
+    const none = createCreditCodeResolver({ trustList, clock });
+    expect((await refusal(none, phone.present(T0))).details.reason).toBe('STATUS_MISSING');
+    const dayOld = loadStatusList(issuer.signedStatusList(T0 - 24 * HOUR), { trustList });
+    const justFresh = createCreditCodeResolver({ trustList, statusList: dayOld, clock });
+    expect(await justFresh.resolve(lookup(phone.present(T0)))).not.toBeNull();
+    const tooOld = loadStatusList(issuer.signedStatusList(T0 - 24 * HOUR - 1000), { trustList });
+    const stale = createCreditCodeResolver({ trustList, statusList: tooOld, clock });
+    expect((await refusal(stale, phone.present(T0 + 1000))).details.reason).toBe('STATUS_STALE');
+    // Configurable, and explicitly optional where revocation is checked another way.
+    const tight = createCreditCodeResolver({ trustList, statusList, clock, maxStatusAgeMs: 30 * 60_000 });
+    expect((await refusal(tight, phone.present(T0 + 2000))).details.reason).toBe('STATUS_STALE');
+    const optional = createCreditCodeResolver({ trustList, clock, requireStatusList: false });
+    expect(await optional.resolve(lookup(phone.present(T0 + 3000)))).not.toBeNull();
+    expect(() => createCreditCodeResolver({ trustList, maxStatusAgeMs: 0 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTIONS' }),
+    );
+  });
+
   it('throws CODE_REFUSED with the reason for a refused code, CODE_SIGNATURE_INVALID for a bad signature', async () => {
-    const resolver = createCreditCodeResolver({ trustList, clock, replayCache: createReplayCache() });
+    const resolver = createCreditCodeResolver({
+      trustList,
+      statusList,
+      clock,
+      replayCache: createReplayCache(),
+    });
     const text = issuer.issue('bob', 'A', { now: T0 - HOUR }).present(T0);
     await resolver.resolve(lookup(text));
     const replayed = await refusal(resolver, text);
@@ -98,7 +126,7 @@ describe('createCreditCodeResolver', () => {
       scene: 'library-kiosk',
       pseudonymKey: 'credit-code-resolver-test-key-0123456789',
       clock,
-      credit: [createCreditCodeResolver({ trustList, clock }), generous],
+      credit: [createCreditCodeResolver({ trustList, statusList, clock }), generous],
     });
     const errors: unknown[] = [];
     terminal.on('error', (e) => errors.push(e));
@@ -114,6 +142,23 @@ describe('createCreditCodeResolver', () => {
     expect(errors[0]).toMatchObject({ code: 'CODE_REFUSED', details: { reason: 'PRESENTATION_STALE' } });
     await terminal.close();
   });
+
+  it('in a terminal: no status list is STATUS_MISSING, unavailable, with the neutral text', async () => {
+    const terminal = createTerminal({
+      terminalId: 't1',
+      scene: 'library-kiosk',
+      pseudonymKey: 'credit-code-resolver-test-key-0123456789',
+      clock,
+      credit: [createCreditCodeResolver({ trustList, clock })],
+    });
+    const phone = issuer.issue('frank', 'AAA', { now: T0 - HOUR });
+    const d = await terminal.present({ kind: 'credit-code', text: phone.present(T0) });
+    expect(d.outcome).toBe('unavailable');
+    expect(d.reasons).toEqual([{ code: 'STATUS_MISSING' }]);
+    expect(d.benefits).toEqual([]);
+    expect(d.explanation.citizen).toBe('暂时无法确认信用信息，按常规流程办理。');
+    await terminal.close();
+  });
   it("names the code's holder by pseudonym, so a daily cap counts the holder across fresh presentations", async () => {
     const { createMemoryJournal } = await import('../../../sdk/journal/memory-journal.js');
     let now = T0;
@@ -124,7 +169,7 @@ describe('createCreditCodeResolver', () => {
       scene: 'scenic-gate',
       context: { siteId: 'yunmenshan' },
       pseudonymKey: 'holder-test-key-0123456789abcdef',
-      credit: [createCreditCodeResolver({ trustList, clock: moving })],
+      credit: [createCreditCodeResolver({ trustList, statusList, clock: moving })],
       clock: moving,
       journal,
     });

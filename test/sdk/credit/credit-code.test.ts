@@ -68,6 +68,7 @@ describe('QZ1 credit codes', () => {
         lists: [],
         source: 'credit-code',
         asOf: new Date(Math.floor((T0 - HOUR) / 1000) * 1000).toISOString(),
+        codeClaims: { entitlements: 0x0003, flags: 0x01 },
       },
       pseudonym: phone.pseudonym,
       kid: issuers[alg].kid,
@@ -182,8 +183,65 @@ describe('QZ1 credit codes', () => {
     });
     expect(verifyCreditCode(keep.present(T0), { ...base, statusList: undefined })).toEqual({
       ok: false,
-      reason: 'STATUS_STALE',
+      reason: 'STATUS_MISSING',
     });
+    // A revocation counts even from a stale list.
+    expect(verifyCreditCode(lose.present(T0), { ...base, statusList: old })).toEqual({
+      ok: false,
+      reason: 'REVOKED',
+    });
+  });
+
+  it('a required status list must be usable: not dated in the future, signed by a key still trusted', () => {
+    const issuer = createCreditIssuer({ seed: 'status-usable', now: T0 });
+    const trustList = loadTrustList(issuer.trustList, { rootPublicKey: issuer.rootPublicKey, now: T0 });
+    const phone = issuer.issue('usable', 'AA', { now: T0 - HOUR });
+    const base = { trustList, now: T0, maxStatusAgeMs: 24 * HOUR };
+    const current = loadStatusList(issuer.signedStatusList(T0 - HOUR), { trustList });
+    expect(verifyCreditCode(phone.present(T0), { ...base, statusList: current }).ok).toBe(true);
+    // Dated 10 years ahead (an issuer clock error): not a list to rely on.
+    const future = loadStatusList(issuer.signedStatusList(T0 + 3650 * 24 * HOUR), { trustList });
+    expect(verifyCreditCode(phone.present(T0), { ...base, statusList: future })).toEqual({
+      ok: false,
+      reason: 'STATUS_MISSING',
+    });
+    // Within the 5-minute skew it is fine.
+    const skewed = loadStatusList(issuer.signedStatusList(T0 + 4 * 60_000), { trustList });
+    expect(verifyCreditCode(phone.present(T0), { ...base, statusList: skewed }).ok).toBe(true);
+    // A newer trust list without the status-list key: the list held says nothing any more.
+    const withdrawn = loadTrustList(
+      issuer.signTrustList({
+        ...issuer.trustListContent,
+        version: 2,
+        keys: issuer.trustListContent.keys.filter((k) => k.use !== 'status-list'),
+      }),
+      { rootPublicKey: issuer.rootPublicKey, now: T0 },
+    );
+    expect(
+      verifyCreditCode(phone.present(T0), { ...base, trustList: withdrawn, statusList: current }),
+    ).toEqual({ ok: false, reason: 'STATUS_MISSING' });
+    // Without maxStatusAgeMs the list is optional unless asked for.
+    expect(verifyCreditCode(phone.present(T0), { trustList, now: T0 }).ok).toBe(true);
+    expect(verifyCreditCode(phone.present(T0), { trustList, now: T0, requireStatusList: true })).toEqual({
+      ok: false,
+      reason: 'STATUS_MISSING',
+    });
+  });
+
+  it('refuses a code whose status index is at or past the size of the list (it could never be revoked)', () => {
+    const issuer = createCreditIssuer({ seed: 'status-range', now: T0, statusListSize: 1024 });
+    const trustList = loadTrustList(issuer.trustList, { rootPublicKey: issuer.rootPublicKey, now: T0 });
+    const statusList = loadStatusList(issuer.signedStatusList(T0 - HOUR), { trustList });
+    const base = { trustList, now: T0, statusList, maxStatusAgeMs: 24 * HOUR };
+    const last = issuer.issue('last', 'AA', { now: T0 - HOUR, statusIndex: 1023 });
+    expect(verifyCreditCode(last.present(T0), base).ok).toBe(true);
+    for (const statusIndex of [1024, 0xffffff]) {
+      const beyond = issuer.issue(`beyond-${statusIndex}`, 'AA', { now: T0 - HOUR, statusIndex });
+      expect(verifyCreditCode(beyond.present(T0), base)).toEqual({
+        ok: false,
+        reason: 'STATUS_INDEX_OUT_OF_RANGE',
+      });
+    }
   });
 
   it('refuses a code once the trust list it is checked against has expired', () => {

@@ -11,6 +11,7 @@ import {
   parseUpload,
 } from '../../../sdk/credit/http-platform.js';
 import { signRequest } from '../../../sdk/credit/request-signing.js';
+import { loadTrustList } from '../../../sdk/credit/trust-list.js';
 import type { Decision } from '../../../sdk/domain/decision.js';
 import { isXinyiError, XinyiError } from '../../../sdk/errors.js';
 import { createPseudonymizer } from '../../../sdk/identity/index.js';
@@ -66,6 +67,11 @@ async function setup(
     secret: SECRET,
     timeoutMs: PLATFORM_BUDGET_MS,
     retry: { baseDelayMs: 10, maxDelayMs: 50 },
+    // The platform's signed answers verify under its trust list's platform-response key.
+    trustList: loadTrustList(mock.issuer.trustList, {
+      rootPublicKey: mock.issuer.rootPublicKey,
+      now: Date.now(),
+    }),
     ...overrides,
   });
   const snapshot = createInMemoryCreditProvider({
@@ -388,12 +394,17 @@ describe('http platform resolver against the mock platform (real HTTP)', () => {
   it('an unreachable platform is CREDIT_UNAVAILABLE with the network error code', async () => {
     const mock = await startMockPlatform({ people, pseudonymizer, keyId: KEY_ID, secret: SECRET });
     const url = mock.url;
+    const trustList = loadTrustList(mock.issuer.trustList, {
+      rootPublicKey: mock.issuer.rootPublicKey,
+      now: Date.now(),
+    });
     await mock.close();
     const platform = createHttpPlatformResolver({
       baseUrl: url,
       keyId: KEY_ID,
       secret: SECRET,
       retry: { baseDelayMs: 5 },
+      trustList,
     });
     const error = await platform
       .resolve({

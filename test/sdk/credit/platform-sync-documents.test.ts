@@ -110,6 +110,10 @@ describe('platform sync of the calendar and policy-pack documents', () => {
     const { sync } = await setup({ calendar: () => ({ bytes: 'x'.repeat(300 * 1024) }) });
     const summary = await sync.syncOnce();
     expect(summary.calendar.outcome).toBe('failed');
-    expect(summary.calendar.error?.code).toBe('CREDIT_UNAVAILABLE');
+    // The client's one byte-limited reader refuses it, by its declared length, unread.
+    expect(summary.calendar.error).toMatchObject({
+      code: 'PLATFORM_RESPONSE_TOO_LARGE',
+      details: { kind: 'calendar', limitBytes: 256 * 1024 },
+    });
   });
 });

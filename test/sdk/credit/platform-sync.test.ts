@@ -413,6 +413,94 @@ describe('createPlatformSync against the mock platform', () => {
     expect(f.newSync().getTrustList()).toBeUndefined();
   });
 
+  it('refuses a status list dated in the future and never caches it: the correct lists after it are taken, across restarts', async () => {
+    const f = await setup();
+    await f.sync.syncOnce();
+    const held = f.sync.getStatusList()!;
+    const cacheFile = join(f.cacheDir, 'status-list.json');
+    const cachedBefore = readFileSync(cacheFile, 'utf8');
+    const tenYears = 3650 * 86_400_000;
+    const future = JSON.stringify(f.mock.issuer.signedStatusList(Date.now() + tenYears));
+    f.mock.replaceDocument('/v1/status-list', () => ({ bytes: future }));
+    const refused = await f.sync.syncOnce();
+    expect(refused.statusList).toMatchObject({
+      outcome: 'failed',
+      error: { code: 'STATUS_LIST_INVALID', details: { reason: 'STATUS_LIST_NOT_YET_VALID' } },
+    });
+    expect(f.sync.getStatusList()).toBe(held);
+    expect(readFileSync(cacheFile, 'utf8')).toBe(cachedBefore);
+
+    // The issuer's clock is fixed: its correct list is taken, not refused as a rollback.
+    f.mock.replaceDocument('/v1/status-list', null);
+    const fixed = await f.sync.syncOnce();
+    expect(fixed.statusList.outcome).toBe('updated');
+    expect(f.sync.getStatusList()!.issuedAt).toBeGreaterThanOrEqual(held.issuedAt);
+
+    // A cache written by a version that did take such a list: dropped at start.
+    writeFileSync(cacheFile, future);
+    expect(f.newSync().getStatusList()).toBeUndefined();
+  });
+
+  it('a new trust list that withdraws the status-list key drops the list held at once, and from the cache', async () => {
+    const f = await setup();
+    await f.sync.syncOnce();
+    expect(f.sync.getStatusList()).toBeDefined();
+    const content = f.mock.issuer.trustListContent;
+    f.trustDoc = {
+      bytes: JSON.stringify(
+        f.mock.issuer.signTrustList({
+          ...content,
+          version: 2,
+          keys: content.keys.filter((k) => k.use !== 'status-list'),
+        }),
+      ),
+    };
+    const summary = await f.sync.syncOnce();
+    expect(summary.trustList).toMatchObject({ outcome: 'updated', version: 2 });
+    // The platform still serves the list signed by the withdrawn key: refused too.
+    expect(summary.statusList.error?.details.reason).toBe('STATUS_LIST_UNKNOWN_KEY');
+    expect(f.sync.getStatusList()).toBeUndefined();
+    expect(f.sync.status().statusListAt).toBeNull();
+    expect(existsSync(join(f.cacheDir, 'status-list.json'))).toBe(false);
+    expect(f.newSync().getStatusList()).toBeUndefined();
+
+    const resolver = createCreditCodeResolver({
+      getTrustList: f.sync.getTrustList,
+      getStatusList: f.sync.getStatusList,
+    });
+    const now = Date.now();
+    const phone = f.mock.issuer.issue(pseudonymOf(0), 'AA', { statusIndex: 3, now: now - 60_000 });
+    expect(await refusal(resolver.resolve(lookup(phone.present(now))))).toMatchObject({
+      code: 'CODE_REFUSED',
+      details: { reason: 'STATUS_MISSING' },
+    });
+  });
+
+  it('a trust-list floor: a fresh terminal refuses an older list from the platform and from the cache', async () => {
+    const f = await setup();
+    await f.sync.syncOnce(); // leaves version 1 in the cache
+    const floored = f.newSync({ minTrustListVersion: 2 });
+    expect(floored.getTrustList()).toBeUndefined();
+    const refused = await floored.syncOnce();
+    expect(refused.trustList).toMatchObject({
+      outcome: 'failed',
+      error: {
+        code: 'TRUST_LIST_INVALID',
+        details: { reason: PlatformSyncRefusal.TRUST_LIST_BELOW_FLOOR, version: 1, floor: 2 },
+      },
+    });
+    expect(refused.statusList.outcome).toBe('skipped');
+    expect(floored.getTrustList()).toBeUndefined();
+
+    const content = f.mock.issuer.trustListContent;
+    f.trustDoc = { bytes: JSON.stringify(f.mock.issuer.signTrustList({ ...content, version: 2 })) };
+    expect((await floored.syncOnce()).trustList).toMatchObject({ outcome: 'updated', version: 2 });
+    expect(floored.getStatusList()).toBeDefined();
+    expect(() => f.newSync({ minTrustListVersion: -1 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTIONS' }),
+    );
+  });
+
   it('runs concurrent syncOnce calls as one run', async () => {
     const f = await setup();
     const [a, b] = await Promise.all([f.sync.syncOnce(), f.sync.syncOnce()]);

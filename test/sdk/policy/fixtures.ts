@@ -25,16 +25,29 @@ export interface StandingSpec {
   lists?: ListMembership[];
   source?: StandingSource;
   asOf?: string;
+  /** For a credit-code standing. @default every programme bit and INCENTIVE_ELIGIBLE */
+  codeClaims?: CreditStanding['codeClaims'] | null;
 }
 
-/** A platform standing computed an hour before NOW unless told otherwise. */
+/** Every 信易+ programme bit and the INCENTIVE_ELIGIBLE flag, as a code for a 守信 citizen carries. */
+export const FULL_CODE_CLAIMS = { entitlements: 0xff, flags: 0x01 } as const;
+
+/**
+ * A platform standing computed an hour before NOW unless told otherwise; a credit-code standing
+ * carries the code's claims (all programmes, unless `codeClaims` says otherwise; null: none).
+ */
 export function standing(spec: StandingSpec = {}): CreditStanding {
-  return {
+  const source = spec.source ?? 'platform';
+  const result: CreditStanding = {
     tier: spec.tier === undefined ? 'A' : spec.tier,
     lists: spec.lists ?? [],
-    source: spec.source ?? 'platform',
+    source,
     asOf: spec.asOf ?? isoBefore(NOW_MS, 1),
   };
+  const claims =
+    spec.codeClaims === undefined && source === 'credit-code' ? FULL_CODE_CLAIMS : spec.codeClaims;
+  if (claims) result.codeClaims = { ...claims };
+  return result;
 }
 
 export interface DecideSpec {

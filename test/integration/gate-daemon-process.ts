@@ -2,8 +2,13 @@
 // collected, for the end-to-end tests.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { SamStatus } from '../../adapters/id-card/index.js';
+import { cardFieldsForPerson } from '../../simulator/devices/virtual-id-card-reader.js';
+import type { SyntheticPerson } from '../../simulator/population.js';
+import type { SimulatedSite } from '../../simulator/simulated-site.js';
 
-export interface Daemon {
+/** `xinyi gate` as a child process, its JSON log lines as they come, and its health endpoint. */
+export interface DaemonProcess {
   child: ChildProcess;
   lines: Record<string, unknown>[];
   raw: string[];
@@ -14,7 +19,7 @@ export interface Daemon {
 const CLI = join(import.meta.dirname, '../../cli/xinyi.ts');
 
 /** Starts `xinyi gate --config FILE` and resolves once it logged `gate daemon started`. */
-export async function startDaemon(configFile: string, startTimeoutMs = 30_000): Promise<Daemon> {
+export async function startDaemon(configFile: string, startTimeoutMs = 30_000): Promise<DaemonProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'gate', '--config', configFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -38,15 +43,15 @@ export async function startDaemon(configFile: string, startTimeoutMs = 30_000): 
   });
   child.stderr!.on('data', (chunk: Buffer) => raw.push(`stderr: ${chunk.toString('utf8')}`));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const daemon: Daemon = { child, lines, raw, url: '', exited };
+  const daemon: DaemonProcess = { child, lines, raw, url: '', exited };
   const started = await waitFor(daemon, (l) => l.msg === 'gate daemon started', startTimeoutMs);
   daemon.url = String(started.http);
   return daemon;
 }
 
-/** The first log line from index `from` on that `predicate` takes; rejects after `timeoutMs` with the last lines. */
+/** The first log line from index `from` on that matches, waiting up to `timeoutMs` for it. */
 export async function waitFor(
-  daemon: Daemon,
+  daemon: DaemonProcess,
   predicate: (line: Record<string, unknown>) => boolean,
   timeoutMs = 10_000,
   from = 0,
@@ -62,13 +67,12 @@ export async function waitFor(
   }
 }
 
-/** The daemon's `GET /health` answer. */
-export async function health(daemon: Daemon): Promise<Record<string, unknown>> {
+export async function health(daemon: DaemonProcess): Promise<Record<string, unknown>> {
   const response = await fetch(`${daemon.url}/health`);
   return (await response.json()) as Record<string, unknown>;
 }
 
-/** Resolves once `check` holds, polling every 50 ms; rejects after `timeoutMs`. */
+/** Waits until `check` holds, asking again every 50 ms. */
 export async function until(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -77,11 +81,17 @@ export async function until(check: () => Promise<boolean> | boolean, timeoutMs =
   }
 }
 
+/** SIGTERM, and the exit code once it has stopped. */
+export async function stopDaemon(daemon: DaemonProcess): Promise<number | null> {
+  if (daemon.child.exitCode === null) daemon.child.kill('SIGTERM');
+  return daemon.exited;
+}
+
 /**
  * Ready to serve: every device ready and no alarm but the calendar's, which is up on the real date
  * whenever the official calendar ends within 60 days (gate-daemon-documents.e2e.test.ts tests it).
  */
-export async function serving(daemon: Daemon): Promise<boolean> {
+export async function serving(daemon: DaemonProcess): Promise<boolean> {
   const h = await health(daemon);
   const alarms = (h.alarms as string[] | undefined) ?? [];
   const devices = Object.values((h.devices as Record<string, string> | undefined) ?? {});
@@ -93,4 +103,31 @@ export async function serving(daemon: Daemon): Promise<boolean> {
     (h.status === 'ok') === (alarms.length === 0) &&
     alarms.includes('calendar-coverage') === (calendar?.warning === true)
   );
+}
+
+/**
+ * The person taps their ID card: the card stays on the reader until the daemon logs the
+ * `gate outcome` it leads to (returned), then is taken off, and the tap ends once the daemon's reader
+ * has polled an empty field three times (it needs two to see the card gone), so that the next card
+ * is a new card however slowly a loaded machine runs the daemon. Unlike `site.tap`, no fixed hold.
+ */
+export async function tapCard(
+  site: SimulatedSite,
+  daemon: DaemonProcess,
+  person: SyntheticPerson,
+  timeoutMs = 15_000,
+): Promise<Record<string, unknown>> {
+  const from = daemon.lines.length;
+  site.reader.placeCard(cardFieldsForPerson(person));
+  try {
+    return await waitFor(daemon, (l) => l.msg === 'gate outcome', timeoutMs, from);
+  } finally {
+    let emptyPolls = 0;
+    const count = (e: { name: string; sw3: number }) => {
+      if (e.name === 'findCard' && e.sw3 !== SamStatus.FIND_CARD_SUCCESS) emptyPolls++;
+    };
+    site.reader.on('response', count);
+    site.reader.removeCard();
+    await until(() => emptyPolls >= 3, 10_000).finally(() => site.reader.off('response', count));
+  }
 }

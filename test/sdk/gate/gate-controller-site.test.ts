@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCreditCodeResolver } from '../../../sdk/credit/credit-code-resolver.js';
+import { loadStatusList } from '../../../sdk/credit/status-list.js';
 import { loadTrustList } from '../../../sdk/credit/trust-list.js';
 import type { Credential } from '../../../sdk/domain/credential.js';
 import { isXinyiError } from '../../../sdk/errors.js';
@@ -30,6 +31,8 @@ const [alice, bob] = people as [(typeof people)[number], (typeof people)[number]
 const card = (person: { idNumber: string }): Credential => ({ kind: 'id-card', idNumber: person.idNumber });
 const issuer = createCreditIssuer({ seed: 'gate-controller-site-test', now: T0 - HOUR });
 const trustList = loadTrustList(issuer.trustList, { rootPublicKey: issuer.rootPublicKey, now: T0 });
+// A credit code grants nothing without a fresh status list (docs/credit-codes.md).
+const statusList = loadStatusList(issuer.signedStatusList(T0 - HOUR), { trustList });
 
 interface Lane {
   terminal: Terminal;
@@ -62,7 +65,7 @@ async function lane(
     journal,
     ...(siteState ? { siteState } : {}),
     credit: [
-      createCreditCodeResolver({ trustList, clock }),
+      createCreditCodeResolver({ trustList, statusList, clock }),
       createInMemoryCreditProvider({
         clock,
         standings: people.map(

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCreditCodeResolver } from '../../../sdk/credit/credit-code-resolver.js';
+import { loadStatusList } from '../../../sdk/credit/status-list.js';
 import { loadTrustList } from '../../../sdk/credit/trust-list.js';
 import type { Credential } from '../../../sdk/domain/credential.js';
 import type { Decision } from '../../../sdk/domain/decision.js';
@@ -44,6 +45,8 @@ const reasonsOf = (d: Decision) => d.reasons.map((r) => r.code);
 const clock = { at: T0, now: () => clock.at };
 const issuer = createCreditIssuer({ seed: 'terminal-site-test', now: T0 - HOUR });
 const trustList = loadTrustList(issuer.trustList, { rootPublicKey: issuer.rootPublicKey, now: T0 });
+// A credit code grants nothing without a fresh status list (docs/credit-codes.md).
+const statusList = loadStatusList(issuer.signedStatusList(T0 - HOUR), { trustList });
 
 const opened: Terminal[] = [];
 afterEach(async () => {
@@ -63,7 +66,7 @@ function lane(laneId: string, siteState: SiteState | undefined, extra: Partial<T
     journal,
     ...(siteState ? { siteState } : {}),
     credit: [
-      createCreditCodeResolver({ trustList, clock }),
+      createCreditCodeResolver({ trustList, statusList, clock }),
       createInMemoryCreditProvider({
         clock,
         standings: people.map(

@@ -6,6 +6,7 @@ import { reconnectPolicy, reopenWithBackoff, Sleeper } from '../../adapters/reco
 import type { CalendarCoverage } from '../../sdk/calendar/coverage.js';
 import type { Clock } from '../../sdk/clock.js';
 import { systemClock } from '../../sdk/clock.js';
+import { clearSpool } from '../../sdk/credit/bounded-body.js';
 import { DEFAULT_MAX_STATUS_AGE_MS } from '../../sdk/credit/credit-code.js';
 import { createCreditCodeResolver } from '../../sdk/credit/credit-code-resolver.js';
 import { type CreditMaterialHealth, creditMaterialHealth } from '../../sdk/credit/credit-health.js';
@@ -220,6 +221,8 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
           });
         }
       }
+      const removed = await clearSpool(join(dataDir, 'spool'));
+      if (removed > 0) logger.info({ files: removed }, 'removed downloads a previous run left unfinished');
       http = createHttpPlatformResolver({
         baseUrl: platform.baseUrl,
         keyId: platform.keyId,

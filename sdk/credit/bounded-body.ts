@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { CALENDAR_DOCUMENT_MAX_BYTES } from '../calendar/calendar-document.js';
@@ -181,6 +181,19 @@ export async function readBoundedBody(stream: Readable, options: ReadBoundedBody
       await rm(spool.path, { force: true }).catch(() => {});
     }
   }
+}
+
+const SPOOL_FILE = /^xinyi-download-[0-9a-f]{16}\.part$/;
+
+/**
+ * Removes the spool files a process killed mid-download left in `dir` (each up to its byte limit):
+ * call it at start, before any download of this process spools there. Other files are left alone.
+ */
+export async function clearSpool(dir: string): Promise<number> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const stale = names.filter((name) => SPOOL_FILE.test(name));
+  await Promise.all(stale.map((name) => rm(join(dir, name), { force: true }).catch(() => {})));
+  return stale.length;
 }
 
 async function openSpool(dir: string): Promise<{ handle: FileHandle; path: string }> {

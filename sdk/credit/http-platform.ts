@@ -424,7 +424,7 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
   const random = options.random ?? Math.random;
   const limits = responseByteLimits(options.maxResponseBytes, 'createHttpPlatformResolver');
   const transport = platformTransportKind(options.baseUrl)!;
-  let httpsAgent: HttpsAgent | undefined;
+  let httpsAgent: HttpsAgent;
   try {
     httpsAgent = createPlatformHttpsAgent({
       ...(options.ca === undefined ? {} : { ca: options.ca }),
@@ -473,7 +473,8 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
     let reason: string | undefined;
     try {
       const error = parseJson(response).error;
-      if (typeof error === 'string') reason = error.slice(0, 64);
+      // The platform's (or a proxy's) words go into errors, logs and health: a short code only.
+      if (typeof error === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(error)) reason = error;
     } catch {
       // A non-JSON error body (a proxy's HTML page) says nothing more than its status.
     }
@@ -584,7 +585,10 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
           signal: loopSignal,
           // Read here, under a byte limit, as it streams in: axios must not buffer a hostile body whole.
           responseType: 'stream',
-          ...(httpsAgent === undefined ? {} : { httpsAgent }),
+          httpsAgent,
+          // Not the environment's HTTP(S)_PROXY: a loopback platform stays on loopback, and the
+          // transport health and doctor report is the one used.
+          proxy: false,
           // Bodies are signed and parsed here, byte for byte: axios must not re-encode or silently parse.
           transformRequest: [(data: unknown) => data],
           transformResponse: [(data: unknown) => data],

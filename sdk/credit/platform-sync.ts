@@ -92,8 +92,22 @@ export type PlatformSyncOutcome = 'updated' | 'unchanged' | 'absent' | 'skipped'
 
 export interface PlatformSyncPartResult {
   outcome: PlatformSyncOutcome;
-  /** Set when `outcome` is `failed`. */
+  /**
+   * Set when `outcome` is `failed`, and when it is `absent` for a list the terminal cannot do without
+   * (the trust and status lists: a platform that answers 404 for them keeps revocations from reaching
+   * the terminal, and the run counts as failed).
+   */
   error?: XinyiError;
+}
+
+/** A 404 for the trust or status list: the run fails, the one held is kept. */
+function listAbsent(part: 'trust-list' | 'status-list'): PlatformSyncPartResult {
+  return {
+    outcome: 'absent',
+    error: new XinyiError('CREDIT_UNAVAILABLE', `platform sync: the platform has no ${part} (404)`, {
+      details: { reason: 'LIST_ABSENT', part, status: 404 },
+    }),
+  };
 }
 
 export interface TrustListSyncResult extends PlatformSyncPartResult {
@@ -386,7 +400,7 @@ export function createPlatformSync(options: PlatformSyncOptions): PlatformSync {
   const syncTrustList = async (signal: AbortSignal): Promise<TrustListSyncResult> => {
     const got = await download('trust-list', () => platform.getTrustList({ signal }));
     if ('error' in got) return { outcome: 'failed', error: got.error };
-    if (got.doc === null) return { outcome: 'absent' };
+    if (got.doc === null) return listAbsent('trust-list');
     let list: TrustList;
     let signed: SignedTrustList;
     try {
@@ -434,7 +448,7 @@ export function createPlatformSync(options: PlatformSyncOptions): PlatformSync {
     if (trustList === undefined) return { outcome: 'skipped' };
     const got = await download('status-list', () => platform.getStatusList({ signal }));
     if ('error' in got) return { outcome: 'failed', error: got.error };
-    if (got.doc === null) return { outcome: 'absent' };
+    if (got.doc === null) return listAbsent('status-list');
     let list: StatusList;
     let signed: SignedStatusList;
     try {

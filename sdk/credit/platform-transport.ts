@@ -13,10 +13,13 @@ import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 /** How a platform URL is reached, as health and doctor report it. */
 export type PlatformTransportKind = 'https' | 'loopback-http' | 'insecure-http';
 
-/** True for `localhost`, 127.0.0.0/8 and `::1` (with or without brackets). */
+/**
+ * True for `localhost`, 127.0.0.0/8 and `::1` (with or without brackets). Not for other names under
+ * `.localhost`: RFC 6761 asks resolvers to keep them on loopback, but a resolver may send them to DNS.
+ */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   if (isIP(host) === 6) return host === '::1' || host === '0:0:0:0:0:0:0:1';
   return false;
@@ -84,15 +87,17 @@ function chainOf(cert: PeerCertificate): PeerCertificate[] {
 }
 
 /**
- * An https agent (keep-alive) for the platform with the CA bundle and the SPKI pins, or undefined
- * when neither is set (the default agent and the system roots serve). The pin check runs after
- * Node's own certificate and host-name checks, on every new connection.
+ * The https agent (keep-alive) of the platform client: the CA bundle (else the system roots) and the
+ * SPKI pins. The pin check runs after Node's own certificate and host-name checks, on every new
+ * connection. `rejectUnauthorized` is set, not left to its default: that default follows
+ * `NODE_TLS_REJECT_UNAUTHORIZED`, and with `=0` in the environment Node would neither check the
+ * certificate nor tear the connection down on a pin mismatch.
  */
-export function createPlatformHttpsAgent(options: PlatformTlsOptions): HttpsAgent | undefined {
+export function createPlatformHttpsAgent(options: PlatformTlsOptions): HttpsAgent {
   const pins = options.spkiSha256Pins === undefined ? undefined : new Set(options.spkiSha256Pins);
-  if (options.ca === undefined && pins === undefined) return undefined;
   return new HttpsAgent({
     keepAlive: true,
+    rejectUnauthorized: true,
     ...(options.ca === undefined ? {} : { ca: options.ca as string | Buffer | (string | Buffer)[] }),
     checkServerIdentity: (host, cert) => {
       const identity = checkServerIdentity(host, cert);

@@ -66,6 +66,11 @@ export const StatusListProblem = {
    * look like a rollback.
    */
   NOT_YET_VALID: 'STATUS_LIST_NOT_YET_VALID',
+  /**
+   * Signed by a key whose `validFrom`/`validTo` on the trust list does not cover the list's
+   * `issuedAt`: a retired key (its `validTo` passed) cannot sign a fresh list that clears revocations.
+   */
+  KEY_NOT_VALID: 'STATUS_LIST_KEY_NOT_VALID',
 } as const;
 export type StatusListProblem = (typeof StatusListProblem)[keyof typeof StatusListProblem];
 
@@ -139,10 +144,10 @@ export function loadStatusList(signed: SignedStatusList, options: LoadStatusList
     throw invalid(StatusListProblem.UNKNOWN_KEY, 'status list: signing key not on the trust list');
   const message = Buffer.from(signed.payload, 'utf8');
   const signature = Buffer.from(signed.signature, 'base64');
-  const signer = keys.find(
+  const verifying = keys.filter(
     (k) => k.publicKey !== null && k.alg !== 'SM2' && verifyWithAlg(k.alg, message, signature, k.publicKey),
   );
-  if (signer === undefined)
+  if (verifying.length === 0)
     throw invalid(StatusListProblem.SIGNATURE, 'status list: the signature does not verify');
 
   let content: StatusListContent;
@@ -161,10 +166,24 @@ export function loadStatusList(signed: SignedStatusList, options: LoadStatusList
   } catch (cause) {
     throw invalid(StatusListProblem.MALFORMED, 'status list: malformed content', cause);
   }
-  // Date.parse would convert a non-string (an array, an object) and can throw doing so.
-  const issuedAt = typeof content.issuedAt === 'string' ? Date.parse(content.issuedAt) : Number.NaN;
+  // An instant with its zone only: Date.parse reads "2026-12-07T10:00:00" as the terminal's local
+  // time and accepts other forms; a non-string (an array, an object) it would convert.
+  const issuedAt =
+    typeof content.issuedAt === 'string' && ISO_INSTANT.test(content.issuedAt)
+      ? Date.parse(content.issuedAt)
+      : Number.NaN;
   if (!Number.isFinite(issuedAt))
-    throw invalid(StatusListProblem.MALFORMED, 'status list: issuedAt is not a time');
+    throw invalid(
+      StatusListProblem.MALFORMED,
+      'status list: issuedAt is not an ISO 8601 instant with a zone',
+    );
+  const signer = verifying.find((k) => keyCovers(k, issuedAt));
+  if (signer === undefined) {
+    throw invalid(
+      StatusListProblem.KEY_NOT_VALID,
+      "status list: the signing key's validity on the trust list does not cover its issuedAt",
+    );
+  }
   if (options.now !== undefined && issuedAt > options.now + STATUS_LIST_FUTURE_SKEW_MS) {
     throw invalid(StatusListProblem.NOT_YET_VALID, 'status list: issued in the future (issuer clock?)');
   }
@@ -187,5 +206,16 @@ export function statusListSignerTrusted(list: StatusList, trustList: TrustList):
   if (signer === undefined) return true;
   return trustList
     .keysFor(signer.kid, 'status-list')
-    .some((k) => Buffer.compare(k.spkiDer, signer.spkiDer) === 0);
+    .some((k) => Buffer.compare(k.spkiDer, signer.spkiDer) === 0 && keyCovers(k, list.issuedAt));
+}
+
+/** `2026-12-07T10:00:00Z`, with optional fractions of a second and a `Z` or `±hh:mm` zone. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/** Whether a trust-list key's validity period (when it has one) covers the instant `atMs`. */
+function keyCovers(key: { validFrom?: number; validTo?: number }, atMs: number): boolean {
+  return (
+    (key.validFrom === undefined || atMs >= key.validFrom) &&
+    (key.validTo === undefined || atMs <= key.validTo)
+  );
 }

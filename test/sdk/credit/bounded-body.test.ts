@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  clearSpool,
   DEFAULT_RESPONSE_BYTE_LIMITS,
   readBoundedBody,
   responseByteLimits,
@@ -144,5 +145,21 @@ describe('responseByteLimits', () => {
     expect(responseByteLimits({ snapshot: 33_554_432 }, 'here').snapshot).toBe(33_554_432);
     expect(() => responseByteLimits({ lookup: 1.5 }, 'here')).toThrow(/maxResponseBytes.lookup/);
     expect(() => responseByteLimits({ pack: 1 } as never, 'here')).toThrow(/maxResponseBytes.pack/);
+  });
+});
+
+describe('clearSpool', () => {
+  it('removes the spool files a killed process left, and nothing else', async () => {
+    const dir = spoolDir();
+    const left = ['xinyi-download-0123456789abcdef.part', 'xinyi-download-fedcba9876543210.part'];
+    const kept = [
+      'snapshot.sqlite',
+      'xinyi-download-notmine.part',
+      'xinyi-download-0123456789abcdef.part.bak',
+    ];
+    for (const name of [...left, ...kept]) writeFileSync(join(dir, name), 'x');
+    expect(await clearSpool(dir)).toBe(2);
+    expect(readdirSync(dir).sort()).toEqual([...kept].sort());
+    expect(await clearSpool(join(dir, 'missing'))).toBe(0);
   });
 });

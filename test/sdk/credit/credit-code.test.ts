@@ -14,7 +14,7 @@ import {
   verifyCreditCode,
 } from '../../../sdk/credit/credit-code.js';
 import { createReplayCache } from '../../../sdk/credit/replay-cache.js';
-import { loadStatusList } from '../../../sdk/credit/status-list.js';
+import { loadStatusList, statusListSignerTrusted } from '../../../sdk/credit/status-list.js';
 import {
   keyIdOf,
   loadTrustList,
@@ -494,6 +494,57 @@ describe('trust list', () => {
         code: 'STATUS_LIST_INVALID',
         reason: 'STATUS_LIST_MALFORMED',
       });
+    }
+  });
+
+  it('refuses a status list signed after its key retired, and drops one held when a key retires before it', () => {
+    const retiredAt = T0 - 2 * HOUR;
+    const withStatusKeyUntil = (validTo: number, version: number) =>
+      loadTrustList(
+        edIssuer.signTrustList({
+          ...edIssuer.trustListContent,
+          version,
+          keys: edIssuer.trustListContent.keys.map((k) =>
+            k.use === 'status-list' ? { ...k, validTo: new Date(validTo).toISOString() } : k,
+          ),
+        }),
+        { rootPublicKey, now: T0 },
+      );
+    const retired = withStatusKeyUntil(retiredAt, 2);
+    // Whoever still holds the retired key signs a fresh list with every bit clear: refused.
+    expect(
+      reasonOf(() => loadStatusList(edIssuer.signedStatusList(T0 - HOUR), { trustList: retired })),
+    ).toEqual({
+      code: 'STATUS_LIST_INVALID',
+      reason: 'STATUS_LIST_KEY_NOT_VALID',
+    });
+    // A list it signed while it was valid still loads.
+    const before = loadStatusList(edIssuer.signedStatusList(retiredAt - HOUR), { trustList: retired });
+    expect(statusListSignerTrusted(before, retired)).toBe(true);
+    // A list held from before the retirement, dated after the key's new end: no longer trusted.
+    const held = loadStatusList(edIssuer.signedStatusList(T0 - HOUR), { trustList: edTrust });
+    expect(statusListSignerTrusted(held, edTrust)).toBe(true);
+    expect(statusListSignerTrusted(held, retired)).toBe(false);
+  });
+
+  it('refuses a status list whose issuedAt has no zone or is not ISO 8601', () => {
+    const status = edIssuer.signedStatusList(T0);
+    const content = JSON.parse(status.payload) as Record<string, unknown>;
+    const at = new Date(T0).toISOString();
+    for (const issuedAt of [at.slice(0, 19), at.slice(0, 10), new Date(T0).toUTCString(), `${at} `]) {
+      const payload = JSON.stringify({ ...content, issuedAt });
+      const signature = sign(null, Buffer.from(payload), edIssuer.statusListPrivateKey).toString('base64');
+      expect(
+        reasonOf(() => loadStatusList({ ...status, payload, signature }, { trustList: edTrust })),
+      ).toEqual({
+        code: 'STATUS_LIST_INVALID',
+        reason: 'STATUS_LIST_MALFORMED',
+      });
+    }
+    for (const issuedAt of [at, at.replace('Z', '+08:00'), at.replace('.000Z', 'Z')]) {
+      const payload = JSON.stringify({ ...content, issuedAt });
+      const signature = sign(null, Buffer.from(payload), edIssuer.statusListPrivateKey).toString('base64');
+      expect(() => loadStatusList({ ...status, payload, signature }, { trustList: edTrust })).not.toThrow();
     }
   });
 

@@ -374,12 +374,44 @@ describe('transport: https, CA bundle, SPKI pins', () => {
     expect(mock.requests.length).toBe(requestsBefore);
   });
 
+  it('NODE_TLS_REJECT_UNAUTHORIZED=0 and HTTPS_PROXY in the environment turn off neither the pin, the CA check nor the direct route', async () => {
+    const tls = createTestCertificate();
+    const other = createTestCertificate();
+    const mock = await mockPlatform({ tls: { key: tls.key, cert: tls.cert } });
+    const trustList = trustListOf(mock);
+    const saved = { tls: process.env.NODE_TLS_REJECT_UNAUTHORIZED, proxy: process.env.HTTPS_PROXY };
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+    // A proxy that is not there: a request sent through it would fail with ECONNREFUSED.
+    process.env.HTTPS_PROXY = 'http://127.0.0.1:9';
+    try {
+      const wrongPin = client(mock.url, { trustList, ca: tls.cert, spkiSha256Pins: [other.pin] });
+      expect(await failure(wrongPin.resolve(lookupOf(trustworthy[0]!.idNumber)))).toMatchObject({
+        details: { reason: 'tls', errorCode: 'ERR_XINYI_SPKI_PIN_MISMATCH' },
+      });
+      expect((await failure(client(mock.url).getTrustList())).details.reason).toBe('tls');
+      const pinned = client(mock.url, { trustList, ca: tls.cert, spkiSha256Pins: [tls.pin] });
+      expect(await pinned.resolve(lookupOf(trustworthy[0]!.idNumber))).toMatchObject({ source: 'platform' });
+    } finally {
+      for (const [name, value] of [
+        ['NODE_TLS_REJECT_UNAUTHORIZED', saved.tls],
+        ['HTTPS_PROXY', saved.proxy],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
   it('http:// is refused beyond loopback unless allowInsecureHttp says so; pins and a CA need https', () => {
     for (const baseUrl of ['http://credit.example.gov.cn/api', 'http://10.0.0.8:8080', 'ftp://127.0.0.1']) {
       expect(() => client(baseUrl)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
     }
     expect(client('http://127.0.0.1:8080').transport).toBe('loopback-http');
     expect(client('http://localhost:8080').transport).toBe('loopback-http');
+    // Only the name itself: a resolver may send other *.localhost names to DNS.
+    expect(() => client('http://platform.localhost:8080')).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTIONS' }),
+    );
     expect(client('http://[::1]:8080').transport).toBe('loopback-http');
     expect(client('http://credit.example.gov.cn/api', { allowInsecureHttp: true }).transport).toBe(
       'insecure-http',

@@ -277,6 +277,27 @@ describe('createPlatformSync against the mock platform', () => {
     });
   });
 
+  it('a platform that answers 404 for the status or trust list fails the run: health is not told all is well', async () => {
+    const f = await setup();
+    await f.sync.syncOnce();
+    const good = f.sync.status().lastSuccessAt;
+    const statusList = f.sync.getStatusList();
+    for (const path of ['/v1/status-list', '/v1/trust-list']) {
+      f.mock.faults.inject({ kind: 'status', status: 404 }, { times: 1, path });
+      const run = await f.sync.syncOnce();
+      expect(run.ok).toBe(false);
+      const part = path === '/v1/status-list' ? run.statusList : run.trustList;
+      expect(part).toMatchObject({
+        outcome: 'absent',
+        error: { code: 'CREDIT_UNAVAILABLE', details: { reason: 'LIST_ABSENT', status: 404 } },
+      });
+      expect(f.sync.status().lastSuccessAt).toBe(good);
+      // The list held is kept (in the trust-list run, the platform's next status list is taken).
+      if (path === '/v1/status-list') expect(f.sync.getStatusList()).toBe(statusList);
+    }
+    expect(f.sync.status().consecutiveFailures).toBe(2);
+  });
+
   it('refuses a snapshot or delta with a bad signature and keeps the applied one', async () => {
     const f = await setup();
     f.mock.faults.inject({ kind: 'bad-snapshot-signature' }, { times: 1, path: '/v1/snapshots/latest' });

@@ -16,12 +16,16 @@ import { type CreditStanding, unknownStanding } from '../domain/standing.js';
 import { isXinyiError, XinyiError } from '../errors.js';
 import {
   createPseudonymizer,
+  describeOrganisationCredentialProblem,
   isValidResidentIdNumber,
+  ORGANISATION_ENTRIES,
   type Pseudonymizer,
+  readOrganisationCode,
   type Subject,
   subjectFromDocumentNumber,
   subjectFromIdNumber,
   subjectFromMemberCode,
+  subjectFromSocialCreditCode,
 } from '../identity/index.js';
 import { disclosureRecordsFor } from '../journal/disclosure.js';
 import { assertNoIdNumber } from '../journal/journal-entry.js';
@@ -265,6 +269,12 @@ export interface Terminal extends EventEmitter<TerminalEventMap> {
 }
 
 const TIMED_OUT = Symbol('timed-out');
+/**
+ * Masked names kept for decisions whose 公示 is made on use (信易贷): the record is built when the use
+ * is confirmed, and a name read from a card is not in the decision. Bounded; a confirmation after the
+ * name was dropped (or after a restart) publishes the masked document number instead.
+ */
+const MAX_PENDING_NAMES = 1_000;
 
 /** A pack's per-subject caps, by rule id and for the terminal's scene. */
 interface PackCaps {
@@ -414,6 +424,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
   readonly #logger: Logger;
   readonly #newId: () => string;
   readonly #offline = new Set<string>();
+  readonly #pendingNames = new Map<string, string>();
   readonly #detachers = new Set<() => void>();
   #closed = false;
   #stopWatchingUploader: (() => void) | undefined;
@@ -723,6 +734,8 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
         calendar,
         unavailableReason,
         credentialKind: credential.kind,
+        // Known from the credential itself, even one that could not be read.
+        subjectType: credential.kind === 'organisation' ? 'organisation' : 'person',
       });
     let decision: Decision;
     const caps = this.#capsOf(pack);
@@ -845,18 +858,33 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     }
     const ruleIds = [...new Set(decision.benefits.map((b) => b.ruleId))];
     if (decision.subject === undefined || ruleIds.length === 0) return 0;
-    const counted = this.#journalWrite(() =>
+    const at = this.#clock.now();
+    // Grants made on use (credit granted at a bank counter) are disclosed now, with the use.
+    const disclosures = decision.disclosures.some((d) => d.on === 'use')
+      ? disclosureRecordsFor({
+          decision,
+          terminalId: this.terminalId,
+          maskedName: this.#pendingNames.get(decision.id),
+          pack: this.#policyAt(Date.parse(decision.at)),
+          calendar: this.#calendarNow(),
+          moment: 'use',
+          usedAtMs: at,
+        })
+      : [];
+    const added = this.#journalWrite(() =>
       journal.recordUse({
         decisionId: decision.id,
         pseudonym: decision.subject!.pseudonym,
         scene: decision.scene,
         ruleIds,
-        at: this.#clock.now(),
+        at,
+        disclosures,
       }),
     );
     // The site counts it too (in the background; deferred while the store is down).
     this.site?.commit(decision.id, decision.subject.pseudonym, ruleIds, decision.scene);
-    return counted;
+    this.#pendingNames.delete(decision.id);
+    return added;
   }
 
   recordOverride(decisionId: string, input: OverrideInput): OverrideRecord {
@@ -934,6 +962,12 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     this.#journalWrite(() =>
       journal.commitDecision({ decision, terminalId: this.terminalId, maskedName, disclosures }),
     );
+    if (subject?.maskedName !== undefined && decision.disclosures.some((d) => d.on === 'use')) {
+      this.#pendingNames.set(decision.id, subject.maskedName);
+      if (this.#pendingNames.size > MAX_PENDING_NAMES) {
+        this.#pendingNames.delete(this.#pendingNames.keys().next().value!);
+      }
+    }
   }
 
   /** A journal failure is raised as an alarm and rethrown: an unrecorded decision must not be acted on. */
@@ -1009,6 +1043,27 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
             ? subjectFromDocumentNumber(this.#pseudonymizer, credential.idNumber, credential.name)
             : subjectFromIdNumber(this.#pseudonymizer, credential.idNumber, credential.name),
         };
+      }
+      case 'organisation': {
+        if (typeof credential.text !== 'string' || !ORGANISATION_ENTRIES.includes(credential.entry)) {
+          throw new XinyiError(
+            'INVALID_ARGUMENT',
+            "present(): organisation credential needs a text string and an entry of 'typed', 'scanned' or 'licence-qr'",
+          );
+        }
+        const read = readOrganisationCode(credential);
+        if ('problem' in read) {
+          // The rule that failed, never the code: the code is treated like an ID number.
+          this.#report(
+            new XinyiError(
+              'CREDENTIAL_INVALID',
+              `organisation credential (${credential.entry}) is not usable: ${describeOrganisationCredentialProblem(read.problem)}; serving without incentive`,
+              { details: { problem: read.problem, entry: credential.entry } },
+            ),
+          );
+          return { problem: ReasonCode.CREDENTIAL_INVALID };
+        }
+        return { subject: subjectFromSocialCreditCode(this.#pseudonymizer, read.code) };
       }
       case 'barcode':
       case 'credit-code': {

@@ -31,6 +31,7 @@ export {
 export { createPopulationCreditProvider, type PopulationCreditProviderOptions } from './population-credit.js';
 export {
   findPersonalData,
+  organisationDataForms,
   type PersonalDataForm,
   type PrivacyFinding,
   type PrivacyScan,

@@ -463,6 +463,41 @@ function combineGroup(
   out.labels.push(cachedLabel(benefit, labels));
 }
 
+function coverageFailure(
+  cp: CompiledPack,
+  scene: SceneId,
+  subjectType: SubjectType,
+  context: DecisionContext,
+): string | null {
+  const coverage = cp.pack.coverage?.[scene];
+  if (coverage === undefined) return null;
+  return check(coverage, {
+    rank: -1,
+    lists: [],
+    codeClaims: null,
+    subjectType,
+    context,
+    trustworthyRank: cp.trustworthyRank,
+    rankOf: cp.rankOf,
+  });
+}
+
+/**
+ * Whether the pack's programme for `scene` covers this subject type at this context (`coverage`,
+ * site aliases applied): null when it does, else the reason `evaluate` will give. It needs no credit
+ * data, so a terminal asks it first and looks nobody up where the programme does not apply.
+ * Throws `POLICY_PACK_INVALID` for a bad pack.
+ */
+export function coverageReason(
+  pack: PolicyPack,
+  scene: SceneId,
+  subjectType: SubjectType,
+  context?: DecisionContext,
+): string | null {
+  const cp = compile(pack);
+  return coverageFailure(cp, scene, subjectType, canonicalContext(context, cp.siteAliases));
+}
+
 /**
  * The decision for one subject in one scene: pure, synchronous and deterministic.
  * Order: pack validity → the scene's coverage (site, subject type: `denied`, the same for everyone)
@@ -495,20 +530,8 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
   let outcome: Decision['outcome'] = 'denied';
   let calendarProvisional = false;
   const asOfMs = parseIsoCached(standing.asOf);
-  const coverage = p.coverage?.[scene];
   // Coverage reads no credit data, so its answer (and its citizen text) is the same for everyone.
-  const notCovered =
-    coverage === undefined
-      ? null
-      : check(coverage, {
-          rank: -1,
-          lists: [],
-          codeClaims: null,
-          subjectType,
-          context,
-          trustworthyRank: cp.trustworthyRank,
-          rankOf: cp.rankOf,
-        });
+  const notCovered = coverageFailure(cp, scene, subjectType, context);
   if ((p.validFrom !== undefined && today < p.validFrom) || (p.validTo !== undefined && today > p.validTo)) {
     outcome = 'unavailable';
     reasons.push({ code: ReasonCode.POLICY_OUT_OF_VALIDITY });

@@ -32,7 +32,7 @@ import { assertNoIdNumber } from '../journal/journal-entry.js';
 import type { JournalStore } from '../journal/journal-store.js';
 import type { Uploader } from '../journal/uploader.js';
 import { type Logger, silentLogger } from '../logger.js';
-import { type DecisionContext, evaluate, type UsageCounts } from '../policy/evaluate.js';
+import { coverageReason, type DecisionContext, evaluate, type UsageCounts } from '../policy/evaluate.js';
 import type { PolicyPack } from '../policy/pack.js';
 import { qingzhouPolicyPack } from '../policy/qingzhou-pack.js';
 import { ReasonCode } from '../policy/reason-codes.js';
@@ -673,6 +673,9 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     const identified = this.#identify(credential);
     let subject = identified.subject;
     const problem = identified.problem;
+    // Known from the credential itself, even one that could not be read.
+    const subjectType = credential.kind === 'organisation' ? 'organisation' : 'person';
+    const decisionContext = context ? this.#mergeContext(context) : this.#context;
 
     // The site's counts for a known holder are asked while the credit sources are: neither waits for the other.
     const site = this.site;
@@ -687,7 +690,10 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     let standing: CreditStanding | null = null;
     let unavailableReason: string | undefined = problem;
     const refusedAnswers: NonNullable<Decision['refusedAnswers']> = [];
-    if (problem === undefined) {
+    // Where the programme does not apply (another venue, the other kind of subject) nobody is looked up.
+    const covered =
+      coverageReason(this.#policyAt(this.#clock.now()), this.scene, subjectType, decisionContext) === null;
+    if (problem === undefined && covered) {
       const found = await this.#resolveStanding(subject, credential, refusedAnswers);
       standing = found.standing;
       unavailableReason = found.reason;
@@ -725,7 +731,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
         id,
         scene: this.scene,
         standing: standing ?? unknownStanding(new Date(nowMs).toISOString()),
-        context: context ? this.#mergeContext(context) : this.#context,
+        context: decisionContext,
         now: nowMs,
         subject,
         usage: subject && this.#usage ? this.#usage(subject, this.scene) : counts?.usage,
@@ -734,8 +740,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
         calendar,
         unavailableReason,
         credentialKind: credential.kind,
-        // Known from the credential itself, even one that could not be read.
-        subjectType: credential.kind === 'organisation' ? 'organisation' : 'person',
+        subjectType,
       });
     let decision: Decision;
     const caps = this.#capsOf(pack);

@@ -499,6 +499,9 @@ describe('disclosure records (信易批, at the decision)', () => {
     expect(person.outcome).toBe('denied');
     expect(person.reasons).toEqual([{ code: 'SUBJECT_TYPE_NOT_COVERED' }]);
     expect(person.explanation.citizen).toBe('此处的信用优惠面向企业等市场主体，按常规流程办理。');
+    // Nobody is looked up where the programme does not apply: the person's standing was never asked for.
+    expect(person.standingSource).toBe('none');
+    expect(person.effectiveTier).toBeNull();
     const blocked = await t.present(typed(coop));
     expect(blocked.outcome).toBe('denied');
     expect(blocked.reasons).toEqual([{ code: 'LIST_BLOCK' }]);

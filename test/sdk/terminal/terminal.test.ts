@@ -744,6 +744,28 @@ describe('present(): context', () => {
     expect((await t.present(idCard(alice.idNumber), { siteId: 'ouyuan' })).outcome).toBe('granted');
   });
 
+  it('a Chinese site name is an alias of its site id, and an uncovered site looks nobody up', async () => {
+    const asked: string[] = [];
+    const recorder = {
+      name: 'recorder',
+      resolve: async (lookup: CreditLookup) => {
+        asked.push(lookup.scene);
+        return null;
+      },
+    };
+    const t = terminal({
+      scene: 'scenic-gate',
+      context: { siteId: '井塘古村' },
+      credit: [recorder, provider([[alice.idNumber, 'A']])],
+    });
+    expect((await t.present(idCard(alice.idNumber))).outcome).toBe('granted');
+    expect(asked).toEqual(['scenic-gate']);
+    const elsewhere = await t.present(idCard(alice.idNumber), { siteId: '泰山' });
+    expect(elsewhere.reasons).toEqual([{ code: 'SITE_NOT_COVERED' }]);
+    expect(elsewhere.standingSource).toBe('none');
+    expect(asked).toEqual(['scenic-gate']);
+  });
+
   it('changing the options object after creation does not change the terminal', async () => {
     const context = { siteId: 'yunmenshan' };
     const credit = [provider([[alice.idNumber, 'A']])];

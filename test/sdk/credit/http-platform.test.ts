@@ -85,6 +85,8 @@ async function setup(
   const terminal = createTerminal({
     terminalId: 'gate-7',
     scene: 'scenic-gate',
+    // A gate at a site in the programme: elsewhere the terminal looks nobody up.
+    context: { siteId: 'yunmenshan' },
     pseudonymizer,
     credit: [platform, snapshot],
     decisionDeadlineMs: terminalDeadlineMs,

@@ -12,7 +12,7 @@ import { BENEFIT_KINDS, type Benefit } from '../domain/benefits.js';
 import type { Credential } from '../domain/credential.js';
 import type { Decision, DecisionOutcome } from '../domain/decision.js';
 import { isSceneId, type SceneId } from '../domain/scenes.js';
-import { type CreditStanding, unknownStanding } from '../domain/standing.js';
+import { type CreditStanding, SUBJECT_TYPES, unknownStanding } from '../domain/standing.js';
 import { isXinyiError, XinyiError } from '../errors.js';
 import {
   createPseudonymizer,
@@ -455,6 +455,22 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     this.site = this.#linkSite(options);
     this.#newId = options.newDecisionId ?? randomUUID;
     if (options.uploader) this.#stopWatchingUploader = this.#watchUploader(options.uploader);
+    this.#warnIfContextNotCovered();
+  }
+
+  /**
+   * A gate configured without its site (or with a site the pack does not name) tells every visitor
+   * the venue is not in the programme: say so once at start-up, where the integrator looks. Only when
+   * neither a person nor an organisation would be covered: a counter for one kind of subject is fine.
+   */
+  #warnIfContextNotCovered(): void {
+    const pack = this.#policyAt(this.#clock.now());
+    const reasons = SUBJECT_TYPES.map((type) => coverageReason(pack, this.scene, type, this.#context));
+    if (reasons.some((reason) => reason === null)) return;
+    this.#logger.warn(
+      { scene: this.scene, reason: reasons[0], siteId: this.#context.siteId ?? null },
+      "terminal's context is outside the pack's coverage of its scene: every decision says so unless present() gives a covered context (e.g. context.siteId)",
+    );
   }
 
   /** The per-subject caps of a pack: by rule id, and those of this terminal's scene. */

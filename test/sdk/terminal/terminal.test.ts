@@ -766,6 +766,24 @@ describe('present(): context', () => {
     expect(asked).toEqual(['scenic-gate']);
   });
 
+  it("warns once at start-up when its own context is outside the scene's coverage for everyone", () => {
+    const warnings = (overrides: Partial<TerminalOptions>) => {
+      const logger: Logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+      terminal({ ...overrides, logger });
+      return (logger.warn as ReturnType<typeof vi.fn>).mock.calls;
+    };
+    const missing = warnings({ scene: 'scenic-gate' });
+    expect(missing).toHaveLength(1);
+    expect(missing[0]![0]).toEqual({ scene: 'scenic-gate', reason: 'SITE_NOT_COVERED', siteId: null });
+    expect(warnings({ scene: 'scenic-gate', context: { siteId: 'taishan' } })[0]![0]).toMatchObject({
+      siteId: 'taishan',
+    });
+    // Covered for somebody: a gate at one of the six spots (by id or name), a counter for companies.
+    expect(warnings({ scene: 'scenic-gate', context: { siteId: '云门山' } })).toEqual([]);
+    expect(warnings({ scene: 'bank-counter' })).toEqual([]);
+    expect(warnings({ scene: 'library-kiosk' })).toEqual([]);
+  });
+
   it('changing the options object after creation does not change the terminal', async () => {
     const context = { siteId: 'yunmenshan' };
     const credit = [provider([[alice.idNumber, 'A']])];

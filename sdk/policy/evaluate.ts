@@ -576,6 +576,9 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
       const credentialRefused = credentialRefusal(rule, input.credentialKind);
       if (credentialRefused !== undefined) {
         reasons.push({ code: credentialRefused, ruleId: rule.id });
+        if (credentialRefused === ReasonCode.CREDENTIAL_KIND_NOT_ACCEPTED) {
+          notes.credential ??= { kinds: rule.credentialKinds!, label: cachedLabel(rule.benefit, p.labels) };
+        }
         continue;
       }
       if (

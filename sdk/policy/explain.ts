@@ -1,4 +1,5 @@
 import type { Benefit } from '../domain/benefits.js';
+import type { CredentialKind } from '../domain/credential.js';
 import type { Decision } from '../domain/decision.js';
 import type { CreditStanding } from '../domain/standing.js';
 import { formatPayBp, formatYuanSpoken } from '../money.js';
@@ -53,6 +54,12 @@ const SITE_NOT_COVERED_TEXT = '本场所未纳入信易+信用优惠范围，按
 const FOR_ORGANISATIONS_TEXT = '此处的信用优惠面向企业等市场主体，按常规流程办理。';
 const FOR_PERSONS_TEXT = '此处的信用优惠面向个人，按常规流程办理。';
 const CAP_PERIOD_ZH = { day: '今日', month: '本月', year: '本年度' } as const;
+const CREDENTIAL_KIND_ZH: Readonly<Record<CredentialKind, string>> = {
+  'id-card': '身份证',
+  'credit-code': '信用码',
+  barcode: '会员卡',
+  organisation: '统一社会信用代码',
+};
 
 /** What `evaluate` saw that the citizen text names: the first holiday exclusion and the first cap reached, by rule priority. */
 export interface DecisionNotes {
@@ -60,6 +67,8 @@ export interface DecisionNotes {
   holiday?: { name: string; label: string };
   /** The period of a per-subject cap reached, and the benefit's label. */
   cap?: { period: 'day' | 'month' | 'year'; label: string };
+  /** The credentials a benefit needs when the one presented is not among them, and the benefit's label. */
+  credential?: { kinds: readonly CredentialKind[]; label: string };
 }
 
 /**
@@ -138,6 +147,11 @@ export function explainDecision(
     citizen = '您的信用优惠正在其他通道使用中，请稍候再试或按常规流程办理。';
   } else if (capUnverified) {
     citizen = '暂时无法核对信用优惠次数，按常规流程办理。';
+  } else if (notes.credential) {
+    // Only a subject whose credit qualified gets here (the condition is checked first): they are told
+    // what to show, not that their credit fell short.
+    const kinds = notes.credential.kinds.map((k) => CREDENTIAL_KIND_ZH[k]).join('或');
+    citizen = `${notes.credential.label}需使用${kinds}，按常规流程办理。`;
   } else if (calendarUnknown) {
     citizen = '暂时无法确认今日是否适用信用优惠，按常规流程办理。';
   } else {

@@ -3,6 +3,7 @@
 // approved list kept here: a new text, or a changed one, fails until it is read and approved.
 import { describe, expect, it } from 'vitest';
 import { chinaHolidayCalendar, type HolidayCalendar } from '../../../sdk/calendar/index.js';
+import type { CredentialKind } from '../../../sdk/domain/credential.js';
 import type { SceneId } from '../../../sdk/domain/scenes.js';
 import type { CreditStanding, SubjectType } from '../../../sdk/domain/standing.js';
 import { type DecisionContext, evaluate, type UsageCounts } from '../../../sdk/policy/evaluate.js';
@@ -28,15 +29,22 @@ const APPROVED: Record<SceneId, readonly string[]> = {
     '国庆节假期期间暂停免费入园，按常规流程办理。',
     '春节假期期间暂停免费入园，按常规流程办理。',
     '今日免费入园次数已用完，按常规流程办理。',
+    '免费入园需使用身份证或信用码，按常规流程办理。',
     '暂时无法确认今日是否适用信用优惠，按常规流程办理。',
   ],
-  'hotel-front-desk': [...COMMON, FOR_PERSONS, '信用优惠：免客房押金、快速退房、退房免查房'],
+  'hotel-front-desk': [
+    ...COMMON,
+    FOR_PERSONS,
+    '信用优惠：免客房押金、快速退房、退房免查房',
+    '信用优惠：快速退房、退房免查房',
+  ],
   'supermarket-checkout': [
     ...COMMON,
     FOR_PERSONS,
     '信用优惠：9.5折、信用专用通道、积分2倍、免费停车、免雨伞押金、免费购物袋、免费会员卡、免费修裤脚、免费清理首饰',
     '信用优惠：9.8折、信用专用通道、积分2倍、免费停车、免雨伞押金、免费购物袋、免费会员卡、免费修裤脚、免费清理首饰',
     '信用优惠：信用专用通道、积分2倍、免费停车、免雨伞押金、免费购物袋、免费会员卡、免费修裤脚、免费清理首饰',
+    '信用优惠：9.5折、信用专用通道、积分2倍、免费停车、免费购物袋、免费会员卡、免费修裤脚、免费清理首饰',
   ],
   'library-kiosk': [
     ...COMMON,
@@ -45,11 +53,17 @@ const APPROVED: Record<SceneId, readonly string[]> = {
     '信用优惠：可借4册、借期延长60天',
     '信用优惠：可借3册、借期延长30天',
   ],
-  'hospital-admission': [...COMMON, FOR_PERSONS, '信用优惠：免住院押金（5万元以内）、容缺受理'],
+  'hospital-admission': [
+    ...COMMON,
+    FOR_PERSONS,
+    '信用优惠：免住院押金（5万元以内）、容缺受理',
+    '信用优惠：容缺受理',
+  ],
   'transit-counter': [
     ...COMMON,
     FOR_PERSONS,
     '信用优惠：票价9折、免公交卡押金、免公共自行车卡押金、免费骑行时长延长30分钟、免共享单车押金、网约车信用服务',
+    '信用优惠：票价9折、免费骑行时长延长30分钟、网约车信用服务',
   ],
   'service-window': [
     ...COMMON,
@@ -71,6 +85,7 @@ interface Situation {
   context?: DecisionContext;
   now?: string;
   subjectType?: SubjectType;
+  credentialKind?: CredentialKind;
   unavailableReason?: string;
   usage?: UsageCounts;
   calendar?: HolidayCalendar;
@@ -97,6 +112,14 @@ function situations(scene: SceneId): Situation[] {
     { standing: { tier: 'AAA' }, subjectType: other },
     { standing: { tier: 'D', lists: [{ kind: 'black' }] }, subjectType: other },
     { pack: { ...qingzhouPolicyPack, version: 'expired', validTo: '2026-01-31' } },
+    // A member-code barcode (or a signed credit code) where a person shows an ID card.
+    ...(served === 'person'
+      ? ([
+          { standing: { tier: 'AAA' }, credentialKind: 'barcode' },
+          { standing: { tier: 'B' }, credentialKind: 'barcode' },
+          { standing: { tier: 'AA' }, credentialKind: 'credit-code' },
+        ] as const)
+      : []),
     ...[
       undefined,
       'CREDIT_TIMEOUT',
@@ -146,6 +169,8 @@ function render(scene: SceneId, s: Situation): string {
     now,
     context: 'context' in s ? s.context : scene === 'scenic-gate' ? { siteId: 'yunmenshan' } : undefined,
     subjectType: s.subjectType ?? served,
+    credentialKind:
+      s.credentialKind ?? ((s.subjectType ?? served) === 'organisation' ? 'organisation' : 'id-card'),
     ...(s.unavailableReason ? { unavailableReason: s.unavailableReason } : {}),
     ...(s.usage ? { usage: s.usage } : {}),
     ...(s.calendar ? { calendar: s.calendar } : {}),

@@ -24,6 +24,7 @@ import {
   type Decision,
   type DisclosureRecord,
   describeBenefit,
+  loadTrustList,
   qingzhouPolicyPack,
   type XinyiError,
 } from '../../sdk/index.js';
@@ -96,6 +97,12 @@ async function main(): Promise<void> {
           keyId: PLATFORM_KEY_ID,
           secret: PLATFORM_SECRET,
           timeoutMs: 400,
+          // Answers are signed by the platform: verified with its trust list, itself verified with
+          // the pinned root key. A long-running terminal keeps it fresh with createPlatformSync.
+          trustList: loadTrustList(platform.issuer.trustList, {
+            rootPublicKey: platform.issuer.rootPublicKey,
+            now: clock.now(),
+          }),
           clock,
         }),
       ],

@@ -526,7 +526,17 @@ describe('organisations over the platform (real HTTP)', () => {
       terminalId: 'bank-3',
       scene: 'bank-counter',
       pseudonymizer,
-      credit: [createHttpPlatformResolver({ baseUrl: mock.url, keyId: KEY_ID, secret: SECRET })],
+      credit: [
+        createHttpPlatformResolver({
+          baseUrl: mock.url,
+          keyId: KEY_ID,
+          secret: SECRET,
+          trustList: loadTrustList(mock.issuer.trustList, {
+            rootPublicKey: mock.issuer.rootPublicKey,
+            now: Date.now(),
+          }),
+        }),
+      ],
     });
     open.push(() => terminal.close());
     const company = organisations[2]!;
@@ -552,7 +562,15 @@ describe('organisations over the platform (real HTTP)', () => {
     expect(personal.reasons).toEqual([{ code: 'SUBJECT_TYPE_NOT_COVERED' }]);
 
     // The platform's snapshot carries the organisations too, marked as such (format version 2).
-    const client = createHttpPlatformResolver({ baseUrl: mock.url, keyId: KEY_ID, secret: SECRET });
+    const client = createHttpPlatformResolver({
+      baseUrl: mock.url,
+      keyId: KEY_ID,
+      secret: SECRET,
+      trustList: loadTrustList(mock.issuer.trustList, {
+        rootPublicKey: mock.issuer.rootPublicKey,
+        now: Date.now(),
+      }),
+    });
     const download = await client.getSnapshot();
     const header = assertSnapshotVerified(download!.bytes, mock.snapshotPublicKey);
     expect(header.formatVersion).toBe(2);

@@ -51,6 +51,7 @@ function decision(i: number): Decision {
     effectiveTier: 'AA',
     standingAsOf: at,
     standingAgeMs: 0,
+    subjectType: 'person',
     disclosures: [],
     latencyMs: 12,
   };

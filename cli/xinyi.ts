@@ -14,7 +14,8 @@ import { describeFailure, EXIT_USAGE } from './usage.js';
 
 const DEMO_USAGE = `  xinyi demo [--date YYYY-MM-DD] [--seed S] [--people N] [--visits N] [--pace MS] [--data-dir DIR]
       A simulated day: synthetic citizens at a scenic gate, a supermarket checkout,
-      a library kiosk and a hospital desk; decisions printed as they happen, committed
+      a library kiosk and a hospital desk, and synthetic companies at a service window,
+      a bank counter and a rental desk; decisions printed as they happen, committed
       to a decision journal and uploaded to the mock platform.
       Try --date 2026-10-03 (国庆节) to see the holiday exclusion at the gate, and
       --date 2027-01-05 for a day after the bundled official calendar (provisional days).
@@ -73,7 +74,13 @@ function formatVisit({
   uploadBacklog,
 }: SimulatedVisit): string {
   const time = new Date(Date.parse(decision.at) + 8 * 3_600_000).toISOString().slice(11, 19);
-  const who = decision.subject?.masked ?? (via === 'qr-code' ? '(信用码 QR)' : '(unreadable card)');
+  const who =
+    decision.subject?.masked ??
+    (via === 'qr-code'
+      ? '(信用码 QR)'
+      : decision.subjectType === 'organisation'
+        ? '(unreadable code)'
+        : '(unreadable card)');
   const tier = decision.effectiveTier ?? '—';
   const what =
     decision.outcome === 'granted'
@@ -88,7 +95,13 @@ function formatVisit({
       ? '会员卡'
       : via === 'qr-code'
         ? `扫码 ${qrDecodeMs ?? '?'} ms`
-        : `读卡 ${cardReadMs ?? '?'} ms`,
+        : via === 'typed-code'
+          ? '单位 统一社会信用代码（录入）'
+          : via === 'licence-qr'
+            ? '单位 营业执照二维码'
+            : via === 'opaque-licence-qr'
+              ? '单位 营业执照二维码未含代码，改为录入'
+              : `读卡 ${cardReadMs ?? '?'} ms`,
     via === 'bad-id-card' ? '校验位错误' : '',
     decision.calendarProvisional ? '临时日历' : '',
     decision.standingSource === 'none' ? '' : `来源 ${decision.standingSource}`,
@@ -124,15 +137,18 @@ async function demo(argv: string[]): Promise<void> {
   const paceMs = values.pace === undefined ? (tty ? 60 : 0) : Number(values.pace);
   const started = Date.now();
   console.log(
-    paint(1, '信易+ terminal demo — simulated devices, synthetic citizens, default Qingzhou policy pack'),
+    paint(
+      1,
+      '信易+ terminal demo — simulated devices, synthetic citizens and companies, default Qingzhou policy pack',
+    ),
   );
   console.log(
-    `policy ${qingzhouPolicyPack.packId}@${qingzhouPolicyPack.version}; ID numbers are shown masked only\n`,
+    `policy ${qingzhouPolicyPack.packId}@${qingzhouPolicyPack.version}; ID numbers and credit codes are shown masked only\n`,
   );
   console.log(
     paint(
       90,
-      `${pad('time', 8)} ${pad('scene', 21)} ${pad('citizen', 19)} ${pad('tier', 4)} ${pad('outcome', 12)} latency    benefits / reasons`,
+      `${pad('time', 8)} ${pad('scene', 21)} ${pad('who', 19)} ${pad('tier', 4)} ${pad('outcome', 12)} latency    benefits / reasons`,
     ),
   );
   const summary = await runSimulatedDay({
@@ -141,6 +157,7 @@ async function demo(argv: string[]): Promise<void> {
     people: values.people === undefined ? undefined : Number(values.people),
     visits: values.visits === undefined ? undefined : Number(values.visits),
     dataDir: values['data-dir'],
+    marketSubjects: true,
     onDecision: async (visit) => {
       console.log(formatVisit(visit));
       if (paceMs > 0) await new Promise((resolve) => setTimeout(resolve, paceMs));
@@ -179,7 +196,7 @@ async function demo(argv: string[]): Promise<void> {
   );
   const { journal } = summary;
   console.log(
-    `  decision journal (${journal.kind === 'sqlite' ? 'SQLite, synchronous FULL' : 'in memory: better-sqlite3 is not installed'}): committed ${journal.counts.decisions} decisions and ${journal.counts.disclosures} disclosures before acting, ${journal.confirmed} grants confirmed as used (gate passages, checkout sales)${journal.path ? ` — ${journal.path}` : ''}`,
+    `  decision journal (${journal.kind === 'sqlite' ? 'SQLite, synchronous FULL' : 'in memory: better-sqlite3 is not installed'}): committed ${journal.counts.decisions} decisions and ${journal.counts.disclosures} disclosures (信易批 at the window, 信易贷 once the credit was granted), ${journal.confirmed} grants confirmed as used (gate passages, checkout sales, credit granted)${journal.path ? ` — ${journal.path}` : ''}`,
   );
   console.log(
     `  uploaded to the platform: ${journal.uploaded.decisions} decisions, ${journal.uploaded.disclosures} disclosures (each key once); backlog peaked at ${journal.peakBacklog} during the outage, ${journal.backlog} left`,

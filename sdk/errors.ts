@@ -22,7 +22,12 @@ export const XinyiErrorCode = {
   DOCUMENT_INVALID: 'DOCUMENT_INVALID',
   /** Raised when a resident ID number fails GB 11643 (length, region, birth date or check digit). */
   ID_NUMBER_INVALID: 'ID_NUMBER_INVALID',
-  /** Raised when a credential cannot be turned into a subject (unknown kind, empty text). */
+  /**
+   * Raised when a credential cannot be turned into a subject: an empty text, or an organisation's
+   * unified social credit code that fails GB 32100 / GB 11714 or a licence QR payload that carries no
+   * usable code. `details.problem` names the rule that failed; the code itself is never in the
+   * message or the details.
+   */
   CREDENTIAL_INVALID: 'CREDENTIAL_INVALID',
   /** Raised when the credit-resolver chain did not produce a standing within the decision deadline. */
   CREDIT_TIMEOUT: 'CREDIT_TIMEOUT',

@@ -71,8 +71,10 @@ export type {
   CreditCodeCredential,
   IdCardCredential,
   IdCardType,
+  OrganisationCredential,
+  OrganisationEntry,
 } from './domain/credential.js';
-export type { Decision, DecisionOutcome, DecisionReason } from './domain/decision.js';
+export type { Decision, DecisionDisclosure, DecisionOutcome, DecisionReason } from './domain/decision.js';
 export type { CreditCodeFlagName, CreditEntitlementName } from './domain/entitlements.js';
 export { isSceneId, SCENE_IDS, SCENE_PROGRAMME, type SceneId } from './domain/scenes.js';
 export {
@@ -80,6 +82,8 @@ export {
   type ListKind,
   type ListMembership,
   type StandingSource,
+  SUBJECT_TYPES,
+  type SubjectType,
   unknownStanding,
 } from './domain/standing.js';
 export {
@@ -97,31 +101,57 @@ export * from './gate/index.js';
 export {
   checkDigit,
   createPseudonymizer,
+  describeOrganisationCredentialProblem,
+  describeSocialCreditCodeProblem,
   explainIdNumberProblem,
+  explainSocialCreditCodeProblem,
   type IdNumberProblem,
   isValidResidentIdNumber,
+  isValidSocialCreditCode,
   maskIdNumber,
   maskName,
+  maskSocialCreditCode,
   normalizeIdNumber,
+  normalizeSocialCreditCode,
+  ORGANISATION_CREDENTIAL_MAX_CHARS,
+  ORGANISATION_ENTRIES,
+  type OrganisationCredentialProblem,
+  organisationCodeCheckChar,
   type Pseudonymizer,
   type PseudonymizerOptions,
   type PseudonymKind,
+  readOrganisationCode,
+  SOCIAL_CREDIT_CODE_CHARSET,
+  type SocialCreditCodeProblem,
   type Subject,
+  socialCreditCodeCheckChar,
   subjectFromDocumentNumber,
   subjectFromIdNumber,
   subjectFromMemberCode,
+  subjectFromSocialCreditCode,
+  subjectTypeOf,
 } from './identity/index.js';
 export * from './journal/index.js';
 export { createJsonLogger, type Logger, type LogLevel, silentLogger } from './logger.js';
-export { applyPayRatio, BP_PER_UNIT, combinePayBp, formatFen, formatPayBp } from './money.js';
+export {
+  applyPayRatio,
+  BP_PER_UNIT,
+  combinePayBp,
+  formatFen,
+  formatPayBp,
+  formatYuanSpoken,
+} from './money.js';
 export {
   type CalendarConstraint,
   type Condition,
+  coverageReason,
   type DecisionContext,
+  type DisclosureRule,
   describeBenefit,
   type EvaluateInput,
   evaluate,
   loadPolicyPack,
+  type PackSetting,
   POLICY_DOCUMENT_FORMAT,
   POLICY_DOCUMENT_MAX_BYTES,
   type PolicyDocument,
@@ -130,6 +160,7 @@ export {
   type PolicyRule,
   parsePolicyDocument,
   policyDocumentKind,
+  QINGZHOU_PROGRAMME,
   QINGZHOU_SCENE_PROGRAMMES,
   QINGZHOU_SCENIC_SITES,
   qingzhouPolicyPack,

@@ -40,3 +40,21 @@ export function formatFen(amountFen: number): string {
   const yuan = String(Math.floor(abs / 100)).replace(/\B(?=(\d{3})+$)/g, ',');
   return `${sign}¥${yuan}.${String(abs % 100).padStart(2, '0')}`;
 }
+
+/**
+ * An amount in fen as it is said aloud in Chinese, for texts read to a citizen: whole 万 and 亿 are
+ * named (5000000 → "5万元", 30000000 → "30万元", 150000 → "1500元", 1500000 → "1.5万元",
+ * 10000000000 → "1亿元"), fen only when there are some (1250 → "12.5元"). Throws `INVALID_ARGUMENT`
+ * for an amount that is not a non-negative safe integer.
+ */
+export function formatYuanSpoken(amountFen: number): string {
+  if (!Number.isSafeInteger(amountFen) || amountFen < 0) {
+    throw new XinyiError('INVALID_ARGUMENT', `amountFen must be a non-negative integer, got ${amountFen}`);
+  }
+  if (amountFen % 100 !== 0) return `${String(Number((amountFen / 100).toFixed(2)))}元`;
+  const yuan = amountFen / 100;
+  // A 万 or 亿 figure is said with at most two decimals (1.25万元); finer amounts are said in 元.
+  if (yuan >= 100_000_000 && yuan % 1_000_000 === 0) return `${String(yuan / 100_000_000)}亿元`;
+  if (yuan >= 10_000 && yuan % 100 === 0) return `${String(yuan / 10_000)}万元`;
+  return `${String(yuan)}元`;
+}

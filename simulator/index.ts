@@ -15,16 +15,23 @@ export {
 export * from './panel/panel-server.js';
 export * from './panel/simulation.js';
 export {
+  generateOrganisations,
   generatePopulation,
   generateResidentIdNumber,
+  generateSocialCreditCode,
+  ORGANISATION_KIND_PREFIXES,
+  type OrganisationKind,
   type PopulationOptions,
   type ResidentIdNumberOptions,
+  type SocialCreditCodeOptions,
   SYNTHETIC_REGIONS,
+  type SyntheticOrganisation,
   type SyntheticPerson,
 } from './population.js';
 export { createPopulationCreditProvider, type PopulationCreditProviderOptions } from './population-credit.js';
 export {
   findPersonalData,
+  organisationDataForms,
   type PersonalDataForm,
   type PrivacyFinding,
   type PrivacyScan,

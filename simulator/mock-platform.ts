@@ -23,7 +23,7 @@ import { createPseudonymizer, type Pseudonymizer } from '../sdk/identity/index.j
 import type { PolicyPack } from '../sdk/policy/pack.js';
 import { POLICY_DOCUMENT_FORMAT } from '../sdk/policy/policy-document.js';
 import { type CreditIssuer, createCreditIssuer } from './credit-issuer.js';
-import { generatePopulation, type SyntheticPerson } from './population.js';
+import { generatePopulation, type SyntheticOrganisation, type SyntheticPerson } from './population.js';
 
 /** One injected misbehaviour (docs/platform-api.md, "Mock platform"). */
 export type PlatformFault =
@@ -83,6 +83,11 @@ export interface MockPlatformOptions {
   seed?: number | string;
   /** @default 100 */
   populationSize?: number;
+  /**
+   * Organisations (market subjects) the platform knows, by the pseudonym of their credit code; their
+   * standings carry `subjectType: 'organisation'` in lookups and snapshots. @default none
+   */
+  organisations?: readonly SyntheticOrganisation[];
   /** Must equal the terminals' pseudonymizer (or key), or nobody will be found. */
   pseudonymizer?: Pseudonymizer;
   pseudonymKey?: string | Uint8Array;
@@ -266,6 +271,14 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
     standings.set(pseudonymizer.pseudonymize(person.idNumber, 'id-number'), standing);
     standings.set(pseudonymizer.pseudonymize(person.memberCode, 'member'), standing);
   }
+  for (const organisation of options.organisations ?? []) {
+    standings.set(pseudonymizer.pseudonymize(organisation.creditCode, 'organisation-code'), {
+      tier: organisation.tier,
+      score: organisation.score,
+      lists: organisation.lists,
+      subjectType: 'organisation',
+    });
+  }
 
   // The platform's own keys and documents: a credit-code issuer with its signed trust and status
   // lists, and signed snapshots / deltas generated from the standings as they change.
@@ -285,6 +298,7 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
     pseudonym,
     tier: standing.tier,
     lists: standing.lists,
+    subjectType: standing.subjectType ?? 'person',
   });
   const snapshotDocument = (since: string | undefined): MockDocument | undefined => {
     const generatedAt = clock.now();

@@ -1,12 +1,19 @@
 // Everything this module produces is synthetic: names are random surname + syllable combinations and
 // ID numbers are random (region, birth date, sequence) triples with a correct check digit. No record
 // describes a real person. A generated number can coincide with a real one by chance (the space is
-// small), but it is never linked to that person's name or data.
+// small), but it is never linked to that person's name or data. The same holds for the
+// organisations' unified social credit codes: random organisation codes with both check characters.
 
 import type { ListMembership } from '../sdk/domain/standing.js';
 import { shandongTierScheme, TIER_CODES, type TierCode, tierForScore } from '../sdk/domain/tiers.js';
 import { XinyiError } from '../sdk/errors.js';
-import { checkDigit, explainIdNumberProblem } from '../sdk/identity/index.js';
+import {
+  checkDigit,
+  explainIdNumberProblem,
+  organisationCodeCheckChar,
+  SOCIAL_CREDIT_CODE_CHARSET,
+  socialCreditCodeCheckChar,
+} from '../sdk/identity/index.js';
 import { createRng, type Rng } from './prng.js';
 
 /** One synthetic person. All data is generated; none describes a real person. */
@@ -28,6 +35,47 @@ export interface SyntheticPerson {
   lists: ListMembership[];
   /** 13-digit member card number: in-store EAN-13 prefix 29, ten random digits, EAN-13 check digit. Unique in the population. */
   memberCode: string;
+}
+
+/** The kinds of market subject (市场主体) the synthetic population holds, by their GB 32100 prefix. */
+export type OrganisationKind =
+  | 'enterprise'
+  | 'individual-business'
+  | 'farmers-cooperative'
+  | 'private-non-enterprise';
+
+/**
+ * Registration authority and category (positions 1–2 of a GB 32100 code) of each kind: 91 企业,
+ * 92 个体工商户, 93 农民专业合作社 (工商 registration), 52 民办非企业单位 (民政 registration).
+ */
+export const ORGANISATION_KIND_PREFIXES: Readonly<Record<OrganisationKind, string>> = {
+  enterprise: '91',
+  'individual-business': '92',
+  'farmers-cooperative': '93',
+  'private-non-enterprise': '52',
+};
+
+/** One synthetic organisation (a market subject). All data is generated; none describes a real one. */
+export interface SyntheticOrganisation {
+  /** Sequential id among the organisations: `o0001`, `o0002`, … (at least four digits). */
+  id: string;
+  /**
+   * A valid unified social credit code (GB 32100, embedded organisation code valid under GB 11714),
+   * registered in Qingzhou (370781) or a nearby region. Unique among the organisations.
+   */
+  creditCode: string;
+  kind: OrganisationKind;
+  /** Integer score inside the band of `tier` in the Shandong scheme (the platform maps its grade there). */
+  score: number;
+  tier: TierCode;
+  lists: ListMembership[];
+}
+
+export interface SocialCreditCodeOptions {
+  /** Positions 1–2: registration authority and category. @default '91' (an enterprise) */
+  prefix?: string;
+  /** Positions 3–8: the registering authority's region code. @default '370781' (青州市) */
+  regionCode?: string;
 }
 
 export interface PopulationOptions {
@@ -117,6 +165,19 @@ const BLACK_DOMAIN_SHARE = 0.5;
 
 const MAX_COUNT = 1_000_000;
 
+/** Characters an organisation code's body may take inside a credit code (GB 32100's set). */
+const CODE_CHARS = [...SOCIAL_CREDIT_CODE_CHARSET];
+const ORGANISATION_KIND_WEIGHTS: readonly (readonly [OrganisationKind, number])[] = [
+  ['enterprise', 70],
+  ['individual-business', 15],
+  ['farmers-cooperative', 5],
+  ['private-non-enterprise', 10],
+];
+/** The Weifang county-level regions among {@link SYNTHETIC_REGIONS}, for organisations registered nearby. */
+const WEIFANG_REGIONS = SYNTHETIC_REGIONS.map((r) => r.code).filter(
+  (c) => c.startsWith('3707') && c !== QINGZHOU,
+);
+
 const SURNAMES = [
   ...'王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎',
 ];
@@ -156,6 +217,77 @@ export function generateResidentIdNumber(rng: Rng, options: ResidentIdNumberOpti
     throw new XinyiError('INVALID_ARGUMENT', 'birthDate must be a real date from 1900-01-01 to today');
   }
   return idNumber;
+}
+
+/**
+ * A synthetic, valid unified social credit code drawn from `rng`: the prefix and region given (or
+ * defaults), an organisation code of `MA` and six random code characters with its GB 11714 check
+ * character, and the GB 32100 check character. Throws `INVALID_ARGUMENT` naming the option when
+ * `prefix` or `regionCode` cannot form a valid code.
+ */
+export function generateSocialCreditCode(rng: Rng, options: SocialCreditCodeOptions = {}): string {
+  const prefix = options.prefix ?? '91';
+  if (
+    typeof prefix !== 'string' ||
+    prefix.length !== 2 ||
+    ![...prefix].every((c) => SOCIAL_CREDIT_CODE_CHARSET.includes(c))
+  ) {
+    throw new XinyiError(
+      'INVALID_ARGUMENT',
+      'prefix must be two characters of the credit-code character set',
+    );
+  }
+  const regionCode = options.regionCode ?? QINGZHOU;
+  if (typeof regionCode !== 'string' || !/^\d{6}$/.test(regionCode)) {
+    throw new XinyiError('INVALID_ARGUMENT', 'regionCode must be 6 digits');
+  }
+  let body = 'MA';
+  for (let i = 0; i < 6; i++) body += rng.pick(CODE_CHARS);
+  const first17 = `${prefix}${regionCode}${body}${organisationCodeCheckChar(body)}`;
+  return first17 + socialCreditCodeCheckChar(first17);
+}
+
+/**
+ * `count` synthetic organisations, deterministic for `seed`, with valid unique credit codes, tiers and
+ * lists drawn as for people (the same options; a shorter list with the same seed is a prefix of a
+ * longer one). Throws as {@link generatePopulation} does.
+ */
+export function generateOrganisations(
+  count: number,
+  seed: number | string,
+  options: PopulationOptions = {},
+): SyntheticOrganisation[] {
+  if (!Number.isInteger(count) || count < 0 || count > MAX_COUNT) {
+    throw new XinyiError('INVALID_ARGUMENT', `count must be an integer from 0 to ${MAX_COUNT}`);
+  }
+  if (!(typeof seed === 'string' || (typeof seed === 'number' && Number.isFinite(seed)))) {
+    throw new XinyiError('INVALID_ARGUMENT', 'seed must be a finite number or a string');
+  }
+  const resolved = resolveOptions(options);
+  const rng = createRng(`${String(seed)}:organisations`);
+  const idDigits = Math.max(4, String(count).length);
+  const codes = new Set<string>();
+  const organisations: SyntheticOrganisation[] = [];
+  for (let i = 1; i <= count; i++) {
+    const kind = rng.weighted(ORGANISATION_KIND_WEIGHTS);
+    const regionCode = rng.chance(QINGZHOU_SHARE) ? QINGZHOU : rng.pick(WEIFANG_REGIONS);
+    let creditCode: string;
+    do creditCode = generateSocialCreditCode(rng, { prefix: ORGANISATION_KIND_PREFIXES[kind], regionCode });
+    while (codes.has(creditCode));
+    codes.add(creditCode);
+    const lists = drawLists(rng, resolved);
+    const tier = drawTier(rng, lists, resolved.mix);
+    const score = drawScore(rng, tier);
+    organisations.push({
+      id: `o${String(i).padStart(idDigits, '0')}`,
+      creditCode,
+      kind,
+      score,
+      tier: tierForScore(shandongTierScheme, score),
+      lists,
+    });
+  }
+  return organisations;
 }
 
 /**

@@ -3,7 +3,7 @@
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { cardFieldsForPerson } from './devices/virtual-id-card-reader.js';
-import type { SyntheticPerson } from './population.js';
+import type { SyntheticOrganisation, SyntheticPerson } from './population.js';
 
 /** One form in which a person's data could have been written. */
 export interface PersonalDataForm {
@@ -53,6 +53,22 @@ export function personalDataForms(person: SyntheticPerson): PersonalDataForm[] {
   if (id.endsWith('X')) texts.push(['id-number-lower-x', `${id.slice(0, 17)}x`]);
   if ('passNumber' in card && card.passNumber.length >= 8) texts.push(['pass-number', card.passNumber]);
   return texts.map(([kind, text]) => ({ person: person.id, kind, bytes: Buffer.from(text, 'utf8') }));
+}
+
+/**
+ * The forms in which an organisation's credit code could have been written: the code whole, in lower
+ * case, its first 17 characters and its embedded organisation code (positions 9–17). An organisation's
+ * code is public, but the SDK treats it like an ID number: it never reaches a log, the journal or an upload.
+ */
+export function organisationDataForms(organisation: SyntheticOrganisation): PersonalDataForm[] {
+  const code = organisation.creditCode;
+  const texts: [string, string][] = [
+    ['credit-code', code],
+    ['credit-code-lower', code.toLowerCase()],
+    ['credit-code-body', code.slice(0, 17)],
+    ['organisation-code', code.slice(8, 17)],
+  ];
+  return texts.map(([kind, text]) => ({ person: organisation.id, kind, bytes: Buffer.from(text, 'utf8') }));
 }
 
 /** The forms found in `content`; `where` names it in the findings. */

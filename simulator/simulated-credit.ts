@@ -19,10 +19,12 @@ import type { Logger } from '../sdk/logger.js';
 import type { CreditResolver } from '../sdk/terminal/index.js';
 import { createCreditIssuer, type VirtualPhone } from './credit-issuer.js';
 import { type MockPlatform, startMockPlatform } from './mock-platform.js';
-import type { SyntheticPerson } from './population.js';
+import type { SyntheticOrganisation, SyntheticPerson } from './population.js';
 
 export interface SimulatedCreditOptions {
   people: readonly SyntheticPerson[];
+  /** Companies the platform and the snapshot know by their credit code. @default none */
+  organisations?: readonly SyntheticOrganisation[];
   seed: string;
   pseudonymizer: Pseudonymizer;
   clock: Clock;
@@ -97,8 +99,10 @@ export async function createSimulatedCredit(options: SimulatedCreditOptions): Pr
   }
 
   const secret = `demo-platform-secret:${seed}`;
+  const organisations = options.organisations ?? [];
   const platform = await startMockPlatform({
     people: known,
+    organisations,
     pseudonymizer,
     keyId: 'demo-terminals',
     secret,
@@ -140,10 +144,18 @@ export async function createSimulatedCredit(options: SimulatedCreditOptions): Pr
     store = await openSnapshotStore({ path: join(dir, 'snapshot.sqlite'), clock });
     const keys = generateKeyPairSync('ed25519');
     const bytes = buildSnapshot(
-      known.flatMap((p) => [
-        { pseudonym: pseudonymizer.pseudonymize(p.idNumber), tier: p.tier, lists: p.lists },
-        { pseudonym: pseudonymizer.pseudonymize(p.memberCode, 'member'), tier: p.tier, lists: p.lists },
-      ]),
+      [
+        ...known.flatMap((p) => [
+          { pseudonym: pseudonymizer.pseudonymize(p.idNumber), tier: p.tier, lists: p.lists },
+          { pseudonym: pseudonymizer.pseudonymize(p.memberCode, 'member'), tier: p.tier, lists: p.lists },
+        ]),
+        ...organisations.map((o) => ({
+          pseudonym: pseudonymizer.pseudonymize(o.creditCode, 'organisation-code'),
+          tier: o.tier,
+          lists: o.lists,
+          subjectType: 'organisation' as const,
+        })),
+      ],
       // A store kept from an earlier run only takes a newer snapshot.
       {
         privateKey: keys.privateKey,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +24,12 @@ import { createTerminal, type Terminal } from '../sdk/terminal/index.js';
 import { generateCameraFrame } from './camera/frame-generator.js';
 import { cardFieldsForPerson, VirtualIdCardReader } from './devices/virtual-id-card-reader.js';
 import type { MockPlatform } from './mock-platform.js';
-import { generatePopulation, type SyntheticPerson } from './population.js';
+import {
+  generateOrganisations,
+  generatePopulation,
+  type SyntheticOrganisation,
+  type SyntheticPerson,
+} from './population.js';
 import { createRng } from './prng.js';
 import { createSimulatedCredit, type SimulatedCredit } from './simulated-credit.js';
 
@@ -52,10 +58,15 @@ export interface SimulatedDayOptions {
   /** Given to the terminals, the journal, the uploader and the platform clients. @default silentLogger */
   logger?: Logger;
   /**
-   * Adds a 信易批 service window (`window-gov-01`), whose grants are disclosed (公示) with a masked
-   * name: the journal then also holds, and uploads, disclosure records. @default false
+   * Adds the counters of market subjects (市场主体): a 信易批 service window (`window-gov-01`), a 信易贷
+   * bank counter (`counter-bank-01`) and a 信易租 rental desk (`desk-rental-01`), visited by synthetic
+   * companies that type in their unified social credit code or show their business licence's QR code.
+   * The window's grants are disclosed (公示) at once, the bank's once the credit is granted
+   * (`confirmUse`): the journal then also holds, and uploads, disclosure records. @default false
    */
-  serviceWindow?: boolean;
+  marketSubjects?: boolean;
+  /** Synthetic companies, with `marketSubjects`. @default 12 */
+  organisations?: number;
   /**
    * Called once at closing time, after the uploader's last flush and before anything is closed:
    * everything the demo ran, for inspection (diagnostics, what the platform received).
@@ -79,10 +90,21 @@ export interface SimulatedVisit {
   terminalId: string;
   /**
    * How the citizen identified: an ID card tapped on the terminal's (virtual) reader, a member card,
-   * or an ID card whose number fails its check digit.
+   * an ID card whose number fails its check digit, a credit QR code; or how a company did: its credit
+   * code typed in (`typed-code`), its business licence's QR code (`licence-qr`), or a licence QR that
+   * does not carry the code in clear (`opaque-licence-qr`: refused, and staff type the code next).
    */
-  via: 'id-card' | 'member-card' | 'bad-id-card' | 'qr-code';
+  via:
+    | 'id-card'
+    | 'member-card'
+    | 'bad-id-card'
+    | 'qr-code'
+    | 'typed-code'
+    | 'licence-qr'
+    | 'opaque-licence-qr';
   decision: Decision;
+  /** For `opaque-licence-qr`: the decision on the licence QR code that was refused, before the code was typed. */
+  refused?: Decision;
   platformDown: boolean;
   /** For a card tapped on the reader: milliseconds from the reader finding it to the card being read. */
   cardReadMs?: number;
@@ -127,7 +149,12 @@ const TERMINALS: { id: string; scene: SceneId; context?: DecisionContext }[] = [
   { id: 'kiosk-library-01', scene: 'library-kiosk' },
   { id: 'desk-hospital-02', scene: 'hospital-admission' },
 ];
-const SERVICE_WINDOW: (typeof TERMINALS)[number] = { id: 'window-gov-01', scene: 'service-window' };
+const MARKET_SUBJECT_TERMINALS: (typeof TERMINALS)[number][] = [
+  { id: 'window-gov-01', scene: 'service-window' },
+  { id: 'counter-bank-01', scene: 'bank-counter' },
+  { id: 'desk-rental-01', scene: 'rental-desk' },
+];
+const MARKET_SCENES: ReadonlySet<SceneId> = new Set(MARKET_SUBJECT_TERMINALS.map((t) => t.scene));
 
 const POPULATION_OPTIONS = { redListRate: 0.1, blackListRate: 0.1, keyAttentionRate: 0.05 } as const;
 
@@ -139,6 +166,13 @@ export function simulatedDayPeople(
   options: Pick<SimulatedDayOptions, 'seed' | 'people'> = {},
 ): SyntheticPerson[] {
   return generatePopulation(options.people ?? 48, options.seed ?? 'xinyi-demo', POPULATION_OPTIONS);
+}
+
+/** The synthetic companies `runSimulatedDay` serves with `marketSubjects`, for the same options. */
+export function simulatedDayOrganisations(
+  options: Pick<SimulatedDayOptions, 'seed' | 'organisations'> = {},
+): SyntheticOrganisation[] {
+  return generateOrganisations(options.organisations ?? 12, options.seed ?? 'xinyi-demo', POPULATION_OPTIONS);
 }
 
 /** The SQLite journal, or one in memory when better-sqlite3 is not installed (the demo still runs). */
@@ -178,7 +212,8 @@ function corruptCheckDigit(idNumber: string): string {
 /**
  * A short simulated day: synthetic citizens (valid-checksum ID numbers, mixed tiers, some red-,
  * black- and key-attention-listed) visit a scenic gate, a supermarket checkout, a library kiosk and
- * a hospital desk; the platform has an outage part-way through. Every decision is committed to a
+ * a hospital desk — and, with `marketSubjects`, synthetic companies visit a service window, a bank
+ * counter and a rental desk; the platform has an outage part-way through. Every decision is committed to a
  * decision journal before it is acted on, and an uploader forwards the journal to the platform: its
  * backlog grows during the outage and drains after. Deterministic for a seed, apart from timings.
  */
@@ -195,6 +230,9 @@ export async function runSimulatedDay(options: SimulatedDayOptions = {}): Promis
   };
   const rng = createRng(`${seed}:visits`);
   const people = simulatedDayPeople({ seed, people: options.people });
+  const organisations = options.marketSubjects
+    ? simulatedDayOrganisations({ seed, organisations: options.organisations })
+    : [];
   let simulatedNow = dayStart;
   const clock: Clock = { now: () => simulatedNow };
   const { logger } = options;
@@ -224,6 +262,7 @@ export async function runSimulatedDay(options: SimulatedDayOptions = {}): Promis
     openedJournal = journal;
     credit = await createSimulatedCredit({
       people,
+      organisations,
       seed: String(seed),
       pseudonymizer,
       clock,
@@ -233,19 +272,21 @@ export async function runSimulatedDay(options: SimulatedDayOptions = {}): Promis
       ...(logger ? { logger } : {}),
     });
     const chain = credit.chain;
-    const terminals: Terminal[] = [...TERMINALS, ...(options.serviceWindow ? [SERVICE_WINDOW] : [])].map(
-      (t) =>
-        createTerminal({
-          terminalId: t.id,
-          scene: t.scene,
-          pseudonymizer,
-          credit: chain,
-          context: t.context,
-          clock,
-          decisionDeadlineMs: 300,
-          journal,
-          ...(logger ? { logger } : {}),
-        }),
+    const terminals: Terminal[] = [
+      ...TERMINALS,
+      ...(options.marketSubjects ? MARKET_SUBJECT_TERMINALS : []),
+    ].map((t) =>
+      createTerminal({
+        terminalId: t.id,
+        scene: t.scene,
+        pseudonymizer,
+        credit: chain,
+        context: t.context,
+        clock,
+        decisionDeadlineMs: 300,
+        journal,
+        ...(logger ? { logger } : {}),
+      }),
     );
     // Each terminal has an ID-card reader: the driver talks the SAM protocol to a virtual reader over
     // a link that models 115200-baud wire time, exactly as it would over /dev/ttyUSB0.
@@ -298,8 +339,41 @@ export async function runSimulatedDay(options: SimulatedDayOptions = {}): Promis
       let decision: Decision;
       let cardReadMs: number | undefined;
       let qrDecodeMs: number | undefined;
+      let refused: Decision | undefined;
       const phone = credit.phones.get(person.id);
-      if (station === gate && phone && rng.chance(0.4)) {
+      if (MARKET_SCENES.has(terminal.scene)) {
+        // A company at its counter: staff type the code from the licence, or scan the licence's QR code.
+        const company = rng.pick(organisations);
+        const entry = rng.next();
+        if (entry < 0.15) {
+          // A licence whose QR code hides the code: refused with a typed reason, then typed in.
+          via = 'opaque-licence-qr';
+          refused = await terminal.present({
+            kind: 'organisation',
+            entry: 'licence-qr',
+            text: `https://www.gsxt.gov.cn/${createHash('sha256').update(company.id).digest('hex').slice(0, 24)}`,
+          });
+          decision = await terminal.present({
+            kind: 'organisation',
+            entry: 'typed',
+            text: company.creditCode,
+          });
+        } else if (entry < 0.45) {
+          via = 'licence-qr';
+          decision = await terminal.present({
+            kind: 'organisation',
+            entry: 'licence-qr',
+            text: `https://www.gsxt.gov.cn/index.html?uniscid=${company.creditCode}`,
+          });
+        } else {
+          via = 'typed-code';
+          decision = await terminal.present({
+            kind: 'organisation',
+            entry: 'typed',
+            text: company.creditCode,
+          });
+        }
+      } else if (station === gate && phone && rng.chance(0.4)) {
         via = 'qr-code';
         const next = new Promise<Decision>((resolve) => terminal.once('decision', resolve));
         // The phone is held up at an angle, in dark mode, or in poor light; if a frame does not read,
@@ -345,9 +419,11 @@ export async function runSimulatedDay(options: SimulatedDayOptions = {}): Promis
       // The benefit counts as used only when it really was: the checkout completes the sale, and the
       // gate reports the passage. The demo has no turnstile, so the passage is confirmed right after
       // the free entry is granted, as the gate controller would report it a moment later.
+      // At the bank counter the credit is granted (and so disclosed) when the bank approves it: here, at once.
       const used =
         decision.outcome === 'granted' &&
         (terminal.scene === 'supermarket-checkout' ||
+          terminal.scene === 'bank-counter' ||
           (terminal.scene === 'scenic-gate' && decision.benefits.some((b) => b.kind === 'free-entry')));
       if (used && terminal.confirmUse(decision) > 0) confirmed++;
       const uploadBacklog = backlogCount(journal);
@@ -360,6 +436,7 @@ export async function runSimulatedDay(options: SimulatedDayOptions = {}): Promis
         platformDown,
         uploadBacklog,
       };
+      if (refused !== undefined) visit.refused = refused;
       if (cardReadMs !== undefined) visit.cardReadMs = Math.round(cardReadMs);
       if (qrDecodeMs !== undefined) visit.qrDecodeMs = Math.round(qrDecodeMs * 10) / 10;
       visits.push(visit);

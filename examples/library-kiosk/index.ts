@@ -2,10 +2,11 @@
 //
 //   npx tsx examples/library-kiosk/index.ts
 //
-// The library configures its own base loan limit and loan period; a reader in good credit standing
-// gets more on top of them (the policy's `loan-limit` and `loan-extension` benefits). The kiosk
-// works out, for each reader, how many books they may take and when they are due (Asia/Shanghai),
-// lends the books and confirms the loan.
+// The library configures its own base loan limit and loan period. A reader in good credit standing
+// may hold more books in all (the policy's `loan-limit`: the total, A 3, AA 4, AAA 5, never more than
+// 5 — the programme's ceiling) and keeps them longer (`loan-extension`, added to the base period).
+// The kiosk works out, for each reader, how many books they may take and when they are due
+// (Asia/Shanghai), lends the books and confirms the loan.
 //
 // In your own project the imports are the package's entry point:
 //   import { createTerminal, createHttpPlatformResolver, … } from 'xinyi-terminal';
@@ -60,6 +61,7 @@ const READERS = [
   { idNumber: pick('A').idNumber, wantsBooks: 6 },
   { idNumber: pick('B').idNumber, wantsBooks: 3 },
   { idNumber: NEWCOMER_ID, wantsBooks: 1 },
+  { idNumber: pick('AAA').idNumber, wantsBooks: 8 },
 ];
 
 // A fixed morning, so the due dates are the same on every run (a kiosk uses the system clock).
@@ -88,19 +90,19 @@ interface LoanTerms {
 }
 
 /**
- * The library's base values plus what the decision grants. The policy keeps at most one benefit of
- * each kind (its stacking groups take the larger), and this library reads both as additions to its
- * base. A library that reads `loan-limit` as the total allowed would take `Math.max` instead.
+ * The library's base values and what the decision grants. `loan-limit` is the total a reader may
+ * hold (the programme's A 3, AA 4, AAA 5, at most 5): it replaces the base when it is larger, and is
+ * never added to it. `loan-extension` is days on top of the base period.
  */
 function loanTerms(decision: Decision, loanDate: string): LoanTerms {
   const workings: string[] = [];
   let limit = BASE_LOAN_LIMIT;
   let days = BASE_LOAN_DAYS;
-  const extraBooks = decision.benefits.find((b) => b.kind === 'loan-limit');
-  if (extraBooks?.kind === 'loan-limit') {
-    limit += extraBooks.books;
+  const total = decision.benefits.find((b) => b.kind === 'loan-limit');
+  if (total?.kind === 'loan-limit' && total.books > BASE_LOAN_LIMIT) {
+    limit = total.books;
     workings.push(
-      `loan limit ${BASE_LOAN_LIMIT} + ${extraBooks.books} (信易阅, ${extraBooks.ruleId}) = ${limit} books`,
+      `loan limit ${limit} books in all (信易阅, ${total.ruleId}; the library's base is ${BASE_LOAN_LIMIT})`,
     );
   } else workings.push(`loan limit ${limit} books (the library's base)`);
   const extraDays = decision.benefits.find((b) => b.kind === 'loan-extension');

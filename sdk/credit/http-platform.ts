@@ -8,7 +8,13 @@ import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import pRetry, { AbortError } from 'p-retry';
 import { type Clock, systemClock } from '../clock.js';
 import { isSceneId } from '../domain/scenes.js';
-import type { CreditStanding, ListKind, ListMembership } from '../domain/standing.js';
+import {
+  type CreditStanding,
+  type ListKind,
+  type ListMembership,
+  SUBJECT_TYPES,
+  type SubjectType,
+} from '../domain/standing.js';
 import { TIER_CODES, type TierCode } from '../domain/tiers.js';
 import { isXinyiError, XinyiError, type XinyiErrorCode } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
@@ -316,7 +322,8 @@ function parseLists(value: unknown): ListMembership[] {
 }
 
 /**
- * `{ found: false, computedAt }` or `{ found: true, computedAt, standing: { tier, score?, lists } }`.
+ * `{ found: false, computedAt }` or `{ found: true, computedAt, standing: { tier, score?, lists, subjectType? } }`
+ * (`subjectType` `'person'` or `'organisation'`; absent: a person).
  * Exported for the fuzz harness (test/fuzz), like `parseUpload` and `parseDownload`.
  */
 export function parseLookup(response: AxiosResponse): CreditStanding | null {
@@ -326,7 +333,9 @@ export function parseLookup(response: AxiosResponse): CreditStanding | null {
   }
   if (body.found === false) return null;
   if (body.found !== true) throw new MalformedBody('found missing');
-  const standing = body.standing as { tier?: unknown; score?: unknown; lists?: unknown } | undefined;
+  const standing = body.standing as
+    | { tier?: unknown; score?: unknown; lists?: unknown; subjectType?: unknown }
+    | undefined;
   if (!standing || typeof standing !== 'object') throw new MalformedBody('standing missing');
   if (standing.tier !== null && !TIER_CODES.includes(standing.tier as TierCode)) {
     throw new MalformedBody('bad tier');
@@ -338,6 +347,9 @@ export function parseLookup(response: AxiosResponse): CreditStanding | null {
   ) {
     throw new MalformedBody('bad score');
   }
+  if (standing.subjectType !== undefined && !SUBJECT_TYPES.includes(standing.subjectType as SubjectType)) {
+    throw new MalformedBody('bad subjectType');
+  }
   const result: CreditStanding = {
     tier: standing.tier as TierCode | null,
     lists: parseLists(standing.lists),
@@ -345,6 +357,7 @@ export function parseLookup(response: AxiosResponse): CreditStanding | null {
     asOf: body.computedAt,
   };
   if (typeof standing.score === 'number') result.score = standing.score;
+  if (standing.subjectType !== undefined) result.subjectType = standing.subjectType as SubjectType;
   return result;
 }
 

@@ -7,16 +7,16 @@ import {
   sign,
   verify,
 } from 'node:crypto';
-import type { ListKind, ListMembership } from '../domain/standing.js';
+import type { ListKind, ListMembership, SubjectType } from '../domain/standing.js';
 import { shandongTierScheme, TIER_CODES, type TierCode } from '../domain/tiers.js';
 import { XinyiError } from '../errors.js';
 
 /**
- * Offline credit snapshot, binary format version 1 (all integers big-endian):
+ * Offline credit snapshot, binary format versions 1 and 2 (all integers big-endian):
  *
  * ```
  * header   0  magic "XYSN"
- *          4  u8  format version (1)
+ *          4  u8  format version (1; 2 when a record is an organisation's)
  *          5  u8  kind: 1 full snapshot, 2 delta
  *          6  u8  record size (24)
  *          7  u8  domain count D (0..63)
@@ -30,7 +30,9 @@ import { XinyiError } from '../errors.js';
  *         60  u8 length + UTF-8 tier-scheme id, then D × (u8 length + UTF-8 list domain)
  * records  H  R × 24 bytes, strictly ascending by pseudonym:
  *             0  16 pseudonym (the 16 bytes behind the 22-character base64url pseudonym)
- *            16  u8 tier rank (6 = AAA … 1 = D, 0 = no tier)
+ *            16  u8 subject: tier rank in the low 7 bits (6 = AAA … 1 = D, 0 = no tier); in
+ *                version 2 the high bit set = an organisation (known by its credit code's
+ *                pseudonym), clear = a person. Version 1 has persons only (high bit clear).
  *            17  u8 list count (0..6)
  *            18  6 × u8 list slot: kind in the high 2 bits (1 red, 2 black, 3 key-attention),
  *                domain in the low 6 bits (0 = every domain, i = the header's domain i)
@@ -40,7 +42,11 @@ import { XinyiError } from '../errors.js';
  *
  * Only pseudonyms, tiers and lists: never a raw ID number or name (credit-domain.md §3).
  */
-export const SNAPSHOT_FORMAT_VERSION = 1;
+/** The newest format version: written when a record is an organisation's (else 1, which every reader takes). */
+export const SNAPSHOT_FORMAT_VERSION = 2;
+/** Format versions this SDK reads. */
+export const SNAPSHOT_FORMAT_VERSIONS: readonly number[] = [1, 2];
+const ORGANISATION_BIT = 0x80;
 export const SNAPSHOT_RECORD_BYTES = 24;
 export const SNAPSHOT_PSEUDONYM_BYTES = 16;
 export const SNAPSHOT_SIGNATURE_BYTES = 64;
@@ -67,6 +73,8 @@ export interface SnapshotRecord {
   pseudonym: string | Uint8Array;
   tier: TierCode | null;
   lists?: readonly ListMembership[];
+  /** @default 'person' */
+  subjectType?: SubjectType;
 }
 
 /** An Ed25519 private key: a KeyObject or PEM text. */
@@ -146,13 +154,15 @@ export function buildSnapshot(records: Iterable<SnapshotRecord>, options: BuildS
     SNAPSHOT_SIGNATURE_BYTES,
     expected,
   );
-  for (const record of records) encodeRecord(record, domains, body.next());
+  let organisations = false;
+  for (const record of records) organisations = encodeRecord(record, domains, body.next()) || organisations;
   const sorted = new SortedItems(body.items(), SNAPSHOT_RECORD_BYTES, 'record');
   sorted.permuteInPlace();
   const buf = body.buf;
   const headerLength = headerLengthOf(options, domains.names);
   const begin = MAX_HEADER_BYTES - headerLength;
-  writeHeader(buf, begin, KIND_FULL, options, 0, domains.names, sorted.count, 0, headerLength);
+  const version = organisations ? 2 : 1;
+  writeHeader(buf, begin, KIND_FULL, version, options, 0, domains.names, sorted.count, 0, headerLength);
   const signedEnd = MAX_HEADER_BYTES + body.length;
   signInto(buf, begin, signedEnd, options.privateKey);
   const out = buf.subarray(begin, signedEnd + SNAPSHOT_SIGNATURE_BYTES);
@@ -174,7 +184,9 @@ export function buildDelta(input: SnapshotDeltaInput, options: BuildDeltaOptions
   }
   const domains = new DomainTable();
   const body = new GrowableBuffer(SNAPSHOT_RECORD_BYTES);
-  for (const record of input.upserts) encodeRecord(record, domains, body.next());
+  let organisations = false;
+  for (const record of input.upserts)
+    organisations = encodeRecord(record, domains, body.next()) || organisations;
   const upserts = new SortedItems(body.items(), SNAPSHOT_RECORD_BYTES, 'record');
   const dels = new GrowableBuffer(SNAPSHOT_PSEUDONYM_BYTES);
   for (const pseudonym of input.deletions ?? []) pseudonymBytes(pseudonym).copy(dels.next());
@@ -188,7 +200,15 @@ export function buildDelta(input: SnapshotDeltaInput, options: BuildDeltaOptions
     if (c < 0) i++;
     else j++;
   }
-  return assemble(KIND_DELTA, options, options.baseSequence, domains.names, upserts, deletions);
+  return assemble(
+    KIND_DELTA,
+    organisations ? 2 : 1,
+    options,
+    options.baseSequence,
+    domains.names,
+    upserts,
+    deletions,
+  );
 }
 
 function checkBuildOptions(options: BuildSnapshotOptions): void {
@@ -221,6 +241,7 @@ function writeHeader(
   out: Buffer,
   at: number,
   kind: number,
+  formatVersion: number,
   options: BuildSnapshotOptions,
   baseSequence: number,
   domains: readonly string[],
@@ -229,7 +250,7 @@ function writeHeader(
   headerLength: number,
 ): void {
   out.writeUInt32BE(MAGIC, at);
-  out[at + 4] = SNAPSHOT_FORMAT_VERSION;
+  out[at + 4] = formatVersion;
   out[at + 5] = kind;
   out[at + 6] = SNAPSHOT_RECORD_BYTES;
   out[at + 7] = domains.length;
@@ -267,6 +288,7 @@ function signInto(out: Buffer, begin: number, end: number, privateKey: SnapshotP
 
 function assemble(
   kind: number,
+  formatVersion: number,
   options: BuildSnapshotOptions,
   baseSequence: number,
   domains: readonly string[],
@@ -276,7 +298,18 @@ function assemble(
   const headerLength = headerLengthOf(options, domains);
   const signedLength = headerLength + records.byteLength + deletions.byteLength;
   const out = Buffer.alloc(signedLength + SNAPSHOT_SIGNATURE_BYTES);
-  writeHeader(out, 0, kind, options, baseSequence, domains, records.count, deletions.count, headerLength);
+  writeHeader(
+    out,
+    0,
+    kind,
+    formatVersion,
+    options,
+    baseSequence,
+    domains,
+    records.count,
+    deletions.count,
+    headerLength,
+  );
   records.copyTo(out, headerLength);
   deletions.copyTo(out, headerLength + records.byteLength);
   signInto(out, 0, signedLength, options.privateKey);
@@ -347,12 +380,21 @@ class GrowableBuffer {
   }
 }
 
-function encodeRecord(record: SnapshotRecord, domains: DomainTable, slot: Buffer): void {
+/** Writes one record into its slot; true when it is an organisation's (the snapshot needs version 2). */
+function encodeRecord(record: SnapshotRecord, domains: DomainTable, slot: Buffer): boolean {
   if (record === null || typeof record !== 'object') {
     throw new XinyiError('INVALID_ARGUMENT', 'a snapshot record must be an object');
   }
+  const subjectType = record.subjectType ?? 'person';
+  if (subjectType !== 'person' && subjectType !== 'organisation') {
+    throw new XinyiError(
+      'INVALID_ARGUMENT',
+      "a snapshot record's subjectType must be 'person' or 'organisation'",
+    );
+  }
   pseudonymBytes(record.pseudonym).copy(slot, 0);
-  slot[16] = tierToByte(record.tier);
+  const organisation = subjectType === 'organisation';
+  slot[16] = tierToByte(record.tier) | (organisation ? ORGANISATION_BIT : 0);
   const lists = record.lists ?? [];
   if (lists.length > SNAPSHOT_MAX_LISTS) {
     throw new XinyiError('INVALID_ARGUMENT', `a record can carry at most ${SNAPSHOT_MAX_LISTS} lists`);
@@ -364,6 +406,7 @@ function encodeRecord(record: SnapshotRecord, domains: DomainTable, slot: Buffer
     if (kind === 0) throw new XinyiError('INVALID_ARGUMENT', 'unknown list kind in a snapshot record');
     slot[18 + i] = (kind << 6) | domains.indexOf(l.domain);
   }
+  return organisation;
 }
 
 function tierToByte(tier: TierCode | null): number {
@@ -377,6 +420,21 @@ function tierToByte(tier: TierCode | null): number {
 export function tierFromByte(byte: number): TierCode | null | undefined {
   if (byte === 0) return null;
   return TIER_CODES[TIER_CODES.length - byte];
+}
+
+/**
+ * The subject type and tier of a record's subject byte (offset 16) in a snapshot of `formatVersion`;
+ * undefined for a byte that version cannot hold (an unknown tier, the organisation bit in version 1).
+ */
+export function subjectFromByte(
+  byte: number,
+  formatVersion: number,
+): { tier: TierCode | null; subjectType: SubjectType } | undefined {
+  const organisation = (byte & ORGANISATION_BIT) !== 0;
+  if (organisation && formatVersion < 2) return undefined;
+  const tier = tierFromByte(byte & ~ORGANISATION_BIT);
+  if (tier === undefined) return undefined;
+  return { tier, subjectType: organisation ? 'organisation' : 'person' };
 }
 
 /**
@@ -482,8 +540,9 @@ export function parseSnapshotHeader(bytes: Uint8Array): SnapshotHeader {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (b.length < 8) fail('truncated', `snapshot is ${b.length} bytes, shorter than its header`);
   if (b.readUInt32BE(0) !== MAGIC) fail('wrong-format', 'not an offline credit snapshot (bad magic)');
-  if (b[4] !== SNAPSHOT_FORMAT_VERSION) {
-    fail('unsupported-version', `snapshot format version ${b[4]} is not supported`);
+  const formatVersion = b[4]!;
+  if (!SNAPSHOT_FORMAT_VERSIONS.includes(formatVersion)) {
+    fail('unsupported-version', `snapshot format version ${formatVersion} is not supported`);
   }
   if (b.length < FIXED_HEADER_BYTES + 1) fail('truncated', 'snapshot is shorter than its header');
   const kindByte = b[5];
@@ -541,7 +600,7 @@ export function parseSnapshotHeader(bytes: Uint8Array): SnapshotHeader {
   if (b.length > total) fail('wrong-format', `snapshot has ${b.length - total} bytes after its signature`);
   return {
     kind,
-    formatVersion: SNAPSHOT_FORMAT_VERSION,
+    formatVersion,
     snapshotId: b.toString('hex', 44, 60),
     sequence,
     baseSequence,
@@ -633,20 +692,25 @@ export function decodeSnapshotRecord(
   bytes: Uint8Array,
   header: SnapshotHeader,
   index: number,
-): { pseudonym: string; tier: TierCode | null; lists: ListMembership[] } {
+): { pseudonym: string; tier: TierCode | null; lists: ListMembership[]; subjectType: SubjectType } {
   if (!Number.isInteger(index) || index < 0 || index >= header.recordCount) {
     throw new XinyiError('INVALID_ARGUMENT', 'record index out of range');
   }
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const o = header.recordsOffset + index * SNAPSHOT_RECORD_BYTES;
-  const tier = tierFromByte(b[o + 16]!);
+  const subject = subjectFromByte(b[o + 16]!, header.formatVersion);
   const lists = decodeListSlots(b, o, header.domains);
-  if (tier === undefined || lists === undefined) {
+  if (subject === undefined || lists === undefined) {
     throw new XinyiError('SNAPSHOT_INVALID', 'malformed snapshot record', {
       details: { reason: 'wrong-format' },
     });
   }
-  return { pseudonym: b.toString('base64url', o, o + 16), tier, lists };
+  return {
+    pseudonym: b.toString('base64url', o, o + 16),
+    tier: subject.tier,
+    lists,
+    subjectType: subject.subjectType,
+  };
 }
 
 /** The lists of the record at `offset`; undefined when a slot is malformed. */

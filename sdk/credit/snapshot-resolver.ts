@@ -22,6 +22,7 @@ export function createSnapshotResolver(store: Pick<SnapshotStore, 'lookup'>): Cr
           lists: found.lists,
           source: 'snapshot',
           asOf: found.asOf,
+          subjectType: found.subjectType,
         });
       } catch (error) {
         return Promise.reject(error);

@@ -1,17 +1,18 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { type Clock, systemClock } from '../clock.js';
-import type { ListKind, ListMembership } from '../domain/standing.js';
+import type { ListKind, ListMembership, SubjectType } from '../domain/standing.js';
 import type { TierCode } from '../domain/tiers.js';
 import { isXinyiError, XinyiError } from '../errors.js';
 import {
   assertSnapshotVerified,
   decodeListSlots,
+  SNAPSHOT_FORMAT_VERSION,
   SNAPSHOT_PSEUDONYM_BYTES,
   SNAPSHOT_RECORD_BYTES,
   type SnapshotHeader,
   type SnapshotKind,
   type SnapshotPublicKey,
-  tierFromByte,
+  subjectFromByte,
 } from './snapshot-format.js';
 
 type DatabaseConstructor = typeof BetterSqlite3;
@@ -109,6 +110,7 @@ export interface SnapshotInfo {
 export interface SnapshotLookupResult {
   tier: TierCode | null;
   lists: ListMembership[];
+  subjectType: SubjectType;
   /** The snapshot's generatedAt (ISO). */
   asOf: string;
 }
@@ -313,7 +315,14 @@ class SqliteSnapshotStore implements SnapshotStore {
       throw new XinyiError('STORE_UNAVAILABLE', 'the snapshot database could not be read', { cause });
     }
     if (row === undefined) return null;
-    return { tier: tierFromByte(row[0]) ?? null, lists: this.#lists(row[1]), asOf: this.#isoOf(row[2]) };
+    // Stored bytes were checked against their snapshot's version when applied.
+    const subject = subjectFromByte(row[0], SNAPSHOT_FORMAT_VERSION);
+    return {
+      tier: subject?.tier ?? null,
+      lists: this.#lists(row[1]),
+      subjectType: subject?.subjectType ?? 'person',
+      asOf: this.#isoOf(row[2]),
+    };
   }
 
   #isoOf(ms: number): string {
@@ -429,7 +438,9 @@ class SqliteSnapshotStore implements SnapshotStore {
         throw invalid('records are not in strictly ascending pseudonym order');
       }
       const tierByte = b[o + 16]!;
-      if (tierFromByte(tierByte) === undefined) throw invalid(`record ${i} has an unknown tier byte`);
+      if (subjectFromByte(tierByte, header.formatVersion) === undefined) {
+        throw invalid(`record ${i} has an unknown subject byte`);
+      }
       let lists: string | null = null;
       if (b[o + 17] !== 0) {
         const decoded = decodeListSlots(b, o, domains);

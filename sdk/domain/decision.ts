@@ -1,6 +1,6 @@
 import type { GrantedBenefit } from './benefits.js';
 import type { SceneId } from './scenes.js';
-import type { StandingSource } from './standing.js';
+import type { StandingSource, SubjectType } from './standing.js';
 import type { TierCode } from './tiers.js';
 
 export type DecisionOutcome = 'granted' | 'denied' | 'unavailable';
@@ -9,6 +9,14 @@ export interface DecisionReason {
   /** A stable reason code, e.g. `TIER_TOO_LOW`, `LIST_BLOCK`, `HOLIDAY_EXCLUDED` (see `ReasonCode`). */
   code: string;
   ruleId?: string;
+}
+
+/** One 公示 obligation of a decision (see `Decision.disclosures`). */
+export interface DecisionDisclosure {
+  ruleId: string;
+  deadlineWorkingDays: number;
+  on: 'decision' | 'use';
+  legalBasis: string;
 }
 
 export interface Decision {
@@ -37,8 +45,15 @@ export interface Decision {
   standingAsOf: string;
   /** How old the standing was at the decision, in milliseconds; null when it has no usable time. */
   standingAgeMs: number | null;
-  /** Rules whose benefit needs public disclosure (公示), with the number of working days allowed. */
-  disclosures: { ruleId: string; deadlineWorkingDays: number }[];
+  /** Whom the decision is about: a person, or an organisation (a market subject known by its credit code). */
+  subjectType: SubjectType;
+  /**
+   * Rules whose benefit needs public disclosure (公示): the working days allowed, when the grant
+   * happens — `decision` (the record is committed with the decision) or `use` (only once
+   * `terminal.confirmUse()` confirms the benefit was given, e.g. the credit was granted) — and the
+   * public basis the record cites (the rule's `disclosure.legalBasis`).
+   */
+  disclosures: DecisionDisclosure[];
   /** Milliseconds from `present()` to the decision; set by the terminal, absent from a bare `evaluate()`. */
   latencyMs?: number;
   /**

@@ -10,6 +10,14 @@ export interface ListMembership {
 
 export type StandingSource = 'credit-code' | 'platform' | 'snapshot' | 'none';
 
+/**
+ * Who a standing or a decision is about: a natural person (ID card, member card, credit code) or an
+ * organisation — a market subject (市场主体) known by its unified social credit code.
+ */
+export type SubjectType = 'person' | 'organisation';
+
+export const SUBJECT_TYPES: readonly SubjectType[] = ['person', 'organisation'];
+
 /** What the terminal knows about a subject's credit, and where it came from. */
 export interface CreditStanding {
   /** null: unknown. */
@@ -37,6 +45,11 @@ export interface CreditStanding {
    * how a block reaches a terminal that only sees the code. Absent for other sources.
    */
   codeClaims?: { entitlements: number; flags: number };
+  /**
+   * Whom the source says the standing is about. Absent: a person (every source before organisations
+   * were added). A standing whose type differs from the credential's is not used (`SUBJECT_TYPE_MISMATCH`).
+   */
+  subjectType?: SubjectType;
 }
 
 /** The standing used when nothing is known: normal service at the normal price. */

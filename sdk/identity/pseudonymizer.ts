@@ -1,12 +1,15 @@
 import { createHmac } from 'node:crypto';
 import { XinyiError } from '../errors.js';
 import { normalizeIdNumber } from './resident-id.js';
+import { normalizeSocialCreditCode } from './social-credit-code.js';
 
 /**
  * What a pseudonymised value is: a resident ID number (GB 11643, checked), another identity document's
- * number (a foreigner's permanent residence card: upper-cased, not checked), or a member / card number.
+ * number (a foreigner's permanent residence card: upper-cased, not checked), a member / card number,
+ * or an organisation's unified social credit code (GB 32100, checked). The kind is part of the HMAC
+ * input, so the same characters give unrelated pseudonyms under two kinds.
  */
-export type PseudonymKind = 'id-number' | 'document-number' | 'member';
+export type PseudonymKind = 'id-number' | 'document-number' | 'member' | 'organisation-code';
 
 /** The scope used when none is given. */
 export const DEFAULT_PSEUDONYM_SCOPE = 'xinyi-incentive-v1';
@@ -30,8 +33,9 @@ export interface Pseudonymizer {
    * The pseudonym of `value`: base64url of the first 16 bytes of
    * HMAC-SHA-256(key, scope + '\0' + kind + '\0' + normalised value), 22 characters.
    * ID numbers are normalised with `normalizeIdNumber` (so `x` and `X` give the same pseudonym) and
-   * an invalid one throws `ID_NUMBER_INVALID`; member codes are trimmed and must not be empty
-   * (`INVALID_ARGUMENT`). No error message contains the value.
+   * an invalid one throws `ID_NUMBER_INVALID`; organisation codes are normalised with
+   * `normalizeSocialCreditCode` and an invalid one throws `CREDENTIAL_INVALID` (`details.problem`);
+   * member codes are trimmed and must not be empty (`INVALID_ARGUMENT`). No error message contains the value.
    * @param kind @default 'id-number'
    */
   pseudonymize(value: string, kind?: PseudonymKind): string;
@@ -94,11 +98,15 @@ function normalizeValue(value: string, kind: PseudonymKind): string {
     throw new XinyiError('INVALID_ARGUMENT', 'pseudonymize expects a string value');
   }
   if (kind === 'id-number') return normalizeIdNumber(value);
+  if (kind === 'organisation-code') return normalizeSocialCreditCode(value);
   if (kind === 'member' || kind === 'document-number') {
     const trimmed = kind === 'member' ? value.trim() : value.trim().toUpperCase();
     if (trimmed.length === 0) throw new XinyiError('INVALID_ARGUMENT', `${kind} must not be empty`);
     return trimmed;
   }
   // The bad kind is not echoed: with swapped arguments it would be the value itself.
-  throw new XinyiError('INVALID_ARGUMENT', "kind must be 'id-number', 'document-number' or 'member'");
+  throw new XinyiError(
+    'INVALID_ARGUMENT',
+    "kind must be 'id-number', 'document-number', 'member' or 'organisation-code'",
+  );
 }

@@ -1,6 +1,8 @@
+import type { SubjectType } from '../domain/standing.js';
 import { XinyiError } from '../errors.js';
 import type { Pseudonymizer, PseudonymKind } from './pseudonymizer.js';
 import { maskIdNumber, maskName } from './resident-id.js';
+import { maskSocialCreditCode, normalizeSocialCreditCode } from './social-credit-code.js';
 
 /**
  * Who is in front of the terminal, in the only forms that may leave the identity step:
@@ -15,6 +17,25 @@ export interface Subject {
   kind: PseudonymKind | 'credit-code-holder';
   /** Masked holder name (surname + `*` per remaining character), present only when a name was given. */
   maskedName?: string;
+}
+
+/** Whether a subject is a person or an organisation: an organisation is known by its credit code only. */
+export function subjectTypeOf(subject: Pick<Subject, 'kind'>): SubjectType {
+  return subject.kind === 'organisation-code' ? 'organisation' : 'person';
+}
+
+/**
+ * The subject of an organisation's unified social credit code (GB 32100): pseudonym of kind
+ * `organisation-code`, `masked` as `maskSocialCreditCode` (`9****************X`). Throws
+ * `CREDENTIAL_INVALID` with `details.problem` (never the code) for an invalid code.
+ */
+export function subjectFromSocialCreditCode(pseudonymizer: Pseudonymizer, code: string): Subject {
+  const normalized = normalizeSocialCreditCode(code);
+  return {
+    pseudonym: pseudonymizer.pseudonymize(normalized, 'organisation-code'),
+    masked: maskSocialCreditCode(normalized),
+    kind: 'organisation-code',
+  };
 }
 
 /**

@@ -10,11 +10,18 @@ import type { DisclosureRecord } from './journal-store.js';
 export interface DisclosureInput {
   decision: Decision;
   terminalId: string;
-  /** Masked holder name (`张*`); the decision's masked document number when absent. */
+  /** Masked holder name (`张*`); the decision's masked document number (or credit code) when absent. */
   maskedName?: string;
-  /** The pack that made the decision: the rules' scene (programme) and legal basis come from it. */
+  /** The pack that made the decision: its labels put the granted benefit into words. */
   pack: PolicyPack;
   calendar: HolidayCalendar;
+  /**
+   * Which grants: those the decision made (`on: 'decision'`, granted at `decision.at`), or those a
+   * confirmed use makes (`on: 'use'`, granted at `usedAtMs`). @default 'decision'
+   */
+  moment?: 'decision' | 'use';
+  /** When the use was confirmed (epoch ms); required with `moment: 'use'`. */
+  usedAtMs?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -48,48 +55,51 @@ export function addWorkingDaysWithFallback(
 }
 
 /**
- * The 公示 records of a decision: one for each `decision.disclosures` entry, with the programme of
- * the rule's scene (信易批, 信易贷), the benefit as granted (after stacking) in words, the rule's legal
- * basis, and the due date: the grant's Asia/Shanghai date plus the rule's working days. A rule the
- * pack does not hold throws `INVALID_ARGUMENT` (the decision was made with another pack).
- * Never throws for a date the calendar does not cover: see `dueDateBasis`.
+ * The 公示 records of a decision, for one moment: one for each `decision.disclosures` entry whose `on`
+ * is `moment`, with the programme of the decision's scene (信易批, 信易贷), the benefit as granted
+ * (after stacking) in words, the public basis the rule cites (`disclosure.legalBasis`: the programme
+ * and its clause, never the pack's internal `basis`), the subject type, and the due date: the grant's
+ * Asia/Shanghai date plus the rule's working days. Throws `INVALID_ARGUMENT` for a decision without
+ * a valid time, or for `moment: 'use'` without `usedAtMs`. Never throws for a date the calendar does
+ * not cover: see `dueDateBasis`.
  */
 export function disclosureRecordsFor(input: DisclosureInput): DisclosureRecord[] {
   const { decision, terminalId, pack, calendar } = input;
-  if (decision.disclosures.length === 0) return [];
-  const grantedMs = Date.parse(decision.at);
-  if (!Number.isFinite(grantedMs)) {
-    throw new XinyiError('INVALID_ARGUMENT', 'decision.at must be an ISO time', {
-      details: { field: 'decision.at' },
-    });
+  const moment = input.moment ?? 'decision';
+  const due = decision.disclosures.filter((d) => d.on === moment);
+  if (due.length === 0) return [];
+  const grantedMs = moment === 'use' ? input.usedAtMs : Date.parse(decision.at);
+  if (grantedMs === undefined || !Number.isFinite(grantedMs)) {
+    const field = moment === 'use' ? 'usedAtMs' : 'decision.at';
+    throw new XinyiError('INVALID_ARGUMENT', `${field} must be a valid time`, { details: { field } });
   }
+  const grantedAt = new Date(grantedMs).toISOString();
   const grantDate = shanghaiDate(grantedMs);
   const maskedName = input.maskedName ?? decision.subject?.masked ?? '';
-  return decision.disclosures.map(({ ruleId, deadlineWorkingDays }) => {
-    const rule = pack.rules.find((r) => r.id === ruleId);
-    if (rule === undefined) {
-      throw new XinyiError(
-        'INVALID_ARGUMENT',
-        `rule ${ruleId} of the decision is not in pack ${pack.packId}`,
-        {
-          details: { ruleId },
-        },
-      );
-    }
+  const records: DisclosureRecord[] = [];
+  for (const { ruleId, deadlineWorkingDays, legalBasis } of due) {
     const granted = decision.benefits.find((b) => b.ruleId === ruleId);
+    // evaluate lists a disclosure only for the rule whose id the granted benefit carries.
+    if (granted === undefined) {
+      throw new XinyiError('INVALID_ARGUMENT', `decision discloses rule ${ruleId} but grants it nothing`, {
+        details: { ruleId },
+      });
+    }
     const { date, basis } = addWorkingDaysWithFallback(calendar, grantDate, deadlineWorkingDays);
-    return {
+    records.push({
       id: `${decision.id}:${ruleId}`,
       decisionId: decision.id,
       ruleId,
       terminalId,
+      subjectType: decision.subjectType,
       maskedName,
-      scheme: SCENE_PROGRAMME[rule.scene],
-      benefit: describeBenefit(granted ?? rule.benefit, pack.labels),
-      grantedAt: decision.at,
-      legalBasis: rule.basis,
+      scheme: SCENE_PROGRAMME[decision.scene],
+      benefit: describeBenefit(granted, pack.labels),
+      grantedAt: moment === 'use' ? grantedAt : decision.at,
+      legalBasis,
       dueDate: date,
       dueDateBasis: basis,
-    };
-  });
+    });
+  }
+  return records;
 }

@@ -112,7 +112,11 @@ export function prepareDecision(entry: JournalDecisionEntry): PreparedDecision {
   };
 }
 
-export function validateUse(use: UsageRecord): void {
+/**
+ * Checks a use and prepares the 公示 records it carries (grants made on use), like a decision's.
+ * Throws `INVALID_ARGUMENT` naming the field.
+ */
+export function prepareUse(use: UsageRecord): PreparedDisclosure[] {
   if (use === null || typeof use !== 'object') throw invalid('use must be an object', 'use');
   if (!nonEmptyString(use.decisionId))
     throw invalid('use.decisionId must be a non-empty string', 'decisionId');
@@ -125,6 +129,9 @@ export function validateUse(use: UsageRecord): void {
     throw invalid('use.at must be epoch milliseconds', 'at');
   }
   assertNoIdNumber(use.pseudonym, 'pseudonym');
+  const disclosures = use.disclosures ?? [];
+  if (!Array.isArray(disclosures)) throw invalid('use.disclosures must be an array', 'disclosures');
+  return disclosures.map((d, i) => prepareDisclosure(d, use.decisionId, i));
 }
 
 /** Checks an event and returns its detail as JSON (null when absent). */

@@ -1,5 +1,6 @@
 import type { Decision } from '../domain/decision.js';
 import type { SceneId } from '../domain/scenes.js';
+import type { SubjectType } from '../domain/standing.js';
 import type { UsageCounts } from '../policy/evaluate.js';
 
 /**
@@ -79,6 +80,11 @@ export interface UsageRecord {
   /** The rules whose benefits were used (the decision's benefits' ruleIds). */
   ruleIds: readonly string[];
   at: number;
+  /**
+   * 公示 records of grants made by this use (`on: 'use'`, e.g. credit granted at a bank counter),
+   * committed in the same transaction as the use; a record whose id is already kept is skipped.
+   */
+  disclosures?: DisclosureRecord[];
 }
 
 export interface JournalEventInput {
@@ -94,21 +100,31 @@ export interface JournalEventRecord extends JournalEventInput {
   seq: number;
 }
 
-/** 公示 record of a grant that must be published (信易批, 信易贷): masked name only. */
+/**
+ * 公示 record of a grant that must be published (信易批, 信易贷): masked name or code only. The
+ * platform publishes an organisation's name and full code from its own register (the decision it
+ * received names the organisation by pseudonym).
+ */
 export interface DisclosureRecord {
   /** Stable id, also its idempotency key: `${decisionId}:${ruleId}`. */
   id: string;
   decisionId: string;
   ruleId: string;
   terminalId: string;
-  /** Masked holder name (`张*`), or the masked document number when no name was read. */
+  /** Whom the grant went to. Absent on records built before organisations: a person. */
+  subjectType?: SubjectType;
+  /**
+   * A person's masked name (`张*`), or the masked document number when no name was read; an
+   * organisation's masked credit code (`9****************X`).
+   */
   maskedName: string;
   /** The programme (信易批, 信易贷, …). */
   scheme: string;
   /** The benefit granted, in words (`describeBenefit`). */
   benefit: string;
+  /** When the grant happened: the decision's time, or the confirmed use's for a grant made on use (信易贷). */
   grantedAt: string;
-  /** The rule's legal basis (`PolicyRule.basis`). */
+  /** The public basis: the programme's title, document number and clause (`disclosure.legalBasis`). */
   legalBasis: string;
   /** Asia/Shanghai date (YYYY-MM-DD) by which it must be published: grant date + N working days. */
   dueDate: string;

@@ -3,12 +3,13 @@ import type { Decision } from '../domain/decision.js';
 import { XinyiError } from '../errors.js';
 import type { UsageCounts } from '../policy/evaluate.js';
 import {
+  type PreparedDisclosure,
   prepareDecision,
   prepareEvent,
+  prepareUse,
   validateLimit,
   validatePseudonym,
   validateTime,
-  validateUse,
 } from './journal-entry.js';
 import type {
   DisclosureRecord,
@@ -119,7 +120,11 @@ class MemoryJournal implements JournalStore {
     };
     this.#decisions.set(decision.id, decision);
     this.#pending.decisions.set(decision.id, decision);
-    for (const d of prepared.disclosures) {
+    this.#keepDisclosures(prepared.disclosures, committedAt);
+  }
+
+  #keepDisclosures(disclosures: readonly PreparedDisclosure[], committedAt: number): void {
+    for (const d of disclosures) {
       if (this.#disclosures.has(d.id)) continue;
       const disclosure: DisclosureRow = {
         id: d.id,
@@ -150,7 +155,7 @@ class MemoryJournal implements JournalStore {
 
   recordUse(use: UsageRecord): number {
     this.#assertOpen();
-    validateUse(use);
+    const disclosures = prepareUse(use);
     let added = 0;
     for (const ruleId of use.ruleIds) {
       const key = `${use.decisionId}\u0000${ruleId}`;
@@ -158,6 +163,7 @@ class MemoryJournal implements JournalStore {
       this.#uses.set(key, { pseudonym: use.pseudonym, ruleId, at: use.at });
       added++;
     }
+    this.#keepDisclosures(disclosures, this.#clock.now());
     return added;
   }
 

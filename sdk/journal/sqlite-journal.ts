@@ -7,12 +7,13 @@ import { type Logger, silentLogger } from '../logger.js';
 import type { UsageCounts } from '../policy/evaluate.js';
 import {
   type PreparedDecision,
+  type PreparedDisclosure,
   prepareDecision,
   prepareEvent,
+  prepareUse,
   validateLimit,
   validatePseudonym,
   validateTime,
-  validateUse,
 } from './journal-entry.js';
 import type {
   DisclosureRecord,
@@ -378,7 +379,9 @@ class SqliteJournalStore implements SqliteJournal {
 
   readonly #commit: BetterSqlite3.Transaction<(p: PreparedDecision, committedAt: number) => void>;
   readonly #getDecision: Statement;
-  readonly #recordUse: BetterSqlite3.Transaction<(use: UsageRecord) => number>;
+  readonly #recordUse: BetterSqlite3.Transaction<
+    (use: UsageRecord, disclosures: readonly PreparedDisclosure[], committedAt: number) => number
+  >;
   readonly #usage: Statement;
   readonly #insertEvent: Statement;
   readonly #events: Record<'all' | 'kind' | 'latest' | 'latestOfKind', Statement>;
@@ -445,13 +448,19 @@ class SqliteJournalStore implements SqliteJournal {
       `INSERT INTO usage (decision_id, rule_id, pseudonym, scene, at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (decision_id, rule_id) DO NOTHING`,
     );
-    this.#recordUse = db.transaction((use: UsageRecord) => {
-      let added = 0;
-      for (const ruleId of use.ruleIds) {
-        added += insertUse.run(use.decisionId, ruleId, use.pseudonym, use.scene, use.at).changes;
-      }
-      return added;
-    });
+    this.#recordUse = db.transaction(
+      (use: UsageRecord, disclosures: readonly PreparedDisclosure[], committedAt: number) => {
+        let added = 0;
+        for (const ruleId of use.ruleIds) {
+          added += insertUse.run(use.decisionId, ruleId, use.pseudonym, use.scene, use.at).changes;
+        }
+        // Grants made by the use (credit granted) are committed with it, or not at all.
+        for (const d of disclosures) {
+          insertDisclosure.run(d.id, d.decisionId, d.grantedAtMs, d.dueDate, committedAt, d.recordJson);
+        }
+        return added;
+      },
+    );
     this.#usage = db.prepare(
       `SELECT rule_id AS ruleId,
               SUM(at >= @dayStart AND at < @dayEnd) AS day,
@@ -565,8 +574,9 @@ class SqliteJournalStore implements SqliteJournal {
 
   recordUse(use: UsageRecord): number {
     this.#assertOpen();
-    validateUse(use);
-    return this.#run('record a benefit use', () => this.#recordUse.immediate(use));
+    const disclosures = prepareUse(use);
+    const committedAt = this.#clock.now();
+    return this.#run('record a benefit use', () => this.#recordUse.immediate(use, disclosures, committedAt));
   }
 
   usageCounts(pseudonym: string, now: number): UsageCounts {

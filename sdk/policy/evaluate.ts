@@ -5,22 +5,23 @@ import type { CredentialKind } from '../domain/credential.js';
 import type { Decision, DecisionReason } from '../domain/decision.js';
 import { CreditCodeFlag, CreditEntitlement } from '../domain/entitlements.js';
 import type { SceneId } from '../domain/scenes.js';
-import type { CreditStanding, ListMembership } from '../domain/standing.js';
+import type { CreditStanding, ListMembership, SubjectType } from '../domain/standing.js';
 import type { TierCode } from '../domain/tiers.js';
 import { XinyiError } from '../errors.js';
 import { combinePayBp } from '../money.js';
-import { cachedLabel, explainDecision } from './explain.js';
+import { cachedLabel, type DecisionNotes, explainDecision } from './explain.js';
 import type { Condition, PolicyPack, PolicyRule, StackGroup } from './pack.js';
 import { ReasonCode } from './reason-codes.js';
 import { loadPolicyPack } from './validate-pack.js';
 
 /** Facts about the transaction that rules may test (`{ fact: 'context', path: 'siteId', ... }`). */
 export interface DecisionContext {
-  /** Where the terminal stands, e.g. a scenic spot id ('yunmenshan'). */
+  /** Where the terminal stands: a site id (`'yunmenshan'`) or one of the pack's `siteAliases` (`'云门山'`). */
   siteId?: string;
   amountFen?: number;
   itemCount?: number;
-  subjectType?: 'natural-person' | 'legal-person';
+  /** The application is for a major construction project (重大建设项目, 信易批). */
+  majorProject?: boolean;
   [field: string]: string | number | boolean | undefined;
 }
 
@@ -55,6 +56,11 @@ export interface EvaluateInput {
   /** Why the standing is unknown when its source is 'none' (e.g. `CREDIT_TIMEOUT`). @default 'STANDING_UNAVAILABLE' */
   unavailableReason?: string;
   /**
+   * Whom the credential names (the terminal knows it from the credential: an organisation's credit
+   * code, a person's card). @default the standing's `subjectType`, else `'person'`
+   */
+  subjectType?: SubjectType;
+  /**
    * The kind of credential that identified the subject; the terminal always passes it. A rule with
    * `credentialKinds` grants only when this is one of them: another kind is
    * `CREDENTIAL_KIND_NOT_ACCEPTED`, and without it (a what-if evaluation of a bare standing) the rule
@@ -83,6 +89,7 @@ interface CompiledRule {
 
 interface CompiledPack {
   pack: PolicyPack;
+  siteAliases: ReadonlyMap<string, string>;
   rankOf: ReadonlyMap<TierCode, number>;
   tierOfRank: ReadonlyMap<number, TierCode>;
   trustworthyRank: number;
@@ -121,6 +128,7 @@ function compile(pack: PolicyPack): CompiledPack {
   const hour = 3_600_000;
   const result: CompiledPack = {
     pack: valid,
+    siteAliases: new Map(Object.entries(valid.siteAliases ?? {}).map(([alias, id]) => [alias.trim(), id])),
     rankOf,
     tierOfRank: new Map(valid.tierScheme.bands.map((b) => [b.rank, b.code] as const)),
     trustworthyRank: rankOf.get(valid.trustworthyMinTier)!,
@@ -142,6 +150,7 @@ interface Facts {
   lists: readonly ListMembership[];
   /** The credit code's signed bits; null for a standing that is not from a credit code. */
   codeClaims: { entitlements: number; flags: number } | null | undefined;
+  subjectType: SubjectType;
   context: DecisionContext;
   trustworthyRank: number;
   rankOf: ReadonlyMap<TierCode, number>;
@@ -248,7 +257,24 @@ function check(c: Condition, f: Facts): string | null {
       const bit = c.fact === 'entitlement' ? CreditEntitlement[c.value] : CreditCodeFlag[c.value];
       return bits !== undefined && (bits & bit) !== 0 ? null : (c.reason ?? ReasonCode.ENTITLEMENT_MISSING);
     }
+    case 'subjectType': {
+      const holds = (f.subjectType === c.value) === (c.op === 'eq');
+      return holds ? null : (c.reason ?? ReasonCode.SUBJECT_TYPE_NOT_COVERED);
+    }
   }
+}
+
+/** `context.siteId` trimmed and, when it is one of the pack's aliases, replaced by its site id. */
+function canonicalContext(
+  context: DecisionContext | undefined,
+  aliases: ReadonlyMap<string, string>,
+): DecisionContext {
+  if (context === undefined) return {};
+  const siteId = context.siteId;
+  if (typeof siteId !== 'string') return context;
+  const trimmed = siteId.trim();
+  const canonical = aliases.get(trimmed) ?? trimmed;
+  return canonical === siteId ? context : { ...context, siteId: canonical };
 }
 
 // Standings from one snapshot or one platform answer share their asOf; parse it once.
@@ -312,11 +338,13 @@ function factsOf(
   rank: number,
   context: DecisionContext | undefined,
   cp: CompiledPack,
+  subjectType: SubjectType,
 ): Facts {
   return {
     rank,
     lists: standing.lists,
     codeClaims: standing.source === 'credit-code' ? standing.codeClaims : null,
+    subjectType,
     context: context ?? {},
     trustworthyRank: cp.trustworthyRank,
     rankOf: cp.rankOf,
@@ -332,10 +360,11 @@ function requirementFailed(
   context: DecisionContext | undefined,
   cp: CompiledPack,
   reasons: DecisionReason[],
+  subjectType: SubjectType,
 ): boolean {
   const requirement = pack.sceneRequirements?.[scene];
   if (requirement === undefined) return false;
-  const failed = check(requirement, factsOf(standing, rank, context, cp));
+  const failed = check(requirement, factsOf(standing, rank, context, cp, subjectType));
   if (failed === null) return false;
   reasons.push({ code: failed });
   return true;
@@ -434,9 +463,45 @@ function combineGroup(
   out.labels.push(cachedLabel(benefit, labels));
 }
 
+function coverageFailure(
+  cp: CompiledPack,
+  scene: SceneId,
+  subjectType: SubjectType,
+  context: DecisionContext,
+): string | null {
+  const coverage = cp.pack.coverage?.[scene];
+  if (coverage === undefined) return null;
+  return check(coverage, {
+    rank: -1,
+    lists: [],
+    codeClaims: null,
+    subjectType,
+    context,
+    trustworthyRank: cp.trustworthyRank,
+    rankOf: cp.rankOf,
+  });
+}
+
+/**
+ * Whether the pack's programme for `scene` covers this subject type at this context (`coverage`,
+ * site aliases applied): null when it does, else the reason `evaluate` will give. It needs no credit
+ * data, so a terminal asks it first and looks nobody up where the programme does not apply.
+ * Throws `POLICY_PACK_INVALID` for a bad pack.
+ */
+export function coverageReason(
+  pack: PolicyPack,
+  scene: SceneId,
+  subjectType: SubjectType,
+  context?: DecisionContext,
+): string | null {
+  const cp = compile(pack);
+  return coverageFailure(cp, scene, subjectType, canonicalContext(context, cp.siteAliases));
+}
+
 /**
  * The decision for one subject in one scene: pure, synchronous and deterministic.
- * Order: pack validity → standing (unknown or stale: `unavailable`) → blocking lists (no incentive,
+ * Order: pack validity → the scene's coverage (site, subject type: `denied`, the same for everyone)
+ * → standing (unknown, stale or about another subject type: `unavailable`) → blocking lists (no incentive,
  * whatever the tier) → key-attention review → the scene's requirement (a credit code's programme
  * bit) → each rule of the scene (condition, validity dates,
  * calendar, per-subject cap) → stacking groups and their caps → explanation.
@@ -453,6 +518,9 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
   const benefits: GrantedBenefit[] = [];
   const out = { benefits, reasons, labels: [] as string[] };
   const disclosures: Decision['disclosures'] = [];
+  const notes: DecisionNotes = {};
+  const context = canonicalContext(input.context, cp.siteAliases);
+  const subjectType: SubjectType = input.subjectType ?? standing.subjectType ?? 'person';
 
   const rawRank = standing.tier === null ? -1 : (cp.rankOf.get(standing.tier) ?? -1);
   const sceneDomain = p.sceneDomains[scene];
@@ -462,9 +530,13 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
   let outcome: Decision['outcome'] = 'denied';
   let calendarProvisional = false;
   const asOfMs = parseIsoCached(standing.asOf);
+  // Coverage reads no credit data, so its answer (and its citizen text) is the same for everyone.
+  const notCovered = coverageFailure(cp, scene, subjectType, context);
   if ((p.validFrom !== undefined && today < p.validFrom) || (p.validTo !== undefined && today > p.validTo)) {
     outcome = 'unavailable';
     reasons.push({ code: ReasonCode.POLICY_OUT_OF_VALIDITY });
+  } else if (notCovered !== null) {
+    reasons.push({ code: notCovered });
   } else if (standing.source === 'none') {
     outcome = 'unavailable';
     reasons.push({ code: input.unavailableReason ?? ReasonCode.STANDING_UNAVAILABLE });
@@ -474,6 +546,10 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
   } else if (nowMs - asOfMs > cp.maxAgeMs[standing.source]!) {
     outcome = 'unavailable';
     reasons.push({ code: ReasonCode.STANDING_STALE });
+  } else if (standing.subjectType !== undefined && standing.subjectType !== subjectType) {
+    // The source answered about another kind of subject than the credential names: not this one's standing.
+    outcome = 'unavailable';
+    reasons.push({ code: ReasonCode.SUBJECT_TYPE_MISMATCH });
   } else if (isBlocking(cp, sceneDomain, standing)) {
     reasons.push({ code: ReasonCode.LIST_BLOCK });
   } else if (
@@ -481,13 +557,13 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
     hasListHere(standing.lists, 'key-attention', sceneDomain)
   ) {
     reasons.push({ code: ReasonCode.KEY_ATTENTION_REVIEW });
-  } else if (requirementFailed(p, scene, standing, rank, input.context, cp, reasons)) {
+  } else if (requirementFailed(p, scene, standing, rank, context, cp, reasons, subjectType)) {
     // Denied: the reason is in `reasons`.
   } else if (rank < 0) {
     outcome = 'unavailable';
     reasons.push({ code: ReasonCode.TIER_UNKNOWN });
   } else {
-    const facts = factsOf(standing, rank, input.context, cp);
+    const facts = factsOf(standing, rank, context, cp, subjectType);
     let day: DayInfo | undefined;
     const groups = new Map<string, CompiledRule[]>();
     for (const cr of cp.rulesByScene.get(scene) ?? []) {
@@ -500,6 +576,9 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
       const credentialRefused = credentialRefusal(rule, input.credentialKind);
       if (credentialRefused !== undefined) {
         reasons.push({ code: credentialRefused, ruleId: rule.id });
+        if (credentialRefused === ReasonCode.CREDENTIAL_KIND_NOT_ACCEPTED) {
+          notes.credential ??= { kinds: rule.credentialKinds!, label: cachedLabel(rule.benefit, p.labels) };
+        }
         continue;
       }
       if (
@@ -534,6 +613,7 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
           cr.excludedHolidays.has(day.holidayName)
         ) {
           reasons.push({ code: ReasonCode.HOLIDAY_EXCLUDED, ruleId: rule.id });
+          notes.holiday ??= { name: day.holidayName, label: cachedLabel(rule.benefit, p.labels) };
           continue;
         } else if (cal.excludeWeekends && day.kind === 'weekend') {
           reasons.push({ code: ReasonCode.WEEKEND_EXCLUDED, ruleId: rule.id });
@@ -553,6 +633,9 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
                 : undefined;
         if (refusal !== undefined) {
           reasons.push({ code: refusal, ruleId: rule.id });
+          if (refusal === ReasonCode.CAP_REACHED) {
+            notes.cap ??= { period: perSubject.period, label: cachedLabel(rule.benefit, p.labels) };
+          }
           continue;
         }
       }
@@ -564,8 +647,17 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
       combineGroup(members[0]!.group, members, out, p.labels);
       for (const m of members) {
         const d = m.rule.disclosure;
-        if (d && benefits.at(-1)!.ruleId === m.rule.id) {
-          disclosures.push({ ruleId: m.rule.id, deadlineWorkingDays: d.deadlineWorkingDays });
+        if (
+          d &&
+          benefits.at(-1)!.ruleId === m.rule.id &&
+          (d.when === undefined || check(d.when, facts) === null)
+        ) {
+          disclosures.push({
+            ruleId: m.rule.id,
+            deadlineWorkingDays: d.deadlineWorkingDays,
+            on: d.on ?? 'decision',
+            legalBasis: d.legalBasis,
+          });
         }
       }
     }
@@ -577,7 +669,7 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
   const id =
     input.id ??
     `d${fnv1a64(
-      `${p.packId}|${p.version}|${calendar.version}|${scene}|${nowMs}|${input.subject?.pseudonym ?? ''}|${standing.tier}|${standing.source}|${standingAsOf}|${standing.lists.map((l) => `${l.kind}:${l.domain ?? ''}`).join(',')}|${JSON.stringify(input.context ?? {})}|${input.usage ? JSON.stringify(input.usage) : ''}|${input.unavailableReason ?? ''}${input.credentialKind === undefined ? '' : `|${input.credentialKind}`}${input.pendingUsage ? `|${JSON.stringify(input.pendingUsage)}` : ''}${input.capsUnverified ? '|caps-unverified' : ''}${standing.codeClaims ? `|${standing.codeClaims.entitlements}:${standing.codeClaims.flags}` : ''}`,
+      `${p.packId}|${p.version}|${calendar.version}|${scene}|${nowMs}|${input.subject?.pseudonym ?? ''}|${standing.tier}|${standing.source}|${standingAsOf}|${standing.lists.map((l) => `${l.kind}:${l.domain ?? ''}`).join(',')}|${JSON.stringify(input.context ?? {})}|${input.usage ? JSON.stringify(input.usage) : ''}|${input.unavailableReason ?? ''}${input.credentialKind === undefined ? '' : `|${input.credentialKind}`}${input.pendingUsage ? `|${JSON.stringify(input.pendingUsage)}` : ''}${input.capsUnverified ? '|caps-unverified' : ''}${standing.codeClaims ? `|${standing.codeClaims.entitlements}:${standing.codeClaims.flags}` : ''}${input.subjectType === undefined ? '' : `|in:${input.subjectType}`}${standing.subjectType === undefined ? '' : `|st:${standing.subjectType}`}`,
     )}`;
   const decision: Decision = {
     id,
@@ -594,6 +686,7 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
     effectiveTier,
     standingAsOf,
     standingAgeMs: Number.isFinite(asOfMs) ? nowMs - asOfMs : null,
+    subjectType,
     disclosures,
   };
   if (input.subject) decision.subject = { pseudonym: input.subject.pseudonym, masked: input.subject.masked };
@@ -603,6 +696,7 @@ export function evaluate(pack: PolicyPack, input: EvaluateInput): Decision {
     onRed && rawRank < cp.redFloorRank,
     nowMs - asOfMs,
     out.labels,
+    notes,
   );
   return decision;
 }

@@ -1,7 +1,8 @@
 import type { Benefit } from '../domain/benefits.js';
+import type { CredentialKind } from '../domain/credential.js';
 import type { Decision } from '../domain/decision.js';
 import type { CreditStanding } from '../domain/standing.js';
-import { formatFen, formatPayBp } from '../money.js';
+import { formatPayBp, formatYuanSpoken } from '../money.js';
 import { ReasonCode } from './reason-codes.js';
 
 const DISCOUNT_TARGET_ZH = { price: '', fare: '票价', rent: '租金', 'interest-rate': '贷款利率' } as const;
@@ -20,7 +21,7 @@ export function describeBenefit(benefit: Benefit, labels: Readonly<Record<string
     case 'discount':
       return `${DISCOUNT_TARGET_ZH[benefit.appliesTo ?? 'price']}${formatPayBp(benefit.payBp)}`;
     case 'deposit-waiver':
-      return `免${labels[benefit.item] ?? benefit.item}${benefit.maxFen === undefined ? '' : `（${formatFen(benefit.maxFen)}以内）`}`;
+      return `免${labels[benefit.item] ?? benefit.item}${benefit.maxFen === undefined ? '' : `（${formatYuanSpoken(benefit.maxFen)}以内）`}`;
     case 'loan-limit':
       return `可借${benefit.books}册`;
     case 'loan-extension':
@@ -32,7 +33,7 @@ export function describeBenefit(benefit: Benefit, labels: Readonly<Record<string
     case 'perk':
       return labels[benefit.item] ?? benefit.item;
     case 'fast-track-credit':
-      return `信用快贷（最高${formatFen(benefit.maxFen)}）`;
+      return `信用快贷（${formatYuanSpoken(benefit.maxFen)}以下）`;
   }
 }
 
@@ -48,6 +49,27 @@ export function cachedLabel(benefit: Benefit, labels: Readonly<Record<string, st
 }
 
 const NEUTRAL_DENIAL = '暂不符合信用优惠条件，按常规流程办理；如有疑问请至服务窗口咨询。';
+/** Where a scene's programme does not apply: says nothing about the person, so it is the same for all. */
+const SITE_NOT_COVERED_TEXT = '本场所未纳入信易+信用优惠范围，按常规流程办理。';
+const FOR_ORGANISATIONS_TEXT = '此处的信用优惠面向企业等市场主体，按常规流程办理。';
+const FOR_PERSONS_TEXT = '此处的信用优惠面向个人，按常规流程办理。';
+const CAP_PERIOD_ZH = { day: '今日', month: '本月', year: '本年度' } as const;
+const CREDENTIAL_KIND_ZH: Readonly<Record<CredentialKind, string>> = {
+  'id-card': '身份证',
+  'credit-code': '信用码',
+  barcode: '会员卡',
+  organisation: '统一社会信用代码',
+};
+
+/** What `evaluate` saw that the citizen text names: the first holiday exclusion and the first cap reached, by rule priority. */
+export interface DecisionNotes {
+  /** The holiday whose off period excluded a benefit, and the benefit's label. */
+  holiday?: { name: string; label: string };
+  /** The period of a per-subject cap reached, and the benefit's label. */
+  cap?: { period: 'day' | 'month' | 'year'; label: string };
+  /** The credentials a benefit needs when the one presented is not among them, and the benefit's label. */
+  credential?: { kinds: readonly CredentialKind[]; label: string };
+}
 
 /**
  * Citizen text is neutral: a blocked subject reads exactly what a subject with too low a tier
@@ -60,14 +82,16 @@ export function explainDecision(
   ageMs: number,
   /** `describeBenefit` of each of `decision.benefits`, in order. */
   benefitLabels: readonly string[],
+  notes: DecisionNotes,
 ): { citizen: string; staff: string } {
   let blocked = false;
   let review = false;
-  let holiday = false;
-  let capReached = false;
   let capPending = false;
   let capUnverified = false;
   let calendarUnknown = false;
+  // A "not covered" text only when nothing but coverage refused: a mix falls back to the neutral text.
+  let siteOnly = true;
+  let subjectOnly = true;
   let notGranted = '';
   for (const r of decision.reasons) {
     switch (r.code) {
@@ -78,12 +102,6 @@ export function explainDecision(
         break;
       case ReasonCode.KEY_ATTENTION_REVIEW:
         review = true;
-        break;
-      case ReasonCode.HOLIDAY_EXCLUDED:
-        holiday = true;
-        break;
-      case ReasonCode.CAP_REACHED:
-        capReached = true;
         break;
       case ReasonCode.CAP_PENDING:
         capPending = true;
@@ -96,6 +114,8 @@ export function explainDecision(
         calendarUnknown = true;
         break;
     }
+    if (r.code !== ReasonCode.SITE_NOT_COVERED) siteOnly = false;
+    if (r.code !== ReasonCode.SUBJECT_TYPE_NOT_COVERED) subjectOnly = false;
     notGranted += r.ruleId === undefined ? ` ${r.code}` : ` ${r.code}[${r.ruleId}]`;
   }
   let granted = '';
@@ -114,14 +134,24 @@ export function explainDecision(
       : '暂时无法确认信用信息，按常规流程办理。';
   } else if (blocked || review) {
     citizen = NEUTRAL_DENIAL;
-  } else if (holiday) {
-    citizen = '节假日期间该项信用优惠暂停，按常规流程办理。';
-  } else if (capReached) {
-    citizen = '本期信用优惠次数已用完，按常规流程办理。';
+  } else if (siteOnly && notGranted !== '') {
+    citizen = SITE_NOT_COVERED_TEXT;
+  } else if (subjectOnly && notGranted !== '') {
+    citizen = decision.subjectType === 'person' ? FOR_ORGANISATIONS_TEXT : FOR_PERSONS_TEXT;
+  } else if (notes.holiday) {
+    citizen = `${notes.holiday.name}假期期间暂停${notes.holiday.label}，按常规流程办理。`;
+  } else if (notes.cap) {
+    // The period is named: "today" tells the person when to come back.
+    citizen = `${CAP_PERIOD_ZH[notes.cap.period]}${notes.cap.label}次数已用完，按常规流程办理。`;
   } else if (capPending) {
     citizen = '您的信用优惠正在其他通道使用中，请稍候再试或按常规流程办理。';
   } else if (capUnverified) {
     citizen = '暂时无法核对信用优惠次数，按常规流程办理。';
+  } else if (notes.credential) {
+    // Only a subject whose credit qualified gets here (the condition is checked first): they are told
+    // what to show, not that their credit fell short.
+    const kinds = notes.credential.kinds.map((k) => CREDENTIAL_KIND_ZH[k]).join('或');
+    citizen = `${notes.credential.label}需使用${kinds}，按常规流程办理。`;
   } else if (calendarUnknown) {
     citizen = '暂时无法确认今日是否适用信用优惠，按常规流程办理。';
   } else {
@@ -135,6 +165,7 @@ export function explainDecision(
   }
   const age = Number.isFinite(ageMs) ? `（${Math.round(ageMs / 60_000)}分钟前）` : '';
   const staff =
+    (decision.subjectType === 'organisation' ? '单位｜' : '') +
     `等级 ${raisedByRedList ? `${tier}→${decision.effectiveTier}（红名单）` : tier}｜名单 ${lists || '无'}` +
     `｜来源 ${standing.source}${age}｜授予 ${granted || '无'}` +
     (notGranted ? `｜原因${notGranted}` : '') +

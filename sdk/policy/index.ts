@@ -1,6 +1,20 @@
-export { type DecisionContext, type EvaluateInput, evaluate, type UsageCounts } from './evaluate.js';
+export {
+  coverageReason,
+  type DecisionContext,
+  type EvaluateInput,
+  evaluate,
+  type UsageCounts,
+} from './evaluate.js';
 export { describeBenefit } from './explain.js';
-export type { CalendarConstraint, Condition, PolicyPack, PolicyRule, StackGroup } from './pack.js';
+export type {
+  CalendarConstraint,
+  Condition,
+  DisclosureRule,
+  PackSetting,
+  PolicyPack,
+  PolicyRule,
+  StackGroup,
+} from './pack.js';
 export {
   POLICY_DOCUMENT_FORMAT,
   POLICY_DOCUMENT_MAX_BYTES,
@@ -9,6 +23,11 @@ export {
   parsePolicyDocument,
   policyDocumentKind,
 } from './policy-document.js';
-export { QINGZHOU_SCENE_PROGRAMMES, QINGZHOU_SCENIC_SITES, qingzhouPolicyPack } from './qingzhou-pack.js';
+export {
+  QINGZHOU_PROGRAMME,
+  QINGZHOU_SCENE_PROGRAMMES,
+  QINGZHOU_SCENIC_SITES,
+  qingzhouPolicyPack,
+} from './qingzhou-pack.js';
 export { ReasonCode } from './reason-codes.js';
 export { loadPolicyPack } from './validate-pack.js';

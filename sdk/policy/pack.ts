@@ -2,7 +2,7 @@ import type { Benefit } from '../domain/benefits.js';
 import type { CredentialKind } from '../domain/credential.js';
 import type { CreditCodeFlagName, CreditEntitlementName } from '../domain/entitlements.js';
 import type { SceneId } from '../domain/scenes.js';
-import type { ListKind, StandingSource } from '../domain/standing.js';
+import type { ListKind, StandingSource, SubjectType } from '../domain/standing.js';
 import type { TierCode, TierScheme } from '../domain/tiers.js';
 
 /**
@@ -31,8 +31,31 @@ export interface PolicyPack {
    */
   blockingListKinds: ListKind[];
   sceneDomains: Partial<Record<SceneId, string>>;
-  /** Names of the holiday periods that count as "major holidays" (重大节假日) for `excludeHolidays: 'major'`. */
+  /**
+   * Names of the holiday periods that count as "major holidays" (重大节假日) for `excludeHolidays: 'major'`:
+   * statutory holiday names as the calendar gives them (元旦, 春节, 清明节, 劳动节, 端午节, 中秋节, 国庆节).
+   * Every day of each named off period counts, provisional periods included.
+   */
   majorHolidays: string[];
+  /**
+   * Where the pack-level settings come from, as rules have `basis`: the programme, or a choice the
+   * programme does not make (marked 待确认). Internal: never published (disclosure records cite
+   * `disclosure.legalBasis`).
+   */
+  basis?: Partial<Record<PackSetting, string>>;
+  /**
+   * Who and where each scene's programme applies to at all, checked before anything about the
+   * subject's credit: a condition on `context` and `subjectType` only. When it fails the decision is
+   * `denied` with its reason (e.g. `SITE_NOT_COVERED`, `SUBJECT_TYPE_NOT_COVERED`) and a neutral text
+   * that says the venue or the counter is not in the programme — the same for every subject, so it
+   * reveals nothing about anyone's credit. A scene without an entry is covered everywhere, for everyone.
+   */
+  coverage?: Partial<Record<SceneId, Condition>>;
+  /**
+   * Other names of site ids (`'云门山' → 'yunmenshan'`): a terminal configured with an alias decides
+   * as with the id. Applied to `context.siteId` (trimmed) before any condition.
+   */
+  siteAliases?: Record<string, string>;
   /** A standing older than this (hours since its `asOf`) is not used for incentives. */
   standingMaxAgeHours: Record<Exclude<StandingSource, 'none'>, number>;
   stackGroups: Record<string, StackGroup>;
@@ -71,7 +94,11 @@ export interface PolicyRule {
   description: string;
   when: Condition;
   benefit: Benefit;
-  /** Higher first; ties are broken by id, so the order of rules in the file never matters. */
+  /**
+   * Higher first; ties are broken by id, so the order of rules in the file never matters. It is also
+   * the order of the benefits in a decision and its citizen text: give the most important benefit the
+   * highest priority.
+   */
   priority?: number;
   /** Rules in one group combine by the group's mode; a rule without a group stands alone. */
   stackGroup?: string;
@@ -87,11 +114,14 @@ export interface PolicyRule {
       scope?: 'lane' | 'site' | 'city';
     };
   };
-  /** The grant must be published (公示) within this many working days. */
-  disclosure?: { deadlineWorkingDays: number };
+  /** The grant must be published (公示): when, within how many working days, on what public basis. */
+  disclosure?: DisclosureRule;
   validFrom?: string;
   validTo?: string;
-  /** Where the rule's numbers come from: the programme document, or a default awaiting confirmation. */
+  /**
+   * Where the rule's numbers come from: the programme document, or a default awaiting confirmation
+   * (待确认). Internal, for staff and audit: never published.
+   */
   basis: string;
   /**
    * The kinds of credential that may unlock this rule: the rule is applied only when the subject was
@@ -102,6 +132,42 @@ export interface PolicyRule {
    * waivers) to `['id-card', 'credit-code']`.
    */
   credentialKinds?: CredentialKind[];
+}
+
+/** Pack-level settings that carry a `basis` note. */
+export type PackSetting =
+  | 'tierScheme'
+  | 'trustworthyMinTier'
+  | 'redListFloorTier'
+  | 'keyAttention'
+  | 'blockingListKinds'
+  | 'majorHolidays'
+  | 'standingMaxAgeHours'
+  | 'coverage'
+  | 'siteAliases';
+
+/** What a rule's 公示 (public disclosure) requires. */
+export interface DisclosureRule {
+  /** The record must be published within this many working days of the grant. */
+  deadlineWorkingDays: number;
+  /**
+   * The public basis the published record cites: the programme's title and document number and the
+   * clause (`《青州市“信易+”实施方案》（青办发〔2018〕52号）“信易批”`). Never an internal file or a
+   * 待确认 note: `loadPolicyPack` refuses those.
+   */
+  legalBasis: string;
+  /**
+   * When the grant happens: `decision` — the decision grants it (a green channel at a service
+   * window), the record is committed with the decision; `use` — only when the host confirms it was
+   * given (`terminal.confirmUse()`: the bank granted the credit), the record is committed then, with
+   * the confirmation's time as the grant time. @default 'decision'
+   */
+  on?: 'decision' | 'use';
+  /**
+   * Which grants are disclosed (the programme names 市场主体 and 重大建设项目 for 信易批): evaluated
+   * like `when`; a grant for which it fails is not disclosed. @default every grant
+   */
+  when?: Condition;
 }
 
 export interface CalendarConstraint {
@@ -148,6 +214,8 @@ export type Condition =
    * lists speak for them. Default reason `ENTITLEMENT_MISSING`.
    */
   | { fact: 'entitlement'; op: 'has'; value: CreditEntitlementName; reason?: string }
-  | { fact: 'codeFlag'; op: 'set'; value: CreditCodeFlagName; reason?: string };
+  | { fact: 'codeFlag'; op: 'set'; value: CreditCodeFlagName; reason?: string }
+  /** Whether the subject is a person or an organisation (default reason `SUBJECT_TYPE_NOT_COVERED`). */
+  | { fact: 'subjectType'; op: 'eq' | 'ne'; value: SubjectType; reason?: string };
 
 export type ConditionOp = Extract<Condition, { op: string }>['op'];

@@ -84,6 +84,21 @@ export const ReasonCode = {
    * list (none yet, its key withdrawn by a newer trust list, dated in the future); `unavailable`.
    */
   STATUS_MISSING: 'STATUS_MISSING',
+  /**
+   * The terminal's site is not one the scene's programme covers (the Qingzhou pack's coverage of
+   * `scenic-gate`: the six city scenic spots). Decided before any credit data; neutral citizen text.
+   */
+  SITE_NOT_COVERED: 'SITE_NOT_COVERED',
+  /**
+   * The scene's programme (or the rule) is for the other kind of subject: 信易批, 信易贷 and 信易租 are
+   * for market subjects (organisations), 信易游 … 信易购 for persons. Neutral citizen text.
+   */
+  SUBJECT_TYPE_NOT_COVERED: 'SUBJECT_TYPE_NOT_COVERED',
+  /**
+   * The credit source answered about a person for an organisation's credential, or the reverse: the
+   * standing is not used (`unavailable`, normal service).
+   */
+  SUBJECT_TYPE_MISMATCH: 'SUBJECT_TYPE_MISMATCH',
 } as const;
 
 export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode];

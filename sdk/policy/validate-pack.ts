@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { STATUTORY_RULE_EDITIONS } from '../calendar/provisional-holidays.js';
 import type { BenefitKind } from '../domain/benefits.js';
 import { CREDIT_CODE_FLAG_NAMES, CREDIT_ENTITLEMENT_NAMES } from '../domain/entitlements.js';
 import { SCENE_IDS } from '../domain/scenes.js';
+import { SUBJECT_TYPES } from '../domain/standing.js';
 import { TIER_CODES } from '../domain/tiers.js';
 import { XinyiError } from '../errors.js';
 import type { Condition, PolicyPack } from './pack.js';
@@ -97,8 +99,30 @@ const condition: z.ZodType<Condition> = z.lazy(() =>
       value: z.enum(CREDIT_CODE_FLAG_NAMES),
       reason,
     }),
+    z.strictObject({
+      fact: z.literal('subjectType'),
+      op: z.enum(['eq', 'ne']),
+      value: z.enum(SUBJECT_TYPES),
+      reason,
+    }),
   ]),
 );
+
+/** The names the statutory holidays have in every edition of the 放假办法 (and so in the calendar). */
+const STATUTORY_HOLIDAY_NAMES = [
+  ...new Set(STATUTORY_RULE_EDITIONS.flatMap((e) => e.holidays.map((h) => h.name))),
+] as [string, ...string[]];
+
+// A published 公示 record cites the programme, never the pack's own notes or an internal file.
+const INTERNAL_WORDING = /待确认|默认值|\.(?:md|ts|js|json|ya?ml)\b/i;
+const publicBasis = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine(
+    (text) => !INTERNAL_WORDING.test(text),
+    'must cite the programme, not an internal note (待确认, 默认值) or a file',
+  );
 
 const rule = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'must be lower-case letters, digits, dots and dashes'),
@@ -127,12 +151,19 @@ const rule = z.strictObject({
         .optional(),
     })
     .optional(),
-  disclosure: z.strictObject({ deadlineWorkingDays: positiveInt }).optional(),
+  disclosure: z
+    .strictObject({
+      deadlineWorkingDays: positiveInt,
+      legalBasis: publicBasis,
+      on: z.enum(['decision', 'use']).optional(),
+      when: condition.optional(),
+    })
+    .optional(),
   validFrom: isoDate.optional(),
   validTo: isoDate.optional(),
   basis: z.string().min(1),
   credentialKinds: z
-    .array(z.enum(['id-card', 'credit-code', 'barcode']))
+    .array(z.enum(['id-card', 'credit-code', 'barcode', 'organisation']))
     .min(1)
     .optional(),
 });
@@ -158,7 +189,25 @@ const packSchema = z.strictObject({
   keyAttention: z.enum(['manual-review', 'ignore']),
   blockingListKinds: z.array(listKind),
   sceneDomains: z.partialRecord(scene, code),
-  majorHolidays: z.array(z.string().min(1)),
+  majorHolidays: z.array(z.enum(STATUTORY_HOLIDAY_NAMES)),
+  basis: z
+    .partialRecord(
+      z.enum([
+        'tierScheme',
+        'trustworthyMinTier',
+        'redListFloorTier',
+        'keyAttention',
+        'blockingListKinds',
+        'majorHolidays',
+        'standingMaxAgeHours',
+        'coverage',
+        'siteAliases',
+      ]),
+      z.string().min(1),
+    )
+    .optional(),
+  coverage: z.partialRecord(scene, condition).optional(),
+  siteAliases: z.record(z.string().trim().min(1), z.string().min(1)).optional(),
   standingMaxAgeHours: z.strictObject({
     'credit-code': positiveInt,
     platform: positiveInt,
@@ -259,6 +308,7 @@ function checkSemantics(pack: PolicyPack): void {
     if (r.validFrom && r.validTo && r.validFrom > r.validTo)
       refuse(`${at}.validTo`, 'must not be before validFrom');
     checkConditionTiers(r.when, `${at}.when`, codes);
+    if (r.disclosure?.when) checkConditionTiers(r.disclosure.when, `${at}.disclosure.when`, codes);
     if (r.stackGroup === undefined) return;
     const group = pack.stackGroups[r.stackGroup];
     if (!group) refuse(`${at}.stackGroup`, `group ${r.stackGroup} is not defined in stackGroups`);
@@ -285,6 +335,24 @@ function checkSemantics(pack: PolicyPack): void {
     refuse('validTo', 'must not be before validFrom');
   for (const [scene, requirement] of Object.entries(pack.sceneRequirements ?? {})) {
     if (requirement) checkConditionTiers(requirement, `sceneRequirements.${scene}`, codes);
+  }
+  const seenHolidays = new Set<string>();
+  pack.majorHolidays.forEach((name, i) => {
+    if (seenHolidays.has(name)) refuse(`majorHolidays[${i}]`, `${name} is listed twice`);
+    seenHolidays.add(name);
+  });
+  for (const [scene, c] of Object.entries(pack.coverage ?? {})) {
+    if (c !== undefined) checkCoverageFacts(c, `coverage[${JSON.stringify(scene)}]`);
+  }
+}
+
+/** Coverage is decided before any credit data is read: only the context and the subject type may decide it. */
+function checkCoverageFacts(c: Condition, at: string): void {
+  if ('all' in c) for (const [i, x] of c.all.entries()) checkCoverageFacts(x, `${at}.all[${i}]`);
+  else if ('any' in c) for (const [i, x] of c.any.entries()) checkCoverageFacts(x, `${at}.any[${i}]`);
+  else if ('not' in c) checkCoverageFacts(c.not, `${at}.not`);
+  else if (c.fact !== 'context' && c.fact !== 'subjectType') {
+    refuse(`${at}.fact`, `coverage may test only context and subjectType, not ${c.fact}`);
   }
 }
 

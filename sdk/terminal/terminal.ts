@@ -12,23 +12,27 @@ import { BENEFIT_KINDS, type Benefit } from '../domain/benefits.js';
 import type { Credential } from '../domain/credential.js';
 import type { Decision, DecisionOutcome } from '../domain/decision.js';
 import { isSceneId, type SceneId } from '../domain/scenes.js';
-import { type CreditStanding, unknownStanding } from '../domain/standing.js';
+import { type CreditStanding, SUBJECT_TYPES, unknownStanding } from '../domain/standing.js';
 import { isXinyiError, XinyiError } from '../errors.js';
 import {
   createPseudonymizer,
+  describeOrganisationCredentialProblem,
   isValidResidentIdNumber,
+  ORGANISATION_ENTRIES,
   type Pseudonymizer,
+  readOrganisationCode,
   type Subject,
   subjectFromDocumentNumber,
   subjectFromIdNumber,
   subjectFromMemberCode,
+  subjectFromSocialCreditCode,
 } from '../identity/index.js';
 import { disclosureRecordsFor } from '../journal/disclosure.js';
 import { assertNoIdNumber } from '../journal/journal-entry.js';
 import type { JournalStore } from '../journal/journal-store.js';
 import type { Uploader } from '../journal/uploader.js';
 import { type Logger, silentLogger } from '../logger.js';
-import { type DecisionContext, evaluate, type UsageCounts } from '../policy/evaluate.js';
+import { coverageReason, type DecisionContext, evaluate, type UsageCounts } from '../policy/evaluate.js';
 import type { PolicyPack } from '../policy/pack.js';
 import { qingzhouPolicyPack } from '../policy/qingzhou-pack.js';
 import { ReasonCode } from '../policy/reason-codes.js';
@@ -265,6 +269,12 @@ export interface Terminal extends EventEmitter<TerminalEventMap> {
 }
 
 const TIMED_OUT = Symbol('timed-out');
+/**
+ * Masked names kept for decisions whose 公示 is made on use (信易贷): the record is built when the use
+ * is confirmed, and a name read from a card is not in the decision. Bounded; a confirmation after the
+ * name was dropped (or after a restart) publishes the masked document number instead.
+ */
+const MAX_PENDING_NAMES = 1_000;
 
 /** A pack's per-subject caps, by rule id and for the terminal's scene. */
 interface PackCaps {
@@ -414,6 +424,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
   readonly #logger: Logger;
   readonly #newId: () => string;
   readonly #offline = new Set<string>();
+  readonly #pendingNames = new Map<string, string>();
   readonly #detachers = new Set<() => void>();
   #closed = false;
   #stopWatchingUploader: (() => void) | undefined;
@@ -444,6 +455,22 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     this.site = this.#linkSite(options);
     this.#newId = options.newDecisionId ?? randomUUID;
     if (options.uploader) this.#stopWatchingUploader = this.#watchUploader(options.uploader);
+    this.#warnIfContextNotCovered();
+  }
+
+  /**
+   * A gate configured without its site (or with a site the pack does not name) tells every visitor
+   * the venue is not in the programme: say so once at start-up, where the integrator looks. Only when
+   * neither a person nor an organisation would be covered: a counter for one kind of subject is fine.
+   */
+  #warnIfContextNotCovered(): void {
+    const pack = this.#policyAt(this.#clock.now());
+    const reasons = SUBJECT_TYPES.map((type) => coverageReason(pack, this.scene, type, this.#context));
+    if (reasons.some((reason) => reason === null)) return;
+    this.#logger.warn(
+      { scene: this.scene, reason: reasons[0], siteId: this.#context.siteId ?? null },
+      "terminal's context is outside the pack's coverage of its scene: every decision says so unless present() gives a covered context (e.g. context.siteId)",
+    );
   }
 
   /** The per-subject caps of a pack: by rule id, and those of this terminal's scene. */
@@ -662,6 +689,9 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     const identified = this.#identify(credential);
     let subject = identified.subject;
     const problem = identified.problem;
+    // Known from the credential itself, even one that could not be read.
+    const subjectType = credential.kind === 'organisation' ? 'organisation' : 'person';
+    const decisionContext = context ? this.#mergeContext(context) : this.#context;
 
     // The site's counts for a known holder are asked while the credit sources are: neither waits for the other.
     const site = this.site;
@@ -676,7 +706,10 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     let standing: CreditStanding | null = null;
     let unavailableReason: string | undefined = problem;
     const refusedAnswers: NonNullable<Decision['refusedAnswers']> = [];
-    if (problem === undefined) {
+    // Where the programme does not apply (another venue, the other kind of subject) nobody is looked up.
+    const covered =
+      coverageReason(this.#policyAt(this.#clock.now()), this.scene, subjectType, decisionContext) === null;
+    if (problem === undefined && covered) {
       const found = await this.#resolveStanding(subject, credential, refusedAnswers);
       standing = found.standing;
       unavailableReason = found.reason;
@@ -714,7 +747,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
         id,
         scene: this.scene,
         standing: standing ?? unknownStanding(new Date(nowMs).toISOString()),
-        context: context ? this.#mergeContext(context) : this.#context,
+        context: decisionContext,
         now: nowMs,
         subject,
         usage: subject && this.#usage ? this.#usage(subject, this.scene) : counts?.usage,
@@ -723,6 +756,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
         calendar,
         unavailableReason,
         credentialKind: credential.kind,
+        subjectType,
       });
     let decision: Decision;
     const caps = this.#capsOf(pack);
@@ -845,18 +879,33 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     }
     const ruleIds = [...new Set(decision.benefits.map((b) => b.ruleId))];
     if (decision.subject === undefined || ruleIds.length === 0) return 0;
-    const counted = this.#journalWrite(() =>
+    const at = this.#clock.now();
+    // Grants made on use (credit granted at a bank counter) are disclosed now, with the use.
+    const disclosures = decision.disclosures.some((d) => d.on === 'use')
+      ? disclosureRecordsFor({
+          decision,
+          terminalId: this.terminalId,
+          maskedName: this.#pendingNames.get(decision.id),
+          pack: this.#policyAt(Date.parse(decision.at)),
+          calendar: this.#calendarNow(),
+          moment: 'use',
+          usedAtMs: at,
+        })
+      : [];
+    const added = this.#journalWrite(() =>
       journal.recordUse({
         decisionId: decision.id,
         pseudonym: decision.subject!.pseudonym,
         scene: decision.scene,
         ruleIds,
-        at: this.#clock.now(),
+        at,
+        disclosures,
       }),
     );
     // The site counts it too (in the background; deferred while the store is down).
     this.site?.commit(decision.id, decision.subject.pseudonym, ruleIds, decision.scene);
-    return counted;
+    this.#pendingNames.delete(decision.id);
+    return added;
   }
 
   recordOverride(decisionId: string, input: OverrideInput): OverrideRecord {
@@ -934,6 +983,12 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     this.#journalWrite(() =>
       journal.commitDecision({ decision, terminalId: this.terminalId, maskedName, disclosures }),
     );
+    if (subject?.maskedName !== undefined && decision.disclosures.some((d) => d.on === 'use')) {
+      this.#pendingNames.set(decision.id, subject.maskedName);
+      if (this.#pendingNames.size > MAX_PENDING_NAMES) {
+        this.#pendingNames.delete(this.#pendingNames.keys().next().value!);
+      }
+    }
   }
 
   /** A journal failure is raised as an alarm and rethrown: an unrecorded decision must not be acted on. */
@@ -1009,6 +1064,27 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
             ? subjectFromDocumentNumber(this.#pseudonymizer, credential.idNumber, credential.name)
             : subjectFromIdNumber(this.#pseudonymizer, credential.idNumber, credential.name),
         };
+      }
+      case 'organisation': {
+        if (typeof credential.text !== 'string' || !ORGANISATION_ENTRIES.includes(credential.entry)) {
+          throw new XinyiError(
+            'INVALID_ARGUMENT',
+            "present(): organisation credential needs a text string and an entry of 'typed', 'scanned' or 'licence-qr'",
+          );
+        }
+        const read = readOrganisationCode(credential);
+        if ('problem' in read) {
+          // The rule that failed, never the code: the code is treated like an ID number.
+          this.#report(
+            new XinyiError(
+              'CREDENTIAL_INVALID',
+              `organisation credential (${credential.entry}) is not usable: ${describeOrganisationCredentialProblem(read.problem)}; serving without incentive`,
+              { details: { problem: read.problem, entry: credential.entry } },
+            ),
+          );
+          return { problem: ReasonCode.CREDENTIAL_INVALID };
+        }
+        return { subject: subjectFromSocialCreditCode(this.#pseudonymizer, read.code) };
       }
       case 'barcode':
       case 'credit-code': {

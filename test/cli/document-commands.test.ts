@@ -104,7 +104,7 @@ describe('xinyi calendar and xinyi policy', () => {
     const run = await runXinyi(['policy', 'import', file, '--config', config]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain(
-      'installed policy-pack document version 1 (qingzhou-xinyi@2026.2.0, effective 2027-01-01T00:00:00+08:00)',
+      'installed policy-pack document version 1 (qingzhou-xinyi@2026.3.0, effective 2027-01-01T00:00:00+08:00)',
     );
   });
 

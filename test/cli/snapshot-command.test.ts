@@ -117,6 +117,7 @@ describe.skipIf(!sqlite)('xinyi snapshot apply', () => {
       expect(store.lookup(Buffer.from(sample.pseudonym as Uint8Array).toString('base64url'))).toEqual({
         tier: sample.tier,
         lists: [{ kind: 'black', domain: 'tourism' }],
+        subjectType: 'person',
         asOf: new Date(generatedAt).toISOString(),
       });
     } finally {
@@ -191,6 +192,7 @@ describe.skipIf(!sqlite)('xinyi snapshot apply', () => {
       expect(daemonStore.lookup(pseudonym)).toEqual({
         tier: 'D',
         lists: [{ kind: 'black' }],
+        subjectType: 'person',
         asOf: new Date(later).toISOString(),
       });
       const untouched = Buffer.from(records[43]!.pseudonym as Uint8Array).toString('base64url');

@@ -22,19 +22,32 @@ describe('examples/library-kiosk', () => {
     );
   });
 
-  it('adds the AA benefits to the base: 6 books for 90 days', () => {
+  it('gives an AA reader 4 books in all (not 2 + 4) for 30 + 60 days', () => {
     const s = section(run.stdout, 'reader 1 ');
     expect(s).toContain('decision: granted, tier AA, source platform');
-    expect(s).toContain('loan limit 2 + 4 (信易阅, library.loan-limit.aa) = 6 books');
+    expect(s).toContain("loan limit 4 books in all (信易阅, library.loan-limit.aa; the library's base is 2)");
     expect(s).toContain('loan period 30 + 60 (信易阅, library.loan-extension.aa) = 90 days');
-    expect(s).toContain('lends 5 of 5 book(s) asked for, due 2026-11-30 (Monday)');
+    expect(s).toContain('lends 4 of 5 book(s) asked for, due 2026-11-30 (Monday)');
+    expect(s).toContain('信易阅：本次可借 4 册，借期 90 天，应还日期 2026-11-30');
   });
 
-  it('caps an A reader at 5 books, due in 60 days', () => {
+  it('gives an A reader 3 books in all, due in 60 days', () => {
     const s = section(run.stdout, 'reader 2 ');
-    expect(s).toContain('loan limit 2 + 3 (信易阅, library.loan-limit.a) = 5 books');
-    expect(s).toContain('lends 5 of 6 book(s) asked for, due 2026-10-31 (Saturday)');
-    expect(s).toContain('信易阅：本次可借 5 册，借期 60 天，应还日期 2026-10-31');
+    expect(s).toContain("loan limit 3 books in all (信易阅, library.loan-limit.a; the library's base is 2)");
+    expect(s).toContain('lends 3 of 6 book(s) asked for, due 2026-10-31 (Saturday)');
+    expect(s).toContain('信易阅：本次可借 3 册，借期 60 天，应还日期 2026-10-31');
+  });
+
+  it('never lends more than 5: an AAA reader asking for 8 takes 5', () => {
+    const s = section(run.stdout, 'reader 5 ');
+    expect(s).toContain('decision: granted, tier AAA, source platform');
+    expect(s).toContain(
+      "loan limit 5 books in all (信易阅, library.loan-limit.aaa; the library's base is 2)",
+    );
+    expect(s).toContain('lends 5 of 8 book(s) asked for, due 2026-11-30 (Monday)');
+    expect(s).toContain('信易阅：本次可借 5 册');
+    for (const limit of run.stdout.matchAll(/本次可借 (\d+) 册/g))
+      expect(Number(limit[1])).toBeLessThanOrEqual(5);
   });
 
   it('gives a B reader the base, moved off 国庆节 to the next open day', () => {
@@ -51,7 +64,7 @@ describe('examples/library-kiosk', () => {
     expect(s).toContain('decision: unavailable, tier unknown, source none');
     expect(s).toContain("loan period 30 days (the library's base)");
     expect(s).toContain('due 2026-10-08 (Thursday)');
-    expect(run.stdout).toContain('journal: 4 decisions, 4 uses confirmed');
+    expect(run.stdout).toContain('journal: 5 decisions, 6 uses confirmed');
   });
 
   it('prints no ID number or name, only masked forms', () => {

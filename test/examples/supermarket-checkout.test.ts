@@ -33,7 +33,7 @@ describe('examples/supermarket-checkout', () => {
     expect(s).toMatch(/信易购 9\.5折 on ¥210\.00\s+-¥10\.50/);
     expect(s).toMatch(/TOTAL\s+¥467\.50/);
     expect(s).toContain('points 934 (积分2倍)');
-    expect(s).toContain('perks: 免费购物袋、免费会员卡、免费停车、免雨伞押金');
+    expect(s).toContain('perks: 免费停车、免雨伞押金、免费购物袋、免费会员卡、免费修裤脚、免费清理首饰');
     expect(s).toContain('credit: signed credit code, verified offline');
   });
 
@@ -42,7 +42,7 @@ describe('examples/supermarket-checkout', () => {
     expect(s).toContain('decision: granted, tier AA, source platform');
     expect(s).toMatch(/信易购 9\.8折 on ¥210\.00\s+-¥4\.20/);
     expect(s).toMatch(/TOTAL\s+¥473\.80/);
-    expect(s).toContain('sale confirmed: 7 benefit use(s) counted');
+    expect(s).toContain('sale confirmed: 9 benefit use(s) counted');
     expect(s).toMatch(/shopper 2: \d\*{16}[\dX]/);
   });
 
@@ -51,7 +51,7 @@ describe('examples/supermarket-checkout', () => {
     expect(s).toContain('decision: granted, tier A, source platform, lane: 信用专用通道');
     expect(s).not.toContain('信易购');
     expect(s).toMatch(/TOTAL\s+¥478\.00/);
-    expect(s).toContain('sale confirmed: 6 benefit use(s) counted');
+    expect(s).toContain('sale confirmed: 8 benefit use(s) counted');
   });
 
   it('charges a black-listed shopper the normal price with the neutral text', () => {
@@ -78,7 +78,7 @@ describe('examples/supermarket-checkout', () => {
     const s = section(run.stdout, 'shopper 6 taps an ID card');
     expect(s).toContain('✓ credit source "platform" back online');
     expect(s).toContain('source platform');
-    expect(run.stdout).toContain('journal: 6 decisions, 33 uses confirmed; 6 decisions wait for upload');
+    expect(run.stdout).toContain('journal: 6 decisions, 43 uses confirmed; 6 decisions wait for upload');
   });
 
   it('prints no ID number or name', () => {

@@ -274,14 +274,14 @@ describe('gate daemon across the end of the official calendar (simulated clock)'
       interval: 50,
     });
     expect(daemon.health().policy).toEqual({
-      inForce: 'qingzhou-xinyi@2026.2.0',
+      inForce: 'qingzhou-xinyi@2026.3.0',
       documentVersion: null,
       staged: [
         { version: 1, policyVersion: 'qingzhou-xinyi@2027.1.0', effectiveFrom: '2027-03-01T02:00:00.000Z' },
       ],
     });
     const before = await tap(daemon, citizen);
-    expect(before).toMatchObject({ outcome: 'granted', policyVersion: 'qingzhou-xinyi@2026.2.0' });
+    expect(before).toMatchObject({ outcome: 'granted', policyVersion: 'qingzhou-xinyi@2026.3.0' });
 
     clock.set('2027-03-01T10:00:00+08:00');
     const after = await tap(daemon, trustworthy[1]!);
@@ -317,6 +317,6 @@ describe('gate daemon across the end of the official calendar (simulated clock)'
       origin: 'platform',
       reason: 'DOCUMENT_UNKNOWN_KEY',
     });
-    expect((await tap(daemon, citizen)).policyVersion).toBe('qingzhou-xinyi@2026.2.0');
+    expect((await tap(daemon, citizen)).policyVersion).toBe('qingzhou-xinyi@2026.3.0');
   }, 30_000);
 });

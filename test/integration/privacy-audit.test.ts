@@ -7,14 +7,19 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSqliteDriver } from '../../sdk/credit/snapshot-store.js';
-import { maskIdNumber, maskName } from '../../sdk/identity/index.js';
+import { maskIdNumber, maskSocialCreditCode } from '../../sdk/identity/index.js';
 import { createJsonLogger } from '../../sdk/logger.js';
 import {
+  organisationDataForms,
   type PrivacyScan,
   personalDataForms,
   scanFolderForPersonalData,
 } from '../../simulator/privacy-scan.js';
-import { runSimulatedDay, simulatedDayPeople } from '../../simulator/simulated-day.js';
+import {
+  runSimulatedDay,
+  simulatedDayOrganisations,
+  simulatedDayPeople,
+} from '../../simulator/simulated-day.js';
 
 const sqlite = await loadSqliteDriver().then(
   () => true,
@@ -24,10 +29,11 @@ const dataDir = mkdtempSync(join(tmpdir(), 'xinyi-privacy-audit-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('privacy audit of everything the demo writes', () => {
-  it('finds no ID number, name, member code or address of any citizen in any file', async () => {
-    const options = { seed: 'privacy-audit', people: 48 } as const;
+  it('finds no ID number, name, member code or address of any citizen, nor any company’s credit code, in any file', async () => {
+    const options = { seed: 'privacy-audit', people: 48, organisations: 12 } as const;
     const people = simulatedDayPeople(options);
-    const forms = people.flatMap(personalDataForms);
+    const organisations = simulatedDayOrganisations(options);
+    const forms = [...people.flatMap(personalDataForms), ...organisations.flatMap(organisationDataForms)];
     const logFile = join(dataDir, 'xinyi.log');
     const logger = createJsonLogger({ level: 'debug', write: (line) => appendFileSync(logFile, line) });
     let whileOpen: PrivacyScan | undefined;
@@ -36,8 +42,8 @@ describe('privacy audit of everything the demo writes', () => {
     const summary = await runSimulatedDay({
       ...options,
       visits: 40,
-      // The 信易批 window's grants are disclosed with a masked name: the name path is exercised too.
-      serviceWindow: true,
+      // Companies at the 信易批 window and the 信易贷 counter: their grants are disclosed with a masked code.
+      marketSubjects: true,
       dataDir,
       logger,
       onFinish: ({ terminals, uploader, platform }) => {
@@ -76,7 +82,7 @@ describe('privacy audit of everything the demo writes', () => {
     const afterClose = scanFolderForPersonalData(dataDir, forms);
 
     console.log(
-      `privacy audit: ${people.length} people, ${forms.length} forms (of ID numbers, names, member codes, addresses); ` +
+      `privacy audit: ${people.length} people, ${organisations.length} companies, ${forms.length} forms (of ID numbers, names, member codes, addresses, credit codes); ` +
         `${whileOpen!.files.length} files / ${whileOpen!.bytes} bytes with the databases open, ` +
         `${afterClose.files.length} files / ${afterClose.bytes} bytes after close; ` +
         `${whileOpen!.found.length + afterClose.found.length} found`,
@@ -94,28 +100,38 @@ describe('privacy audit of everything the demo writes', () => {
         'uploader.json',
       ]),
     );
-    expect(whileOpen!.files.filter((f) => f.startsWith('diagnostics-'))).toHaveLength(5);
+    expect(whileOpen!.files.filter((f) => f.startsWith('diagnostics-'))).toHaveLength(7);
     expect(afterClose.files).toContain('summary.json');
     const logText = readFileSync(logFile, 'utf8');
     // The logger's last-line scrub never had to act: nothing shaped like an ID number was logged.
     expect(logText).not.toContain('[id-number]');
     const log = logText.trim().split('\n');
-    expect(log.filter((line) => (JSON.parse(line) as { msg?: string }).msg === 'decision')).toHaveLength(40);
-    expect(summary.journal.uploaded.decisions).toBe(40);
+    // A visit with an opaque licence QR code made two decisions: the refused code, then the typed one.
+    const decisions = 40 + summary.visits.filter((v) => v.refused !== undefined).length;
+    expect(log.filter((line) => (JSON.parse(line) as { msg?: string }).msg === 'decision')).toHaveLength(
+      decisions,
+    );
+    expect(summary.journal.uploaded.decisions).toBe(decisions);
     const subjects = summary.visits.flatMap((v) => (v.decision.subject ? [v.decision.subject] : []));
     expect(subjects.length).toBeGreaterThan(20);
-    // The masked ID numbers are those of the population's people.
-    const masks = new Set(people.flatMap((p) => [maskIdNumber(p.idNumber), maskIdNumber(p.memberCode)]));
+    const companies = summary.visits.filter((v) => v.decision.subjectType === 'organisation');
+    expect(companies.length).toBeGreaterThan(3);
+    // The masked ID numbers and codes are those of the population's people and companies.
+    const masks = new Set([
+      ...people.flatMap((p) => [maskIdNumber(p.idNumber), maskIdNumber(p.memberCode)]),
+      ...organisations.map((o) => maskSocialCreditCode(o.creditCode)),
+    ]);
     // A credit code's holder has no number to mask: the code names them by its pseudonym only.
     for (const subject of subjects) {
       if (subject.pseudonym.startsWith('code:')) expect(subject.masked).toBe('码******');
       else expect(masks.has(subject.masked)).toBe(true);
     }
-    // Names did reach the SDK (read from the cards) and left it masked only, in disclosure records.
+    // The companies' grants were disclosed (信易批 at the window, 信易贷 once the credit was granted)
+    // under their masked codes.
     expect(summary.journal.counts.disclosures).toBeGreaterThan(0);
     expect(disclosedNames).toHaveLength(summary.journal.counts.disclosures);
-    const maskedNames = new Set(people.map((p) => maskName(p.name)));
-    for (const masked of disclosedNames) expect(maskedNames.has(masked)).toBe(true);
+    const maskedCodes = new Set(organisations.map((o) => maskSocialCreditCode(o.creditCode)));
+    for (const masked of disclosedNames) expect(maskedCodes.has(masked)).toBe(true);
     // And the search finds what is there: one name planted in a copy of the log is reported.
     const planted = join(dataDir, 'planted', 'xinyi.log');
     mkdirSync(dirname(planted));
@@ -125,6 +141,11 @@ describe('privacy audit of everything the demo writes', () => {
     );
     expect(scanFolderForPersonalData(dataDir, forms).found).toEqual([
       { where: join('planted', 'xinyi.log'), person: people[7]!.id, kind: 'name' },
+    ]);
+    // A company's code in lower case, as someone might log what staff typed.
+    writeFileSync(planted, Buffer.from(`${logText}${organisations[3]!.creditCode.toLowerCase()}\n`));
+    expect(scanFolderForPersonalData(dataDir, forms).found).toEqual([
+      { where: join('planted', 'xinyi.log'), person: organisations[3]!.id, kind: 'credit-code-lower' },
     ]);
     rmSync(dirname(planted), { recursive: true });
     if (!sqlite) return; // the journal was kept in memory: no database file to look into

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { shandongTierScheme, tierForScore } from '../../sdk/domain/tiers.js';
 import { isXinyiError } from '../../sdk/errors.js';
-import { isValidResidentIdNumber } from '../../sdk/identity/index.js';
+import { explainSocialCreditCodeProblem, isValidResidentIdNumber } from '../../sdk/identity/index.js';
 import {
+  generateOrganisations,
   generatePopulation,
   generateResidentIdNumber,
+  generateSocialCreditCode,
+  ORGANISATION_KIND_PREFIXES,
   SYNTHETIC_REGIONS,
 } from '../../simulator/population.js';
 import { createRng } from '../../simulator/prng.js';
@@ -201,5 +204,86 @@ describe('createRng', () => {
     const seen = new Set<number>();
     for (let i = 0; i < 1000; i++) seen.add(r.int(3, 5));
     expect([...seen].sort()).toEqual([3, 4, 5]);
+  });
+});
+
+describe('generateOrganisations', () => {
+  const organisations = generateOrganisations(3000, 'organisations');
+
+  it('gives every organisation a valid, unique unified social credit code matching its kind', () => {
+    const codes = new Set<string>();
+    for (const o of organisations) {
+      expect(explainSocialCreditCodeProblem(o.creditCode), o.id).toBeNull();
+      expect(o.creditCode.slice(0, 2)).toBe(ORGANISATION_KIND_PREFIXES[o.kind]);
+      expect(o.creditCode.slice(2, 6)).toBe('3707');
+      codes.add(o.creditCode);
+    }
+    expect(codes.size).toBe(organisations.length);
+    expect(organisations[0]!.id).toBe('o0001');
+    expect(organisations.filter((o) => o.creditCode.slice(2, 8) === '370781').length).toBeGreaterThan(1200);
+  });
+
+  it('holds every kind of market subject, enterprises most', () => {
+    const share = (kind: string) =>
+      organisations.filter((o) => o.kind === kind).length / organisations.length;
+    expect(share('enterprise')).toBeGreaterThan(0.6);
+    for (const kind of ['individual-business', 'farmers-cooperative', 'private-non-enterprise']) {
+      expect(share(kind)).toBeGreaterThan(0.02);
+    }
+  });
+
+  it('draws tiers and lists as for people, within the options', () => {
+    for (const o of organisations) expect(tierForScore(shandongTierScheme, o.score)).toBe(o.tier);
+    const black = organisations.filter((o) => o.lists.some((l) => l.kind === 'black')).length;
+    expect(black / organisations.length).toBeGreaterThan(0.015);
+    expect(black / organisations.length).toBeLessThan(0.05);
+    const trustworthy = generateOrganisations(50, 'organisations', {
+      mix: { AA: 1 },
+      blackListRate: 0,
+      redListRate: 0,
+      keyAttentionRate: 0,
+    });
+    expect(new Set(trustworthy.map((o) => o.tier))).toEqual(new Set(['AA']));
+  });
+
+  it('is deterministic per seed, a prefix for a shorter list, and apart from the people of the same seed', () => {
+    expect(generateOrganisations(100, 'organisations')).toEqual(organisations.slice(0, 100));
+    expect(generateOrganisations(5, 'other')[0]!.creditCode).not.toBe(organisations[0]!.creditCode);
+    expect(generateOrganisations(0, 'x')).toEqual([]);
+    expect(
+      isXinyiError(
+        errorOf(() => generateOrganisations(-1, 'x')),
+        'INVALID_ARGUMENT',
+      ),
+    ).toBe(true);
+    expect(
+      isXinyiError(
+        errorOf(() => generateOrganisations(1, 'x', { mix: { E: 1 } as never })),
+        'INVALID_OPTIONS',
+      ),
+    ).toBe(true);
+  });
+});
+
+describe('generateSocialCreditCode', () => {
+  it('honours prefix and region, and refuses what cannot form a code', () => {
+    const code = generateSocialCreditCode(createRng(1), { prefix: '52', regionCode: '370702' });
+    expect(code.slice(0, 8)).toBe('52370702');
+    expect(code.slice(8, 10)).toBe('MA');
+    expect(explainSocialCreditCodeProblem(code)).toBeNull();
+    expect(generateSocialCreditCode(createRng(1), { prefix: '52', regionCode: '370702' })).toBe(code);
+    for (const bad of [
+      { prefix: '9' },
+      { prefix: 'Z1' },
+      { regionCode: '37078' },
+      { regionCode: '37O781' },
+    ]) {
+      expect(
+        isXinyiError(
+          errorOf(() => generateSocialCreditCode(createRng(1), bad)),
+          'INVALID_ARGUMENT',
+        ),
+      ).toBe(true);
+    }
   });
 });

@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSqliteDriver } from '../../sdk/credit/snapshot-store.js';
+import type { DisclosureRecord } from '../../sdk/journal/journal-store.js';
 import {
   runSimulatedDay,
   type SimulatedDayContext,
   type SimulatedVisit,
+  simulatedDayOrganisations,
   simulatedDayPeople,
 } from '../../simulator/simulated-day.js';
 
@@ -111,6 +113,51 @@ describe('runSimulatedDay (the `npm start` demo)', () => {
     // A temporary data directory is removed at the end.
     expect(existsSync(finished!.dataDir)).toBe(false);
   }, 30_000);
+
+  it('serves companies at the service window, the bank counter and the rental desk', async () => {
+    let disclosures: DisclosureRecord[] = [];
+    const summary = await runSimulatedDay({
+      seed: 'demo-companies',
+      people: 20,
+      organisations: 8,
+      visits: 30,
+      marketSubjects: true,
+      onFinish: ({ platform }) => {
+        disclosures = platform.uploads.disclosures.flat() as DisclosureRecord[];
+      },
+    });
+    const companies = summary.visits.filter((v) => v.decision.subjectType === 'organisation');
+    expect(new Set(companies.map((v) => v.decision.scene))).toEqual(
+      new Set(['service-window', 'bank-counter', 'rental-desk']),
+    );
+    expect(new Set(companies.map((v) => v.via))).toEqual(
+      new Set(['typed-code', 'licence-qr', 'opaque-licence-qr']),
+    );
+    for (const v of companies) {
+      expect(v.decision.subject?.masked).toMatch(/^[0-9A-Y]\*{16}[0-9A-Y]$/);
+      if (v.via === 'opaque-licence-qr') expect(v.refused?.reasons).toEqual([{ code: 'CREDENTIAL_INVALID' }]);
+    }
+    expect(companies.some((v) => v.decision.outcome === 'granted')).toBe(true);
+    // People visit their own counters only.
+    for (const v of summary.visits.filter((x) => x.decision.subjectType === 'person')) {
+      expect(['service-window', 'bank-counter', 'rental-desk']).not.toContain(v.decision.scene);
+    }
+    // 信易批 grants disclosed with the decision, 信易贷 grants once the credit was granted: all uploaded.
+    const granted = (scene: string) =>
+      companies.filter((v) => v.decision.scene === scene && v.decision.outcome === 'granted');
+    expect(disclosures.filter((d) => d.scheme === '信易批')).toHaveLength(
+      granted('service-window').reduce((n, v) => n + v.decision.disclosures.length, 0),
+    );
+    expect(disclosures.filter((d) => d.scheme === '信易贷')).toHaveLength(2 * granted('bank-counter').length);
+    for (const d of disclosures) {
+      expect(d.subjectType).toBe('organisation');
+      expect(d.legalBasis).toMatch(/^《青州市“信易\+”实施方案》（青办发〔2018〕52号）/);
+    }
+    const text = JSON.stringify({ summary, disclosures });
+    for (const o of simulatedDayOrganisations({ seed: 'demo-companies', organisations: 8 })) {
+      expect(text).not.toContain(o.creditCode.slice(0, 17));
+    }
+  }, 60_000);
 
   it('keeps the journal and the snapshot in a given data directory, and a second day continues them', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'xinyi-day-test-'));

@@ -11,6 +11,7 @@ import {
   parseUpload,
 } from '../../../sdk/credit/http-platform.js';
 import { signRequest } from '../../../sdk/credit/request-signing.js';
+import { assertSnapshotVerified, decodeSnapshotRecord } from '../../../sdk/credit/snapshot-format.js';
 import { loadTrustList } from '../../../sdk/credit/trust-list.js';
 import type { Decision } from '../../../sdk/domain/decision.js';
 import { isXinyiError, XinyiError } from '../../../sdk/errors.js';
@@ -22,7 +23,7 @@ import {
   type PlatformFault,
   startMockPlatform,
 } from '../../../simulator/mock-platform.js';
-import { generatePopulation } from '../../../simulator/population.js';
+import { generateOrganisations, generatePopulation } from '../../../simulator/population.js';
 
 // Synthetic people only; the keys below are test keys, not secrets.
 const PSEUDONYM_KEY = 'http-platform-test-pseudonym-key-01';
@@ -84,6 +85,8 @@ async function setup(
   const terminal = createTerminal({
     terminalId: 'gate-7',
     scene: 'scenic-gate',
+    // A gate at a site in the programme: elsewhere the terminal looks nobody up.
+    context: { siteId: 'yunmenshan' },
     pseudonymizer,
     credit: [platform, snapshot],
     decisionDeadlineMs: terminalDeadlineMs,
@@ -487,5 +490,99 @@ describe('response parsers', () => {
     expect(() => parseLookup(lookup('1e999'))).toThrow(MalformedBody);
     expect(() => parseLookup(lookup('"812"'))).toThrow(MalformedBody);
     expect(parseLookup(lookup('812'))?.score).toBe(812);
+  });
+
+  it('read whom a standing is about: a person when absent, an organisation when said; anything else is malformed', () => {
+    const typed = (subjectType: string) =>
+      ok(
+        `{"found":true,"computedAt":"2026-06-01T09:00:00Z","standing":{"tier":"A","lists":[],"subjectType":${subjectType}}}`,
+      );
+    expect(parseLookup(lookup('812'))).not.toHaveProperty('subjectType');
+    expect(parseLookup(typed('"organisation"'))?.subjectType).toBe('organisation');
+    expect(parseLookup(typed('"person"'))?.subjectType).toBe('person');
+    for (const bad of ['"legal-person"', '1', 'null', '"Organisation"']) {
+      expect(() => parseLookup(typed(bad))).toThrow(MalformedBody);
+    }
+  });
+});
+
+describe('organisations over the platform (real HTTP)', () => {
+  it('a company typed in at a bank counter is looked up by the pseudonym of its code and served', async () => {
+    const organisations = generateOrganisations(6, 'http-platform-test', {
+      mix: { AA: 1 },
+      redListRate: 0,
+      blackListRate: 0,
+      keyAttentionRate: 0,
+    });
+    const mock = await startMockPlatform({
+      people,
+      organisations,
+      pseudonymizer,
+      keyId: KEY_ID,
+      secret: SECRET,
+    });
+    open.push(() => mock.close());
+    const terminal = createTerminal({
+      terminalId: 'bank-3',
+      scene: 'bank-counter',
+      pseudonymizer,
+      credit: [
+        createHttpPlatformResolver({
+          baseUrl: mock.url,
+          keyId: KEY_ID,
+          secret: SECRET,
+          trustList: loadTrustList(mock.issuer.trustList, {
+            rootPublicKey: mock.issuer.rootPublicKey,
+            now: Date.now(),
+          }),
+        }),
+      ],
+    });
+    open.push(() => terminal.close());
+    const company = organisations[2]!;
+    const decision = await terminal.present({
+      kind: 'organisation',
+      entry: 'typed',
+      text: company.creditCode,
+    });
+    expect(decision).toMatchObject({
+      outcome: 'granted',
+      standingSource: 'platform',
+      subjectType: 'organisation',
+    });
+    const request = mock.requests.at(-1)!;
+    expect(request.body).toEqual({
+      pseudonym: pseudonymizer.pseudonymize(company.creditCode, 'organisation-code'),
+      scene: 'bank-counter',
+      terminalId: 'bank-3',
+    });
+    expect(JSON.stringify(mock.requests)).not.toContain(company.creditCode);
+    // A person at the same counter: the platform knows them, the counter's programme is not for them.
+    const personal = await terminal.present(idCard);
+    expect(personal.reasons).toEqual([{ code: 'SUBJECT_TYPE_NOT_COVERED' }]);
+
+    // The platform's snapshot carries the organisations too, marked as such (format version 2).
+    const client = createHttpPlatformResolver({
+      baseUrl: mock.url,
+      keyId: KEY_ID,
+      secret: SECRET,
+      trustList: loadTrustList(mock.issuer.trustList, {
+        rootPublicKey: mock.issuer.rootPublicKey,
+        now: Date.now(),
+      }),
+    });
+    const download = await client.getSnapshot();
+    const header = assertSnapshotVerified(download!.bytes, mock.snapshotPublicKey);
+    expect(header.formatVersion).toBe(2);
+    const decoded = Array.from({ length: header.recordCount }, (_, i) =>
+      decodeSnapshotRecord(download!.bytes, header, i),
+    );
+    const pseudonym = pseudonymizer.pseudonymize(company.creditCode, 'organisation-code');
+    expect(decoded.find((r) => r.pseudonym === pseudonym)).toMatchObject({
+      tier: company.tier,
+      subjectType: 'organisation',
+    });
+    expect(decoded.filter((r) => r.subjectType === 'organisation')).toHaveLength(organisations.length);
+    expect(decoded.filter((r) => r.subjectType === 'person')).toHaveLength(people.length * 2);
   });
 });

@@ -126,7 +126,7 @@ describe('snapshot format', () => {
     foreign.write('PK', 0, 'latin1');
     expect(verifySnapshot(foreign, publicKey)).toMatchObject({ reason: 'wrong-format' });
     const future = Buffer.from(bytes);
-    future[4] = 2;
+    future[4] = 3;
     expect(verifySnapshot(future, publicKey)).toMatchObject({ reason: 'unsupported-version' });
     expect(verifySnapshot(bytes, other.publicKey)).toMatchObject({ ok: false, reason: 'bad-signature' });
     // Key rotation: any trusted key may verify; raw 32-byte and PEM keys are accepted.
@@ -195,7 +195,12 @@ describe('snapshot store', () => {
     for (const [i, p] of people.entries()) {
       if (i % 7 !== 0) continue;
       const found = store.lookup(pseudonymizer.pseudonymize(p.idNumber));
-      expect(found).toEqual({ tier: p.tier, lists: p.lists, asOf: new Date(GENERATED_AT).toISOString() });
+      expect(found).toEqual({
+        tier: p.tier,
+        lists: p.lists,
+        subjectType: 'person',
+        asOf: new Date(GENERATED_AT).toISOString(),
+      });
     }
     const withDomain = people.find((p) => p.lists.some((l) => l.domain !== undefined));
     expect(withDomain).toBeDefined();
@@ -309,9 +314,15 @@ describe('snapshot store', () => {
     expect(store.lookup(pseudonymizer.pseudonymize(changed.idNumber))).toEqual({
       tier: 'C',
       lists: [{ kind: 'black', domain: 'tourism' }],
+      subjectType: 'person',
       asOf,
     });
-    expect(store.lookup(added)).toEqual({ tier: 'AAA', lists: [{ kind: 'red' }], asOf });
+    expect(store.lookup(added)).toEqual({
+      tier: 'AAA',
+      lists: [{ kind: 'red' }],
+      subjectType: 'person',
+      asOf,
+    });
     expect(store.lookup(pseudonymizer.pseudonymize(removed.idNumber))).toBeNull();
     // Applying the same delta again is refused: its base is no longer current.
     expect(code(() => store.apply(good, { publicKeys: publicKey }))).toBe('SNAPSHOT_SEQUENCE_MISMATCH');
@@ -373,6 +384,7 @@ describe('snapshot store', () => {
     expect(a.lookup(probe)).toEqual({
       tier: 'D',
       lists: [],
+      subjectType: 'person',
       asOf: new Date(GENERATED_AT + 1000).toISOString(),
     });
     // The same delta through the other connection is now based on a stale sequence.
@@ -409,6 +421,91 @@ describe('snapshot store', () => {
   });
 });
 
+describe('organisations in a snapshot (format version 2)', () => {
+  const resign = (b: Buffer): Buffer => {
+    const end = b.length - 64;
+    sign(null, createHash('sha256').update(b.subarray(0, end)).digest(), privateKey).copy(b, end);
+    return b;
+  };
+  const zero = Buffer.alloc(16);
+  const one = Buffer.alloc(16, 1);
+
+  it('marks an organisation in the high bit of the subject byte, and only then writes version 2', () => {
+    const persons = buildSnapshot([{ pseudonym: zero, tier: 'AA' }], opts(1));
+    expect(persons[4]).toBe(1);
+    const h1 = parseSnapshotHeader(persons);
+    expect(h1.formatVersion).toBe(1);
+    expect(persons[h1.recordsOffset + 16]).toBe(0x05);
+
+    const mixed = buildSnapshot(
+      [
+        { pseudonym: one, tier: 'AA', subjectType: 'organisation' },
+        { pseudonym: zero, tier: null, subjectType: 'person' },
+      ],
+      opts(2),
+    );
+    expect(mixed[4]).toBe(2);
+    const h2 = parseSnapshotHeader(mixed);
+    // Sorted by pseudonym: the person (zeros) first, with no tier; the organisation AA = 0x80 | 5.
+    expect(mixed.subarray(h2.recordsOffset + 16, h2.recordsOffset + 18)).toEqual(Buffer.from([0x00, 0x00]));
+    expect(mixed[h2.recordsOffset + SNAPSHOT_RECORD_BYTES + 16]).toBe(0x85);
+    expect(decodeSnapshotRecord(mixed, h2, 1)).toEqual({
+      pseudonym: one.toString('base64url'),
+      tier: 'AA',
+      lists: [],
+      subjectType: 'organisation',
+    });
+    expect(decodeSnapshotRecord(mixed, h2, 0)).toMatchObject({ tier: null, subjectType: 'person' });
+    expect(
+      code(() => buildSnapshot([{ pseudonym: one, tier: 'A', subjectType: 'company' as never }], opts(1))),
+    ).toBe('INVALID_ARGUMENT');
+  });
+
+  it('refuses the organisation bit in a version-1 snapshot, even signed', async () => {
+    const bytes = Buffer.from(buildSnapshot([{ pseudonym: zero, tier: 'AA' }], opts(1)));
+    const h = parseSnapshotHeader(bytes);
+    bytes[h.recordsOffset + 16] = 0x85;
+    const forged = resign(bytes);
+    expect(verifySnapshot(forged, publicKey).ok).toBe(true);
+    expect(code(() => decodeSnapshotRecord(forged, h, 0))).toBe('SNAPSHOT_INVALID');
+    const store = await freshStore();
+    expect(code(() => store.apply(forged, { publicKeys: publicKey }))).toBe('SNAPSHOT_INVALID');
+    expect(store.info()).toBeNull();
+  });
+
+  it('a store keeps organisations apart, and the resolver says whom a standing is about', async () => {
+    const store = await freshStore();
+    store.apply(buildSnapshot(records, opts(1)), { publicKeys: publicKey });
+    // A delta adding an organisation is version 2 and applies on top of a version-1 snapshot.
+    const delta = buildDelta(
+      { upserts: [{ pseudonym: one, tier: 'AAA', lists: [{ kind: 'red' }], subjectType: 'organisation' }] },
+      { ...opts(2), baseSequence: 1 },
+    );
+    expect(delta[4]).toBe(2);
+    store.apply(delta, { publicKeys: publicKey });
+    expect(store.lookup(one.toString('base64url'))).toEqual({
+      tier: 'AAA',
+      lists: [{ kind: 'red' }],
+      subjectType: 'organisation',
+      asOf: new Date(GENERATED_AT).toISOString(),
+    });
+    expect(store.lookup(records[0]!.pseudonym as string)).toMatchObject({ subjectType: 'person' });
+    const resolver = createSnapshotResolver(store);
+    const standing = await resolver.resolve({
+      subject: {
+        pseudonym: one.toString('base64url'),
+        masked: '9****************R',
+        kind: 'organisation-code',
+      },
+      scene: 'bank-counter',
+      terminalId: 't1',
+      signal: new AbortController().signal,
+      deadlineAt: Date.now() + 1000,
+    });
+    expect(standing).toMatchObject({ tier: 'AAA', source: 'snapshot', subjectType: 'organisation' });
+  });
+});
+
 describe('snapshot resolver', () => {
   it("answers as the 'snapshot' source with the snapshot's generation time", async () => {
     const store = await freshStore();
@@ -432,6 +529,7 @@ describe('snapshot resolver', () => {
       lists: person.lists,
       source: 'snapshot',
       asOf: new Date(GENERATED_AT).toISOString(),
+      subjectType: 'person',
     });
     await expect(
       resolver.resolve({

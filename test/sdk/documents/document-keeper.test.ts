@@ -234,7 +234,7 @@ describe('DocumentKeeper: policy-pack documents', () => {
     const { keeper: k } = keeper();
     expect(k.policyAt(Date.now())).toBe(qingzhouPolicyPack);
     expect(k.status().policy).toEqual({
-      inForce: 'qingzhou-xinyi@2026.2.0',
+      inForce: 'qingzhou-xinyi@2026.3.0',
       documentVersion: null,
       staged: [],
     });

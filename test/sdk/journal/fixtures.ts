@@ -5,32 +5,67 @@ import type { Clock } from '../../../sdk/clock.js';
 import type { Decision } from '../../../sdk/domain/decision.js';
 import type { SceneId } from '../../../sdk/domain/scenes.js';
 import { createPseudonymizer } from '../../../sdk/identity/pseudonymizer.js';
-import { type Subject, subjectFromIdNumber } from '../../../sdk/identity/subject.js';
+import {
+  type Subject,
+  subjectFromIdNumber,
+  subjectFromSocialCreditCode,
+  subjectTypeOf,
+} from '../../../sdk/identity/subject.js';
 import { disclosureRecordsFor } from '../../../sdk/journal/disclosure.js';
 import type { JournalDecisionEntry } from '../../../sdk/journal/journal-store.js';
 import { evaluate } from '../../../sdk/policy/evaluate.js';
+import type { PolicyPack } from '../../../sdk/policy/pack.js';
 import { qingzhouPolicyPack } from '../../../sdk/policy/qingzhou-pack.js';
-import { generatePopulation, type SyntheticPerson } from '../../../simulator/population.js';
+import {
+  generateOrganisations,
+  generatePopulation,
+  type SyntheticOrganisation,
+  type SyntheticPerson,
+} from '../../../simulator/population.js';
 
 export const TERMINAL_ID = 'bank-counter-test-01';
 
-/** Trustworthy synthetic people (AA, on no list), so bank and service-window decisions are grants. */
-export const people: readonly SyntheticPerson[] = generatePopulation(64, 'journal-tests', {
-  mix: { AA: 1 },
-  redListRate: 0,
-  blackListRate: 0,
-  keyAttentionRate: 0,
-});
+const TRUSTWORTHY = { mix: { AA: 1 }, redListRate: 0, blackListRate: 0, keyAttentionRate: 0 } as const;
+
+/** Trustworthy synthetic people (AA, on no list), so their decisions are grants. */
+export const people: readonly SyntheticPerson[] = generatePopulation(64, 'journal-tests', TRUSTWORTHY);
+/** Trustworthy synthetic organisations, served at the bank counter and the service window. */
+export const organisations: readonly SyntheticOrganisation[] = generateOrganisations(
+  64,
+  'journal-tests',
+  TRUSTWORTHY,
+);
 
 const pseudonymizer = createPseudonymizer('journal-tests-key-not-a-secret');
 
-export function subjectOf(person: SyntheticPerson): Subject {
-  return subjectFromIdNumber(pseudonymizer, person.idNumber, person.name);
+export function subjectOf(who: SyntheticPerson | SyntheticOrganisation): Subject {
+  return 'creditCode' in who
+    ? subjectFromSocialCreditCode(pseudonymizer, who.creditCode)
+    : subjectFromIdNumber(pseudonymizer, who.idNumber, who.name);
 }
 
+/**
+ * The pack the journal tests decide with: the default pack, with 信易贷's grants disclosed at decision
+ * time (as 信易批's are), so that each bank decision carries two 公示 records for the journal to keep.
+ */
+export const journalTestPack: PolicyPack = {
+  ...qingzhouPolicyPack,
+  version: `${qingzhouPolicyPack.version}+journal-tests`,
+  rules: qingzhouPolicyPack.rules.map((r) =>
+    r.disclosure?.on === 'use' ? { ...r, disclosure: { ...r.disclosure, on: 'decision' } } : r,
+  ),
+};
+
+const ORGANISATION_SCENES: readonly SceneId[] = ['service-window', 'bank-counter', 'rental-desk'];
+
 export interface DecisionSpec {
+  /** Who is decided for in a person's scene. @default people[0] */
   person?: SyntheticPerson;
+  /** Who is decided for at the bank counter, service window or rental desk. @default organisations[0] */
+  organisation?: SyntheticOrganisation;
   scene?: SceneId;
+  /** @default journalTestPack */
+  pack?: PolicyPack;
   /** Epoch ms or ISO. @default 2026-11-26T10:00:00+08:00 */
   at?: number | string;
   id?: string;
@@ -40,20 +75,23 @@ export interface DecisionSpec {
 const DEFAULT_AT = '2026-11-26T10:00:00+08:00';
 
 export function decisionFor(spec: DecisionSpec = {}): { decision: Decision; subject: Subject } {
-  const person = spec.person ?? people[0]!;
-  const subject = subjectOf(person);
-  const atMs = typeof spec.at === 'number' ? spec.at : Date.parse(spec.at ?? DEFAULT_AT);
   const scene = spec.scene ?? 'bank-counter';
-  const decision = evaluate(qingzhouPolicyPack, {
+  const who = ORGANISATION_SCENES.includes(scene)
+    ? (spec.organisation ?? organisations[0]!)
+    : (spec.person ?? people[0]!);
+  const subject = subjectOf(who);
+  const atMs = typeof spec.at === 'number' ? spec.at : Date.parse(spec.at ?? DEFAULT_AT);
+  const decision = evaluate(spec.pack ?? journalTestPack, {
     scene,
     standing: {
-      tier: person.tier,
-      lists: person.lists,
+      tier: who.tier,
+      lists: who.lists,
       source: 'platform',
       asOf: new Date(atMs - 3_600_000).toISOString(),
     },
     now: atMs,
     subject: { pseudonym: subject.pseudonym, masked: subject.masked },
+    subjectType: subjectTypeOf(subject),
     context: spec.context ?? (scene === 'scenic-gate' ? { siteId: 'yunmenshan' } : undefined),
     id: spec.id,
     credentialKind: 'id-card',
@@ -73,7 +111,7 @@ export function entryFor(spec: DecisionSpec = {}): JournalDecisionEntry {
       decision,
       terminalId: TERMINAL_ID,
       maskedName,
-      pack: qingzhouPolicyPack,
+      pack: spec.pack ?? journalTestPack,
       calendar: chinaHolidayCalendar,
     }),
   };

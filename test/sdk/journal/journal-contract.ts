@@ -1,8 +1,11 @@
 // One contract every JournalStore passes (memory-journal.test.ts, sqlite-journal.test.ts run it).
 import { afterEach, describe, expect, it } from 'vitest';
+import { chinaHolidayCalendar } from '../../../sdk/calendar/index.js';
 import type { Clock } from '../../../sdk/clock.js';
 import { isXinyiError } from '../../../sdk/errors.js';
+import { disclosureRecordsFor } from '../../../sdk/journal/disclosure.js';
 import type { DecisionUploadPayload, JournalStore } from '../../../sdk/journal/journal-store.js';
+import { qingzhouPolicyPack } from '../../../sdk/policy/qingzhou-pack.js';
 import { createRng } from '../../../simulator/prng.js';
 import {
   DAY_MS,
@@ -10,6 +13,7 @@ import {
   entryFor,
   type ManualClock,
   manualClock,
+  organisations,
   people,
   TERMINAL_ID,
 } from './fixtures.js';
@@ -88,7 +92,10 @@ export function journalContract(
       j.commitDecision(first);
       const seq = j.getDecision('d-1')!.seq;
       clock.advance(1000);
-      j.commitDecision({ ...entryFor({ id: 'd-1', person: people[1] }), terminalId: 'other-terminal' });
+      j.commitDecision({
+        ...entryFor({ id: 'd-1', organisation: organisations[1] }),
+        terminalId: 'other-terminal',
+      });
       j.commitDecision({ ...first, disclosures: [] });
       expect(j.counts()).toMatchObject({ decisions: 1, disclosures: 2 });
       const record = j.getDecision('d-1')!;
@@ -111,7 +118,9 @@ export function journalContract(
 
     it('gives the oldest pending uploads first, at most `limit`, with the payload to send', async () => {
       const j = await open();
-      const entries = Array.from({ length: 12 }, (_, i) => entryFor({ id: `d-${i}`, person: people[i] }));
+      const entries = Array.from({ length: 12 }, (_, i) =>
+        entryFor({ id: `d-${i}`, organisation: organisations[i] }),
+      );
       for (const e of entries) {
         j.commitDecision(e);
         clock.advance(10);
@@ -194,7 +203,14 @@ export function journalContract(
           const id = `d-${committed.length}`;
           // Bank grants carry two disclosure records, library ones none.
           const scene = rng.int(0, 2) === 0 ? 'library-kiosk' : 'bank-counter';
-          j.commitDecision(entryFor({ id, person: people[committed.length % people.length], scene }));
+          j.commitDecision(
+            entryFor({
+              id,
+              person: people[committed.length % people.length],
+              organisation: organisations[committed.length % organisations.length],
+              scene,
+            }),
+          );
           committed.push(id);
         } else if (roll < 55) {
           j.commitDecision(entryFor({ id: committed[rng.int(0, committed.length - 1)] }));
@@ -219,7 +235,7 @@ export function journalContract(
         let j = await open();
         const t0 = clock.now();
         for (let i = 0; i < 6; i++) {
-          j.commitDecision(entryFor({ id: `d-${i}`, person: people[i] }));
+          j.commitDecision(entryFor({ id: `d-${i}`, organisation: organisations[i] }));
           clock.advance(1000);
         }
         j.markUploaded('decisions', ['d-0', 'd-2'], clock.now());
@@ -276,8 +292,64 @@ export function journalContract(
         'scenic.priority-lane': { day: 1, month: 1, year: 1 },
         'scenic.extra': { day: 1, month: 1, year: 1 },
       });
-      expect(j.usageCounts(decisionFor({ person: people[5] }).subject.pseudonym, clock.now())).toEqual({});
+      expect(
+        j.usageCounts(decisionFor({ organisation: organisations[5] }).subject.pseudonym, clock.now()),
+      ).toEqual({});
       expect(j.counts().usage).toBe(4);
+    });
+
+    it('commits the 公示 records of grants made on use with the use, once, in the outbox and the backlog', async () => {
+      const j = await open();
+      // The default pack: 信易贷's grants are disclosed when the credit is granted, not at the decision.
+      const { decision, subject } = decisionFor({ id: 'd-1', pack: qingzhouPolicyPack });
+      const records = (usedAtMs: number) =>
+        disclosureRecordsFor({
+          decision,
+          terminalId: TERMINAL_ID,
+          pack: qingzhouPolicyPack,
+          calendar: chinaHolidayCalendar,
+          moment: 'use',
+          usedAtMs,
+        });
+      j.commitDecision({
+        decision,
+        terminalId: TERMINAL_ID,
+        disclosures: disclosureRecordsFor({
+          decision,
+          terminalId: TERMINAL_ID,
+          pack: qingzhouPolicyPack,
+          calendar: chinaHolidayCalendar,
+        }),
+      });
+      expect(j.backlog().disclosures.count).toBe(0);
+      clock.advance(DAY_MS);
+      const use = {
+        decisionId: 'd-1',
+        pseudonym: subject.pseudonym,
+        scene: 'bank-counter' as const,
+        ruleIds: decision.benefits.map((b) => b.ruleId),
+        at: clock.now(),
+        disclosures: records(clock.now()),
+      };
+      expect(j.recordUse(use)).toBe(2);
+      expect(j.backlog().disclosures).toEqual({ count: 2, oldestAt: clock.now() });
+      const pending = j.pendingUploads('disclosures', 10);
+      expect(pending.map((o) => o.id)).toEqual(['d-1:bank.fast-track-credit', 'd-1:bank.rate-discount']);
+      expect(pending[0]!.payload).toMatchObject({
+        grantedAt: new Date(clock.now()).toISOString(),
+        subjectType: 'organisation',
+        scheme: '信易贷',
+      });
+      // Confirmed again (a retry, a second tap): nothing new, the first records stand.
+      clock.advance(60_000);
+      expect(j.recordUse({ ...use, at: clock.now(), disclosures: records(clock.now()) })).toBe(0);
+      expect(j.pendingUploads('disclosures', 10)).toEqual(pending);
+      expect(j.counts().disclosures).toBe(2);
+      // A record of another decision is refused whole: neither the use nor the record is kept.
+      expect(() => j.recordUse({ ...use, decisionId: 'd-2', disclosures: records(clock.now()) })).toThrow(
+        /decisionId/,
+      );
+      expect(j.counts().usage).toBe(2);
     });
 
     it('counts uses in the Asia/Shanghai day, month and year, not the UTC ones', async () => {
@@ -408,8 +480,9 @@ export function journalContract(
 
     it('refuses raw ID numbers and unmasked names, committing nothing', async () => {
       const j = await open();
+      // A person's ID number and name planted in the fields of an organisation's bank decision.
       const person = people[2]!;
-      const entry = entryFor({ id: 'd-raw', person });
+      const entry = entryFor({ id: 'd-raw' });
       const refused = [
         { ...entry, maskedName: person.name.length > 2 ? person.name : `${person.name}某` },
         { ...entry, maskedName: person.idNumber },
@@ -437,6 +510,18 @@ export function journalContract(
             scene: 'bank-counter',
             ruleIds: ['r'],
             at: 1,
+          }),
+        'INVALID_ARGUMENT',
+      );
+      expectCode(
+        () =>
+          j.recordUse({
+            decisionId: 'd-raw',
+            pseudonym: 'p',
+            scene: 'bank-counter',
+            ruleIds: ['r'],
+            at: 1,
+            disclosures: [{ ...entry.disclosures![0]!, benefit: `贷款 ${person.idNumber}` }],
           }),
         'INVALID_ARGUMENT',
       );

@@ -11,7 +11,7 @@ import { loadPolicyPack } from '../../../sdk/policy/validate-pack.js';
 import { createInMemoryCreditProvider } from '../../../sdk/terminal/in-memory-credit-provider.js';
 import { createTerminal } from '../../../sdk/terminal/terminal.js';
 import { generatePopulation } from '../../../simulator/population.js';
-import { clonePack, NOW_ISO, NOW_MS, reasonCodes, standing } from './fixtures.js';
+import { clonePack, NOW_ISO, NOW_MS, ORGANISATION_SCENES, reasonCodes, standing } from './fixtures.js';
 
 const scenic = { siteId: 'yunmenshan' };
 
@@ -51,6 +51,20 @@ describe('credentialKinds in evaluate()', () => {
     );
   });
 
+  it('tells a qualifying visitor which credential free entry needs, and a low tier the neutral text', () => {
+    expect(decideWith('barcode', 'scenic-gate').explanation.citizen).toBe(
+      '免费入园需使用身份证或信用码，按常规流程办理。',
+    );
+    const low = evaluate(qingzhouPolicyPack, {
+      scene: 'scenic-gate',
+      standing: standing({ tier: 'B' }),
+      context: scenic,
+      now: NOW_ISO,
+      credentialKind: 'barcode',
+    });
+    expect(low.explanation.citizen).toBe('暂不符合信用优惠条件，按常规流程办理；如有疑问请至服务窗口咨询。');
+  });
+
   it('a condition that fails is reported before the credential kind', () => {
     const d = evaluate(qingzhouPolicyPack, {
       scene: 'scenic-gate',
@@ -85,13 +99,39 @@ describe('credentialKinds in evaluate()', () => {
 });
 
 describe('credentialKinds in the Qingzhou pack', () => {
-  it('every free-entry and deposit-waiver rule takes only an ID card or a signed credit code', () => {
+  it('every free-entry and deposit-waiver rule for persons takes only an ID card or a signed credit code', () => {
     const restricted = qingzhouPolicyPack.rules.filter(
-      (r) => r.benefit.kind === 'free-entry' || r.benefit.kind === 'deposit-waiver',
+      (r) =>
+        (r.benefit.kind === 'free-entry' || r.benefit.kind === 'deposit-waiver') &&
+        !ORGANISATION_SCENES.includes(r.scene),
     );
-    expect(restricted.length).toBeGreaterThanOrEqual(8);
+    expect(restricted.length).toBeGreaterThanOrEqual(7);
     for (const rule of restricted)
       expect([rule.id, rule.credentialKinds]).toEqual([rule.id, ['id-card', 'credit-code']]);
+  });
+
+  it("a market subject's deposit waivers take its unified social credit code, not a person's credential", () => {
+    const restricted = qingzhouPolicyPack.rules.filter(
+      (r) => r.benefit.kind === 'deposit-waiver' && ORGANISATION_SCENES.includes(r.scene),
+    );
+    expect(restricted.map((r) => r.id).sort()).toEqual([
+      'rental.equipment-deposit-waiver',
+      'rental.office-deposit-waiver',
+    ]);
+    for (const rule of restricted)
+      expect([rule.id, rule.credentialKinds]).toEqual([rule.id, ['organisation']]);
+    const at = (credentialKind: CredentialKind) =>
+      evaluate(qingzhouPolicyPack, {
+        scene: 'rental-desk',
+        standing: standing({ tier: 'AA' }),
+        now: NOW_ISO,
+        subjectType: 'organisation',
+        credentialKind,
+      });
+    expect(at('organisation').benefits.map((b) => b.ruleId)).toContain('rental.office-deposit-waiver');
+    expect(reasonCodes(at('id-card'), 'rental.office-deposit-waiver')).toEqual([
+      'CREDENTIAL_KIND_NOT_ACCEPTED',
+    ]);
   });
 
   it('rules of other benefits accept any credential', () => {

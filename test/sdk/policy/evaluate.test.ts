@@ -76,12 +76,14 @@ describe('evaluate: major holidays at the scenic gate', () => {
     ['2026-02-23', '春节 2026, last day'],
     ['2025-10-08', '国庆节 2025 (merged with 中秋节), last day'],
     ['2024-02-10', '春节 2024'],
-  ])('%s (%s): no free entry, HOLIDAY_EXCLUDED, neutral citizen text', (date) => {
+  ])('%s (%s): no free entry, HOLIDAY_EXCLUDED, a citizen text naming the holiday', (date, label) => {
     const d = atGate(date);
     expect(d.outcome).toBe('denied');
     expect(d.benefits).toEqual([]);
     expect(d.reasons).toEqual([{ code: 'HOLIDAY_EXCLUDED', ruleId: 'scenic.free-entry' }]);
-    expect(d.explanation.citizen).toBe('节假日期间该项信用优惠暂停，按常规流程办理。');
+    expect(d.explanation.citizen).toBe(
+      `${label.slice(0, label.indexOf(' '))}假期期间暂停免费入园，按常规流程办理。`,
+    );
     expectNeutral(d.explanation.citizen);
   });
 
@@ -478,7 +480,8 @@ describe('evaluate: per-subject caps', () => {
     expect(d.outcome).toBe('denied');
     expect(d.benefits).toEqual([]);
     expect(d.reasons).toEqual([{ code: 'CAP_REACHED', ruleId: 'scenic.free-entry' }]);
-    expect(d.explanation.citizen).toBe('本期信用优惠次数已用完，按常规流程办理。');
+    // The period is named, so the visitor knows the free entry comes back tomorrow.
+    expect(d.explanation.citizen).toBe('今日免费入园次数已用完，按常规流程办理。');
   });
 
   it('counts only the period and the rule the cap names', () => {
@@ -494,7 +497,7 @@ describe('evaluate: per-subject caps', () => {
 describe('evaluate: decision metadata', () => {
   it('carries the pack and calendar versions and the standing facts', () => {
     const d = decide({ scene: 'library-kiosk' });
-    expect(d.policyVersion).toBe('qingzhou-xinyi@2026.2.0');
+    expect(d.policyVersion).toBe('qingzhou-xinyi@2026.3.0');
     expect(d.policyVersion).toMatch(/^qingzhou-xinyi@/);
     expect(d.calendarVersion).toBe(defaultHolidayCalendar.version);
     expect(d.calendarVersion).toBe('cn-holidays-2024.2026.1+provisional-cn.2025.1');
@@ -705,7 +708,11 @@ describe('evaluate: stacking modes', () => {
     pack.rules.reverse();
     expect(discountRule(pack).map((b) => b.ruleId)).toEqual(['market.discount.a0']);
     // A rule without a priority counts as 0 and loses to any positive priority.
-    const defaults = exclusiveMarket({ 'market.discount.a0': undefined, 'market.discount.aaa': 1 });
+    const defaults = exclusiveMarket({
+      'market.discount.a0': undefined,
+      'market.discount.aa': undefined,
+      'market.discount.aaa': 1,
+    });
     expect(discountRule(defaults).map((b) => b.ruleId)).toEqual(['market.discount.aaa']);
   });
 });

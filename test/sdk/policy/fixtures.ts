@@ -3,7 +3,12 @@ import type { GrantedBenefit } from '../../../sdk/domain/benefits.js';
 import type { CredentialKind } from '../../../sdk/domain/credential.js';
 import type { Decision } from '../../../sdk/domain/decision.js';
 import type { SceneId } from '../../../sdk/domain/scenes.js';
-import type { CreditStanding, ListMembership, StandingSource } from '../../../sdk/domain/standing.js';
+import type {
+  CreditStanding,
+  ListMembership,
+  StandingSource,
+  SubjectType,
+} from '../../../sdk/domain/standing.js';
 import type { TierCode } from '../../../sdk/domain/tiers.js';
 import { type DecisionContext, evaluate, type UsageCounts } from '../../../sdk/policy/evaluate.js';
 import type { PolicyPack } from '../../../sdk/policy/pack.js';
@@ -58,21 +63,37 @@ export interface DecideSpec {
   now?: Date | number | string;
   usage?: UsageCounts;
   calendar?: HolidayCalendar;
-  /** The credential that identified the subject: an ID card unless told otherwise; null names none. */
+  /**
+   * The credential that identified the subject: an ID card (an organisation's credit code when the
+   * subject is an organisation) unless told otherwise; null names none.
+   */
   credentialKind?: CredentialKind | null;
+  /** @default the kind of subject the scene serves: organisations at the 信易批/贷/租 counters, else persons */
+  subjectType?: SubjectType;
 }
+
+/** The scenes whose programmes (信易批, 信易贷, 信易租) serve market subjects. */
+export const ORGANISATION_SCENES: readonly SceneId[] = ['service-window', 'bank-counter', 'rental-desk'];
 
 export function decide(spec: DecideSpec): Decision {
   const now = spec.now ?? NOW_ISO;
   const nowMs = now instanceof Date ? now.getTime() : typeof now === 'number' ? now : Date.parse(now);
+  const subjectType =
+    spec.subjectType ?? (ORGANISATION_SCENES.includes(spec.scene) ? 'organisation' : 'person');
   return evaluate(spec.pack ?? qingzhouPolicyPack, {
     scene: spec.scene,
     standing: spec.standing ?? standing({ asOf: Number.isFinite(nowMs) ? isoBefore(nowMs, 1) : undefined }),
     context: spec.context,
     now,
     usage: spec.usage,
+    subjectType,
     ...(spec.calendar ? { calendar: spec.calendar } : {}),
-    ...(spec.credentialKind === null ? {} : { credentialKind: spec.credentialKind ?? 'id-card' }),
+    ...(spec.credentialKind === null
+      ? {}
+      : {
+          credentialKind:
+            spec.credentialKind ?? (subjectType === 'organisation' ? 'organisation' : 'id-card'),
+        }),
   });
 }
 

@@ -5,6 +5,7 @@ import type { Decision } from '../../../sdk/domain/decision.js';
 import { SCENE_IDS, type SceneId } from '../../../sdk/domain/scenes.js';
 import type { CreditStanding, ListMembership, StandingSource } from '../../../sdk/domain/standing.js';
 import { TIER_CODES, type TierCode } from '../../../sdk/domain/tiers.js';
+import type { XinyiError } from '../../../sdk/errors.js';
 import { createPseudonymizer } from '../../../sdk/identity/index.js';
 import {
   type DecisionContext,
@@ -16,9 +17,9 @@ import type { PolicyPack, StackGroup } from '../../../sdk/policy/pack.js';
 import { QINGZHOU_SCENIC_SITES, qingzhouPolicyPack } from '../../../sdk/policy/qingzhou-pack.js';
 import { createInMemoryCreditProvider } from '../../../sdk/terminal/in-memory-credit-provider.js';
 import { createTerminal } from '../../../sdk/terminal/terminal.js';
-import { generateResidentIdNumber } from '../../../simulator/population.js';
+import { generateResidentIdNumber, generateSocialCreditCode } from '../../../simulator/population.js';
 import { createRng } from '../../../simulator/prng.js';
-import { clonePack } from './fixtures.js';
+import { clonePack, ORGANISATION_SCENES } from './fixtures.js';
 
 const RUNS = 300;
 
@@ -565,11 +566,122 @@ describe('(e) privacy at the terminal', () => {
           }
           expect(events.some((e) => (e as unknown[])[0] === 'decision')).toBe(true);
           if (variant === 'bad-check-digit') {
-            expect(decision.outcome).toBe('unavailable');
+            // Where persons are served: unavailable (normal service); at a market subjects' counter the
+            // scene's coverage answers first, the same for every person.
+            expect(decision.outcome).toBe(ORGANISATION_SCENES.includes(scene) ? 'denied' : 'unavailable');
             expect(lookups).toEqual([]);
           } else {
             expect(decision.subject?.pseudonym).toBe(pseudonymizer.pseudonymize(idNumber));
             expect(decision.subject?.masked).toBe(`${idNumber[0]}${'*'.repeat(16)}${last}`);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('(e) privacy at the terminal: organisations', () => {
+  it('no decision, event, log line or credit lookup contains the credit code, typed or scanned', async () => {
+    const pseudonymizer = createPseudonymizer(KEY);
+    const clock = { now: () => TERMINAL_NOW };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        sceneArb,
+        tierArb,
+        fc.constantFrom(
+          'typed',
+          'typed-lower',
+          'scanned',
+          'licence-url',
+          'bad-check',
+          'bad-organisation-code',
+        ),
+        async (seed, scene, tier, variant) => {
+          const code = generateSocialCreditCode(createRng(seed));
+          const first17 = code.slice(0, 17);
+          const badCheck = `${first17}${code[17] === '0' ? '1' : '0'}`;
+          // The organisation code's own check character changed, and the code's redone over it.
+          const orgCheck = code[16] === '0' ? '1' : '0';
+          const badOrganisation = `${code.slice(0, 16)}${orgCheck}${code[17]}`;
+          const [entry, text] =
+            variant === 'typed'
+              ? (['typed', code] as const)
+              : variant === 'typed-lower'
+                ? (['typed', ` ${code.toLowerCase()} `] as const)
+                : variant === 'scanned'
+                  ? (['scanned', code] as const)
+                  : variant === 'licence-url'
+                    ? (['licence-qr', `https://www.gsxt.gov.cn/corp-query?uniscid=${code}`] as const)
+                    : variant === 'bad-check'
+                      ? (['typed', badCheck] as const)
+                      : (['typed', badOrganisation] as const);
+          const provider = createInMemoryCreditProvider({ name: 'platform', clock });
+          provider.set(pseudonymizer.pseudonymize(code, 'organisation-code'), {
+            tier,
+            lists: [],
+            subjectType: 'organisation',
+          });
+          const lookups: unknown[] = [];
+          const logs: unknown[] = [];
+          const logger = {
+            debug: (...args: unknown[]) => void logs.push(args),
+            info: (...args: unknown[]) => void logs.push(args),
+            warn: (...args: unknown[]) => void logs.push(args),
+            error: (...args: unknown[]) => void logs.push(args),
+          };
+          const terminal = createTerminal({
+            terminalId: 'prop-terminal',
+            scene,
+            pseudonymKey: KEY,
+            clock,
+            logger,
+            context: { siteId: 'yunmenshan' },
+            credit: [
+              {
+                name: 'recorder',
+                resolve: async (lookup) => {
+                  lookups.push({ ...lookup, signal: undefined });
+                  return null;
+                },
+              },
+              provider,
+            ],
+          });
+          const events: unknown[] = [];
+          for (const name of ['decision', 'error'] as const) {
+            terminal.on(name, (...args: unknown[]) => void events.push([name, ...args]));
+          }
+          const decision = await terminal.present({ kind: 'organisation', entry, text });
+          await terminal.close();
+
+          const all = allText([decision, events, logs, lookups]);
+          for (const secret of [
+            code,
+            code.toLowerCase(),
+            first17,
+            badCheck,
+            badOrganisation,
+            code.slice(2, 17),
+          ]) {
+            expect(all).not.toContain(secret);
+          }
+          expect(decision.subjectType).toBe('organisation');
+          if (variant === 'bad-check' || variant === 'bad-organisation-code') {
+            const error = (events.find((e) => (e as unknown[])[0] === 'error') as unknown[])[1] as XinyiError;
+            expect(error.code).toBe('CREDENTIAL_INVALID');
+            expect(error.details.problem).toBe(
+              variant === 'bad-check' ? 'check-char' : 'organisation-code-check',
+            );
+            expect(lookups).toEqual([]);
+            expect(decision.subject).toBeUndefined();
+          } else {
+            expect(decision.subject?.pseudonym).toBe(pseudonymizer.pseudonymize(code, 'organisation-code'));
+            expect(decision.subject?.masked).toBe(`${code[0]}${'*'.repeat(16)}${code[17]}`);
+            if (ORGANISATION_SCENES.includes(scene))
+              expect(decision.reasons).not.toContainEqual({ code: 'SUBJECT_TYPE_MISMATCH' });
+            else expect(decision.reasons).toEqual([{ code: 'SUBJECT_TYPE_NOT_COVERED' }]);
           }
         },
       ),

@@ -56,7 +56,8 @@ describe('evaluate on provisional days (years without an official arrangement)',
     expect(d.outcome).toBe('denied');
     expect(d.reasons).toEqual([{ code: 'HOLIDAY_EXCLUDED', ruleId: 'scenic.free-entry' }]);
     expect(d.calendarProvisional).toBe(true);
-    expect(d.explanation.citizen).toBe('节假日期间该项信用优惠暂停，按常规流程办理。');
+    const holiday = date.startsWith('2027-02') ? '春节' : '国庆节';
+    expect(d.explanation.citizen).toBe(`${holiday}假期期间暂停免费入园，按常规流程办理。`);
   });
 
   it.each([
@@ -117,5 +118,27 @@ describe('evaluate on provisional days (years without an official arrangement)',
     });
     expect(d.reasons).toEqual([{ code: 'CALENDAR_UNKNOWN', ruleId: 'scenic.free-entry' }]);
     expect(d.calendarProvisional).toBe(false);
+  });
+
+  it('the documented alternative 重大节假日 (春节, 劳动节, 国庆节) excludes 劳动节, official and provisional alike', () => {
+    const withLabourDay: PolicyPack = {
+      ...qingzhouPolicyPack,
+      version: 'test-labour-day',
+      majorHolidays: ['春节', '劳动节', '国庆节'],
+    };
+    // 2026: the notice's five days 05-01..05-05; 05-09 is its make-up working Saturday.
+    for (const date of ['2026-05-01', '2026-05-03', '2026-05-05']) {
+      expect(atGate(date).outcome).toBe('granted');
+      const d = atGate(date, withLabourDay);
+      expect(d.reasons).toEqual([{ code: 'HOLIDAY_EXCLUDED', ruleId: 'scenic.free-entry' }]);
+      expect(d.explanation.citizen).toBe('劳动节假期期间暂停免费入园，按常规流程办理。');
+    }
+    expect(atGate('2026-05-06', withLabourDay).outcome).toBe('granted');
+    expect(atGate('2026-05-09', withLabourDay).outcome).toBe('granted');
+    // 2027 has no notice yet: the computed 劳动节 (two statutory days from 05-01) is excluded too.
+    const provisional = atGate('2027-05-01', withLabourDay);
+    expect(provisional.reasons).toEqual([{ code: 'HOLIDAY_EXCLUDED', ruleId: 'scenic.free-entry' }]);
+    expect(provisional.calendarProvisional).toBe(true);
+    expect(atGate('2027-05-01').outcome).toBe('granted');
   });
 });

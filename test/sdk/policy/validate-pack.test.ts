@@ -235,7 +235,8 @@ describe('loadPolicyPack: refuses, naming the bad field', () => {
   });
 
   it('an additive group with a benefit that has no amount, or a deposit waiver without maxFen', () => {
-    const n = indexOf(qingzhouPolicyPack, 'market.discount.aa');
+    // The group's first rule in the file is reported.
+    const n = indexOf(qingzhouPolicyPack, 'market.discount.aaa');
     expectRefused(
       (p) => {
         p.stackGroups['market.discount'] = { mode: 'additive' };
@@ -308,6 +309,94 @@ describe('loadPolicyPack: refuses, naming the bad field', () => {
     ['an empty object', {}],
   ])('%s', (_label, data) => {
     expect(isXinyiError(refusal(data), 'POLICY_PACK_INVALID')).toBe(true);
+  });
+});
+
+describe('loadPolicyPack: disclosure, coverage, holidays and aliases', () => {
+  it('a disclosure without a public basis, or one citing an internal note or a file', () => {
+    const n = indexOf(qingzhouPolicyPack, 'service.green-channel');
+    expectRefused((p) => {
+      (p.rules[n]!.disclosure as { legalBasis?: string }).legalBasis = undefined;
+    }, `rules[${n}].disclosure.legalBasis`);
+    for (const internal of [
+      '青州市信易+ 实施方案（ARCHITECTURE.md 默认政策表）',
+      '方案“信易批”；默认值待市信用办确认',
+      '“信易批”条款，待确认',
+    ]) {
+      expectRefused(
+        (p) => {
+          p.rules[n]!.disclosure!.legalBasis = internal;
+        },
+        `rules[${n}].disclosure.legalBasis`,
+        /must cite the programme/,
+      );
+    }
+  });
+
+  it('a disclosure `when` naming a tier the scheme does not define', () => {
+    const n = indexOf(qingzhouPolicyPack, 'service.green-channel');
+    expectRefused(
+      (p) => {
+        p.rules[n]!.disclosure!.when = { fact: 'tier', op: 'gte', value: 'AAA' };
+        p.tierScheme.bands = p.tierScheme.bands.filter((b) => b.code !== 'AAA');
+        p.tierScheme.bands[0]!.maxExclusive = undefined;
+        p.rules = p.rules.filter((r) => r.id === 'service.green-channel');
+        p.stackGroups = {};
+      },
+      'rules[0].disclosure.when.value',
+      /AAA/,
+    );
+  });
+
+  it('coverage that reads credit data: it is decided before any standing is known', () => {
+    expectRefused(
+      (p) => {
+        p.coverage = {
+          'bank-counter': {
+            all: [
+              { fact: 'subjectType', op: 'eq', value: 'organisation' },
+              { fact: 'tier', op: 'gte', value: 'A' },
+            ],
+          },
+        };
+      },
+      'coverage["bank-counter"].all[1].fact',
+      /only context and subjectType/,
+    );
+    expectRefused((p) => {
+      p.coverage = { 'not-a-scene': { fact: 'subjectType', op: 'eq', value: 'person' } } as never;
+    }, 'coverage');
+  });
+
+  it('a subject type that is neither person nor organisation', () => {
+    expectRefused((p) => {
+      p.coverage = { 'bank-counter': { fact: 'subjectType', op: 'eq', value: 'legal-person' } as never };
+    }, 'coverage["bank-counter"].value');
+  });
+
+  it('a 重大节假日 name the calendar never gives, or one listed twice', () => {
+    expectRefused((p) => {
+      p.majorHolidays = ['春节', '五一'];
+    }, 'majorHolidays[1]');
+    expectRefused(
+      (p) => {
+        p.majorHolidays = ['春节', '国庆节', '春节'];
+      },
+      'majorHolidays[2]',
+      /twice/,
+    );
+  });
+
+  it('accepts every statutory holiday name for 重大节假日, the documented alternative among them', () => {
+    const pack = clonePack();
+    pack.majorHolidays = ['元旦', '春节', '清明节', '劳动节', '端午节', '中秋节', '国庆节'];
+    expect(loadPolicyPack(pack).majorHolidays).toHaveLength(7);
+  });
+
+  it('a site alias that is empty', () => {
+    expectRefused((p) => {
+      p.siteAliases = { ' ': 'yunmenshan' };
+    }, 'siteAliases[" "]');
   });
 });
 

@@ -96,7 +96,7 @@ describe('terminal calendar coverage', () => {
     const t = setup('2027-03-01T09:59:59+08:00', {
       policy: (nowMs) => (nowMs >= switchAt ? later : qingzhouPolicyPack),
     });
-    expect((await t.present()).policyVersion).toBe('qingzhou-xinyi@2026.2.0');
+    expect((await t.present()).policyVersion).toBe('qingzhou-xinyi@2026.3.0');
     t.set('2027-03-01T10:00:00+08:00');
     expect((await t.present()).policyVersion).toBe('qingzhou-xinyi@2027.9.0');
     expect(t.terminal.diagnostics().policy.version).toBe('2027.9.0');

@@ -6,7 +6,7 @@ import type { SceneId } from '../../../sdk/domain/scenes.js';
 import type { ListMembership } from '../../../sdk/domain/standing.js';
 import type { TierCode } from '../../../sdk/domain/tiers.js';
 import { isXinyiError, XinyiError } from '../../../sdk/errors.js';
-import { createPseudonymizer, maskName } from '../../../sdk/identity/index.js';
+import { createPseudonymizer, maskName, maskSocialCreditCode } from '../../../sdk/identity/index.js';
 import type {
   DisclosureRecord,
   JournalDecisionEntry,
@@ -29,7 +29,11 @@ import {
   type TerminalOptions,
 } from '../../../sdk/terminal/terminal.js';
 import { SDK_VERSION } from '../../../sdk/version.js';
-import { generatePopulation } from '../../../simulator/population.js';
+import {
+  generateOrganisations,
+  generatePopulation,
+  type SyntheticOrganisation,
+} from '../../../simulator/population.js';
 
 const KEY = 'terminal-journal-test-pseudonym-key-0123456789';
 const pseudonymizer = createPseudonymizer(KEY);
@@ -414,17 +418,55 @@ describe('confirmUse', () => {
   });
 });
 
-describe('disclosure records (信易批)', () => {
-  it('a service-window grant commits one record per disclosed rule, with a masked name and a due date', async () => {
+// Synthetic organisations (generateOrganisations): valid credit codes, never real ones.
+const [acme, bolt, coop] = generateOrganisations(3, 'terminal-journal-test', {
+  mix: { AA: 1 },
+  redListRate: 0,
+  blackListRate: 0,
+  keyAttentionRate: 0,
+}) as [SyntheticOrganisation, SyntheticOrganisation, SyntheticOrganisation];
+
+const typed = (organisation: SyntheticOrganisation): Credential => ({
+  kind: 'organisation',
+  entry: 'typed',
+  text: organisation.creditCode,
+});
+
+/** The platform as it knows organisations: by the pseudonym of the credit code, typed as organisations. */
+function organisationPlatform(clock: Clock) {
+  return createInMemoryCreditProvider({
+    name: 'platform',
+    clock,
+    standings: [
+      [
+        pseudonymizer.pseudonymize(acme.creditCode, 'organisation-code'),
+        { tier: 'AA', lists: [], subjectType: 'organisation' },
+      ],
+      [
+        pseudonymizer.pseudonymize(bolt.creditCode, 'organisation-code'),
+        { tier: 'A', lists: [], subjectType: 'organisation' },
+      ],
+      [
+        pseudonymizer.pseudonymize(coop.creditCode, 'organisation-code'),
+        { tier: 'AAA', lists: [{ kind: 'black' }], subjectType: 'organisation' },
+      ],
+    ],
+  });
+}
+
+describe('disclosure records (信易批, at the decision)', () => {
+  it('a service-window grant to a company commits one record per disclosed rule, with the masked code and a due date', async () => {
     const clock = movableClock('2026-11-26T10:00:00+08:00'); // Thursday
     const journal = createMemoryJournal({ clock });
-    const t = terminal(clock, 'service-window', { journal });
-    const d = await t.present(card(bob, bob.name));
+    const t = terminal(clock, 'service-window', { journal, credit: [organisationPlatform(clock)] });
+    const d = await t.present(typed(acme));
     expect(d.outcome).toBe('granted');
+    expect(d.subjectType).toBe('organisation');
+    expect(d.subject!.masked).toBe(maskSocialCreditCode(acme.creditCode));
     const disclosedRules = qingzhouPolicyPack.rules
       .filter((r) => r.scene === 'service-window' && r.disclosure !== undefined)
       .map((r) => r.id);
-    expect(disclosedRules.length).toBeGreaterThan(0);
+    expect(disclosedRules).toHaveLength(6);
     expect(d.disclosures.map((x) => x.ruleId).sort()).toEqual([...disclosedRules].sort());
 
     const pending = journal.pendingUploads('disclosures', 100);
@@ -434,33 +476,36 @@ describe('disclosure records (信易批)', () => {
       expect(record.decisionId).toBe(d.id);
       expect(record.terminalId).toBe('journal-test-terminal');
       expect(record.scheme).toBe('信易批');
-      expect(record.maskedName).toBe(maskName(bob.name));
-      expect(record.maskedName).not.toBe(bob.name);
-      expect(record.maskedName).toContain('*');
+      expect(record.subjectType).toBe('organisation');
+      expect(record.maskedName).toBe(d.subject!.masked);
       // Seven working days after Thursday 26 November 2026: 27, 30, 1, 2, 3, 4, 7 December.
       expect(record.dueDate).toBe('2026-12-07');
       expect(record.dueDateBasis).toBe('holiday-calendar');
       expect(record.grantedAt).toBe(d.at);
-      const text = JSON.stringify(record);
-      expect(text).not.toContain(bob.name);
-      expect(text).not.toContain(bob.idNumber);
+      expect(record.legalBasis).toMatch(/^《青州市“信易\+”实施方案》（青办发〔2018〕52号）“信易[批医]”$/);
+      expect(JSON.stringify(record)).not.toContain(acme.creditCode.slice(1, 17));
     }
     expect(journal.backlog().disclosures.count).toBe(disclosedRules.length);
   });
 
-  it('without a name the record carries the masked document number; a denied decision commits none', async () => {
+  it('a person at the window is not served and not disclosed; a black-listed company gets nothing and no record', async () => {
     const clock = movableClock('2026-11-26T10:00:00+08:00');
     const journal = createMemoryJournal({ clock });
-    const t = terminal(clock, 'service-window', { journal });
-    const d = await t.present(card(alice));
-    const records = journal.pendingUploads('disclosures', 100).map((i) => i.payload as DisclosureRecord);
-    expect(records.length).toBe(d.disclosures.length);
-    for (const r of records) expect(r.maskedName).toBe(d.subject!.masked);
-
-    const denied = await t.present(card(carol, carol.name));
-    expect(denied.outcome).toBe('denied');
-    expect(denied.disclosures).toEqual([]);
-    expect(journal.backlog().disclosures.count).toBe(records.length);
+    const t = terminal(clock, 'service-window', {
+      journal,
+      credit: [organisationPlatform(clock), platform(clock, [[alice.idNumber, 'AAA']])],
+    });
+    const person = await t.present(card(alice, alice.name));
+    expect(person.outcome).toBe('denied');
+    expect(person.reasons).toEqual([{ code: 'SUBJECT_TYPE_NOT_COVERED' }]);
+    expect(person.explanation.citizen).toBe('此处的信用优惠面向企业等市场主体，按常规流程办理。');
+    // Nobody is looked up where the programme does not apply: the person's standing was never asked for.
+    expect(person.standingSource).toBe('none');
+    expect(person.effectiveTier).toBeNull();
+    const blocked = await t.present(typed(coop));
+    expect(blocked.outcome).toBe('denied');
+    expect(blocked.reasons).toEqual([{ code: 'LIST_BLOCK' }]);
+    expect(journal.backlog().disclosures.count).toBe(0);
   });
 
   it('other scenes commit no disclosure records', async () => {
@@ -469,6 +514,143 @@ describe('disclosure records (信易批)', () => {
     const t = terminal(clock, 'library-kiosk', { journal });
     await t.present(card(alice, alice.name));
     expect(journal.backlog().disclosures.count).toBe(0);
+  });
+});
+
+describe('disclosure records (信易贷, once the credit is granted)', () => {
+  it('a bank decision commits no record; confirmUse commits them, granted and due from the confirmation, once', async () => {
+    const clock = movableClock('2026-11-26T10:00:00+08:00');
+    const journal = createMemoryJournal({ clock });
+    const t = terminal(clock, 'bank-counter', { journal, credit: [organisationPlatform(clock)] });
+    const d = await t.present(typed(bolt));
+    expect(d.outcome).toBe('granted');
+    expect(d.disclosures.map((x) => x.on)).toEqual(['use', 'use']);
+    // Decided, not granted: the bank has not lent anything yet.
+    expect(journal.backlog().disclosures.count).toBe(0);
+
+    // The credit is approved the next Wednesday.
+    clock.set('2026-12-02T15:00:00+08:00');
+    expect(t.confirmUse(d.id)).toBe(2);
+    const records = journal.pendingUploads('disclosures', 10).map((i) => i.payload as DisclosureRecord);
+    expect(records.map((r) => [r.ruleId, r.grantedAt, r.dueDate])).toEqual([
+      ['bank.fast-track-credit', '2026-12-02T07:00:00.000Z', '2026-12-11'],
+      ['bank.rate-discount', '2026-12-02T07:00:00.000Z', '2026-12-11'],
+    ]);
+    expect(records.map((r) => r.benefit)).toEqual(['信用快贷（30万元以下）', '贷款利率9.5折']);
+    expect(records.every((r) => r.maskedName === d.subject!.masked && r.subjectType === 'organisation')).toBe(
+      true,
+    );
+    clock.set('2026-12-03T09:00:00+08:00');
+    expect(t.confirmUse(d)).toBe(0);
+    expect(journal.counts().disclosures).toBe(2);
+  });
+
+  it('a journal that fails at the confirmation keeps neither the use nor the records', async () => {
+    const clock = movableClock('2026-11-26T10:00:00+08:00');
+    const journal = new SwitchableJournal(createMemoryJournal({ clock }));
+    const t = terminal(clock, 'bank-counter', { journal, credit: [organisationPlatform(clock)] });
+    const d = await t.present(typed(acme));
+    journal.fail();
+    expect(
+      isXinyiError(
+        thrown(() => t.confirmUse(d)),
+        'JOURNAL_FULL',
+      ),
+    ).toBe(true);
+    journal.heal();
+    expect(journal.counts()).toMatchObject({ usage: 0, disclosures: 0 });
+    expect(t.confirmUse(d)).toBe(2);
+    expect(journal.counts()).toMatchObject({ usage: 2, disclosures: 2 });
+  });
+
+  it('where a pack lends to persons, the masked name read at the decision is published at the confirmation', async () => {
+    const clock = movableClock('2026-11-26T10:00:00+08:00');
+    const journal = createMemoryJournal({ clock });
+    const forPersons = {
+      ...qingzhouPolicyPack,
+      version: 'test-bank-for-persons',
+      coverage: {
+        ...qingzhouPolicyPack.coverage,
+        'bank-counter': { fact: 'subjectType', op: 'eq', value: 'person' },
+      },
+    } as typeof qingzhouPolicyPack;
+    const options = { journal, policy: forPersons };
+    const t = terminal(clock, 'bank-counter', options);
+    const d = await t.present(card(alice, alice.name));
+    expect(d.outcome).toBe('granted');
+    t.confirmUse(d);
+    const names = journal
+      .pendingUploads('disclosures', 10)
+      .map((i) => (i.payload as DisclosureRecord).maskedName);
+    expect(names).toEqual([maskName(alice.name), maskName(alice.name)]);
+    // A terminal started afterwards never saw the name: it publishes the masked ID number instead.
+    const second = await t.present(card(dave, dave.name));
+    const restarted = terminal(clock, 'bank-counter', options);
+    restarted.confirmUse(second.id);
+    const later = journal
+      .pendingUploads('disclosures', 10)
+      .map((i) => i.payload as DisclosureRecord)
+      .filter((r) => r.decisionId === second.id);
+    expect(later.map((r) => r.maskedName)).toEqual([second.subject!.masked, second.subject!.masked]);
+    expect(JSON.stringify(later)).not.toContain(dave.name);
+  });
+});
+
+describe('organisation credentials', () => {
+  it('an unusable code is CREDENTIAL_INVALID naming the rule, never the code, and the company is served normally', async () => {
+    const clock = movableClock('2026-11-26T10:00:00+08:00');
+    const journal = createMemoryJournal({ clock });
+    const t = terminal(clock, 'bank-counter', { journal, credit: [organisationPlatform(clock)] });
+    const errors: XinyiError[] = [];
+    t.on('error', (e) => errors.push(e));
+    const code = acme.creditCode;
+    const cases: [Credential, string][] = [
+      [
+        { kind: 'organisation', entry: 'typed', text: `${code.slice(0, 17)}${code[17] === '0' ? '1' : '0'}` },
+        'check-char',
+      ],
+      [{ kind: 'organisation', entry: 'typed', text: code.slice(0, 17) }, 'length'],
+      [{ kind: 'organisation', entry: 'scanned', text: `${code.slice(0, 9)}O${code.slice(10)}` }, 'charset'],
+      [
+        { kind: 'organisation', entry: 'licence-qr', text: 'https://www.gsxt.gov.cn/%7B0A1B%7D' },
+        'licence-qr-without-code',
+      ],
+      [
+        { kind: 'organisation', entry: 'licence-qr', text: `https://example.com/?c=${code}` },
+        'licence-qr-unrecognised',
+      ],
+    ];
+    for (const [credential, problem] of cases) {
+      const d = await t.present(credential);
+      expect(d.outcome).toBe('unavailable');
+      expect(d.reasons).toEqual([{ code: 'CREDENTIAL_INVALID' }]);
+      expect(d.subjectType).toBe('organisation');
+      const error = errors.at(-1)!;
+      expect(error.code).toBe('CREDENTIAL_INVALID');
+      expect(error.details).toEqual({ problem, entry: (credential as { entry: string }).entry });
+      expect(`${error.message}${JSON.stringify(d)}`).not.toContain(code.slice(2, 16));
+    }
+    // The same company, read from its licence QR, is served.
+    const licence = await t.present({
+      kind: 'organisation',
+      entry: 'licence-qr',
+      text: `https://www.gsxt.gov.cn/index.html?uniscid=${code}`,
+    });
+    expect(licence.outcome).toBe('granted');
+    expect(licence.subject!.pseudonym).toBe(pseudonymizer.pseudonymize(code, 'organisation-code'));
+  });
+
+  it('a malformed organisation credential object is INVALID_ARGUMENT', async () => {
+    const clock = movableClock('2026-11-26T10:00:00+08:00');
+    const t = terminal(clock, 'bank-counter');
+    for (const bad of [
+      { kind: 'organisation', entry: 'typed' },
+      { kind: 'organisation', entry: 'spoken', text: acme.creditCode },
+    ]) {
+      expect(isXinyiError(await rejection(t.present(bad as unknown as Credential)), 'INVALID_ARGUMENT')).toBe(
+        true,
+      );
+    }
   });
 });
 
@@ -520,10 +702,21 @@ describe('diagnostics()', () => {
       ],
       'snapshot',
     );
+    // A pack that also serves persons at its windows, and a window handling a major construction
+    // project (重大建设项目): persons' grants are disclosed there, so the disclosure backlog shows.
     const t = terminal(clock, 'service-window', {
       journal,
       credit: [deadPlatform, snapshot],
       decisionDeadlineMs: 700,
+      policy: {
+        ...qingzhouPolicyPack,
+        version: 'test-major-projects',
+        coverage: {
+          ...qingzhouPolicyPack.coverage,
+          'service-window': { fact: 'subjectType', op: 'ne', value: 'organisation' },
+        },
+      },
+      context: { majorProject: true },
     });
     const reader = fakeDevice('id-card-reader');
     const detach = t.attach(reader);
@@ -543,7 +736,7 @@ describe('diagnostics()', () => {
     expect(diag.node).toBe(process.version);
     expect(diag.terminalId).toBe('journal-test-terminal');
     expect(diag.scene).toBe('service-window');
-    expect(diag.policy).toEqual({ packId: qingzhouPolicyPack.packId, version: qingzhouPolicyPack.version });
+    expect(diag.policy).toEqual({ packId: qingzhouPolicyPack.packId, version: 'test-major-projects' });
     expect(diag.calendarVersion).toBe(defaultHolidayCalendar.version);
     expect(diag.decisionDeadlineMs).toBe(700);
     expect(diag.decisions).toEqual({ granted: 2, denied: 0, unavailable: 1 });
@@ -570,14 +763,14 @@ describe('diagnostics()', () => {
     expect(codes.at(-1)).toBe('ID_NUMBER_INVALID');
     expect(diag.journal).toMatchObject({
       kind: 'memory',
-      backlog: { decisions: { count: 3 }, disclosures: { count: 6 } },
-      counts: { decisions: 3, disclosures: 6 },
+      backlog: { decisions: { count: 3 }, disclosures: { count: 12 } },
+      counts: { decisions: 3, disclosures: 12 },
       overdueDisclosures: 0,
     });
 
     // Past the due date with nothing uploaded, the records are overdue.
     clock.set('2026-12-08T09:00:00+08:00');
-    expect(t.diagnostics().journal).toMatchObject({ overdueDisclosures: 6 });
+    expect(t.diagnostics().journal).toMatchObject({ overdueDisclosures: 12 });
 
     const text = JSON.stringify(t.diagnostics());
     for (const person of [alice, bob, carol]) {

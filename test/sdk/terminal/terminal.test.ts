@@ -174,7 +174,7 @@ describe('present(): decisions from the in-memory provider', () => {
     expect(d.standingSource).toBe('platform');
     expect(d.effectiveTier).toBe('AAA');
     expect(d.at).toBe(new Date(NOW).toISOString());
-    expect(d.policyVersion).toBe('qingzhou-xinyi@2026.2.0');
+    expect(d.policyVersion).toBe('qingzhou-xinyi@2026.3.0');
     expect(d.benefits.find((b) => b.kind === 'loan-limit')).toMatchObject({ books: 5 });
     expect(d.benefits.find((b) => b.kind === 'loan-extension')).toMatchObject({ days: 60 });
     expect(d.subject).toEqual({
@@ -730,7 +730,7 @@ describe('present(): context', () => {
 
     const elsewhere = await t.present(idCard(alice.idNumber), { siteId: 'taishan' });
     expect(elsewhere.outcome).toBe('denied');
-    expect(elsewhere.reasons).toEqual([{ code: 'SITE_NOT_COVERED', ruleId: 'scenic.free-entry' }]);
+    expect(elsewhere.reasons).toEqual([{ code: 'SITE_NOT_COVERED' }]);
 
     // A per-call context without siteId keeps the terminal's.
     expect((await t.present(idCard(alice.idNumber), { amountFen: 8_000 })).outcome).toBe('granted');
@@ -740,10 +740,48 @@ describe('present(): context', () => {
 
   it('a per-call siteId works on a terminal without context', async () => {
     const t = terminal({ scene: 'scenic-gate', credit: [provider([[alice.idNumber, 'A']])] });
-    expect((await t.present(idCard(alice.idNumber))).reasons).toEqual([
-      { code: 'SITE_NOT_COVERED', ruleId: 'scenic.free-entry' },
-    ]);
+    expect((await t.present(idCard(alice.idNumber))).reasons).toEqual([{ code: 'SITE_NOT_COVERED' }]);
     expect((await t.present(idCard(alice.idNumber), { siteId: 'ouyuan' })).outcome).toBe('granted');
+  });
+
+  it('a Chinese site name is an alias of its site id, and an uncovered site looks nobody up', async () => {
+    const asked: string[] = [];
+    const recorder = {
+      name: 'recorder',
+      resolve: async (lookup: CreditLookup) => {
+        asked.push(lookup.scene);
+        return null;
+      },
+    };
+    const t = terminal({
+      scene: 'scenic-gate',
+      context: { siteId: '井塘古村' },
+      credit: [recorder, provider([[alice.idNumber, 'A']])],
+    });
+    expect((await t.present(idCard(alice.idNumber))).outcome).toBe('granted');
+    expect(asked).toEqual(['scenic-gate']);
+    const elsewhere = await t.present(idCard(alice.idNumber), { siteId: '泰山' });
+    expect(elsewhere.reasons).toEqual([{ code: 'SITE_NOT_COVERED' }]);
+    expect(elsewhere.standingSource).toBe('none');
+    expect(asked).toEqual(['scenic-gate']);
+  });
+
+  it("warns once at start-up when its own context is outside the scene's coverage for everyone", () => {
+    const warnings = (overrides: Partial<TerminalOptions>) => {
+      const logger: Logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+      terminal({ ...overrides, logger });
+      return (logger.warn as ReturnType<typeof vi.fn>).mock.calls;
+    };
+    const missing = warnings({ scene: 'scenic-gate' });
+    expect(missing).toHaveLength(1);
+    expect(missing[0]![0]).toEqual({ scene: 'scenic-gate', reason: 'SITE_NOT_COVERED', siteId: null });
+    expect(warnings({ scene: 'scenic-gate', context: { siteId: 'taishan' } })[0]![0]).toMatchObject({
+      siteId: 'taishan',
+    });
+    // Covered for somebody: a gate at one of the six spots (by id or name), a counter for companies.
+    expect(warnings({ scene: 'scenic-gate', context: { siteId: '云门山' } })).toEqual([]);
+    expect(warnings({ scene: 'bank-counter' })).toEqual([]);
+    expect(warnings({ scene: 'library-kiosk' })).toEqual([]);
   });
 
   it('changing the options object after creation does not change the terminal', async () => {

@@ -22,6 +22,7 @@ import { isXinyiError, XinyiError } from '../../sdk/errors.js';
 import type { Gate } from '../../sdk/gate/gate.js';
 import { GateController } from '../../sdk/gate/gate-controller.js';
 import { createPseudonymizer } from '../../sdk/identity/index.js';
+import type { ChainKey } from '../../sdk/journal/journal-chain.js';
 import type { JournalStore } from '../../sdk/journal/journal-store.js';
 import { startRetentionSchedule } from '../../sdk/journal/retention.js';
 import { createSqliteJournal } from '../../sdk/journal/sqlite-journal.js';
@@ -102,13 +103,14 @@ async function openJournalWaiting(
   config: GateConfig,
   logger: Logger,
   signal: AbortSignal | undefined,
+  chainKey?: ChainKey,
 ): Promise<JournalStore> {
   let waiting: Server | undefined;
   let delayMs = 1_000;
   try {
     for (;;) {
       try {
-        return await createSqliteJournal({ path, logger });
+        return await createSqliteJournal({ path, logger, ...(chainKey === undefined ? {} : { chainKey }) });
       } catch (error) {
         if (!isXinyiError(error) || (error.code !== 'JOURNAL_UNAVAILABLE' && error.code !== 'JOURNAL_FULL')) {
           throw error;
@@ -201,7 +203,18 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
     const pseudonymizer = createPseudonymizer(readSecret(config.pseudonymKey, baseDir, 'pseudonymKey'));
     // Bound below, once the sync (whose trust list names the document keys) exists.
     let documents: DocumentKeeper | undefined;
-    const journal = await openJournalWaiting(join(dataDir, 'journal.sqlite'), config, logger, options.signal);
+    // The journal signs its chain heads with the terminal's platform key (docs/journal.md §12).
+    const chainKey: ChainKey | undefined = config.platform && {
+      keyId: config.platform.keyId,
+      secret: readSecret(config.platform.secret, baseDir, 'platform.secret'),
+    };
+    const journal = await openJournalWaiting(
+      join(dataDir, 'journal.sqlite'),
+      config,
+      logger,
+      options.signal,
+      chainKey,
+    );
     cleanups.push(() => journal.close());
 
     const credit: CreditResolver[] = [];

@@ -17,6 +17,7 @@ import {
 } from '../domain/standing.js';
 import { TIER_CODES, type TierCode } from '../domain/tiers.js';
 import { isXinyiError, XinyiError, type XinyiErrorCode } from '../errors.js';
+import type { ChainHead } from '../journal/journal-chain.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { CreditLookup, CreditResolver } from '../terminal/credit-resolver.js';
 import {
@@ -155,6 +156,15 @@ export interface TransferOptions {
   timeoutMs?: number;
 }
 
+/** Options of one upload. */
+export interface UploadTransferOptions extends TransferOptions {
+  /**
+   * The signed heads of the hash chains the batch's items extend (docs/journal.md §12), sent in the
+   * body as `chainHeads` so that the platform can check continuity across batches.
+   */
+  chainHeads?: readonly ChainHead[];
+}
+
 export interface UploadResult {
   accepted: number;
   /** True when the platform had already stored a batch under this idempotency key. */
@@ -181,13 +191,13 @@ export interface HttpPlatformResolver extends CreditResolver {
   uploadDecisions(
     batch: readonly unknown[],
     idempotencyKey: string,
-    options?: TransferOptions,
+    options?: UploadTransferOptions,
   ): Promise<UploadResult>;
   /** Uploads a batch of public-disclosure records (masked names only), idempotently like decisions. */
   uploadDisclosures(
     batch: readonly unknown[],
     idempotencyKey: string,
-    options?: TransferOptions,
+    options?: UploadTransferOptions,
   ): Promise<UploadResult>;
 }
 
@@ -754,13 +764,18 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
     path: string,
     batch: readonly unknown[],
     idempotencyKey: string,
-    transfer?: TransferOptions,
+    transfer?: UploadTransferOptions,
   ): Promise<UploadResult> => {
     if (!Array.isArray(batch)) throw new XinyiError('INVALID_ARGUMENT', 'batch must be an array');
     if (typeof idempotencyKey !== 'string' || !/^[\w.:-]{8,128}$/.test(idempotencyKey)) {
       throw new XinyiError('INVALID_ARGUMENT', 'idempotencyKey must be 8–128 characters of [A-Za-z0-9_.:-]');
     }
-    const body = JSON.stringify({ terminalId: options.terminalId, items: batch });
+    const chainHeads = transfer?.chainHeads;
+    const body = JSON.stringify(
+      chainHeads === undefined || chainHeads.length === 0
+        ? { terminalId: options.terminalId, items: batch }
+        : { terminalId: options.terminalId, items: batch, chainHeads },
+    );
     return execute({
       method: 'POST',
       path,

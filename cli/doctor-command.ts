@@ -582,6 +582,8 @@ interface DaemonHealth {
   warnings?: unknown;
   devices?: unknown;
   creditSourcesOffline?: unknown;
+  uploader?: unknown;
+  sync?: unknown;
 }
 
 async function checkDaemon(
@@ -629,7 +631,9 @@ async function checkDaemon(
     const why = [
       alarms.length > 0 ? `alarms ${alarms.join(', ')}` : '',
       devices.length > 0 ? `devices ${devices.join(', ')}` : '',
-      offline.length > 0 ? `offline ${offline.join(', ')}` : '',
+      offline.length > 0 ? `credit sources offline ${offline.join(', ')}` : '',
+      health.uploader === 'offline' ? 'uploader offline' : '',
+      (health.sync as { state?: unknown } | undefined)?.state === 'failing' ? 'platform sync failing' : '',
     ].filter(Boolean);
     problems.push(`daemon reports ${String(health.status)}${why.length > 0 ? `: ${why.join('; ')}` : ''}`);
   }

@@ -62,6 +62,8 @@ export interface GateDaemonHealth {
   uptimeSeconds: number;
   devices: Record<string, string>;
   creditSourcesOffline: string[];
+  /** The platform sync's own entry (never a credit source): `failing` until a run succeeds again. */
+  sync?: SyncHealth;
   uploader: string;
   backlog: Record<string, { count: number; oldestAt: number | null }>;
   overdueDisclosures: number;
@@ -98,6 +100,31 @@ export interface GateDaemon {
  * exiting: a supervisor restarting the daemon would only loop. Meanwhile the health port answers
  * `degraded` with the `journal-unavailable` alarm, and no decision is made (the gate stays shut).
  */
+/** `/health`'s sync entry. */
+export interface SyncHealth {
+  /** `ok`: the last run succeeded; `failing`: it failed (clears at the next good run); `pending`: no run ended yet. */
+  state: 'ok' | 'failing' | 'pending';
+  lastSuccessAt: string | null;
+  lastFailure: { code: string; part: string; at: string } | null;
+}
+
+function syncHealthOf(sync: PlatformSync | undefined): SyncHealth | undefined {
+  if (sync === undefined) return undefined;
+  const status = sync.status();
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  let state: SyncHealth['state'] = 'pending';
+  if (status.consecutiveFailures > 0) state = 'failing';
+  else if (status.lastSuccessAt !== null) state = 'ok';
+  return {
+    state,
+    lastSuccessAt: iso(status.lastSuccessAt),
+    lastFailure:
+      status.lastFailure === null
+        ? null
+        : { code: status.lastFailure.code, part: status.lastFailure.part, at: iso(status.lastFailure.at)! },
+  };
+}
+
 async function openJournalWaiting(
   path: string,
   config: GateConfig,
@@ -361,6 +388,12 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
     });
     terminal.on('offline', (e) => logger.warn({ source: e.source, code: e.reason }, 'credit source offline'));
     terminal.on('online', (e) => logger.info({ source: e.source }, 'credit source online'));
+    // The uploader and the sync are not credit sources: their own lines and /health entries.
+    terminal.on('uploader', (e) => {
+      if (e.state === 'offline')
+        logger.warn({ code: e.code }, 'uploader offline: decisions wait in the journal');
+      else logger.info({}, 'uploader online');
+    });
 
     const gate: Gate = createGateFromConfig(config.devices.gate, logger);
     devices.set(gate.name, gate.deviceState);
@@ -476,10 +509,13 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
         ...documentAlarms(keeper),
         ...(creditHealth?.alarms ?? []),
       ];
+      const syncHealth = syncHealthOf(sync);
       const degraded =
         current.length > 0 ||
         Object.values(deviceStates).some((s) => s !== 'ready') ||
-        terminal.offlineSources().length > 0;
+        terminal.offlineSources().length > 0 ||
+        uploader?.state === 'offline' ||
+        syncHealth?.state === 'failing';
       return {
         status: degraded ? 'degraded' : 'ok',
         terminalId: config.terminalId,
@@ -487,6 +523,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
         devices: deviceStates,
         creditSourcesOffline: terminal.offlineSources(),
         uploader: uploader?.state ?? 'none',
+        ...(syncHealth === undefined ? {} : { sync: syncHealth }),
         backlog,
         overdueDisclosures: overdue,
         alarms: current,

@@ -397,6 +397,21 @@ export function parseDownload(response: AxiosResponse): PlatformDownload | null 
  * A reset on a kept-alive connection before any response: the server closed it as idle while this
  * request was being written (Node's http docs: retry when `req.reusedSocket` and `ECONNRESET`).
  */
+/**
+ * What an error from the HTTP stack may carry out of the SDK: its name, message and code. An axios
+ * error holds the request's config (the signature headers, the body with the pseudonym) and the
+ * socket; none of that may reach a log, an event or a host's error report.
+ */
+export function strippedTransportCause(cause: unknown): unknown {
+  if (!(cause instanceof Error) || isXinyiError(cause)) return cause;
+  const stripped = new Error(cause.message);
+  if (cause.name !== stripped.name) stripped.name = cause.name;
+  const code = (cause as { code?: unknown }).code;
+  if (typeof code === 'string') (stripped as Error & { code?: string }).code = code;
+  stripped.stack = `${cause.name}: ${cause.message}`;
+  return stripped;
+}
+
 function isStaleKeepAlive(cause: unknown, code: string): boolean {
   if (code !== 'ECONNRESET' && code !== 'EPIPE') return false;
   const request = axios.isAxiosError(cause)
@@ -512,14 +527,15 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
     return { kind: 'status', status, retryAfter: header(response, 'retry-after') ?? null, error };
   };
 
-  const transportFailure = (cause: unknown, loopAborted: boolean): Failure => {
+  const transportFailure = (rawCause: unknown, loopAborted: boolean): Failure => {
+    const cause = strippedTransportCause(rawCause);
     // The loop's budget or the caller's deadline ran out with the request in flight.
     if (loopAborted)
       return { kind: 'aborted', error: timeoutError('platform did not answer in time', cause) };
     // An AxiosError carries the socket's code; an error while the body streams in is the socket's own.
-    const own = (cause as { code?: unknown } | null)?.code;
+    const own = (rawCause as { code?: unknown } | null)?.code;
     const code = typeof own === 'string' ? own : 'unknown';
-    if (isStaleKeepAlive(cause, code)) {
+    if (isStaleKeepAlive(rawCause, code)) {
       return {
         kind: 'stale-connection',
         error: new XinyiError(
@@ -736,8 +752,10 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
       const translated = isXinyiError(error)
         ? error
         : loopSignal.aborted
-          ? timeoutError('lookup deadline passed', lastError ?? error)
-          : new XinyiError('CREDIT_UNAVAILABLE', `${name}: platform request failed`, { cause: error });
+          ? timeoutError('lookup deadline passed', lastError ?? strippedTransportCause(error))
+          : new XinyiError('CREDIT_UNAVAILABLE', `${name}: platform request failed`, {
+              cause: strippedTransportCause(error),
+            });
       if (!(translated.code === 'CREDIT_TIMEOUT' && request.signal?.aborted)) markOffline(translated);
       throw translated;
     } finally {

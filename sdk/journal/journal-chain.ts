@@ -76,15 +76,23 @@ function canonicalValue(value: unknown): string | undefined {
       return undefined;
   }
   if (Array.isArray(value)) {
-    return `[${value.map((item) => canonicalValue(item) ?? 'null').join(',')}]`;
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      out += canonicalValue(value[i]) ?? 'null';
+    }
+    return `${out}]`;
   }
   const record = value as Record<string, unknown>;
-  const parts: string[] = [];
+  let out = '{';
+  let first = true;
   for (const key of Object.keys(record).sort()) {
     const item = canonicalValue(record[key]);
-    if (item !== undefined) parts.push(`${JSON.stringify(key)}:${item}`);
+    if (item === undefined) continue;
+    out += `${first ? '' : ','}${JSON.stringify(key)}:${item}`;
+    first = false;
   }
-  return `{${parts.join(',')}}`;
+  return `${out}}`;
 }
 
 /**

@@ -279,10 +279,19 @@ class ChainWriter {
   }
 
   next(terminalId: string, kind: ChainKind, recordCanonicalJson: string): ChainLink {
-    const head = this.#head.get(kind, terminalId) as { seq: number; hash: string } | undefined;
-    const link = nextChainLink(this.#key, terminalId, kind, head, recordCanonicalJson);
-    this.#setHead.run(kind, terminalId, link.seq, link.hash);
+    const link = this.peek(terminalId, kind, recordCanonicalJson);
+    this.advance(terminalId, kind, link);
     return link;
+  }
+
+  /** The next link, without moving the head (the caller moves it once its record is in). */
+  peek(terminalId: string, kind: ChainKind, recordCanonicalJson: string): ChainLink {
+    const head = this.#head.get(kind, terminalId) as { seq: number; hash: string } | undefined;
+    return nextChainLink(this.#key, terminalId, kind, head, recordCanonicalJson);
+  }
+
+  advance(terminalId: string, kind: ChainKind, link: ChainLink): void {
+    this.#setHead.run(kind, terminalId, link.seq, link.hash);
   }
 }
 
@@ -604,14 +613,11 @@ class SqliteJournalStore implements SqliteJournal {
          terminal_id, chain_seq, chain_prev, chain_hash, chain_mac)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     );
-    const decisionExists = db.prepare('SELECT 1 FROM decisions WHERE id = ?').pluck();
-    const disclosureExists = db.prepare('SELECT 1 FROM disclosures WHERE id = ?').pluck();
     const none: Partial<ChainLink> = {};
     this.#commit = db.transaction((p: PreparedDecision, committedAt: number) => {
-      // The link is made only for a record that will be inserted: a chain has no link without a record.
-      if (chain !== undefined && decisionExists.get(p.id) !== undefined) return;
+      // The head moves only once the record is in: a chain has no link without its record.
       const link =
-        chain === undefined ? none : chain.next(p.terminalId, 'decisions', canonicalJson(p.decision));
+        chain === undefined ? none : chain.peek(p.terminalId, 'decisions', canonicalJson(p.decision));
       const inserted = insertDecision.run(
         p.id,
         p.atMs,
@@ -627,11 +633,11 @@ class SqliteJournalStore implements SqliteJournal {
         link.mac ?? null,
       );
       if (inserted.changes === 0) return;
+      if (chain !== undefined) chain.advance(p.terminalId, 'decisions', link as ChainLink);
       for (const d of p.disclosures) {
-        if (chain !== undefined && disclosureExists.get(d.id) !== undefined) continue;
         const dl =
-          chain === undefined ? none : chain.next(d.terminalId, 'disclosures', canonicalJson(d.record));
-        insertDisclosure.run(
+          chain === undefined ? none : chain.peek(d.terminalId, 'disclosures', canonicalJson(d.record));
+        const added = insertDisclosure.run(
           d.id,
           d.decisionId,
           d.grantedAtMs,
@@ -644,6 +650,8 @@ class SqliteJournalStore implements SqliteJournal {
           dl.hash ?? null,
           dl.mac ?? null,
         );
+        if (chain !== undefined && added.changes === 1)
+          chain.advance(d.terminalId, 'disclosures', dl as ChainLink);
       }
     });
     this.#getDecision = db.prepare(

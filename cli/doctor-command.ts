@@ -32,6 +32,7 @@ import {
   readDocumentFiles,
 } from './gate/documents.js';
 import { checkSiteStore, type SiteStoreCheck } from './gate/site-store.js';
+import { checkSecretFiles } from './gate/local-files.js';
 import { usageError } from './usage.js';
 
 export const DOCTOR_USAGE = `  xinyi doctor --config FILE [--url URL] [--timeout-ms MS]
@@ -170,6 +171,11 @@ function checkSecrets(config: GateConfig, baseDir: string, problems: string[]): 
     refs.push(['policy.publicKey', config.policy.publicKey, 'public-key']);
   }
   const secrets: Record<string, boolean> = {};
+  try {
+    checkSecretFiles(config, baseDir);
+  } catch (error) {
+    problems.push(reasonOf(error));
+  }
   for (const [what, ref, kind] of refs) {
     let value: string;
     try {

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -21,7 +21,6 @@ import type { SceneId } from '../../sdk/domain/scenes.js';
 import { isXinyiError, XinyiError } from '../../sdk/errors.js';
 import type { Gate } from '../../sdk/gate/gate.js';
 import { GateController } from '../../sdk/gate/gate-controller.js';
-import { createPseudonymizer } from '../../sdk/identity/index.js';
 import type { ChainKey } from '../../sdk/journal/journal-chain.js';
 import type { JournalStore } from '../../sdk/journal/journal-store.js';
 import { startRetentionSchedule } from '../../sdk/journal/retention.js';
@@ -41,6 +40,14 @@ import {
   watchDaemonDocuments,
 } from './documents.js';
 import { describeSite, openSiteStore, siteLaneOptions } from './site-store.js';
+import {
+  allowedHostNames,
+  checkSecretFiles,
+  hostHeaderName,
+  listenError,
+  lockDownDataDir,
+  pseudonymizerFromConfig,
+} from './local-files.js';
 
 export interface GateDaemonOptions {
   config: GateConfig;
@@ -210,11 +217,10 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
   const clock = options.clock ?? shiftedClock(config.clock?.startAt);
   const started = Date.now();
   const dataDir = configPath(baseDir, config.dataDir);
-  try {
-    mkdirSync(dataDir, { recursive: true });
-  } catch (cause) {
-    throw new XinyiError('CONFIG_INVALID', `dataDir: cannot create ${config.dataDir}`, { cause });
-  }
+  checkSecretFiles(config, baseDir, logger);
+  // Every file the daemon creates from here on is its user's only (the journal's -wal/-shm, caches).
+  const previousUmask = process.umask(0o077);
+  lockDownDataDir(dataDir, config.dataDir, logger);
   const cleanups: Array<() => Promise<void> | void> = [];
   const cleanUp = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {
@@ -224,10 +230,11 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
         logger.warn({ err: String(error) }, 'clean-up step failed');
       }
     }
+    process.umask(previousUmask);
   };
 
   try {
-    const pseudonymizer = createPseudonymizer(readSecret(config.pseudonymKey, baseDir, 'pseudonymKey'));
+    const pseudonymizer = pseudonymizerFromConfig(config, baseDir);
     // Bound below, once the sync (whose trust list names the document keys) exists.
     let documents: DocumentKeeper | undefined;
     // The journal signs its chain heads with the terminal's platform key (docs/journal.md §12).
@@ -536,8 +543,15 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
       };
     };
 
+    const hostNames = allowedHostNames(config.http.host, config.http.allowedHosts);
     const server: Server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
+      const host = hostHeaderName(req.headers.host);
+      if (host === undefined || !hostNames.has(host)) {
+        // DNS rebinding: a page served from another name must not read /diagnostics through 127.0.0.1.
+        res.writeHead(421, { 'content-type': 'application/json' }).end('{"error":"misdirected-request"}');
+        return;
+      }
       if (req.method !== 'GET') {
         res.writeHead(405, { allow: 'GET' }).end();
         return;
@@ -563,13 +577,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
       }
     });
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (cause) =>
-        reject(
-          new XinyiError('CONFIG_INVALID', `http: cannot listen on ${config.http.host}:${config.http.port}`, {
-            cause,
-          }),
-        ),
-      );
+      server.once('error', (cause) => reject(listenError(config.http.host, config.http.port, cause)));
       server.listen(config.http.port, config.http.host, () => resolve());
     });
     cleanups.push(

@@ -268,9 +268,17 @@ class ChainWriter {
   readonly #key: ChainKey | undefined;
   readonly #head: Statement;
   readonly #setHead: Statement;
+  readonly #dataVersion: Statement;
+  /**
+   * Heads as this connection last wrote them: read from the table only when another connection has
+   * committed since (`PRAGMA data_version` moved) or after a failed transaction (`invalidate`).
+   */
+  readonly #cache = new Map<string, { seq: number; hash: string } | undefined>();
+  #version: unknown;
 
   constructor(db: Database, key: ChainKey | undefined) {
     this.#key = key;
+    this.#dataVersion = db.prepare('PRAGMA data_version').pluck();
     this.#head = db.prepare('SELECT seq, hash FROM journal_chain WHERE kind = ? AND terminal_id = ?');
     this.#setHead = db.prepare(
       `INSERT INTO journal_chain (kind, terminal_id, seq, hash) VALUES (?, ?, ?, ?)
@@ -286,12 +294,28 @@ class ChainWriter {
 
   /** The next link, without moving the head (the caller moves it once its record is in). */
   peek(terminalId: string, kind: ChainKind, recordCanonicalJson: string): ChainLink {
-    const head = this.#head.get(kind, terminalId) as { seq: number; hash: string } | undefined;
+    const version = this.#dataVersion.get();
+    if (version !== this.#version) {
+      this.#cache.clear();
+      this.#version = version;
+    }
+    const key = `${kind}\n${terminalId}`;
+    let head = this.#cache.get(key);
+    if (head === undefined && !this.#cache.has(key)) {
+      head = this.#head.get(kind, terminalId) as { seq: number; hash: string } | undefined;
+      this.#cache.set(key, head);
+    }
     return nextChainLink(this.#key, terminalId, kind, head, recordCanonicalJson);
   }
 
   advance(terminalId: string, kind: ChainKind, link: ChainLink): void {
     this.#setHead.run(kind, terminalId, link.seq, link.hash);
+    this.#cache.set(`${kind}\n${terminalId}`, { seq: link.seq, hash: link.hash });
+  }
+
+  /** Forgets the cached heads: the transaction that moved them was rolled back. */
+  invalidate(): void {
+    this.#cache.clear();
   }
 }
 
@@ -586,6 +610,7 @@ class SqliteJournalStore implements SqliteJournal {
   readonly #synchronous: 'FULL' | 'NORMAL';
 
   readonly #checkpointer: WalCheckpointer | undefined;
+  readonly #chain: ChainWriter | undefined;
 
   constructor(
     path: string,
@@ -597,6 +622,7 @@ class SqliteJournalStore implements SqliteJournal {
     chain: ChainWriter | undefined,
   ) {
     this.path = path;
+    this.#chain = chain;
     this.#checkpointer = checkpointer;
     this.#synchronous = synchronous;
     this.#db = db;
@@ -835,7 +861,12 @@ class SqliteJournalStore implements SqliteJournal {
     const prepared = prepareDecision(entry);
     const committedAt = this.#clock.now();
     // IMMEDIATE: take the write lock before reading, so a second connection cannot interleave.
-    this.#run('commit the decision', () => this.#commit.immediate(prepared, committedAt));
+    try {
+      this.#run('commit the decision', () => this.#commit.immediate(prepared, committedAt));
+    } catch (error) {
+      this.#chain?.invalidate();
+      throw error;
+    }
   }
 
   getDecision(id: string): JournalDecisionRecord | undefined {
@@ -855,7 +886,12 @@ class SqliteJournalStore implements SqliteJournal {
     this.#assertOpen();
     const disclosures = prepareUse(use);
     const committedAt = this.#clock.now();
-    return this.#run('record a benefit use', () => this.#recordUse.immediate(use, disclosures, committedAt));
+    try {
+      return this.#run('record a benefit use', () => this.#recordUse.immediate(use, disclosures, committedAt));
+    } catch (error) {
+      this.#chain?.invalidate();
+      throw error;
+    }
   }
 
   usageCounts(pseudonym: string, now: number): UsageCounts {

@@ -31,8 +31,8 @@ import {
   documentFiles,
   readDocumentFiles,
 } from './gate/documents.js';
-import { checkSiteStore, type SiteStoreCheck } from './gate/site-store.js';
 import { checkSecretFiles } from './gate/local-files.js';
+import { checkSiteStore, type SiteStoreCheck } from './gate/site-store.js';
 import { usageError } from './usage.js';
 
 export const DOCTOR_USAGE = `  xinyi doctor --config FILE [--url URL] [--timeout-ms MS]

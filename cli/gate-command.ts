@@ -3,8 +3,8 @@ import { isXinyiError } from '../sdk/errors.js';
 import { createJsonLogger } from '../sdk/logger.js';
 import { loadGateConfig, readSecret, redactConfig } from './gate/config.js';
 import { type GateDaemon, startGateDaemon } from './gate/daemon.js';
-import { checkSiteStore } from './gate/site-store.js';
 import { checkSecretFiles, pseudonymizerFromConfig } from './gate/local-files.js';
+import { checkSiteStore } from './gate/site-store.js';
 import { usageError } from './usage.js';
 
 export const GATE_USAGE = `  xinyi gate --config FILE [--check]

@@ -39,7 +39,6 @@ import {
   documentFiles,
   watchDaemonDocuments,
 } from './documents.js';
-import { describeSite, openSiteStore, siteLaneOptions } from './site-store.js';
 import {
   allowedHostNames,
   checkSecretFiles,
@@ -48,6 +47,7 @@ import {
   lockDownDataDir,
   pseudonymizerFromConfig,
 } from './local-files.js';
+import { describeSite, openSiteStore, siteLaneOptions } from './site-store.js';
 
 export interface GateDaemonOptions {
   config: GateConfig;

@@ -429,12 +429,17 @@ describe('http platform resolver against the mock platform (real HTTP)', () => {
   it("a network error's cause carries no header, no body, no pseudonym: only its name, message and code", async () => {
     const mock = await startMockPlatform({ people, pseudonymizer, keyId: KEY_ID, secret: SECRET });
     const url = mock.url;
+    const trustList = loadTrustList(mock.issuer.trustList, {
+      rootPublicKey: mock.issuer.rootPublicKey,
+      now: Date.now(),
+    });
     await mock.close();
     const platform = createHttpPlatformResolver({
       baseUrl: url,
       keyId: KEY_ID,
       secret: SECRET,
       retry: { baseDelayMs: 5 },
+      trustList,
     });
     const pseudonym = pseudonymizer.pseudonymize(person.idNumber);
     const errors: unknown[] = [];

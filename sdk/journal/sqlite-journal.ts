@@ -887,7 +887,9 @@ class SqliteJournalStore implements SqliteJournal {
     const disclosures = prepareUse(use);
     const committedAt = this.#clock.now();
     try {
-      return this.#run('record a benefit use', () => this.#recordUse.immediate(use, disclosures, committedAt));
+      return this.#run('record a benefit use', () =>
+        this.#recordUse.immediate(use, disclosures, committedAt),
+      );
     } catch (error) {
       this.#chain?.invalidate();
       throw error;

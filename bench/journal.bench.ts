@@ -124,16 +124,36 @@ export async function runJournalBench(): Promise<BenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'xinyi-journal-bench-'));
   const sizeDirPath = mkdtempSync(join(sizeDir(), 'xinyi-journal-bench-size-'));
   try {
-    const journals: Record<'full' | 'normal' | 'memory', JournalStore> = {
-      full: await createSqliteJournal({ path: join(dir, 'full.sqlite') }),
-      normal: await createSqliteJournal({ path: join(dir, 'normal.sqlite'), synchronous: 'NORMAL' }),
-      memory: createMemoryJournal(),
+    // The production journal keeps a hash chain signed with the terminal's key (docs/journal.md §12);
+    // the `unchained` ones are the same stores without it, the chain's baseline.
+    const chainKey = { keyId: 'journal-bench', secret: 'journal-bench-secret-not-a-secret' };
+    const journals: Record<'full' | 'fullUnchained' | 'normal' | 'normalUnchained' | 'memory', JournalStore> =
+      {
+        full: await createSqliteJournal({ path: join(dir, 'full.sqlite'), chainKey }),
+        fullUnchained: await createSqliteJournal({ path: join(dir, 'full-unchained.sqlite'), chain: false }),
+        normal: await createSqliteJournal({
+          path: join(dir, 'normal.sqlite'),
+          synchronous: 'NORMAL',
+          chainKey,
+        }),
+        normalUnchained: await createSqliteJournal({
+          path: join(dir, 'normal-unchained.sqlite'),
+          synchronous: 'NORMAL',
+          chain: false,
+        }),
+        memory: createMemoryJournal({ chainKey }),
+      };
+    const runs: Record<string, Run[]> = {
+      full: [],
+      fullUnchained: [],
+      normal: [],
+      normalUnchained: [],
+      memory: [],
     };
-    const runs: Record<string, Run[]> = { full: [], normal: [], memory: [] };
     // A warm-up round, then rounds round-robin over the three journals.
     for (let round = -1; round < ROUNDS; round++) {
       for (const [name, journal] of Object.entries(journals)) {
-        const run = commitFor(journal, pool, name === 'full' ? FULL_MS : BASELINE_MS, round + 1);
+        const run = commitFor(journal, pool, name.startsWith('full') ? FULL_MS : BASELINE_MS, round + 1);
         if (round >= 0) runs[name]!.push(run);
       }
     }
@@ -141,7 +161,7 @@ export async function runJournalBench(): Promise<BenchResult> {
 
     // Size does not depend on the synchronous mode; NORMAL writes the 100k rows in seconds, not minutes.
     const sizePath = join(sizeDirPath, 'size.sqlite');
-    const sized = await createSqliteJournal({ path: sizePath, synchronous: 'NORMAL' });
+    const sized = await createSqliteJournal({ path: sizePath, synchronous: 'NORMAL', chainKey });
     for (let i = 0; i < SIZE_DECISIONS; i++) sized.commitDecision(entryAt(pool, i));
     const counts = sized.counts();
     sized.close(); // the last connection closing checkpoints the WAL into the database and removes it
@@ -171,6 +191,20 @@ export async function runJournalBench(): Promise<BenchResult> {
           label: 'synchronous NORMAL',
           ...of('normal', 'p99Us'),
         }),
+        figure('journal.chain-full', 'hash chain, synchronous FULL', 'commits/s', of('full', 'perSec'), {
+          label: 'FULL without the chain',
+          ...of('fullUnchained', 'perSec'),
+        }),
+        figure(
+          'journal.chain-normal',
+          'hash chain, synchronous NORMAL',
+          'commits/s',
+          of('normal', 'perSec'),
+          {
+            label: 'NORMAL without the chain',
+            ...of('normalUnchained', 'perSec'),
+          },
+        ),
         figure('journal.memory', 'memory journal', 'commits/s', of('memory', 'perSec')),
         figure(
           'journal.size-100k',
@@ -183,6 +217,7 @@ export async function runJournalBench(): Promise<BenchResult> {
       ],
       notes: [
         `${ROUNDS} rounds (FULL ${FULL_MS} ms, the others ${BASELINE_MS} ms) after a warm-up round, round-robin; ${fmt((disclosing / pool.length) * 100)}% of decisions carry disclosure records (${fmt(counts.disclosures)} in the 100k)`,
+        'every SQLite and memory journal keeps the signed hash chain except the two "without the chain" baselines; target: the chained rate ≥ 90 % of the unchained one',
       ],
     };
   } finally {

@@ -31,6 +31,7 @@ import {
   documentFiles,
   readDocumentFiles,
 } from './gate/documents.js';
+import { checkSecretFiles } from './gate/local-files.js';
 import { checkSiteStore, type SiteStoreCheck } from './gate/site-store.js';
 import { usageError } from './usage.js';
 
@@ -170,6 +171,11 @@ function checkSecrets(config: GateConfig, baseDir: string, problems: string[]): 
     refs.push(['policy.publicKey', config.policy.publicKey, 'public-key']);
   }
   const secrets: Record<string, boolean> = {};
+  try {
+    checkSecretFiles(config, baseDir);
+  } catch (error) {
+    problems.push(reasonOf(error));
+  }
   for (const [what, ref, kind] of refs) {
     let value: string;
     try {
@@ -582,6 +588,8 @@ interface DaemonHealth {
   warnings?: unknown;
   devices?: unknown;
   creditSourcesOffline?: unknown;
+  uploader?: unknown;
+  sync?: unknown;
 }
 
 async function checkDaemon(
@@ -629,7 +637,9 @@ async function checkDaemon(
     const why = [
       alarms.length > 0 ? `alarms ${alarms.join(', ')}` : '',
       devices.length > 0 ? `devices ${devices.join(', ')}` : '',
-      offline.length > 0 ? `offline ${offline.join(', ')}` : '',
+      offline.length > 0 ? `credit sources offline ${offline.join(', ')}` : '',
+      health.uploader === 'offline' ? 'uploader offline' : '',
+      (health.sync as { state?: unknown } | undefined)?.state === 'failing' ? 'platform sync failing' : '',
     ].filter(Boolean);
     problems.push(`daemon reports ${String(health.status)}${why.length > 0 ? `: ${why.join('; ')}` : ''}`);
   }

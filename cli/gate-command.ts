@@ -3,6 +3,7 @@ import { isXinyiError } from '../sdk/errors.js';
 import { createJsonLogger } from '../sdk/logger.js';
 import { loadGateConfig, readSecret, redactConfig } from './gate/config.js';
 import { type GateDaemon, startGateDaemon } from './gate/daemon.js';
+import { checkSecretFiles, pseudonymizerFromConfig } from './gate/local-files.js';
 import { checkSiteStore } from './gate/site-store.js';
 import { usageError } from './usage.js';
 
@@ -32,8 +33,9 @@ export async function gateCommand(argv: string[]): Promise<void> {
   if (values.config === undefined) throw usageError('gate', '--config FILE is required');
   const { config, baseDir } = loadGateConfig(values.config);
   if (values.check) {
-    readSecret(config.pseudonymKey, baseDir, 'pseudonymKey');
+    pseudonymizerFromConfig(config, baseDir);
     if (config.platform) readSecret(config.platform.secret, baseDir, 'platform.secret');
+    checkSecretFiles(config, baseDir);
     console.log(JSON.stringify(redactConfig(config), null, 2));
     const problems: string[] = [];
     const site = await checkSiteStore(config, baseDir, 2_000, problems);

@@ -7,6 +7,7 @@ import { CALENDAR_USAGE, calendarCommand } from './calendar-command.js';
 import { DEVICES_USAGE, devicesCommand } from './devices-command.js';
 import { DOCTOR_USAGE, doctorCommand } from './doctor-command.js';
 import { GATE_USAGE, gateCommand } from './gate-command.js';
+import { JOURNAL_USAGE, journalCommand } from './journal-command.js';
 import { POLICY_USAGE, policyCommand } from './policy-command.js';
 import { SIM_USAGE, simCommand } from './sim-command.js';
 import { SNAPSHOT_USAGE, snapshotCommand } from './snapshot-command.js';
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise
   snapshot: { usage: SNAPSHOT_USAGE, run: snapshotCommand },
   calendar: { usage: CALENDAR_USAGE, run: calendarCommand },
   policy: { usage: POLICY_USAGE, run: policyCommand },
+  journal: { usage: JOURNAL_USAGE, run: journalCommand },
 };
 
 const USAGE = `xinyi — 信易+ terminal SDK command line (xinyi-terminal ${SDK_VERSION})

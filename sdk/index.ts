@@ -132,7 +132,13 @@ export {
   subjectTypeOf,
 } from './identity/index.js';
 export * from './journal/index.js';
-export { createJsonLogger, type Logger, type LogLevel, silentLogger } from './logger.js';
+export {
+  createJsonLogger,
+  type JsonLoggerOptions,
+  type Logger,
+  type LogLevel,
+  silentLogger,
+} from './logger.js';
 export {
   applyPayRatio,
   BP_PER_UNIT,

@@ -20,6 +20,14 @@ import { isSceneId } from '../sdk/domain/scenes.js';
 import type { CreditStanding } from '../sdk/domain/standing.js';
 import { XinyiError } from '../sdk/errors.js';
 import { createPseudonymizer, type Pseudonymizer } from '../sdk/identity/index.js';
+import {
+  ChainChecker,
+  type ChainHead,
+  type ChainLink,
+  type ChainProblem,
+  canonicalJson,
+  verifyChainHeadMac,
+} from '../sdk/journal/journal-chain.js';
 import type { PolicyPack } from '../sdk/policy/pack.js';
 import { POLICY_DOCUMENT_FORMAT } from '../sdk/policy/policy-document.js';
 import { type CreditIssuer, createCreditIssuer } from './credit-issuer.js';
@@ -156,6 +164,14 @@ export interface MockPlatform {
     disclosures: unknown[][];
     receivedByKey: { decisions: Map<string, number>; disclosures: Map<string, number> };
   };
+  /**
+   * What the platform found wrong in the terminals' hash chains (docs/journal.md §12), in arrival
+   * order: a record whose content does not hash to its link (`rewrite`), a link that does not follow
+   * the last one received from that terminal (`gap`), a head whose signature does not verify
+   * (`bad-signature`), or a batch's `chainHeads` entry that is not its last link (`head-mismatch`).
+   * Flagged records are stored all the same: the platform keeps what it received, and the flag.
+   */
+  readonly chainProblems: ChainProblem[];
   /** Sets (or with null removes) the standing returned for a pseudonym. */
   setStanding(pseudonym: string, standing: Omit<CreditStanding, 'source' | 'asOf'> | null): void;
   /**
@@ -336,6 +352,9 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
     receivedByKey: { decisions: new Map(), disclosures: new Map() },
   };
   const storedItemKeys = { decisions: new Set<string>(), disclosures: new Set<string>() };
+  const secretFor = (id: string) => (id === options.keyId ? options.secret : undefined);
+  // One checker for every terminal and kind: it keeps each chain's last link across batches.
+  const chains = new ChainChecker(secretFor);
   const stored = { decisions: new Map(), disclosures: new Map() } satisfies Record<
     UploadKind,
     Map<string, { hash: string; accepted: number }>
@@ -410,6 +429,36 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
     return typeof key === 'string' && key !== '' ? key : undefined;
   };
 
+  /** Follows each terminal's chain through the items it did not have yet, then checks the signed heads. */
+  const checkChains = (kind: UploadKind, fresh: readonly unknown[], heads: unknown) => {
+    for (const item of fresh) {
+      const {
+        key: _key,
+        chain,
+        ...rest
+      } = item as { key?: unknown; chain?: ChainLink } & Record<string, unknown>;
+      if (chain === undefined || chain === null || typeof chain !== 'object') continue;
+      const terminalId = rest.terminalId;
+      if (typeof terminalId !== 'string') continue;
+      const record = kind === 'decisions' ? rest.decision : rest;
+      chains.add(terminalId, kind, chain, canonicalJson(record), typeof _key === 'string' ? _key : undefined);
+    }
+    if (!Array.isArray(heads)) return;
+    for (const head of heads as ChainHead[]) {
+      if (head === null || typeof head !== 'object' || typeof head.terminalId !== 'string') continue;
+      const last = chains.head(head.terminalId, kind);
+      const problem = (p: ChainProblem['problem']) =>
+        chains.problems.push({ terminalId: head.terminalId, kind, seq: Number(head.seq), problem: p });
+      if (last === undefined || last.seq !== head.seq || last.hash !== head.hash) problem('head-mismatch');
+      if (
+        typeof head.mac === 'string' &&
+        !verifyChainHeadMac(head.mac, secretFor, head.terminalId, kind, Number(head.seq), String(head.hash))
+      ) {
+        problem('bad-signature');
+      }
+    }
+  };
+
   const handleUpload = (
     kind: UploadKind,
     record: MockPlatformRequest,
@@ -444,6 +493,7 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
       return true;
     });
     if (fresh.length > 0) uploads[kind].push(fresh);
+    checkChains(kind, fresh, (body as { chainHeads?: unknown }).chainHeads);
     return sendJson(res, 200, { accepted: items.length, duplicate: false });
   };
 
@@ -510,7 +560,7 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
       path: target,
       body: raw,
       headers: req.headers,
-      secretFor: (id) => (id === options.keyId ? options.secret : undefined),
+      secretFor,
       nowMs,
       windowMs,
       nonces,
@@ -677,6 +727,7 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
     faults,
     requests,
     uploads,
+    chainProblems: chains.problems,
     setStanding(pseudonym, standing) {
       sequence++;
       if (standing === null) {

@@ -274,8 +274,15 @@ export const gateConfigSchema = z.strictObject({
     })
     .default({}),
   http: z
-    .strictObject({ host: z.string().default('127.0.0.1'), port: port.default(9464) })
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: port.default(9464),
+      /** Host names (besides loopback and `host`) the port answers to; others get 421 (DNS rebinding). */
+      allowedHosts: z.array(z.string().min(1)).optional(),
+    })
     .default({ host: '127.0.0.1', port: 9464 }),
+  /** Run even when a secret file is readable by group or others (a warning instead of a refusal). */
+  allowInsecureSecretFiles: z.boolean().default(false),
   log: z
     .strictObject({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') })
     .default({ level: 'info' }),

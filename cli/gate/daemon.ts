@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ import type { SceneId } from '../../sdk/domain/scenes.js';
 import { isXinyiError, XinyiError } from '../../sdk/errors.js';
 import type { Gate } from '../../sdk/gate/gate.js';
 import { GateController } from '../../sdk/gate/gate-controller.js';
-import { createPseudonymizer } from '../../sdk/identity/index.js';
+import type { ChainKey } from '../../sdk/journal/journal-chain.js';
 import type { JournalStore } from '../../sdk/journal/journal-store.js';
 import { startRetentionSchedule } from '../../sdk/journal/retention.js';
 import { createSqliteJournal } from '../../sdk/journal/sqlite-journal.js';
@@ -39,6 +39,14 @@ import {
   documentFiles,
   watchDaemonDocuments,
 } from './documents.js';
+import {
+  allowedHostNames,
+  checkSecretFiles,
+  hostHeaderName,
+  listenError,
+  lockDownDataDir,
+  pseudonymizerFromConfig,
+} from './local-files.js';
 import { describeSite, openSiteStore, siteLaneOptions } from './site-store.js';
 
 export interface GateDaemonOptions {
@@ -61,6 +69,8 @@ export interface GateDaemonHealth {
   uptimeSeconds: number;
   devices: Record<string, string>;
   creditSourcesOffline: string[];
+  /** The platform sync's own entry (never a credit source): `failing` until a run succeeds again. */
+  sync?: SyncHealth;
   uploader: string;
   backlog: Record<string, { count: number; oldestAt: number | null }>;
   overdueDisclosures: number;
@@ -97,18 +107,44 @@ export interface GateDaemon {
  * exiting: a supervisor restarting the daemon would only loop. Meanwhile the health port answers
  * `degraded` with the `journal-unavailable` alarm, and no decision is made (the gate stays shut).
  */
+/** `/health`'s sync entry. */
+export interface SyncHealth {
+  /** `ok`: the last run succeeded; `failing`: it failed (clears at the next good run); `pending`: no run ended yet. */
+  state: 'ok' | 'failing' | 'pending';
+  lastSuccessAt: string | null;
+  lastFailure: { code: string; part: string; at: string } | null;
+}
+
+function syncHealthOf(sync: PlatformSync | undefined): SyncHealth | undefined {
+  if (sync === undefined) return undefined;
+  const status = sync.status();
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  let state: SyncHealth['state'] = 'pending';
+  if (status.consecutiveFailures > 0) state = 'failing';
+  else if (status.lastSuccessAt !== null) state = 'ok';
+  return {
+    state,
+    lastSuccessAt: iso(status.lastSuccessAt),
+    lastFailure:
+      status.lastFailure === null
+        ? null
+        : { code: status.lastFailure.code, part: status.lastFailure.part, at: iso(status.lastFailure.at)! },
+  };
+}
+
 async function openJournalWaiting(
   path: string,
   config: GateConfig,
   logger: Logger,
   signal: AbortSignal | undefined,
+  chainKey?: ChainKey,
 ): Promise<JournalStore> {
   let waiting: Server | undefined;
   let delayMs = 1_000;
   try {
     for (;;) {
       try {
-        return await createSqliteJournal({ path, logger });
+        return await createSqliteJournal({ path, logger, ...(chainKey === undefined ? {} : { chainKey }) });
       } catch (error) {
         if (!isXinyiError(error) || (error.code !== 'JOURNAL_UNAVAILABLE' && error.code !== 'JOURNAL_FULL')) {
           throw error;
@@ -181,11 +217,10 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
   const clock = options.clock ?? shiftedClock(config.clock?.startAt);
   const started = Date.now();
   const dataDir = configPath(baseDir, config.dataDir);
-  try {
-    mkdirSync(dataDir, { recursive: true });
-  } catch (cause) {
-    throw new XinyiError('CONFIG_INVALID', `dataDir: cannot create ${config.dataDir}`, { cause });
-  }
+  checkSecretFiles(config, baseDir, logger);
+  // Every file the daemon creates from here on is its user's only (the journal's -wal/-shm, caches).
+  const previousUmask = process.umask(0o077);
+  lockDownDataDir(dataDir, config.dataDir, logger);
   const cleanups: Array<() => Promise<void> | void> = [];
   const cleanUp = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {
@@ -195,13 +230,25 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
         logger.warn({ err: String(error) }, 'clean-up step failed');
       }
     }
+    process.umask(previousUmask);
   };
 
   try {
-    const pseudonymizer = createPseudonymizer(readSecret(config.pseudonymKey, baseDir, 'pseudonymKey'));
+    const pseudonymizer = pseudonymizerFromConfig(config, baseDir);
     // Bound below, once the sync (whose trust list names the document keys) exists.
     let documents: DocumentKeeper | undefined;
-    const journal = await openJournalWaiting(join(dataDir, 'journal.sqlite'), config, logger, options.signal);
+    // The journal signs its chain heads with the terminal's platform key (docs/journal.md §12).
+    const chainKey: ChainKey | undefined = config.platform && {
+      keyId: config.platform.keyId,
+      secret: readSecret(config.platform.secret, baseDir, 'platform.secret'),
+    };
+    const journal = await openJournalWaiting(
+      join(dataDir, 'journal.sqlite'),
+      config,
+      logger,
+      options.signal,
+      chainKey,
+    );
     cleanups.push(() => journal.close());
 
     const credit: CreditResolver[] = [];
@@ -348,6 +395,12 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
     });
     terminal.on('offline', (e) => logger.warn({ source: e.source, code: e.reason }, 'credit source offline'));
     terminal.on('online', (e) => logger.info({ source: e.source }, 'credit source online'));
+    // The uploader and the sync are not credit sources: their own lines and /health entries.
+    terminal.on('uploader', (e) => {
+      if (e.state === 'offline')
+        logger.warn({ code: e.code }, 'uploader offline: decisions wait in the journal');
+      else logger.info({}, 'uploader online');
+    });
 
     const gate: Gate = createGateFromConfig(config.devices.gate, logger);
     devices.set(gate.name, gate.deviceState);
@@ -463,10 +516,13 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
         ...documentAlarms(keeper),
         ...(creditHealth?.alarms ?? []),
       ];
+      const syncHealth = syncHealthOf(sync);
       const degraded =
         current.length > 0 ||
         Object.values(deviceStates).some((s) => s !== 'ready') ||
-        terminal.offlineSources().length > 0;
+        terminal.offlineSources().length > 0 ||
+        uploader?.state === 'offline' ||
+        syncHealth?.state === 'failing';
       return {
         status: degraded ? 'degraded' : 'ok',
         terminalId: config.terminalId,
@@ -474,6 +530,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
         devices: deviceStates,
         creditSourcesOffline: terminal.offlineSources(),
         uploader: uploader?.state ?? 'none',
+        ...(syncHealth === undefined ? {} : { sync: syncHealth }),
         backlog,
         overdueDisclosures: overdue,
         alarms: current,
@@ -486,8 +543,15 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
       };
     };
 
+    const hostNames = allowedHostNames(config.http.host, config.http.allowedHosts);
     const server: Server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
+      const host = hostHeaderName(req.headers.host);
+      if (host === undefined || !hostNames.has(host)) {
+        // DNS rebinding: a page served from another name must not read /diagnostics through 127.0.0.1.
+        res.writeHead(421, { 'content-type': 'application/json' }).end('{"error":"misdirected-request"}');
+        return;
+      }
       if (req.method !== 'GET') {
         res.writeHead(405, { allow: 'GET' }).end();
         return;
@@ -513,13 +577,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
       }
     });
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (cause) =>
-        reject(
-          new XinyiError('CONFIG_INVALID', `http: cannot listen on ${config.http.host}:${config.http.port}`, {
-            cause,
-          }),
-        ),
-      );
+      server.once('error', (cause) => reject(listenError(config.http.host, config.http.port, cause)));
       server.listen(config.http.port, config.http.host, () => resolve());
     });
     cleanups.push(

@@ -17,6 +17,7 @@ import {
 } from '../domain/standing.js';
 import { TIER_CODES, type TierCode } from '../domain/tiers.js';
 import { isXinyiError, XinyiError, type XinyiErrorCode } from '../errors.js';
+import type { ChainHead } from '../journal/journal-chain.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { CreditLookup, CreditResolver } from '../terminal/credit-resolver.js';
 import {
@@ -155,6 +156,15 @@ export interface TransferOptions {
   timeoutMs?: number;
 }
 
+/** Options of one upload. */
+export interface UploadTransferOptions extends TransferOptions {
+  /**
+   * The signed heads of the hash chains the batch's items extend (docs/journal.md §12), sent in the
+   * body as `chainHeads` so that the platform can check continuity across batches.
+   */
+  chainHeads?: readonly ChainHead[];
+}
+
 export interface UploadResult {
   accepted: number;
   /** True when the platform had already stored a batch under this idempotency key. */
@@ -181,13 +191,13 @@ export interface HttpPlatformResolver extends CreditResolver {
   uploadDecisions(
     batch: readonly unknown[],
     idempotencyKey: string,
-    options?: TransferOptions,
+    options?: UploadTransferOptions,
   ): Promise<UploadResult>;
   /** Uploads a batch of public-disclosure records (masked names only), idempotently like decisions. */
   uploadDisclosures(
     batch: readonly unknown[],
     idempotencyKey: string,
-    options?: TransferOptions,
+    options?: UploadTransferOptions,
   ): Promise<UploadResult>;
 }
 
@@ -387,6 +397,21 @@ export function parseDownload(response: AxiosResponse): PlatformDownload | null 
  * A reset on a kept-alive connection before any response: the server closed it as idle while this
  * request was being written (Node's http docs: retry when `req.reusedSocket` and `ECONNRESET`).
  */
+/**
+ * What an error from the HTTP stack may carry out of the SDK: its name, message and code. An axios
+ * error holds the request's config (the signature headers, the body with the pseudonym) and the
+ * socket; none of that may reach a log, an event or a host's error report.
+ */
+export function strippedTransportCause(cause: unknown): unknown {
+  if (!(cause instanceof Error) || isXinyiError(cause)) return cause;
+  const stripped = new Error(cause.message);
+  if (cause.name !== stripped.name) stripped.name = cause.name;
+  const code = (cause as { code?: unknown }).code;
+  if (typeof code === 'string') (stripped as Error & { code?: string }).code = code;
+  stripped.stack = `${cause.name}: ${cause.message}`;
+  return stripped;
+}
+
 function isStaleKeepAlive(cause: unknown, code: string): boolean {
   if (code !== 'ECONNRESET' && code !== 'EPIPE') return false;
   const request = axios.isAxiosError(cause)
@@ -502,14 +527,15 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
     return { kind: 'status', status, retryAfter: header(response, 'retry-after') ?? null, error };
   };
 
-  const transportFailure = (cause: unknown, loopAborted: boolean): Failure => {
+  const transportFailure = (rawCause: unknown, loopAborted: boolean): Failure => {
+    const cause = strippedTransportCause(rawCause);
     // The loop's budget or the caller's deadline ran out with the request in flight.
     if (loopAborted)
       return { kind: 'aborted', error: timeoutError('platform did not answer in time', cause) };
     // An AxiosError carries the socket's code; an error while the body streams in is the socket's own.
-    const own = (cause as { code?: unknown } | null)?.code;
+    const own = (rawCause as { code?: unknown } | null)?.code;
     const code = typeof own === 'string' ? own : 'unknown';
-    if (isStaleKeepAlive(cause, code)) {
+    if (isStaleKeepAlive(rawCause, code)) {
       return {
         kind: 'stale-connection',
         error: new XinyiError(
@@ -726,8 +752,10 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
       const translated = isXinyiError(error)
         ? error
         : loopSignal.aborted
-          ? timeoutError('lookup deadline passed', lastError ?? error)
-          : new XinyiError('CREDIT_UNAVAILABLE', `${name}: platform request failed`, { cause: error });
+          ? timeoutError('lookup deadline passed', lastError ?? strippedTransportCause(error))
+          : new XinyiError('CREDIT_UNAVAILABLE', `${name}: platform request failed`, {
+              cause: strippedTransportCause(error),
+            });
       if (!(translated.code === 'CREDIT_TIMEOUT' && request.signal?.aborted)) markOffline(translated);
       throw translated;
     } finally {
@@ -754,13 +782,18 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
     path: string,
     batch: readonly unknown[],
     idempotencyKey: string,
-    transfer?: TransferOptions,
+    transfer?: UploadTransferOptions,
   ): Promise<UploadResult> => {
     if (!Array.isArray(batch)) throw new XinyiError('INVALID_ARGUMENT', 'batch must be an array');
     if (typeof idempotencyKey !== 'string' || !/^[\w.:-]{8,128}$/.test(idempotencyKey)) {
       throw new XinyiError('INVALID_ARGUMENT', 'idempotencyKey must be 8–128 characters of [A-Za-z0-9_.:-]');
     }
-    const body = JSON.stringify({ terminalId: options.terminalId, items: batch });
+    const chainHeads = transfer?.chainHeads;
+    const body = JSON.stringify(
+      chainHeads === undefined || chainHeads.length === 0
+        ? { terminalId: options.terminalId, items: batch }
+        : { terminalId: options.terminalId, items: batch, chainHeads },
+    );
     return execute({
       method: 'POST',
       path,

@@ -53,6 +53,7 @@ export {
   type PlatformDownload,
   type TransferOptions,
   type UploadResult,
+  type UploadTransferOptions,
 } from './http-platform.js';
 export {
   ANSWER_SIGNATURE_HEADER,

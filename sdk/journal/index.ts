@@ -1,4 +1,17 @@
 export { addWorkingDaysWithFallback, type DisclosureInput, disclosureRecordsFor } from './disclosure.js';
+export {
+  CHAIN_GENESIS,
+  ChainChecker,
+  type ChainHead,
+  type ChainKey,
+  type ChainKind,
+  type ChainLink,
+  type ChainProblem,
+  canonicalJson,
+  chainLinkHash,
+  signChainHead,
+  verifyChainHeadMac,
+} from './journal-chain.js';
 export type {
   DecisionUploadPayload,
   DisclosureRecord,
@@ -37,3 +50,8 @@ export {
   type UploaderStats,
   type UploadPlatform,
 } from './uploader.js';
+export {
+  type JournalVerifyOptions,
+  type JournalVerifyReport,
+  verifySqliteJournal,
+} from './verify-journal.js';

@@ -1,3 +1,4 @@
+import type { Decision } from '../domain/decision.js';
 import { isSceneId } from '../domain/scenes.js';
 import { XinyiError } from '../errors.js';
 import { isValidResidentIdNumber } from '../identity/resident-id.js';
@@ -10,6 +11,8 @@ import type {
 
 /** A decision entry checked and serialised once, so both stores keep exactly the same JSON. */
 export interface PreparedDecision {
+  /** The decision itself (its canonical JSON is what the journal's hash chain covers). */
+  decision: Decision;
   id: string;
   atMs: number;
   scene: string;
@@ -21,6 +24,8 @@ export interface PreparedDecision {
 }
 
 export interface PreparedDisclosure {
+  record: DisclosureRecord;
+  terminalId: string;
   id: string;
   decisionId: string;
   grantedAtMs: number;
@@ -78,7 +83,15 @@ function prepareDisclosure(record: DisclosureRecord, decisionId: string, index: 
   assertMasked(record.maskedName, `${field}.maskedName`);
   const recordJson = JSON.stringify(record);
   assertNoIdNumber(recordJson, field);
-  return { id: record.id, decisionId, grantedAtMs, dueDate: record.dueDate, recordJson };
+  return {
+    record,
+    terminalId: String(record.terminalId),
+    id: record.id,
+    decisionId,
+    grantedAtMs,
+    dueDate: record.dueDate,
+    recordJson,
+  };
 }
 
 /** Checks a decision entry and serialises it. Throws `INVALID_ARGUMENT` naming the field. */
@@ -101,6 +114,7 @@ export function prepareDecision(entry: JournalDecisionEntry): PreparedDecision {
   const disclosures = entry.disclosures ?? [];
   if (!Array.isArray(disclosures)) throw invalid('disclosures must be an array', 'disclosures');
   return {
+    decision,
     id: decision.id,
     atMs,
     scene: decision.scene,

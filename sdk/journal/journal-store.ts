@@ -2,6 +2,7 @@ import type { Decision } from '../domain/decision.js';
 import type { SceneId } from '../domain/scenes.js';
 import type { SubjectType } from '../domain/standing.js';
 import type { UsageCounts } from '../policy/evaluate.js';
+import type { ChainLink } from './journal-chain.js';
 
 /**
  * The decision journal: every decision is committed here before the terminal acts on it, then
@@ -146,6 +147,8 @@ export interface OutboxItem {
    * `DisclosureRecord` itself for `disclosures`. The same record yields the same payload on every call.
    */
   payload: unknown;
+  /** The record's link in its terminal's hash chain (docs/journal.md §12); absent on records never chained. */
+  chain?: ChainLink;
 }
 
 /** What the outbox uploads for one decision. */

@@ -3,6 +3,13 @@ import type { Decision } from '../domain/decision.js';
 import { XinyiError } from '../errors.js';
 import type { UsageCounts } from '../policy/evaluate.js';
 import {
+  type ChainKey,
+  type ChainKind,
+  type ChainLink,
+  canonicalJson,
+  nextChainLink,
+} from './journal-chain.js';
+import {
   type PreparedDisclosure,
   prepareDecision,
   prepareEvent,
@@ -30,6 +37,8 @@ import { tallyUsage } from './usage-periods.js';
 export interface MemoryJournalOptions {
   /** Source of `committedAt`. @default systemClock */
   clock?: Clock;
+  /** Signs chain heads, as in the SQLite journal (docs/journal.md §12). */
+  chainKey?: ChainKey;
 }
 
 interface Row {
@@ -41,6 +50,7 @@ interface Row {
   atMs: number;
   /** Kept as JSON, like the SQLite store, so a caller mutating its objects never changes the journal. */
   json: string;
+  chain: ChainLink;
 }
 
 interface DecisionRow extends Row {
@@ -73,7 +83,7 @@ export function createMemoryJournal(options: MemoryJournalOptions = {}): Journal
   if (options === null || typeof options !== 'object') {
     throw new XinyiError('INVALID_OPTIONS', 'options must be an object');
   }
-  return new MemoryJournal(options.clock ?? systemClock);
+  return new MemoryJournal(options.clock ?? systemClock, options.chainKey);
 }
 
 class MemoryJournal implements JournalStore {
@@ -95,9 +105,20 @@ class MemoryJournal implements JournalStore {
   #disclosureSeq = 0;
   #eventSeq = 0;
   #closed = false;
+  readonly #chainKey: ChainKey | undefined;
+  /** Each chain's head, by `kind \n terminalId`. Uses are not chained here: nothing survives the process to tamper with. */
+  readonly #heads = new Map<string, { seq: number; hash: string }>();
 
-  constructor(clock: Clock) {
+  constructor(clock: Clock, chainKey: ChainKey | undefined) {
     this.#clock = clock;
+    this.#chainKey = chainKey;
+  }
+
+  #link(terminalId: string, kind: ChainKind, record: unknown): ChainLink {
+    const key = `${kind}\n${terminalId}`;
+    const link = nextChainLink(this.#chainKey, terminalId, kind, this.#heads.get(key), canonicalJson(record));
+    this.#heads.set(key, { seq: link.seq, hash: link.hash });
+    return link;
   }
 
   #assertOpen(): void {
@@ -117,6 +138,7 @@ class MemoryJournal implements JournalStore {
       atMs: prepared.atMs,
       json: prepared.decisionJson,
       terminalId: prepared.terminalId,
+      chain: this.#link(prepared.terminalId, 'decisions', prepared.decision),
     };
     this.#decisions.set(decision.id, decision);
     this.#pending.decisions.set(decision.id, decision);
@@ -134,6 +156,7 @@ class MemoryJournal implements JournalStore {
         atMs: d.grantedAtMs,
         json: d.recordJson,
         dueDate: d.dueDate,
+        chain: this.#link(d.terminalId, 'disclosures', d.record),
       };
       this.#disclosures.set(disclosure.id, disclosure);
       this.#pending.disclosures.set(disclosure.id, disclosure);
@@ -211,7 +234,13 @@ class MemoryJournal implements JournalStore {
               `{"terminalId":${JSON.stringify((row as DecisionRow).terminalId)},"decision":${row.json}}`,
             )
           : JSON.parse(row.json);
-      items.push({ id: row.id, seq: row.seq, committedAt: row.committedAt, payload });
+      items.push({
+        id: row.id,
+        seq: row.seq,
+        committedAt: row.committedAt,
+        payload,
+        chain: { ...row.chain },
+      });
       if (items.length === limit) break;
     }
     return items;

@@ -6,6 +6,13 @@ import { isXinyiError, XinyiError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { UsageCounts } from '../policy/evaluate.js';
 import {
+  type ChainKey,
+  type ChainKind,
+  type ChainLink,
+  canonicalJson,
+  nextChainLink,
+} from './journal-chain.js';
+import {
   type PreparedDecision,
   type PreparedDisclosure,
   prepareDecision,
@@ -68,6 +75,17 @@ export interface SqliteJournalOptions {
   checkpoint?: 'background' | 'inline';
   /** Period of the background checkpoints, in ms. @default 1000 */
   checkpointIntervalMs?: number;
+  /**
+   * The terminal's key (its platform request-signing key id and secret): every new head of the
+   * journal's hash chains is signed with it (docs/journal.md §12). Without it the chains are still
+   * kept, unsigned: edits show, but someone who rewrites a chain's tail consistently is not caught.
+   */
+  chainKey?: ChainKey;
+  /**
+   * @internal `false` keeps no hash chain: the bench's baseline only (bench/journal.bench.ts). A
+   * journal written so has unchained records that `xinyi journal verify` reports. @default true
+   */
+  chain?: boolean;
   /** @internal The module to load instead of better-sqlite3 (tests); checkpoints then run inline. */
   driverSpecifier?: string;
 }
@@ -134,6 +152,174 @@ function outboxBacklogMigration(): string {
 }
 
 /**
+ * Version 3: the hash chain (docs/journal.md §12). Decisions and disclosures get their link columns;
+ * benefit uses become chained records of their own (`use_records`), from which `usage`, the index the
+ * caps read, is rebuilt at every start; `journal_chain` holds each chain's head and how far the purge
+ * went. Existing records are chained as they stand at the migration, in commit order.
+ */
+function chainMigration(db: Database, key: ChainKey | undefined): void {
+  db.exec(`
+  ALTER TABLE decisions ADD COLUMN chain_seq INTEGER;
+  ALTER TABLE decisions ADD COLUMN chain_prev TEXT;
+  ALTER TABLE decisions ADD COLUMN chain_hash TEXT;
+  ALTER TABLE decisions ADD COLUMN chain_mac TEXT;
+  ALTER TABLE disclosures ADD COLUMN terminal_id TEXT;
+  ALTER TABLE disclosures ADD COLUMN chain_seq INTEGER;
+  ALTER TABLE disclosures ADD COLUMN chain_prev TEXT;
+  ALTER TABLE disclosures ADD COLUMN chain_hash TEXT;
+  ALTER TABLE disclosures ADD COLUMN chain_mac TEXT;
+  CREATE TABLE use_records (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    decision_id TEXT NOT NULL,
+    rule_id TEXT NOT NULL,
+    pseudonym TEXT NOT NULL,
+    scene TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    chain_seq INTEGER,
+    chain_prev TEXT,
+    chain_hash TEXT,
+    chain_mac TEXT,
+    UNIQUE (decision_id, rule_id)
+  );
+  CREATE INDEX use_records_at ON use_records (at);
+  CREATE TABLE journal_chain (
+    kind TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    purged_seq INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (kind, terminal_id)
+  ) WITHOUT ROWID;
+  `);
+  const chain = new ChainWriter(db, key);
+  const decisions = db.prepare('SELECT seq, terminal_id, body FROM decisions ORDER BY seq').all() as {
+    seq: number;
+    terminal_id: string;
+    body: string;
+  }[];
+  const linkDecision = db.prepare(
+    'UPDATE decisions SET chain_seq = ?, chain_prev = ?, chain_hash = ?, chain_mac = ? WHERE seq = ?',
+  );
+  for (const row of decisions) {
+    const link = chain.next(row.terminal_id, 'decisions', canonicalJson(JSON.parse(row.body)));
+    linkDecision.run(link.seq, link.prev, link.hash, link.mac ?? null, row.seq);
+  }
+  const disclosures = db.prepare('SELECT seq, body FROM disclosures ORDER BY seq').all() as {
+    seq: number;
+    body: string;
+  }[];
+  const linkDisclosure = db.prepare(
+    `UPDATE disclosures SET terminal_id = ?, chain_seq = ?, chain_prev = ?, chain_hash = ?, chain_mac = ?
+     WHERE seq = ?`,
+  );
+  for (const row of disclosures) {
+    const record = JSON.parse(row.body) as DisclosureRecord;
+    const terminalId = String(record.terminalId);
+    const link = chain.next(terminalId, 'disclosures', canonicalJson(record));
+    linkDisclosure.run(terminalId, link.seq, link.prev, link.hash, link.mac ?? null, row.seq);
+  }
+  const uses = db
+    .prepare('SELECT decision_id, rule_id, pseudonym, scene, at FROM usage ORDER BY at, decision_id, rule_id')
+    .all() as UseRow[];
+  const insertUse = db.prepare(
+    `INSERT INTO use_records (decision_id, rule_id, pseudonym, scene, at, chain_seq, chain_prev, chain_hash, chain_mac)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  for (const use of uses) {
+    const link = chain.next(USES_CHAIN_TERMINAL, 'uses', useCanonicalJson(use));
+    insertUse.run(
+      use.decision_id,
+      use.rule_id,
+      use.pseudonym,
+      use.scene,
+      use.at,
+      link.seq,
+      link.prev,
+      link.hash,
+      link.mac ?? null,
+    );
+  }
+}
+
+/** The benefit uses form one chain per journal, under this terminal id (uses are not uploaded). */
+export const USES_CHAIN_TERMINAL = '';
+
+interface UseRow {
+  decision_id: string;
+  rule_id: string;
+  pseudonym: string;
+  scene: string;
+  at: number;
+}
+
+/** The record a use's link covers. */
+export function useCanonicalJson(use: UseRow): string {
+  return canonicalJson({
+    decisionId: use.decision_id,
+    ruleId: use.rule_id,
+    pseudonym: use.pseudonym,
+    scene: use.scene,
+    at: use.at,
+  });
+}
+
+/** Reads and advances chain heads in `journal_chain`, inside the caller's transaction. */
+class ChainWriter {
+  readonly #key: ChainKey | undefined;
+  readonly #head: Statement;
+  readonly #setHead: Statement;
+  readonly #dataVersion: Statement;
+  /**
+   * Heads as this connection last wrote them: read from the table only when another connection has
+   * committed since (`PRAGMA data_version` moved) or after a failed transaction (`invalidate`).
+   */
+  readonly #cache = new Map<string, { seq: number; hash: string } | undefined>();
+  #version: unknown;
+
+  constructor(db: Database, key: ChainKey | undefined) {
+    this.#key = key;
+    this.#dataVersion = db.prepare('PRAGMA data_version').pluck();
+    this.#head = db.prepare('SELECT seq, hash FROM journal_chain WHERE kind = ? AND terminal_id = ?');
+    this.#setHead = db.prepare(
+      `INSERT INTO journal_chain (kind, terminal_id, seq, hash) VALUES (?, ?, ?, ?)
+       ON CONFLICT (kind, terminal_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
+    );
+  }
+
+  next(terminalId: string, kind: ChainKind, recordCanonicalJson: string): ChainLink {
+    const link = this.peek(terminalId, kind, recordCanonicalJson);
+    this.advance(terminalId, kind, link);
+    return link;
+  }
+
+  /** The next link, without moving the head (the caller moves it once its record is in). */
+  peek(terminalId: string, kind: ChainKind, recordCanonicalJson: string): ChainLink {
+    const version = this.#dataVersion.get();
+    if (version !== this.#version) {
+      this.#cache.clear();
+      this.#version = version;
+    }
+    const key = `${kind}\n${terminalId}`;
+    let head = this.#cache.get(key);
+    if (head === undefined && !this.#cache.has(key)) {
+      head = this.#head.get(kind, terminalId) as { seq: number; hash: string } | undefined;
+      this.#cache.set(key, head);
+    }
+    return nextChainLink(this.#key, terminalId, kind, head, recordCanonicalJson);
+  }
+
+  advance(terminalId: string, kind: ChainKind, link: ChainLink): void {
+    this.#setHead.run(kind, terminalId, link.seq, link.hash);
+    this.#cache.set(`${kind}\n${terminalId}`, { seq: link.seq, hash: link.hash });
+  }
+
+  /** Forgets the cached heads: the transaction that moved them was rolled back. */
+  invalidate(): void {
+    this.#cache.clear();
+  }
+}
+
+/**
  * Schema migrations: entry `i` takes the database from version `i` to `i + 1`, inside the opening
  * transaction. Append, never edit: a terminal in the field may hold any earlier version.
  *
@@ -141,7 +327,9 @@ function outboxBacklogMigration(): string {
  * deleted the newest rows. Decisions and disclosures are kept as JSON (pseudonyms and masked forms
  * only), with the columns the outbox, purge and diagnostics query beside them.
  */
-const MIGRATIONS: readonly string[] = [
+const CHAIN_COLUMNS = 'chain_seq, chain_prev, chain_hash, chain_mac';
+
+const MIGRATIONS: readonly (string | ((db: Database, key: ChainKey | undefined) => void))[] = [
   `
   CREATE TABLE decisions (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -189,6 +377,7 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX events_kind ON events (kind, seq);
   `,
   outboxBacklogMigration(),
+  chainMigration,
 ];
 
 export const SQLITE_JOURNAL_SCHEMA_VERSION = MIGRATIONS.length;
@@ -214,7 +403,7 @@ function translate(cause: unknown, action: string): XinyiError {
   });
 }
 
-function migrate(db: Database): void {
+function migrate(db: Database, key: ChainKey | undefined): void {
   const hasVersions =
     db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get() !==
     undefined;
@@ -251,7 +440,9 @@ function migrate(db: Database): void {
   );
   const record = db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)');
   for (let v = version; v < MIGRATIONS.length; v++) {
-    db.exec(MIGRATIONS[v]!);
+    const migration = MIGRATIONS[v]!;
+    if (typeof migration === 'string') db.exec(migration);
+    else migration(db, key);
     record.run(v + 1, Date.now());
   }
 }
@@ -302,7 +493,7 @@ export async function createSqliteJournal(options: SqliteJournalOptions): Promis
       db.pragma(`max_page_count = ${Math.max(1, Math.floor(maxSizeBytes / pageSize))}`);
     }
     const opened = db;
-    const migration = opened.transaction(() => migrate(opened));
+    const migration = opened.transaction(() => migrate(opened, options.chainKey));
     if (readonly) migration();
     else migration.immediate();
     const logger = options.logger ?? silentLogger;
@@ -319,6 +510,7 @@ export async function createSqliteJournal(options: SqliteJournalOptions): Promis
       });
       if (checkpointer !== undefined) opened.pragma('wal_autocheckpoint = 0');
     }
+    if (!readonly) rebuildUsage(opened);
     return new SqliteJournalStore(
       options.path,
       db,
@@ -326,6 +518,7 @@ export async function createSqliteJournal(options: SqliteJournalOptions): Promis
       logger,
       synchronous,
       checkpointer,
+      options.chain === false ? undefined : new ChainWriter(opened, options.chainKey),
     );
   } catch (cause) {
     try {
@@ -335,6 +528,19 @@ export async function createSqliteJournal(options: SqliteJournalOptions): Promis
     }
     throw translate(cause, 'be opened');
   }
+}
+
+/**
+ * `usage` is an index of the chained `use_records`, rebuilt at every start: a use row deleted or added
+ * by hand changes nothing once the daemon restarts (a chained record removed is a gap that
+ * `xinyi journal verify` reports).
+ */
+function rebuildUsage(db: Database): void {
+  db.transaction(() => {
+    db.exec(`DELETE FROM usage;
+      INSERT INTO usage (decision_id, rule_id, pseudonym, scene, at)
+      SELECT decision_id, rule_id, pseudonym, scene, at FROM use_records;`);
+  }).immediate();
 }
 
 interface DecisionRow {
@@ -351,6 +557,10 @@ interface OutboxRow {
   committed_at: number;
   terminal_id?: string;
   body: string;
+  chain_seq: number | null;
+  chain_prev: string | null;
+  chain_hash: string | null;
+  chain_mac: string | null;
 }
 
 interface EventRow {
@@ -400,6 +610,7 @@ class SqliteJournalStore implements SqliteJournal {
   readonly #synchronous: 'FULL' | 'NORMAL';
 
   readonly #checkpointer: WalCheckpointer | undefined;
+  readonly #chain: ChainWriter | undefined;
 
   constructor(
     path: string,
@@ -408,8 +619,10 @@ class SqliteJournalStore implements SqliteJournal {
     logger: Logger,
     synchronous: 'FULL' | 'NORMAL',
     checkpointer: WalCheckpointer | undefined,
+    chain: ChainWriter | undefined,
   ) {
     this.path = path;
+    this.#chain = chain;
     this.#checkpointer = checkpointer;
     this.#synchronous = synchronous;
     this.#db = db;
@@ -417,14 +630,20 @@ class SqliteJournalStore implements SqliteJournal {
     this.#logger = logger;
 
     const insertDecision = db.prepare(
-      `INSERT INTO decisions (id, at, committed_at, terminal_id, scene, outcome, pseudonym, body)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO decisions (id, at, committed_at, terminal_id, scene, outcome, pseudonym, body,
+         chain_seq, chain_prev, chain_hash, chain_mac)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     );
     const insertDisclosure = db.prepare(
-      `INSERT INTO disclosures (id, decision_id, granted_at, due_date, committed_at, body)
-       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO disclosures (id, decision_id, granted_at, due_date, committed_at, body,
+         terminal_id, chain_seq, chain_prev, chain_hash, chain_mac)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     );
+    const none: Partial<ChainLink> = {};
     this.#commit = db.transaction((p: PreparedDecision, committedAt: number) => {
+      // The head moves only once the record is in: a chain has no link without its record.
+      const link =
+        chain === undefined ? none : chain.peek(p.terminalId, 'decisions', canonicalJson(p.decision));
       const inserted = insertDecision.run(
         p.id,
         p.atMs,
@@ -434,10 +653,31 @@ class SqliteJournalStore implements SqliteJournal {
         p.outcome,
         p.pseudonym,
         p.decisionJson,
+        link.seq ?? null,
+        link.prev ?? null,
+        link.hash ?? null,
+        link.mac ?? null,
       );
       if (inserted.changes === 0) return;
+      if (chain !== undefined) chain.advance(p.terminalId, 'decisions', link as ChainLink);
       for (const d of p.disclosures) {
-        insertDisclosure.run(d.id, d.decisionId, d.grantedAtMs, d.dueDate, committedAt, d.recordJson);
+        const dl =
+          chain === undefined ? none : chain.peek(d.terminalId, 'disclosures', canonicalJson(d.record));
+        const added = insertDisclosure.run(
+          d.id,
+          d.decisionId,
+          d.grantedAtMs,
+          d.dueDate,
+          committedAt,
+          d.recordJson,
+          d.terminalId,
+          dl.seq ?? null,
+          dl.prev ?? null,
+          dl.hash ?? null,
+          dl.mac ?? null,
+        );
+        if (chain !== undefined && added.changes === 1)
+          chain.advance(d.terminalId, 'disclosures', dl as ChainLink);
       }
     });
     this.#getDecision = db.prepare(
@@ -448,15 +688,58 @@ class SqliteJournalStore implements SqliteJournal {
       `INSERT INTO usage (decision_id, rule_id, pseudonym, scene, at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (decision_id, rule_id) DO NOTHING`,
     );
+    const insertUseRecord = db.prepare(
+      `INSERT INTO use_records (decision_id, rule_id, pseudonym, scene, at, chain_seq, chain_prev, chain_hash, chain_mac)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (decision_id, rule_id) DO NOTHING`,
+    );
+    const useExists = db.prepare('SELECT 1 FROM use_records WHERE decision_id = ? AND rule_id = ?').pluck();
+    const disclosureKept = db.prepare('SELECT 1 FROM disclosures WHERE id = ?').pluck();
     this.#recordUse = db.transaction(
       (use: UsageRecord, disclosures: readonly PreparedDisclosure[], committedAt: number) => {
         let added = 0;
         for (const ruleId of use.ruleIds) {
+          if (useExists.get(use.decisionId, ruleId) !== undefined) continue;
+          const row: UseRow = {
+            decision_id: use.decisionId,
+            rule_id: ruleId,
+            pseudonym: use.pseudonym,
+            scene: use.scene,
+            at: use.at,
+          };
+          const link =
+            chain === undefined ? none : chain.next(USES_CHAIN_TERMINAL, 'uses', useCanonicalJson(row));
+          insertUseRecord.run(
+            use.decisionId,
+            ruleId,
+            use.pseudonym,
+            use.scene,
+            use.at,
+            link.seq ?? null,
+            link.prev ?? null,
+            link.hash ?? null,
+            link.mac ?? null,
+          );
           added += insertUse.run(use.decisionId, ruleId, use.pseudonym, use.scene, use.at).changes;
         }
-        // Grants made by the use (credit granted) are committed with it, or not at all.
+        // Grants made by the use (credit granted) are committed with it, or not at all; chained like
+        // the decision's own.
         for (const d of disclosures) {
-          insertDisclosure.run(d.id, d.decisionId, d.grantedAtMs, d.dueDate, committedAt, d.recordJson);
+          if (disclosureKept.get(d.id) !== undefined) continue;
+          const dl =
+            chain === undefined ? none : chain.next(d.terminalId, 'disclosures', canonicalJson(d.record));
+          insertDisclosure.run(
+            d.id,
+            d.decisionId,
+            d.grantedAtMs,
+            d.dueDate,
+            committedAt,
+            d.recordJson,
+            d.terminalId,
+            dl.seq ?? null,
+            dl.prev ?? null,
+            dl.hash ?? null,
+            dl.mac ?? null,
+          );
         }
         return added;
       },
@@ -485,11 +768,12 @@ class SqliteJournalStore implements SqliteJournal {
 
     this.#pending = {
       decisions: db.prepare(
-        `SELECT id, seq, committed_at, terminal_id, body FROM decisions
+        `SELECT id, seq, committed_at, terminal_id, body, ${CHAIN_COLUMNS} FROM decisions
          WHERE uploaded_at IS NULL ORDER BY seq LIMIT ?`,
       ),
       disclosures: db.prepare(
-        `SELECT id, seq, committed_at, body FROM disclosures WHERE uploaded_at IS NULL ORDER BY seq LIMIT ?`,
+        `SELECT id, seq, committed_at, body, ${CHAIN_COLUMNS} FROM disclosures
+         WHERE uploaded_at IS NULL ORDER BY seq LIMIT ?`,
       ),
     };
     const markTransaction = (table: UploadRecordKind) => {
@@ -507,18 +791,39 @@ class SqliteJournalStore implements SqliteJournal {
       .prepare('SELECT body FROM disclosures WHERE uploaded_at IS NULL AND due_date < ? ORDER BY seq')
       .pluck();
 
-    const purgeDecisions = db.prepare('DELETE FROM decisions WHERE uploaded_at IS NOT NULL AND at < ?');
-    const purgeDisclosures = db.prepare(
-      'DELETE FROM disclosures WHERE uploaded_at IS NOT NULL AND granted_at < ?',
-    );
+    const decisionsPurged = 'FROM decisions WHERE uploaded_at IS NOT NULL AND at < ?';
+    const disclosuresPurged = 'FROM disclosures WHERE uploaded_at IS NOT NULL AND granted_at < ?';
+    const purgeDecisions = db.prepare(`DELETE ${decisionsPurged}`);
+    const purgeDisclosures = db.prepare(`DELETE ${disclosuresPurged}`);
     const purgeEvents = db.prepare('DELETE FROM events WHERE at < ?');
     const purgeUsage = db.prepare('DELETE FROM usage WHERE at < ?');
-    this.#purge = db.transaction((cutoff: Record<RetentionRecordType, number>) => ({
-      decisions: purgeDecisions.run(cutoff.decisions).changes,
-      disclosures: purgeDisclosures.run(cutoff.disclosures).changes,
-      events: purgeEvents.run(cutoff.events).changes,
-      usage: purgeUsage.run(cutoff.usage).changes,
-    }));
+    const purgeUseRecords = db.prepare('DELETE FROM use_records WHERE at < ?');
+    // How far the purge went in each chain, so that `xinyi journal verify` tells its gaps from a removal.
+    const notePurged = (kind: ChainKind, tops: string) =>
+      db.prepare(
+        `UPDATE journal_chain SET purged_seq = MAX(purged_seq, p.top) FROM (${tops}) AS p
+         WHERE journal_chain.kind = '${kind}' AND journal_chain.terminal_id = p.terminal_id AND p.top IS NOT NULL`,
+      );
+    const topsOf = (purged: string) =>
+      `SELECT terminal_id, MAX(chain_seq) AS top ${purged} GROUP BY terminal_id`;
+    const notePurgedDecisions = notePurged('decisions', topsOf(decisionsPurged));
+    const notePurgedDisclosures = notePurged('disclosures', topsOf(disclosuresPurged));
+    const notePurgedUses = notePurged(
+      'uses',
+      `SELECT '${USES_CHAIN_TERMINAL}' AS terminal_id, MAX(chain_seq) AS top FROM use_records WHERE at < ?`,
+    );
+    this.#purge = db.transaction((cutoff: Record<RetentionRecordType, number>) => {
+      notePurgedDecisions.run(cutoff.decisions);
+      notePurgedDisclosures.run(cutoff.disclosures);
+      notePurgedUses.run(cutoff.usage);
+      purgeUseRecords.run(cutoff.usage);
+      return {
+        decisions: purgeDecisions.run(cutoff.decisions).changes,
+        disclosures: purgeDisclosures.run(cutoff.disclosures).changes,
+        events: purgeEvents.run(cutoff.events).changes,
+        usage: purgeUsage.run(cutoff.usage).changes,
+      };
+    });
     this.#counts = db.prepare(
       `SELECT (SELECT COUNT(*) FROM decisions) AS decisions, (SELECT COUNT(*) FROM disclosures) AS disclosures,
               (SELECT COUNT(*) FROM events) AS events, (SELECT COUNT(*) FROM usage) AS usage`,
@@ -556,7 +861,12 @@ class SqliteJournalStore implements SqliteJournal {
     const prepared = prepareDecision(entry);
     const committedAt = this.#clock.now();
     // IMMEDIATE: take the write lock before reading, so a second connection cannot interleave.
-    this.#run('commit the decision', () => this.#commit.immediate(prepared, committedAt));
+    try {
+      this.#run('commit the decision', () => this.#commit.immediate(prepared, committedAt));
+    } catch (error) {
+      this.#chain?.invalidate();
+      throw error;
+    }
   }
 
   getDecision(id: string): JournalDecisionRecord | undefined {
@@ -576,7 +886,14 @@ class SqliteJournalStore implements SqliteJournal {
     this.#assertOpen();
     const disclosures = prepareUse(use);
     const committedAt = this.#clock.now();
-    return this.#run('record a benefit use', () => this.#recordUse.immediate(use, disclosures, committedAt));
+    try {
+      return this.#run('record a benefit use', () =>
+        this.#recordUse.immediate(use, disclosures, committedAt),
+      );
+    } catch (error) {
+      this.#chain?.invalidate();
+      throw error;
+    }
   }
 
   usageCounts(pseudonym: string, now: number): UsageCounts {
@@ -640,15 +957,22 @@ class SqliteJournalStore implements SqliteJournal {
     const k = this.#kind(kind);
     validateLimit(limit, 'limit');
     const rows = this.#run('read the outbox', () => this.#pending[k].all(limit) as OutboxRow[]);
-    return rows.map((r) => ({
-      id: r.id,
-      seq: r.seq,
-      committedAt: r.committed_at,
-      payload:
-        k === 'decisions'
-          ? JSON.parse(`{"terminalId":${JSON.stringify(r.terminal_id)},"decision":${r.body}}`)
-          : JSON.parse(r.body),
-    }));
+    return rows.map((r) => {
+      const item: OutboxItem = {
+        id: r.id,
+        seq: r.seq,
+        committedAt: r.committed_at,
+        payload:
+          k === 'decisions'
+            ? JSON.parse(`{"terminalId":${JSON.stringify(r.terminal_id)},"decision":${r.body}}`)
+            : JSON.parse(r.body),
+      };
+      if (r.chain_seq !== null && r.chain_prev !== null && r.chain_hash !== null) {
+        item.chain = { seq: r.chain_seq, prev: r.chain_prev, hash: r.chain_hash };
+        if (r.chain_mac !== null) item.chain.mac = r.chain_mac;
+      }
+      return item;
+    });
   }
 
   markUploaded(kind: UploadRecordKind, ids: readonly string[], at: number): void {

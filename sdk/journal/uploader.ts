@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { type Clock, systemClock } from '../clock.js';
-import type { TransferOptions, UploadResult } from '../credit/http-platform.js';
+import type { UploadResult, UploadTransferOptions } from '../credit/http-platform.js';
 import { isXinyiError, XinyiError, type XinyiErrorCode } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
+import type { ChainHead } from './journal-chain.js';
 import type { JournalStore, OutboxItem, UploadRecordKind } from './journal-store.js';
 
 /** The part of the platform client the uploader uses (`HttpPlatformResolver` has this shape). */
@@ -11,12 +12,12 @@ export interface UploadPlatform {
   uploadDecisions(
     batch: readonly unknown[],
     idempotencyKey: string,
-    options?: TransferOptions,
+    options?: UploadTransferOptions,
   ): Promise<UploadResult>;
   uploadDisclosures(
     batch: readonly unknown[],
     idempotencyKey: string,
-    options?: TransferOptions,
+    options?: UploadTransferOptions,
   ): Promise<UploadResult>;
 }
 
@@ -140,13 +141,36 @@ export function batchIdempotencyKey(kind: UploadRecordKind, ids: readonly string
   return `${kind === 'decisions' ? 'dec' : 'dis'}-${digest}`;
 }
 
-/** The item as sent: the journal's payload with its own idempotency key (its record id) in `key`. */
+/**
+ * The item as sent: the journal's payload with its own idempotency key (its record id) in `key`, and
+ * its link in the terminal's hash chain in `chain` when it has one.
+ */
 function wireItem(item: OutboxItem): unknown {
   const payload = item.payload;
+  const chain = item.chain === undefined ? {} : { chain: item.chain };
   if (payload !== null && typeof payload === 'object' && !Array.isArray(payload)) {
-    return { ...(payload as Record<string, unknown>), key: item.id };
+    return { ...(payload as Record<string, unknown>), key: item.id, ...chain };
   }
-  return { key: item.id, record: payload };
+  return { key: item.id, record: payload, ...chain };
+}
+
+/** The terminal whose chain an outbox item extends (decisions: the envelope's; disclosures: the record's). */
+function itemTerminalId(item: OutboxItem): string | undefined {
+  const terminalId = (item.payload as { terminalId?: unknown } | null)?.terminalId;
+  return typeof terminalId === 'string' ? terminalId : undefined;
+}
+
+/** Each chain's head after the batch: the last link per terminal, as the journal signed it. */
+function chainHeadsOf(kind: UploadRecordKind, items: readonly OutboxItem[]): ChainHead[] {
+  const heads = new Map<string, ChainHead>();
+  for (const item of items) {
+    const terminalId = itemTerminalId(item);
+    if (item.chain === undefined || terminalId === undefined) continue;
+    const head: ChainHead = { terminalId, kind, seq: item.chain.seq, hash: item.chain.hash };
+    if (item.chain.mac !== undefined) head.mac = item.chain.mac;
+    heads.set(terminalId, head);
+  }
+  return [...heads.values()];
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -354,7 +378,10 @@ export function createUploader(options: UploaderOptions): Uploader {
       items.map((item) => item.id),
     );
     const batch = items.map(wireItem);
-    const transfer: TransferOptions = uploadTimeoutMs === undefined ? {} : { timeoutMs: uploadTimeoutMs };
+    const transfer: UploadTransferOptions =
+      uploadTimeoutMs === undefined ? {} : { timeoutMs: uploadTimeoutMs };
+    const chainHeads = chainHeadsOf(kind, items);
+    if (chainHeads.length > 0) transfer.chainHeads = chainHeads;
     let duplicate: boolean;
     try {
       const result =

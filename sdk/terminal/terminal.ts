@@ -82,9 +82,9 @@ export interface TerminalOptions {
    */
   journal?: JournalStore;
   /**
-   * The journal's uploader: its state shows in the terminal's `offline`/`online` events (source
-   * `uploader`), in `offlineSources()` and `diagnostics()`, and a growing backlog raises the
-   * `upload-backlog` alarm. The terminal only listens: it never waits for the uploader.
+   * The journal's uploader: its state shows in the terminal's `uploader` event and in
+   * `diagnostics().uploader` (it is not a credit source: never in `offlineSources()`), and a growing
+   * backlog raises the `upload-backlog` alarm. The terminal only listens: it never waits for the uploader.
    */
   uploader?: Pick<Uploader, 'events' | 'state'>;
   /**
@@ -123,6 +123,8 @@ export interface TerminalEventMap {
   /** A credit source failed and is considered offline until it answers again. */
   offline: [event: { source: string; reason: XinyiError['code'] }];
   online: [event: { source: string }];
+  /** The uploader went `offline` (with the failure's code) or back `online`. */
+  uploader: [event: { state: 'online' | 'offline'; code?: XinyiError['code'] }];
   /** Device state changes, raised by attached device adapters. */
   device: [event: { device: string; state: string; reason?: string }];
   /** A condition staff must see started (`active`) or ended: the journal cannot be written, … */
@@ -181,6 +183,8 @@ export interface TerminalDiagnostics {
   uptimeSeconds: number;
   decisions: Record<Decision['outcome'], number>;
   creditSources: { name: string; offline: boolean; timeoutMs?: number }[];
+  /** The uploader's state (`idle`, `online`, `offline`); absent without an uploader. */
+  uploader?: string;
   devices: Record<string, { state: string; reason?: string; since: string }>;
   alarms: string[];
   journal:
@@ -426,6 +430,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
   readonly #offline = new Set<string>();
   readonly #pendingNames = new Map<string, string>();
   readonly #detachers = new Set<() => void>();
+  #uploader: Pick<Uploader, 'state'> | undefined;
   #closed = false;
   #stopWatchingUploader: (() => void) | undefined;
 
@@ -456,6 +461,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     this.#newId = options.newDecisionId ?? randomUUID;
     if (options.uploader) this.#stopWatchingUploader = this.#watchUploader(options.uploader);
     this.#warnIfContextNotCovered();
+    this.#followSourceRecovery();
   }
 
   /**
@@ -471,6 +477,21 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
       { scene: this.scene, reason: reasons[0], siteId: this.#context.siteId ?? null },
       "terminal's context is outside the pack's coverage of its scene: every decision says so unless present() gives a covered context (e.g. context.siteId)",
     );
+  }
+
+  /**
+   * A source that reports its own recovery (the platform client's `online` event: any request of its
+   * own succeeded — a sync, an upload, a probe) is back at once, not only at the next decision: a quiet
+   * gate must not keep its alarm all night after the platform came back.
+   */
+  #followSourceRecovery(): void {
+    for (const resolver of this.#credit) {
+      const events = (resolver as { events?: unknown }).events;
+      if (!(events instanceof EventEmitter)) continue;
+      const online = () => this.#sourceAnswered(resolver.name);
+      events.on('online', online);
+      this.#detachers.add(() => events.off('online', online));
+    }
   }
 
   /** The per-subject caps of a pack: by rule id, and those of this terminal's scene. */
@@ -522,22 +543,16 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
   }
 
   #watchUploader(uploader: Pick<Uploader, 'events' | 'state'>): () => void {
-    const source = 'uploader';
-    const offline = (e: { code: XinyiError['code'] }) => {
-      if (this.#offline.has(source)) return;
-      this.#offline.add(source);
-      this.emit('offline', { source, reason: e.code });
-    };
-    const online = () => {
-      if (this.#offline.delete(source)) this.emit('online', { source });
-    };
+    this.#uploader = uploader;
+    const offline = (e: { code: XinyiError['code'] }) =>
+      this.emit('uploader', { state: 'offline', code: e.code });
+    const online = () => this.emit('uploader', { state: 'online' });
     const alarm = () => this.emit('alarm', { kind: 'upload-backlog', active: true });
     const cleared = () => this.emit('alarm', { kind: 'upload-backlog', active: false });
     uploader.events.on('offline', offline);
     uploader.events.on('online', online);
     uploader.events.on('backlog-alarm', alarm);
     uploader.events.on('backlog-cleared', cleared);
-    if (uploader.state === 'offline') this.#offline.add(source);
     return () => {
       uploader.events.off('offline', offline);
       uploader.events.off('online', online);
@@ -613,6 +628,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
         offline: this.#offline.has(r.name),
         ...(r.timeoutMs === undefined ? {} : { timeoutMs: r.timeoutMs }),
       })),
+      ...(this.#uploader === undefined ? {} : { uploader: this.#uploader.state }),
       devices: Object.fromEntries(this.#devices),
       alarms: [...this.#alarms],
       journal,

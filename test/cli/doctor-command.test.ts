@@ -340,7 +340,7 @@ describe('xinyi doctor', () => {
     const report = JSON.parse(stdout) as DoctorReport;
     expect(report.platform).toBeNull();
     expect(report.problems).toContain(
-      'daemon reports degraded: alarms journal-unavailable; devices gate (aa-frame) disconnected; offline platform',
+      'daemon reports degraded: alarms journal-unavailable; devices gate (aa-frame) disconnected; credit sources offline platform',
     );
   }, 30_000);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isValidResidentIdNumber } from '../../sdk/identity/index.js';
+import { checkDigit, isValidResidentIdNumber } from '../../sdk/identity/index.js';
 import { createJsonLogger, type LogLevel } from '../../sdk/logger.js';
 import { generatePopulation } from '../../simulator/population.js';
 
@@ -156,5 +156,71 @@ describe('createJsonLogger: ID numbers are scrubbed', () => {
     };
     logger.info({ ...fields, when: new Date(fields.atMs) }, 'ok');
     expect(records()[0]).toMatchObject({ ...fields, when: new Date(fields.atMs).toISOString() });
+  });
+});
+
+/** The forms an ID number takes in text that reaches a log by accident, each with where it hides. */
+describe('createJsonLogger: every form of an ID number, and names when given', () => {
+  const id = alice.idNumber;
+  const fullWidth = [...id]
+    .map((ch) => (ch === 'X' ? 'Ｘ' : String.fromCharCode(ch.charCodeAt(0) - 0x30 + 0xff10)))
+    .join('');
+  const spaced = `${id.slice(0, 6)} ${id.slice(6, 14)} ${id.slice(14)}`;
+  const dashed = `${id.slice(0, 6)}-${id.slice(6, 14)}-${id.slice(14)}`;
+  const grouped4 = id.replace(/(.{4})(?=.)/g, '$1 ');
+  // A foreign permanent-residence card: 2004 format (nationality + 12 digits) and 2023 format (18 digits, leading 9, valid check digit).
+  const foreign2004 = 'USA110065021110';
+  const foreign2023 = `93${id.slice(2, 17)}${checkDigit(`93${id.slice(2, 17)}`)}`;
+
+  it.each<[string, string, (logger: ReturnType<typeof capture>['logger']) => void]>([
+    ['alone', id, (l) => l.info({ note: `card ${id} read` })],
+    ['glued to letters before', `ID${id}`, (l) => l.info({ note: `ID${id}` })],
+    ['glued to letters after', `${id}abc`, (l) => l.info({ note: `${id}abc` })],
+    ['glued on both sides', `x${id}y`, (l) => l.info({ note: `x${id}y` })],
+    ['split by spaces', spaced, (l) => l.info({ note: `number ${spaced} typed` })],
+    ['split by dashes', dashed, (l) => l.info({ note: dashed })],
+    ['in groups of four', grouped4, (l) => l.info({ note: grouped4 })],
+    ['in full-width digits', fullWidth, (l) => l.info({ note: `号码${fullWidth}。` })],
+    ['as an object key', id, (l) => l.info({ seen: { [id]: 1 } })],
+    ['as a key glued to letters', `k${id}`, (l) => l.info({ [`k${id}`]: true })],
+    ['in the message', spaced, (l) => l.warn({}, `bad card ${spaced}`)],
+    [
+      'a 2004 foreign permanent-residence number',
+      foreign2004,
+      (l) => l.info({ note: `card ${foreign2004}` }),
+    ],
+    ['a 2023 foreign permanent-residence number', foreign2023, (l) => l.info({ note: `卡号${foreign2023}` })],
+    ['a 2023 foreign number glued to letters', foreign2023, (l) => l.info({ note: `PR${foreign2023}z` })],
+  ])('%s', (_form, raw, write) => {
+    const { logger, chunks } = capture();
+    write(logger);
+    const line = chunks.join('');
+    expect(line).toContain('[id-number]');
+    expect(line).not.toContain(raw);
+    expect(line.replace(/\D/g, '')).not.toContain(id.slice(0, 17));
+  });
+
+  it('leaves hashes, long counters and digit runs with a wrong check digit glued to letters alone', () => {
+    const { logger, records } = capture();
+    const badCheck = `${id.slice(0, 17)}${id.endsWith('0') ? '1' : '0'}`;
+    const fields = {
+      hash: `ab${badCheck}cd`,
+      counter: '123456789012345678901234',
+      phone: '+86 138 0013 8000',
+      at: '2026-12-07T10:00:00.000+08:00',
+    };
+    logger.info(fields);
+    expect(records()[0]).toMatchObject(fields);
+  });
+
+  it('scrubs the name forms the host gives it, in values, keys and the message', () => {
+    const names = [bob.name, carol.name];
+    const { chunks } = capture();
+    const logger = createJsonLogger({ names: () => names, write: (line) => void chunks.push(line) });
+    logger.info({ note: `visitor ${bob.name}`, [carol.name]: 'seen' }, `hello ${carol.name}`);
+    const line = chunks.join('');
+    expect(line).not.toContain(bob.name);
+    expect(line).not.toContain(carol.name);
+    expect(line.match(/\[name\]/g)).toHaveLength(3);
   });
 });

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { inspect } from 'node:util';
 import axios, { type AxiosResponse } from 'axios';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -423,6 +424,51 @@ describe('http platform resolver against the mock platform (real HTTP)', () => {
       code: 'CREDIT_UNAVAILABLE',
       details: { reason: 'network', errorCode: 'ECONNREFUSED' },
     });
+  });
+
+  it("a network error's cause carries no header, no body, no pseudonym: only its name, message and code", async () => {
+    const mock = await startMockPlatform({ people, pseudonymizer, keyId: KEY_ID, secret: SECRET });
+    const url = mock.url;
+    const trustList = loadTrustList(mock.issuer.trustList, {
+      rootPublicKey: mock.issuer.rootPublicKey,
+      now: Date.now(),
+    });
+    await mock.close();
+    const platform = createHttpPlatformResolver({
+      baseUrl: url,
+      keyId: KEY_ID,
+      secret: SECRET,
+      retry: { baseDelayMs: 5 },
+      trustList,
+    });
+    const pseudonym = pseudonymizer.pseudonymize(person.idNumber);
+    const errors: unknown[] = [];
+    for (const deadlineMs of [500, 1]) {
+      errors.push(
+        await platform
+          .resolve({
+            subject: { pseudonym, masked: '*' } as never,
+            scene: 'scenic-gate',
+            terminalId: 'gate-7',
+            signal: new AbortController().signal,
+            deadlineAt: Date.now() + deadlineMs,
+          })
+          .catch((e: unknown) => e),
+      );
+    }
+    errors.push(await platform.getTrustList().catch((e: unknown) => e));
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(XinyiError);
+      // Everything a host could print or ship: the whole object graph, non-enumerable fields included.
+      const seen = inspect(error, { depth: 12, showHidden: true });
+      expect(seen).not.toContain(pseudonym);
+      expect(seen).not.toContain(SECRET);
+      expect(seen.toLowerCase()).not.toContain('x-xinyi-signature');
+      expect(seen.toLowerCase()).not.toContain('x-xinyi-nonce');
+    }
+    const cause = (errors[0] as XinyiError).cause as Error & { code?: string };
+    expect(cause).toMatchObject({ code: 'ECONNREFUSED', message: expect.stringContaining('ECONNREFUSED') });
+    expect(Object.keys(cause).filter((k) => k !== 'name')).toEqual(['code']);
   });
 });
 

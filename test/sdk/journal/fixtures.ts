@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 // Decisions for the journal tests: evaluated by the real policy engine for synthetic people from the
 // simulator's population generator. No record describes a real person.
 import { chinaHolidayCalendar } from '../../../sdk/calendar/index.js';
@@ -136,3 +137,20 @@ export function manualClock(start: number | string = DEFAULT_AT): ManualClock {
 }
 
 export const DAY_MS = 86_400_000;
+
+/** Takes a journal back to schema 2 as the previous SDK left it: no chain columns, no use_records. */
+export function downgradeToSchema2(path: string): void {
+  const raw = new Database(path);
+  raw.exec(`
+    INSERT OR IGNORE INTO usage (decision_id, rule_id, pseudonym, scene, at)
+      SELECT decision_id, rule_id, pseudonym, scene, at FROM use_records;
+    DROP TABLE use_records; DROP TABLE journal_chain;
+    ALTER TABLE decisions DROP COLUMN chain_seq; ALTER TABLE decisions DROP COLUMN chain_prev;
+    ALTER TABLE decisions DROP COLUMN chain_hash; ALTER TABLE decisions DROP COLUMN chain_mac;
+    ALTER TABLE disclosures DROP COLUMN terminal_id; ALTER TABLE disclosures DROP COLUMN chain_seq;
+    ALTER TABLE disclosures DROP COLUMN chain_prev; ALTER TABLE disclosures DROP COLUMN chain_hash;
+    ALTER TABLE disclosures DROP COLUMN chain_mac;
+    DELETE FROM schema_version WHERE version > 2;
+  `);
+  raw.close();
+}

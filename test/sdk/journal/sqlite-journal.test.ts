@@ -24,7 +24,7 @@ import {
 import type { Logger } from '../../../sdk/logger.js';
 import { createRng } from '../../../simulator/prng.js';
 import { until } from '../../support/until.js';
-import { entryFor, manualClock, people } from './fixtures.js';
+import { downgradeToSchema2, entryFor, manualClock, people } from './fixtures.js';
 import { journalContract, recountedBacklog } from './journal-contract.js';
 
 let dir: string;
@@ -294,6 +294,7 @@ describe('SQLite journal', () => {
     journal.markUploaded('decisions', ['d-0'], clock.now());
     journal.close();
     // Back to schema 1 as an older SDK left it, with records it wrote after ours.
+    downgradeToSchema2(path);
     const raw = new Database(path);
     raw.exec(`
       DROP TRIGGER decisions_backlog_added; DROP TRIGGER decisions_backlog_requeued;

@@ -28,7 +28,7 @@ function platform(): UploadPlatform & { down: boolean; received: unknown[] } {
 }
 
 describe('terminal with an uploader', () => {
-  it('shows the uploader offline and online in its events, offlineSources() and diagnostics(), and raises the backlog alarm', async () => {
+  it('shows the uploader offline and online in its own events and diagnostics() (never as a credit source), and raises the backlog alarm', async () => {
     const journal = createMemoryJournal();
     const upstream = platform();
     const uploader = createUploader({
@@ -66,6 +66,10 @@ describe('terminal with an uploader', () => {
       record('online', (e) => e.source),
     );
     terminal.on(
+      'uploader',
+      record('uploader', (e) => `${e.state}${e.code === undefined ? '' : `:${e.code}`}`),
+    );
+    terminal.on(
       'alarm',
       record('alarm', (a) => `${a.kind}:${a.active}`),
     );
@@ -77,15 +81,19 @@ describe('terminal with an uploader', () => {
         for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
         expect(check()).toBe(true);
       };
-      await until(() => events.includes('offline:uploader:CREDIT_UNAVAILABLE'));
+      await until(() => events.includes('uploader:offline:CREDIT_UNAVAILABLE'));
       await until(() => events.includes('alarm:upload-backlog:true'));
-      expect(terminal.offlineSources()).toContain('uploader');
+      // The uploader is not a credit source: decisions are still made from the sources.
+      expect(terminal.offlineSources()).toEqual([]);
+      expect(terminal.diagnostics().creditSources.map((s) => s.name)).not.toContain('uploader');
+      expect(terminal.diagnostics().uploader).toBe('offline');
       expect(terminal.diagnostics().alarms).toContain('upload-backlog');
 
       upstream.down = false;
-      await until(() => events.includes('online:uploader'));
+      await until(() => events.includes('uploader:online'));
       await until(() => events.includes('alarm:upload-backlog:false'));
-      expect(terminal.offlineSources()).not.toContain('uploader');
+      expect(terminal.diagnostics().uploader).toBe('online');
+      expect(events.filter((e) => e.startsWith('offline:') || e.startsWith('online:'))).toEqual([]);
       expect(upstream.received).toHaveLength(people.length);
     } finally {
       await uploader.stop();

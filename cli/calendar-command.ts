@@ -4,15 +4,8 @@ import { calendarCoverage } from '../sdk/calendar/coverage.js';
 import type { HolidayCalendar } from '../sdk/calendar/holiday-calendar.js';
 import { STATUTORY_RULE_EDITIONS } from '../sdk/calendar/provisional-holidays.js';
 import { type Clock, shanghaiDate, systemClock } from '../sdk/clock.js';
-import { silentLogger } from '../sdk/logger.js';
 import { configPath, loadGateConfig } from './gate/config.js';
-import {
-  cachedTrustList,
-  createDaemonDocuments,
-  documentFiles,
-  installDocument,
-  readDocumentFiles,
-} from './gate/documents.js';
+import { documentFiles, installDocument, offlineDocuments, readDocumentFiles } from './gate/documents.js';
 import { usageError } from './usage.js';
 
 export const CALENDAR_USAGE = `  xinyi calendar show [YEAR] [--config FILE] [--json]
@@ -94,15 +87,7 @@ export async function calendarView(options: {
   if (options.configFile !== undefined) {
     const { config, baseDir } = loadGateConfig(options.configFile);
     const dataDir = configPath(baseDir, config.dataDir);
-    const keeper = createDaemonDocuments({
-      config,
-      baseDir,
-      dataDir,
-      trustList: () => cachedTrustList(config, baseDir, dataDir, clock.now()),
-      clock,
-      logger: silentLogger,
-      writeCache: false,
-    });
+    const keeper = offlineDocuments(config, baseDir, dataDir, clock);
     await readDocumentFiles(keeper, documentFiles(config, baseDir, dataDir));
     calendar = keeper.calendar();
     for (const y of keeper.calendarDocumentYears()) {

@@ -14,7 +14,6 @@ import { isXinyiError } from '../sdk/errors.js';
 import { createPseudonymizer } from '../sdk/identity/index.js';
 import type { JournalStore, RetentionRecordType, UploadRecordKind } from '../sdk/journal/journal-store.js';
 import { createSqliteJournal } from '../sdk/journal/sqlite-journal.js';
-import { silentLogger } from '../sdk/logger.js';
 import { loadPolicyPack } from '../sdk/policy/validate-pack.js';
 import { SDK_VERSION } from '../sdk/version.js';
 import {
@@ -25,12 +24,7 @@ import {
   redactConfig,
   type SecretRef,
 } from './gate/config.js';
-import {
-  cachedTrustList,
-  createDaemonDocuments,
-  documentFiles,
-  readDocumentFiles,
-} from './gate/documents.js';
+import { documentFiles, offlineDocuments, readDocumentFiles } from './gate/documents.js';
 import { checkSecretFiles } from './gate/local-files.js';
 import { checkSiteStore, type SiteStoreCheck } from './gate/site-store.js';
 import { usageError } from './usage.js';
@@ -305,15 +299,7 @@ async function checkDocuments(
 ): Promise<Pick<DoctorReport, 'calendar' | 'documents'>> {
   let keeper: DocumentKeeper;
   try {
-    keeper = createDaemonDocuments({
-      config,
-      baseDir,
-      dataDir,
-      trustList: () => cachedTrustList(config, baseDir, dataDir, clock.now()),
-      clock,
-      logger: silentLogger,
-      writeCache: false,
-    });
+    keeper = offlineDocuments(config, baseDir, dataDir, clock);
   } catch (error) {
     problems.push(`documents: ${reasonOf(error)}`);
     return { calendar: { error: codeOf(error) } as NonNullable<DoctorReport['calendar']> };

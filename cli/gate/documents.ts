@@ -291,6 +291,27 @@ export interface InstallResult {
 }
 
 /**
+ * The daemon's documents as a command sees them with the daemon stopped or running: the trust list
+ * it cached and the configuration's pinned keys, nothing written back to the cache.
+ */
+export function offlineDocuments(
+  config: GateConfig,
+  baseDir: string,
+  dataDir: string,
+  clock: Clock,
+): DocumentKeeper {
+  return createDaemonDocuments({
+    config,
+    baseDir,
+    dataDir,
+    trustList: () => cachedTrustList(config, baseDir, dataDir, clock.now()),
+    clock,
+    logger: silentLogger,
+    writeCache: false,
+  });
+}
+
+/**
  * Verifies a signed document file as the daemon would (its cached trust list and the configuration's
  * pinned keys), checks it is not older than what the daemon holds or what is installed, and installs
  * it atomically in `<dataDir>/documents/`, where a running daemon takes it at its next check.
@@ -306,15 +327,7 @@ export async function installDocument(options: {
 }): Promise<InstallResult> {
   const { kind, config, baseDir, clock } = options;
   const dataDir = configPath(baseDir, config.dataDir);
-  const keeper = createDaemonDocuments({
-    config,
-    baseDir,
-    dataDir,
-    trustList: () => cachedTrustList(config, baseDir, dataDir, clock.now()),
-    clock,
-    logger: silentLogger,
-    writeCache: false,
-  });
+  const keeper = offlineDocuments(config, baseDir, dataDir, clock);
   const path = installedDocumentPath(dataDir, kind);
   // What the daemon reads too: a refused one (no longer verifying) is replaced by the new file.
   await readDocumentFiles(keeper, documentFiles(config, baseDir, dataDir));

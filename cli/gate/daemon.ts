@@ -47,6 +47,7 @@ import {
   lockDownDataDir,
   pseudonymizerFromConfig,
 } from './local-files.js';
+import { registerProcessMetrics } from './process-metrics.js';
 import { describeSite, openSiteStore, siteLaneOptions } from './site-store.js';
 
 export interface GateDaemonOptions {
@@ -496,6 +497,8 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
       clock,
     });
     cleanups.push(() => metrics.dispose());
+    const processMetrics = registerProcessMetrics(metrics.registry);
+    cleanups.push(() => processMetrics.dispose());
 
     const health = (): GateDaemonHealth => {
       let backlog: GateDaemonHealth['backlog'] = {};

@@ -66,6 +66,14 @@ describe.skipIf(!socat)('xinyi gate daemon, end to end against the simulator', (
     const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
     expect(metrics).toContain('# TYPE xinyi_decisions_total counter');
     expect(metrics).toMatch(/xinyi_device_up\{device="aa-gate"\} 1/);
+    // The process itself: a starved or leaking lane PC shows here before decisions slow down.
+    for (const name of [
+      'nodejs_eventloop_lag_p99_seconds',
+      'process_resident_memory_bytes',
+      'process_open_fds',
+    ]) {
+      expect(metrics).toMatch(new RegExp(`^${name} \\d`, 'm'));
+    }
   });
 
   it('a 守信 citizen taps the ID card and the gate opens; the passage counts the free entry', async () => {

@@ -9,6 +9,7 @@ import { STATUS_LIST_FUTURE_SKEW_MS, type StatusList, statusListSignerTrusted } 
 import {
   keyIdOf,
   keyMatchesAlg,
+  keyValidAt,
   signWithAlg,
   type TrustedKey,
   type TrustKeyAlg,
@@ -446,11 +447,7 @@ function verifyDecoded(text: string, options: VerifyCreditCodeOptions): VerifyCr
     if (candidates.length === 0) return refuse(CreditCodeRefusal.UNKNOWN_KEY);
     const ofAlg = candidates.filter((k) => k.alg === verifier.keyAlg);
     if (ofAlg.length === 0) return refuse(CreditCodeRefusal.ALG_MISMATCH);
-    const usable = ofAlg.filter(
-      (k) =>
-        (k.validFrom === undefined || iatMs >= k.validFrom) &&
-        (k.validTo === undefined || iatMs <= k.validTo),
-    );
+    const usable = ofAlg.filter((k) => keyValidAt(k, iatMs));
     if (usable.length === 0) return refuse(CreditCodeRefusal.KEY_NOT_VALID);
     const signed = bytes.subarray(0, 69);
     const issuerSignature = bytes.subarray(69, CREDENTIAL_LENGTH);

@@ -1,6 +1,13 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import { XinyiError } from '../errors.js';
-import { keyIdOf, keyMatchesAlg, signWithAlg, type TrustList, verifyWithAlg } from './trust-list.js';
+import {
+  keyIdOf,
+  keyMatchesAlg,
+  keyValidAt,
+  signWithAlg,
+  type TrustList,
+  verifyWithAlg,
+} from './trust-list.js';
 
 /**
  * Signed lookup answers (docs/platform-api.md, "Signed answers"). The platform signs every answer to
@@ -204,9 +211,7 @@ export function verifyLookupAnswer(input: VerifyLookupAnswerInput): number {
     );
   }
   const tMs = parsed.t * 1000;
-  const valid = candidates.filter(
-    (k) => (k.validFrom === undefined || tMs >= k.validFrom) && (k.validTo === undefined || tMs <= k.validTo),
-  );
+  const valid = candidates.filter((k) => keyValidAt(k, tMs));
   if (valid.length === 0) {
     throw answerInvalid(
       PlatformAnswerProblem.KEY_NOT_VALID,

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { XinyiError } from '../errors.js';
-import { keyIdOf, signWithAlg, type TrustList, verifyWithAlg } from './trust-list.js';
+import { keyIdOf, keyValidAt, signWithAlg, type TrustList, verifyWithAlg } from './trust-list.js';
 
 /**
  * The revocation status list (credit-domain.md §4.2 step 7), after the IETF Token Status List: a
@@ -177,7 +177,7 @@ export function loadStatusList(signed: SignedStatusList, options: LoadStatusList
       StatusListProblem.MALFORMED,
       'status list: issuedAt is not an ISO 8601 instant with a zone',
     );
-  const signer = verifying.find((k) => keyCovers(k, issuedAt));
+  const signer = verifying.find((k) => keyValidAt(k, issuedAt));
   if (signer === undefined) {
     throw invalid(
       StatusListProblem.KEY_NOT_VALID,
@@ -206,16 +206,8 @@ export function statusListSignerTrusted(list: StatusList, trustList: TrustList):
   if (signer === undefined) return true;
   return trustList
     .keysFor(signer.kid, 'status-list')
-    .some((k) => Buffer.compare(k.spkiDer, signer.spkiDer) === 0 && keyCovers(k, list.issuedAt));
+    .some((k) => Buffer.compare(k.spkiDer, signer.spkiDer) === 0 && keyValidAt(k, list.issuedAt));
 }
 
 /** `2026-12-07T10:00:00Z`, with optional fractions of a second and a `Z` or `±hh:mm` zone. */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
-
-/** Whether a trust-list key's validity period (when it has one) covers the instant `atMs`. */
-function keyCovers(key: { validFrom?: number; validTo?: number }, atMs: number): boolean {
-  return (
-    (key.validFrom === undefined || atMs >= key.validFrom) &&
-    (key.validTo === undefined || atMs <= key.validTo)
-  );
-}

@@ -80,6 +80,14 @@ export interface TrustedKey {
   validTo?: number;
 }
 
+/** Whether a key's validity period (when it has one) covers the instant `atMs` (epoch ms). */
+export function keyValidAt(key: Pick<TrustedKey, 'validFrom' | 'validTo'>, atMs: number): boolean {
+  return (
+    (key.validFrom === undefined || atMs >= key.validFrom) &&
+    (key.validTo === undefined || atMs <= key.validTo)
+  );
+}
+
 /** A trust list whose root signature, structure and validity period were checked. */
 export interface TrustList {
   readonly version: number;

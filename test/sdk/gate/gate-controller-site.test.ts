@@ -1,8 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCreditCodeResolver } from '../../../sdk/credit/credit-code-resolver.js';
-import { loadStatusList } from '../../../sdk/credit/status-list.js';
-import { loadTrustList } from '../../../sdk/credit/trust-list.js';
-import type { Credential } from '../../../sdk/domain/credential.js';
 import { isXinyiError } from '../../../sdk/errors.js';
 import { GateController, type GateOutcome, type GatePassage } from '../../../sdk/gate/gate-controller.js';
 import { createPseudonymizer } from '../../../sdk/identity/index.js';
@@ -10,29 +6,17 @@ import { createMemoryJournal } from '../../../sdk/journal/memory-journal.js';
 import { ReasonCode } from '../../../sdk/policy/reason-codes.js';
 import { createInProcessSiteState } from '../../../sdk/site/in-process-site-state.js';
 import type { SiteState } from '../../../sdk/site/site-state.js';
-import { createInMemoryCreditProvider } from '../../../sdk/terminal/in-memory-credit-provider.js';
 import { createTerminal, type Terminal } from '../../../sdk/terminal/terminal.js';
-import { createCreditIssuer } from '../../../simulator/credit-issuer.js';
 import { InProcessGate } from '../../../simulator/devices/in-process-gate.js';
-import { generatePopulation } from '../../../simulator/population.js';
+import { card, siteLaneCredit } from '../site/site-lane-credit.js';
 
 // Gate lanes of one site, each with its own terminal and journal, sharing presence and caps.
 const pseudonymizer = createPseudonymizer('gate-controller-site-test-key-0123456789');
 const T0 = Date.parse('2026-11-26T10:00:00+08:00');
 const HOUR = 3_600_000;
 const clock = { at: T0, now: () => clock.at };
-const people = generatePopulation(3, 'gate-controller-site-test', {
-  mix: { AA: 1 },
-  redListRate: 0,
-  blackListRate: 0,
-  keyAttentionRate: 0,
-});
+const { people, issuer, credit } = siteLaneCredit('gate-controller-site-test', clock, pseudonymizer);
 const [alice, bob] = people as [(typeof people)[number], (typeof people)[number]];
-const card = (person: { idNumber: string }): Credential => ({ kind: 'id-card', idNumber: person.idNumber });
-const issuer = createCreditIssuer({ seed: 'gate-controller-site-test', now: T0 - HOUR });
-const trustList = loadTrustList(issuer.trustList, { rootPublicKey: issuer.rootPublicKey, now: T0 });
-// A credit code grants nothing without a fresh status list (docs/credit-codes.md).
-const statusList = loadStatusList(issuer.signedStatusList(T0 - HOUR), { trustList });
 
 interface Lane {
   terminal: Terminal;
@@ -64,15 +48,7 @@ async function lane(
     clock,
     journal,
     ...(siteState ? { siteState } : {}),
-    credit: [
-      createCreditCodeResolver({ trustList, statusList, clock }),
-      createInMemoryCreditProvider({
-        clock,
-        standings: people.map(
-          (p) => [pseudonymizer.pseudonymize(p.idNumber), { tier: p.tier, lists: [] }] as const,
-        ),
-      }),
-    ],
+    credit: credit(),
   });
   const gate = new InProcessGate({
     motionMs: 5,

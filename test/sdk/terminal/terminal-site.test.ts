@@ -1,8 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCreditCodeResolver } from '../../../sdk/credit/credit-code-resolver.js';
-import { loadStatusList } from '../../../sdk/credit/status-list.js';
-import { loadTrustList } from '../../../sdk/credit/trust-list.js';
-import type { Credential } from '../../../sdk/domain/credential.js';
 import type { Decision } from '../../../sdk/domain/decision.js';
 import { createPseudonymizer } from '../../../sdk/identity/index.js';
 import type { JournalStore } from '../../../sdk/journal/journal-store.js';
@@ -11,42 +7,29 @@ import { ReasonCode } from '../../../sdk/policy/reason-codes.js';
 import { createInProcessSiteState } from '../../../sdk/site/in-process-site-state.js';
 import type { SiteDoubleGrant } from '../../../sdk/site/site-link.js';
 import type { SiteState } from '../../../sdk/site/site-state.js';
-import { createInMemoryCreditProvider } from '../../../sdk/terminal/in-memory-credit-provider.js';
 import {
   createTerminal,
   type Terminal,
   type TerminalAlarm,
   type TerminalOptions,
 } from '../../../sdk/terminal/terminal.js';
-import { createCreditIssuer } from '../../../simulator/credit-issuer.js';
-import { generatePopulation } from '../../../simulator/population.js';
 import { type FaultySiteState, faultySiteState } from '../site/faulty-site-state.js';
+import { card, siteLaneCredit } from '../site/site-lane-credit.js';
 
 // Several lanes of one scenic spot, each a terminal with its own journal, sharing one site state.
 const KEY = 'terminal-site-test-pseudonym-key-0123456789';
 const pseudonymizer = createPseudonymizer(KEY);
 const T0 = Date.parse('2026-11-26T10:00:00+08:00');
 const HOUR = 3_600_000;
-const people = generatePopulation(3, 'terminal-site-test', {
-  mix: { AA: 1 },
-  redListRate: 0,
-  blackListRate: 0,
-  keyAttentionRate: 0,
-});
+const clock = { at: T0, now: () => clock.at };
+const { people, issuer, credit } = siteLaneCredit('terminal-site-test', clock, pseudonymizer);
 const [alice, bob, carol] = people as [
   (typeof people)[number],
   (typeof people)[number],
   (typeof people)[number],
 ];
-const card = (person: { idNumber: string }): Credential => ({ kind: 'id-card', idNumber: person.idNumber });
 const freeEntry = (d: Decision) => d.benefits.some((b) => b.ruleId === 'scenic.free-entry');
 const reasonsOf = (d: Decision) => d.reasons.map((r) => r.code);
-
-const clock = { at: T0, now: () => clock.at };
-const issuer = createCreditIssuer({ seed: 'terminal-site-test', now: T0 - HOUR });
-const trustList = loadTrustList(issuer.trustList, { rootPublicKey: issuer.rootPublicKey, now: T0 });
-// A credit code grants nothing without a fresh status list (docs/credit-codes.md).
-const statusList = loadStatusList(issuer.signedStatusList(T0 - HOUR), { trustList });
 
 const opened: Terminal[] = [];
 afterEach(async () => {
@@ -65,15 +48,7 @@ function lane(laneId: string, siteState: SiteState | undefined, extra: Partial<T
     clock,
     journal,
     ...(siteState ? { siteState } : {}),
-    credit: [
-      createCreditCodeResolver({ trustList, statusList, clock }),
-      createInMemoryCreditProvider({
-        clock,
-        standings: people.map(
-          (p) => [pseudonymizer.pseudonymize(p.idNumber), { tier: p.tier, lists: [] }] as const,
-        ),
-      }),
-    ],
+    credit: credit(),
     ...extra,
   });
   terminal.on('alarm', (a) => alarms.push(a));

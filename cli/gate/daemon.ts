@@ -30,7 +30,7 @@ import type { Logger } from '../../sdk/logger.js';
 import type { SiteLinkStatus } from '../../sdk/site/site-link.js';
 import type { CreditResolver } from '../../sdk/terminal/credit-resolver.js';
 import { createTerminal, type Terminal } from '../../sdk/terminal/terminal.js';
-import { configPath, type GateConfig, readSecret, redactConfig } from './config.js';
+import { configPath, type GateConfig, readSecret, readSecretBytes, redactConfig } from './config.js';
 import { createGateFromConfig, createSourcesFromConfig, type ManagedSource } from './devices.js';
 import {
   createDaemonDocuments,
@@ -241,7 +241,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
     // The journal signs its chain heads with the terminal's platform key (docs/journal.md §12).
     const chainKey: ChainKey | undefined = config.platform && {
       keyId: config.platform.keyId,
-      secret: readSecret(config.platform.secret, baseDir, 'platform.secret'),
+      secret: readSecretBytes(config.platform.secret, baseDir, 'platform.secret'),
     };
     const journal = await openJournalWaiting(
       join(dataDir, 'journal.sqlite'),
@@ -274,7 +274,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
       http = createHttpPlatformResolver({
         baseUrl: platform.baseUrl,
         keyId: platform.keyId,
-        secret: readSecret(platform.secret, baseDir, 'platform.secret'),
+        secret: readSecretBytes(platform.secret, baseDir, 'platform.secret'),
         terminalId: config.terminalId,
         ...(platform.timeoutMs ? { timeoutMs: platform.timeoutMs } : {}),
         ...(platform.allowInsecureHttp ? { allowInsecureHttp: true } : {}),

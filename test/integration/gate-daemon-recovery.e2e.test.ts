@@ -25,7 +25,10 @@ async function healthUntil(
 ): Promise<Record<string, unknown>> {
   let last: Record<string, unknown> = {};
   try {
-    await until(async () => check((last = await health(daemon))), timeoutMs);
+    await until(async () => {
+      last = await health(daemon);
+      return check(last);
+    }, timeoutMs);
   } catch {
     throw new Error(
       `/health did not get there; it answered ${JSON.stringify(last)}; last log lines:\n${daemon.raw.slice(-8).join('\n')}`,

@@ -29,6 +29,31 @@ export function readJsonFile(file: string, what: string): unknown {
   }
 }
 
+/** One thing wrong in a configuration: the field's dot path (`(root)` for the whole) and what is wrong. */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+/**
+ * `CONFIG_INVALID` listing every problem, one per line (`source: path: message`), so one run of
+ * `xinyi gate --check` (or a scenario's load) shows all there is to fix; `details.path` is the first
+ * problem's path and `details.problems` how many there are (the CLI prints every line when > 1).
+ */
+export function configProblemsError(source: string, problems: readonly ConfigProblem[]): XinyiError {
+  const lines = problems.map((p) => `${source}: ${p.path}: ${p.message}`);
+  const message =
+    problems.length === 1 ? lines[0]! : `${source}: ${problems.length} problems\n${lines.join('\n')}`;
+  return new XinyiError('CONFIG_INVALID', message, {
+    details: { path: problems[0]?.path ?? '(root)', problems: problems.length },
+  });
+}
+
+/** A zod-style issue path as a configuration path: `events.3.fault`, `(root)` when empty. */
+export function configPathOf(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? '(root)' : path.map(String).join('.');
+}
+
 /** 1-based line and column (in UTF-16 code units of the line) of an offset into `text`. */
 export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
   let line = 1;

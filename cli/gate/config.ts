@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { isSpkiPin, platformTransportKind, platformUrlProblem } from '../../sdk/credit/platform-transport.js';
 import { SCENE_IDS } from '../../sdk/domain/scenes.js';
 import { XinyiError } from '../../sdk/errors.js';
-import { readJsonFile } from '../../sdk/json-file.js';
+import { type ConfigProblem, configPathOf, configProblemsError, readJsonFile } from '../../sdk/json-file.js';
 import { decodeKeyFile } from '../../sdk/key-file.js';
 
 /**
@@ -332,12 +332,6 @@ function innermostIssue(issue: z.core.$ZodIssue): { path: PropertyKey[]; message
   return { path: issue.path, message: issue.message };
 }
 
-/** One thing wrong in a configuration: the field's dot path (`(root)` for the whole) and what is wrong. */
-export interface ConfigProblem {
-  path: string;
-  message: string;
-}
-
 /** Every problem of a parsed configuration (empty when it is valid), in the order zod finds them. */
 export function gateConfigProblems(value: unknown): ConfigProblem[] {
   const result = gateConfigSchema.safeParse(value);
@@ -349,7 +343,7 @@ function problemsOf(error: z.ZodError): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const raw of error.issues) {
     const issue = innermostIssue(raw);
-    const path = issue.path.length === 0 ? '(root)' : issue.path.map(String).join('.');
+    const path = configPathOf(issue.path);
     const key = `${path}\0${issue.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -358,19 +352,7 @@ function problemsOf(error: z.ZodError): ConfigProblem[] {
   return problems;
 }
 
-/**
- * `CONFIG_INVALID` listing every problem, one per line (`source: path: message`), so one run of
- * `xinyi gate --check` shows all there is to fix; `details.path` is the first problem's path and
- * `details.problems` how many there are.
- */
-export function configProblemsError(source: string, problems: readonly ConfigProblem[]): XinyiError {
-  const lines = problems.map((p) => `${source}: ${p.path}: ${p.message}`);
-  const message =
-    problems.length === 1 ? lines[0]! : `${source}: ${problems.length} problems\n${lines.join('\n')}`;
-  return new XinyiError('CONFIG_INVALID', message, {
-    details: { path: problems[0]!.path, problems: problems.length },
-  });
-}
+export type { ConfigProblem };
 
 /** Validates a parsed configuration; `CONFIG_INVALID` lists every bad field by its path. */
 export function parseGateConfig(value: unknown, source = 'config'): GateConfig {

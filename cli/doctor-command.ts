@@ -21,6 +21,7 @@ import {
   type GateConfig,
   loadGateConfig,
   readSecret,
+  readSecretBytes,
   redactConfig,
   type SecretRef,
 } from './gate/config.js';
@@ -171,9 +172,9 @@ function checkSecrets(config: GateConfig, baseDir: string, problems: string[]): 
     problems.push(reasonOf(error));
   }
   for (const [what, ref, kind] of refs) {
-    let value: string;
+    let value: string | Buffer;
     try {
-      value = readSecret(ref, baseDir, what);
+      value = kind === 'public-key' ? readSecret(ref, baseDir, what) : readSecretBytes(ref, baseDir, what);
     } catch (error) {
       secrets[what] = false;
       problems.push(`secret ${what} does not resolve (${reasonOf(error)})`);
@@ -199,21 +200,22 @@ const MIN_PSEUDONYM_KEY_BITS = 128;
 
 /**
  * Why a pseudonym key is weak, or undefined: shorter than 32 bytes, or with less than 128 bits of
- * estimated entropy (the lesser of its length times the Shannon entropy of its own characters and
+ * estimated entropy (the lesser of its length times the Shannon entropy of its own bytes and
  * the bits of its DEFLATE compression: repeated characters and repeated patterns score low). An
  * estimate: a key that passes can still be guessable; a key from a CSPRNG always passes. A key that is weak lets whoever holds the terminal's journal
  * guess ID numbers back from pseudonyms (credit-domain research: ~10^11 candidates).
  */
-export function pseudonymKeyWeakness(key: string): string | undefined {
-  const bytes = Buffer.byteLength(key, 'utf8');
-  if (bytes < MIN_PSEUDONYM_KEY_BYTES) return `${bytes} bytes, fewer than ${MIN_PSEUDONYM_KEY_BYTES}`;
-  const counts = new Map<string, number>();
-  for (const c of key) counts.set(c, (counts.get(c) ?? 0) + 1);
-  const length = [...key].length;
+export function pseudonymKeyWeakness(key: string | Uint8Array): string | undefined {
+  const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : Buffer.from(key);
+  if (bytes.length < MIN_PSEUDONYM_KEY_BYTES)
+    return `${bytes.length} bytes, fewer than ${MIN_PSEUDONYM_KEY_BYTES}`;
+  const counts = new Map<number, number>();
+  for (const b of bytes) counts.set(b, (counts.get(b) ?? 0) + 1);
+  const length = bytes.length;
   let perChar = 0;
   for (const n of counts.values()) perChar -= (n / length) * Math.log2(n / length);
   // A periodic key ("0123456789" four times) has even character counts but compresses well.
-  const compressedBits = deflateRawSync(key, { level: 9 }).length * 8;
+  const compressedBits = deflateRawSync(bytes, { level: 9 }).length * 8;
   const bits = Math.floor(Math.min(perChar * length, compressedBits));
   if (bits < MIN_PSEUDONYM_KEY_BITS)
     return `about ${bits} bits of entropy, fewer than ${MIN_PSEUDONYM_KEY_BITS}`;
@@ -259,7 +261,7 @@ function checkSecurity(config: GateConfig, baseDir: string, problems: string[], 
     }
   }
   try {
-    const weakness = pseudonymKeyWeakness(readSecret(config.pseudonymKey, baseDir, 'pseudonymKey'));
+    const weakness = pseudonymKeyWeakness(readSecretBytes(config.pseudonymKey, baseDir, 'pseudonymKey'));
     if (weakness !== undefined) problems.push(`pseudonymKey is weak: ${weakness}`);
   } catch {
     // Reported by the secrets check.
@@ -290,12 +292,17 @@ function checkPolicy(config: GateConfig, baseDir: string, problems: string[]): D
   }
 }
 
+/**
+ * The document files (calendar, signed policy) exist and verify; with `coverage`, also how far the
+ * calendar's official arrangements reach from today (a matter of the date, not of the configuration).
+ */
 async function checkDocuments(
   config: GateConfig,
   baseDir: string,
   dataDir: string,
   clock: Clock,
   problems: string[],
+  coverage: boolean,
 ): Promise<Pick<DoctorReport, 'calendar' | 'documents'>> {
   let keeper: DocumentKeeper;
   try {
@@ -312,21 +319,21 @@ async function checkDocuments(
     problems.push(`${kind} document ${path} is refused (${reasonOf(error)})`);
   }
   const calendar = keeper.calendar();
-  const coverage = calendarCoverage(calendar, clock.now());
-  if (coverage.warning) {
+  const reach = calendarCoverage(calendar, clock.now());
+  if (coverage && reach.warning) {
     problems.push(
-      coverage.officialThrough === null
-        ? `calendar: no official arrangement covers today (${coverage.today}); decisions use the provisional calendar: import the State Council's notice (xinyi calendar import)`
-        : `calendar: official coverage ends ${coverage.officialThrough}, in ${coverage.officialDaysLeft} days: import the next notice (xinyi calendar import) or let the platform sync it`,
+      reach.officialThrough === null
+        ? `calendar: no official arrangement covers today (${reach.today}); decisions use the provisional calendar: import the State Council's notice (xinyi calendar import)`
+        : `calendar: official coverage ends ${reach.officialThrough}, in ${reach.officialDaysLeft} days: import the next notice (xinyi calendar import) or let the platform sync it`,
     );
   }
   return {
     calendar: {
       version: calendar.version,
       officialYears: calendar.officialYears,
-      officialThrough: coverage.officialThrough,
-      officialDaysLeft: coverage.officialDaysLeft,
-      provisionalToday: coverage.provisionalToday,
+      officialThrough: reach.officialThrough,
+      officialDaysLeft: reach.officialDaysLeft,
+      provisionalToday: reach.provisionalToday,
     },
     documents: keeper.status(clock.now()),
   };
@@ -495,9 +502,9 @@ async function checkPlatform(
   const platform = config.platform;
   if (!platform) return null;
   const url = `${platform.baseUrl.replace(/\/+$/, '')}${TRUST_LIST_PATH}`;
-  let secret = 'unresolved';
+  let secret: string | Buffer = 'unresolved';
   try {
-    secret = readSecret(platform.secret, baseDir, 'platform.secret');
+    secret = readSecretBytes(platform.secret, baseDir, 'platform.secret');
   } catch {
     // The secret's problem is already listed; an unsigned request still shows whether anyone answers.
   }
@@ -632,9 +639,74 @@ async function checkDaemon(
   return { url: base, running: true, status: response.status, diagnostics };
 }
 
+/** What {@link checkConfiguration} found; the same fields as in {@link DoctorReport}. */
+export type ConfigurationReport = Pick<
+  DoctorReport,
+  'nativeModules' | 'secrets' | 'policy' | 'calendar' | 'documents' | 'dataDir' | 'platform' | 'site'
+>;
+
+/**
+ * The checks of a configuration that need no device and no running daemon, shared by `xinyi doctor`
+ * and `xinyi gate --check` so that a configuration one accepts the other does not refuse: the native
+ * modules its links need, every secret resolves and is usable, the configuration's security (inline
+ * secrets, secret-file modes, a weak pseudonym key, the daemon port, a simulated clock), the policy
+ * and document files, the data folder, and whether the platform and the site store answer.
+ */
+export async function checkConfiguration(
+  config: GateConfig,
+  baseDir: string,
+  options: { timeoutMs: number; clock: Clock; calendarCoverage: boolean },
+  problems: string[],
+  warnings: string[],
+): Promise<ConfigurationReport> {
+  const nativeModules: Record<string, boolean> = {};
+  const links = [
+    config.devices.idCardReader,
+    config.devices.gate.link,
+    ...config.devices.scanners.map((s) => ('link' in s ? s.link : undefined)),
+  ];
+  if (links.some((l) => l !== undefined && 'serial' in l)) {
+    nativeModules.serialport = await canLoad(() => loadNativeModule('serialport'));
+    if (!nativeModules.serialport)
+      problems.push('serialport cannot be loaded: serial devices cannot be opened');
+  }
+  if (config.devices.scanners.some((s) => s.type === 'hid')) {
+    nativeModules['node-hid'] = await canLoad(() => loadNativeModule('node-hid'));
+    if (!nativeModules['node-hid']) problems.push('node-hid cannot be loaded: HID scanners cannot be opened');
+  }
+  const secrets = checkSecrets(config, baseDir, problems);
+  checkSecurity(config, baseDir, problems, warnings);
+  const policy = checkPolicy(config, baseDir, problems);
+  const dataDir = configPath(baseDir, config.dataDir);
+  const dataDirCheck = checkDataDir(dataDir, problems);
+  const documents = await checkDocuments(
+    config,
+    baseDir,
+    dataDir,
+    options.clock,
+    problems,
+    options.calendarCoverage,
+  );
+  const [platform, site] = await Promise.all([
+    checkPlatform(config, baseDir, options.timeoutMs, problems),
+    checkSiteStore(config, baseDir, options.timeoutMs, problems),
+  ]);
+  return { nativeModules, secrets, policy, ...documents, dataDir: dataDirCheck, platform, site };
+}
+
+/** A `CONFIG_INVALID` from loading the configuration as doctor lines: one per problem it lists. */
+export function configLoadProblems(error: unknown): string[] {
+  if (isXinyiError(error, 'CONFIG_INVALID') && typeof error.details.problems === 'number') {
+    const lines = error.message.split('\n');
+    return (error.details.problems > 1 ? lines.slice(1) : lines).map((l) => `config: ${error.code}: ${l}`);
+  }
+  return [`config: ${reasonOf(error)}`];
+}
+
 /** Runs every check; never throws for what it finds (that goes into `problems`). */
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const clock = options.clock ?? systemClock;
   const problems: string[] = [];
   const warnings: string[] = [];
   const report: DoctorReport = {
@@ -658,51 +730,32 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   try {
     loaded = loadGateConfig(options.configFile);
   } catch (error) {
-    problems.push(`config: ${reasonOf(error)}`);
+    problems.push(...configLoadProblems(error));
     return report;
   }
   const { config, baseDir } = loaded;
   report.config = redactConfig(config);
 
-  const links = [
-    config.devices.idCardReader,
-    config.devices.gate.link,
-    ...config.devices.scanners.map((s) => ('link' in s ? s.link : undefined)),
-  ];
-  if (links.some((l) => l !== undefined && 'serial' in l)) {
-    report.nativeModules.serialport = await canLoad(() => loadNativeModule('serialport'));
-    if (!report.nativeModules.serialport)
-      problems.push('serialport cannot be loaded: serial devices cannot be opened');
-  }
-  if (config.devices.scanners.some((s) => s.type === 'hid')) {
-    report.nativeModules['node-hid'] = await canLoad(() => loadNativeModule('node-hid'));
-    if (!report.nativeModules['node-hid'])
-      problems.push('node-hid cannot be loaded: HID scanners cannot be opened');
-  }
-
-  report.secrets = checkSecrets(config, baseDir, problems);
-  checkSecurity(config, baseDir, problems, warnings);
-  report.policy = checkPolicy(config, baseDir, problems);
+  const daemonUrl = options.daemonUrl ?? `http://${config.http.host}:${config.http.port}`;
+  // The running daemon is asked while the configuration is checked (each has its own timeout).
+  const daemon = checkDaemon(daemonUrl, options.daemonUrl !== undefined, timeoutMs, problems, warnings);
+  const configuration = await checkConfiguration(
+    config,
+    baseDir,
+    { timeoutMs, clock, calendarCoverage: true },
+    problems,
+    warnings,
+  );
+  const { nativeModules, ...checked } = configuration;
+  Object.assign(report.nativeModules, nativeModules);
+  Object.assign(report, checked);
   const dataDir = configPath(baseDir, config.dataDir);
-  report.dataDir = checkDataDir(dataDir, problems);
   if (report.nativeModules['better-sqlite3']) {
     report.journal = await checkJournal(dataDir, config, problems);
     report.snapshot = await checkSnapshot(dataDir, config, problems);
   }
-  Object.assign(
-    report,
-    await checkDocuments(config, baseDir, dataDir, options.clock ?? systemClock, problems),
-  );
   report.devices = checkDevices(config, problems);
-  const daemonUrl = options.daemonUrl ?? `http://${config.http.host}:${config.http.port}`;
-  const [platform, daemon, site] = await Promise.all([
-    checkPlatform(config, baseDir, timeoutMs, problems),
-    checkDaemon(daemonUrl, options.daemonUrl !== undefined, timeoutMs, problems, warnings),
-    checkSiteStore(config, baseDir, timeoutMs, problems),
-  ]);
-  report.platform = platform;
-  report.daemon = daemon;
-  report.site = site;
+  report.daemon = await daemon;
   report.ok = problems.length === 0;
   return report;
 }

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
+import { systemClock } from '../sdk/clock.js';
 import { isXinyiError } from '../sdk/errors.js';
 import { createJsonLogger } from '../sdk/logger.js';
-import { loadGateConfig, readSecret, redactConfig } from './gate/config.js';
+import { checkConfiguration } from './doctor-command.js';
+import { loadGateConfig, redactConfig } from './gate/config.js';
 import { type GateDaemon, startGateDaemon } from './gate/daemon.js';
-import { checkSecretFiles, pseudonymizerFromConfig } from './gate/local-files.js';
-import { checkSiteStore } from './gate/site-store.js';
 import { usageError } from './usage.js';
 
 export const GATE_USAGE = `  xinyi gate --config FILE [--check]
@@ -12,8 +12,14 @@ export const GATE_USAGE = `  xinyi gate --config FILE [--check]
       and policy from FILE (see examples/scenic-gate/gate.json), serves /health, /metrics and
       /diagnostics on its local HTTP port, logs one JSON line per event (no ID numbers), and
       stops cleanly on SIGTERM or SIGINT with every decision committed.
-      --check     validate FILE (and that its secrets resolve), print it redacted, check that the
-                  site store answers (latency, version), and exit: 1 when something is wrong`;
+      --check     validate FILE, print it redacted, and run every check of \`xinyi doctor\` that
+                  needs no device and no running daemon: secrets resolve and are usable (a weak
+                  pseudonym key, a secret file others may read, an inline secret), the policy and
+                  document files, the data folder, native modules, and whether the platform and the
+                  site store answer; one "problem:" line each, exit 1 when there is one`;
+
+/** How long `--check` waits for the platform and the site store. */
+const CHECK_TIMEOUT_MS = 2_000;
 
 /** `xinyi gate`: runs until SIGTERM/SIGINT. */
 export async function gateCommand(argv: string[]): Promise<void> {
@@ -33,19 +39,29 @@ export async function gateCommand(argv: string[]): Promise<void> {
   if (values.config === undefined) throw usageError('gate', '--config FILE is required');
   const { config, baseDir } = loadGateConfig(values.config);
   if (values.check) {
-    pseudonymizerFromConfig(config, baseDir);
-    if (config.platform) readSecret(config.platform.secret, baseDir, 'platform.secret');
-    checkSecretFiles(config, baseDir);
     console.log(JSON.stringify(redactConfig(config), null, 2));
     const problems: string[] = [];
-    const site = await checkSiteStore(config, baseDir, 2_000, problems);
-    if (site.kind !== 'local') {
+    const warnings: string[] = [];
+    // doctor's own checks of the configuration (it adds the devices and the daemon's state).
+    const report = await checkConfiguration(
+      config,
+      baseDir,
+      { timeoutMs: CHECK_TIMEOUT_MS, clock: systemClock, calendarCoverage: false },
+      problems,
+      warnings,
+    );
+    const site = report.site;
+    if (site !== undefined && site.kind !== 'local') {
       console.log(
         site.reachable
           ? `site store ${site.store}: answers in ${site.latencyMs} ms${site.version ? `, version ${site.version}` : ''}${site.role ? `, ${site.role}` : ''}`
           : `site store ${site.store}: not reachable (${site.error})`,
       );
     }
+    if (report.platform?.status === 200) {
+      console.log(`platform ${report.platform.baseUrl}: answers in ${report.platform.ms} ms`);
+    }
+    for (const warning of warnings) console.log(`warning: ${warning}`);
     for (const problem of problems) console.log(`problem: ${problem}`);
     if (problems.length > 0) {
       console.log(`${values.config}: valid, but ${problems.length} problem(s) above`);

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { XinyiError } from '../sdk/errors.js';
 import { verifySqliteJournal } from '../sdk/journal/verify-journal.js';
+import { readKeyFile } from '../sdk/key-file.js';
 import { EXIT_FAILURE, usageError } from './usage.js';
 
 export const JOURNAL_USAGE = `  xinyi journal verify --db PATH [--secret-file FILE] [--json]
@@ -21,15 +21,19 @@ async function verify(argv: string[]): Promise<void> {
   });
   if (positionals.length > 0) throw usageError('journal', `unexpected argument '${positionals[0]}'`);
   if (values.db === undefined) throw usageError('journal', 'verify needs --db PATH');
-  let secret: string | undefined;
+  let secret: Buffer | undefined;
   if (values['secret-file'] !== undefined) {
     try {
-      secret = readFileSync(values['secret-file'], 'utf8').trim();
+      secret = readKeyFile(values['secret-file']);
     } catch (cause) {
-      throw new XinyiError('CONFIG_INVALID', `cannot read the secret file ${values['secret-file']}`, {
-        cause,
-        details: { field: 'secret-file' },
-      });
+      throw new XinyiError(
+        'CONFIG_INVALID',
+        `cannot read the secret file ${values['secret-file']}: ${(cause as Error).message}`,
+        {
+          cause,
+          details: { field: 'secret-file' },
+        },
+      );
     }
   }
   const report = await verifySqliteJournal({

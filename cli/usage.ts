@@ -33,7 +33,12 @@ export function describeFailure(error: unknown, command: string): { line: string
     const line = reason.startsWith('xinyi ') ? reason : `xinyi ${usageOf}: ${lowerFirst(reason)}`;
     return { line: `${line} (see: xinyi help ${usageOf})`, exitCode: EXIT_USAGE };
   }
-  if (isXinyiError(error)) return { line: `xinyi: ${error.code}: ${message}`, exitCode: EXIT_FAILURE };
+  if (isXinyiError(error)) {
+    // A configuration with several problems lists them all, one per line after the first.
+    const whole =
+      typeof error.details.problems === 'number' && error.details.problems > 1 ? error.message : message;
+    return { line: `xinyi: ${error.code}: ${whole}`, exitCode: EXIT_FAILURE };
+  }
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string') {
     // Node's system errors repeat their code at the start of the message ("ENOENT: no such file…").

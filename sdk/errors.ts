@@ -78,7 +78,7 @@ export const XinyiErrorCode = {
   JOURNAL_FULL: 'JOURNAL_FULL',
   /** Raised when the platform refused an upload batch for good (4xx other than 409); the batch stays in the outbox. */
   UPLOAD_REJECTED: 'UPLOAD_REJECTED',
-  /** Raised when a daemon configuration file is missing, not JSON, or fails validation; the message names the field path. */
+  /** Raised when a daemon configuration file is missing, not JSON (`details.line`/`column`), or fails validation; the message lists every problem by its field path. */
   CONFIG_INVALID: 'CONFIG_INVALID',
   /** Raised when a gate refused or could not carry out a command (open, close), or reported a fault. */
   GATE_COMMAND_FAILED: 'GATE_COMMAND_FAILED',

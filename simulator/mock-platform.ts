@@ -28,6 +28,7 @@ import {
   canonicalJson,
   verifyChainHeadMac,
 } from '../sdk/journal/journal-chain.js';
+import { readKeyFile } from '../sdk/key-file.js';
 import type { PolicyPack } from '../sdk/policy/pack.js';
 import { POLICY_DOCUMENT_FORMAT } from '../sdk/policy/policy-document.js';
 import { type CreditIssuer, createCreditIssuer } from './credit-issuer.js';
@@ -99,9 +100,15 @@ export interface MockPlatformOptions {
   /** Must equal the terminals' pseudonymizer (or key), or nobody will be found. */
   pseudonymizer?: Pseudonymizer;
   pseudonymKey?: string | Uint8Array;
-  /** The signing key id and secret the platform accepts. */
+  /**
+   * The pseudonym key as a key file, read as the gate daemon reads its `pseudonymKey` file
+   * (`hex:…`, `base64:…` or raw bytes: sdk/key-file.ts, docs/gates.md "Key files").
+   */
+  pseudonymKeyFile?: string;
+  /** The signing key id and secret the platform accepts (the secret, or `secretFile`: a key file). */
   keyId: string;
-  secret: string | Uint8Array;
+  secret?: string | Uint8Array;
+  secretFile?: string;
   /** @default 0 (any free port) */
   port?: number;
   clock?: Clock;
@@ -270,13 +277,19 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
   if (!options || typeof options.keyId !== 'string' || options.keyId === '') {
     throw new XinyiError('INVALID_OPTIONS', 'startMockPlatform: keyId must be a non-empty string');
   }
-  if (options.secret === undefined || options.secret.length === 0) {
-    throw new XinyiError('INVALID_OPTIONS', 'startMockPlatform: secret must not be empty');
+  const secret = options.secretFile === undefined ? options.secret : readKeyFile(options.secretFile);
+  if (secret === undefined || secret.length === 0) {
+    throw new XinyiError('INVALID_OPTIONS', 'startMockPlatform: secret (or secretFile) must not be empty');
   }
-  if (options.pseudonymizer === undefined && options.pseudonymKey === undefined) {
-    throw new XinyiError('INVALID_OPTIONS', 'startMockPlatform: pseudonymizer (or pseudonymKey) is required');
+  const pseudonymKey =
+    options.pseudonymKeyFile === undefined ? options.pseudonymKey : readKeyFile(options.pseudonymKeyFile);
+  if (options.pseudonymizer === undefined && pseudonymKey === undefined) {
+    throw new XinyiError(
+      'INVALID_OPTIONS',
+      'startMockPlatform: pseudonymizer (or pseudonymKey, or pseudonymKeyFile) is required',
+    );
   }
-  const pseudonymizer = options.pseudonymizer ?? createPseudonymizer(options.pseudonymKey!);
+  const pseudonymizer = options.pseudonymizer ?? createPseudonymizer(pseudonymKey!);
   const clock = options.clock ?? systemClock;
   const windowMs = options.signatureWindowMs ?? DEFAULT_SIGNATURE_WINDOW_MS;
   const people =
@@ -352,7 +365,7 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
     receivedByKey: { decisions: new Map(), disclosures: new Map() },
   };
   const storedItemKeys = { decisions: new Set<string>(), disclosures: new Set<string>() };
-  const secretFor = (id: string) => (id === options.keyId ? options.secret : undefined);
+  const secretFor = (id: string) => (id === options.keyId ? secret : undefined);
   // One checker for every terminal and kind: it keeps each chain's last link across batches.
   const chains = new ChainChecker(secretFor);
   const stored = { decisions: new Map(), disclosures: new Map() } satisfies Record<

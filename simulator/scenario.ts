@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { XinyiError } from '../sdk/errors.js';
-import { readJsonFile } from '../sdk/json-file.js';
+import { type ConfigProblem, configPathOf, configProblemsError, readJsonFile } from '../sdk/json-file.js';
 import {
   type CodeDevice,
   type DecisionLogEntry,
@@ -133,36 +133,43 @@ function isClock(value: string): boolean {
   }
 }
 
-function invalid(source: string, path: PropertyKey[], message: string): XinyiError {
-  const where = path.length === 0 ? '(root)' : path.map(String).join('.');
-  return new XinyiError('CONFIG_INVALID', `${source}: ${where}: ${message}`, { details: { path: where } });
-}
-
-/** Validates a parsed scenario; `CONFIG_INVALID` names the first bad field by its path (`events.3.fault`). */
+/** Validates a parsed scenario; `CONFIG_INVALID` lists every bad field by its path (`events.3.fault`). */
 export function parseScenario(value: unknown, source = 'scenario'): Scenario {
   const header = scenarioHeader.safeParse(value);
   if (!header.success) {
-    const issue = header.error.issues[0]!;
-    throw invalid(source, issue.path, issue.message);
+    throw configProblemsError(
+      source,
+      header.error.issues.map((issue) => ({ path: configPathOf(issue.path), message: issue.message })),
+    );
   }
-  const events = header.data.events.map((raw, index): ScenarioEvent => {
+  const problems: ConfigProblem[] = [];
+  const problem = (path: PropertyKey[], message: string) => {
+    problems.push({ path: configPathOf(path), message });
+  };
+  const events = header.data.events.flatMap((raw, index): ScenarioEvent[] => {
     const path = ['events', index];
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-      throw invalid(source, path, 'an event is an object');
+      problem(path, 'an event is an object');
+      return [];
     }
     const keys = ACTION_KEYS.filter((k) => k in raw);
-    if (keys.length > 1) throw invalid(source, path, `one action per event, not ${keys.join(' and ')}`);
+    if (keys.length > 1) {
+      problem(path, `one action per event, not ${keys.join(' and ')}`);
+      return [];
+    }
     const kind: EventKind | undefined = keys[0] ?? ('note' in raw ? 'note' : undefined);
     if (kind === undefined) {
-      throw invalid(source, path, `an event has one of ${[...ACTION_KEYS, 'note'].join(', ')}`);
+      problem(path, `an event has one of ${[...ACTION_KEYS, 'note'].join(', ')}`);
+      return [];
     }
     const parsed = EVENT_SCHEMAS[kind].safeParse(raw);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw invalid(source, [...path, ...issue.path], issue.message);
+      for (const issue of parsed.error.issues) problem([...path, ...issue.path], issue.message);
+      return [];
     }
-    return { ...parsed.data, kind } as ScenarioEvent;
+    return [{ ...parsed.data, kind } as ScenarioEvent];
   });
+  if (problems.length > 0) throw configProblemsError(source, problems);
   const { events: _raw, ...rest } = header.data;
   return { ...rest, events };
 }

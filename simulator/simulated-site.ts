@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SerialTransport } from '../adapters/transport/serial-transport.js';
@@ -120,20 +121,28 @@ export async function startSimulatedSite(options: SimulatedSiteOptions): Promise
   const { dir } = options;
   const seed = options.seed ?? 'xinyi-site';
   mkdirSync(dir, { recursive: true });
+  const files = {
+    pseudonymKey: join(dir, 'pseudonym.key'),
+    platformSecret: join(dir, 'platform.secret'),
+    trustRootPublicKey: join(dir, 'trust-root.pem'),
+    snapshotPublicKey: join(dir, 'snapshot.pem'),
+  };
+  // A simulation key (32 bytes from the seed): a real deployment gets its key from the city credit
+  // office's key service. Written as a `hex:` key file, which the daemon and the platform both read.
+  const pseudonymKey = createHash('sha256').update(`site-key:${seed}`).digest();
+  writeFileSync(files.pseudonymKey, `hex:${pseudonymKey.toString('hex')}\n`, { mode: 0o600 });
+  writeFileSync(files.platformSecret, `site-platform-secret:${seed}`, { mode: 0o600 });
   const people = generatePopulation(options.people ?? 40, seed, {
     redListRate: 0.1,
     blackListRate: 0.1,
     keyAttentionRate: 0.05,
   });
-  // A simulation key: a real deployment gets its key from the city credit office's key service.
-  const pseudonymKey = `site-key:${seed}:0123456789abcdef`;
   const pseudonymizer = createPseudonymizer(pseudonymKey);
-  const secret = `site-platform-secret:${seed}`;
   const platform = await startMockPlatform({
     people,
-    pseudonymizer,
+    pseudonymKeyFile: files.pseudonymKey,
     keyId: 'site-terminals',
-    secret,
+    secretFile: files.platformSecret,
     port: options.platformPort ?? 0,
     ...(options.clock ? { clock: options.clock } : {}),
   });
@@ -151,14 +160,6 @@ export async function startSimulatedSite(options: SimulatedSiteOptions): Promise
     );
   });
 
-  const files = {
-    pseudonymKey: join(dir, 'pseudonym.key'),
-    platformSecret: join(dir, 'platform.secret'),
-    trustRootPublicKey: join(dir, 'trust-root.pem'),
-    snapshotPublicKey: join(dir, 'snapshot.pem'),
-  };
-  writeFileSync(files.pseudonymKey, pseudonymKey, { mode: 0o600 });
-  writeFileSync(files.platformSecret, secret, { mode: 0o600 });
   writeFileSync(
     files.trustRootPublicKey,
     platform.issuer.rootPublicKey.export({ type: 'spki', format: 'pem' }),

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { isSpkiPin, platformTransportKind, platformUrlProblem } from '../../sdk/credit/platform-transport.js';
 import { SCENE_IDS } from '../../sdk/domain/scenes.js';
 import { XinyiError } from '../../sdk/errors.js';
-import { readJsonFile } from '../../sdk/json-file.js';
+import { type ConfigProblem, configPathOf, configProblemsError, readJsonFile } from '../../sdk/json-file.js';
+import { decodeKeyFile } from '../../sdk/key-file.js';
 
 /**
  * The gate daemon's configuration file (`xinyi gate --config gate.json`). Secrets are never written
@@ -12,11 +13,25 @@ import { readJsonFile } from '../../sdk/json-file.js';
  * the configuration file.
  */
 
-const secretRef = z.union([
-  z.strictObject({ env: z.string().min(1) }),
-  z.strictObject({ file: z.string().min(1) }),
-  z.strictObject({ value: z.string().min(1) }),
-]);
+/** How a secret is written in the configuration, for the messages that refuse one. */
+export const SECRET_REF_FORMS = '{ "file": "path" }, { "env": "NAME" } or { "value": "…" }';
+
+const secretRef = z.union(
+  [
+    z.strictObject({ env: z.string().min(1) }),
+    z.strictObject({ file: z.string().min(1) }),
+    z.strictObject({ value: z.string().min(1) }),
+  ],
+  {
+    // zod's own words here are "Invalid input": say what a secret reference looks like instead.
+    error: (issue) =>
+      issue.input === undefined
+        ? `is missing: give the secret as ${SECRET_REF_FORMS}`
+        : typeof issue.input === 'string'
+          ? `is a plain string: a secret is never written in the configuration as text; give it as ${SECRET_REF_FORMS}`
+          : `is not a secret reference: give exactly one of ${SECRET_REF_FORMS}`,
+  },
+);
 export type SecretRef = z.infer<typeof secretRef>;
 
 const port = z.number().int().min(0).max(65_535);
@@ -317,14 +332,32 @@ function innermostIssue(issue: z.core.$ZodIssue): { path: PropertyKey[]; message
   return { path: issue.path, message: issue.message };
 }
 
-/** Validates a parsed configuration; `CONFIG_INVALID` names the first bad field by its path. */
+/** Every problem of a parsed configuration (empty when it is valid), in the order zod finds them. */
+export function gateConfigProblems(value: unknown): ConfigProblem[] {
+  const result = gateConfigSchema.safeParse(value);
+  return result.success ? [] : problemsOf(result.error);
+}
+
+function problemsOf(error: z.ZodError): ConfigProblem[] {
+  const seen = new Set<string>();
+  const problems: ConfigProblem[] = [];
+  for (const raw of error.issues) {
+    const issue = innermostIssue(raw);
+    const path = configPathOf(issue.path);
+    const key = `${path}\0${issue.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push({ path, message: issue.message });
+  }
+  return problems;
+}
+
+export type { ConfigProblem };
+
+/** Validates a parsed configuration; `CONFIG_INVALID` lists every bad field by its path. */
 export function parseGateConfig(value: unknown, source = 'config'): GateConfig {
   const result = gateConfigSchema.safeParse(value);
-  if (!result.success) {
-    const issue = innermostIssue(result.error.issues[0]!);
-    const path = issue.path.length === 0 ? '(root)' : issue.path.map(String).join('.');
-    throw configError(`${source}: ${path}: ${issue.message}`, { path });
-  }
+  if (!result.success) throw configProblemsError(source, problemsOf(result.error));
   return result.data;
 }
 
@@ -344,21 +377,55 @@ export function configPath(baseDir: string, path: string): string {
 /** The secret a reference points at; `CONFIG_INVALID` (naming the reference, never the value) when missing. */
 export function readSecret(ref: SecretRef, baseDir: string, what: string): string {
   if ('value' in ref) return ref.value;
-  if ('env' in ref) {
-    const value = process.env[ref.env];
-    if (value === undefined || value === '') {
-      throw configError(`${what}: environment variable ${ref.env} is not set`, { field: what });
-    }
-    return value;
-  }
+  if ('env' in ref) return readEnv(ref.env, what);
   try {
     return readFileSync(configPath(baseDir, ref.file), 'utf8').trim();
   } catch (cause) {
-    throw new XinyiError('CONFIG_INVALID', `${what}: cannot read ${ref.file}`, {
+    throw unreadable(ref.file, what, cause);
+  }
+}
+
+/**
+ * The bytes of a key secret (the pseudonym key, the platform secret), decoded by the key-file rules
+ * of sdk/key-file.ts — `hex:…`, `base64:…` or raw bytes — from a file, a variable or an inline value
+ * alike. `CONFIG_INVALID` naming the reference (never the value) when it is missing or malformed.
+ */
+export function readSecretBytes(ref: SecretRef, baseDir: string, what: string): Buffer {
+  let content: Buffer | string;
+  if ('value' in ref) content = ref.value;
+  else if ('env' in ref) content = readEnv(ref.env, what);
+  else {
+    try {
+      content = readFileSync(configPath(baseDir, ref.file));
+    } catch (cause) {
+      throw unreadable(ref.file, what, cause);
+    }
+  }
+  try {
+    return decodeKeyFile(content);
+  } catch (cause) {
+    const where = 'file' in ref ? ref.file : 'env' in ref ? `$${ref.env}` : 'the inline value';
+    throw new XinyiError('CONFIG_INVALID', `${what}: ${where}: ${(cause as Error).message}`, {
       cause,
       details: { field: what },
     });
   }
+}
+
+function readEnv(name: string, what: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') {
+    throw configError(`${what}: environment variable ${name} is not set`, { field: what });
+  }
+  return value;
+}
+
+function unreadable(file: string, what: string, cause: unknown): XinyiError {
+  const reason = String((cause as { code?: unknown } | null)?.code ?? 'unknown');
+  return new XinyiError('CONFIG_INVALID', `${what}: cannot read ${file} (${reason})`, {
+    cause,
+    details: { field: what, reason },
+  });
 }
 
 /** The configuration as safe to show: secret values replaced, references kept. */

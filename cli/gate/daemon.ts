@@ -30,7 +30,7 @@ import type { Logger } from '../../sdk/logger.js';
 import type { SiteLinkStatus } from '../../sdk/site/site-link.js';
 import type { CreditResolver } from '../../sdk/terminal/credit-resolver.js';
 import { createTerminal, type Terminal } from '../../sdk/terminal/terminal.js';
-import { configPath, type GateConfig, readSecret, redactConfig } from './config.js';
+import { configPath, type GateConfig, readSecret, readSecretBytes, redactConfig } from './config.js';
 import { createGateFromConfig, createSourcesFromConfig, type ManagedSource } from './devices.js';
 import {
   createDaemonDocuments,
@@ -39,6 +39,7 @@ import {
   documentFiles,
   watchDaemonDocuments,
 } from './documents.js';
+import { withIsoTimestamps } from './iso-timestamps.js';
 import {
   allowedHostNames,
   checkSecretFiles,
@@ -108,6 +109,9 @@ export interface GateDaemon {
  * exiting: a supervisor restarting the daemon would only loop. Meanwhile the health port answers
  * `degraded` with the `journal-unavailable` alarm, and no decision is made (the gate stays shut).
  */
+/** The part of `/diagnostics` shown as written, not rewritten to ISO timestamps. */
+const CONFIG_KEY = new Set(['config']);
+
 /** `/health`'s sync entry. */
 export interface SyncHealth {
   /** `ok`: the last run succeeded; `failing`: it failed (clears at the next good run); `pending`: no run ended yet. */
@@ -241,7 +245,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
     // The journal signs its chain heads with the terminal's platform key (docs/journal.md §12).
     const chainKey: ChainKey | undefined = config.platform && {
       keyId: config.platform.keyId,
-      secret: readSecret(config.platform.secret, baseDir, 'platform.secret'),
+      secret: readSecretBytes(config.platform.secret, baseDir, 'platform.secret'),
     };
     const journal = await openJournalWaiting(
       join(dataDir, 'journal.sqlite'),
@@ -274,7 +278,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
       http = createHttpPlatformResolver({
         baseUrl: platform.baseUrl,
         keyId: platform.keyId,
-        secret: readSecret(platform.secret, baseDir, 'platform.secret'),
+        secret: readSecretBytes(platform.secret, baseDir, 'platform.secret'),
         terminalId: config.terminalId,
         ...(platform.timeoutMs ? { timeoutMs: platform.timeoutMs } : {}),
         ...(platform.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
@@ -503,11 +507,14 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
     const health = (): GateDaemonHealth => {
       let backlog: GateDaemonHealth['backlog'] = {};
       let overdue = 0;
+      // This answer's own reading: a read that fails now raises the alarm for this answer only, and
+      // the next answer that reads clears it (it used to stay in `alarms` until the process ended).
+      let journalReadFailed = false;
       try {
         backlog = journal.backlog();
         overdue = journal.overdueDisclosures(clock.now()).length;
       } catch {
-        alarms.add('journal-unavailable');
+        journalReadFailed = true;
       }
       const deviceStates = { ...Object.fromEntries(devices), [gate.name]: gate.deviceState };
       const creditHealth = sync
@@ -515,6 +522,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
         : undefined;
       const current = [
         ...alarms,
+        ...(journalReadFailed && !alarms.has('journal-unavailable') ? ['journal-unavailable'] : []),
         ...(overdue > 0 ? ['disclosures-overdue'] : []),
         ...documentAlarms(keeper),
         ...(creditHealth?.alarms ?? []),
@@ -560,7 +568,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
         return;
       }
       if (path === '/health') {
-        const body = health();
+        const body = withIsoTimestamps(health());
         // 200 while it can serve (degraded included): a supervisor restarts on failure, not on an outage.
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       } else if (path === '/metrics') {
@@ -574,7 +582,10 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
           documents: keeper.status(),
           uploader: uploader ? { state: uploader.state, stats: uploader.stats } : undefined,
         };
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        // One time format throughout (ISO 8601 UTC); the configuration is shown as it was written.
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify(withIsoTimestamps(JSON.parse(JSON.stringify(body)), CONFIG_KEY)));
       } else {
         res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not-found"}');
       }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { XinyiError } from '../../sdk/errors.js';
 import { createPseudonymizer, type Pseudonymizer } from '../../sdk/identity/index.js';
 import type { Logger } from '../../sdk/logger.js';
-import { configPath, type GateConfig, readSecret, type SecretRef } from './config.js';
+import { configPath, type GateConfig, readSecretBytes, type SecretRef } from './config.js';
 
 /**
  * The daemon's local data locked down (docs/gates.md §5): the data folder 0700, every file in it 0600
@@ -142,7 +142,7 @@ export function checkSecretFiles(config: GateConfig, baseDir: string, logger?: L
 
 /** The pseudonymiser of the configured key; a key the SDK refuses is `CONFIG_INVALID` naming `pseudonymKey`. */
 export function pseudonymizerFromConfig(config: GateConfig, baseDir: string): Pseudonymizer {
-  const key = readSecret(config.pseudonymKey, baseDir, 'pseudonymKey');
+  const key = readSecretBytes(config.pseudonymKey, baseDir, 'pseudonymKey');
   try {
     return createPseudonymizer(key);
   } catch (cause) {

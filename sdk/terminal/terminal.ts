@@ -480,17 +480,25 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
   }
 
   /**
-   * A source that reports its own recovery (the platform client's `online` event: any request of its
-   * own succeeded — a sync, an upload, a probe) is back at once, not only at the next decision: a quiet
-   * gate must not keep its alarm all night after the platform came back.
+   * A source that reports its own state (the platform client's `online` / `offline` events: a request
+   * of its own — a sync, an upload, a probe — succeeded or failed) is followed at once, not only at
+   * the next decision: a quiet gate must not keep its alarm all night after the platform came back,
+   * nor show the platform up while every sync fails. The source logs its own failure; it is not
+   * reported again here.
    */
   #followSourceRecovery(): void {
     for (const resolver of this.#credit) {
       const events = (resolver as { events?: unknown }).events;
       if (!(events instanceof EventEmitter)) continue;
       const online = () => this.#sourceAnswered(resolver.name);
+      const offline = (e: { reason?: XinyiError['code'] } | undefined) =>
+        this.#sourceDown(resolver.name, e?.reason ?? 'CREDIT_UNAVAILABLE');
       events.on('online', online);
-      this.#detachers.add(() => events.off('online', online));
+      events.on('offline', offline);
+      this.#detachers.add(() => {
+        events.off('online', online);
+        events.off('offline', offline);
+      });
     }
   }
 
@@ -1214,9 +1222,13 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
       ? cause
       : new XinyiError('CREDIT_UNAVAILABLE', `credit source ${source} failed`, { cause });
     this.#report(error);
+    this.#sourceDown(source, error.code);
+  }
+
+  #sourceDown(source: string, reason: XinyiError['code']): void {
     if (!this.#offline.has(source)) {
       this.#offline.add(source);
-      this.emit('offline', { source, reason: error.code });
+      this.emit('offline', { source, reason });
     }
   }
 

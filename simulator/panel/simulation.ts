@@ -936,13 +936,15 @@ export class Simulation extends EventEmitter<SimulationEventMap> {
       };
       const response = await fetch(`${lane.url}/diagnostics`, { signal: AbortSignal.timeout(2_000) });
       const body = (await response.json()) as {
-        platformSync?: { snapshot: { sequence: number; ageMs: number } | null; statusListAt: number | null };
+        // Instants in /diagnostics are ISO 8601 text (cli/gate/iso-timestamps.ts).
+        platformSync?: { snapshot: { sequence: number; ageMs: number } | null; statusListAt: string | null };
       };
       if (body.platformSync) {
         const s = body.platformSync.snapshot;
+        const statusListAt = body.platformSync.statusListAt;
         this.#sync = {
           snapshot: s ? { sequence: s.sequence, ageMs: s.ageMs } : null,
-          statusListAt: body.platformSync.statusListAt,
+          statusListAt: statusListAt === null ? null : Date.parse(statusListAt),
         };
       }
     } catch {

@@ -10,6 +10,7 @@ import {
   readSecret,
   redactConfig,
 } from '../../cli/gate/config.js';
+import { describeFailure } from '../../cli/usage.js';
 import { isXinyiError, type XinyiError } from '../../sdk/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'xinyi-gate-config-'));
@@ -279,6 +280,56 @@ describe('parseGateConfig', () => {
     expect(error.message).not.toContain('do-not-print-this-key');
   });
 
+  it('a secret given as a plain string, missing, or mixing forms says which forms are accepted', () => {
+    const forms = '{ "file": "path" }, { "env": "NAME" } or { "value": "…" }';
+    const plain = expectInvalidAt({ 'platform.secret': 'hunter2-plain-secret' }, 'platform.secret');
+    expect(plain.message).toBe(
+      `site.json: platform.secret: is a plain string: a secret is never written in the configuration as text; give it as ${forms}`,
+    );
+    expect(plain.message).not.toContain('hunter2');
+    expect(expectInvalidAt({ pseudonymKey: undefined }, 'pseudonymKey').message).toBe(
+      `site.json: pseudonymKey: is missing: give the secret as ${forms}`,
+    );
+    expect(expectInvalidAt({ pseudonymKey: { file: 'k', env: 'K' } }, 'pseudonymKey').message).toContain(
+      `give exactly one of ${forms}`,
+    );
+    expect(
+      expectInvalidAt({ 'platform.snapshotPublicKeys': ['PEM'] }, 'platform.snapshotPublicKeys.0').message,
+    ).toContain('is a plain string');
+  });
+
+  it('lists every problem at once, one line each with its path, not only the first', () => {
+    const error = configError(() =>
+      parseGateConfig(
+        siteConfigWith({
+          terminalId: '',
+          pseudonymKey: undefined,
+          'platform.secret': 'plain',
+          'devices.gate.address': 0,
+          'http.port': 70_000,
+          colour: 'blue',
+        }),
+        'gate.json',
+      ),
+    );
+    const lines = error.message.split('\n');
+    expect(lines[0]).toBe('gate.json: 6 problems');
+    expect(lines.slice(1)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^gate\.json: terminalId: /),
+        expect.stringMatching(/^gate\.json: pseudonymKey: is missing/),
+        expect.stringMatching(/^gate\.json: platform\.secret: is a plain string/),
+        expect.stringMatching(/^gate\.json: devices\.gate\.address: /),
+        expect.stringMatching(/^gate\.json: http\.port: /),
+        expect.stringMatching(/^gate\.json: \(root\): Unrecognized key: "colour"/),
+      ]),
+    );
+    expect(lines).toHaveLength(7);
+    expect(error.details).toMatchObject({ problems: 6, path: expect.any(String) });
+    // The CLI prints all of them, not only its first line.
+    expect(describeFailure(error, 'gate').line.split('\n')).toHaveLength(7);
+  });
+
   it('refuses a non-object', () => {
     expect(configError(() => parseGateConfig(null)).details.path).toBe('(root)');
     expect(configError(() => parseGateConfig([])).details.path).toBe('(root)');
@@ -312,6 +363,55 @@ describe('loadGateConfig', () => {
     expect(error.details.path).toBe('terminalId');
     expect(error.message).toContain('invalid.json');
   });
+});
+
+describe('loadGateConfig: JSON syntax errors by line and column', () => {
+  const cases: [string, string, number, number, string][] = [
+    [
+      'a missing comma',
+      '{\n  "terminalId": "gate-1"\n  "dataDir": "data"\n}\n',
+      3,
+      3,
+      "expected ',' or '}' after a property value, found '\"'",
+    ],
+    ['a trailing comma', '{\n  "a": [1, 2,],\n}', 2, 14, "a ',' before ']' (JSON has no trailing commas)"],
+    ['a bare word', '{\n  "pseudonymKey": secret-inline-key\n}', 2, 19, "'s' does not start a value"],
+    [
+      'single quotes',
+      "{\n  'terminalId': 'x'\n}",
+      2,
+      3,
+      "expected a property name in double quotes, found '''",
+    ],
+    [
+      'a comment',
+      '{\n  // the lane\n  "a": 1\n}',
+      2,
+      3,
+      "expected a property name in double quotes, found '/'",
+    ],
+    [
+      'a cut-off file',
+      '{\n  "terminalId": "gate-1",\n',
+      3,
+      1,
+      'expected a property name in double quotes, found the end of the file',
+    ],
+    ['an unclosed string', '{ "a": "x\n" }', 1, 10, 'a line break or control character inside a string'],
+  ];
+  for (const [what, text, line, column, reason] of cases) {
+    it(`${what}: line ${line}, column ${column}`, () => {
+      const file = join(dir, 'syntax.json');
+      writeFileSync(file, text);
+      const error = configError(() => loadGateConfig(file));
+      expect(error.message).toBe(
+        `${file}: not valid JSON at line ${line}, column ${column}: ${reason}${reason.endsWith('string') ? ' (write it as \\n, \\t …)' : ''}`,
+      );
+      expect(error.details).toEqual({ line, column });
+      // The file's text is not quoted (an inline secret may be in it).
+      expect(error.message).not.toContain('secret-inline-key');
+    });
+  }
 });
 
 describe('readSecret', () => {

@@ -145,7 +145,9 @@ describe('gate daemon: start-up errors that name what and how', () => {
     writeFileSync(file, JSON.stringify({ ...config, pseudonymKey: { value: 'short8by' } }));
     const check = await runXinyi(['gate', '--config', file, '--check']);
     expect(check.code).toBe(1);
-    expect(check.stderr).toMatch(/^xinyi: CONFIG_INVALID: pseudonymKey: /);
+    expect(check.stdout).toMatch(
+      /^problem: secret pseudonymKey resolves but is not usable as a pseudonym key \(INVALID_OPTIONS: key must be at least 16 bytes\)$/m,
+    );
   });
 
   it('a port in use is a message naming the port and the option, not a raw EADDRINUSE', async () => {

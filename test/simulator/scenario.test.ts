@@ -73,7 +73,7 @@ describe('the scenario format', () => {
     expect(scenario.events[4]).toMatchObject({ revoke: 4, on: true });
   });
 
-  it('names the first bad field by its path', () => {
+  it('names a bad field by its path', () => {
     expect(configError({ name: 'x', events: [{ tap: 1 }, { fault: 'meteor', on: true }] })).toMatchObject({
       code: 'CONFIG_INVALID',
       message: expect.stringContaining('test.json: events.1.fault:'),
@@ -91,6 +91,19 @@ describe('the scenario format', () => {
     );
     expect(configError({ events: [{ tap: 1 }] }).message).toContain('test.json: name:');
     expect(configError({ name: 'x', events: [] }).message).toContain('events:');
+  });
+
+  it('lists every bad event at once, each by its path', () => {
+    const error = configError({
+      name: 'x',
+      events: [{ tap: 1 }, { fault: 'meteor', on: true }, { jump: true }, { tap: 1, code: 2 }],
+    });
+    expect(error.message.split('\n')).toEqual([
+      'test.json: 3 problems',
+      expect.stringMatching(/^test\.json: events\.1\.fault: /),
+      expect.stringMatching(/^test\.json: events\.2: an event has one of /),
+      'test.json: events.3: one action per event, not tap and code',
+    ]);
   });
 
   it('finds people by index or by kind', () => {

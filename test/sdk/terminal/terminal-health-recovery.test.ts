@@ -75,4 +75,36 @@ describe('a credit source recovers on its own traffic, not only on the next deci
       await terminal.close();
     }
   });
+
+  it("the source's own failed sync takes it offline with no tap, and its next good one brings it back", async () => {
+    const platform = createHttpPlatformResolver({
+      baseUrl: mock.url,
+      keyId: KEY_ID,
+      secret: SECRET,
+      terminalId: 'health-recovery-02',
+      retry: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 1 },
+      breaker: { failureThreshold: 1, cooldownMs: 10 },
+    });
+    const terminal = createTerminal({
+      terminalId: 'health-recovery-02',
+      scene: 'library-kiosk',
+      pseudonymizer: createPseudonymizer(PSEUDONYM_KEY),
+      credit: [platform],
+    });
+    const events: string[] = [];
+    terminal.on('offline', (e) => events.push(`offline ${e.source} ${e.reason}`));
+    terminal.on('online', (e) => events.push(`online ${e.source}`));
+    try {
+      mock.faults.inject({ kind: 'status', status: 503 }, { times: 100 });
+      await expect(platform.getTrustList()).rejects.toMatchObject({ code: 'CREDIT_UNAVAILABLE' });
+      expect(terminal.offlineSources()).toEqual(['platform']);
+      mock.faults.clear();
+      await new Promise((resolve) => setTimeout(resolve, 20)); // past the breaker's 10 ms cool-down
+      await platform.getTrustList();
+      expect(terminal.offlineSources()).toEqual([]);
+      expect(events).toEqual(['offline platform CREDIT_UNAVAILABLE', 'online platform']);
+    } finally {
+      await terminal.close();
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import * as nodeCrypto from 'node:crypto';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { XinyiError } from '../errors.js';
 
@@ -52,15 +53,21 @@ export function canonicalJson(value: unknown): string {
   return out === undefined ? 'null' : out;
 }
 
-function canonicalValue(value: unknown): string | undefined {
-  if (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as { toJSON?: unknown }).toJSON === 'function'
-  ) {
-    value = (value as { toJSON: () => unknown }).toJSON();
+// Each record kind has the same few dozen keys: their quoted forms are kept rather than re-escaped on
+// every commit (bounded, so records with arbitrary keys cannot grow it without end).
+const quotedKeys = new Map<string, string>();
+const QUOTED_KEYS_MAX = 4096;
+
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (quotedKeys.size < QUOTED_KEYS_MAX) quotedKeys.set(key, quoted);
   }
-  if (value === null) return 'null';
+  return quoted;
+}
+
+function canonicalValue(value: unknown, fromToJson = false): string | undefined {
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value);
@@ -71,9 +78,14 @@ function canonicalValue(value: unknown): string | undefined {
     case 'bigint':
       throw new XinyiError('INVALID_ARGUMENT', 'a journal record cannot hold a bigint');
     case 'object':
+      if (value === null) return 'null';
       break;
     default:
       return undefined;
+  }
+  // As JSON.stringify: `toJSON` is called once, not again on what it returned.
+  if (!fromToJson && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    return canonicalValue((value as { toJSON: () => unknown }).toJSON(), true);
   }
   if (Array.isArray(value)) {
     let out = '[';
@@ -84,13 +96,15 @@ function canonicalValue(value: unknown): string | undefined {
     return `${out}]`;
   }
   const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  // Keys in code-unit order; most records are already nearly so, and short: insertion sort is enough.
+  keys.sort();
   let out = '{';
-  let first = true;
-  for (const key of Object.keys(record).sort()) {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     const item = canonicalValue(record[key]);
     if (item === undefined) continue;
-    out += `${first ? '' : ','}${JSON.stringify(key)}:${item}`;
-    first = false;
+    out += out.length === 1 ? `${quotedKey(key)}:${item}` : `,${quotedKey(key)}:${item}`;
   }
   return `${out}}`;
 }
@@ -107,10 +121,14 @@ export function chainLinkHash(
   prev: string,
   recordCanonicalJson: string,
 ): string {
-  return createHash('sha256')
-    .update(`xinyi-chain/1\n${terminalId}\n${kind}\n${seq}\n${prev}\n${recordCanonicalJson}`, 'utf8')
-    .digest('hex');
+  return sha256Hex(`xinyi-chain/1\n${terminalId}\n${kind}\n${seq}\n${prev}\n${recordCanonicalJson}`);
 }
+
+// `crypto.hash` (Node 20.12+) hashes in one call, without a Hash object per link.
+const sha256Hex: (text: string) => string =
+  typeof nodeCrypto.hash === 'function'
+    ? (text) => nodeCrypto.hash('sha256', text, 'hex')
+    : (text) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 function headText(terminalId: string, kind: ChainKind, seq: number, hash: string): string {
   return `xinyi-chain-head/1\n${terminalId}\n${kind}\n${seq}\n${hash}`;

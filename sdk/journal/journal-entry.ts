@@ -2,6 +2,7 @@ import type { Decision } from '../domain/decision.js';
 import { isSceneId } from '../domain/scenes.js';
 import { XinyiError } from '../errors.js';
 import { isValidResidentIdNumber } from '../identity/resident-id.js';
+import { canonicalJson } from './journal-chain.js';
 import type {
   DisclosureRecord,
   JournalDecisionEntry,
@@ -9,9 +10,18 @@ import type {
   UsageRecord,
 } from './journal-store.js';
 
+/**
+ * How a store serialises records: `canonical` (RFC 8785, what the hash chain covers, so a chained
+ * store keeps and hashes the same text and serialises once) or `plain` (`JSON.stringify`, for a store
+ * that keeps no chain). Either parses back to the same value.
+ */
+export type RecordJson = 'canonical' | 'plain';
+
+const serialise = (value: unknown, form: RecordJson): string =>
+  form === 'canonical' ? canonicalJson(value) : JSON.stringify(value);
+
 /** A decision entry checked and serialised once, so both stores keep exactly the same JSON. */
 export interface PreparedDecision {
-  /** The decision itself (its canonical JSON is what the journal's hash chain covers). */
   decision: Decision;
   id: string;
   atMs: number;
@@ -19,6 +29,7 @@ export interface PreparedDecision {
   outcome: string;
   pseudonym: string | null;
   terminalId: string;
+  /** The decision as JSON, in the store's {@link RecordJson} form (canonical: what its chain link hashes). */
   decisionJson: string;
   disclosures: PreparedDisclosure[];
 }
@@ -30,6 +41,7 @@ export interface PreparedDisclosure {
   decisionId: string;
   grantedAtMs: number;
   dueDate: string;
+  /** The record as JSON, in the store's {@link RecordJson} form. */
   recordJson: string;
 }
 
@@ -66,7 +78,12 @@ export function assertNoIdNumber(text: string, field: string): void {
   }
 }
 
-function prepareDisclosure(record: DisclosureRecord, decisionId: string, index: number): PreparedDisclosure {
+function prepareDisclosure(
+  record: DisclosureRecord,
+  decisionId: string,
+  index: number,
+  form: RecordJson,
+): PreparedDisclosure {
   const field = `disclosures[${index}]`;
   if (record === null || typeof record !== 'object') throw invalid(`${field} must be an object`, field);
   if (!nonEmptyString(record.id)) throw invalid(`${field}.id must be a non-empty string`, `${field}.id`);
@@ -81,7 +98,7 @@ function prepareDisclosure(record: DisclosureRecord, decisionId: string, index: 
     throw invalid(`${field}.dueDate must be a YYYY-MM-DD date`, `${field}.dueDate`);
   }
   assertMasked(record.maskedName, `${field}.maskedName`);
-  const recordJson = JSON.stringify(record);
+  const recordJson = serialise(record, form);
   assertNoIdNumber(recordJson, field);
   return {
     record,
@@ -95,7 +112,7 @@ function prepareDisclosure(record: DisclosureRecord, decisionId: string, index: 
 }
 
 /** Checks a decision entry and serialises it. Throws `INVALID_ARGUMENT` naming the field. */
-export function prepareDecision(entry: JournalDecisionEntry): PreparedDecision {
+export function prepareDecision(entry: JournalDecisionEntry, form: RecordJson): PreparedDecision {
   if (entry === null || typeof entry !== 'object') throw invalid('entry must be an object', 'entry');
   const { decision, terminalId } = entry;
   if (decision === null || typeof decision !== 'object') {
@@ -108,7 +125,7 @@ export function prepareDecision(entry: JournalDecisionEntry): PreparedDecision {
   if (!nonEmptyString(terminalId)) throw invalid('terminalId must be a non-empty string', 'terminalId');
   assertMasked(entry.maskedName, 'maskedName');
   assertMasked(decision.subject?.masked, 'decision.subject.masked');
-  const decisionJson = JSON.stringify(decision);
+  const decisionJson = serialise(decision, form);
   assertNoIdNumber(decisionJson, 'decision');
   assertNoIdNumber(terminalId, 'terminalId');
   const disclosures = entry.disclosures ?? [];
@@ -122,7 +139,7 @@ export function prepareDecision(entry: JournalDecisionEntry): PreparedDecision {
     pseudonym: decision.subject?.pseudonym ?? null,
     terminalId,
     decisionJson,
-    disclosures: disclosures.map((d, i) => prepareDisclosure(d, decision.id, i)),
+    disclosures: disclosures.map((d, i) => prepareDisclosure(d, decision.id, i, form)),
   };
 }
 
@@ -130,7 +147,7 @@ export function prepareDecision(entry: JournalDecisionEntry): PreparedDecision {
  * Checks a use and prepares the 公示 records it carries (grants made on use), like a decision's.
  * Throws `INVALID_ARGUMENT` naming the field.
  */
-export function prepareUse(use: UsageRecord): PreparedDisclosure[] {
+export function prepareUse(use: UsageRecord, form: RecordJson): PreparedDisclosure[] {
   if (use === null || typeof use !== 'object') throw invalid('use must be an object', 'use');
   if (!nonEmptyString(use.decisionId))
     throw invalid('use.decisionId must be a non-empty string', 'decisionId');
@@ -145,7 +162,7 @@ export function prepareUse(use: UsageRecord): PreparedDisclosure[] {
   assertNoIdNumber(use.pseudonym, 'pseudonym');
   const disclosures = use.disclosures ?? [];
   if (!Array.isArray(disclosures)) throw invalid('use.disclosures must be an array', 'disclosures');
-  return disclosures.map((d, i) => prepareDisclosure(d, use.decisionId, i));
+  return disclosures.map((d, i) => prepareDisclosure(d, use.decisionId, i, form));
 }
 
 /** Checks an event and returns its detail as JSON (null when absent). */

@@ -36,6 +36,13 @@ export interface JournalStore {
   pendingUploads(kind: UploadRecordKind, limit: number): OutboxItem[];
   /** Marks records delivered (the platform stored them, or already had them). Unknown ids are ignored. */
   markUploaded(kind: UploadRecordKind, ids: readonly string[], at: number): void;
+  /**
+   * Awaited by the uploader between batches of a drain: resolves at once, unless the store's own
+   * housekeeping needs the writes to pause (the SQLite journal: its write-ahead log grew past its
+   * bound, and a checkpoint copies it before more is written, so a long drain cannot grow the log
+   * without end). Never rejects. Stores without such housekeeping leave it out.
+   */
+  readyForBulkWrites?(): Promise<void>;
   /** Records not yet uploaded, per kind, and the commit time of the oldest. */
   backlog(): Record<UploadRecordKind, { count: number; oldestAt: number | null }>;
   /** Disclosure records not yet uploaded whose due date (Asia/Shanghai) is before `now`'s date. */

@@ -2,13 +2,7 @@ import { type Clock, shanghaiDate, systemClock } from '../clock.js';
 import type { Decision } from '../domain/decision.js';
 import { XinyiError } from '../errors.js';
 import type { UsageCounts } from '../policy/evaluate.js';
-import {
-  type ChainKey,
-  type ChainKind,
-  type ChainLink,
-  canonicalJson,
-  nextChainLink,
-} from './journal-chain.js';
+import { type ChainKey, type ChainKind, type ChainLink, nextChainLink } from './journal-chain.js';
 import {
   type PreparedDisclosure,
   prepareDecision,
@@ -114,9 +108,9 @@ class MemoryJournal implements JournalStore {
     this.#chainKey = chainKey;
   }
 
-  #link(terminalId: string, kind: ChainKind, record: unknown): ChainLink {
+  #link(terminalId: string, kind: ChainKind, recordCanonicalJson: string): ChainLink {
     const key = `${kind}\n${terminalId}`;
-    const link = nextChainLink(this.#chainKey, terminalId, kind, this.#heads.get(key), canonicalJson(record));
+    const link = nextChainLink(this.#chainKey, terminalId, kind, this.#heads.get(key), recordCanonicalJson);
     this.#heads.set(key, { seq: link.seq, hash: link.hash });
     return link;
   }
@@ -127,7 +121,7 @@ class MemoryJournal implements JournalStore {
 
   commitDecision(entry: JournalDecisionEntry): void {
     this.#assertOpen();
-    const prepared = prepareDecision(entry);
+    const prepared = prepareDecision(entry, 'canonical');
     if (this.#decisions.has(prepared.id)) return;
     const committedAt = this.#clock.now();
     const decision: DecisionRow = {
@@ -138,7 +132,7 @@ class MemoryJournal implements JournalStore {
       atMs: prepared.atMs,
       json: prepared.decisionJson,
       terminalId: prepared.terminalId,
-      chain: this.#link(prepared.terminalId, 'decisions', prepared.decision),
+      chain: this.#link(prepared.terminalId, 'decisions', prepared.decisionJson),
     };
     this.#decisions.set(decision.id, decision);
     this.#pending.decisions.set(decision.id, decision);
@@ -156,7 +150,7 @@ class MemoryJournal implements JournalStore {
         atMs: d.grantedAtMs,
         json: d.recordJson,
         dueDate: d.dueDate,
-        chain: this.#link(d.terminalId, 'disclosures', d.record),
+        chain: this.#link(d.terminalId, 'disclosures', d.recordJson),
       };
       this.#disclosures.set(disclosure.id, disclosure);
       this.#pending.disclosures.set(disclosure.id, disclosure);
@@ -178,7 +172,7 @@ class MemoryJournal implements JournalStore {
 
   recordUse(use: UsageRecord): number {
     this.#assertOpen();
-    const disclosures = prepareUse(use);
+    const disclosures = prepareUse(use, 'canonical');
     let added = 0;
     for (const ruleId of use.ruleIds) {
       const key = `${use.decisionId}\u0000${ruleId}`;

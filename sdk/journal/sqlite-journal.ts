@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import { type Clock, shanghaiDate, systemClock } from '../clock.js';
 import { loadSqliteDriver } from '../credit/snapshot-store.js';
@@ -40,6 +41,18 @@ import { shanghaiPeriods } from './usage-periods.js';
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 
 type Database = BetterSqlite3.Database;
+
+/**
+ * Frames the write-ahead log may hold before a drain makes room (SQLite's own automatic checkpoint
+ * threshold). A checkpoint on another connection cannot restart the log while writes keep arriving,
+ * so a long drain grew it by about 1 kB per record: 1 GB for 1M. With `journal_size_limit` at the
+ * same bound, the log's file is cut back to it when the log restarts, so its size says whether the
+ * log has grown past the bound since.
+ */
+const WAL_BOUND_FRAMES = 1000;
+const WAL_FRAME_HEADER_BYTES = 24;
+/** Checkpoints asked for in one wait, at most: each copies what the lane committed during the last. */
+const WAL_SETTLE_ATTEMPTS = 4;
 type Statement = BetterSqlite3.Statement;
 
 export interface SqliteJournalOptions {
@@ -86,6 +99,8 @@ export interface SqliteJournalOptions {
    * journal written so has unchained records that `xinyi journal verify` reports. @default true
    */
   chain?: boolean;
+  /** @internal Frames the write-ahead log holds before a drain makes room (tests). @default 1000 */
+  walBoundFrames?: number;
   /** @internal The module to load instead of better-sqlite3 (tests); checkpoints then run inline. */
   driverSpecifier?: string;
 }
@@ -403,6 +418,10 @@ function translate(cause: unknown, action: string): XinyiError {
   });
 }
 
+function walBoundBytes(pageSize: number, frames: number): number {
+  return frames * (pageSize + WAL_FRAME_HEADER_BYTES);
+}
+
 function migrate(db: Database, key: ChainKey | undefined): void {
   const hasVersions =
     db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get() !==
@@ -482,6 +501,10 @@ export async function createSqliteJournal(options: SqliteJournalOptions): Promis
   if (!Number.isInteger(checkpointIntervalMs) || checkpointIntervalMs < 10) {
     throw new XinyiError('INVALID_OPTIONS', 'checkpointIntervalMs must be an integer >= 10');
   }
+  const walBoundFrames = options.walBoundFrames ?? WAL_BOUND_FRAMES;
+  if (!Number.isInteger(walBoundFrames) || walBoundFrames < 1) {
+    throw new XinyiError('INVALID_OPTIONS', 'walBoundFrames must be a positive integer');
+  }
   const Driver = await loadSqliteDriver(options.driverSpecifier);
   let db: Database | undefined;
   try {
@@ -508,7 +531,12 @@ export async function createSqliteJournal(options: SqliteJournalOptions): Promis
           if (opened.open) opened.pragma('wal_autocheckpoint = 1000');
         },
       });
-      if (checkpointer !== undefined) opened.pragma('wal_autocheckpoint = 0');
+      if (checkpointer !== undefined) {
+        opened.pragma('wal_autocheckpoint = 0');
+        // Once the log restarts, its file shrinks back to its bound instead of keeping its high-water mark.
+        const pageSize = opened.pragma('page_size', { simple: true }) as number;
+        opened.pragma(`journal_size_limit = ${walBoundBytes(pageSize, walBoundFrames)}`);
+      }
     }
     if (!readonly) rebuildUsage(opened);
     return new SqliteJournalStore(
@@ -518,6 +546,7 @@ export async function createSqliteJournal(options: SqliteJournalOptions): Promis
       logger,
       synchronous,
       checkpointer,
+      walBoundBytes(opened.pragma('page_size', { simple: true }) as number, walBoundFrames),
       options.chain === false ? undefined : new ChainWriter(opened, options.chainKey),
     );
   } catch (cause) {
@@ -610,6 +639,10 @@ class SqliteJournalStore implements SqliteJournal {
   readonly #synchronous: 'FULL' | 'NORMAL';
 
   readonly #checkpointer: WalCheckpointer | undefined;
+  readonly #walBoundBytes: number;
+  /** The checkpoint a drain started when the log passed its bound, while the drain goes on. */
+  #catchUp: Promise<unknown> | undefined;
+  #caughtUp = false;
   readonly #chain: ChainWriter | undefined;
 
   constructor(
@@ -619,11 +652,13 @@ class SqliteJournalStore implements SqliteJournal {
     logger: Logger,
     synchronous: 'FULL' | 'NORMAL',
     checkpointer: WalCheckpointer | undefined,
+    walBound: number,
     chain: ChainWriter | undefined,
   ) {
     this.path = path;
     this.#chain = chain;
     this.#checkpointer = checkpointer;
+    this.#walBoundBytes = walBound;
     this.#synchronous = synchronous;
     this.#db = db;
     this.#clock = clock;
@@ -642,8 +677,7 @@ class SqliteJournalStore implements SqliteJournal {
     const none: Partial<ChainLink> = {};
     this.#commit = db.transaction((p: PreparedDecision, committedAt: number) => {
       // The head moves only once the record is in: a chain has no link without its record.
-      const link =
-        chain === undefined ? none : chain.peek(p.terminalId, 'decisions', canonicalJson(p.decision));
+      const link = chain === undefined ? none : chain.peek(p.terminalId, 'decisions', p.decisionJson);
       const inserted = insertDecision.run(
         p.id,
         p.atMs,
@@ -661,8 +695,7 @@ class SqliteJournalStore implements SqliteJournal {
       if (inserted.changes === 0) return;
       if (chain !== undefined) chain.advance(p.terminalId, 'decisions', link as ChainLink);
       for (const d of p.disclosures) {
-        const dl =
-          chain === undefined ? none : chain.peek(d.terminalId, 'disclosures', canonicalJson(d.record));
+        const dl = chain === undefined ? none : chain.peek(d.terminalId, 'disclosures', d.recordJson);
         const added = insertDisclosure.run(
           d.id,
           d.decisionId,
@@ -725,8 +758,7 @@ class SqliteJournalStore implements SqliteJournal {
         // the decision's own.
         for (const d of disclosures) {
           if (disclosureKept.get(d.id) !== undefined) continue;
-          const dl =
-            chain === undefined ? none : chain.next(d.terminalId, 'disclosures', canonicalJson(d.record));
+          const dl = chain === undefined ? none : chain.next(d.terminalId, 'disclosures', d.recordJson);
           insertDisclosure.run(
             d.id,
             d.decisionId,
@@ -858,7 +890,7 @@ class SqliteJournalStore implements SqliteJournal {
 
   commitDecision(entry: JournalDecisionEntry): void {
     this.#assertOpen();
-    const prepared = prepareDecision(entry);
+    const prepared = prepareDecision(entry, this.#chain === undefined ? 'plain' : 'canonical');
     const committedAt = this.#clock.now();
     // IMMEDIATE: take the write lock before reading, so a second connection cannot interleave.
     try {
@@ -884,7 +916,7 @@ class SqliteJournalStore implements SqliteJournal {
 
   recordUse(use: UsageRecord): number {
     this.#assertOpen();
-    const disclosures = prepareUse(use);
+    const disclosures = prepareUse(use, this.#chain === undefined ? 'plain' : 'canonical');
     const committedAt = this.#clock.now();
     try {
       return this.#run('record a benefit use', () =>
@@ -993,6 +1025,30 @@ class SqliteJournalStore implements SqliteJournal {
         this.#db.pragma('synchronous = FULL');
       }
     });
+  }
+
+  /**
+   * Past the bound, in two steps so that the drain waits for a small checkpoint, not a large one: a
+   * first checkpoint copies most of the log while the drain goes on; once it is done, the drain waits
+   * for one that copies what was written meanwhile, after which the next write restarts the log.
+   */
+  async readyForBulkWrites(): Promise<void> {
+    const checkpointer = this.#checkpointer;
+    if (checkpointer === undefined || this.#closed) return;
+    const walBytes = statSync(`${this.path}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+    if (walBytes <= this.#walBoundBytes) return;
+    if (!this.#caughtUp) {
+      this.#catchUp ??= checkpointer.checkpointNow().then(() => {
+        this.#caughtUp = true;
+        this.#catchUp = undefined;
+      });
+      return;
+    }
+    this.#caughtUp = false;
+    for (let attempt = 0; attempt < WAL_SETTLE_ATTEMPTS && !this.#closed; attempt++) {
+      const outcome = await checkpointer.checkpointNow();
+      if (outcome === undefined || outcome.checkpointed >= outcome.log) return;
+    }
   }
 
   backlog(): Record<UploadRecordKind, { count: number; oldestAt: number | null }> {

@@ -431,7 +431,9 @@ export function createUploader(options: UploaderOptions): Uploader {
         if (sent < batchSize) break;
         // A pass can drain for long while decisions keep coming: the alarm must not wait for its end.
         checkBacklog();
-        // Let the decision path in between batches.
+        // The journal's housekeeping first (its write-ahead log checkpointed when a drain has grown
+        // it), then the decision path, in between batches.
+        await journal.readyForBulkWrites?.();
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }

@@ -16,6 +16,11 @@ import type { Logger } from '../logger.js';
  */
 export interface WalCheckpointer {
   /**
+   * Runs a checkpoint now, off this thread: `log` frames were in the log and `checkpointed` of them
+   * are in the database file. Undefined when the worker has stopped.
+   */
+  checkpointNow(): Promise<{ log: number; checkpointed: number } | undefined>;
+  /**
    * Stops the worker and closes its connection before returning (waits at most `closeTimeoutMs`),
    * so that the terminal's connection, closed next, is the last one and removes the log as usual.
    */
@@ -54,14 +59,24 @@ try {
 if (db !== undefined) {
   settle(1);
   parentPort.postMessage({ ready: true });
-  const timer = setInterval(() => {
+  const checkpoint = () => {
     try {
-      db.pragma('wal_checkpoint(PASSIVE)');
+      return db.pragma('wal_checkpoint(PASSIVE)')[0];
     } catch (error) {
       parentPort.postMessage({ checkpointError: codeOf(error) });
+      return undefined;
     }
-  }, workerData.intervalMs);
+  };
+  const timer = setInterval(checkpoint, workerData.intervalMs);
   parentPort.on('message', (message) => {
+    if (message !== null && typeof message === 'object' && typeof message.checkpoint === 'number') {
+      const result = checkpoint();
+      parentPort.postMessage({
+        checkpointed: message.checkpoint,
+        result: result === undefined ? undefined : { log: result.log, checkpointed: result.checkpointed },
+      });
+      return;
+    }
     if (message !== 'close') return;
     clearInterval(timer);
     try { db.close(); } catch {}
@@ -125,15 +140,30 @@ export async function startWalCheckpointer(
   }
   worker.unref();
   let closing = false;
-  worker.on('message', (message: { failed?: string; checkpointError?: string }) => {
+  type Outcome = { log: number; checkpointed: number } | undefined;
+  const asked = new Map<number, (outcome: Outcome) => void>();
+  let nextAsk = 0;
+  worker.on('message', (message: { checkpointError?: string; checkpointed?: number; result?: Outcome }) => {
     if (message.checkpointError !== undefined) {
       options.logger.warn(
         { code: message.checkpointError },
         'journal checkpoint failed; the next one retries',
       );
     }
+    if (message.checkpointed !== undefined) {
+      const resolve = asked.get(message.checkpointed);
+      asked.delete(message.checkpointed);
+      if (asked.size === 0) worker.unref();
+      resolve?.(message.result);
+    }
   });
+  const settleAsked = () => {
+    for (const resolve of asked.values()) resolve(undefined);
+    asked.clear();
+    worker.unref();
+  };
   const fail = (reason: string) => {
+    settleAsked();
     if (closing) return;
     closing = true;
     options.logger.error({ reason }, 'journal checkpoint worker stopped; checkpoints run inline again');
@@ -142,7 +172,18 @@ export async function startWalCheckpointer(
   worker.on('error', (error) => fail(error.message));
   worker.on('exit', (code) => fail(`exit ${code}`));
   return {
+    checkpointNow() {
+      if (closing) return Promise.resolve(undefined);
+      const id = nextAsk++;
+      return new Promise<Outcome>((resolve) => {
+        // Referenced while an answer is awaited, so that the process does not exit under the waiter.
+        if (asked.size === 0) worker.ref();
+        asked.set(id, resolve);
+        worker.postMessage({ checkpoint: id });
+      });
+    },
     close() {
+      settleAsked();
       if (closing) return;
       closing = true;
       worker.postMessage('close');

@@ -16,7 +16,13 @@ import { createSqliteJournal, SQLITE_JOURNAL_SCHEMA_VERSION } from '../../../sdk
 import { createUploader } from '../../../sdk/journal/uploader.js';
 import { verifySqliteJournal } from '../../../sdk/journal/verify-journal.js';
 import { type MockPlatform, startMockPlatform } from '../../../simulator/mock-platform.js';
-import { UPLOAD_KEY_ID, UPLOAD_PSEUDONYM_KEY, UPLOAD_SECRET } from './fixtures/upload-fixtures.js';
+import {
+  syntheticEntry,
+  UPLOAD_KEY_ID,
+  UPLOAD_PSEUDONYM_KEY,
+  UPLOAD_SECRET,
+  UPLOAD_TERMINAL_ID,
+} from './fixtures/upload-fixtures.js';
 import { DAY_MS, downgradeToSchema2, entryFor, manualClock, people } from './fixtures.js';
 
 const KEY: ChainKey = { keyId: UPLOAD_KEY_ID, secret: UPLOAD_SECRET };
@@ -65,6 +71,50 @@ describe('canonical encoding', () => {
     expect(canonicalJson({ '\u00e9': 1, z: 2, '\ud83d\ude00': 3, 名: '"\n' })).toBe(
       '{"z":2,"\u00e9":1,"名":"\\"\\n","\ud83d\ude00":3}',
     );
+  });
+
+  it("calls toJSON once, as JSON.stringify does, and reads back as JSON.stringify's text does", () => {
+    const inner = { toJSON: () => ({ y: 2, x: 1 }) };
+    const outer = { toJSON: () => ({ b: inner, a: { toJSON: () => 'once' } }) };
+    expect(canonicalJson(outer)).toBe('{"a":"once","b":{"x":1,"y":2}}');
+    const value = {
+      z: [1.5, -0, 1e21, 'a\u2028'],
+      y: { toJSON: () => ({ toJSON: 'kept' }) },
+      x: new Date(5),
+    };
+    expect(JSON.parse(canonicalJson(value))).toEqual(JSON.parse(JSON.stringify(value)));
+    expect(canonicalJson(JSON.parse(canonicalJson(value)))).toBe(canonicalJson(value));
+  });
+
+  it("a chained journal stores the canonical JSON its link hashes; the unchained baseline JSON.stringify's", async () => {
+    const entry = syntheticEntry(3, { disclosureEvery: 1 });
+    const chained = await createSqliteJournal({ path: freshPath() });
+    const plain = await createSqliteJournal({ path: freshPath(), chain: false });
+    chained.commitDecision(entry);
+    plain.commitDecision(entry);
+    chained.close();
+    plain.close();
+    const bodies = (path: string) => {
+      const db = new Database(path, { readonly: true });
+      try {
+        return db
+          .prepare(
+            'SELECT body, chain_hash FROM decisions UNION ALL SELECT body, chain_hash FROM disclosures',
+          )
+          .all() as { body: string; chain_hash: string | null }[];
+      } finally {
+        db.close();
+      }
+    };
+    const [decision, disclosure] = bodies(chained.path);
+    expect(decision!.body).toBe(canonicalJson(entry.decision));
+    expect(disclosure!.body).toBe(canonicalJson(entry.disclosures![0]));
+    expect(decision!.chain_hash).toBe(
+      chainLinkHash(UPLOAD_TERMINAL_ID, 'decisions', 1, CHAIN_GENESIS, canonicalJson(entry.decision)),
+    );
+    const [plainDecision] = bodies(plain.path);
+    expect(plainDecision!.body).toBe(JSON.stringify(entry.decision));
+    expect(plainDecision!.chain_hash).toBeNull();
   });
 
   it('links: the documented preimage, and a head signature over it', () => {

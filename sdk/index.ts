@@ -23,12 +23,14 @@ export {
 export { type Clock, shanghaiDate, systemClock } from './clock.js';
 export {
   type BreakerState,
+  type CircuitBreaker,
   type CircuitBreakerOptions,
   CreditCodeRefusal,
   type CreditCodeResolverOptions,
   type CreditMaterialAlarm,
   type CreditMaterialHealth,
   type CreditMaterialHealthOptions,
+  createCircuitBreaker,
   createCreditCodeResolver,
   createHttpPlatformResolver,
   createPlatformSync,

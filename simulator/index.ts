@@ -42,6 +42,8 @@ export {
   type VirtualFlapGateFault,
   type VirtualFlapGateFaultKind,
   type VirtualFlapGateStats,
+  VirtualGateCore,
+  type VirtualGateCoreEventMap,
   type VirtualGatePhase,
   type VirtualGateSnapshot,
   type VirtualGateTiming,
@@ -122,19 +124,6 @@ export {
   startRedisSentinelGroup,
   startRedisServer,
 } from './redis-server.js';
-export {
-  loadScenario,
-  type PlayScenarioOptions,
-  parseScenario,
-  playScenario,
-  type Scenario,
-  type ScenarioEvent,
-  type ScenarioExpectation,
-  type ScenarioPerson,
-  type ScenarioProgress,
-  type ScenarioReport,
-  type ScenarioStep,
-} from './scenario.js';
 export {
   runSimulatedDay,
   type SimulatedDayContext,

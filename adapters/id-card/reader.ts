@@ -100,8 +100,11 @@ export interface IdCardReaderEventMap {
   state: [state: IdCardReaderState, previous: IdCardReaderState];
   /** The port went away; the reader reconnects by itself. Carries `DEVICE_DISCONNECTED`. */
   disconnect: [reason: XinyiError];
-  /** A non-fatal problem (a failed read, a damaged frame); never contains personal data. */
-  error: [error: XinyiError];
+  /**
+   * A non-fatal problem (a failed read, a damaged frame); never contains personal data. The reader
+   * carries on, so nothing needs to listen; not `'error'`, which Node throws when unheard.
+   */
+  warning: [warning: XinyiError];
 }
 
 export interface IdCardReaderStats {
@@ -258,12 +261,6 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
     return { ...this.#stats };
   }
 
-  override emit<K extends keyof IdCardReaderEventMap>(event: K, ...args: IdCardReaderEventMap[K]): boolean {
-    // A reader without an error listener must not crash its host process.
-    if (event === 'error' && this.listenerCount('error') === 0) return false;
-    return super.emit(event, ...(args as never));
-  }
-
   /**
    * Opens the port and starts polling. Rejects with `DEVICE_NOT_FOUND` when the port cannot be opened
    * (the reader returns to `closed`); once open, a lost port is reopened automatically.
@@ -338,7 +335,7 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
 
   #report(error: XinyiError): void {
     this.#logger.warn({ device: this.name, code: error.code, err: error.message }, 'id-card reader problem');
-    this.emit('error', error);
+    this.emit('warning', error);
   }
 
   readonly #onData = (chunk: Buffer): void => {

@@ -352,9 +352,9 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
           : {}),
       });
       const running = uploader;
-      running.events.on('offline', (e) => logger.warn({ code: e.code }, 'uploader offline'));
-      running.events.on('online', () => logger.info({}, 'uploader online'));
-      running.events.on('backlog-alarm', (e) =>
+      running.on('offline', (e) => logger.warn({ code: e.code }, 'uploader offline'));
+      running.on('online', () => logger.info({}, 'uploader online'));
+      running.on('backlog-alarm', (e) =>
         logger.warn({ count: e.count, threshold: e.threshold }, 'upload backlog alarm'),
       );
       cleanups.push(() => running.stop());
@@ -434,7 +434,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
       );
     });
     controller.on('alarm', (a) => logger.warn({ alarm: a.alarm, active: a.active }, 'gate alarm'));
-    controller.on('error', (e) => logger.warn({ code: e.code, err: e.message }, 'gate lane problem'));
+    controller.on('warning', (e) => logger.warn({ code: e.code, err: e.message }, 'gate lane problem'));
 
     const sources: ManagedSource[] = createSourcesFromConfig(config.devices, clock, logger);
     for (const source of sources) {

@@ -118,8 +118,12 @@ export interface TerminalOptions {
 /** Typed events of a terminal (`terminal.on('decision', d => …)`). */
 export interface TerminalEventMap {
   decision: [decision: Decision];
-  /** A non-fatal problem: a credit source failed, a credential was unusable. */
-  error: [error: XinyiError];
+  /**
+   * A non-fatal problem: a credit source failed, a credential was unusable. The decision already
+   * carries its consequence, so nothing needs to listen; named `warning`, not `error`, because Node
+   * throws an `'error'` event nobody listens to.
+   */
+  warning: [warning: XinyiError];
   /** A credit source failed and is considered offline until it answers again. */
   offline: [event: { source: string; reason: XinyiError['code'] }];
   online: [event: { source: string }];
@@ -486,11 +490,10 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
    */
   #followSourceRecovery(): void {
     for (const resolver of this.#credit) {
-      const events = (resolver as { events?: unknown }).events;
-      if (!(events instanceof EventEmitter)) continue;
+      if (!(resolver instanceof EventEmitter)) continue;
       const online = () => this.#sourceAnswered(resolver.name);
-      events.on('online', online);
-      this.#detachers.add(() => events.off('online', online));
+      resolver.on('online', online);
+      this.#detachers.add(() => resolver.off('online', online));
     }
   }
 
@@ -549,22 +552,20 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     const online = () => this.emit('uploader', { state: 'online' });
     const alarm = () => this.emit('alarm', { kind: 'upload-backlog', active: true });
     const cleared = () => this.emit('alarm', { kind: 'upload-backlog', active: false });
-    uploader.events.on('offline', offline);
-    uploader.events.on('online', online);
-    uploader.events.on('backlog-alarm', alarm);
-    uploader.events.on('backlog-cleared', cleared);
+    uploader.on('offline', offline);
+    uploader.on('online', online);
+    uploader.on('backlog-alarm', alarm);
+    uploader.on('backlog-cleared', cleared);
     return () => {
-      uploader.events.off('offline', offline);
-      uploader.events.off('online', online);
-      uploader.events.off('backlog-alarm', alarm);
-      uploader.events.off('backlog-cleared', cleared);
+      uploader.off('offline', offline);
+      uploader.off('online', online);
+      uploader.off('backlog-alarm', alarm);
+      uploader.off('backlog-cleared', cleared);
     };
   }
 
   override emit<K extends keyof TerminalEventMap>(event: K, ...args: TerminalEventMap[K]): boolean {
     this.#observe(event, args);
-    // An 'error' with no listener must not crash the host: it is already in the decision and the log.
-    if (event === 'error' && this.listenerCount('error') === 0) return false;
     return super.emit(event, ...(args as never));
   }
 
@@ -648,7 +649,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
       const a = args[0] as TerminalAlarm;
       if (a.active) this.#alarms.add(a.kind);
       else this.#alarms.delete(a.kind);
-    } else if (event === 'error') {
+    } else if (event === 'warning') {
       const e = args[0] as XinyiError;
       this.#lastErrors.push({ code: e.code, message: e.message, at });
       if (this.#lastErrors.length > 20) this.#lastErrors.shift();
@@ -1226,7 +1227,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
 
   #report(error: XinyiError): void {
     this.#logger.warn({ code: error.code, err: error.message }, 'terminal problem');
-    this.emit('error', error);
+    this.emit('warning', error);
   }
 }
 

@@ -53,7 +53,7 @@ async function rig(options: Partial<IdCardReaderOptions> = {}, baudRate?: number
   });
   const r: Rig = { link, device, reader, cards: [], errors: [], states: [], logs };
   reader.on('card', (e) => r.cards.push(e));
-  reader.on('error', (e) => r.errors.push(e));
+  reader.on('warning', (e) => r.errors.push(e));
   reader.on('state', (s) => r.states.push(s));
   rigs.push(r);
   return r;

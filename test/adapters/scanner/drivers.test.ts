@@ -37,7 +37,7 @@ function record(scanner: SerialScanner | HidScanner) {
   const errors: XinyiError[] = [];
   const disconnects: XinyiError[] = [];
   scanner.on('scan', (e) => scans.push(e));
-  scanner.on('error', (e) => errors.push(e));
+  scanner.on('warning', (e) => errors.push(e));
   scanner.on('disconnect', (e) => disconnects.push(e));
   return { scans, errors, disconnects };
 }

@@ -281,7 +281,7 @@ describe('GateController', () => {
     const r = await rig();
     r.gate.setLinkUp(false);
     const errors: string[] = [];
-    r.controller.on('error', (e) => errors.push(e.code));
+    r.controller.on('warning', (e) => errors.push(e.code));
     const outcome = await r.controller.handle(card(trusted.idNumber));
     expect(outcome.kind).toBe('gate-failed');
     expect(errors).toContain('CLOSED');

@@ -255,7 +255,7 @@ describe('terminal with a journal: commit before acting', () => {
     const decided: Decision[] = [];
     t.on('decision', (d) => void decided.push(d));
     const errors: string[] = [];
-    t.on('error', (e) => void errors.push(e.code));
+    t.on('warning', (e) => void errors.push(e.code));
 
     await t.present(card(alice));
     expect(alarms).toEqual([]);
@@ -602,7 +602,7 @@ describe('organisation credentials', () => {
     const journal = createMemoryJournal({ clock });
     const t = terminal(clock, 'bank-counter', { journal, credit: [organisationPlatform(clock)] });
     const errors: XinyiError[] = [];
-    t.on('error', (e) => errors.push(e));
+    t.on('warning', (e) => errors.push(e));
     const code = acme.creditCode;
     const cases: [Credential, string][] = [
       [

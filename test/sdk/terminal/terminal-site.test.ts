@@ -128,7 +128,7 @@ describe('lanes sharing a site state', () => {
     await settled(a.terminal);
     clock.at += 5_000;
     const errors: string[] = [];
-    b.terminal.on('error', (e) => errors.push(`${e.code}:${String(e.details.reason)}`));
+    b.terminal.on('warning', (e) => errors.push(`${e.code}:${String(e.details.reason)}`));
     const replay = await b.terminal.present({ kind: 'credit-code', text });
     expect(replay.outcome).toBe('unavailable');
     expect(reasonsOf(replay)).toEqual(['CODE_REPLAYED']);

@@ -1,3 +1,4 @@
+export type { AbortOptions } from './abort.js';
 export {
   CALENDAR_WARNING_DAYS,
   type CalendarCoverage,
@@ -320,8 +321,10 @@ export {
   type OverrideInput,
   type OverrideOutcome,
   type OverrideRecord,
+  type PresentOptions,
   type Terminal,
   type TerminalAlarm,
+  type TerminalCloseOptions,
   type TerminalDiagnostics,
   type TerminalEventMap,
   type TerminalOptions,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { type AbortOptions, abortedError, signalOf } from '../abort.js';
 import {
   type CalendarCoverage,
   calendarCoverage,
@@ -214,6 +215,26 @@ export interface TerminalAlarm {
   code?: string;
 }
 
+/** Options of one `present()` call. */
+export interface PresentOptions extends AbortOptions {
+  /**
+   * Stops the presentation (the cashier cancelled the sale, the person walked away): the credit
+   * sources are told through their lookup's signal, nothing is journaled, a pending opening is
+   * released, and `present()` rejects with `ABORTED` (the signal's reason in `cause`). A decision
+   * already committed to the journal is returned, never aborted.
+   */
+  signal?: AbortSignal;
+}
+
+/** Options of `close()`. */
+export interface TerminalCloseOptions {
+  /**
+   * How long `close()` lets the presentations in flight finish (and be journaled) before it stops
+   * them; a stopped one rejects with `CLOSED` and journals nothing. @default 5000
+   */
+  timeoutMs?: number;
+}
+
 export interface Terminal extends EventEmitter<TerminalEventMap> {
   readonly terminalId: string;
   readonly scene: SceneId;
@@ -221,9 +242,10 @@ export interface Terminal extends EventEmitter<TerminalEventMap> {
    * Decides for one credential: identity → credit standing (within the deadline) → policy.
    * Always resolves with a decision for a well-formed credential: an unusable ID number or a dead
    * platform gives an `unavailable` decision (normal service). Throws `INVALID_ARGUMENT` for a
-   * malformed credential object and `CLOSED` after `close()`.
+   * malformed credential object, `ABORTED` when `options.signal` stopped it first, and `CLOSED` after
+   * `close()` (or when `close()` stopped it past its bound).
    */
-  present(credential: Credential, context?: DecisionContext): Promise<Decision>;
+  present(credential: Credential, context?: DecisionContext, options?: PresentOptions): Promise<Decision>;
   /**
    * Counts a granted decision's benefits as used: call it when the person passed the gate or the POS
    * completed the sale, so caps ("once a day") count only real use. Idempotent per decision.
@@ -273,8 +295,16 @@ export interface Terminal extends EventEmitter<TerminalEventMap> {
   calendarCoverage(): CalendarCoverage;
   /** Configuration, device states, backlog, last errors and versions, for support; no secrets, no personal data. */
   diagnostics(): TerminalDiagnostics;
-  close(): Promise<void>;
+  /**
+   * Refuses new presentations (`CLOSED`), detaches every device, waits for the presentations in
+   * flight to finish — at most `timeoutMs`, then stops the rest — and closes the site link. Resolves
+   * when nothing of the terminal runs any more, so the journal can be closed after it. Idempotent.
+   */
+  close(options?: TerminalCloseOptions): Promise<void>;
 }
+
+const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
+const ABORTED = Symbol('aborted');
 
 const TIMED_OUT = Symbol('timed-out');
 /**
@@ -436,6 +466,11 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
   readonly #detachers = new Set<() => void>();
   #uploader: Pick<Uploader, 'state'> | undefined;
   #closed = false;
+  #closing: Promise<void> | undefined;
+  /** Aborted when `close()` stops the presentations still in flight past its bound. */
+  readonly #stopInFlight = new AbortController();
+  /** Settles (never rejects) when its presentation has. */
+  readonly #inFlight = new Set<Promise<void>>();
   #stopWatchingUploader: (() => void) | undefined;
 
   constructor(options: TerminalOptions) {
@@ -667,6 +702,8 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     const offCredential = source.onCredential((credential) => {
       if (this.#closed) return;
       this.present(credential).catch((error: unknown) => {
+        // Stopped by close(): nobody is there to act on it any more.
+        if (this.#closed && isXinyiError(error, 'CLOSED')) return;
         this.#report(
           isXinyiError(error)
             ? error
@@ -691,16 +728,87 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     return detach;
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(options: TerminalCloseOptions = {}): Promise<void> {
+    const timeoutMs = options?.timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    if (!(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
+      return Promise.reject(
+        new XinyiError(
+          'INVALID_ARGUMENT',
+          `close(): timeoutMs must be a non-negative number, got ${timeoutMs}`,
+        ),
+      );
+    }
     this.#closed = true;
+    this.#closing ??= this.#close(timeoutMs);
+    return this.#closing;
+  }
+
+  async #close(timeoutMs: number): Promise<void> {
     for (const detach of [...this.#detachers]) detach();
+    if (this.#inFlight.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      });
+      await Promise.race([Promise.all([...this.#inFlight]), expired]);
+      clearTimeout(timer);
+      if (this.#inFlight.size > 0) {
+        this.#logger.warn(
+          { inFlight: this.#inFlight.size, timeoutMs },
+          'terminal closing: presentations stopped',
+        );
+        this.#stopInFlight.abort();
+        await Promise.all([...this.#inFlight]);
+      }
+    }
     this.#stopWatchingUploader?.();
     await this.site?.close();
   }
 
-  async present(credential: Credential, context?: DecisionContext): Promise<Decision> {
-    if (this.#closed) throw new XinyiError('CLOSED', 'present() called on a closed terminal');
+  present(
+    credential: Credential,
+    context?: DecisionContext,
+    options: PresentOptions = {},
+  ): Promise<Decision> {
+    if (this.#closed)
+      return Promise.reject(new XinyiError('CLOSED', 'present() called on a closed terminal'));
+    let callerSignal: AbortSignal | undefined;
+    try {
+      callerSignal = signalOf(options, 'present()');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const signal =
+      callerSignal === undefined
+        ? this.#stopInFlight.signal
+        : AbortSignal.any([callerSignal, this.#stopInFlight.signal]);
+    const run = this.#present(credential, context, signal, callerSignal);
+    const settled = run.then(
+      () => {},
+      () => {},
+    );
+    this.#inFlight.add(settled);
+    void settled.then(() => this.#inFlight.delete(settled));
+    return run;
+  }
+
+  /** The error a stopped presentation rejects with: the caller's abort, or the terminal's close. */
+  #stopped(callerSignal: AbortSignal | undefined): XinyiError {
+    if (callerSignal?.aborted)
+      return abortedError(callerSignal, 'present() before the decision was committed');
+    return new XinyiError(
+      'CLOSED',
+      'present() stopped: the terminal closed before the decision was committed',
+    );
+  }
+
+  async #present(
+    credential: Credential,
+    context: DecisionContext | undefined,
+    signal: AbortSignal,
+    callerSignal: AbortSignal | undefined,
+  ): Promise<Decision> {
+    if (signal.aborted) throw this.#stopped(callerSignal);
     const started = performance.now();
     const id = this.#newId();
     const identified = this.#identify(credential);
@@ -727,7 +835,8 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     const covered =
       coverageReason(this.#policyAt(this.#clock.now()), this.scene, subjectType, decisionContext) === null;
     if (problem === undefined && covered) {
-      const found = await this.#resolveStanding(subject, credential, refusedAnswers);
+      const found = await this.#resolveStanding(subject, credential, refusedAnswers, signal);
+      if (found === ABORTED) throw this.#stopped(callerSignal);
       standing = found.standing;
       unavailableReason = found.reason;
     }
@@ -756,6 +865,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
         unavailableReason = 'CODE_REPLAYED';
       }
     }
+    if (signal.aborted) throw this.#stopped(callerSignal);
     const nowMs = this.#clock.now();
     const pack = this.#policyAt(nowMs);
     const calendar = this.#calendarNow();
@@ -785,6 +895,11 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
       siteStateDegraded ||= settled.degraded;
     } else {
       decision = decide(undefined);
+    }
+    if (signal.aborted) {
+      // Nobody will act on it: its pending opening is freed at once, and nothing is journaled.
+      this.releaseUse(decision);
+      throw this.#stopped(callerSignal);
     }
     if (siteStateDegraded) decision.siteStateDegraded = true;
     this.calendarCoverage();
@@ -1131,7 +1246,9 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     subject: Subject | undefined,
     credential: Credential,
     refusedAnswers: NonNullable<Decision['refusedAnswers']>,
-  ): Promise<{ standing: CreditStanding | null; reason?: string }> {
+    signal: AbortSignal,
+  ): Promise<{ standing: CreditStanding | null; reason?: string } | typeof ABORTED> {
+    if (signal.aborted) return ABORTED;
     const overall = new AbortController();
     const deadlineAt = this.#clock.now() + this.#deadlineMs;
     let deadlineTimer: NodeJS.Timeout | undefined;
@@ -1140,6 +1257,15 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
         overall.abort();
         resolve(TIMED_OUT);
       }, this.#deadlineMs);
+    });
+    // The caller's abort ends the wait at once and tells the sources through their lookup's signal.
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<typeof ABORTED>((resolve) => {
+      onAbort = () => {
+        overall.abort(signal.reason);
+        resolve(ABORTED);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
     });
     const creditCodeText = credential.kind === 'credit-code' ? credential.text : undefined;
     let failures = 0;
@@ -1170,8 +1296,9 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
             (standing) => ({ standing }),
             (error: unknown) => ({ error }),
           );
-        const result = await Promise.race([attempt, ownTimeout, deadline]);
+        const result = await Promise.race([attempt, ownTimeout, deadline, aborted]);
         clearTimeout(ownTimer);
+        if (result === ABORTED) return ABORTED;
         if (result === TIMED_OUT) {
           failures++;
           const waited = overall.signal.aborted ? this.#deadlineMs : resolver.timeoutMs;
@@ -1207,6 +1334,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
       return { standing: null, reason: failures > 0 ? ReasonCode.CREDIT_UNAVAILABLE : undefined };
     } finally {
       clearTimeout(deadlineTimer);
+      signal.removeEventListener('abort', onAbort!);
     }
   }
 

@@ -90,6 +90,30 @@ export {
   startMockPlatform,
 } from './mock-platform.js';
 export {
+  type PanelServer,
+  type PanelServerOptions,
+  startPanelServer,
+} from './panel/panel-server.js';
+export {
+  type CodeDevice,
+  type DecisionLogEntry,
+  type FaultState,
+  type GateView,
+  type LaneView,
+  PASSAGE_BEHAVIOURS,
+  type PersonView,
+  type ShownCode,
+  SIMULATION_DEVICES,
+  SIMULATION_FAULTS,
+  Simulation,
+  type SimulationEventMap,
+  type SimulationFault,
+  type SimulationLane,
+  type SimulationLaneStarter,
+  type SimulationOptions,
+  type SimulationStatus,
+} from './panel/simulation.js';
+export {
   generateOrganisations,
   generatePopulation,
   generateResidentIdNumber,
@@ -124,6 +148,20 @@ export {
   startRedisSentinelGroup,
   startRedisServer,
 } from './redis-server.js';
+export {
+  formatScenarioStep,
+  loadScenario,
+  type PlayScenarioOptions,
+  parseScenario,
+  playScenario,
+  type Scenario,
+  type ScenarioEvent,
+  type ScenarioExpectation,
+  type ScenarioPerson,
+  type ScenarioProgress,
+  type ScenarioReport,
+  type ScenarioStep,
+} from './scenario.js';
 export {
   runSimulatedDay,
   type SimulatedDayContext,

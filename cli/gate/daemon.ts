@@ -29,7 +29,8 @@ import { createUploader, type Uploader } from '../../sdk/journal/uploader.js';
 import type { Logger } from '../../sdk/logger.js';
 import type { SiteLinkStatus } from '../../sdk/site/site-link.js';
 import type { CreditResolver } from '../../sdk/terminal/credit-resolver.js';
-import { createTerminal, type Terminal } from '../../sdk/terminal/terminal.js';
+import { createTerminal } from '../../sdk/terminal/terminal.js';
+import type { Terminal } from '../../sdk/terminal/terminal-contract.js';
 import { configPath, type GateConfig, readSecret, redactConfig } from './config.js';
 import { createGateFromConfig, createSourcesFromConfig, type ManagedSource } from './devices.js';
 import {

@@ -7,7 +7,7 @@ import { isXinyiError, XinyiError } from '../errors.js';
 import type { JournalEventInput, JournalStore } from '../journal/journal-store.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { CredentialSource } from '../terminal/credential-source.js';
-import type { Terminal } from '../terminal/terminal.js';
+import type { Terminal } from '../terminal/terminal-contract.js';
 import { type AntiPassback, allowsPassage } from './anti-passback.js';
 import type { Gate, GateAlarmEvent, GateDirection, PassageEvent } from './gate.js';
 
@@ -227,6 +227,8 @@ export class GateController extends EventEmitter<GateControllerEventMap> {
     event: K,
     ...args: GateControllerEventMap[K]
   ): boolean {
+    // An unheard 'error' throws, as on any emitter; only a listener's own exception is contained.
+    if ((event as string) === 'error') return super.emit(event, ...(args as never));
     try {
       return super.emit(event, ...(args as never));
     } catch (error) {

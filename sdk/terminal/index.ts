@@ -5,16 +5,16 @@ export {
   type InMemoryCreditProvider,
   type InMemoryCreditProviderOptions,
 } from './in-memory-credit-provider.js';
-export {
-  createTerminal,
-  type OverrideInput,
-  type OverrideOutcome,
-  type OverrideRecord,
-  type PresentOptions,
-  type Terminal,
-  type TerminalAlarm,
-  type TerminalCloseOptions,
-  type TerminalDiagnostics,
-  type TerminalEventMap,
-  type TerminalOptions,
-} from './terminal.js';
+export { createTerminal } from './terminal.js';
+export type {
+  OverrideInput,
+  OverrideOutcome,
+  OverrideRecord,
+  PresentOptions,
+  Terminal,
+  TerminalAlarm,
+  TerminalCloseOptions,
+  TerminalDiagnostics,
+  TerminalEventMap,
+  TerminalOptions,
+} from './terminal-contract.js';

@@ -18,7 +18,8 @@ import type { Decision } from '../../../sdk/domain/decision.js';
 import { isXinyiError, XinyiError } from '../../../sdk/errors.js';
 import { createPseudonymizer } from '../../../sdk/identity/index.js';
 import { createInMemoryCreditProvider } from '../../../sdk/terminal/in-memory-credit-provider.js';
-import { createTerminal, type Terminal } from '../../../sdk/terminal/terminal.js';
+import { createTerminal } from '../../../sdk/terminal/terminal.js';
+import type { Terminal } from '../../../sdk/terminal/terminal-contract.js';
 import {
   type MockPlatform,
   type PlatformFault,

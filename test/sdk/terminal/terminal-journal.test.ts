@@ -22,12 +22,8 @@ import { ReasonCode } from '../../../sdk/policy/reason-codes.js';
 import type { CredentialSource } from '../../../sdk/terminal/credential-source.js';
 import type { CreditResolver } from '../../../sdk/terminal/credit-resolver.js';
 import { createInMemoryCreditProvider } from '../../../sdk/terminal/in-memory-credit-provider.js';
-import {
-  createTerminal,
-  type Terminal,
-  type TerminalAlarm,
-  type TerminalOptions,
-} from '../../../sdk/terminal/terminal.js';
+import { createTerminal } from '../../../sdk/terminal/terminal.js';
+import type { Terminal, TerminalAlarm, TerminalOptions } from '../../../sdk/terminal/terminal-contract.js';
 import { SDK_VERSION } from '../../../sdk/version.js';
 import {
   generateOrganisations,

@@ -6,7 +6,8 @@ import type { CreditStanding } from '../../../sdk/domain/standing.js';
 import { createPseudonymizer } from '../../../sdk/identity/index.js';
 import { createMemoryJournal } from '../../../sdk/journal/memory-journal.js';
 import type { CreditLookup, CreditResolver } from '../../../sdk/terminal/credit-resolver.js';
-import { createTerminal, type TerminalOptions } from '../../../sdk/terminal/terminal.js';
+import { createTerminal } from '../../../sdk/terminal/terminal.js';
+import type { TerminalOptions } from '../../../sdk/terminal/terminal-contract.js';
 import { generatePopulation } from '../../../simulator/population.js';
 
 const KEY = 'terminal-lifecycle-pseudonym-key-0123456789';

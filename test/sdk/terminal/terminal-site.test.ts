@@ -7,12 +7,8 @@ import { ReasonCode } from '../../../sdk/policy/reason-codes.js';
 import { createInProcessSiteState } from '../../../sdk/site/in-process-site-state.js';
 import type { SiteDoubleGrant } from '../../../sdk/site/site-link.js';
 import type { SiteState } from '../../../sdk/site/site-state.js';
-import {
-  createTerminal,
-  type Terminal,
-  type TerminalAlarm,
-  type TerminalOptions,
-} from '../../../sdk/terminal/terminal.js';
+import { createTerminal } from '../../../sdk/terminal/terminal.js';
+import type { Terminal, TerminalAlarm, TerminalOptions } from '../../../sdk/terminal/terminal-contract.js';
 import { type FaultySiteState, faultySiteState } from '../site/faulty-site-state.js';
 import { card, siteLaneCredit } from '../site/site-lane-credit.js';
 

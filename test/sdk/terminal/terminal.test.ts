@@ -12,7 +12,8 @@ import {
   createInMemoryCreditProvider,
   type InMemoryCreditProvider,
 } from '../../../sdk/terminal/in-memory-credit-provider.js';
-import { createTerminal, type Terminal, type TerminalOptions } from '../../../sdk/terminal/terminal.js';
+import { createTerminal } from '../../../sdk/terminal/terminal.js';
+import type { Terminal, TerminalOptions } from '../../../sdk/terminal/terminal-contract.js';
 import { generatePopulation } from '../../../simulator/population.js';
 
 const KEY = 'terminal-test-pseudonym-key-0123456789';

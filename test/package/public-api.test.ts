@@ -15,6 +15,7 @@ const ENTRIES: { subpath: string; file: string; names: string }[] = [
     subpath: '.',
     file: 'sdk/index.ts',
     names: `
+      type AbortOptions
       AntiPassback
       type AntiPassbackOptions
       BENEFIT_KINDS
@@ -33,6 +34,7 @@ const ENTRIES: { subpath: string; file: string; names: string }[] = [
       type CapCount
       type CapPeriod
       type CapScope
+      type CircuitBreaker
       type CircuitBreakerOptions
       type Clock
       type Condition
@@ -151,6 +153,7 @@ const ENTRIES: { subpath: string; file: string; names: string }[] = [
       type PolicyDocument
       type PolicyPack
       type PolicyRule
+      type PresentOptions
       type PseudonymKind
       type Pseudonymizer
       type PseudonymizerOptions
@@ -222,6 +225,7 @@ const ENTRIES: { subpath: string; file: string; names: string }[] = [
       TRUST_LIST_WARNING_MS
       type Terminal
       type TerminalAlarm
+      type TerminalCloseOptions
       type TerminalDiagnostics
       type TerminalDocumentKind
       type TerminalEventMap
@@ -260,6 +264,7 @@ const ENTRIES: { subpath: string; file: string; names: string }[] = [
       chinaHolidayCalendar
       combineDocumentKeys
       combinePayBp
+      createCircuitBreaker
       createCreditCodeResolver
       createDocumentKeeper
       createDocumentSlot
@@ -367,11 +372,13 @@ const ENTRIES: { subpath: string; file: string; names: string }[] = [
       type FfmpegFrameSourceOptions
       type FfmpegFrameSourceState
       type FfmpegFrameSourceStats
+      type FlapChecksumRule
       type FlapCodeTable
       type FlapDirections
       FlapGateDriver
       type FlapGateDriverOptions
       type FlapGateDriverStats
+      type FlapReply
       type FlapSide
       type FlapStateCode
       type ForeignPermanent2017CardFields
@@ -414,6 +421,7 @@ const ENTRIES: { subpath: string; file: string; names: string }[] = [
       ModbusRelayGateDriver
       type ModbusRelayGateOptions
       type ModbusRelayTcpOptions
+      type ModbusRequest
       type Nation
       type NativeModuleName
       type NodeHidModule
@@ -421,6 +429,7 @@ const ENTRIES: { subpath: string; file: string; names: string }[] = [
       type ReconnectPolicy
       type ResidentCardFields
       type ResidentCardText
+      SAM_BAUD_RATE_PARA
       SAM_DEFAULT_BAUD_RATE
       SAM_USB_PIPES
       SYMBOLOGIES
@@ -430,6 +439,8 @@ const ENTRIES: { subpath: string; file: string; names: string }[] = [
       type SamCommandName
       type SamDecoderOptions
       SamFrameDecoder
+      type SamIdParts
+      type SamReadFormat
       type SamResponse
       SamStatus
       type SamStatusInfo
@@ -508,21 +519,30 @@ const ENTRIES: { subpath: string; file: string; names: string }[] = [
       type CameraCorpusSpec
       type CameraFrameSpec
       type CameraFrameVariant
+      type CodeDevice
       type CreditIssuer
       type CreditIssuerOptions
+      type DecisionLogEntry
       type FaultScope
+      type FaultState
       type FaultTarget
+      type GateView
       type GeneratedCameraFrame
       type GeneratedCodeKind
       InProcessGate
       type IssueOptions
+      type LaneView
       type MockDocument
       type MockPlatform
       type MockPlatformOptions
       type MockPlatformRequest
       ORGANISATION_KIND_PREFIXES
       type OrganisationKind
+      PASSAGE_BEHAVIOURS
+      type PanelServer
+      type PanelServerOptions
       type PassageBehaviour
+      type PersonView
       type PersonalDataForm
       type PlaceCardOptions
       type PlatformFault
@@ -540,6 +560,8 @@ const ENTRIES: { subpath: string; file: string; names: string }[] = [
       type RedisServerOptions
       type ResidentIdNumberOptions
       type Rng
+      SIMULATION_DEVICES
+      SIMULATION_FAULTS
       SYNTHETIC_REGIONS
       type SamProcessingDelaysMs
       type ScannerFaultScope
@@ -550,6 +572,7 @@ const ENTRIES: { subpath: string; file: string; names: string }[] = [
       type ScenarioProgress
       type ScenarioReport
       type ScenarioStep
+      type ShownCode
       type SimulatedDayContext
       type SimulatedDayJournal
       type SimulatedDayOptions
@@ -560,6 +583,13 @@ const ENTRIES: { subpath: string; file: string; names: string }[] = [
       type SimulatedSiteOptions
       type SimulatedSiteStore
       type SimulatedVisit
+      Simulation
+      type SimulationEventMap
+      type SimulationFault
+      type SimulationLane
+      type SimulationLaneStarter
+      type SimulationOptions
+      type SimulationStatus
       type Simulator
       type SimulatorDeviceKind
       type SimulatorDeviceKinds
@@ -589,6 +619,8 @@ const ENTRIES: { subpath: string; file: string; names: string }[] = [
       type VirtualFlapGateFault
       type VirtualFlapGateFaultKind
       type VirtualFlapGateStats
+      VirtualGateCore
+      type VirtualGateCoreEventMap
       type VirtualGatePhase
       type VirtualGateSnapshot
       type VirtualGateTiming
@@ -632,6 +664,7 @@ const ENTRIES: { subpath: string; file: string; names: string }[] = [
       createRng
       createSimulator
       findPersonalData
+      formatScenarioStep
       generateCameraCorpus
       generateCameraFrame
       generateOrganisations
@@ -648,6 +681,7 @@ const ENTRIES: { subpath: string; file: string; names: string }[] = [
       scanFolderForPersonalData
       simulatedDayPeople
       startMockPlatform
+      startPanelServer
       startRedisCluster
       startRedisSentinelGroup
       startRedisServer

@@ -24,7 +24,7 @@ const emitters: [name: string, make: () => NodeJS.EventEmitter][] = [
   ['GateController', () => new GateController({ terminal: terminal(), gate: new InProcessGate() })],
   ['IdCardReader', () => new IdCardReader({ transport: createMemoryLink().host })],
   ['SerialScanner', () => new SerialScanner({ transport: createMemoryLink().host })],
-  ['CameraScanner', () => new CameraScanner({ decoder: { decode: async () => [] } })],
+  ['CameraScanner', () => new CameraScanner({ decoder: { name: 'none', decode: async () => [] } })],
   ['FfmpegFrameSource', () => new FfmpegFrameSource({ input: '/dev/video0' })],
 ];
 

@@ -669,7 +669,9 @@ describe('(e) privacy at the terminal: organisations', () => {
           }
           expect(decision.subjectType).toBe('organisation');
           if (variant === 'bad-check' || variant === 'bad-organisation-code') {
-            const error = (events.find((e) => (e as unknown[])[0] === 'warning') as unknown[])[1] as XinyiError;
+            const error = (
+              events.find((e) => (e as unknown[])[0] === 'warning') as unknown[]
+            )[1] as XinyiError;
             expect(error.code).toBe('CREDENTIAL_INVALID');
             expect(error.details.problem).toBe(
               variant === 'bad-check' ? 'check-char' : 'organisation-code-check',

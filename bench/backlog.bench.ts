@@ -74,7 +74,7 @@ async function drain(
   const marks: number[] = [];
   const segment = count / SEGMENTS;
   let uploaded = 0;
-  uploader.events.on('uploaded', (e) => {
+  uploader.on('uploaded', (e) => {
     uploaded += e.count;
     if (uploaded >= segment * (marks.length + 1)) marks.push(performance.now());
   });

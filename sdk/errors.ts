@@ -58,6 +58,8 @@ export const XinyiErrorCode = {
   NATIVE_MODULE_UNAVAILABLE: 'NATIVE_MODULE_UNAVAILABLE',
   /** Raised when an operation is attempted on a closed terminal or device. */
   CLOSED: 'CLOSED',
+  /** Raised when the caller's `AbortSignal` stopped an operation before it finished; the signal's reason is the `cause`. */
+  ABORTED: 'ABORTED',
   /** Raised when a signed credit code was refused for a reason other than a bad signature; `details.reason` names it. */
   CODE_REFUSED: 'CODE_REFUSED',
   /** Raised when a signed trust list is malformed, badly signed or expired; `details.reason` names it. */

@@ -1,8 +1,85 @@
-export * from './camera/index.js';
-export * from './credit-issuer.js';
-export * from './devices/gates-index.js';
-export * from './devices/index.js';
-export * from './devices/scanners-index.js';
+export {
+  CAMERA_FRAME_VARIANTS,
+  type CameraCorpusSpec,
+  type CameraFrameSpec,
+  type CameraFrameVariant,
+  CODE_FRAME_VARIANTS,
+  type GeneratedCameraFrame,
+  type GeneratedCodeKind,
+  generateCameraCorpus,
+  generateCameraFrame,
+  syntheticCreditCodeText,
+} from './camera/index.js';
+export {
+  type CreditIssuer,
+  type CreditIssuerOptions,
+  createCreditIssuer,
+  type IssueOptions,
+  type VirtualPhone,
+} from './credit-issuer.js';
+export {
+  cardFieldsForPerson,
+  type FaultScope,
+  type FaultTarget,
+  InProcessGate,
+  type PassageBehaviour,
+  type PlaceCardOptions,
+  type SamProcessingDelaysMs,
+  type ScannerFaultScope,
+  VirtualAaGateBoard,
+  type VirtualAaGateBoardEventMap,
+  type VirtualAaGateBoardOptions,
+  type VirtualAaGateBoardStats,
+  type VirtualAaGateFault,
+  type VirtualAaGateFaultKind,
+  type VirtualAaGateFaultScope,
+  type VirtualAaGateFrameKind,
+  type VirtualCard,
+  type VirtualCardSource,
+  VirtualFlapGateBoard,
+  type VirtualFlapGateBoardEventMap,
+  type VirtualFlapGateBoardOptions,
+  type VirtualFlapGateFault,
+  type VirtualFlapGateFaultKind,
+  type VirtualFlapGateStats,
+  VirtualGateCore,
+  type VirtualGateCoreEventMap,
+  type VirtualGatePhase,
+  type VirtualGateSnapshot,
+  type VirtualGateTiming,
+  type VirtualHidDevice,
+  type VirtualHidDeviceInfo,
+  VirtualHidScanner,
+  type VirtualHidScannerFault,
+  type VirtualHidScannerFaultKind,
+  type VirtualHidScannerMode,
+  type VirtualHidScannerOptions,
+  type VirtualHidScannerStats,
+  type VirtualHidScanOptions,
+  VirtualIdCardReader,
+  type VirtualIdCardReaderEventMap,
+  type VirtualIdCardReaderFault,
+  type VirtualIdCardReaderFaultKind,
+  type VirtualIdCardReaderOptions,
+  type VirtualIdCardReaderStats,
+  VirtualModbusRelayBoard,
+  type VirtualModbusRelayBoardEventMap,
+  type VirtualModbusRelayBoardOptions,
+  type VirtualModbusRelayFault,
+  type VirtualModbusRelayStats,
+  type VirtualReaderCommandName,
+  VirtualSerialScanner,
+  type VirtualSerialScannerEventMap,
+  type VirtualSerialScannerFault,
+  type VirtualSerialScannerFaultKind,
+  type VirtualSerialScannerOptions,
+  type VirtualSerialScannerStats,
+  type VirtualSerialScanOptions,
+  type VirtualSerialSuffix,
+  VirtualUsbSamBus,
+  type VirtualUsbSamOptions,
+  type VirtualUsbSamPipeLog,
+} from './devices/index.js';
 export {
   type MockDocument,
   type MockPlatform,
@@ -12,8 +89,30 @@ export {
   type PlatformFaults,
   startMockPlatform,
 } from './mock-platform.js';
-export * from './panel/panel-server.js';
-export * from './panel/simulation.js';
+export {
+  type PanelServer,
+  type PanelServerOptions,
+  startPanelServer,
+} from './panel/panel-server.js';
+export {
+  type CodeDevice,
+  type DecisionLogEntry,
+  type FaultState,
+  type GateView,
+  type LaneView,
+  PASSAGE_BEHAVIOURS,
+  type PersonView,
+  type ShownCode,
+  SIMULATION_DEVICES,
+  SIMULATION_FAULTS,
+  Simulation,
+  type SimulationEventMap,
+  type SimulationFault,
+  type SimulationLane,
+  type SimulationLaneStarter,
+  type SimulationOptions,
+  type SimulationStatus,
+} from './panel/simulation.js';
 export {
   generateOrganisations,
   generatePopulation,
@@ -31,17 +130,14 @@ export {
 export { createPopulationCreditProvider, type PopulationCreditProviderOptions } from './population-credit.js';
 export {
   findPersonalData,
-  organisationDataForms,
   type PersonalDataForm,
   type PrivacyFinding,
   type PrivacyScan,
-  personalDataForms,
   scanFolderForPersonalData,
 } from './privacy-scan.js';
 export { createRng, type Rng } from './prng.js';
 export { createPtyPair, isSocatAvailable, type PtyPair, type PtyPairOptions } from './pty.js';
 export {
-  freeLoopbackPort,
   isRedisSentinelAvailable,
   isRedisServerAvailable,
   type RedisCluster,
@@ -52,7 +148,20 @@ export {
   startRedisSentinelGroup,
   startRedisServer,
 } from './redis-server.js';
-export * from './scenario.js';
+export {
+  formatScenarioStep,
+  loadScenario,
+  type PlayScenarioOptions,
+  parseScenario,
+  playScenario,
+  type Scenario,
+  type ScenarioEvent,
+  type ScenarioExpectation,
+  type ScenarioPerson,
+  type ScenarioProgress,
+  type ScenarioReport,
+  type ScenarioStep,
+} from './scenario.js';
 export {
   runSimulatedDay,
   type SimulatedDayContext,
@@ -71,6 +180,14 @@ export {
   type SiteDevice,
   startSimulatedSite,
 } from './simulated-site.js';
+export {
+  createSimulator,
+  type SimulatedDevice,
+  type Simulator,
+  type SimulatorDeviceKind,
+  type SimulatorDeviceKinds,
+  type SimulatorOptions,
+} from './simulator.js';
 export {
   startTcpDeviceServer,
   type TcpDeviceServer,

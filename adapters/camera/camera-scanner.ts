@@ -79,9 +79,10 @@ export interface CameraScannerEventMap {
   rejected: [event: { reason: ScanRejectReason; length: number }];
   /**
    * A decode failed, or a frame from `run()`'s source was malformed (`INVALID_ARGUMENT`); scanning
-   * goes on. Decoder failures arrive as the decoder raised them.
+   * goes on, so nothing needs to listen (not `'error'`, which Node throws when unheard). Decoder
+   * failures arrive as the decoder raised them.
    */
-  error: [error: Error];
+  warning: [warning: Error];
   state: [state: CameraScannerState, previous: CameraScannerState];
 }
 
@@ -151,12 +152,6 @@ export class CameraScanner extends EventEmitter<CameraScannerEventMap> implement
     const sorted = [...this.#decodeMs].sort((a, b) => a - b);
     const medianDecodeMs = sorted.length === 0 ? null : sorted[(sorted.length - 1) >> 1]!;
     return { ...this.#stats, medianDecodeMs };
-  }
-
-  override emit<K extends keyof CameraScannerEventMap>(event: K, ...args: CameraScannerEventMap[K]): boolean {
-    // A scanner without an error listener must not crash its host process.
-    if (event === 'error' && this.listenerCount('error') === 0) return false;
-    return super.emit(event, ...(args as never));
   }
 
   onCredential(listener: (credential: Credential) => void): () => void {
@@ -355,9 +350,9 @@ export class CameraScanner extends EventEmitter<CameraScannerEventMap> implement
       'camera scanner problem',
     );
     try {
-      this.emit('error', err);
+      this.emit('warning', err);
     } catch {
-      // An error listener that throws has nobody left to tell.
+      // A warning listener that throws has nobody left to tell.
     }
   }
 

@@ -62,8 +62,11 @@ export interface FfmpegFrameSourceStats {
 
 export interface FfmpegFrameSourceEventMap {
   state: [state: FfmpegFrameSourceState, previous: FfmpegFrameSourceState];
-  /** ffmpeg exited or failed to start; the source restarts it (or ends, see `onExit`). */
-  error: [error: XinyiError];
+  /**
+   * ffmpeg exited or failed to start; the source restarts it (or ends, see `onExit`). Nothing needs to
+   * listen; not `'error'`, which Node throws when unheard.
+   */
+  warning: [warning: XinyiError];
 }
 
 const STDERR_KEEP_BYTES = 2048;
@@ -202,14 +205,6 @@ export class FfmpegFrameSource
       ...['-an', '-vf', `scale=${o.width}:${o.height},format=gray`],
       ...['-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1'],
     ];
-  }
-
-  override emit<K extends keyof FfmpegFrameSourceEventMap>(
-    event: K,
-    ...args: FfmpegFrameSourceEventMap[K]
-  ): boolean {
-    if (event === 'error' && this.listenerCount('error') === 0) return false;
-    return super.emit(event, ...(args as never));
   }
 
   [Symbol.asyncIterator](): AsyncIterator<CameraFrame> {
@@ -359,7 +354,7 @@ export class FfmpegFrameSource
       { device: this.name, code: error.code, exitCode: code, signal },
       'camera ffmpeg exited',
     );
-    this.emit('error', error);
+    this.emit('warning', error);
     this.#setState('restarting');
     void reopenWithBackoff(
       async () => {
@@ -374,7 +369,7 @@ export class FfmpegFrameSource
           { device: this.name, attempt, code: isXinyiError(failure) ? failure.code : 'unknown' },
           'camera ffmpeg restart failed',
         );
-        if (isXinyiError(failure)) this.emit('error', failure);
+        if (isXinyiError(failure)) this.emit('warning', failure);
       },
     ).then((restarted) => {
       if (this.#state !== 'restarting') return;

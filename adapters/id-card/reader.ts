@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { type AbortOptions, abortedError, signalOf, untilAborted } from '../../sdk/abort.js';
 import type { Credential, IdCardCredential } from '../../sdk/domain/credential.js';
 import { isXinyiError, XinyiError } from '../../sdk/errors.js';
 import { type Logger, silentLogger } from '../../sdk/logger.js';
@@ -100,8 +101,11 @@ export interface IdCardReaderEventMap {
   state: [state: IdCardReaderState, previous: IdCardReaderState];
   /** The port went away; the reader reconnects by itself. Carries `DEVICE_DISCONNECTED`. */
   disconnect: [reason: XinyiError];
-  /** A non-fatal problem (a failed read, a damaged frame); never contains personal data. */
-  error: [error: XinyiError];
+  /**
+   * A non-fatal problem (a failed read, a damaged frame); never contains personal data. The reader
+   * carries on, so nothing needs to listen; not `'error'`, which Node throws when unheard.
+   */
+  warning: [warning: XinyiError];
 }
 
 export interface IdCardReaderStats {
@@ -258,45 +262,58 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
     return { ...this.#stats };
   }
 
-  override emit<K extends keyof IdCardReaderEventMap>(event: K, ...args: IdCardReaderEventMap[K]): boolean {
-    // A reader without an error listener must not crash its host process.
-    if (event === 'error' && this.listenerCount('error') === 0) return false;
-    return super.emit(event, ...(args as never));
-  }
-
   /**
    * Opens the port and starts polling. Rejects with `DEVICE_NOT_FOUND` when the port cannot be opened
-   * (the reader returns to `closed`); once open, a lost port is reopened automatically.
+   * (the reader returns to `closed`); once open, a lost port is reopened automatically. With
+   * `options.signal`, an abort before the reader is `ready` closes it again and rejects with `ABORTED`.
    */
-  async open(): Promise<void> {
+  async open(options?: AbortOptions): Promise<void> {
+    const signal = signalOf(options, 'IdCardReader.open()');
+    if (signal?.aborted) throw abortedError(signal, 'IdCardReader.open()');
     if (this.#state !== 'closed')
       throw new XinyiError('INVALID_ARGUMENT', `IdCardReader.open(): reader is ${this.#state}`);
     this.#setState('opening');
     const generation = ++this.#generation;
-    this.#transport.on('data', this.#onData);
-    this.#transport.on('close', this.#onClose);
+    const onAbort = () => void this.close().catch(() => {});
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      await this.#transport.open();
-    } catch (error) {
-      this.#detach();
-      if (this.#generation === generation) this.#setState('closed');
-      throw isXinyiError(error)
-        ? error
-        : new XinyiError('DEVICE_NOT_FOUND', `${this.name}: cannot open port`, { cause: error });
+      this.#transport.on('data', this.#onData);
+      this.#transport.on('close', this.#onClose);
+      try {
+        await this.#transport.open();
+      } catch (error) {
+        this.#detach();
+        if (this.#generation === generation) this.#setState('closed');
+        if (signal?.aborted) throw abortedError(signal, 'IdCardReader.open()');
+        throw isXinyiError(error)
+          ? error
+          : new XinyiError('DEVICE_NOT_FOUND', `${this.name}: cannot open port`, { cause: error });
+      }
+      if (this.#generation === generation) await this.#startPolling(generation);
+      else if (this.#state === 'closed') {
+        // close() ran while the port was opening, and released it before it was open: release it now.
+        await this.#transport.close().catch(() => {});
+      }
+      if (signal?.aborted) throw abortedError(signal, 'IdCardReader.open()');
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
     }
-    if (this.#generation !== generation) return; // closed while opening
-    await this.#startPolling(generation);
   }
 
-  /** Stops polling, fails any command in flight and releases the port. Safe to call at any time. */
-  async close(): Promise<void> {
+  /**
+   * Stops polling, fails any command in flight and releases the port. Safe to call at any time. The
+   * reader is `closed` at once; `options.signal` only stops the wait for the port to be released
+   * (`ABORTED`).
+   */
+  async close(options?: AbortOptions): Promise<void> {
+    const signal = signalOf(options, 'IdCardReader.close()');
     if (this.#state === 'closed') return;
     this.#generation++;
     this.#setState('closed');
     this.#failPending(new XinyiError('CLOSED', `${this.name} was closed`));
     this.#sleeper.wakeAll();
     this.#detach();
-    await this.#transport.close();
+    await untilAborted(this.#transport.close(), signal, 'IdCardReader.close()');
   }
 
   /** Asks the SAM for its status (0x11 0xFF) and ID (0x12 0xFF). Rejects when the reader is not open. */
@@ -338,7 +355,7 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
 
   #report(error: XinyiError): void {
     this.#logger.warn({ device: this.name, code: error.code, err: error.message }, 'id-card reader problem');
-    this.emit('error', error);
+    this.emit('warning', error);
   }
 
   readonly #onData = (chunk: Buffer): void => {

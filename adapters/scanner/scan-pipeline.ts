@@ -39,8 +39,11 @@ export interface ScannerEventMap {
   state: [state: ScannerState, previous: ScannerState];
   /** The device went away; the scanner reconnects by itself. Carries `DEVICE_DISCONNECTED`. */
   disconnect: [reason: XinyiError];
-  /** A malformed report or frame (the decoder resynchronised), or a failed reconnect. */
-  error: [error: XinyiError];
+  /**
+   * A malformed report or frame (the decoder resynchronised), or a failed reconnect; scanning goes
+   * on, so nothing needs to listen; not `'error'`, which Node throws when unheard.
+   */
+  warning: [warning: XinyiError];
 }
 
 export interface ScannerStats {
@@ -137,11 +140,6 @@ export abstract class ScannerBase extends EventEmitter<ScannerEventMap> implemen
     };
   }
 
-  override emit<K extends keyof ScannerEventMap>(event: K, ...args: ScannerEventMap[K]): boolean {
-    if (event === 'error' && this.listenerCount('error') === 0) return false;
-    return super.emit(event, ...(args as never));
-  }
-
   onCredential(listener: (credential: Credential) => void): () => void {
     const onScan = (event: ScanEvent) => listener(event.credential);
     this.on('scan', onScan);
@@ -172,7 +170,7 @@ export abstract class ScannerBase extends EventEmitter<ScannerEventMap> implemen
 
   protected report(error: XinyiError): void {
     this.logger.warn({ device: this.name, code: error.code, err: error.message }, 'scanner problem');
-    this.emit('error', error);
+    this.emit('warning', error);
   }
 
   /**

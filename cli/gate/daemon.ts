@@ -29,7 +29,8 @@ import { createUploader, type Uploader } from '../../sdk/journal/uploader.js';
 import type { Logger } from '../../sdk/logger.js';
 import type { SiteLinkStatus } from '../../sdk/site/site-link.js';
 import type { CreditResolver } from '../../sdk/terminal/credit-resolver.js';
-import { createTerminal, type Terminal } from '../../sdk/terminal/terminal.js';
+import { createTerminal } from '../../sdk/terminal/terminal.js';
+import type { Terminal } from '../../sdk/terminal/terminal-contract.js';
 import { configPath, type GateConfig, readSecret, readSecretBytes, redactConfig } from './config.js';
 import { createGateFromConfig, createSourcesFromConfig, type ManagedSource } from './devices.js';
 import {
@@ -356,9 +357,9 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
           : {}),
       });
       const running = uploader;
-      running.events.on('offline', (e) => logger.warn({ code: e.code }, 'uploader offline'));
-      running.events.on('online', () => logger.info({}, 'uploader online'));
-      running.events.on('backlog-alarm', (e) =>
+      running.on('offline', (e) => logger.warn({ code: e.code }, 'uploader offline'));
+      running.on('online', () => logger.info({}, 'uploader online'));
+      running.on('backlog-alarm', (e) =>
         logger.warn({ count: e.count, threshold: e.threshold }, 'upload backlog alarm'),
       );
       cleanups.push(() => running.stop());
@@ -438,7 +439,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
       );
     });
     controller.on('alarm', (a) => logger.warn({ alarm: a.alarm, active: a.active }, 'gate alarm'));
-    controller.on('error', (e) => logger.warn({ code: e.code, err: e.message }, 'gate lane problem'));
+    controller.on('warning', (e) => logger.warn({ code: e.code, err: e.message }, 'gate lane problem'));
 
     const sources: ManagedSource[] = createSourcesFromConfig(config.devices, clock, logger);
     for (const source of sources) {

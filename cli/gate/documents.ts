@@ -16,7 +16,7 @@ import {
 import { isXinyiError, XinyiError } from '../../sdk/errors.js';
 import { type Logger, silentLogger } from '../../sdk/logger.js';
 import { loadPolicyPack, type PolicyPack, qingzhouPolicyPack } from '../../sdk/policy/index.js';
-import type { Terminal } from '../../sdk/terminal/terminal.js';
+import type { Terminal } from '../../sdk/terminal/terminal-contract.js';
 import { configPath, type GateConfig, readSecret } from './config.js';
 
 /**

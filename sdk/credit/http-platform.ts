@@ -131,7 +131,7 @@ export interface HttpPlatformResolverOptions {
   name?: string;
 }
 
-/** Typed events of the platform client (`resolver.events.on('auth', e => …)`). */
+/** Typed events of the platform client (`resolver.on('auth', e => …)`). */
 export interface HttpPlatformEventMap {
   /** The platform refused our signature or key (401/403): a configuration or clock problem, not an outage. */
   auth: [error: XinyiError];
@@ -171,11 +171,10 @@ export interface UploadResult {
   duplicate: boolean;
 }
 
-export interface HttpPlatformResolver extends CreditResolver {
+export interface HttpPlatformResolver extends CreditResolver, EventEmitter<HttpPlatformEventMap> {
   readonly timeoutMs: number;
   /** `https`, `loopback-http` or `insecure-http` (allowed by `allowInsecureHttp`): for health. */
   readonly transport: 'https' | 'loopback-http' | 'insecure-http';
-  readonly events: EventEmitter<HttpPlatformEventMap>;
   readonly breakerState: BreakerState;
   /** The trust list (issuer keys); null when the platform has none (404). */
   getTrustList(options?: TransferOptions): Promise<PlatformDownload | null>;
@@ -440,7 +439,7 @@ function sleep(ms: number, signal: AbortSignal, onAbort: () => Error): Promise<v
 /**
  * The credit platform as a `CreditResolver` named 'platform', plus the platform's download and upload
  * calls. Lookups are purpose-bound (`{ pseudonym, scene, terminalId }`), signed, retried by
- * {@link shouldRetry} within `timeoutMs` and the lookup's deadline, and guarded by a circuit breaker.
+ * the retry policy (`shouldRetry` in retry-policy.ts) within `timeoutMs` and the lookup's deadline, and guarded by a circuit breaker.
  * Every answer is read under its byte limit, and every lookup answer must carry the platform's
  * signature over the question it answers (`verifyLookupAnswer`).
  * Errors: `CREDIT_UNAUTHORIZED` (401/403, plus an `auth` event), `CREDIT_TIMEOUT` (budget or deadline
@@ -807,11 +806,10 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
     });
   };
 
-  return {
+  const api: Omit<HttpPlatformResolver, keyof EventEmitter> = {
     name,
     timeoutMs,
     transport,
-    events,
     get breakerState() {
       return breaker.state;
     },
@@ -870,4 +868,6 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
     uploadDecisions: (batch, key, transfer) => upload(PLATFORM_PATHS.decisions, batch, key, transfer),
     uploadDisclosures: (batch, key, transfer) => upload(PLATFORM_PATHS.disclosures, batch, key, transfer),
   };
+  // The emitter itself is the client (one event style across the SDK); descriptors keep the getters.
+  return Object.defineProperties(events, Object.getOwnPropertyDescriptors(api)) as HttpPlatformResolver;
 }

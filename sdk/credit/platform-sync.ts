@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type AbortOptions, abortedError, signalOf, untilAborted } from '../abort.js';
 import { writeFileAtomic } from '../atomic-file.js';
 import { type Clock, systemClock } from '../clock.js';
 import type { DocumentKeeper, TerminalDocumentKind } from '../documents/document-keeper.js';
@@ -189,9 +190,11 @@ export interface PlatformSync extends EventEmitter<PlatformSyncEventMap> {
   /**
    * A full sync now (after the run in progress, never beside it). Never rejects for a platform or
    * document failure: it is in the summary. A run stopped by `stop()` reports its aborted downloads
-   * as failures but emits no event.
+   * as failures but emits no event. `options.signal` bounds the caller's wait (a start-up that must
+   * not hang on the platform): an abort rejects with `ABORTED` at once, while the run, which others
+   * may share, finishes by itself (`stop()` aborts its downloads).
    */
-  syncOnce(): Promise<PlatformSyncSummary>;
+  syncOnce(options?: AbortOptions): Promise<PlatformSyncSummary>;
   /** Runs a full sync at once, then on unref'd timers, backing off after failures. Idempotent. */
   start(): void;
   /** Stops the timers, aborts the downloads in progress and resolves when the run has ended. */
@@ -700,8 +703,15 @@ export function createPlatformSync(options: PlatformSyncOptions): PlatformSync {
   };
 
   class Sync extends EventEmitter<PlatformSyncEventMap> implements PlatformSync {
-    syncOnce(): Promise<PlatformSyncSummary> {
-      return enqueue('full');
+    syncOnce(options?: AbortOptions): Promise<PlatformSyncSummary> {
+      let signal: AbortSignal | undefined;
+      try {
+        signal = signalOf(options, 'PlatformSync.syncOnce()');
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (signal?.aborted) return Promise.reject(abortedError(signal, 'PlatformSync.syncOnce()'));
+      return untilAborted(enqueue('full'), signal, 'PlatformSync.syncOnce()');
     }
 
     start(): void {

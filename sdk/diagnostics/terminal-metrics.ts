@@ -1,7 +1,7 @@
 import type { GateAlarmEvent } from '../gate/gate.js';
 import type { GateController, GateOutcome, GatePassage } from '../gate/gate-controller.js';
 import type { JournalStore } from '../journal/journal-store.js';
-import type { Terminal, TerminalEventMap } from '../terminal/terminal.js';
+import type { Terminal, TerminalEventMap } from '../terminal/terminal-contract.js';
 import { type Counter, type Gauge, MetricsRegistry } from './metrics.js';
 
 export interface TerminalMetricsOptions {
@@ -143,7 +143,7 @@ export function createTerminalMetrics(options: TerminalMetricsOptions): Terminal
     decisions.inc({ scene: d.scene, outcome: d.outcome, source: d.standingSource });
     if (d.latencyMs !== undefined) latency.observe(d.latencyMs / 1000, { scene: d.scene });
   });
-  onTerminal('error', (e) => errors.inc({ code: e.code }));
+  onTerminal('warning', (e) => errors.inc({ code: e.code }));
   onTerminal('offline', (e) => sources.set(e.source, 0));
   onTerminal('online', (e) => sources.set(e.source, 1));
   onTerminal('device', (e) => devices.set(e.device, e.state));

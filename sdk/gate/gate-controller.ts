@@ -7,7 +7,7 @@ import { isXinyiError, XinyiError } from '../errors.js';
 import type { JournalEventInput, JournalStore } from '../journal/journal-store.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { CredentialSource } from '../terminal/credential-source.js';
-import type { Terminal } from '../terminal/terminal.js';
+import type { Terminal } from '../terminal/terminal-contract.js';
 import { type AntiPassback, allowsPassage } from './anti-passback.js';
 import type { Gate, GateAlarmEvent, GateDirection, PassageEvent } from './gate.js';
 
@@ -71,7 +71,11 @@ export interface GateControllerEventMap {
   outcome: [outcome: GateOutcome];
   passage: [passage: GatePassage];
   alarm: [alarm: GateAlarmEvent];
-  error: [error: XinyiError];
+  /**
+   * A non-fatal problem (the gate or the site store failed a call); the lane carries on. Not
+   * `'error'`, which Node throws when unheard.
+   */
+  warning: [warning: XinyiError];
 }
 
 export interface GateControllerStats {
@@ -223,7 +227,8 @@ export class GateController extends EventEmitter<GateControllerEventMap> {
     event: K,
     ...args: GateControllerEventMap[K]
   ): boolean {
-    if (event === 'error' && this.listenerCount('error') === 0) return false;
+    // An unheard 'error' throws, as on any emitter; only a listener's own exception is contained.
+    if ((event as string) === 'error') return super.emit(event, ...(args as never));
     try {
       return super.emit(event, ...(args as never));
     } catch (error) {
@@ -317,7 +322,7 @@ export class GateController extends EventEmitter<GateControllerEventMap> {
         const typed = isXinyiError(error)
           ? error
           : new XinyiError('INVALID_ARGUMENT', 'the credential could not be presented', { cause: error });
-        this.emit('error', typed);
+        this.emit('warning', typed);
         return { kind: 'failed', error: typed };
       }
       if (!this.#opens(decision)) {
@@ -362,7 +367,7 @@ export class GateController extends EventEmitter<GateControllerEventMap> {
           decisionId: decision.id,
           detail: { code: typed.code },
         });
-        this.emit('error', typed);
+        this.emit('warning', typed);
         return { kind: 'gate-failed', decision, error: typed };
       }
       if (key !== undefined) this.#remember(key, this.#clock.now());
@@ -424,7 +429,7 @@ export class GateController extends EventEmitter<GateControllerEventMap> {
         this.#terminal.confirmUse(decision);
       } catch (error) {
         // The person is through either way; a use we could not count is reported, not retried.
-        if (isXinyiError(error)) this.emit('error', error);
+        if (isXinyiError(error)) this.emit('warning', error);
       }
     }
     const pseudonym = decision.subject?.pseudonym;
@@ -438,7 +443,7 @@ export class GateController extends EventEmitter<GateControllerEventMap> {
     clearTimeout(opening.timer);
     this.#terminal.releaseUse(opening.decision);
     this.#gate.close(this.#direction).catch((error: unknown) => {
-      if (isXinyiError(error)) this.emit('error', error);
+      if (isXinyiError(error)) this.emit('warning', error);
     });
     this.#passage({
       kind: 'timeout',
@@ -478,7 +483,7 @@ export class GateController extends EventEmitter<GateControllerEventMap> {
     try {
       this.#journal.appendEvent(Number.isFinite(event.at) ? event : { ...event, at: this.#clock.now() });
     } catch (error) {
-      if (isXinyiError(error)) this.emit('error', error);
+      if (isXinyiError(error)) this.emit('warning', error);
     }
   }
 

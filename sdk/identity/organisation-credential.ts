@@ -11,7 +11,7 @@ import {
  * Why an organisation credential yields no code: a rule of the code itself
  * ({@link SocialCreditCodeProblem}), or one of the credential:
  * - `empty`: nothing was typed or scanned;
- * - `too-long`: more than {@link ORGANISATION_CREDENTIAL_MAX_CHARS} characters (no licence QR is that long);
+ * - `too-long`: more than 2,048 characters (`ORGANISATION_CREDENTIAL_MAX_CHARS`) (no licence QR is that long);
  * - `licence-qr-unrecognised`: neither a code nor a link to the 国家企业信用信息公示系统 (gsxt.gov.cn);
  * - `licence-qr-without-code`: a 公示系统 link that does not carry the code in clear (type the code in);
  * - `licence-qr-ambiguous`: a 公示系统 link carrying two different valid codes.

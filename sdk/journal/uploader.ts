@@ -53,7 +53,7 @@ export interface UploaderOptions {
  */
 export type UploaderState = 'idle' | 'online' | 'offline';
 
-/** Typed events (`uploader.events.on('offline', e => …)`). */
+/** Typed events (`uploader.on('offline', e => …)`). */
 export interface UploaderEventMap {
   /** An upload was delivered after `offline`. */
   online: [];
@@ -95,10 +95,9 @@ export interface UploaderFlushResult {
   error?: XinyiError;
 }
 
-export interface Uploader {
+export interface Uploader extends EventEmitter<UploaderEventMap> {
   readonly state: UploaderState;
   readonly stats: Readonly<UploaderStats>;
-  readonly events: EventEmitter<UploaderEventMap>;
   /** Starts the timer; the first look at the outbox is immediate. Idempotent. */
   start(): void;
   /** Stops the timer, lets the batch in flight finish (and be marked), then resolves. Starts nothing new. */
@@ -193,7 +192,7 @@ function statusOf(error: unknown): number | undefined {
  * then disclosures. A batch is marked uploaded only after the platform confirmed it, so a failed
  * batch is the first thing offered again, before anything committed after it. Each item carries its
  * record id as `key`; the batch's `Idempotency-Key` is derived from those ids
- * ({@link batchIdempotencyKey}), so retries reuse it. A `409` means the platform already has the
+ * (`batchIdempotencyKey` in uploader.ts), so retries reuse it. A `409` means the platform already has the
  * batch: it is marked uploaded.
  *
  * **Failures.** A refusal for good (a 4xx other than 401/403/408/409/429) becomes `UPLOAD_REJECTED`;
@@ -463,14 +462,13 @@ export function createUploader(options: UploaderOptions): Uploader {
       .finally(() => schedule(intervalMs));
   };
 
-  return {
+  const api: Omit<Uploader, keyof EventEmitter> = {
     get state() {
       return state;
     },
     get stats() {
       return { ...stats };
     },
-    events,
     start() {
       if (running) return;
       running = true;
@@ -492,4 +490,6 @@ export function createUploader(options: UploaderOptions): Uploader {
       });
     },
   };
+  // The emitter itself is the uploader (one event style across the SDK); descriptors keep the getters.
+  return Object.defineProperties(events, Object.getOwnPropertyDescriptors(api)) as Uploader;
 }

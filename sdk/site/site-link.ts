@@ -236,6 +236,8 @@ export class SiteLink extends EventEmitter<SiteLinkEventMap> {
   }
 
   override emit<K extends keyof SiteLinkEventMap>(event: K, ...args: SiteLinkEventMap[K]): boolean {
+    // An unheard 'error' throws, as on any emitter; only a listener's own exception is contained.
+    if ((event as string) === 'error') return super.emit(event, ...(args as never));
     try {
       return super.emit(event, ...(args as never));
     } catch (error) {

@@ -5,14 +5,16 @@ export {
   type InMemoryCreditProvider,
   type InMemoryCreditProviderOptions,
 } from './in-memory-credit-provider.js';
-export {
-  createTerminal,
-  type OverrideInput,
-  type OverrideOutcome,
-  type OverrideRecord,
-  type Terminal,
-  type TerminalAlarm,
-  type TerminalDiagnostics,
-  type TerminalEventMap,
-  type TerminalOptions,
-} from './terminal.js';
+export { createTerminal } from './terminal.js';
+export type {
+  OverrideInput,
+  OverrideOutcome,
+  OverrideRecord,
+  PresentOptions,
+  Terminal,
+  TerminalAlarm,
+  TerminalCloseOptions,
+  TerminalDiagnostics,
+  TerminalEventMap,
+  TerminalOptions,
+} from './terminal-contract.js';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { abortedError, signalOf } from '../abort.js';
 import {
   type CalendarCoverage,
   calendarCoverage,
@@ -8,9 +9,8 @@ import {
   type HolidayCalendar,
 } from '../calendar/index.js';
 import { type Clock, systemClock } from '../clock.js';
-import { BENEFIT_KINDS, type Benefit } from '../domain/benefits.js';
 import type { Credential } from '../domain/credential.js';
-import type { Decision, DecisionOutcome } from '../domain/decision.js';
+import type { Decision } from '../domain/decision.js';
 import { isSceneId, type SceneId } from '../domain/scenes.js';
 import { type CreditStanding, SUBJECT_TYPES, unknownStanding } from '../domain/standing.js';
 import { isXinyiError, XinyiError } from '../errors.js';
@@ -28,7 +28,6 @@ import {
   subjectFromSocialCreditCode,
 } from '../identity/index.js';
 import { disclosureRecordsFor } from '../journal/disclosure.js';
-import { assertNoIdNumber } from '../journal/journal-entry.js';
 import type { JournalStore } from '../journal/journal-store.js';
 import type { Uploader } from '../journal/uploader.js';
 import { type Logger, silentLogger } from '../logger.js';
@@ -39,240 +38,26 @@ import { ReasonCode } from '../policy/reason-codes.js';
 import { loadPolicyPack } from '../policy/validate-pack.js';
 import { createInProcessSiteState } from '../site/in-process-site-state.js';
 import { capsOfRules, packCaps, sceneCaps, usageForPolicy } from '../site/site-caps.js';
-import { type OnSiteStateDown, SiteLink, type SiteLinkStatus } from '../site/site-link.js';
-import type { SiteCap, SiteState } from '../site/site-state.js';
+import { SiteLink } from '../site/site-link.js';
+import type { SiteCap } from '../site/site-state.js';
 import { SDK_VERSION } from '../version.js';
 import type { CredentialSource } from './credential-source.js';
-import type { CreditLookup, CreditResolver } from './credit-resolver.js';
+import { ABORTED, resolveStanding } from './credit-chain.js';
+import type { CreditResolver } from './credit-resolver.js';
+import { validateOverride } from './override.js';
+import type {
+  OverrideInput,
+  OverrideRecord,
+  PresentOptions,
+  Terminal,
+  TerminalAlarm,
+  TerminalCloseOptions,
+  TerminalDiagnostics,
+  TerminalEventMap,
+  TerminalOptions,
+} from './terminal-contract.js';
 
-export interface TerminalOptions {
-  /** Identifies this terminal in lookups, decisions and uploads. */
-  terminalId: string;
-  /** The scene this terminal serves. */
-  scene: SceneId;
-  /**
-   * The key for keyed pseudonyms (at least 16 bytes), or a ready pseudonymizer.
-   * Raw ID numbers are pseudonymised with it and then dropped.
-   */
-  pseudonymKey?: string | Uint8Array;
-  pseudonymizer?: Pseudonymizer;
-  /** Credit sources, asked in order; the first standing returned is used. @default [] (every decision `unavailable`) */
-  credit?: CreditResolver[];
-  /**
-   * The pack, or a function that gives the pack in force at an instant (a `DocumentKeeper`'s
-   * `policyAt`, so a staged pack takes effect without a restart). @default qingzhouPolicyPack
-   */
-  policy?: PolicyPack | ((nowMs: number) => PolicyPack);
-  /**
-   * The calendar, or a function that gives the current one (a `DocumentKeeper`'s `calendar`).
-   * @default defaultHolidayCalendar (bundled official years, provisional years around them)
-   */
-  calendar?: HolidayCalendar | (() => HolidayCalendar);
-  /** Context merged under every `present()` call's own context, e.g. `{ siteId: 'yunmenshan' }`. */
-  context?: DecisionContext;
-  /**
-   * Time allowed for finding the standing. After it the decision is made from what is known
-   * (normal service) and never waits for a slow source. @default 800
-   */
-  decisionDeadlineMs?: number;
-  /**
-   * Where every decision is committed before `present()` returns it (so before the gate opens or the
-   * POS applies it), with its disclosure records; also the usage counters the policy's caps read.
-   * Absent: decisions are not kept and `confirmUse()` counts nothing.
-   */
-  journal?: JournalStore;
-  /**
-   * The journal's uploader: its state shows in the terminal's `uploader` event and in
-   * `diagnostics().uploader` (it is not a credit source: never in `offlineSources()`), and a growing
-   * backlog raises the `upload-backlog` alarm. The terminal only listens: it never waits for the uploader.
-   */
-  uploader?: Pick<Uploader, 'events' | 'state'>;
-  /**
-   * Per-subject usage counts for caps, replacing the site state's committed counts (its pending
-   * openings still count). @default the site state's counts (the journal's, for the in-process default)
-   */
-  usage?: (subject: Subject, scene: SceneId) => UsageCounts | undefined;
-  /**
-   * The state this lane shares with the other lanes of its site: per-subject caps with pending openings
-   * (check-and-reserve), credit-code presentations already seen, anti-passback presence
-   * (`openSqliteSiteState` for several daemons on one host, `openRedisSiteState` for several hosts).
-   * The terminal closes it on `close()`.
-   * @default an in-process store over `journal` (this lane only); none without a journal
-   */
-  siteState?: SiteState;
-  /** Each site-store call's own budget, after which the lane decides from local state. @default 50 */
-  siteStateBudgetMs?: number;
-  /** What the lane does while the site store cannot be reached (see `OnSiteStateDown`). @default 'local' */
-  onSiteStateDown?: OnSiteStateDown;
-  /**
-   * How long a granted decision's pending opening holds its place in the caps before it lapses by
-   * itself (the gate lane's passage timeout plus a margin; a POS sale's longest checkout). @default 30000
-   */
-  siteReservationTtlMs?: number;
-  clock?: Clock;
-  logger?: Logger;
-  /** @default crypto.randomUUID */
-  newDecisionId?: () => string;
-}
-
-/** Typed events of a terminal (`terminal.on('decision', d => …)`). */
-export interface TerminalEventMap {
-  decision: [decision: Decision];
-  /** A non-fatal problem: a credit source failed, a credential was unusable. */
-  error: [error: XinyiError];
-  /** A credit source failed and is considered offline until it answers again. */
-  offline: [event: { source: string; reason: XinyiError['code'] }];
-  online: [event: { source: string }];
-  /** The uploader went `offline` (with the failure's code) or back `online`. */
-  uploader: [event: { state: 'online' | 'offline'; code?: XinyiError['code'] }];
-  /** Device state changes, raised by attached device adapters. */
-  device: [event: { device: string; state: string; reason?: string }];
-  /** A condition staff must see started (`active`) or ended: the journal cannot be written, … */
-  alarm: [event: TerminalAlarm];
-  /** A member of staff reviewed a decision and recorded the outcome (`recordOverride()`). */
-  override: [record: OverrideRecord];
-}
-
-/** What staff decided on review: the person gets the incentive after all, or does not. */
-export type OverrideOutcome = 'granted' | 'denied';
-
-/** `terminal.recordOverride(decisionId, input)`: a human decision on a decision the terminal made. */
-export interface OverrideInput {
-  /** Who decided: a staff number or login, never a name or ID number. */
-  staffId: string;
-  /**
-   * Why, in words an auditor can read later (required). It is kept in the journal: write the grounds
-   * ("急诊入院，家属签署缴费承诺书"), never the person's name or ID number (one is refused).
-   */
-  reason: string;
-  outcome: OverrideOutcome;
-  /** What staff granted (only with `outcome: 'granted'`); the host applies them. @default [] */
-  benefits?: readonly Benefit[];
-}
-
-/** An override as recorded in the journal (event `override`) and emitted as the `override` event. */
-export interface OverrideRecord {
-  decisionId: string;
-  terminalId: string;
-  scene: SceneId;
-  /** ISO time the override was recorded. */
-  at: string;
-  staffId: string;
-  outcome: OverrideOutcome;
-  reason: string;
-  /** The outcome of the reviewed decision, which the override replaces. */
-  decisionOutcome: DecisionOutcome;
-  benefits: Benefit[];
-}
-
-/** Long enough for the grounds of a decision; a journal field, not a case file. */
-const MAX_OVERRIDE_REASON_LENGTH = 500;
-const MAX_STAFF_ID_LENGTH = 64;
-
-/** `terminal.diagnostics()`: what support needs, with no secrets and no personal data. */
-export interface TerminalDiagnostics {
-  sdkVersion: string;
-  node: string;
-  terminalId: string;
-  scene: SceneId;
-  policy: { packId: string; version: string };
-  calendarVersion: string;
-  /** How far the calendar's official arrangements reach from today. */
-  calendar: CalendarCoverage;
-  decisionDeadlineMs: number;
-  uptimeSeconds: number;
-  decisions: Record<Decision['outcome'], number>;
-  creditSources: { name: string; offline: boolean; timeoutMs?: number }[];
-  /** The uploader's state (`idle`, `online`, `offline`); absent without an uploader. */
-  uploader?: string;
-  devices: Record<string, { state: string; reason?: string; since: string }>;
-  alarms: string[];
-  journal:
-    | {
-        kind: string;
-        backlog: ReturnType<JournalStore['backlog']>;
-        counts: ReturnType<JournalStore['counts']>;
-        overdueDisclosures: number;
-      }
-    | { kind: string; error: string }
-    | null;
-  /** The last problems reported, newest last: codes and messages (which never carry personal data). */
-  lastErrors: { code: string; message: string; at: string }[];
-  /** The site store this lane shares, and how the link to it fares; null without one. */
-  site: SiteLinkStatus | null;
-}
-
-export interface TerminalAlarm {
-  /** e.g. `journal-unavailable`. */
-  kind: string;
-  active: boolean;
-  /** The error code behind it, when there is one. */
-  code?: string;
-}
-
-export interface Terminal extends EventEmitter<TerminalEventMap> {
-  readonly terminalId: string;
-  readonly scene: SceneId;
-  /**
-   * Decides for one credential: identity → credit standing (within the deadline) → policy.
-   * Always resolves with a decision for a well-formed credential: an unusable ID number or a dead
-   * platform gives an `unavailable` decision (normal service). Throws `INVALID_ARGUMENT` for a
-   * malformed credential object and `CLOSED` after `close()`.
-   */
-  present(credential: Credential, context?: DecisionContext): Promise<Decision>;
-  /**
-   * Counts a granted decision's benefits as used: call it when the person passed the gate or the POS
-   * completed the sale, so caps ("once a day") count only real use. Idempotent per decision.
-   * Returns how many benefit uses were newly counted (0 without a journal, for a decision with no
-   * benefits or no subject, or when already confirmed). Throws `INVALID_ARGUMENT` for an unknown id.
-   */
-  confirmUse(decision: Decision | string): number;
-  /**
-   * Records a human decision on a decision this terminal's journal holds: the person asked for a
-   * review (PIPL art. 24: a decision made by automated means may be refused and explained by a
-   * person), and staff granted or denied the incentive. The override is committed to the journal as
-   * an `override` event (`detail`: `staffId`, `outcome`, `reason`, `decisionOutcome` and, when given,
-   * `benefits` as JSON) before it is emitted as the `override` event and returned; the original
-   * decision stays as it was. A decision may be reviewed more than once; each review is recorded.
-   *
-   * Throws `INVALID_ARGUMENT` for an unknown decision id or bad input (a missing or empty `reason`,
-   * one holding a resident ID number, an unknown benefit kind, benefits with `outcome: 'denied'`),
-   * and `JOURNAL_UNAVAILABLE` when the terminal has no journal (an override must be recorded) or the
-   * journal cannot be written.
-   */
-  recordOverride(decisionId: string, input: OverrideInput): OverrideRecord;
-  /**
-   * The benefits of a granted decision were not used (nobody went through the gate, the sale was
-   * cancelled): frees the pending opening the decision holds in the site's caps, so the holder can be
-   * served at another lane before it lapses by itself. Never throws for an unknown or already released
-   * decision; does nothing without a site state.
-   */
-  releaseUse(decision: Decision): void;
-  /**
-   * The lane's link to the site state (caps, pending openings, replays, anti-passback across lanes):
-   * `status()`, `presence()`, events for metrics. Undefined when the terminal has neither a journal
-   * nor a `siteState`.
-   */
-  readonly site: SiteLink | undefined;
-  /**
-   * Presents every credential the device reads, and reports its state changes as `device` events.
-   * Returns a function that detaches it; `close()` detaches every device.
-   */
-  attach(source: CredentialSource): () => void;
-  /** Names of the credit sources currently considered offline. */
-  offlineSources(): string[];
-  /**
-   * How far the calendar's official arrangements reach from today. Raises the `calendar-coverage`
-   * alarm when they end within `CALENDAR_WARNING_DAYS` (60) days or have ended (today is provisional),
-   * and ends it when a newer calendar reaches further. Each decision checks it too.
-   */
-  calendarCoverage(): CalendarCoverage;
-  /** Configuration, device states, backlog, last errors and versions, for support; no secrets, no personal data. */
-  diagnostics(): TerminalDiagnostics;
-  close(): Promise<void>;
-}
-
-const TIMED_OUT = Symbol('timed-out');
+const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
 /**
  * Masked names kept for decisions whose 公示 is made on use (信易贷): the record is built when the use
  * is confirmed, and a name read from a card is not in the decision. Bounded; a confirmation after the
@@ -291,82 +76,6 @@ interface SiteCounts {
   usage: UsageCounts;
   pendingUsage: UsageCounts;
   unverified: boolean;
-}
-
-/** A source's answer refused as not authentic or too large, as the decision records it; else undefined. */
-function refusedAnswer(
-  source: string,
-  error: unknown,
-): { source: string; code: string; reason?: string } | undefined {
-  if (
-    !isXinyiError(error, 'PLATFORM_RESPONSE_INVALID') &&
-    !isXinyiError(error, 'PLATFORM_RESPONSE_TOO_LARGE')
-  ) {
-    return undefined;
-  }
-  const reason = error.details.reason ?? error.details.kind;
-  return typeof reason === 'string' ? { source, code: error.code, reason } : { source, code: error.code };
-}
-
-/** Refusals that are about the terminal's revocation data, not the code: recorded under their own name. */
-const STATUS_REFUSALS: ReadonlySet<string> = new Set([ReasonCode.STATUS_STALE, ReasonCode.STATUS_MISSING]);
-
-/** `CODE_<reason>` when a resolver refused the credential itself (see `createCreditCodeResolver`). */
-function credentialRefusal(error: unknown): string | undefined {
-  if (!isXinyiError(error) || (error.code !== 'CODE_REFUSED' && error.code !== 'CODE_SIGNATURE_INVALID')) {
-    return undefined;
-  }
-  const reason = error.details.reason;
-  if (typeof reason !== 'string') return ReasonCode.CODE_REFUSED;
-  return STATUS_REFUSALS.has(reason) ? reason : `CODE_${reason}`;
-}
-
-function overrideError(message: string, field: string): XinyiError {
-  return new XinyiError('INVALID_ARGUMENT', `recordOverride(): ${message}`, { details: { field } });
-}
-
-/** Checks what staff typed before anything is looked up or written; returns it trimmed and copied. */
-function validateOverride(
-  decisionId: unknown,
-  input: OverrideInput,
-): Pick<OverrideRecord, 'staffId' | 'reason' | 'outcome' | 'benefits'> {
-  if (typeof decisionId !== 'string' || decisionId.trim() === '') {
-    throw overrideError('decisionId must be a non-empty string', 'decisionId');
-  }
-  if (input === null || typeof input !== 'object') throw overrideError('input must be an object', 'input');
-  const { outcome } = input;
-  if (outcome !== 'granted' && outcome !== 'denied') {
-    throw overrideError("outcome must be 'granted' or 'denied'", 'outcome');
-  }
-  if (typeof input.staffId !== 'string' || input.staffId.trim() === '') {
-    throw overrideError('staffId must be a non-empty string', 'staffId');
-  }
-  const staffId = input.staffId.trim();
-  if (staffId.length > MAX_STAFF_ID_LENGTH) {
-    throw overrideError(`staffId must be at most ${MAX_STAFF_ID_LENGTH} characters`, 'staffId');
-  }
-  if (typeof input.reason !== 'string' || input.reason.trim() === '') {
-    throw overrideError('a reason is required: say why the decision was reviewed this way', 'reason');
-  }
-  const reason = input.reason.trim();
-  if (reason.length > MAX_OVERRIDE_REASON_LENGTH) {
-    throw overrideError(`reason must be at most ${MAX_OVERRIDE_REASON_LENGTH} characters`, 'reason');
-  }
-  assertNoIdNumber(staffId, 'staffId');
-  assertNoIdNumber(reason, 'reason');
-  const given = input.benefits ?? [];
-  if (!Array.isArray(given)) throw overrideError('benefits must be an array', 'benefits');
-  if (outcome === 'denied' && given.length > 0) {
-    throw overrideError("benefits can only be given with outcome 'granted'", 'benefits');
-  }
-  const benefits = given.map((benefit, i): Benefit => {
-    if (benefit === null || typeof benefit !== 'object' || !BENEFIT_KINDS.includes(benefit.kind)) {
-      throw overrideError(`benefits[${i}] must be a benefit with a known kind`, `benefits[${i}]`);
-    }
-    return { ...benefit };
-  });
-  if (benefits.length > 0) assertNoIdNumber(JSON.stringify(benefits), 'benefits');
-  return { staffId, reason, outcome, benefits };
 }
 
 function optionError(message: string): XinyiError {
@@ -432,6 +141,11 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
   readonly #detachers = new Set<() => void>();
   #uploader: Pick<Uploader, 'state'> | undefined;
   #closed = false;
+  #closing: Promise<void> | undefined;
+  /** Aborted when `close()` stops the presentations still in flight past its bound. */
+  readonly #stopInFlight = new AbortController();
+  /** Settles (never rejects) when its presentation has. */
+  readonly #inFlight = new Set<Promise<void>>();
   #stopWatchingUploader: (() => void) | undefined;
 
   constructor(options: TerminalOptions) {
@@ -488,16 +202,15 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
    */
   #followSourceRecovery(): void {
     for (const resolver of this.#credit) {
-      const events = (resolver as { events?: unknown }).events;
-      if (!(events instanceof EventEmitter)) continue;
+      if (!(resolver instanceof EventEmitter)) continue;
       const online = () => this.#sourceAnswered(resolver.name);
       const offline = (e: { reason?: XinyiError['code'] } | undefined) =>
         this.#sourceDown(resolver.name, e?.reason ?? 'CREDIT_UNAVAILABLE');
-      events.on('online', online);
-      events.on('offline', offline);
+      resolver.on('online', online);
+      resolver.on('offline', offline);
       this.#detachers.add(() => {
-        events.off('online', online);
-        events.off('offline', offline);
+        resolver.off('online', online);
+        resolver.off('offline', offline);
       });
     }
   }
@@ -550,29 +263,27 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     return site;
   }
 
-  #watchUploader(uploader: Pick<Uploader, 'events' | 'state'>): () => void {
+  #watchUploader(uploader: Pick<Uploader, 'on' | 'off' | 'state'>): () => void {
     this.#uploader = uploader;
     const offline = (e: { code: XinyiError['code'] }) =>
       this.emit('uploader', { state: 'offline', code: e.code });
     const online = () => this.emit('uploader', { state: 'online' });
     const alarm = () => this.emit('alarm', { kind: 'upload-backlog', active: true });
     const cleared = () => this.emit('alarm', { kind: 'upload-backlog', active: false });
-    uploader.events.on('offline', offline);
-    uploader.events.on('online', online);
-    uploader.events.on('backlog-alarm', alarm);
-    uploader.events.on('backlog-cleared', cleared);
+    uploader.on('offline', offline);
+    uploader.on('online', online);
+    uploader.on('backlog-alarm', alarm);
+    uploader.on('backlog-cleared', cleared);
     return () => {
-      uploader.events.off('offline', offline);
-      uploader.events.off('online', online);
-      uploader.events.off('backlog-alarm', alarm);
-      uploader.events.off('backlog-cleared', cleared);
+      uploader.off('offline', offline);
+      uploader.off('online', online);
+      uploader.off('backlog-alarm', alarm);
+      uploader.off('backlog-cleared', cleared);
     };
   }
 
   override emit<K extends keyof TerminalEventMap>(event: K, ...args: TerminalEventMap[K]): boolean {
     this.#observe(event, args);
-    // An 'error' with no listener must not crash the host: it is already in the decision and the log.
-    if (event === 'error' && this.listenerCount('error') === 0) return false;
     return super.emit(event, ...(args as never));
   }
 
@@ -656,7 +367,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
       const a = args[0] as TerminalAlarm;
       if (a.active) this.#alarms.add(a.kind);
       else this.#alarms.delete(a.kind);
-    } else if (event === 'error') {
+    } else if (event === 'warning') {
       const e = args[0] as XinyiError;
       this.#lastErrors.push({ code: e.code, message: e.message, at });
       if (this.#lastErrors.length > 20) this.#lastErrors.shift();
@@ -674,6 +385,8 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     const offCredential = source.onCredential((credential) => {
       if (this.#closed) return;
       this.present(credential).catch((error: unknown) => {
+        // Stopped by close(): nobody is there to act on it any more.
+        if (this.#closed && isXinyiError(error, 'CLOSED')) return;
         this.#report(
           isXinyiError(error)
             ? error
@@ -698,16 +411,87 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     return detach;
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(options: TerminalCloseOptions = {}): Promise<void> {
+    const timeoutMs = options?.timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    if (!(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
+      return Promise.reject(
+        new XinyiError(
+          'INVALID_ARGUMENT',
+          `close(): timeoutMs must be a non-negative number, got ${timeoutMs}`,
+        ),
+      );
+    }
     this.#closed = true;
+    this.#closing ??= this.#close(timeoutMs);
+    return this.#closing;
+  }
+
+  async #close(timeoutMs: number): Promise<void> {
     for (const detach of [...this.#detachers]) detach();
+    if (this.#inFlight.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      });
+      await Promise.race([Promise.all([...this.#inFlight]), expired]);
+      clearTimeout(timer);
+      if (this.#inFlight.size > 0) {
+        this.#logger.warn(
+          { inFlight: this.#inFlight.size, timeoutMs },
+          'terminal closing: presentations stopped',
+        );
+        this.#stopInFlight.abort();
+        await Promise.all([...this.#inFlight]);
+      }
+    }
     this.#stopWatchingUploader?.();
     await this.site?.close();
   }
 
-  async present(credential: Credential, context?: DecisionContext): Promise<Decision> {
-    if (this.#closed) throw new XinyiError('CLOSED', 'present() called on a closed terminal');
+  present(
+    credential: Credential,
+    context?: DecisionContext,
+    options: PresentOptions = {},
+  ): Promise<Decision> {
+    if (this.#closed)
+      return Promise.reject(new XinyiError('CLOSED', 'present() called on a closed terminal'));
+    let callerSignal: AbortSignal | undefined;
+    try {
+      callerSignal = signalOf(options, 'present()');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const signal =
+      callerSignal === undefined
+        ? this.#stopInFlight.signal
+        : AbortSignal.any([callerSignal, this.#stopInFlight.signal]);
+    const run = this.#present(credential, context, signal, callerSignal);
+    const settled = run.then(
+      () => {},
+      () => {},
+    );
+    this.#inFlight.add(settled);
+    void settled.then(() => this.#inFlight.delete(settled));
+    return run;
+  }
+
+  /** The error a stopped presentation rejects with: the caller's abort, or the terminal's close. */
+  #stopped(callerSignal: AbortSignal | undefined): XinyiError {
+    if (callerSignal?.aborted)
+      return abortedError(callerSignal, 'present() before the decision was committed');
+    return new XinyiError(
+      'CLOSED',
+      'present() stopped: the terminal closed before the decision was committed',
+    );
+  }
+
+  async #present(
+    credential: Credential,
+    context: DecisionContext | undefined,
+    signal: AbortSignal,
+    callerSignal: AbortSignal | undefined,
+  ): Promise<Decision> {
+    if (signal.aborted) throw this.#stopped(callerSignal);
     const started = performance.now();
     const id = this.#newId();
     const identified = this.#identify(credential);
@@ -734,7 +518,21 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     const covered =
       coverageReason(this.#policyAt(this.#clock.now()), this.scene, subjectType, decisionContext) === null;
     if (problem === undefined && covered) {
-      const found = await this.#resolveStanding(subject, credential, refusedAnswers);
+      const found = await resolveStanding({
+        resolvers: this.#credit,
+        subject,
+        credential,
+        scene: this.scene,
+        terminalId: this.terminalId,
+        deadlineMs: this.#deadlineMs,
+        clock: this.#clock,
+        signal,
+        refusedAnswers,
+        onFailed: (source, cause) => this.#sourceFailed(source, cause),
+        onAnswered: (source) => this.#sourceAnswered(source),
+        onRefused: (error) => this.#report(error),
+      });
+      if (found === ABORTED) throw this.#stopped(callerSignal);
       standing = found.standing;
       unavailableReason = found.reason;
     }
@@ -763,6 +561,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
         unavailableReason = 'CODE_REPLAYED';
       }
     }
+    if (signal.aborted) throw this.#stopped(callerSignal);
     const nowMs = this.#clock.now();
     const pack = this.#policyAt(nowMs);
     const calendar = this.#calendarNow();
@@ -792,6 +591,11 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
       siteStateDegraded ||= settled.degraded;
     } else {
       decision = decide(undefined);
+    }
+    if (signal.aborted) {
+      // Nobody will act on it: its pending opening is freed at once, and nothing is journaled.
+      this.releaseUse(decision);
+      throw this.#stopped(callerSignal);
     }
     if (siteStateDegraded) decision.siteStateDegraded = true;
     this.calendarCoverage();
@@ -1134,89 +938,6 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     }
   }
 
-  async #resolveStanding(
-    subject: Subject | undefined,
-    credential: Credential,
-    refusedAnswers: NonNullable<Decision['refusedAnswers']>,
-  ): Promise<{ standing: CreditStanding | null; reason?: string }> {
-    const overall = new AbortController();
-    const deadlineAt = this.#clock.now() + this.#deadlineMs;
-    let deadlineTimer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
-      deadlineTimer = setTimeout(() => {
-        overall.abort();
-        resolve(TIMED_OUT);
-      }, this.#deadlineMs);
-    });
-    const creditCodeText = credential.kind === 'credit-code' ? credential.text : undefined;
-    let failures = 0;
-    try {
-      for (const resolver of this.#credit) {
-        // A source's own budget leaves time for the sources after it (the snapshot after a slow platform).
-        const own = resolver.timeoutMs === undefined ? undefined : new AbortController();
-        let ownTimer: NodeJS.Timeout | undefined;
-        const ownTimeout = own
-          ? new Promise<typeof TIMED_OUT>((resolve) => {
-              ownTimer = setTimeout(() => {
-                own.abort();
-                resolve(TIMED_OUT);
-              }, resolver.timeoutMs);
-            })
-          : deadline;
-        const lookup: CreditLookup = {
-          subject,
-          creditCodeText,
-          scene: this.scene,
-          terminalId: this.terminalId,
-          signal: own ? AbortSignal.any([overall.signal, own.signal]) : overall.signal,
-          deadlineAt,
-        };
-        const attempt = Promise.resolve()
-          .then(() => resolver.resolve(lookup))
-          .then(
-            (standing) => ({ standing }),
-            (error: unknown) => ({ error }),
-          );
-        const result = await Promise.race([attempt, ownTimeout, deadline]);
-        clearTimeout(ownTimer);
-        if (result === TIMED_OUT) {
-          failures++;
-          const waited = overall.signal.aborted ? this.#deadlineMs : resolver.timeoutMs;
-          this.#sourceFailed(
-            resolver.name,
-            new XinyiError(
-              'CREDIT_TIMEOUT',
-              `credit source ${resolver.name} did not answer within ${waited} ms`,
-            ),
-          );
-          if (overall.signal.aborted) return { standing: null, reason: ReasonCode.CREDIT_TIMEOUT };
-          continue;
-        }
-        if ('error' in result) {
-          const refusal = credentialRefusal(result.error);
-          if (refusal !== undefined) {
-            // The source works; the credential is bad (forged, replayed, expired, revoked). That is
-            // final: no other source may grant anything for it, and the source is not "offline".
-            this.#sourceAnswered(resolver.name);
-            this.#report(result.error as XinyiError);
-            return { standing: null, reason: refusal };
-          }
-          failures++;
-          this.#sourceFailed(resolver.name, result.error);
-          const refused = refusedAnswer(resolver.name, result.error);
-          if (refused) refusedAnswers.push(refused);
-          continue;
-        }
-        this.#sourceAnswered(resolver.name);
-        if (result.standing) return { standing: result.standing };
-      }
-      // Someone the sources do not know differs, for staff, from sources that could not be asked.
-      return { standing: null, reason: failures > 0 ? ReasonCode.CREDIT_UNAVAILABLE : undefined };
-    } finally {
-      clearTimeout(deadlineTimer);
-    }
-  }
-
   #sourceFailed(source: string, cause: unknown): void {
     const error = isXinyiError(cause)
       ? cause
@@ -1238,7 +959,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
 
   #report(error: XinyiError): void {
     this.#logger.warn({ code: error.code, err: error.message }, 'terminal problem');
-    this.emit('error', error);
+    this.emit('warning', error);
   }
 }
 

@@ -1,20 +1,74 @@
-export type {
-  FaultScope,
-  FaultTarget,
-  PlaceCardOptions,
-  SamProcessingDelaysMs,
-  VirtualCard,
-  VirtualCardSource,
-  VirtualIdCardReaderEventMap,
-  VirtualIdCardReaderFault,
-  VirtualIdCardReaderFaultKind,
-  VirtualIdCardReaderOptions,
-  VirtualIdCardReaderStats,
-  VirtualReaderCommandName,
-} from './virtual-id-card-reader.js';
-export { cardFieldsForPerson, VirtualIdCardReader } from './virtual-id-card-reader.js';
+// The virtual devices: the device side of every protocol the adapters speak, one index for all of them.
+export { InProcessGate } from './in-process-gate.js';
 export {
-  VirtualUsbSamBus,
-  type VirtualUsbSamOptions,
-  type VirtualUsbSamPipeLog,
-} from './virtual-usb-sam.js';
+  aaStateCodeForSnapshot,
+  VirtualAaGateBoard,
+  type VirtualAaGateBoardEventMap,
+  type VirtualAaGateBoardOptions,
+  type VirtualAaGateBoardStats,
+  type VirtualAaGateFault,
+  type VirtualAaGateFaultKind,
+  type VirtualAaGateFaultScope,
+  type VirtualAaGateFrameKind,
+} from './virtual-aa-gate.js';
+export {
+  VirtualFlapGateBoard,
+  type VirtualFlapGateBoardEventMap,
+  type VirtualFlapGateBoardOptions,
+  type VirtualFlapGateFault,
+  type VirtualFlapGateFaultKind,
+  type VirtualFlapGateStats,
+} from './virtual-flap-gate.js';
+export {
+  type PassageBehaviour,
+  VirtualGateCore,
+  type VirtualGateCoreEventMap,
+  type VirtualGatePhase,
+  type VirtualGateSnapshot,
+  type VirtualGateTiming,
+} from './virtual-gate-core.js';
+export {
+  cardFieldsForPerson,
+  type FaultScope,
+  type FaultTarget,
+  type PlaceCardOptions,
+  type SamProcessingDelaysMs,
+  type VirtualCard,
+  type VirtualCardSource,
+  VirtualIdCardReader,
+  type VirtualIdCardReaderEventMap,
+  type VirtualIdCardReaderFault,
+  type VirtualIdCardReaderFaultKind,
+  type VirtualIdCardReaderOptions,
+  type VirtualIdCardReaderStats,
+  type VirtualReaderCommandName,
+} from './virtual-id-card-reader.js';
+export {
+  VirtualModbusRelayBoard,
+  type VirtualModbusRelayBoardEventMap,
+  type VirtualModbusRelayBoardOptions,
+  type VirtualModbusRelayFault,
+  type VirtualModbusRelayStats,
+} from './virtual-modbus-relay.js';
+export {
+  NODE_HID_DISCONNECT_MESSAGE,
+  type ScannerFaultScope,
+  type VirtualHidDevice,
+  type VirtualHidDeviceInfo,
+  VirtualHidScanner,
+  type VirtualHidScannerFault,
+  type VirtualHidScannerFaultKind,
+  type VirtualHidScannerMode,
+  type VirtualHidScannerOptions,
+  type VirtualHidScannerStats,
+  type VirtualHidScanOptions,
+  VirtualSerialScanner,
+  type VirtualSerialScannerEventMap,
+  type VirtualSerialScannerFault,
+  type VirtualSerialScannerFaultKind,
+  type VirtualSerialScannerOptions,
+  type VirtualSerialScannerStats,
+  type VirtualSerialScanOptions,
+  type VirtualSerialSuffix,
+} from './virtual-scanners.js';
+export { VirtualUsbSamBus, type VirtualUsbSamOptions, type VirtualUsbSamPipeLog } from './virtual-usb-sam.js';

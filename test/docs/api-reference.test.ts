@@ -55,13 +55,13 @@ describe('the API reference (typedoc.json)', () => {
     expect(run.code, run.output).toBe(0);
   });
 
-  it('has an index page that introduces the three entry points', () => {
+  it('has an index page that introduces the four entry points', () => {
     const index = readFileSync(join(out, 'index.html'), 'utf8');
     expect(index).toContain('xinyi-terminal API reference');
-    for (const entry of ['xinyi-terminal/adapters', 'xinyi-terminal/simulator'])
+    for (const entry of ['xinyi-terminal/adapters', 'xinyi-terminal/simulator', 'xinyi-terminal/platform'])
       expect(index).toContain(entry);
     const modules = readdirSync(join(out, 'modules')).sort();
-    expect(modules).toEqual(['adapters.html', 'sdk.html', 'simulator.html']);
+    expect(modules).toEqual(['adapters.html', 'platform.html', 'sdk.html', 'simulator.html']);
   });
 
   it('documents the main functions and classes from their doc comments', () => {
@@ -73,5 +73,7 @@ describe('the API reference (typedoc.json)', () => {
     expect(lane).toMatch(/attach/);
     expect(pageFor(out, 'classes', 'IdCardReader')).toContain('<title>IdCardReader');
     expect(pageFor(out, 'functions', 'startMockPlatform')).toContain('<title>startMockPlatform');
+    expect(pageFor(out, 'functions', 'createSimulator')).toContain('<title>createSimulator');
+    expect(pageFor(out, 'functions', 'signTrustList')).toContain('<title>signTrustList');
   });
 });

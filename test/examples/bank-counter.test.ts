@@ -41,12 +41,12 @@ describe('examples/bank-counter', () => {
 
   it('refuses a licence QR code without the code, and a mistyped code, naming the rule only', () => {
     expect(section(run.stdout, 'company 3: a licence')).toContain(
-      '(error CREDENTIAL_INVALID: licence-qr-without-code)',
+      '(warning CREDENTIAL_INVALID: licence-qr-without-code)',
     );
     expect(section(run.stdout, 'company 3: code typed')).toContain(
       'screen: 暂不符合信用优惠条件，按常规流程办理；如有疑问请至服务窗口咨询。',
     );
-    expect(section(run.stdout, 'company 4: ')).toContain('(error CREDENTIAL_INVALID: check-char)');
+    expect(section(run.stdout, 'company 4: ')).toContain('(warning CREDENTIAL_INVALID: check-char)');
   });
 
   it('tells a person at the counter that 信易贷 here is for companies, without looking them up', () => {

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildSnapshot } from '../../platform/index.js';
 import {
-  buildSnapshot,
   createCreditCodeResolver,
   createHttpPlatformResolver,
   createPseudonymizer,

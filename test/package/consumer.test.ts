@@ -101,7 +101,7 @@ describe('the packed package', () => {
     const targets = [...leaves(manifest.exports), ...leaves(manifest.bin)]
       .map((t) => t.replace(/^\.\//, ''))
       .filter((t) => t !== 'package.json');
-    expect(targets).toHaveLength(13);
+    expect(targets).toHaveLength(17);
     for (const target of targets) expect(paths).toContain(target);
     // The zxing wasm comes from the zxing-wasm dependency at run time; a copy in dist doubles the package.
     expect(pack.size).toBeLessThan(1_200_000);
@@ -127,6 +127,28 @@ describe('the packed package', () => {
       ['attw', []],
     ]);
   }, 120_000);
+
+  it('has type declarations that import no optional module', () => {
+    // A consumer's tsc reads these with skipLibCheck: false; an import of an optional module there fails
+    // it (TS2307 without the module, TS7016 with the module but without its @types).
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      optionalDependencies: Record<string, string>;
+    };
+    const optional = Object.keys(manifest.optionalDependencies);
+    expect(optional).toContain('better-sqlite3');
+    const declarations = pack.files.map((f) => f.path).filter((p) => /\.d\.c?ts$/.test(p));
+    expect(declarations.length).toBeGreaterThanOrEqual(8);
+    const offending: string[] = [];
+    for (const path of declarations) {
+      const text = readFileSync(join(work, 'unpacked/package', path), 'utf8');
+      for (const name of optional) {
+        if (new RegExp(`(from|import\\(|require\\()\\s*['"]${name}(/[^'"]*)?['"]`).test(text)) {
+          offending.push(`${path} imports ${name}`);
+        }
+      }
+    }
+    expect(offending).toEqual([]);
+  });
 
   it('installs without the optional native modules', () => {
     const installed = readdirSync(join(work, 'node_modules'));
@@ -197,6 +219,8 @@ const PLAIN_CHECKS = `
     ['/adapters', 'CameraScanner'], ['/adapters', 'listSerialPorts'],
     ['/simulator', 'generatePopulation'], ['/simulator', 'runSimulatedDay'], ['/simulator', 'startMockPlatform'],
     ['/simulator', 'createCreditIssuer'], ['/simulator', 'VirtualIdCardReader'], ['/simulator', 'startTcpDeviceServer'],
+    ['/simulator', 'createSimulator'], ['/platform', 'signTrustList'], ['/platform', 'buildSnapshot'],
+    ['/platform', 'verifyRequestSignature'],
   ];
   for (const [entry, name] of checks) {
     const mod = await load('xinyi-terminal' + (entry === '.' ? '' : entry));
@@ -226,7 +250,7 @@ describe.concurrent('a consumer', () => {
   it('in plain ESM imports every entry point and runs a decision', async ({ expect }) => {
     write('esm/decision.mjs', `const load = (m) => import(m);\n${PLAIN_BODY}`);
     const out = await run('node', ['esm/decision.mjs']);
-    expect(JSON.parse(out.trim().split('\n')[0]!)).toEqual({ entries: 25, qr: true });
+    expect(JSON.parse(out.trim().split('\n')[0]!)).toEqual({ entries: 29, qr: true });
     expect(lastJsonLine(out)).toEqual(EXPECTED);
   }, 120_000);
 
@@ -236,7 +260,7 @@ describe.concurrent('a consumer', () => {
       `const load = async (m) => require(m);\n(async () => {${PLAIN_BODY}})().catch((e) => { console.error(e); process.exitCode = 1; });`,
     );
     const out = await run('node', ['cjs/decision.cjs']);
-    expect(JSON.parse(out.trim().split('\n')[0]!)).toEqual({ entries: 25, qr: true });
+    expect(JSON.parse(out.trim().split('\n')[0]!)).toEqual({ entries: 29, qr: true });
     expect(lastJsonLine(out)).toEqual(EXPECTED);
   }, 120_000);
 
@@ -245,12 +269,15 @@ describe.concurrent('a consumer', () => {
     import type { CreditStanding, Decision } from 'xinyi-terminal';
     import { loadNativeModule, SamFrameDecoder } from 'xinyi-terminal/adapters';
     import { generatePopulation, type SyntheticPerson } from 'xinyi-terminal/simulator';
+    import { signTrustList, type TrustListContent } from 'xinyi-terminal/platform';
   `;
   // Type-level uses: a wrong or missing type in the published .d.ts / .d.cts fails tsc here.
   const TYPED = `
     export const standing: CreditStanding = { tier: 'A', lists: [], source: 'platform', asOf: '' };
     export const people: SyntheticPerson[] = generatePopulation(1, 1);
     export function outcomeOf(d: Decision): 'granted' | 'denied' | 'unavailable' { return d.outcome; }
+    export const signer: typeof signTrustList = signTrustList;
+    export type Content = TrustListContent;
   `;
   const tsconfig = (options: Record<string, unknown>, files: string[]) =>
     JSON.stringify({

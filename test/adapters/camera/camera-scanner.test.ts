@@ -43,7 +43,7 @@ function rig(options: Partial<CameraScannerOptions> = {}) {
   const scans: Scan[] = [];
   const errors: Error[] = [];
   scanner.on('scan', (scan) => scans.push(scan));
-  scanner.on('error', (error) => errors.push(error));
+  scanner.on('warning', (error) => errors.push(error));
   /** Pushes a frame at `atMs` whose decode finds `texts`. */
   const frame = async (atMs: number, ...texts: string[]) => {
     nowMs = atMs;
@@ -124,7 +124,7 @@ describe('CameraScanner', () => {
     expect(rejected).toEqual([{ reason: 'multi-line', length: 35 }]);
     // Separators alone are not a code either.
     const errors: Error[] = [];
-    scanner.on('error', (e) => errors.push(e));
+    scanner.on('warning', (e) => errors.push(e));
     await frame(5000);
     await frame(6200, '\u001d\u001e\u0004');
     expect(errors.map((e) => (isXinyiError(e) ? e.code : e.name))).toEqual(['FRAME_GARBLED']);
@@ -182,7 +182,7 @@ describe('CameraScanner', () => {
     expect(credentials).toHaveLength(2);
   });
 
-  it('reports decoder failures as error events and keeps scanning', async () => {
+  it('reports decoder failures as warning events and keeps scanning', async () => {
     const { scanner, decoder, errors, scans, frame } = rig();
     scanner.push(FRAME);
     decoder.fail(new Error('wasm trap'));
@@ -193,7 +193,7 @@ describe('CameraScanner', () => {
     expect(scanner.stats.errors).toBe(1);
   });
 
-  it('does not crash without an error listener', async () => {
+  it('does not crash without a warning listener', async () => {
     const decoder = new ScriptedDecoder();
     const scanner = new CameraScanner({ decoder });
     scanner.push(FRAME);

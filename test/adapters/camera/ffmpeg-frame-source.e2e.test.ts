@@ -136,7 +136,7 @@ describe.skipIf(missing !== undefined)(`FfmpegFrameSource${missing ? ` (skipped:
     const states: FfmpegFrameSourceState[] = [];
     const errors: XinyiError[] = [];
     source.on('state', (state) => states.push(state));
-    source.on('error', (error) => errors.push(error));
+    source.on('warning', (error) => errors.push(error));
     let killed = false;
     let framesAfter = 0;
     for await (const _frame of source) {

@@ -24,7 +24,7 @@ export function describeReaderContract(name: string, make: () => Promise<ReaderC
       current = await make();
       const events: string[] = [];
       current.reader.on('card', () => events.push('card'));
-      current.reader.on('error', (e) => events.push(e.code));
+      current.reader.on('warning', (e) => events.push(e.code));
       await current.reader.open();
       expect(current.reader.state).toBe('ready');
       const health = await current.reader.checkHealth();

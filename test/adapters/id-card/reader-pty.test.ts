@@ -84,7 +84,7 @@ async function ptyRig(): Promise<PtyRig> {
     },
   };
   reader.on('card', (e) => rig.cards.push(e));
-  reader.on('error', (e) => rig.errors.push(e));
+  reader.on('warning', (e) => rig.errors.push(e));
   return rig;
 }
 

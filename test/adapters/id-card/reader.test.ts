@@ -53,7 +53,7 @@ async function rig(options: Partial<IdCardReaderOptions> = {}, baudRate?: number
   });
   const r: Rig = { link, device, reader, cards: [], errors: [], states: [], logs };
   reader.on('card', (e) => r.cards.push(e));
-  reader.on('error', (e) => r.errors.push(e));
+  reader.on('warning', (e) => r.errors.push(e));
   reader.on('state', (s) => r.states.push(s));
   rigs.push(r);
   return r;
@@ -404,5 +404,68 @@ describe('terminal.attach(reader)', () => {
     await sleep(20);
     expect(decisions).toHaveLength(1);
     await terminal.close();
+  });
+});
+
+describe('IdCardReader: open() and close() with an AbortSignal', () => {
+  /** The memory link's host end, with an open() that waits until the test lets it finish. */
+  function slowToOpen(link: MemoryLink) {
+    let finish!: () => void;
+    const held = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const host = link.host;
+    // Bound to the real end: its methods use private fields, which a proxy as `this` cannot reach.
+    const transport = new Proxy(host, {
+      get: (target, key) => {
+        if (key === 'open') {
+          return async () => {
+            await held;
+            await target.open();
+          };
+        }
+        const value = Reflect.get(target, key, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    return { transport, finish };
+  }
+
+  it('an abort while the port opens closes the reader again and rejects ABORTED', async () => {
+    const r = await rig();
+    await r.reader.close();
+    const slow = slowToOpen(r.link);
+    const reader = new IdCardReader({ transport: slow.transport, pollIntervalMs: 15 });
+    const controller = new AbortController();
+    const opening = reader.open({ signal: controller.signal });
+    expect(reader.state).toBe('opening');
+    controller.abort(new Error('operator gave up'));
+    slow.finish();
+    await expect(opening).rejects.toMatchObject({
+      code: 'ABORTED',
+      cause: expect.objectContaining({ message: 'operator gave up' }),
+    });
+    expect(reader.state).toBe('closed');
+    expect(slow.transport.isOpen).toBe(false);
+  });
+
+  it('an aborted signal opens nothing; a signal that never fires changes nothing', async () => {
+    const r = await rig();
+    await r.reader.close();
+    await expect(r.reader.open({ signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(r.reader.state).toBe('closed');
+    await r.reader.open({ signal: new AbortController().signal });
+    expect(r.reader.state).toBe('ready');
+    await r.reader.close({ signal: new AbortController().signal });
+    expect(r.reader.state).toBe('closed');
+  });
+
+  it('refuses a signal that is not an AbortSignal with INVALID_ARGUMENT', async () => {
+    const r = await rig();
+    await r.reader.close();
+    await expect(r.reader.open({ signal: {} as AbortSignal })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    expect(r.reader.state).toBe('closed');
   });
 });

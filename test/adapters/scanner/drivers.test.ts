@@ -13,7 +13,7 @@ import {
 import { createMemoryLink, SerialTransport } from '../../../adapters/transport/index.js';
 import type { XinyiError } from '../../../sdk/errors.js';
 import { createPseudonymizer, createTerminal, type Decision } from '../../../sdk/index.js';
-import { VirtualHidScanner, VirtualSerialScanner } from '../../../simulator/devices/scanners-index.js';
+import { VirtualHidScanner, VirtualSerialScanner } from '../../../simulator/devices/index.js';
 import { generatePopulation } from '../../../simulator/population.js';
 import { createPtyPair, isSocatAvailable } from '../../../simulator/pty.js';
 
@@ -37,7 +37,7 @@ function record(scanner: SerialScanner | HidScanner) {
   const errors: XinyiError[] = [];
   const disconnects: XinyiError[] = [];
   scanner.on('scan', (e) => scans.push(e));
-  scanner.on('error', (e) => errors.push(e));
+  scanner.on('warning', (e) => errors.push(e));
   scanner.on('disconnect', (e) => disconnects.push(e));
   return { scans, errors, disconnects };
 }

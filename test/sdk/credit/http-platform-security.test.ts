@@ -106,7 +106,7 @@ function terminalThrough(baseUrl: string, trustList: TrustList) {
   });
   cleanup.push(() => terminal.close());
   const errors: XinyiError[] = [];
-  terminal.on('error', (e) => errors.push(e));
+  terminal.on('warning', (e) => errors.push(e));
   return {
     journal,
     errors,

@@ -18,7 +18,8 @@ import type { Decision } from '../../../sdk/domain/decision.js';
 import { isXinyiError, XinyiError } from '../../../sdk/errors.js';
 import { createPseudonymizer } from '../../../sdk/identity/index.js';
 import { createInMemoryCreditProvider } from '../../../sdk/terminal/in-memory-credit-provider.js';
-import { createTerminal, type Terminal } from '../../../sdk/terminal/terminal.js';
+import { createTerminal } from '../../../sdk/terminal/terminal.js';
+import type { Terminal } from '../../../sdk/terminal/terminal-contract.js';
 import {
   type MockPlatform,
   type PlatformFault,
@@ -107,11 +108,11 @@ async function setup(
     },
     lookups: () => mock.requests.filter((r) => r.path === LOOKUP).length,
   };
-  terminal.on('error', (e) => fixture.errors.push(e));
+  terminal.on('warning', (e) => fixture.errors.push(e));
   terminal.on('offline', (e) => fixture.events.push(`offline:${e.source}:${e.reason}`));
   terminal.on('online', (e) => fixture.events.push(`online:${e.source}`));
-  platform.events.on('auth', (e) => fixture.authEvents.push(e));
-  platform.events.on('breaker', (c) => fixture.events.push(`breaker:${c.to}`));
+  platform.on('auth', (e) => fixture.authEvents.push(e));
+  platform.on('breaker', (c) => fixture.events.push(`breaker:${c.to}`));
   return fixture;
 }
 
@@ -227,8 +228,8 @@ describe('http platform resolver against the mock platform (real HTTP)', () => {
   it('a 5xx burst, then recovery: offline, then online when the platform is back', async () => {
     const f = await setup({ retry: { maxAttempts: 1 } });
     const platformEvents: string[] = [];
-    f.platform.events.on('offline', (e) => platformEvents.push(`offline:${e.reason}`));
-    f.platform.events.on('online', () => platformEvents.push('online'));
+    f.platform.on('offline', (e) => platformEvents.push(`offline:${e.reason}`));
+    f.platform.on('online', () => platformEvents.push('online'));
     f.mock.faults.inject({ kind: 'status', status: 503, times: 3 });
     for (let i = 0; i < 3; i++) expect((await f.present()).decision.standingSource).toBe('snapshot');
     expect((await f.present()).decision.standingSource).toBe('platform');
@@ -510,7 +511,7 @@ describe('a kept-alive connection the platform closed', () => {
       // One failure would open it: the reset must not count as one.
       breaker: { failureThreshold: 1 },
     });
-    platform.events.on('breaker', ({ to }) => changes.push(to));
+    platform.on('breaker', ({ to }) => changes.push(to));
 
     await platform.uploadDecisions([{ id: 'a' }], 'key-00000001');
     await platform.uploadDecisions([{ id: 'b' }], 'key-00000002');

@@ -639,6 +639,35 @@ describe('createPlatformSync with a misbehaving platform object', () => {
     expect(summary.snapshot.outcome).toBe('skipped');
   });
 
+  it('syncOnce({ signal }) stops the wait with ABORTED while the platform hangs; the run ends with stop()', async () => {
+    let asked = 0;
+    const sync = createPlatformSync({
+      platform: {
+        getTrustList: ({ signal } = {}) =>
+          new Promise((_, reject) => {
+            asked++;
+            signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+          }),
+        getStatusList: async () => null,
+        getSnapshot: async () => null,
+      },
+      rootPublicKey: issuer.rootPublicKey,
+    });
+    const controller = new AbortController();
+    const waiting = sync.syncOnce({ signal: controller.signal });
+    await vi.waitUntil(() => asked === 1);
+    controller.abort(new Error('start-up budget spent'));
+    await expect(waiting).rejects.toMatchObject({
+      code: 'ABORTED',
+      cause: expect.objectContaining({ message: 'start-up budget spent' }),
+    });
+    await expect(sync.syncOnce({ signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ABORTED' });
+    await expect(sync.syncOnce({ signal: {} as AbortSignal })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    await sync.stop();
+  });
+
   it('refuses options it cannot work with', () => {
     const platform = {
       getTrustList: async () => null,

@@ -6,7 +6,8 @@ import { createMemoryJournal } from '../../../sdk/journal/memory-journal.js';
 import { ReasonCode } from '../../../sdk/policy/reason-codes.js';
 import { createInProcessSiteState } from '../../../sdk/site/in-process-site-state.js';
 import type { SiteState } from '../../../sdk/site/site-state.js';
-import { createTerminal, type Terminal } from '../../../sdk/terminal/terminal.js';
+import { createTerminal } from '../../../sdk/terminal/terminal.js';
+import type { Terminal } from '../../../sdk/terminal/terminal-contract.js';
 import { InProcessGate } from '../../../simulator/devices/in-process-gate.js';
 import { card, siteLaneCredit } from '../site/site-lane-credit.js';
 

@@ -8,7 +8,8 @@ import { createPseudonymizer } from '../../../sdk/identity/index.js';
 import type { JournalStore } from '../../../sdk/journal/journal-store.js';
 import { createMemoryJournal } from '../../../sdk/journal/memory-journal.js';
 import { createInMemoryCreditProvider } from '../../../sdk/terminal/in-memory-credit-provider.js';
-import { createTerminal, type Terminal } from '../../../sdk/terminal/terminal.js';
+import { createTerminal } from '../../../sdk/terminal/terminal.js';
+import type { Terminal } from '../../../sdk/terminal/terminal-contract.js';
 import { InProcessGate } from '../../../simulator/devices/in-process-gate.js';
 import { generatePopulation } from '../../../simulator/population.js';
 
@@ -281,7 +282,7 @@ describe('GateController', () => {
     const r = await rig();
     r.gate.setLinkUp(false);
     const errors: string[] = [];
-    r.controller.on('error', (e) => errors.push(e.code));
+    r.controller.on('warning', (e) => errors.push(e.code));
     const outcome = await r.controller.handle(card(trusted.idNumber));
     expect(outcome.kind).toBe('gate-failed');
     expect(errors).toContain('CLOSED');

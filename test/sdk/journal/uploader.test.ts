@@ -127,7 +127,7 @@ describe.each(journals)('uploader with the %s journal', (_name, openJournal) => 
     const f = await setup(openJournal);
     const ids = f.commit(95, { disclosureEvery: 10 });
     const uploaded: Array<{ kind: string; count: number }> = [];
-    f.uploader.events.on('uploaded', ({ kind, count }) => uploaded.push({ kind, count }));
+    f.uploader.on('uploaded', ({ kind, count }) => uploaded.push({ kind, count }));
 
     const result = await f.uploader.flush();
 
@@ -164,16 +164,16 @@ describe.each(journals)('uploader with the %s journal', (_name, openJournal) => 
     const events: string[] = [];
     const offline: XinyiError[] = [];
     const alarms: Array<{ count: number; threshold: number }> = [];
-    f.uploader.events.on('online', () => events.push('online'));
-    f.uploader.events.on('offline', ({ error }) => {
+    f.uploader.on('online', () => events.push('online'));
+    f.uploader.on('offline', ({ error }) => {
       events.push('offline');
       offline.push(error);
     });
-    f.uploader.events.on('backlog-alarm', (alarm) => {
+    f.uploader.on('backlog-alarm', (alarm) => {
       events.push('backlog-alarm');
       alarms.push(alarm);
     });
-    f.uploader.events.on('backlog-cleared', () => events.push('backlog-cleared'));
+    f.uploader.on('backlog-cleared', () => events.push('backlog-cleared'));
 
     f.mock.faults.inject({ kind: 'drop' });
     const ids = f.commit(30);
@@ -277,7 +277,7 @@ describe('uploader failures', () => {
     const ids = f.commit(5, { disclosureEvery: 2 });
     f.mock.faults.inject({ kind: 'status', status: 400 }, { path: DECISIONS });
     const offline: Array<{ code: string; error: XinyiError }> = [];
-    f.uploader.events.on('offline', (event) => offline.push(event));
+    f.uploader.on('offline', (event) => offline.push(event));
 
     f.uploader.start();
     await vi.waitFor(() => expect(f.uploader.stats.failures).toBeGreaterThanOrEqual(3));
@@ -354,7 +354,7 @@ describe('uploader failures', () => {
   it('a listener that throws does not stop the outbox from draining', async () => {
     const f = await setup(openMemory);
     const ids = f.commit(45);
-    f.uploader.events.on('uploaded', () => {
+    f.uploader.on('uploaded', () => {
       throw new Error('listener bug');
     });
     expect(await f.uploader.flush()).toEqual({ uploaded: 45, backlog: 0 });

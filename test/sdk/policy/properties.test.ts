@@ -547,7 +547,7 @@ describe('(e) privacy at the terminal', () => {
             ],
           });
           const events: unknown[] = [];
-          for (const name of ['decision', 'error', 'offline', 'online', 'device'] as const) {
+          for (const name of ['decision', 'warning', 'offline', 'online', 'device'] as const) {
             terminal.on(name, (...args: unknown[]) => void events.push([name, ...args]));
           }
           const decision = await terminal.present({ kind: 'id-card', idNumber: presented, name: '测试名' });
@@ -650,7 +650,7 @@ describe('(e) privacy at the terminal: organisations', () => {
             ],
           });
           const events: unknown[] = [];
-          for (const name of ['decision', 'error'] as const) {
+          for (const name of ['decision', 'warning'] as const) {
             terminal.on(name, (...args: unknown[]) => void events.push([name, ...args]));
           }
           const decision = await terminal.present({ kind: 'organisation', entry, text });
@@ -669,7 +669,9 @@ describe('(e) privacy at the terminal: organisations', () => {
           }
           expect(decision.subjectType).toBe('organisation');
           if (variant === 'bad-check' || variant === 'bad-organisation-code') {
-            const error = (events.find((e) => (e as unknown[])[0] === 'error') as unknown[])[1] as XinyiError;
+            const error = (
+              events.find((e) => (e as unknown[])[0] === 'warning') as unknown[]
+            )[1] as XinyiError;
             expect(error.code).toBe('CREDENTIAL_INVALID');
             expect(error.details.problem).toBe(
               variant === 'bad-check' ? 'check-char' : 'organisation-code-check',

@@ -10,7 +10,8 @@ import { createPseudonymizer } from '../../../sdk/identity/index.js';
 import type { PolicyPack } from '../../../sdk/policy/pack.js';
 import { qingzhouPolicyPack } from '../../../sdk/policy/qingzhou-pack.js';
 import { createInMemoryCreditProvider } from '../../../sdk/terminal/in-memory-credit-provider.js';
-import { createTerminal, type TerminalAlarm } from '../../../sdk/terminal/terminal.js';
+import { createTerminal } from '../../../sdk/terminal/terminal.js';
+import type { TerminalAlarm } from '../../../sdk/terminal/terminal-contract.js';
 import { generatePopulation } from '../../../simulator/population.js';
 import { computedYears } from '../documents/fixtures.js';
 

@@ -22,12 +22,8 @@ import { ReasonCode } from '../../../sdk/policy/reason-codes.js';
 import type { CredentialSource } from '../../../sdk/terminal/credential-source.js';
 import type { CreditResolver } from '../../../sdk/terminal/credit-resolver.js';
 import { createInMemoryCreditProvider } from '../../../sdk/terminal/in-memory-credit-provider.js';
-import {
-  createTerminal,
-  type Terminal,
-  type TerminalAlarm,
-  type TerminalOptions,
-} from '../../../sdk/terminal/terminal.js';
+import { createTerminal } from '../../../sdk/terminal/terminal.js';
+import type { Terminal, TerminalAlarm, TerminalOptions } from '../../../sdk/terminal/terminal-contract.js';
 import { SDK_VERSION } from '../../../sdk/version.js';
 import {
   generateOrganisations,
@@ -255,7 +251,7 @@ describe('terminal with a journal: commit before acting', () => {
     const decided: Decision[] = [];
     t.on('decision', (d) => void decided.push(d));
     const errors: string[] = [];
-    t.on('error', (e) => void errors.push(e.code));
+    t.on('warning', (e) => void errors.push(e.code));
 
     await t.present(card(alice));
     expect(alarms).toEqual([]);
@@ -602,7 +598,7 @@ describe('organisation credentials', () => {
     const journal = createMemoryJournal({ clock });
     const t = terminal(clock, 'bank-counter', { journal, credit: [organisationPlatform(clock)] });
     const errors: XinyiError[] = [];
-    t.on('error', (e) => errors.push(e));
+    t.on('warning', (e) => errors.push(e));
     const code = acme.creditCode;
     const cases: [Credential, string][] = [
       [

@@ -9,12 +9,8 @@ import type { JournalEventInput, JournalStore } from '../../../sdk/journal/journ
 import { createMemoryJournal } from '../../../sdk/journal/memory-journal.js';
 import { createSqliteJournal } from '../../../sdk/journal/sqlite-journal.js';
 import { createInMemoryCreditProvider } from '../../../sdk/terminal/in-memory-credit-provider.js';
-import {
-  createTerminal,
-  type OverrideInput,
-  type OverrideRecord,
-  type Terminal,
-} from '../../../sdk/terminal/terminal.js';
+import { createTerminal } from '../../../sdk/terminal/terminal.js';
+import type { OverrideInput, OverrideRecord, Terminal } from '../../../sdk/terminal/terminal-contract.js';
 import { generatePopulation } from '../../../simulator/population.js';
 
 const pseudonymizer = createPseudonymizer('terminal-override-test-pseudonym-key-0123456789');

@@ -7,12 +7,8 @@ import { ReasonCode } from '../../../sdk/policy/reason-codes.js';
 import { createInProcessSiteState } from '../../../sdk/site/in-process-site-state.js';
 import type { SiteDoubleGrant } from '../../../sdk/site/site-link.js';
 import type { SiteState } from '../../../sdk/site/site-state.js';
-import {
-  createTerminal,
-  type Terminal,
-  type TerminalAlarm,
-  type TerminalOptions,
-} from '../../../sdk/terminal/terminal.js';
+import { createTerminal } from '../../../sdk/terminal/terminal.js';
+import type { Terminal, TerminalAlarm, TerminalOptions } from '../../../sdk/terminal/terminal-contract.js';
 import { type FaultySiteState, faultySiteState } from '../site/faulty-site-state.js';
 import { card, siteLaneCredit } from '../site/site-lane-credit.js';
 
@@ -128,7 +124,7 @@ describe('lanes sharing a site state', () => {
     await settled(a.terminal);
     clock.at += 5_000;
     const errors: string[] = [];
-    b.terminal.on('error', (e) => errors.push(`${e.code}:${String(e.details.reason)}`));
+    b.terminal.on('warning', (e) => errors.push(`${e.code}:${String(e.details.reason)}`));
     const replay = await b.terminal.present({ kind: 'credit-code', text });
     expect(replay.outcome).toBe('unavailable');
     expect(reasonsOf(replay)).toEqual(['CODE_REPLAYED']);

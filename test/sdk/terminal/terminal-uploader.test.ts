@@ -4,7 +4,8 @@ import { createPseudonymizer } from '../../../sdk/identity/index.js';
 import { createMemoryJournal } from '../../../sdk/journal/memory-journal.js';
 import { createUploader, type UploadPlatform } from '../../../sdk/journal/uploader.js';
 import { createInMemoryCreditProvider } from '../../../sdk/terminal/in-memory-credit-provider.js';
-import { createTerminal, type TerminalEventMap } from '../../../sdk/terminal/terminal.js';
+import { createTerminal } from '../../../sdk/terminal/terminal.js';
+import type { TerminalEventMap } from '../../../sdk/terminal/terminal-contract.js';
 import { generatePopulation } from '../../../simulator/population.js';
 
 const pseudonymizer = createPseudonymizer('terminal-uploader-test-key-0123456789');

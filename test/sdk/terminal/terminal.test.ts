@@ -12,7 +12,8 @@ import {
   createInMemoryCreditProvider,
   type InMemoryCreditProvider,
 } from '../../../sdk/terminal/in-memory-credit-provider.js';
-import { createTerminal, type Terminal, type TerminalOptions } from '../../../sdk/terminal/terminal.js';
+import { createTerminal } from '../../../sdk/terminal/terminal.js';
+import type { Terminal, TerminalOptions } from '../../../sdk/terminal/terminal-contract.js';
 import { generatePopulation } from '../../../simulator/population.js';
 
 const KEY = 'terminal-test-pseudonym-key-0123456789';
@@ -62,7 +63,7 @@ function terminal(overrides: Partial<TerminalOptions> = {}): Terminal {
 /** Records every event of a terminal, in order. */
 function recordEvents(t: Terminal) {
   const log: { name: string; payload: unknown }[] = [];
-  for (const name of ['decision', 'error', 'offline', 'online', 'device'] as const) {
+  for (const name of ['decision', 'warning', 'offline', 'online', 'device'] as const) {
     t.on(name, (payload: unknown) => void log.push({ name, payload }));
   }
   const of = (name: string) => log.filter((e) => e.name === name).map((e) => e.payload);
@@ -298,7 +299,7 @@ describe('present(): unusable credentials', () => {
     }
   });
 
-  it('an ID number with a wrong check digit → unavailable CREDENTIAL_INVALID and an ID_NUMBER_INVALID error event', async () => {
+  it('an ID number with a wrong check digit → unavailable CREDENTIAL_INVALID and an ID_NUMBER_INVALID warning event', async () => {
     const source = resolver('platform', async () => ({
       tier: 'AAA',
       lists: [],
@@ -314,7 +315,7 @@ describe('present(): unusable credentials', () => {
     expect(d.reasons).toEqual([{ code: 'CREDENTIAL_INVALID' }]);
     expect(d.subject).toBeUndefined();
     expect(source.lookups).toEqual([]);
-    const errors = events.of('error') as XinyiError[];
+    const errors = events.of('warning') as XinyiError[];
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(XinyiError);
     expect(errors[0]!.code).toBe('ID_NUMBER_INVALID');
@@ -322,7 +323,7 @@ describe('present(): unusable credentials', () => {
     expect(events.of('decision')).toEqual([d]);
   });
 
-  it('an unusable credential does not crash a terminal that has no error listener', async () => {
+  it('an unusable credential does not crash a terminal that has no warning listener', async () => {
     const t = terminal();
     await expect(t.present(idCard(withBadCheckDigit(alice.idNumber)))).resolves.toMatchObject({
       outcome: 'unavailable',
@@ -332,13 +333,13 @@ describe('present(): unusable credentials', () => {
     });
   });
 
-  it('an empty barcode → CREDENTIAL_INVALID with an error event', async () => {
+  it('an empty barcode → CREDENTIAL_INVALID with a warning event', async () => {
     const t = terminal();
     const events = recordEvents(t);
     const d = await t.present({ kind: 'barcode', text: '' });
     expect(d.outcome).toBe('unavailable');
     expect(d.reasons).toEqual([{ code: 'CREDENTIAL_INVALID' }]);
-    expect((events.of('error') as XinyiError[]).map((e) => e.code)).toEqual(['CREDENTIAL_INVALID']);
+    expect((events.of('warning') as XinyiError[]).map((e) => e.code)).toEqual(['CREDENTIAL_INVALID']);
   });
 
   it.each([
@@ -434,7 +435,7 @@ describe('present(): what the credit sources are asked', () => {
     expect(second.lookups[0]!.signal).toBe(first.lookups[0]!.signal);
     expect(third.lookups).toEqual([]);
     expect(events.of('offline')).toEqual([]);
-    expect(events.of('error')).toEqual([]);
+    expect(events.of('warning')).toEqual([]);
   });
 });
 
@@ -451,12 +452,12 @@ describe('present(): failing sources, offline and online', () => {
     expect(first.standingSource).toBe('snapshot');
     expect(first.effectiveTier).toBe('A');
     expect(events.of('offline')).toEqual([{ source: 'platform', reason: 'CREDIT_UNAVAILABLE' }]);
-    expect((events.of('error') as XinyiError[]).map((e) => e.code)).toEqual(['CREDIT_UNAVAILABLE']);
+    expect((events.of('warning') as XinyiError[]).map((e) => e.code)).toEqual(['CREDIT_UNAVAILABLE']);
     expect(t.offlineSources()).toEqual(['platform']);
 
     await t.present(idCard(alice.idNumber));
     expect(events.of('offline')).toHaveLength(1); // still offline: not announced again
-    expect(events.of('error')).toHaveLength(2); // but every failure is reported
+    expect(events.of('warning')).toHaveLength(2); // but every failure is reported
     expect(events.of('online')).toEqual([]);
 
     platform.setFailing(false);
@@ -491,7 +492,7 @@ describe('present(): failing sources, offline and online', () => {
     const events = recordEvents(t);
     const d = await t.present(idCard(alice.idNumber));
     expect(d.reasons).toEqual([{ code: 'CREDIT_UNAVAILABLE' }]);
-    const [error] = events.of('error') as XinyiError[];
+    const [error] = events.of('warning') as XinyiError[];
     expect(error).toBeInstanceOf(XinyiError);
     expect(error!.code).toBe('CREDIT_UNAVAILABLE');
     expect(error!.cause).toBe(cause);
@@ -576,7 +577,7 @@ describe('present(): a refused credential', () => {
     expect(d.explanation.citizen).toContain('信用码');
     expect(platform.lookups).toEqual([]);
     expect(events.of('offline')).toEqual([]);
-    expect((events.of('error') as XinyiError[]).map((e) => e.code)).toEqual(['CODE_REFUSED']);
+    expect((events.of('warning') as XinyiError[]).map((e) => e.code)).toEqual(['CODE_REFUSED']);
   });
 });
 
@@ -603,7 +604,7 @@ describe('present(): the decision deadline', () => {
     expect(d.reasons).toEqual([{ code: 'CREDIT_TIMEOUT' }]);
     expect(d.standingSource).toBe('none');
     expect(never.lookups[0]!.signal.aborted).toBe(true);
-    expect((events.of('error') as XinyiError[]).map((e) => e.code)).toEqual(['CREDIT_TIMEOUT']);
+    expect((events.of('warning') as XinyiError[]).map((e) => e.code)).toEqual(['CREDIT_TIMEOUT']);
     expect(events.of('offline')).toEqual([{ source: 'platform', reason: 'CREDIT_TIMEOUT' }]);
     expect(vi.getTimerCount()).toBe(0);
   });

@@ -23,7 +23,7 @@ import {
   type VirtualHidScannerOptions,
   VirtualSerialScanner,
   type VirtualSerialScannerOptions,
-} from '../../../simulator/devices/scanners-index.js';
+} from '../../../simulator/devices/index.js';
 import { toHex } from '../../adapters/id-card/helpers.js';
 
 const BASE45 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:';

@@ -403,7 +403,7 @@ describe('SQLite journal', () => {
     const uploader = createUploader({ journal, platform, backlogAlarmThreshold: 1_000_000 });
     const walBytes = () => statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0;
     let walPeakBytes = 0;
-    uploader.events.on('uploaded', () => {
+    uploader.on('uploaded', () => {
       walPeakBytes = Math.max(walPeakBytes, walBytes());
     });
     const result = await uploader.flush();

@@ -4,6 +4,7 @@ import { type Clock, systemClock } from '../clock.js';
 import type { UploadResult, UploadTransferOptions } from '../credit/http-platform.js';
 import { isXinyiError, XinyiError, type XinyiErrorCode } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { backoffDelayMs } from '../retry/backoff.js';
 import type { ChainHead } from './journal-chain.js';
 import type { JournalStore, OutboxItem, UploadRecordKind } from './journal-store.js';
 
@@ -338,9 +339,13 @@ export function createUploader(options: UploaderOptions): Uploader {
     stats.consecutiveFailures++;
     stats.lastError = error.code;
     stats.lastErrorAt = now;
-    // Equal jitter: never less than half the step, so a run of failures cannot become a hot loop.
-    const step = Math.min(maxBackoffMs, intervalMs * 2 ** Math.min(30, stats.consecutiveFailures - 1));
-    stats.nextAttemptAt = now + Math.round(step / 2 + random() * (step / 2));
+    stats.nextAttemptAt =
+      now +
+      backoffDelayMs(stats.consecutiveFailures, {
+        baseDelayMs: intervalMs,
+        maxDelayMs: maxBackoffMs,
+        random,
+      });
     logger.warn(
       { kind, code: error.code, status, batchSize: items.length, retryAt: stats.nextAttemptAt },
       'upload failed; the batch stays in the outbox',

@@ -10,6 +10,7 @@ import { type Clock, systemClock } from '../clock.js';
 import { isSceneId } from '../domain/scenes.js';
 import {
   type CreditStanding,
+  LIST_KINDS,
   type ListKind,
   type ListMembership,
   SUBJECT_TYPES,
@@ -257,8 +258,6 @@ const TLS_REFUSALS: ReadonlySet<string> = new Set([
   'CERT_SIGNATURE_FAILURE',
 ]);
 
-const LIST_KINDS: readonly ListKind[] = ['red', 'black', 'key-attention'];
-
 function optionError(message: string): XinyiError {
   return new XinyiError('INVALID_OPTIONS', `createHttpPlatformResolver: ${message}`);
 }
@@ -329,7 +328,8 @@ function parseLists(value: unknown): ListMembership[] {
   if (!Array.isArray(value)) throw new MalformedBody('standing.lists is not an array');
   return value.map((item: unknown) => {
     const entry = item as { kind?: unknown; domain?: unknown } | null;
-    if (!entry || !LIST_KINDS.includes(entry.kind as ListKind)) throw new MalformedBody('bad list kind');
+    if (!entry || !(LIST_KINDS as readonly unknown[]).includes(entry.kind))
+      throw new MalformedBody('bad list kind');
     if (entry.domain !== undefined && typeof entry.domain !== 'string')
       throw new MalformedBody('bad list domain');
     return entry.domain === undefined

@@ -92,7 +92,8 @@ export async function retryLoop<T>(
   }
 }
 
-function timerSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function timerSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);

@@ -1,4 +1,6 @@
 import { XinyiError } from '../sdk/errors.js';
+import { backoffDelayMs } from '../sdk/retry/backoff.js';
+import { type RetryStep, retryLoop } from '../sdk/retry/retry-loop.js';
 
 /** How a driver reopens a device that disappeared. `maxAttempts: 0` retries for ever. */
 export interface ReconnectPolicy {
@@ -23,9 +25,27 @@ export function reconnectPolicy(owner: string, given: Partial<ReconnectPolicy> |
 }
 
 /**
- * Calls `open` after `sleep(delay)` until it succeeds, doubling the delay up to the policy's maximum.
- * Resolves true once open, false when `stillWanted()` turns false (the driver was closed meanwhile) or
- * the attempts run out.
+ * The reconnect decision after the `attempt`-th failed reopening (1-based): retry while attempts
+ * remain, after `initialDelayMs` doubled once per failure up to `maxDelayMs`. Pure.
+ */
+export function reconnectStep(attempt: number, policy: ReconnectPolicy): RetryStep {
+  return {
+    retry: policy.maxAttempts === 0 || attempt < policy.maxAttempts,
+    delayMs: backoffDelayMs(attempt + 1, {
+      baseDelayMs: policy.initialDelayMs,
+      maxDelayMs: policy.maxDelayMs,
+      jitter: 'none',
+    }),
+  };
+}
+
+/** Thrown by an attempt that finds the driver closed: ends the loop without counting as a failure. */
+class NoLongerWanted extends Error {}
+
+/**
+ * Calls `open` after `sleep(initialDelayMs)`, then again after each failure with the delays of
+ * `reconnectStep` (the shared retry loop, on p-retry), until it succeeds. Resolves true once open,
+ * false when `stillWanted()` turns false (the driver was closed meanwhile) or the attempts run out.
  */
 export async function reopenWithBackoff(
   open: () => Promise<void>,
@@ -34,20 +54,26 @@ export async function reopenWithBackoff(
   stillWanted: () => boolean,
   onFailure?: (attempt: number, error: unknown) => void,
 ): Promise<boolean> {
-  let delay = policy.initialDelayMs;
-  for (let attempt = 1; policy.maxAttempts === 0 || attempt <= policy.maxAttempts; attempt++) {
-    await sleep(delay);
-    if (!stillWanted()) return false;
-    try {
-      await open();
-      return stillWanted();
-    } catch (error) {
-      if (!stillWanted()) return false;
-      onFailure?.(attempt, error);
-      delay = Math.min(delay * 2, policy.maxDelayMs);
-    }
+  await sleep(policy.initialDelayMs);
+  try {
+    await retryLoop(
+      async () => {
+        if (!stillWanted()) throw new NoLongerWanted();
+        await open();
+      },
+      {
+        decide: ({ attempt, error }) => {
+          if (error instanceof NoLongerWanted || !stillWanted()) return { retry: false, delayMs: 0 };
+          onFailure?.(attempt, error);
+          return reconnectStep(attempt, policy);
+        },
+        sleep: (ms) => sleep(ms),
+      },
+    );
+  } catch {
+    return false;
   }
-  return false;
+  return stillWanted();
 }
 
 /** Timers a driver waits on (poll intervals, backoff), all woken at once when the driver closes. */

@@ -1,5 +1,6 @@
 import { XinyiError } from '../../sdk/errors.js';
 import type { GateAlarm, GateDirection, GateState, GateStatus } from '../../sdk/gate/gate.js';
+import { type FrameFormat, ResyncFramer } from '../framing/resync-framer.js';
 
 // The AA-frame gate board: hardware-protocols.md §3.2 (A), from ysjr-2002/GZ-SpotGate
 // (GZ-SpotGate/Core/GateReader.cs, Tcp/TcpGateConnection.cs, GZ-SpotGate2/Core/GateUdpComServer.cs).
@@ -333,11 +334,53 @@ function decodeOneFrame(bytes: Uint8Array): AaFrame {
   return only;
 }
 
+const aaFormat: FrameFormat<AaFrame> = {
+  markerBytes: 1,
+  findStart(bytes, from, end) {
+    const at = bytes.subarray(from, end).indexOf(AA_FRAME_SYNC);
+    return at < 0 ? end : from + at;
+  },
+  measure(bytes, at, available) {
+    if (available < 2) return 'partial';
+    if (bytes[at + 1] !== 0x00) return 'noise';
+    if (available < 7) return { needBytes: 7 };
+    const len = bytes[at + 6]!;
+    if (len !== AA_FRAME_DATA_LENGTH) {
+      const invalid = new XinyiError('FRAME_LENGTH', 'AA frame declares a length other than 8', {
+        details: { declaredLength: len, expectedLength: AA_FRAME_DATA_LENGTH },
+      });
+      return { invalid, spanBytes: 7 };
+    }
+    return { frameBytes: AA_FRAME_BYTES };
+  },
+  check(frame) {
+    const computed = aaChecksum(frame);
+    const received = frame[15]!;
+    if (computed === received) return undefined;
+    return new XinyiError('FRAME_CHECKSUM', 'AA frame checksum does not match its content', {
+      details: { computedChecksum: computed, frameChecksum: received },
+    });
+  },
+  decode(frame) {
+    return {
+      source: frame[2]!,
+      cid1: frame[3]!,
+      cid2: frame[4]!,
+      destination: frame[5]!,
+      data: Buffer.from(frame.subarray(7, 15)),
+    };
+  },
+  cutShort(_bytes, _at, available) {
+    return new XinyiError('FRAME_LENGTH', 'AA frame cut short before its end', {
+      details: { receivedBytes: available, expectedBytes: AA_FRAME_BYTES, truncated: true },
+    });
+  },
+};
+
 /**
- * Incremental, sans-I/O decoder of AA frames (either direction: both share the layout).
+ * Incremental, sans-I/O decoder of AA frames (either direction: both share the layout), with the
+ * shared framing behaviour of `FrameDecoder` (adapters/framing/frame-decoder.ts).
  *
- * - `push(chunk)` accepts any split of the byte stream and returns, in order, every frame the chunk
- *   completed; the result does not depend on how the stream was split.
  * - A frame starts at `AA 00`: bytes before it are skipped (counted in `discardedBytes`), and an
  *   `AA` followed by anything but `00` is skipped as noise.
  * - A frame whose LEN (byte 6) is not 8 is returned as `FRAME_LENGTH` as soon as byte 6 arrives; one
@@ -345,125 +388,8 @@ function decodeOneFrame(bytes: Uint8Array): AaFrame {
  *   thrown, and the search resumes at the byte after that frame's `AA`: a false start in line
  *   noise must not swallow the good frame that begins inside its 16 bytes.
  */
-export class AaFrameDecoder {
-  #store: Buffer = Buffer.alloc(0);
-  #start = 0;
-  #end = 0;
-  #discarded = 0;
-
-  /** Bytes held back: an incomplete frame from its `AA` on, or a trailing `AA`. */
-  get pending(): number {
-    return this.#end - this.#start;
-  }
-
-  /** Bytes skipped so far: noise, and the `AA` of every frame returned as an error. */
-  get discardedBytes(): number {
-    return this.#discarded;
-  }
-
-  /** Feeds bytes; returns every frame (or error in a frame's place) they completed, in order. */
-  push(chunk: Uint8Array): Array<AaFrame | XinyiError> {
-    const out: Array<AaFrame | XinyiError> = [];
-    if (chunk.length > 0) this.#append(chunk);
-    this.#drain(out);
-    return out;
-  }
-
-  /**
-   * Ends the stream (or gives up waiting, e.g. on a driver timeout): an incomplete frame is returned
-   * as `FRAME_LENGTH` with `details.truncated`, the bytes after its `AA` are searched again (nothing
-   * complete can be there), and the decoder is left empty.
-   */
-  flush(): Array<AaFrame | XinyiError> {
-    const out: Array<AaFrame | XinyiError> = [];
-    this.#drain(out);
-    if (this.pending >= 2) {
-      out.push(
-        new XinyiError('FRAME_LENGTH', 'AA frame cut short before its end', {
-          details: { receivedBytes: this.pending, expectedBytes: AA_FRAME_BYTES, truncated: true },
-        }),
-      );
-    }
-    this.#discarded += this.pending;
-    this.reset();
-    return out;
-  }
-
-  /** Drops every held byte silently (e.g. after the link was reopened). */
-  reset(): void {
-    this.#store = Buffer.alloc(0);
-    this.#start = 0;
-    this.#end = 0;
-  }
-
-  #append(chunk: Uint8Array): void {
-    const held = this.#end - this.#start;
-    if (this.#store.length - this.#end < chunk.length) {
-      const grown = Buffer.allocUnsafe(Math.max(held + chunk.length, AA_FRAME_BYTES * 4));
-      this.#store.copy(grown, 0, this.#start, this.#end);
-      this.#store = grown;
-      this.#start = 0;
-      this.#end = held;
-    }
-    this.#store.set(chunk, this.#end);
-    this.#end += chunk.length;
-  }
-
-  #skip(count: number): void {
-    this.#start += count;
-    this.#discarded += count;
-  }
-
-  #drain(out: Array<AaFrame | XinyiError>): void {
-    for (;;) {
-      const at = this.#store.subarray(this.#start, this.#end).indexOf(AA_FRAME_SYNC);
-      if (at < 0) {
-        this.#skip(this.pending);
-        break;
-      }
-      this.#skip(at);
-      if (this.pending < 2) break;
-      const s = this.#start;
-      if (this.#store[s + 1] !== 0x00) {
-        this.#skip(1);
-        continue;
-      }
-      if (this.pending < 7) break;
-      const len = this.#store[s + 6]!;
-      if (len !== AA_FRAME_DATA_LENGTH) {
-        out.push(
-          new XinyiError('FRAME_LENGTH', 'AA frame declares a length other than 8', {
-            details: { declaredLength: len, expectedLength: AA_FRAME_DATA_LENGTH },
-          }),
-        );
-        this.#skip(1);
-        continue;
-      }
-      if (this.pending < AA_FRAME_BYTES) break;
-      const frame = this.#store.subarray(s, s + AA_FRAME_BYTES);
-      const computed = aaChecksum(frame);
-      const received = frame[15]!;
-      if (computed !== received) {
-        out.push(
-          new XinyiError('FRAME_CHECKSUM', 'AA frame checksum does not match its content', {
-            details: { computedChecksum: computed, frameChecksum: received },
-          }),
-        );
-        this.#skip(1);
-        continue;
-      }
-      out.push({
-        source: frame[2]!,
-        cid1: frame[3]!,
-        cid2: frame[4]!,
-        destination: frame[5]!,
-        data: Buffer.from(frame.subarray(7, 15)),
-      });
-      this.#start = s + AA_FRAME_BYTES;
-    }
-    if (this.#start === this.#end) {
-      this.#start = 0;
-      this.#end = 0;
-    }
+export class AaFrameDecoder extends ResyncFramer<AaFrame> {
+  constructor() {
+    super(aaFormat);
   }
 }

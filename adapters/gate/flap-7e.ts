@@ -6,6 +6,7 @@ import {
   type GateState,
   type GateStatus,
 } from '../../sdk/gate/gate.js';
+import { type FrameFormat, ResyncFramer } from '../framing/resync-framer.js';
 
 // The 7E/7F flap/swing-barrier main board, hardware-protocols.md §3.2 (B). Only the command frame
 // and its checksum are verified by the reference; the reply layout comes from reverse-engineered
@@ -448,165 +449,59 @@ export function decodeFlapCommand(frame: Uint8Array): FlapCommandFrame {
  * A frame that fails its check gives up only its head byte, since the next good frame may start
  * inside the bytes it claimed.
  */
-class FixedFramer {
-  readonly #head: number;
-  readonly #size: number;
-  readonly #direction: 'reply' | 'command';
-  readonly #check: FrameCheck;
-  #held: Buffer = Buffer.alloc(0);
-  #discarded = 0;
-  /** An error was already returned for the stretch of bytes since the last good frame. */
-  #broken = false;
-
-  constructor(head: number, size: number, direction: 'reply' | 'command', check: FrameCheck) {
-    this.#head = head;
-    this.#size = size;
-    this.#direction = direction;
-    this.#check = check;
-  }
-
-  get pending(): number {
-    return this.#held.length;
-  }
-
-  get discarded(): number {
-    return this.#discarded;
-  }
-
-  push(chunk: Uint8Array, out: Array<Buffer | XinyiError>): void {
-    if (chunk.length > 0) {
-      this.#held = this.#held.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.#held, chunk]);
-    }
-    let at = 0;
-    for (;;) {
-      const start = this.#held.indexOf(this.#head, at);
-      if (start < 0) {
-        this.#discarded += this.#held.length - at;
-        at = this.#held.length;
-        break;
-      }
-      this.#discarded += start - at;
-      at = start;
-      if (this.#held.length - at < this.#size) break;
-      const frame = this.#held.subarray(at, at + this.#size);
-      const error = this.#check(frame);
-      if (error === undefined) {
-        out.push(Buffer.from(frame));
-        this.#broken = false;
-        at += this.#size;
-        continue;
-      }
-      if (!this.#broken) out.push(error);
-      this.#broken = true;
-      this.#discarded++;
-      at++;
-    }
-    this.#held = at === this.#held.length ? Buffer.alloc(0) : this.#held.subarray(at);
-  }
-
-  flush(out: Array<Buffer | XinyiError>): void {
-    if (this.#held.length > 0 && !this.#broken) {
-      out.push(
-        new XinyiError(XinyiErrorCode.FRAME_LENGTH, `flap gate ${this.#direction} cut short before its end`, {
-          details: {
-            direction: this.#direction,
-            receivedBytes: this.#held.length,
-            expectedBytes: this.#size,
-            truncated: true,
-          },
-        }),
-      );
-    }
-    this.#discarded += this.#held.length;
-    this.reset();
-  }
-
-  reset(): void {
-    this.#held = Buffer.alloc(0);
-    this.#broken = false;
-  }
+function fixedFormat<T>(
+  head: number,
+  size: number,
+  direction: 'reply' | 'command',
+  check: FrameCheck,
+  fields: (frame: Uint8Array) => T,
+): FrameFormat<T> {
+  return {
+    markerBytes: 1,
+    findStart(bytes, from, end) {
+      const at = bytes.subarray(from, end).indexOf(head);
+      return at < 0 ? end : from + at;
+    },
+    measure: () => ({ frameBytes: size }),
+    check,
+    decode: fields,
+    cutShort(_bytes, _at, available) {
+      return new XinyiError(XinyiErrorCode.FRAME_LENGTH, `flap gate ${direction} cut short before its end`, {
+        details: { direction, receivedBytes: available, expectedBytes: size, truncated: true },
+      });
+    },
+  };
 }
 
 /**
- * Incremental, sans-I/O decoder of board → host replies (18 bytes from 0x7F).
+ * Incremental, sans-I/O decoder of board → host replies (18 bytes from 0x7F), with the shared
+ * framing behaviour of `FrameDecoder` (adapters/framing/frame-decoder.ts).
  *
- * - `push(chunk)` takes any split of the stream and returns, in order, every reply it completed.
  * - Bytes before a 0x7F are skipped (`discardedBytes`).
  * - 18 bytes from a 0x7F whose checksum fails are returned as a `FRAME_CHECKSUM` error in the frame's
  *   place, never thrown; decoding resumes at the next 0x7F after that head, so a good reply behind
- *   garbage or inside the bytes the bad one claimed is not lost. One error stands for a whole
- *   stretch of bytes that held no valid reply (garbage full of 0x7F does not flood the caller).
+ *   garbage or inside the bytes the bad one claimed is not lost.
  * - `flush()` reports a reply cut short as `FRAME_LENGTH`.
  */
-export class FlapFrameDecoder {
-  readonly #framer: FixedFramer;
-
+export class FlapFrameDecoder extends ResyncFramer<FlapReply> {
   /** @throws XinyiError `INVALID_OPTIONS` for an unknown `replyChecksum`. */
   constructor(options: FlapReplyOptions = {}) {
-    this.#framer = new FixedFramer(
-      FLAP_REPLY_HEAD,
-      FLAP_REPLY_BYTES,
-      'reply',
-      replyCheck(checkedRule(options.replyChecksum)),
+    super(
+      fixedFormat(
+        FLAP_REPLY_HEAD,
+        FLAP_REPLY_BYTES,
+        'reply',
+        replyCheck(checkedRule(options.replyChecksum)),
+        replyFields,
+      ),
     );
-  }
-
-  /** Bytes held back: an incomplete reply from its head byte on. */
-  get pending(): number {
-    return this.#framer.pending;
-  }
-
-  /** Bytes skipped so far: garbage, and the head bytes of frames returned as errors. */
-  get discardedBytes(): number {
-    return this.#framer.discarded;
-  }
-
-  /** Feeds bytes; returns every reply (or an error in a reply's place) they completed, in order. */
-  push(chunk: Uint8Array): Array<FlapReply | XinyiError> {
-    const out: Array<Buffer | XinyiError> = [];
-    this.#framer.push(chunk, out);
-    return out.map((item) => (item instanceof XinyiError ? item : replyFields(item)));
-  }
-
-  /** Ends the stream: an incomplete reply is returned as `FRAME_LENGTH` (`details.truncated`); the decoder is left empty. */
-  flush(): Array<FlapReply | XinyiError> {
-    const out: Array<Buffer | XinyiError> = [];
-    this.#framer.flush(out);
-    return out.map((item) => (item instanceof XinyiError ? item : replyFields(item)));
-  }
-
-  /** Drops every held byte silently (e.g. after the port was reopened). */
-  reset(): void {
-    this.#framer.reset();
   }
 }
 
 /** Host → board decoder (8 bytes from 0x7E), for the simulated board. Same behaviour as `FlapFrameDecoder`. */
-export class FlapCommandDecoder {
-  readonly #framer = new FixedFramer(FLAP_COMMAND_HEAD, FLAP_COMMAND_BYTES, 'command', commandCheck);
-
-  get pending(): number {
-    return this.#framer.pending;
-  }
-
-  get discardedBytes(): number {
-    return this.#framer.discarded;
-  }
-
-  push(chunk: Uint8Array): Array<FlapCommandFrame | XinyiError> {
-    const out: Array<Buffer | XinyiError> = [];
-    this.#framer.push(chunk, out);
-    return out.map((item) => (item instanceof XinyiError ? item : commandFields(item)));
-  }
-
-  flush(): Array<FlapCommandFrame | XinyiError> {
-    const out: Array<Buffer | XinyiError> = [];
-    this.#framer.flush(out);
-    return out.map((item) => (item instanceof XinyiError ? item : commandFields(item)));
-  }
-
-  reset(): void {
-    this.#framer.reset();
+export class FlapCommandDecoder extends ResyncFramer<FlapCommandFrame> {
+  constructor() {
+    super(fixedFormat(FLAP_COMMAND_HEAD, FLAP_COMMAND_BYTES, 'command', commandCheck, commandFields));
   }
 }
 

@@ -4,6 +4,7 @@ import { type AbortOptions, abortedError, signalOf, untilAborted } from '../../s
 import type { Credential, IdCardCredential } from '../../sdk/domain/credential.js';
 import { isXinyiError, XinyiError } from '../../sdk/errors.js';
 import { type Logger, silentLogger } from '../../sdk/logger.js';
+import { type RetryStep, retryLoop } from '../../sdk/retry/retry-loop.js';
 import type { CredentialSource } from '../../sdk/terminal/credential-source.js';
 import { type ReconnectPolicy, reconnectPolicy, reopenWithBackoff, Sleeper } from '../reconnect.js';
 import type { Transport, TransportCloseReason } from '../transport/transport.js';
@@ -499,50 +500,51 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
     const started = performance.now();
     this.#setState('reading');
     try {
-      let lastError: XinyiError | undefined;
       const inconsistent: { text?: Buffer } = {};
-      for (let attempt = 0; attempt <= this.#retries; attempt++) {
-        if (this.#generation !== generation) return;
-        try {
-          if (attempt > 0) {
-            const again = await this.#command(SamCommand.findCard, this.#timeouts.find);
-            if (again.sw3 !== SamStatus.FIND_CARD_SUCCESS) return; // the card left: nothing to report
-          }
-          const event = await this.#readSequence(started, inconsistent);
-          if (this.#generation !== generation) return;
-          this.#cardHandled = true;
-          this.#stats.taps++;
-          this.#setState('ready');
-          this.emit('card', event);
-          return;
-        } catch (error) {
-          if (!isXinyiError(error) || error.code === 'CLOSED' || error.code === 'DEVICE_DISCONNECTED')
-            throw error;
-          lastError = error;
-          const transient = error.code !== 'DEVICE_STATUS' || error.details.transient === true;
-          if (!transient) break;
-          if (
-            error.code === 'DEVICE_TIMEOUT' ||
-            error.code === 'FRAME_CHECKSUM' ||
-            error.code === 'FRAME_LENGTH'
-          ) {
-            await this.#settle();
-          }
-        }
-      }
-      // Give up on this tap: the citizen lifts the card and taps again. Not re-read while it stays.
-      this.#cardHandled = true;
-      this.#stats.readFailures++;
-      this.#report(
-        new XinyiError(
-          'DEVICE_STATUS',
-          `${this.name}: the card could not be read; ask for it to be presented again`,
-          {
-            cause: lastError,
-            details: { attempts: this.#retries + 1 },
+      let event: IdCardReadEvent;
+      try {
+        event = await retryLoop(
+          async (attempt) => {
+            if (this.#generation !== generation) throw new ReadAbandoned();
+            if (attempt > 1) {
+              const again = await this.#command(SamCommand.findCard, this.#timeouts.find);
+              if (again.sw3 !== SamStatus.FIND_CARD_SUCCESS) throw new ReadAbandoned(); // the card left
+            }
+            return await this.#readSequence(started, inconsistent);
           },
-        ),
-      );
+          {
+            decide: ({ attempt, error }) => cardReadStep(error, attempt, this.#retries, this.#graceMs),
+            // Let the line go quiet and drop what arrived meanwhile, so a late reply is not taken for the next.
+            sleep: async (ms) => {
+              await this.#sleeper.sleep(ms);
+              this.#decoder.reset();
+            },
+          },
+        );
+      } catch (error) {
+        if (error instanceof ReadAbandoned) return;
+        if (!isXinyiError(error) || error.code === 'CLOSED' || error.code === 'DEVICE_DISCONNECTED')
+          throw error;
+        // Give up on this tap: the citizen lifts the card and taps again. Not re-read while it stays.
+        this.#cardHandled = true;
+        this.#stats.readFailures++;
+        this.#report(
+          new XinyiError(
+            'DEVICE_STATUS',
+            `${this.name}: the card could not be read; ask for it to be presented again`,
+            {
+              cause: error,
+              details: { attempts: this.#retries + 1 },
+            },
+          ),
+        );
+        return;
+      }
+      if (this.#generation !== generation) return;
+      this.#cardHandled = true;
+      this.#stats.taps++;
+      this.#setState('ready');
+      this.emit('card', event);
     } finally {
       if (this.#state === 'reading') this.#setState('ready');
     }
@@ -622,4 +624,28 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
       this.#setState('faulted');
     }
   }
+}
+
+/** Thrown by a read attempt that finds the card gone or the reader closed: the tap ends quietly. */
+class ReadAbandoned extends Error {}
+
+/**
+ * Whether a failed read of one tap is tried again (`attempt` is the 1-based number of the failed
+ * attempt; `retries` more are allowed), and how long the line is left to go quiet first: pure.
+ * Closing, a lost port and anything but an `XinyiError` end the read; a status the card or SAM
+ * reports as lasting (`DEVICE_STATUS` without `details.transient`) is not asked again; a timeout or
+ * a damaged frame waits `graceMs` for the rest of the reply to pass.
+ */
+export function cardReadStep(error: unknown, attempt: number, retries: number, graceMs: number): RetryStep {
+  if (!isXinyiError(error) || error.code === 'CLOSED' || error.code === 'DEVICE_DISCONNECTED') {
+    return { retry: false, delayMs: 0 };
+  }
+  const transient = error.code !== 'DEVICE_STATUS' || error.details.transient === true;
+  if (!transient || attempt > retries) return { retry: false, delayMs: 0 };
+  return { retry: true, delayMs: awaitsQuiet(error) ? graceMs : 0 };
+}
+
+/** A timeout or a damaged frame: the rest of a reply may still arrive and must not be read as the next one. */
+function awaitsQuiet(error: XinyiError): boolean {
+  return error.code === 'DEVICE_TIMEOUT' || error.code === 'FRAME_CHECKSUM' || error.code === 'FRAME_LENGTH';
 }

@@ -1,4 +1,5 @@
 import { XinyiError, XinyiErrorCode } from '../../sdk/errors.js';
+import { type FrameFormat, ResyncFramer } from '../framing/resync-framer.js';
 
 // Frame layout: hardware-protocols.md §1.3.
 //   host → reader:  AA AA AA 96 69 | LEN_H LEN_L | CMD | PARA | DATA… | CHK
@@ -124,170 +125,76 @@ export function encodeSamResponse(sw1: number, sw2: number, sw3: number, data?: 
 
 type Direction = 'response' | 'command';
 
-/**
- * The framing shared by both directions: a growable byte store, preamble search, length and
- * checksum validation and resynchronisation. Yields the counted bytes between LEN and CHK.
- */
-class SamFramer {
-  readonly #direction: Direction;
-  readonly #minLength: number;
-  readonly #maxLength: number;
-  #store: Buffer = Buffer.alloc(0);
-  #start = 0;
-  #end = 0;
-  #discarded = 0;
-
-  constructor(direction: Direction, minLength: number, options: SamDecoderOptions) {
-    const maxLength = options.maxLength ?? SAM_DEFAULT_MAX_LENGTH;
-    if (!Number.isInteger(maxLength) || maxLength < minLength || maxLength > MAX_LEN_FIELD) {
-      throw new XinyiError(
-        XinyiErrorCode.INVALID_OPTIONS,
-        `maxLength must be an integer ${minLength}..${MAX_LEN_FIELD}`,
-        { details: { option: 'maxLength' } },
-      );
-    }
-    this.#direction = direction;
-    this.#minLength = minLength;
-    this.#maxLength = maxLength;
+function samFormat<T>(
+  direction: Direction,
+  minLength: number,
+  options: SamDecoderOptions,
+  decode: (body: Buffer) => T,
+): FrameFormat<T> {
+  const maxLength = options.maxLength ?? SAM_DEFAULT_MAX_LENGTH;
+  if (!Number.isInteger(maxLength) || maxLength < minLength || maxLength > MAX_LEN_FIELD) {
+    throw new XinyiError(
+      XinyiErrorCode.INVALID_OPTIONS,
+      `maxLength must be an integer ${minLength}..${MAX_LEN_FIELD}`,
+      { details: { option: 'maxLength' } },
+    );
   }
-
-  get pending(): number {
-    return this.#end - this.#start;
-  }
-
-  get discarded(): number {
-    return this.#discarded;
-  }
-
-  push(chunk: Uint8Array, out: Array<Buffer | XinyiError>): void {
-    if (chunk.length > 0) this.#append(chunk);
-    this.#drain(out);
-  }
-
-  flush(out: Array<Buffer | XinyiError>): void {
-    this.#drain(out);
-    while (this.pending > 0) {
-      if (this.pending < PREAMBLE_BYTES) {
-        // Only a partial preamble is left: no frame had started, so it is garbage.
-        this.#discard(this.pending);
-        break;
+  return {
+    // The preamble cannot overlap itself, so the next frame can start right after a rejected one's.
+    markerBytes: PREAMBLE_BYTES,
+    findStart(bytes, from, end) {
+      const view = bytes.subarray(from, end);
+      const at = view.indexOf(PREAMBLE);
+      return at >= 0 ? from + at : end - partialPreambleSuffix(view);
+    },
+    measure(bytes, at, available) {
+      if (available < PREAMBLE_BYTES) return 'partial';
+      if (available < SAM_HEADER_BYTES) return { needBytes: SAM_HEADER_BYTES };
+      const len = bytes.readUInt16BE(at + PREAMBLE_BYTES);
+      if (len < minLength || len > maxLength) {
+        const invalid = new XinyiError(
+          XinyiErrorCode.FRAME_LENGTH,
+          'SAM frame declares an impossible length',
+          {
+            details: { direction, declaredLength: len, minLength, maxLength },
+          },
+        );
+        return { invalid, spanBytes: SAM_HEADER_BYTES };
       }
-      // #drain stops only at a preamble whose frame is incomplete: report it cut short and look
-      // for complete frames inside the bytes it had claimed.
-      const received = this.pending;
+      return { frameBytes: SAM_HEADER_BYTES + len };
+    },
+    check(frame) {
+      const computed = samChecksum(frame, PREAMBLE_BYTES, frame.length - 1);
+      const received = frame[frame.length - 1]!;
+      if (computed === received) return undefined;
+      // Resumed right after the preamble, not after the declared end: if LEN itself was corrupted,
+      // the next good frame may start inside the bytes this one claimed.
+      return new XinyiError(XinyiErrorCode.FRAME_CHECKSUM, 'SAM frame checksum does not match its content', {
+        details: {
+          direction,
+          declaredLength: frame.length - SAM_HEADER_BYTES,
+          computedChecksum: computed,
+          frameChecksum: received,
+        },
+      });
+    },
+    decode(frame) {
+      return decode(Buffer.from(frame.subarray(SAM_HEADER_BYTES, frame.length - 1)));
+    },
+    cutShort(bytes, at, available) {
       const details: Record<string, string | number | boolean> = {
-        direction: this.#direction,
-        receivedBytes: received,
+        direction,
+        receivedBytes: available,
         truncated: true,
       };
-      if (received >= SAM_HEADER_BYTES) {
-        const declared = this.#store.readUInt16BE(this.#start + PREAMBLE_BYTES);
+      if (available >= SAM_HEADER_BYTES) {
+        const declared = bytes.readUInt16BE(at + PREAMBLE_BYTES);
         details.declaredLength = declared;
         details.expectedBytes = declared + SAM_HEADER_BYTES;
       }
-      out.push(
-        new XinyiError(XinyiErrorCode.FRAME_LENGTH, 'SAM frame cut short before its end', { details }),
-      );
-      this.#start += PREAMBLE_BYTES;
-      this.#drain(out);
-    }
-    this.#compact(true);
-  }
-
-  reset(): void {
-    this.#store = Buffer.alloc(0);
-    this.#start = 0;
-    this.#end = 0;
-  }
-
-  #append(chunk: Uint8Array): void {
-    const held = this.#end - this.#start;
-    if (this.#store.length - this.#end < chunk.length) {
-      const needed = held + chunk.length;
-      if (needed <= this.#store.length) {
-        this.#store.copy(this.#store, 0, this.#start, this.#end);
-      } else {
-        const grown = Buffer.allocUnsafe(Math.max(needed, this.#store.length * 2, 64));
-        this.#store.copy(grown, 0, this.#start, this.#end);
-        this.#store = grown;
-      }
-      this.#start = 0;
-      this.#end = held;
-    }
-    this.#store.set(chunk, this.#end);
-    this.#end += chunk.length;
-  }
-
-  #discard(count: number): void {
-    this.#start += count;
-    this.#discarded += count;
-  }
-
-  #compact(release: boolean): void {
-    if (this.#start === this.#end) {
-      this.#start = 0;
-      this.#end = 0;
-      if (release) this.#store = Buffer.alloc(0);
-    }
-  }
-
-  #drain(out: Array<Buffer | XinyiError>): void {
-    for (;;) {
-      const view = this.#store.subarray(this.#start, this.#end);
-      const at = view.indexOf(PREAMBLE);
-      if (at < 0) {
-        this.#discard(view.length - partialPreambleSuffix(view));
-        break;
-      }
-      this.#discard(at);
-      if (this.pending < SAM_HEADER_BYTES) break;
-
-      const frameStart = this.#start;
-      const len = this.#store.readUInt16BE(frameStart + PREAMBLE_BYTES);
-      if (len < this.#minLength || len > this.#maxLength) {
-        out.push(
-          new XinyiError(XinyiErrorCode.FRAME_LENGTH, 'SAM frame declares an impossible length', {
-            details: {
-              direction: this.#direction,
-              declaredLength: len,
-              minLength: this.#minLength,
-              maxLength: this.#maxLength,
-            },
-          }),
-        );
-        // The preamble cannot overlap itself, so the next frame can start right after it.
-        this.#start += PREAMBLE_BYTES;
-        continue;
-      }
-
-      const total = SAM_HEADER_BYTES + len;
-      if (this.pending < total) break;
-
-      const chkAt = frameStart + total - 1;
-      const computed = samChecksum(this.#store, frameStart + PREAMBLE_BYTES, chkAt);
-      const received = this.#store[chkAt]!;
-      if (computed !== received) {
-        out.push(
-          new XinyiError(XinyiErrorCode.FRAME_CHECKSUM, 'SAM frame checksum does not match its content', {
-            details: {
-              direction: this.#direction,
-              declaredLength: len,
-              computedChecksum: computed,
-              frameChecksum: received,
-            },
-          }),
-        );
-        // Resume right after the preamble, not after the declared end: if LEN itself was
-        // corrupted, the next good frame may start inside the bytes this one claimed.
-        this.#start += PREAMBLE_BYTES;
-        continue;
-      }
-
-      out.push(Buffer.from(this.#store.subarray(frameStart + SAM_HEADER_BYTES, chkAt)));
-      this.#start = frameStart + total;
-    }
-    this.#compact(false);
-  }
+      return new XinyiError(XinyiErrorCode.FRAME_LENGTH, 'SAM frame cut short before its end', { details });
+    },
+  };
 }
 
 /** Length of the longest suffix of `view` that is a proper prefix of the preamble (0..4). */
@@ -306,58 +213,22 @@ function partialPreambleSuffix(view: Uint8Array): number {
 }
 
 /**
- * Incremental, sans-I/O decoder for reader → host SAM frames (§1.3).
+ * Incremental, sans-I/O decoder for reader → host SAM frames (§1.3), with the shared framing
+ * behaviour of `FrameDecoder` (adapters/framing/frame-decoder.ts):
  *
- * - `push(chunk)` accepts any split of the byte stream (one byte at a time, or several frames at
- *   once) and returns, in order, every frame that chunk completed.
- * - Bytes before a preamble are skipped (counted in `discardedBytes`); a partial preamble at the
- *   end of a chunk is kept until the next one decides it.
- * - A frame with an impossible LEN (below 4 or above `maxLength`) or a wrong checksum is returned
- *   as an `XinyiError` (`FRAME_LENGTH` / `FRAME_CHECKSUM`, with `details.declaredLength`) in its
- *   place — never thrown — and decoding resumes right after that frame's preamble, so the next
- *   good frame is not lost.
+ * - `push(chunk)` accepts any split of the byte stream and returns, in order, every frame that
+ *   chunk completed; a partial preamble at the end of a chunk is kept until the next one decides it.
+ * - A frame with an impossible LEN (below 4 or above `maxLength`, reported as soon as the header
+ *   arrives) or a wrong checksum is returned as an `XinyiError` (`FRAME_LENGTH` / `FRAME_CHECKSUM`,
+ *   with `details.declaredLength`) in its place — never thrown — and decoding resumes right after
+ *   that frame's preamble, so the next good frame is not lost.
  * - `pending > 0` after a reply should have been complete means the frame is still incomplete;
  *   a driver that times out calls `flush()` to report it and recover any frame behind it.
  */
-export class SamFrameDecoder {
-  readonly #framer: SamFramer;
-
+export class SamFrameDecoder extends ResyncFramer<SamResponse> {
   /** @throws XinyiError `INVALID_OPTIONS` when `maxLength` is out of range. */
   constructor(options: SamDecoderOptions = {}) {
-    this.#framer = new SamFramer('response', SAM_MIN_RESPONSE_LENGTH, options);
-  }
-
-  /** Bytes held back: an incomplete frame (from its preamble on) or a partial preamble. */
-  get pending(): number {
-    return this.#framer.pending;
-  }
-
-  /** Bytes skipped so far while searching for a preamble: garbage, and the rest of frames returned as errors. */
-  get discardedBytes(): number {
-    return this.#framer.discarded;
-  }
-
-  /** Feeds bytes; returns every frame (or error in a frame's place) completed by them, in order. */
-  push(chunk: Uint8Array): Array<SamResponse | XinyiError> {
-    const bodies: Array<Buffer | XinyiError> = [];
-    this.#framer.push(chunk, bodies);
-    return bodies.map(toResponse);
-  }
-
-  /**
-   * Ends the stream (or gives up waiting, e.g. on a driver timeout): an incomplete frame is
-   * returned as `FRAME_LENGTH` with `details.truncated = true`, any complete frame found inside
-   * the bytes it had claimed is returned after it, and the decoder is left empty.
-   */
-  flush(): Array<SamResponse | XinyiError> {
-    const bodies: Array<Buffer | XinyiError> = [];
-    this.#framer.flush(bodies);
-    return bodies.map(toResponse);
-  }
-
-  /** Drops every held byte silently (e.g. after the port was reopened). */
-  reset(): void {
-    this.#framer.reset();
+    super(samFormat('response', SAM_MIN_RESPONSE_LENGTH, options, toResponse));
   }
 }
 
@@ -366,50 +237,17 @@ export class SamFrameDecoder {
  * of the link. Same chunking, resync and error behaviour as `SamFrameDecoder`; the smallest
  * possible LEN is 3 (CMD + PARA + CHK).
  */
-export class SamCommandDecoder {
-  readonly #framer: SamFramer;
-
+export class SamCommandDecoder extends ResyncFramer<SamCommandFrame> {
   /** @throws XinyiError `INVALID_OPTIONS` when `maxLength` is out of range. */
   constructor(options: SamDecoderOptions = {}) {
-    this.#framer = new SamFramer('command', SAM_MIN_COMMAND_LENGTH, options);
-  }
-
-  /** Bytes held back: an incomplete frame (from its preamble on) or a partial preamble. */
-  get pending(): number {
-    return this.#framer.pending;
-  }
-
-  /** Bytes skipped so far while searching for a preamble: garbage, and the rest of frames returned as errors. */
-  get discardedBytes(): number {
-    return this.#framer.discarded;
-  }
-
-  /** Feeds bytes; returns every frame (or error in a frame's place) completed by them, in order. */
-  push(chunk: Uint8Array): Array<SamCommandFrame | XinyiError> {
-    const bodies: Array<Buffer | XinyiError> = [];
-    this.#framer.push(chunk, bodies);
-    return bodies.map(toCommand);
-  }
-
-  /** Same as `SamFrameDecoder.flush`. */
-  flush(): Array<SamCommandFrame | XinyiError> {
-    const bodies: Array<Buffer | XinyiError> = [];
-    this.#framer.flush(bodies);
-    return bodies.map(toCommand);
-  }
-
-  /** Drops every held byte silently. */
-  reset(): void {
-    this.#framer.reset();
+    super(samFormat('command', SAM_MIN_COMMAND_LENGTH, options, toCommand));
   }
 }
 
-function toResponse(body: Buffer | XinyiError): SamResponse | XinyiError {
-  if (body instanceof XinyiError) return body;
+function toResponse(body: Buffer): SamResponse {
   return { sw1: body[0]!, sw2: body[1]!, sw3: body[2]!, data: body.subarray(3) };
 }
 
-function toCommand(body: Buffer | XinyiError): SamCommandFrame | XinyiError {
-  if (body instanceof XinyiError) return body;
+function toCommand(body: Buffer): SamCommandFrame {
   return { cmd: body[0]!, para: body[1]!, data: body.subarray(2) };
 }

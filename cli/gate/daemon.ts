@@ -27,6 +27,8 @@ import { startRetentionSchedule } from '../../sdk/journal/retention.js';
 import { createSqliteJournal } from '../../sdk/journal/sqlite-journal.js';
 import { createUploader, type Uploader } from '../../sdk/journal/uploader.js';
 import type { Logger } from '../../sdk/logger.js';
+import { backoffDelayMs } from '../../sdk/retry/backoff.js';
+import { retryLoop, timerSleep } from '../../sdk/retry/retry-loop.js';
 import type { SiteLinkStatus } from '../../sdk/site/site-link.js';
 import type { CreditResolver } from '../../sdk/terminal/credit-resolver.js';
 import { createTerminal } from '../../sdk/terminal/terminal.js';
@@ -146,55 +148,59 @@ async function openJournalWaiting(
   chainKey?: ChainKey,
 ): Promise<JournalStore> {
   let waiting: Server | undefined;
-  let delayMs = 1_000;
+  let lastError: XinyiError | undefined;
+  /** While the journal cannot be opened, /health answers 503 with the reason (started once). */
+  const answerDegraded = async (error: XinyiError) => {
+    if (waiting !== undefined) return;
+    const body = JSON.stringify({
+      status: 'degraded',
+      terminalId: config.terminalId,
+      alarms: ['journal-unavailable'],
+      code: error.code,
+    });
+    waiting = createServer((_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json', connection: 'close' }).end(body);
+    });
+    const server = waiting;
+    await new Promise<void>((resolve) => {
+      server.once('error', () => resolve());
+      server.listen(config.http.port, config.http.host, () => {
+        const address = server.address() as AddressInfo;
+        logger.info({ http: `http://${config.http.host}:${address.port}` }, 'waiting for the journal');
+        resolve();
+      });
+    });
+  };
   try {
-    for (;;) {
-      try {
-        return await createSqliteJournal({ path, logger, ...(chainKey === undefined ? {} : { chainKey }) });
-      } catch (error) {
-        if (!isXinyiError(error) || (error.code !== 'JOURNAL_UNAVAILABLE' && error.code !== 'JOURNAL_FULL')) {
-          throw error;
-        }
-        logger.error(
-          { code: error.code, err: error.message, retryInMs: delayMs },
-          'journal unavailable; the gate stays shut',
-        );
-        if (waiting === undefined) {
-          const body = JSON.stringify({
-            status: 'degraded',
-            terminalId: config.terminalId,
-            alarms: ['journal-unavailable'],
-            code: error.code,
-          });
-          waiting = createServer((_req, res) => {
-            res.writeHead(503, { 'content-type': 'application/json', connection: 'close' }).end(body);
-          });
-          const server = waiting;
-          await new Promise<void>((resolve) => {
-            server.once('error', () => resolve());
-            server.listen(config.http.port, config.http.host, () => {
-              const address = server.address() as AddressInfo;
-              logger.info({ http: `http://${config.http.host}:${address.port}` }, 'waiting for the journal');
-              resolve();
-            });
-          });
-        }
-        await new Promise<void>((resolve, reject) => {
-          if (signal?.aborted)
-            return reject(new XinyiError('CLOSED', 'stopped while waiting for the journal'));
-          const timer = setTimeout(resolve, delayMs);
-          signal?.addEventListener(
-            'abort',
-            () => {
-              clearTimeout(timer);
-              reject(new XinyiError('CLOSED', 'stopped while waiting for the journal'));
-            },
-            { once: true },
+    return await retryLoop(
+      () => createSqliteJournal({ path, logger, ...(chainKey === undefined ? {} : { chainKey }) }),
+      {
+        // Only a journal that cannot be opened yet (a full or missing disk) is waited for: 1 s doubling to 30 s.
+        decide: ({ attempt, error }) => {
+          if (
+            !isXinyiError(error) ||
+            (error.code !== 'JOURNAL_UNAVAILABLE' && error.code !== 'JOURNAL_FULL')
+          ) {
+            return { retry: false, delayMs: 0 };
+          }
+          lastError = error;
+          const delayMs = backoffDelayMs(attempt, { baseDelayMs: 1_000, maxDelayMs: 30_000, jitter: 'none' });
+          logger.error(
+            { code: error.code, err: error.message, retryInMs: delayMs },
+            'journal unavailable; the gate stays shut',
           );
-        });
-        delayMs = Math.min(delayMs * 2, 30_000);
-      }
-    }
+          return { retry: true, delayMs };
+        },
+        ...(signal === undefined ? {} : { signal }),
+        sleep: async (ms, loopSignal) => {
+          if (lastError !== undefined) await answerDegraded(lastError);
+          await timerSleep(ms, loopSignal);
+        },
+      },
+    );
+  } catch (error) {
+    if (signal?.aborted) throw new XinyiError('CLOSED', 'stopped while waiting for the journal');
+    throw error;
   } finally {
     if (waiting) {
       const server = waiting;

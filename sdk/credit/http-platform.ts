@@ -1,15 +1,16 @@
-// The only module that imports axios and p-retry: every AxiosError stops here and leaves as an XinyiError.
+// The only module that imports axios: every AxiosError stops here and leaves as an XinyiError. Its
+// retries run on the SDK's one retry loop (sdk/retry/retry-loop.ts, p-retry).
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Agent as HttpsAgent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import pRetry, { AbortError } from 'p-retry';
 import { type Clock, systemClock } from '../clock.js';
 import { isSceneId } from '../domain/scenes.js';
 import {
   type CreditStanding,
+  LIST_KINDS,
   type ListKind,
   type ListMembership,
   SUBJECT_TYPES,
@@ -19,6 +20,7 @@ import { TIER_CODES, type TierCode } from '../domain/tiers.js';
 import { isXinyiError, XinyiError, type XinyiErrorCode } from '../errors.js';
 import type { ChainHead } from '../journal/journal-chain.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { type RetryLoopFailure, type RetryStep, retryLoop } from '../retry/retry-loop.js';
 import type { CreditLookup, CreditResolver } from '../terminal/credit-resolver.js';
 import {
   type ResponseByteLimits,
@@ -223,6 +225,13 @@ interface PlatformRequest<T> {
 /** Thrown by the response parsers; exported for the fuzz harness (test/fuzz). */
 export class MalformedBody extends Error {}
 
+/** A failed attempt, for the retry decision; the loop's caller gets `failure.error`. */
+class FailedAttempt extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.error.message);
+  }
+}
+
 interface Failure {
   kind: AttemptFailureKind;
   error: XinyiError;
@@ -248,8 +257,6 @@ const TLS_REFUSALS: ReadonlySet<string> = new Set([
   'CERT_NOT_YET_VALID',
   'CERT_SIGNATURE_FAILURE',
 ]);
-
-const LIST_KINDS: readonly ListKind[] = ['red', 'black', 'key-attention'];
 
 function optionError(message: string): XinyiError {
   return new XinyiError('INVALID_OPTIONS', `createHttpPlatformResolver: ${message}`);
@@ -321,7 +328,8 @@ function parseLists(value: unknown): ListMembership[] {
   if (!Array.isArray(value)) throw new MalformedBody('standing.lists is not an array');
   return value.map((item: unknown) => {
     const entry = item as { kind?: unknown; domain?: unknown } | null;
-    if (!entry || !LIST_KINDS.includes(entry.kind as ListKind)) throw new MalformedBody('bad list kind');
+    if (!entry || !(LIST_KINDS as readonly unknown[]).includes(entry.kind))
+      throw new MalformedBody('bad list kind');
     if (entry.domain !== undefined && typeof entry.domain !== 'string')
       throw new MalformedBody('bad list domain');
     return entry.domain === undefined
@@ -580,17 +588,22 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
       const parsed = new URL(url);
       return `${parsed.pathname}${parsed.search}`;
     })();
-    let nextDelayMs = 0;
     let lastError: XinyiError | undefined;
 
-    const attemptOnce = async (attempt: number): Promise<T> => {
+    const attemptOnce = async (): Promise<T> => {
       if (!breaker.tryAcquire()) {
-        throw new AbortError(
-          new XinyiError('CREDIT_UNAVAILABLE', `${name}: circuit breaker open, not calling the platform`, {
-            cause: lastError,
-            details: { breaker: 'open' },
-          }),
-        );
+        throw new FailedAttempt({
+          kind: 'breaker-open',
+          final: true,
+          error: new XinyiError(
+            'CREDIT_UNAVAILABLE',
+            `${name}: circuit breaker open, not calling the platform`,
+            {
+              cause: lastError,
+              details: { breaker: 'open' },
+            },
+          ),
+        });
       }
       // Every X-Xinyi-* header and the Idempotency-Key are signed with the request (docs/platform-api.md).
       const signed: Record<string, string> = {};
@@ -703,8 +716,14 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
           },
           'platform answer refused',
         );
-        throw new AbortError(failure.error);
       }
+      throw new FailedAttempt(failure);
+    };
+
+    /** The retry decision: the pure policy (retry-policy.ts), logged. */
+    const decide = ({ attempt, error }: RetryLoopFailure): RetryStep => {
+      if (!(error instanceof FailedAttempt) || error.failure.final) return { retry: false, delayMs: 0 };
+      const { failure } = error;
 
       const decision = shouldRetry(
         {
@@ -732,22 +751,18 @@ export function createHttpPlatformResolver(options: HttpPlatformResolverOptions)
         },
         'platform request failed',
       );
-      if (!decision.retry) throw new AbortError(failure.error);
-      nextDelayMs = decision.delayMs;
-      throw failure.error;
+      return decision;
     };
 
     try {
-      return await pRetry(attemptOnce, {
-        // The policy counts attempts; p-retry only runs the loop and must add no delay of its own.
-        retries: Number.POSITIVE_INFINITY,
-        minTimeout: 0,
-        maxTimeout: 0,
+      return await retryLoop(attemptOnce, {
+        decide,
         signal: loopSignal,
-        onFailedAttempt: () =>
-          sleep(nextDelayMs, loopSignal, () => timeoutError('deadline passed while backing off', lastError)),
+        sleep: (ms) =>
+          sleep(ms, loopSignal, () => timeoutError('deadline passed while backing off', lastError)),
       });
-    } catch (error) {
+    } catch (thrown) {
+      const error = thrown instanceof FailedAttempt ? thrown.failure.error : thrown;
       const translated = isXinyiError(error)
         ? error
         : loopSignal.aborted

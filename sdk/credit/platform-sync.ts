@@ -8,6 +8,7 @@ import { type Clock, systemClock } from '../clock.js';
 import type { DocumentKeeper, TerminalDocumentKind } from '../documents/document-keeper.js';
 import { isXinyiError, XinyiError, type XinyiErrorCode } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { backoffDelayMs } from '../retry/backoff.js';
 import type { HttpPlatformResolver, PlatformDownload } from './http-platform.js';
 import type { SnapshotKind, SnapshotPublicKey } from './snapshot-format.js';
 import { toPublicKeys } from './snapshot-format.js';
@@ -667,11 +668,8 @@ export function createPlatformSync(options: PlatformSyncOptions): PlatformSync {
     return entry.promise;
   };
 
-  const backoffMs = (baseMs: number, failures: number): number => {
-    const step = Math.min(maxBackoffMs, baseMs * 2 ** Math.min(30, failures - 1));
-    // Equal jitter: never less than half the step, so a run of failures cannot become a hot loop.
-    return Math.round(step / 2 + random() * (step / 2));
-  };
+  const backoffMs = (baseMs: number, failures: number): number =>
+    backoffDelayMs(failures, { baseDelayMs: baseMs, maxDelayMs: maxBackoffMs, random });
 
   const scheduleAfter = (summary: PlatformSyncSummary): void => {
     if (summary.kind === 'full') {

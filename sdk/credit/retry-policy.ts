@@ -1,3 +1,5 @@
+import { backoffDelayMs } from '../retry/backoff.js';
+
 /**
  * What went wrong with one attempt, as the retry policy sees it.
  * - `network`: no response (refused, reset, dropped connection, DNS).
@@ -113,9 +115,11 @@ export function shouldRetry(context: RetryContext, options: RetryPolicyOptions =
       return { retry: false, delayMs: 0, reason: 'deadline' };
     return { retry: true, delayMs: 0, reason: 'retriable' };
   }
-  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (context.attempt - 1));
-  const random = context.random ?? Math.random;
-  const backoff = Math.round(exponential / 2 + random() * (exponential / 2));
+  const backoff = backoffDelayMs(context.attempt, {
+    baseDelayMs: policy.baseDelayMs,
+    maxDelayMs: policy.maxDelayMs,
+    ...(context.random === undefined ? {} : { random: context.random }),
+  });
   const askedFor =
     context.kind === 'status' && (context.status === 429 || context.status === 503)
       ? parseRetryAfterMs(context.retryAfter, context.nowMs ?? Date.now())

@@ -7,7 +7,7 @@ import {
   sign,
   verify,
 } from 'node:crypto';
-import type { ListKind, ListMembership, SubjectType } from '../domain/standing.js';
+import { LIST_KINDS, type ListMembership, type SubjectType } from '../domain/standing.js';
 import { shandongTierScheme, TIER_CODES, type TierCode } from '../domain/tiers.js';
 import { XinyiError } from '../errors.js';
 
@@ -63,7 +63,6 @@ const MAX_HEADER_BYTES = FIXED_HEADER_BYTES + 256 * (1 + SNAPSHOT_MAX_DOMAINS);
 const MAX_DATE_MS = 8.64e15;
 const KIND_FULL = 1;
 const KIND_DELTA = 2;
-const LIST_KINDS: readonly ListKind[] = ['red', 'black', 'key-attention'];
 
 export type SnapshotKind = 'full' | 'delta';
 

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { type Clock, systemClock } from '../clock.js';
-import type { ListKind, ListMembership, SubjectType } from '../domain/standing.js';
+import { LIST_KINDS, type ListKind, type ListMembership, type SubjectType } from '../domain/standing.js';
 import type { TierCode } from '../domain/tiers.js';
 import { isXinyiError, XinyiError } from '../errors.js';
 import {
@@ -133,7 +133,7 @@ export interface SnapshotStore {
 }
 
 const SCHEMA_VERSION = 1;
-const LIST_KINDS = new Set<string>(['red', 'black', 'key-attention']);
+const LIST_KIND_NAMES: ReadonlySet<string> = new Set(LIST_KINDS);
 
 /**
  * Opens (or creates) the offline snapshot database: SQLite in WAL mode with `synchronous = FULL`.
@@ -341,7 +341,7 @@ class SqliteSnapshotStore implements SnapshotStore {
       for (const part of text.split(',')) {
         const colon = part.indexOf(':');
         const kind = colon < 0 ? part : part.slice(0, colon);
-        if (!LIST_KINDS.has(kind)) continue;
+        if (!LIST_KIND_NAMES.has(kind)) continue;
         parsed.push(
           colon < 0 ? { kind: kind as ListKind } : { kind: kind as ListKind, domain: part.slice(colon + 1) },
         );

@@ -1,6 +1,13 @@
 import type { TierCode } from './tiers.js';
 
-export type ListKind = 'red' | 'black' | 'key-attention';
+/**
+ * The credit lists a subject can be on: 红名单 (red, commended), 黑名单 (black, 失信 — dishonest) and
+ * 重点关注名单 (key attention). The one table the type, the policy-pack schema, the snapshot format
+ * (which encodes a kind as its index here: append, never reorder) and the platform answer read.
+ */
+export const LIST_KINDS = ['red', 'black', 'key-attention'] as const;
+
+export type ListKind = (typeof LIST_KINDS)[number];
 
 export interface ListMembership {
   kind: ListKind;

@@ -4,6 +4,8 @@ import { type Clock, systemClock } from '../clock.js';
 import type { UploadResult, UploadTransferOptions } from '../credit/http-platform.js';
 import { isXinyiError, XinyiError, type XinyiErrorCode } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { backoffDelayMs } from '../retry/backoff.js';
+import { retryLoop, timerSleep } from '../retry/retry-loop.js';
 import type { ChainHead } from './journal-chain.js';
 import type { JournalStore, OutboxItem, UploadRecordKind } from './journal-store.js';
 
@@ -178,6 +180,9 @@ function statusOf(error: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
+/** A pass that a platform failure ended (already counted and logged by `failed()`). */
+class PassFailed extends Error {}
+
 /**
  * Store-and-forward from the journal's outbox to the platform.
  *
@@ -196,10 +201,10 @@ function statusOf(error: unknown): number | undefined {
  * batch: it is marked uploaded.
  *
  * **Failures.** A refusal for good (a 4xx other than 401/403/408/409/429) becomes `UPLOAD_REJECTED`;
- * the batch stays in the outbox. Any failure puts the uploader `offline` and the timer waits with
- * exponential backoff (from `intervalMs` to `maxBackoffMs`) before trying again. A rejected decision
- * batch does not hold back disclosures, which have a legal deadline; an unreachable platform ends the
- * pass.
+ * the batch stays in the outbox. Any failure puts the uploader `offline` and the pass is retried on
+ * the shared retry loop (sdk/retry/retry-loop.ts) after an exponential backoff (`backoffDelayMs`,
+ * from `intervalMs` to `maxBackoffMs`). A rejected decision batch does not hold back disclosures,
+ * which have a legal deadline; an unreachable platform ends the pass.
  */
 export function createUploader(options: UploaderOptions): Uploader {
   if (options === null || typeof options !== 'object') throw optionError('options must be an object');
@@ -245,6 +250,8 @@ export function createUploader(options: UploaderOptions): Uploader {
   };
   let running = false;
   let timer: NodeJS.Timeout | undefined;
+  /** Aborted by `stop()`: ends a drain waiting out its backoff. */
+  let stopping: AbortController | undefined;
   /** A failure earlier in the pass: a later delivery (disclosures after refused decisions) is not a recovery. */
   let passFailed = false;
   /** Passes run one at a time: the timer's, flush's and stop's wait are chained here. */
@@ -338,9 +345,13 @@ export function createUploader(options: UploaderOptions): Uploader {
     stats.consecutiveFailures++;
     stats.lastError = error.code;
     stats.lastErrorAt = now;
-    // Equal jitter: never less than half the step, so a run of failures cannot become a hot loop.
-    const step = Math.min(maxBackoffMs, intervalMs * 2 ** Math.min(30, stats.consecutiveFailures - 1));
-    stats.nextAttemptAt = now + Math.round(step / 2 + random() * (step / 2));
+    stats.nextAttemptAt =
+      now +
+      backoffDelayMs(stats.consecutiveFailures, {
+        baseDelayMs: intervalMs,
+        maxDelayMs: maxBackoffMs,
+        random,
+      });
     logger.warn(
       { kind, code: error.code, status, batchSize: items.length, retryAt: stats.nextAttemptAt },
       'upload failed; the batch stays in the outbox',
@@ -450,15 +461,53 @@ export function createUploader(options: UploaderOptions): Uploader {
     timer = setTimeout(tick, delayMs);
   };
 
+  /** The uploader's own backoff is set by `failed()` in `stats.nextAttemptAt`; the loop only waits for it. */
+  const untilNextAttempt = async (_ms: number, signal: AbortSignal | undefined) => {
+    // Looked at every `intervalMs` rather than slept in one go: the clock may be simulated, a flush
+    // that drained the outbox clears the backoff, and the backlog alarm must not wait for the retry.
+    while (running && !signal?.aborted) {
+      const at = stats.nextAttemptAt;
+      if (at === null || clock.now() >= at) return;
+      await timerSleep(intervalMs, signal);
+      checkBacklog();
+    }
+  };
+
+  /**
+   * One drain of the outbox on the shared retry loop: passes until one ends without a platform
+   * failure, waiting out the backoff (`backoffDelayMs`, set by `failed()`) between them. The wait
+   * holds no lock, so `flush()` runs meanwhile.
+   */
+  const drain = (signal: AbortSignal) =>
+    retryLoop(
+      () =>
+        exclusive(async () => {
+          if (!running) return;
+          checkBacklog();
+          await pass(() => running);
+          if (passFailed) throw new PassFailed();
+        }),
+      {
+        // Only a pass the platform failed is retried; anything else thrown is a bug, logged by the tick.
+        decide: ({ error }) => ({
+          retry: running && error instanceof PassFailed,
+          delayMs: Math.max(0, (stats.nextAttemptAt ?? clock.now()) - clock.now()),
+        }),
+        signal,
+        sleep: untilNextAttempt,
+      },
+    );
+
   const tick = () => {
     timer = undefined;
-    void exclusive(async () => {
-      if (!running) return;
-      checkBacklog();
-      const nextAttemptAt = stats.nextAttemptAt;
-      if (nextAttemptAt === null || clock.now() >= nextAttemptAt) await pass(() => running);
-    })
-      .catch((error: unknown) => logger.error({ error }, 'uploader pass failed'))
+    if (!running || stopping === undefined) return;
+    const signal = stopping.signal;
+    void drain(signal)
+      .catch((error: unknown) => {
+        // A failed pass has already been logged and counted; only the unexpected is logged here.
+        if (!signal.aborted && !(error instanceof PassFailed))
+          logger.error({ error }, 'uploader pass failed');
+      })
       .finally(() => schedule(intervalMs));
   };
 
@@ -472,10 +521,13 @@ export function createUploader(options: UploaderOptions): Uploader {
     start() {
       if (running) return;
       running = true;
+      stopping = new AbortController();
       schedule(0);
     },
     async stop() {
       running = false;
+      stopping?.abort();
+      stopping = undefined;
       if (timer !== undefined) {
         clearTimeout(timer);
         timer = undefined;

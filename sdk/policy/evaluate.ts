@@ -1,6 +1,12 @@
 import { type DayInfo, defaultHolidayCalendar, type HolidayCalendar } from '../calendar/index.js';
 import { shanghaiDate } from '../clock.js';
-import type { Benefit, GrantedBenefit } from '../domain/benefits.js';
+import {
+  type Benefit,
+  benefitAmount,
+  benefitMagnitude,
+  type GrantedBenefit,
+  withBenefitAmount,
+} from '../domain/benefits.js';
 import type { CredentialKind } from '../domain/credential.js';
 import type { Decision, DecisionReason } from '../domain/decision.js';
 import { CreditCodeFlag, CreditEntitlement } from '../domain/entitlements.js';
@@ -370,51 +376,6 @@ function requirementFailed(
   return true;
 }
 
-/** The amount a stacking group's cap bounds, and a copy of the benefit with that amount replaced. */
-function amountOf(b: Benefit): number | undefined {
-  switch (b.kind) {
-    case 'deposit-waiver':
-      return b.maxFen;
-    case 'loan-limit':
-      return b.books;
-    case 'loan-extension':
-      return b.days;
-    case 'points-multiplier':
-      return b.factorBp;
-    case 'ride-extension':
-      return b.minutes;
-    case 'fast-track-credit':
-      return b.maxFen;
-    default:
-      return undefined;
-  }
-}
-
-function withAmount(b: Benefit, amount: number): Benefit {
-  switch (b.kind) {
-    case 'deposit-waiver':
-      return { ...b, maxFen: amount };
-    case 'loan-limit':
-      return { ...b, books: amount };
-    case 'loan-extension':
-      return { ...b, days: amount };
-    case 'points-multiplier':
-      return { ...b, factorBp: amount };
-    case 'ride-extension':
-      return { ...b, minutes: amount };
-    case 'fast-track-credit':
-      return { ...b, maxFen: amount };
-    default:
-      return b;
-  }
-}
-
-/** Larger is better for the citizen; a deeper discount (lower pay ratio) is larger. */
-function magnitude(b: Benefit): number {
-  if (b.kind === 'discount') return 10_000 - b.payBp;
-  return amountOf(b) ?? (b.kind === 'deposit-waiver' ? Number.MAX_SAFE_INTEGER : 1);
-}
-
 /** Combines the matching rules of one group (already in priority order) into at most one benefit. */
 function combineGroup(
   group: StackGroup,
@@ -427,24 +388,25 @@ function combineGroup(
   let chosen = first;
   let benefit: Benefit = first.rule.benefit;
   if (group.mode === 'max') {
-    for (const m of members) if (magnitude(m.rule.benefit) > magnitude(chosen.rule.benefit)) chosen = m;
+    for (const m of members)
+      if (benefitMagnitude(m.rule.benefit) > benefitMagnitude(chosen.rule.benefit)) chosen = m;
     benefit = chosen.rule.benefit;
   } else if (group.mode === 'additive') {
     let sum = 0;
-    for (const m of members) sum += amountOf(m.rule.benefit) ?? 0;
-    benefit = withAmount(first.rule.benefit, sum);
+    for (const m of members) sum += benefitAmount(m.rule.benefit) ?? 0;
+    benefit = withBenefitAmount(first.rule.benefit, sum);
   } else if (group.mode === 'multiplicative') {
     const payBp = combinePayBp(members.map((m) => (m.rule.benefit as { payBp: number }).payBp));
     benefit = { ...(first.rule.benefit as Extract<Benefit, { kind: 'discount' }>), payBp };
   }
   let capped = false;
   if (group.maxValue !== undefined) {
-    const amount = amountOf(benefit);
+    const amount = benefitAmount(benefit);
     if (amount === undefined && benefit.kind === 'deposit-waiver') {
-      benefit = withAmount(benefit, group.maxValue);
+      benefit = withBenefitAmount(benefit, group.maxValue);
       capped = true;
     } else if (amount !== undefined && amount > group.maxValue) {
-      benefit = withAmount(benefit, group.maxValue);
+      benefit = withBenefitAmount(benefit, group.maxValue);
       capped = true;
     }
   }

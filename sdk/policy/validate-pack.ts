@@ -1,16 +1,16 @@
 import { z } from 'zod';
 import { STATUTORY_RULE_EDITIONS } from '../calendar/provisional-holidays.js';
-import type { BenefitKind } from '../domain/benefits.js';
+import { AMOUNT_BENEFIT_KINDS, type BenefitKind, DISCOUNT_TARGETS } from '../domain/benefits.js';
 import { CREDIT_CODE_FLAG_NAMES, CREDIT_ENTITLEMENT_NAMES } from '../domain/entitlements.js';
 import { SCENE_IDS } from '../domain/scenes.js';
-import { SUBJECT_TYPES } from '../domain/standing.js';
+import { LIST_KINDS, SUBJECT_TYPES } from '../domain/standing.js';
 import { TIER_CODES } from '../domain/tiers.js';
 import { XinyiError } from '../errors.js';
 import type { Condition, PolicyPack } from './pack.js';
 
 const tier = z.enum(TIER_CODES);
 const scene = z.enum(SCENE_IDS);
-const listKind = z.enum(['red', 'black', 'key-attention']);
+const listKind = z.enum(LIST_KINDS);
 const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
@@ -22,24 +22,42 @@ const positiveInt = z.number().int().positive();
 const payBp = z.number().int().min(0).max(10_000);
 const code = z.string().min(1).max(80);
 
-const benefit = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('free-entry') }),
-  z.strictObject({ kind: z.literal('priority-lane') }),
-  z.strictObject({ kind: z.literal('docs-deferred') }),
-  z.strictObject({ kind: z.literal('green-channel') }),
-  z.strictObject({
-    kind: z.literal('discount'),
-    payBp,
-    appliesTo: z.enum(['price', 'fare', 'rent', 'interest-rate']).optional(),
-  }),
-  z.strictObject({ kind: z.literal('deposit-waiver'), item: code, maxFen: positiveInt.optional() }),
-  z.strictObject({ kind: z.literal('loan-limit'), books: positiveInt }),
-  z.strictObject({ kind: z.literal('loan-extension'), days: positiveInt }),
-  z.strictObject({ kind: z.literal('points-multiplier'), factorBp: positiveInt }),
-  z.strictObject({ kind: z.literal('ride-extension'), minutes: positiveInt }),
-  z.strictObject({ kind: z.literal('perk'), item: code }),
-  z.strictObject({ kind: z.literal('fast-track-credit'), maxFen: positiveInt }),
-]);
+/** The fields of each benefit kind besides `kind`: one entry per kind of `Benefit`, or a compile error. */
+const BENEFIT_FIELDS = {
+  'free-entry': {},
+  'priority-lane': {},
+  'docs-deferred': {},
+  'green-channel': {},
+  discount: { payBp, appliesTo: z.enum(DISCOUNT_TARGETS).optional() },
+  'deposit-waiver': { item: code, maxFen: positiveInt.optional() },
+  'loan-limit': { books: positiveInt },
+  'loan-extension': { days: positiveInt },
+  'points-multiplier': { factorBp: positiveInt },
+  'ride-extension': { minutes: positiveInt },
+  perk: { item: code },
+  'fast-track-credit': { maxFen: positiveInt },
+} satisfies Record<BenefitKind, z.ZodRawShape>;
+
+type KindVariant<K extends string, S extends z.ZodRawShape> = z.ZodObject<
+  { kind: z.ZodLiteral<K> } & S,
+  z.core.$strict
+>;
+type KindVariants<T extends Record<string, z.ZodRawShape>> = {
+  [K in keyof T & string]: KindVariant<K, T[K]>;
+}[keyof T & string];
+
+/** One strict object per kind of a `{ kind: fields }` table, typed kind by kind for the union. */
+function kindVariants<T extends Record<string, z.ZodRawShape>>(
+  table: T,
+): [KindVariants<T>, ...KindVariants<T>[]] {
+  const kinds = Object.keys(table) as Array<keyof T & string>;
+  return kinds.map((kind) => z.strictObject({ kind: z.literal(kind), ...table[kind] })) as unknown as [
+    KindVariants<T>,
+    ...KindVariants<T>[],
+  ];
+}
+
+const benefit = z.discriminatedUnion('kind', kindVariants(BENEFIT_FIELDS));
 
 const reason = z
   .string()
@@ -226,14 +244,14 @@ const packSchema = z.strictObject({
   labels: z.record(z.string(), z.string()),
 });
 
-const NUMERIC_KINDS: ReadonlySet<BenefitKind> = new Set([
-  'deposit-waiver',
-  'loan-limit',
-  'loan-extension',
-  'points-multiplier',
-  'ride-extension',
-  'fast-track-credit',
-]);
+/** True when A and B are the same type (not merely assignable either way). */
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+// The schema is the pack's type, checked at compile time: a field added to `PolicyPack` (or to a
+// benefit kind) and not to the schema, or the other way round, fails the build here.
+const schemaMatchesPolicyPack: Equals<z.infer<typeof packSchema>, PolicyPack> = true;
+void schemaMatchesPolicyPack;
+
+const NUMERIC_KINDS: ReadonlySet<BenefitKind> = new Set(AMOUNT_BENEFIT_KINDS);
 
 function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -380,7 +398,7 @@ export function loadPolicyPack(data: unknown): PolicyPack {
     const issue = closestIssue(parsed.error.issues[0]!);
     refuse(formatPath(issue.path), issue.message);
   }
-  const pack = parsed.data as PolicyPack;
+  const pack: PolicyPack = parsed.data;
   checkSemantics(pack);
   return pack;
 }

@@ -379,3 +379,71 @@ describe('uploader failures', () => {
     expect(createUploader({ journal, platform }).state).toBe('idle');
   });
 });
+
+describe('uploader backoff on the shared retry loop (fake timers, in-memory platform)', () => {
+  /** A platform whose decision uploads fail while `down`, recording when each was tried. */
+  function flakyPlatform() {
+    const state = { down: true, attemptsAt: [] as number[] };
+    const platform = {
+      async uploadDecisions() {
+        state.attemptsAt.push(Date.now());
+        if (state.down) throw new XinyiError('CREDIT_UNAVAILABLE', 'platform unreachable');
+        return { duplicate: false };
+      },
+      async uploadDisclosures() {
+        return { duplicate: false };
+      },
+    } as unknown as UploaderOptions['platform'];
+    return { state, platform };
+  }
+
+  it('retries after intervalMs · 2^(n−1), not on every tick, and delivers once the platform is back', async () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const journal = createMemoryJournal();
+      journal.commitDecision(syntheticEntry(0));
+      const { state, platform } = flakyPlatform();
+      const uploader = createUploader({
+        journal,
+        platform,
+        intervalMs: 100,
+        maxBackoffMs: 1_000,
+        random: () => 0.999_999,
+      });
+      uploader.start();
+      await vi.advanceTimersByTimeAsync(2_000);
+      // Failures at 0, then after 100, 200, 400, 800 (full step with this jitter): 0, 100, 300, 700, 1500.
+      expect(state.attemptsAt).toEqual([0, 100, 300, 700, 1_500]);
+      expect(uploader.state).toBe('offline');
+      state.down = false;
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(state.attemptsAt.at(-1)).toBe(2_500);
+      expect(uploader.state).toBe('online');
+      expect(journal.backlog().decisions.count).toBe(0);
+      await uploader.stop();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('flush() during the backoff runs at once, and stop() ends the wait', async () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const journal = createMemoryJournal();
+      journal.commitDecision(syntheticEntry(0));
+      const { state, platform } = flakyPlatform();
+      const uploader = createUploader({ journal, platform, intervalMs: 100, maxBackoffMs: 60_000 });
+      uploader.start();
+      await vi.advanceTimersByTimeAsync(50);
+      expect(state.attemptsAt).toEqual([0]);
+      const flushed = await uploader.flush();
+      expect(flushed.error?.code).toBe('CREDIT_UNAVAILABLE');
+      expect(state.attemptsAt).toEqual([0, 50]);
+      await uploader.stop();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

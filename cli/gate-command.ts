@@ -21,6 +21,9 @@ export const GATE_USAGE = `  xinyi gate --config FILE [--check]
 /** How long `--check` waits for the platform and the site store. */
 const CHECK_TIMEOUT_MS = 2_000;
 
+/** A second signal this soon after the first is the same Ctrl-C relayed by a launcher, not a second press. */
+const REPEATED_SIGNAL_WINDOW_MS = 1_000;
+
 /** `xinyi gate`: runs until SIGTERM/SIGINT. */
 export async function gateCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -78,14 +81,21 @@ export async function gateCommand(argv: string[]): Promise<void> {
   });
   const starting = new AbortController();
   let daemon: GateDaemon | undefined;
-  let signals = 0;
+  let firstSignalAt: number | undefined;
   const stopped = new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
-      signals++;
-      if (signals > 1) {
+      const now = Date.now();
+      if (firstSignalAt !== undefined) {
+        // A launcher relays the terminal's Ctrl-C that this process got too (npm, a shell wrapper):
+        // the same keypress, twice within moments. Only a later signal means "do not wait".
+        if (now - firstSignalAt < REPEATED_SIGNAL_WINDOW_MS) {
+          logger.info({ signal }, 'signal repeated by the launcher: already stopping');
+          return;
+        }
         logger.warn({ signal }, 'second signal: exiting without waiting');
         process.exit(130);
       }
+      firstSignalAt = now;
       logger.info({ signal }, 'signal received');
       if (daemon === undefined) {
         starting.abort();
@@ -104,6 +114,7 @@ export async function gateCommand(argv: string[]): Promise<void> {
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+  logger.info({ pid: process.pid, config: values.config }, 'gate daemon starting');
   try {
     daemon = await startGateDaemon({ config, baseDir, logger, signal: starting.signal });
   } catch (error) {

@@ -163,9 +163,13 @@ function exited(child: ChildProcess): Promise<void> {
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const executable = findOnPath('redis-server');
   if (!executable) {
-    throw new XinyiError('SYSTEM_PROGRAM_UNAVAILABLE', 'redis-server is not installed: apt-get install redis-server', {
-      details: { program: 'redis-server' },
-    });
+    throw new XinyiError(
+      'SYSTEM_PROGRAM_UNAVAILABLE',
+      'redis-server is not installed: apt-get install redis-server',
+      {
+        details: { program: 'redis-server' },
+      },
+    );
   }
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'xinyi-redis-'));

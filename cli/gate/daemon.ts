@@ -297,6 +297,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
     const endpoints = deviceEndpoints(config.devices, gate.name);
     const lockDir = deviceLockDir();
     for (const endpoint of endpoints) {
+      if (endpoint.lockKey === undefined) continue;
       const lock = acquireLock(deviceLockFile(lockDir, endpoint.lockKey), endpoint.describe);
       cleanups.push(() => lock.release());
     }

@@ -129,10 +129,13 @@ export function createSourcesFromConfig(devices: Devices, clock: Clock, logger: 
 
 /** A device link of the configuration as the locks and the start-up checks see it. */
 export interface DeviceEndpoint {
-  /** The device's name in `/health` (`gate`, `id-card-reader`, `scanner-1`). */
+  /** The device's name in `/health` (`aa-gate`, `id-card-reader`, `scanner-1`). */
   device: string;
-  /** What is locked: a serial path, `tcp-HOST-PORT`, `udp-HOST-PORT`, `hid-PATH` or `hid-VID-PID`. */
-  lockKey: string;
+  /**
+   * What is locked: a serial or hidraw path. A network link has none: its device server arbitrates
+   * its clients (many accept one at a time), and a host:port names no single device across machines.
+   */
+  lockKey?: string;
   /** For messages: `serial port /dev/ttyUSB0`, `tcp 10.0.0.7:4001`. */
   describe: string;
   serialPath?: string;
@@ -144,11 +147,7 @@ function linkEndpoint(device: string, link: Devices['gate']['link']): DeviceEndp
     return { device, lockKey: path, describe: `serial port ${path}`, serialPath: path };
   }
   const [kind, where] = 'tcp' in link ? ['tcp', link.tcp] : ['udp', link.udp];
-  return {
-    device,
-    lockKey: `${kind}-${where.host}-${where.port}`,
-    describe: `${kind} ${where.host}:${where.port}`,
-  };
+  return { device, describe: `${kind} ${where.host}:${where.port}` };
 }
 
 /** Every device link the configuration names, by the device's name. */
@@ -160,14 +159,7 @@ export function deviceEndpoints(devices: Devices, gateName: string): DeviceEndpo
     const name = scanner.name ?? `scanner-${index + 1}`;
     if (scanner.type === 'serial') endpoints.push(linkEndpoint(name, scanner.link));
     else if (scanner.path !== undefined) {
-      endpoints.push({
-        device: name,
-        lockKey: `hid-${scanner.path}`,
-        describe: `HID device ${scanner.path}`,
-      });
-    } else if (scanner.vendorId !== undefined && scanner.productId !== undefined) {
-      const id = `${scanner.vendorId.toString(16)}-${scanner.productId.toString(16)}`;
-      endpoints.push({ device: name, lockKey: `hid-${id}`, describe: `HID device ${id}` });
+      endpoints.push({ device: name, lockKey: scanner.path, describe: `HID device ${scanner.path}` });
     }
   });
   return endpoints;

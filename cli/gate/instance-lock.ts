@@ -147,10 +147,7 @@ export function deviceLockDir(env: NodeJS.ProcessEnv = process.env): string {
   }
 }
 
-/**
- * The lock file for a device: its real path (two symlinks to one port are one lock) made a file name,
- * or a network link's `tcp-HOST-PORT`.
- */
+/** The lock file for a device path: its real path (two symlinks to one port are one lock) made a file name. */
 export function deviceLockFile(dir: string, device: string): string {
   let name = device;
   if (device.startsWith('/')) {

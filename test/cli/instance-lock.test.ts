@@ -86,7 +86,6 @@ describe('lock files of the gate daemon', () => {
     writeFileSync(port, '');
     symlinkSync(port, join(dir, 'by-id-link'));
     expect(deviceLockFile('/locks', join(dir, 'by-id-link'))).toBe(deviceLockFile('/locks', port));
-    expect(deviceLockFile('/locks', 'tcp-10.0.0.7-4001')).toBe('/locks/xinyi-gate.tcp-10.0.0.7-4001.lock');
     expect(deviceLockFile('/locks', '/dev/xinyi-none')).toBe('/locks/xinyi-gate.dev_xinyi-none.lock');
     expect(deviceLockDir({ XINYI_LOCK_DIR: '/somewhere' })).toBe('/somewhere');
     expect(['/run/lock', tmpdir()]).toContain(deviceLockDir({}));

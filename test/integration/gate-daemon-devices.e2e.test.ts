@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SerialTransport } from '../../adapters/transport/serial-transport.js';
+import { runDoctor } from '../../cli/doctor-command.js';
 import { createPtyPair, isSocatAvailable } from '../../simulator/pty.js';
 import { type SimulatedSite, startSimulatedSite } from '../../simulator/simulated-site.js';
 import {
@@ -89,6 +90,15 @@ describe.skipIf(!socat)('the gate daemon and its devices, as an operator meets t
       retrying: true,
     });
     expect(diagnostics.health.deviceProblems['aa-gate']).toBeUndefined();
+    // xinyi doctor relays it, where it used to say only that a device was not ready.
+    const report = await runDoctor({ configFile: file, daemonUrl: daemon.url, timeoutMs: 5_000 });
+    expect(report.problems).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^device id-card-reader: DEVICE_NOT_FOUND: cannot open serial port ${missing}: it does not exist \\(ENOENT: `,
+        ),
+      ),
+    );
     expect(await stopDaemon(daemon)).toBe(0);
   }, 60_000);
 

@@ -121,11 +121,6 @@ export interface GateDaemon {
   stop(): Promise<{ decisions: number; backlog: number }>;
 }
 
-/**
- * Opens the journal, and when it cannot be opened (read-only file, full disk) keeps trying instead of
- * exiting: a supervisor restarting the daemon would only loop. Meanwhile the health port answers
- * `degraded` with the `journal-unavailable` alarm, and no decision is made (the gate stays shut).
- */
 /** The part of `/diagnostics` shown as written, not rewritten to ISO timestamps. */
 const CONFIG_KEY = new Set(['config']);
 /** A device that could not be opened, as `/health` and `/diagnostics` show it. */
@@ -162,6 +157,11 @@ async function checkDevicesBeforeStart(config: GateConfig, endpoints: DeviceEndp
   }
 }
 
+/**
+ * Opens the journal, and when it cannot be opened (read-only file, full disk) keeps trying instead of
+ * exiting: a supervisor restarting the daemon would only loop. Meanwhile the health port answers
+ * `degraded` with the `journal-unavailable` alarm, and no decision is made (the gate stays shut).
+ */
 /** `/health`'s sync entry. */
 export interface SyncHealth {
   /** `ok`: the last run succeeded; `failing`: it failed (clears at the next good run); `pending`: no run ended yet. */
@@ -520,9 +520,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
       const details = isXinyiError(error) ? error.details : {};
       const code = isXinyiError(error) ? error.code : 'unknown';
       const previous = problems.get(name);
-      const operatorFailures = needsOperator(error)
-        ? (previous?.code === code ? previous.attempts : 0) + 1
-        : 0;
+      const attempts = previous?.code === code ? previous.attempts + 1 : 1;
       const problem: DeviceProblem = {
         code,
         message: error instanceof Error ? error.message : String(error),
@@ -530,8 +528,8 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
         ...(typeof details.reason === 'string' ? { reason: details.reason } : {}),
         ...(typeof details.osMessage === 'string' ? { osMessage: details.osMessage } : {}),
         since: previous?.code === code ? previous.since : new Date(clock.now()).toISOString(),
-        attempts: (previous?.attempts ?? 0) + 1,
-        retrying: operatorFailures < OPERATOR_FAILURES_BEFORE_GIVING_UP,
+        attempts,
+        retrying: !needsOperator(error) || attempts < OPERATOR_FAILURES_BEFORE_GIVING_UP,
       };
       problems.set(name, problem);
       const fields = {

@@ -203,55 +203,105 @@ describe.skipIf(!socat)('the gate daemon and its devices, as an operator meets t
     }, 90_000);
   });
 
-  it.skipIf(!isRoot)(
-    'a port this user may not open: DEVICE_PERMISSION_DENIED naming the path, EACCES and the group to join; it does not start',
-    async () => {
-      mkdirSync(join(dir, 'pty-perm'));
-      const pair = await createPtyPair({ dir: join(dir, 'pty-perm') });
-      try {
-        // The daemon runs as nobody; its data folder and files are nobody's, the PTY stays root's 0600.
-        const home = join(dir, 'nobody');
+  describe.skipIf(!isRoot)(
+    'a port this user may not open (the daemon runs as nobody, the PTY is root’s)',
+    () => {
+      let home: string;
+      let ptyDir: string;
+
+      beforeAll(() => {
+        home = join(dir, 'nobody');
+        ptyDir = join(dir, 'pty-perm');
         mkdirSync(home, { recursive: true });
+        mkdirSync(ptyDir, { recursive: true });
         chownSync(home, NOBODY, NOBODY);
         chmodSync(dir, 0o755);
-        const file = join(home, 'gate.json');
+      });
+
+      /** A configuration nobody may read, with its data folder in nobody's home. */
+      function nobodysConfig(name: string, devices: Record<string, unknown>): string {
+        const file = join(home, `${name}.json`);
         writeFileSync(
           file,
           JSON.stringify({
-            terminalId: 'gate-perm',
+            terminalId: `gate-${name}`,
             scene: 'scenic-gate',
             pseudonymKey: { value: 'permission-test-key-0123456789abcdef' },
-            dataDir: join(home, 'data'),
-            devices: {
-              gate: { protocol: 'aa-frame', link: { serial: { path: pair.hostPath } } },
-              scanners: [],
-            },
+            dataDir: join(home, `data-${name}`),
+            devices,
             http: { host: '127.0.0.1', port: 0 },
           }),
         );
         chownSync(file, NOBODY, NOBODY);
-        chmodSync(pair.hostPath, 0o600);
-        const daemon = spawnDaemon(file, {
-          env: { ...process.env, HOME: home, XINYI_LOCK_DIR: home },
-          uid: NOBODY,
-          gid: NOBODY,
+        return file;
+      }
+
+      const asNobody = { env: { ...process.env, HOME: '/nonexistent' }, uid: NOBODY, gid: NOBODY };
+
+      it('at start: DEVICE_PERMISSION_DENIED naming the path, EACCES and the group to join; it does not start', async () => {
+        const pair = await createPtyPair({ dir: ptyDir });
+        try {
+          chmodSync(pair.hostPath, 0o600);
+          const file = nobodysConfig('perm-start', {
+            gate: { protocol: 'aa-frame', link: { serial: { path: pair.hostPath } } },
+            scanners: [],
+          });
+          const daemon = spawned(file, { ...asNobody, env: { ...asNobody.env, XINYI_LOCK_DIR: home } });
+          expect(await daemon.exited).toBe(1);
+          expect(stderrOf(daemon)).toMatch(
+            new RegExp(
+              `^xinyi: DEVICE_PERMISSION_DENIED: cannot open serial port ${pair.hostPath}: permission denied \\(EACCES: .+\\); add the daemon's user to the port's group \\(usermod -aG dialout USER`,
+            ),
+          );
+          expect(daemon.lines.find((l) => l.msg === 'gate daemon cannot start')).toMatchObject({
+            code: 'DEVICE_PERMISSION_DENIED',
+            path: pair.hostPath,
+            reason: 'EACCES',
+          });
+        } finally {
+          await pair.close();
+        }
+      }, 60_000);
+
+      it('on a port that appears later: a few tries (udev’s moment), then left to the operator with an alarm', async () => {
+        const readerPath = join(ptyDir, 'reader-later');
+        const file = nobodysConfig('perm-later', {
+          idCardReader: { serial: { path: readerPath } },
+          gate: { protocol: 'aa-frame', link: { tcp: { host: '127.0.0.1', port: 1 } } },
+          scanners: [],
+        });
+        const daemon = await startDaemon(file, 30_000, {
+          ...asNobody,
+          env: { ...asNobody.env, XINYI_LOCK_DIR: home },
         });
         running.push(daemon);
-        expect(await daemon.exited).toBe(1);
-        expect(stderrOf(daemon)).toMatch(
-          new RegExp(
-            `^xinyi: DEVICE_PERMISSION_DENIED: cannot open serial port ${pair.hostPath}: permission denied \\(EACCES: .+\\); add the daemon's user to the port's group \\(usermod -aG dialout USER`,
-          ),
-        );
-        expect(daemon.lines.find((l) => l.msg === 'gate daemon cannot start')).toMatchObject({
-          code: 'DEVICE_PERMISSION_DENIED',
-          path: pair.hostPath,
-          reason: 'EACCES',
-        });
-      } finally {
-        await pair.close();
-      }
+        await waitFor(daemon, (l) => l.msg === 'device not available yet' && l.reason === 'ENOENT');
+        const pair = await createPtyPair({ devicePath: join(ptyDir, 'reader-device'), hostPath: readerPath });
+        try {
+          chmodSync(readerPath, 0o600);
+          const gaveUp = await waitFor(
+            daemon,
+            (l) => l.msg === 'device needs the operator: not retrying until the daemon is restarted',
+            60_000,
+          );
+          expect(gaveUp).toMatchObject({
+            device: 'id-card-reader',
+            code: 'DEVICE_PERMISSION_DENIED',
+            attempts: 3,
+          });
+          const h = (await (await fetch(`${daemon.url}/health`)).json()) as Record<string, unknown>;
+          expect(h.alarms).toContain('device-needs-operator');
+          expect((h.deviceProblems as Record<string, unknown>)['id-card-reader']).toMatchObject({
+            code: 'DEVICE_PERMISSION_DENIED',
+            path: readerPath,
+            reason: 'EACCES',
+            retrying: false,
+          });
+          expect(await stopDaemon(daemon)).toBe(0);
+        } finally {
+          await pair.close();
+        }
+      }, 120_000);
     },
-    60_000,
   );
 });

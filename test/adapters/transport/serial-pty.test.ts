@@ -222,7 +222,9 @@ describe.skipIf(Boolean(ptyUnavailable))(
         reason: 'EBUSY',
         osMessage: expect.stringMatching(/Cannot lock port/),
       });
-      expect((error as Error).message).toContain(`cannot open serial port ${pair.hostPath}: another process holds it`);
+      expect((error as Error).message).toContain(
+        `cannot open serial port ${pair.hostPath}: another process holds it`,
+      );
     });
 
     it('finishes single 64 KiB writes while the same port is reading (serialport poller workaround)', async () => {

@@ -7,6 +7,7 @@ const HINTS: Record<string, string> = {
   serialport:
     'install it with `npm install serialport`; listing ports also needs udev (`apt-get install udev`)',
   'node-hid': 'install it with `npm install node-hid`; it needs libusb (`apt-get install libusb-1.0-0`)',
+  'modbus-serial': 'install it with `npm install modbus-serial` (Modbus relay gate boards)',
   usb: "install it with `npm install usb` (USB ID-card readers on the SAM module's own USB pipes)",
 };
 

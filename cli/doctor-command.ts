@@ -580,6 +580,7 @@ interface DaemonHealth {
   alarms?: unknown;
   warnings?: unknown;
   devices?: unknown;
+  deviceProblems?: unknown;
   creditSourcesOffline?: unknown;
   uploader?: unknown;
   sync?: unknown;
@@ -635,6 +636,19 @@ async function checkDaemon(
       (health.sync as { state?: unknown } | undefined)?.state === 'failing' ? 'platform sync failing' : '',
     ].filter(Boolean);
     problems.push(`daemon reports ${String(health.status)}${why.length > 0 ? `: ${why.join('; ')}` : ''}`);
+  }
+  // Why a device is not ready, in the daemon's words: the path, the errno, what to do.
+  if (health?.deviceProblems && typeof health.deviceProblems === 'object') {
+    for (const [device, problem] of Object.entries(health.deviceProblems as Record<string, unknown>)) {
+      const { code, message, retrying } = (problem ?? {}) as {
+        code?: unknown;
+        message?: unknown;
+        retrying?: unknown;
+      };
+      problems.push(
+        `device ${device}: ${String(code)}: ${String(message)}${retrying === false ? ' (the daemon no longer retries: restart it once fixed)' : ''}`,
+      );
+    }
   }
   return { url: base, running: true, status: response.status, diagnostics };
 }

@@ -11,7 +11,8 @@ export const GATE_USAGE = `  xinyi gate --config FILE [--check]
       The scenic-spot gate daemon: reads its ID-card reader, scanners and gate board, platform
       and policy from FILE (see examples/scenic-gate/gate.json), serves /health, /metrics and
       /diagnostics on its local HTTP port, logs one JSON line per event (no ID numbers), and
-      stops cleanly on SIGTERM or SIGINT with every decision committed.
+      stops cleanly on SIGTERM or SIGINT with every decision committed. Exits 3 when another
+      daemon holds the same data folder or devices (their lock files name its pid).
       --check     validate FILE, print it redacted, and run every check of \`xinyi doctor\` that
                   needs no device and no running daemon: secrets resolve and are usable (a weak
                   pseudonym key, a secret file others may read, an inline secret), the policy and
@@ -20,6 +21,9 @@ export const GATE_USAGE = `  xinyi gate --config FILE [--check]
 
 /** How long `--check` waits for the platform and the site store. */
 const CHECK_TIMEOUT_MS = 2_000;
+
+/** A second signal this soon after the first is the same Ctrl-C relayed by a launcher, not a second press. */
+const REPEATED_SIGNAL_WINDOW_MS = 1_000;
 
 /** `xinyi gate`: runs until SIGTERM/SIGINT. */
 export async function gateCommand(argv: string[]): Promise<void> {
@@ -78,14 +82,21 @@ export async function gateCommand(argv: string[]): Promise<void> {
   });
   const starting = new AbortController();
   let daemon: GateDaemon | undefined;
-  let signals = 0;
+  let firstSignalAt: number | undefined;
   const stopped = new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
-      signals++;
-      if (signals > 1) {
+      const now = Date.now();
+      if (firstSignalAt !== undefined) {
+        // A launcher relays the terminal's Ctrl-C that this process got too (npm, a shell wrapper):
+        // the same keypress, twice within moments. Only a later signal means "do not wait".
+        if (now - firstSignalAt < REPEATED_SIGNAL_WINDOW_MS) {
+          logger.info({ signal }, 'signal repeated by the launcher: already stopping');
+          return;
+        }
         logger.warn({ signal }, 'second signal: exiting without waiting');
         process.exit(130);
       }
+      firstSignalAt = now;
       logger.info({ signal }, 'signal received');
       if (daemon === undefined) {
         starting.abort();
@@ -104,6 +115,7 @@ export async function gateCommand(argv: string[]): Promise<void> {
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+  logger.info({ pid: process.pid, config: values.config }, 'gate daemon starting');
   try {
     daemon = await startGateDaemon({ config, baseDir, logger, signal: starting.signal });
   } catch (error) {

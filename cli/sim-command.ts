@@ -85,7 +85,13 @@ export async function simCommand(argv: string[]): Promise<void> {
   let server: TcpDeviceServer | undefined;
   if (values.pty) {
     if (!isSocatAvailable()) {
-      throw new XinyiError('NATIVE_MODULE_UNAVAILABLE', 'xinyi sim --pty needs socat: apt-get install socat');
+      throw new XinyiError(
+        'SYSTEM_PROGRAM_UNAVAILABLE',
+        'xinyi sim --pty needs socat: apt-get install socat',
+        {
+          details: { program: 'socat' },
+        },
+      );
     }
     pair = await createPtyPair();
     const paths = { devicePath: pair.devicePath, hostPath: pair.hostPath };

@@ -259,8 +259,9 @@ function integerOption(value: string | undefined, flag: string, fallback: number
 async function simulationCommand(options: SiteCommandOptions): Promise<void> {
   if (!isSocatAvailable()) {
     throw new XinyiError(
-      'NATIVE_MODULE_UNAVAILABLE',
+      'SYSTEM_PROGRAM_UNAVAILABLE',
       'xinyi sim needs socat for its device PTYs: apt-get install socat',
+      { details: { program: 'socat' } },
     );
   }
   const scenario = options.scenario === undefined ? undefined : loadScenario(options.scenario);

@@ -6,6 +6,8 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 /** The command line was wrong: unknown command or flag, a missing or bad argument. */
 export const EXIT_USAGE = 2;
+/** `xinyi gate`: another daemon holds the data folder or a device (`ALREADY_RUNNING`); a supervisor should not restart it. */
+export const EXIT_ALREADY_RUNNING = 3;
 
 /**
  * A wrong command line, as opposed to work that failed: `xinyi` prints it with a pointer to the
@@ -37,7 +39,8 @@ export function describeFailure(error: unknown, command: string): { line: string
     // A configuration with several problems lists them all, one per line after the first.
     const whole =
       typeof error.details.problems === 'number' && error.details.problems > 1 ? error.message : message;
-    return { line: `xinyi: ${error.code}: ${whole}`, exitCode: EXIT_FAILURE };
+    const exitCode = error.code === 'ALREADY_RUNNING' ? EXIT_ALREADY_RUNNING : EXIT_FAILURE;
+    return { line: `xinyi: ${error.code}: ${whole}`, exitCode };
   }
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string') {

@@ -43,7 +43,8 @@ ${Object.values(COMMANDS)
   xinyi help [COMMAND] | xinyi COMMAND --help | xinyi --version
 
 Exit codes: 0 done; 1 the work failed (one line on stderr: xinyi: CODE: reason), or doctor found
-problems; 2 the command line is wrong (unknown command or flag, missing argument).
+problems; 2 the command line is wrong (unknown command or flag, missing argument); 3 (gate) another
+daemon already runs on the same data folder or devices.
 XINYI_DEBUG=1 prints the whole error behind a one-line reason.`;
 
 /** Terminal columns taken by a string: CJK and full-width characters take two. */

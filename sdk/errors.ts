@@ -48,14 +48,40 @@ export const XinyiErrorCode = {
   FRAME_GARBLED: 'FRAME_GARBLED',
   /** Raised when a device disappeared (port closed, USB unplugged). */
   DEVICE_DISCONNECTED: 'DEVICE_DISCONNECTED',
-  /** Raised when a device's port cannot be opened: it does not exist, or is unplugged, or access is denied. */
+  /**
+   * Raised when a device's port cannot be opened because it is not there: no such path (ENOENT), no
+   * device behind it (ENXIO, ENODEV), an I/O error, a TCP link refused. It may appear later (plugged in,
+   * powered on): the daemon keeps trying. `details.path`, `details.reason` (errno) and `details.osMessage`.
+   */
   DEVICE_NOT_FOUND: 'DEVICE_NOT_FOUND',
+  /**
+   * Raised when a device's port exists but the operating system refuses this user (EACCES, EPERM):
+   * the operator must grant access (a group such as `dialout`, a udev rule). The daemon refuses to
+   * start on it. `details.path`, `details.reason`, `details.osMessage`.
+   */
+  DEVICE_PERMISSION_DENIED: 'DEVICE_PERMISSION_DENIED',
+  /**
+   * Raised when a device's port is held by another process (EBUSY, or the exclusive lock serialport
+   * takes on open). `details.path`, `details.reason`, `details.osMessage`.
+   */
+  DEVICE_BUSY: 'DEVICE_BUSY',
+  /**
+   * Raised when another gate daemon already holds the lock on this data folder or device (the lock
+   * file names its pid): `details.pid`, `details.lockFile`, `details.resource`. `xinyi gate` exits 3.
+   */
+  ALREADY_RUNNING: 'ALREADY_RUNNING',
   /** Raised when a device answered a command with an error status (an ID-card reader's SW3, a gate's fault code). */
   DEVICE_STATUS: 'DEVICE_STATUS',
   /** Raised when a device did not answer a command within its timeout. */
   DEVICE_TIMEOUT: 'DEVICE_TIMEOUT',
   /** Raised when an optional native module (serialport, node-hid) is not installed or fails to load. */
   NATIVE_MODULE_UNAVAILABLE: 'NATIVE_MODULE_UNAVAILABLE',
+  /**
+   * Raised when a program the SDK runs is not installed (socat for PTY pairs, udevadm for listing
+   * serial ports, ffmpeg for cameras, redis-server for the simulator): `details.program`, and the
+   * install command in the message.
+   */
+  SYSTEM_PROGRAM_UNAVAILABLE: 'SYSTEM_PROGRAM_UNAVAILABLE',
   /** Raised when an operation is attempted on a closed terminal or device. */
   CLOSED: 'CLOSED',
   /** Raised when the caller's `AbortSignal` stopped an operation before it finished; the signal's reason is the `cause`. */

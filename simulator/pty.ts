@@ -48,7 +48,7 @@ export function isSocatAvailable(): boolean {
 
 /**
  * Starts `socat` with two linked raw PTYs and resolves once both links exist and socat is forwarding.
- * Rejects with `DEVICE_NOT_FOUND` when socat is not installed and with `DEVICE_TIMEOUT` when it is not
+ * Rejects with `SYSTEM_PROGRAM_UNAVAILABLE` when socat is not installed and with `DEVICE_TIMEOUT` when it is not
  * ready within 5 s (socat's last words in the message).
  */
 export async function createPtyPair(options: PtyPairOptions = {}): Promise<PtyPair> {
@@ -187,7 +187,10 @@ export function findOnPath(command: string): string | undefined {
 }
 
 function socatMissing(cause?: Error): XinyiError {
-  return new XinyiError('DEVICE_NOT_FOUND', 'socat not found: apt-get install socat', cause ? { cause } : {});
+  return new XinyiError('SYSTEM_PROGRAM_UNAVAILABLE', 'socat not found: apt-get install socat', {
+    ...(cause ? { cause } : {}),
+    details: { program: 'socat' },
+  });
 }
 
 function lastLine(log: string): string {

@@ -157,13 +157,19 @@ function exited(child: ChildProcess): Promise<void> {
 
 /**
  * Starts `redis-server` on a free loopback port (no disk snapshots; an append-only file unless told
- * otherwise) and resolves once it answers PING. Rejects with `DEVICE_NOT_FOUND` when redis-server is
- * not installed or exits, `DEVICE_TIMEOUT` when it does not answer within 10 s.
+ * otherwise) and resolves once it answers PING. Rejects with `SYSTEM_PROGRAM_UNAVAILABLE` when redis-server is
+ * not installed, `DEVICE_NOT_FOUND` when it exits, `DEVICE_TIMEOUT` when it does not answer within 10 s.
  */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const executable = findOnPath('redis-server');
   if (!executable) {
-    throw new XinyiError('DEVICE_NOT_FOUND', 'redis-server is not installed: apt-get install redis-server');
+    throw new XinyiError(
+      'SYSTEM_PROGRAM_UNAVAILABLE',
+      'redis-server is not installed: apt-get install redis-server',
+      {
+        details: { program: 'redis-server' },
+      },
+    );
   }
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'xinyi-redis-'));

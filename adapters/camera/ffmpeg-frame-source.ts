@@ -87,7 +87,7 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
  * pipe; each `width`×`height` bytes is one frame. When ffmpeg exits it is started again with backoff
  * (the project's `reopenWithBackoff`), so an unplugged camera comes back by itself.
  *
- * Iterating starts ffmpeg; the first `next()` rejects with `NATIVE_MODULE_UNAVAILABLE` when ffmpeg is
+ * Iterating starts ffmpeg; the first `next()` rejects with `SYSTEM_PROGRAM_UNAVAILABLE` when ffmpeg is
  * not installed and `DEVICE_NOT_FOUND` when the input cannot be opened (no such camera, permission
  * denied: see docs/scanners.md). One consumer at a time; `close()` stops ffmpeg and ends it.
  */
@@ -394,7 +394,7 @@ export class FfmpegFrameSource
     if (isXinyiError(cause)) return cause;
     if ((cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
       return new XinyiError(
-        'NATIVE_MODULE_UNAVAILABLE',
+        'SYSTEM_PROGRAM_UNAVAILABLE',
         `ffmpeg not found at ${this.#options.ffmpegPath}: install it (apt-get install ffmpeg) or set ffmpegPath`,
         { cause, details: { program: 'ffmpeg' } },
       );

@@ -1,5 +1,6 @@
 import { isXinyiError, XinyiError } from '../../sdk/errors.js';
 import { GATE_ALARMS, type GateAlarm, type GateDirection, type GateStatus } from '../../sdk/gate/gate.js';
+import { deviceOpenError, SERIAL_PORT_HINTS } from '../device-open-error.js';
 import { loadNativeModule } from '../native.js';
 import type { SerialParity } from '../transport/serial-transport.js';
 import { GateDriverBase, type GateDriverOptions } from './gate-driver.js';
@@ -238,6 +239,7 @@ export class ModbusRelayGateDriver extends GateDriverBase {
       );
     } catch (cause) {
       await release(client, this.#tcp !== undefined);
+      if (this.#serial) throw deviceOpenError('serial port', this.#serial.path, cause, SERIAL_PORT_HINTS);
       throw new XinyiError('DEVICE_NOT_FOUND', `${this.name}: cannot open ${this.#where()}`, {
         cause,
         details: { reason: errorCode(cause) },

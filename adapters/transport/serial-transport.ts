@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
-import { isXinyiError, XinyiError } from '../../sdk/errors.js';
+import { XinyiError } from '../../sdk/errors.js';
+import { deviceOpenError, SERIAL_PORT_HINTS } from '../device-open-error.js';
 import { loadNativeModule } from '../native.js';
 import { HandleTransport } from './handle-transport.js';
 
@@ -82,9 +83,10 @@ const UV_WRITABLE = 2;
 
 /**
  * A local serial port through the optional `serialport` module, loaded on the first `open()`.
- * `open()` rejects with `NATIVE_MODULE_UNAVAILABLE` when serialport is missing and with
- * `DEVICE_NOT_FOUND` (the system error in `cause`, its code in `details.reason`) when the port is
- * missing, busy or not permitted. `write()` resolves once the bytes have left the port (`drain`).
+ * `open()` rejects with `NATIVE_MODULE_UNAVAILABLE` when serialport is missing, and with
+ * `DEVICE_NOT_FOUND` (no such port), `DEVICE_PERMISSION_DENIED` or `DEVICE_BUSY` (another process
+ * holds its lock) when the port cannot be opened: the path, the errno and the system's words in
+ * `details` (`path`, `reason`, `osMessage`), the system error in `cause`. `write()` resolves once the bytes have left the port (`drain`).
  * Throws `INVALID_OPTIONS` naming the option when the options are unusable.
  */
 export class SerialTransport extends HandleTransport<SerialPortStream> {
@@ -141,7 +143,7 @@ export class SerialTransport extends HandleTransport<SerialPortStream> {
     try {
       await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
     } catch (error) {
-      throw isXinyiError(error) ? error : openError(this.#path, error);
+      throw deviceOpenError('serial port', this.#path, error, SERIAL_PORT_HINTS);
     }
     keepPollerWaits(port);
     return port;
@@ -164,8 +166,8 @@ export class SerialTransport extends HandleTransport<SerialPortStream> {
 
 /**
  * Lists the serial ports the operating system reports (on Linux through udev). Rejects with
- * `NATIVE_MODULE_UNAVAILABLE` when serialport is missing or cannot enumerate ports, for example when
- * `udevadm` is not installed.
+ * `NATIVE_MODULE_UNAVAILABLE` when serialport is missing or cannot enumerate ports, and with
+ * `SYSTEM_PROGRAM_UNAVAILABLE` when `udevadm` is not installed.
  */
 export async function listSerialPorts(): Promise<SerialPortInfo[]> {
   const SerialPort = await loadSerialPort();
@@ -175,13 +177,20 @@ export async function listSerialPorts(): Promise<SerialPortInfo[]> {
   } catch (cause) {
     const udevMissing =
       (cause as { code?: unknown }).code === 'ENOENT' && /udevadm/.test(String((cause as Error).message));
-    throw new XinyiError(
-      'NATIVE_MODULE_UNAVAILABLE',
-      udevMissing
-        ? 'listing serial ports needs udevadm: apt-get install udev'
-        : 'serialport could not list the serial ports',
-      { cause, details: { module: 'serialport' } },
-    );
+    if (udevMissing) {
+      throw new XinyiError(
+        'SYSTEM_PROGRAM_UNAVAILABLE',
+        'listing serial ports needs udevadm: apt-get install udev',
+        {
+          cause,
+          details: { program: 'udevadm' },
+        },
+      );
+    }
+    throw new XinyiError('NATIVE_MODULE_UNAVAILABLE', 'serialport could not list the serial ports', {
+      cause,
+      details: { module: 'serialport' },
+    });
   }
   return ports.flatMap((port) => {
     if (typeof port.path !== 'string') return [];
@@ -237,28 +246,6 @@ function closePort(port: SerialPortStream): Promise<void> {
       port.once('close', () => resolve());
       port.once('error', () => resolve());
     } else resolve();
-  });
-}
-
-const OPEN_FAILURES: ReadonlyArray<readonly [RegExp, string, string]> = [
-  [/ENOENT|No such file or directory/i, 'ENOENT', 'it does not exist'],
-  [/EACCES|EPERM|Permission denied|Operation not permitted/i, 'EACCES', 'permission denied'],
-  [/EBUSY|Cannot lock port|Resource busy|temporarily unavailable/i, 'EBUSY', 'it is in use'],
-  [/ENXIO|ENODEV|No such device/i, 'ENXIO', 'no device answers at that path'],
-  [/EIO|Input\/output error/i, 'EIO', 'input/output error'],
-];
-
-function openError(path: string, cause: unknown): XinyiError {
-  const text =
-    cause instanceof Error ? `${(cause as { code?: unknown }).code ?? ''} ${cause.message}` : String(cause);
-  const [, reason, explanation] = OPEN_FAILURES.find(([pattern]) => pattern.test(text)) ?? [
-    undefined,
-    'UNKNOWN',
-    'it cannot be opened',
-  ];
-  return new XinyiError('DEVICE_NOT_FOUND', `cannot open serial port ${path}: ${explanation}`, {
-    cause,
-    details: { reason },
   });
 }
 

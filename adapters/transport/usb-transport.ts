@@ -1,4 +1,5 @@
 import { isXinyiError, XinyiError } from '../../sdk/errors.js';
+import { deviceOpenError } from '../device-open-error.js';
 import { SAM_DEFAULT_MAX_LENGTH, SAM_HEADER_BYTES, SAM_PREAMBLE } from '../id-card/sam-frame.js';
 import { loadNativeModule } from '../native.js';
 import { HandleTransport } from './handle-transport.js';
@@ -439,16 +440,18 @@ async function loadUsb(): Promise<UsbModule> {
 
 function openError(description: string, cause: unknown): XinyiError {
   if (isXinyiError(cause)) return cause;
+  // WebUSB errors carry no errno: libusb's words (LIBUSB_ERROR_ACCESS, LIBUSB_ERROR_BUSY) name it.
   const text = String((cause as Error)?.message ?? cause);
-  const [reason, explanation] = /access|permission|EACCES|EPERM/i.test(text)
-    ? ['EACCES', 'permission denied (see the udev rule in docs/id-card-readers.md)']
+  const normalised = /access|permission/i.test(text)
+    ? Object.assign(new Error(text), { code: 'EACCES' })
     : /busy|claimed|in use/i.test(text)
-      ? ['EBUSY', 'another driver or program holds it']
-      : ['UNKNOWN', 'it cannot be opened'];
-  return new XinyiError('DEVICE_NOT_FOUND', `cannot open ${description}: ${explanation}`, {
-    cause,
-    details: { reason },
+      ? Object.assign(new Error(text), { code: 'EBUSY' })
+      : cause;
+  const error = deviceOpenError('USB device', description, normalised, {
+    DEVICE_PERMISSION_DENIED: 'see the udev rule in docs/id-card-readers.md',
+    DEVICE_BUSY: 'another driver or program holds it',
   });
+  return new XinyiError(error.code, error.message, { cause, details: error.details });
 }
 
 function invalidOption(option: string, expected: string): XinyiError {

@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { deviceOpenError, needsOperator, SERIAL_PORT_HINTS } from '../../adapters/device-open-error.js';
+import { loadNativeModule } from '../../adapters/native.js';
 import { reconnectPolicy, reopenWithBackoff, Sleeper } from '../../adapters/reconnect.js';
 import type { CalendarCoverage } from '../../sdk/calendar/coverage.js';
 import type { Clock } from '../../sdk/clock.js';
@@ -34,7 +36,14 @@ import type { CreditResolver } from '../../sdk/terminal/credit-resolver.js';
 import { createTerminal } from '../../sdk/terminal/terminal.js';
 import type { Terminal } from '../../sdk/terminal/terminal-contract.js';
 import { configPath, type GateConfig, readSecret, readSecretBytes, redactConfig } from './config.js';
-import { createGateFromConfig, createSourcesFromConfig, type ManagedSource } from './devices.js';
+import {
+  createGateFromConfig,
+  createSourcesFromConfig,
+  type DeviceEndpoint,
+  deviceEndpoints,
+  type ManagedSource,
+  nativeModulesFor,
+} from './devices.js';
 import {
   createDaemonDocuments,
   DEFAULT_DOCUMENT_CHECK_MS,
@@ -42,6 +51,7 @@ import {
   documentFiles,
   watchDaemonDocuments,
 } from './documents.js';
+import { acquireLock, deviceLockDir, deviceLockFile } from './instance-lock.js';
 import { withIsoTimestamps } from './iso-timestamps.js';
 import {
   allowedHostNames,
@@ -73,6 +83,12 @@ export interface GateDaemonHealth {
   terminalId: string;
   uptimeSeconds: number;
   devices: Record<string, string>;
+  /**
+   * Why a device is not `ready`, while it is not: the error code (`DEVICE_NOT_FOUND`,
+   * `DEVICE_PERMISSION_DENIED`, `DEVICE_BUSY`, …), its message, the path, the errno and the system's
+   * own words, since when, and whether the daemon keeps trying (`false`: the operator must act).
+   */
+  deviceProblems: Record<string, DeviceProblem>;
   creditSourcesOffline: string[];
   /** The platform sync's own entry (never a credit source): `failing` until a run succeeds again. */
   sync?: SyncHealth;
@@ -107,14 +123,47 @@ export interface GateDaemon {
   stop(): Promise<{ decisions: number; backlog: number }>;
 }
 
+/** The part of `/diagnostics` shown as written, not rewritten to ISO timestamps. */
+const CONFIG_KEY = new Set(['config']);
+/** A device that could not be opened, as `/health` and `/diagnostics` show it. */
+export interface DeviceProblem {
+  code: string;
+  message: string;
+  path?: string;
+  reason?: string;
+  osMessage?: string;
+  since: string;
+  attempts: number;
+  retrying: boolean;
+}
+
+/** Consecutive open failures that need the operator (permission, a missing module) before the daemon stops retrying. */
+const OPERATOR_FAILURES_BEFORE_GIVING_UP = 3;
+
+/**
+ * Before anything is opened: the native modules the devices need load (else `NATIVE_MODULE_UNAVAILABLE`
+ * with the install command), and every serial port that exists may be read and written by this user
+ * (else `DEVICE_PERMISSION_DENIED`). A port that does not exist yet is not a reason to stop: it is
+ * opened when it appears.
+ */
+async function checkDevicesBeforeStart(config: GateConfig, endpoints: DeviceEndpoint[]): Promise<void> {
+  for (const name of nativeModulesFor(config.devices)) await loadNativeModule(name);
+  for (const { serialPath } of endpoints) {
+    if (serialPath === undefined) continue;
+    try {
+      accessSync(serialPath, constants.R_OK | constants.W_OK);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw deviceOpenError('serial port', serialPath, error, SERIAL_PORT_HINTS);
+    }
+  }
+}
+
 /**
  * Opens the journal, and when it cannot be opened (read-only file, full disk) keeps trying instead of
  * exiting: a supervisor restarting the daemon would only loop. Meanwhile the health port answers
  * `degraded` with the `journal-unavailable` alarm, and no decision is made (the gate stays shut).
  */
-/** The part of `/diagnostics` shown as written, not rewritten to ISO timestamps. */
-const CONFIG_KEY = new Set(['config']);
-
 /** `/health`'s sync entry. */
 export interface SyncHealth {
   /** `ok`: the last run succeeded; `failing`: it failed (clears at the next good run); `pending`: no run ended yet. */
@@ -246,6 +295,19 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
   };
 
   try {
+    // One daemon per data folder, and per device whatever its data folder: a second one stops here,
+    // before it opens the journal or competes for a port (docs/gates.md, "Already running").
+    const dataLock = acquireLock(join(dataDir, '.lock'), `data folder ${dataDir}`);
+    cleanups.push(() => dataLock.release());
+    const gate: Gate = createGateFromConfig(config.devices.gate, logger);
+    const endpoints = deviceEndpoints(config.devices, gate.name);
+    const lockDir = deviceLockDir();
+    for (const endpoint of endpoints) {
+      if (endpoint.lockKey === undefined) continue;
+      const lock = acquireLock(deviceLockFile(lockDir, endpoint.lockKey), endpoint.describe);
+      cleanups.push(() => lock.release());
+    }
+    await checkDevicesBeforeStart(config, endpoints);
     const pseudonymizer = pseudonymizerFromConfig(config, baseDir);
     // Bound below, once the sync (whose trust list names the document keys) exists.
     let documents: DocumentKeeper | undefined;
@@ -414,7 +476,6 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
       else logger.info({}, 'uploader online');
     });
 
-    const gate: Gate = createGateFromConfig(config.devices.gate, logger);
     devices.set(gate.name, gate.deviceState);
     const controller = new GateController({
       terminal,
@@ -458,19 +519,54 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
     let stopping = false;
     const sleeper = new Sleeper();
     const backoff = reconnectPolicy('gate daemon', { initialDelayMs: 500, maxDelayMs: 10_000 });
-    const keepOpening = (name: string, open: () => Promise<void>) =>
-      open().catch((first: unknown) => {
-        logger.warn(
-          { device: name, code: isXinyiError(first) ? first.code : 'unknown' },
-          'device not available yet',
-        );
+    const problems = new Map<string, DeviceProblem>();
+    const pathOf = new Map(endpoints.map((e) => [e.device, e.describe]));
+    // The first failure, a change of reason and giving up are logged; the same failure again is not.
+    const failed = (name: string, error: unknown) => {
+      const details = isXinyiError(error) ? error.details : {};
+      const code = isXinyiError(error) ? error.code : 'unknown';
+      const previous = problems.get(name);
+      const attempts = previous?.code === code ? previous.attempts + 1 : 1;
+      const problem: DeviceProblem = {
+        code,
+        message: error instanceof Error ? error.message : String(error),
+        ...(typeof details.path === 'string' ? { path: details.path } : {}),
+        ...(typeof details.reason === 'string' ? { reason: details.reason } : {}),
+        ...(typeof details.osMessage === 'string' ? { osMessage: details.osMessage } : {}),
+        since: previous?.code === code ? previous.since : new Date(clock.now()).toISOString(),
+        attempts,
+        retrying: !needsOperator(error) || attempts < OPERATOR_FAILURES_BEFORE_GIVING_UP,
+      };
+      problems.set(name, problem);
+      const fields = {
+        device: name,
+        link: pathOf.get(name),
+        code,
+        path: problem.path,
+        reason: problem.reason,
+        osMessage: problem.osMessage,
+        err: problem.message,
+        attempts: problem.attempts,
+      };
+      if (!problem.retrying) {
+        logger.error(fields, 'device needs the operator: not retrying until the daemon is restarted');
+      } else if (previous === undefined || previous.code !== code || previous.reason !== problem.reason) {
+        logger.warn(fields, 'device not available yet');
+      }
+    };
+    const keepOpening = (name: string, open: () => Promise<void>) => {
+      const opened = () => open().then(() => void problems.delete(name));
+      return opened().catch((first: unknown) => {
+        failed(name, first);
         return reopenWithBackoff(
-          open,
+          opened,
           backoff,
           (ms) => sleeper.sleep(ms),
-          () => !stopping,
+          () => !stopping && problems.get(name)?.retrying !== false,
+          (_attempt, error) => failed(name, error),
         ).then(() => {});
       });
+    };
     const opening = [
       keepOpening(gate.name, () => gate.connect()),
       ...sources.map((s) => keepOpening(s.name, () => s.open())),
@@ -533,6 +629,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
         ...(overdue > 0 ? ['disclosures-overdue'] : []),
         ...documentAlarms(keeper),
         ...(creditHealth?.alarms ?? []),
+        ...([...problems.values()].some((p) => !p.retrying) ? ['device-needs-operator'] : []),
       ];
       const syncHealth = syncHealthOf(sync);
       const degraded =
@@ -546,6 +643,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
         terminalId: config.terminalId,
         uptimeSeconds: Math.round((Date.now() - started) / 1000),
         devices: deviceStates,
+        deviceProblems: Object.fromEntries(problems),
         creditSourcesOffline: terminal.offlineSources(),
         uploader: uploader?.state ?? 'none',
         ...(syncHealth === undefined ? {} : { sync: syncHealth }),
@@ -653,6 +751,9 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
       },
     };
   } catch (error) {
+    if (isXinyiError(error) && error.code !== 'CLOSED') {
+      logger.error({ code: error.code, err: error.message, ...error.details }, 'gate daemon cannot start');
+    }
     await cleanUp();
     throw error;
   }

@@ -2,6 +2,7 @@ import { AaGateDriver } from '../../adapters/gate/aa-gate.js';
 import { FlapGateDriver } from '../../adapters/gate/flap-gate.js';
 import { ModbusRelayGateDriver } from '../../adapters/gate/modbus-relay-gate.js';
 import { IdCardReader } from '../../adapters/id-card/reader.js';
+import type { NativeModuleName } from '../../adapters/native.js';
 import { HidScanner } from '../../adapters/scanner/hid-scanner.js';
 import { SerialScanner } from '../../adapters/scanner/serial-scanner-driver.js';
 import { SerialTransport } from '../../adapters/transport/serial-transport.js';
@@ -124,4 +125,55 @@ export function createSourcesFromConfig(devices: Devices, clock: Clock, logger: 
     }
   });
   return sources;
+}
+
+/** A device link of the configuration as the locks and the start-up checks see it. */
+export interface DeviceEndpoint {
+  /** The device's name in `/health` (`aa-gate`, `id-card-reader`, `scanner-1`). */
+  device: string;
+  /**
+   * What is locked: a serial or hidraw path. A network link has none: its device server arbitrates
+   * its clients (many accept one at a time), and a host:port names no single device across machines.
+   */
+  lockKey?: string;
+  /** For messages: `serial port /dev/ttyUSB0`, `tcp 10.0.0.7:4001`. */
+  describe: string;
+  serialPath?: string;
+}
+
+function linkEndpoint(device: string, link: Devices['gate']['link']): DeviceEndpoint {
+  if ('serial' in link) {
+    const path = link.serial.path;
+    return { device, lockKey: path, describe: `serial port ${path}`, serialPath: path };
+  }
+  const [kind, where] = 'tcp' in link ? ['tcp', link.tcp] : ['udp', link.udp];
+  return { device, describe: `${kind} ${where.host}:${where.port}` };
+}
+
+/** Every device link the configuration names, by the device's name. */
+export function deviceEndpoints(devices: Devices, gateName: string): DeviceEndpoint[] {
+  const endpoints = [linkEndpoint(gateName, devices.gate.link)];
+  const reader = devices.idCardReader;
+  if (reader) endpoints.push(linkEndpoint(reader.name ?? 'id-card-reader', reader));
+  devices.scanners.forEach((scanner, index) => {
+    const name = scanner.name ?? `scanner-${index + 1}`;
+    if (scanner.type === 'serial') endpoints.push(linkEndpoint(name, scanner.link));
+    else if (scanner.path !== undefined) {
+      endpoints.push({ device: name, lockKey: scanner.path, describe: `HID device ${scanner.path}` });
+    }
+  });
+  return endpoints;
+}
+
+/** The optional native modules the configured devices need, each loaded once at start. */
+export function nativeModulesFor(devices: Devices): NativeModuleName[] {
+  const modules = new Set<NativeModuleName>();
+  const links = [devices.gate.link, ...(devices.idCardReader ? [devices.idCardReader] : [])];
+  for (const scanner of devices.scanners) {
+    if (scanner.type === 'serial') links.push(scanner.link);
+    else modules.add('node-hid');
+  }
+  if (links.some((link) => 'serial' in link)) modules.add('serialport');
+  if (devices.gate.protocol === 'modbus-relay') modules.add('modbus-serial');
+  return [...modules];
 }

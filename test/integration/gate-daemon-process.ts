@@ -18,10 +18,36 @@ export interface DaemonProcess {
 
 const CLI = join(import.meta.dirname, '../../cli/xinyi.ts');
 
-/** Starts `xinyi gate --config FILE` and resolves once it logged `gate daemon started`. */
-export async function startDaemon(configFile: string, startTimeoutMs = 30_000): Promise<DaemonProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'gate', '--config', configFile], {
+export interface SpawnDaemonOptions {
+  /** Node options before the CLI (e.g. `--import` of a module stand-in), after `--import tsx`. */
+  nodeArgs?: string[];
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Its own process group, as a shell gives a foreground job: `interrupt()` then sends SIGINT to the
+   * whole group, as Ctrl-C in a terminal does.
+   */
+  detached?: boolean;
+  /** `node` (`node --import tsx cli/xinyi.ts`, the documented launch) or the tsx CLI, which relays signals. */
+  launcher?: 'node' | 'tsx-cli';
+  /** Runs it as this user and group (the test must run as root). */
+  uid?: number;
+  gid?: number;
+}
+
+const TSX_CLI = join(import.meta.dirname, '../../node_modules/tsx/dist/cli.mjs');
+
+/** Spawns `xinyi gate --config FILE` and collects its log lines, without waiting for anything. */
+export function spawnDaemon(configFile: string, options: SpawnDaemonOptions = {}): DaemonProcess {
+  const launch =
+    options.launcher === 'tsx-cli'
+      ? [TSX_CLI, ...(options.nodeArgs ?? []), CLI]
+      : ['--import', 'tsx', ...(options.nodeArgs ?? []), CLI];
+  const child = spawn(process.execPath, [...launch, 'gate', '--config', configFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.detached ? { detached: true } : {}),
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
   });
   const lines: Record<string, unknown>[] = [];
   const raw: string[] = [];
@@ -43,10 +69,33 @@ export async function startDaemon(configFile: string, startTimeoutMs = 30_000): 
   });
   child.stderr!.on('data', (chunk: Buffer) => raw.push(`stderr: ${chunk.toString('utf8')}`));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const daemon: DaemonProcess = { child, lines, raw, url: '', exited };
+  return { child, lines, raw, url: '', exited };
+}
+
+/** Starts `xinyi gate --config FILE` and resolves once it logged `gate daemon started`. */
+export async function startDaemon(
+  configFile: string,
+  startTimeoutMs = 30_000,
+  options: SpawnDaemonOptions = {},
+): Promise<DaemonProcess> {
+  const daemon = spawnDaemon(configFile, options);
   const started = await waitFor(daemon, (l) => l.msg === 'gate daemon started', startTimeoutMs);
   daemon.url = String(started.http);
   return daemon;
+}
+
+/** Ctrl-C: SIGINT to the daemon's whole process group when it has its own (`detached`), else to it. */
+export function interrupt(daemon: DaemonProcess): void {
+  if (daemon.child.exitCode !== null) return;
+  process.kill(-daemon.child.pid!, 'SIGINT');
+}
+
+/** Everything the daemon wrote to stderr, joined. */
+export function stderrOf(daemon: DaemonProcess): string {
+  return daemon.raw
+    .filter((l) => l.startsWith('stderr: '))
+    .map((l) => l.slice(8))
+    .join('');
 }
 
 /** The first log line from index `from` on that matches, waiting up to `timeoutMs` for it. */
@@ -58,9 +107,12 @@ export async function waitFor(
 ): Promise<Record<string, unknown>> {
   const until = Date.now() + timeoutMs;
   for (;;) {
+    const seen = daemon.lines.length;
     const found = daemon.lines.slice(from).find(predicate);
     if (found) return found;
-    if (Date.now() > until) {
+    // A daemon that has exited and whose output has all been read will log nothing more.
+    const over = daemon.child.exitCode !== null && daemon.child.stdout?.readableEnded === true;
+    if (Date.now() > until || (over && daemon.lines.length === seen)) {
       throw new Error(`timed out waiting for a log line; last lines:\n${daemon.raw.slice(-15).join('\n')}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 25));

@@ -162,10 +162,10 @@ describe.skipIf(missing !== undefined)(`FfmpegFrameSource${missing ? ` (skipped:
     expect(source.stats.restarts).toBeGreaterThanOrEqual(2);
   });
 
-  it('no ffmpeg: NATIVE_MODULE_UNAVAILABLE; no camera: DEVICE_NOT_FOUND, both at the first frame', async () => {
+  it('no ffmpeg: SYSTEM_PROGRAM_UNAVAILABLE; no camera: DEVICE_NOT_FOUND, both at the first frame', async () => {
     const noFfmpeg = new FfmpegFrameSource({ input: '/dev/video0', ffmpegPath: join(dir, 'no-ffmpeg') });
     await expect(noFfmpeg[Symbol.asyncIterator]().next()).rejects.toMatchObject({
-      code: 'NATIVE_MODULE_UNAVAILABLE',
+      code: 'SYSTEM_PROGRAM_UNAVAILABLE',
       message: expect.stringContaining('apt-get install ffmpeg'),
     });
     const noCamera = new FfmpegFrameSource({ input: '/dev/video-xinyi-none' });

@@ -169,15 +169,16 @@ describe('IdCardReader over UsbTransport', () => {
     expect(cards[0]!.credential.idNumber).toBe(alice.idNumber);
   });
 
-  it('no device with those ids: DEVICE_NOT_FOUND; a device that refuses to open: DEVICE_NOT_FOUND EACCES', async () => {
+  it('no device with those ids: DEVICE_NOT_FOUND; a device that refuses to open: DEVICE_PERMISSION_DENIED EACCES', async () => {
     const device = virtualReader();
     const bus = new VirtualUsbSamBus(device, { others: [{ vendorId: 0x046d, productId: 0xc31c }] });
     const missing = new UsbTransport({ vendorId: 0x1234, productId: 0x5678, usb: bus.module });
     await expect(missing.open()).rejects.toMatchObject({ code: 'DEVICE_NOT_FOUND' });
     const other = new UsbTransport({ vendorId: 0x046d, productId: 0xc31c, usb: bus.module });
     await expect(other.open()).rejects.toMatchObject({
-      code: 'DEVICE_NOT_FOUND',
-      details: { reason: 'EACCES' },
+      code: 'DEVICE_PERMISSION_DENIED',
+      details: { path: 'usb:046d:c31c', reason: 'EACCES' },
+      message: expect.stringContaining('docs/id-card-readers.md'),
     });
     const wrongSerial = new UsbTransport({
       vendorId: 0x0400,

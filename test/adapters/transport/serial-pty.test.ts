@@ -122,11 +122,12 @@ describe('createPtyPair without socat', () => {
     vi.unstubAllEnvs();
   });
 
-  it('rejects with DEVICE_NOT_FOUND saying how to install socat', async () => {
+  it('rejects with SYSTEM_PROGRAM_UNAVAILABLE saying how to install socat', async () => {
     vi.stubEnv('PATH', '/xinyi-no-such-dir');
     expect(isSocatAvailable()).toBe(false);
     await expect(createPtyPair()).rejects.toMatchObject({
-      code: 'DEVICE_NOT_FOUND',
+      code: 'SYSTEM_PROGRAM_UNAVAILABLE',
+      details: { program: 'socat' },
       message: 'socat not found: apt-get install socat',
     });
   });
@@ -135,11 +136,18 @@ describe('createPtyPair without socat', () => {
 describe.skipIf(!hasSerialport)(
   `SerialTransport through serialport${hasSerialport ? '' : ' (skipped: serialport is not installed)'}`,
   () => {
-    it('rejects open() on a missing port with DEVICE_NOT_FOUND, the reason and the cause', async () => {
+    it('rejects open() on a missing port with DEVICE_NOT_FOUND, the path, the errno, the system’s words and the cause', async () => {
       const port = new SerialTransport({ path: '/dev/xinyi-no-such-port' });
       const error = await port.open().catch((e: unknown) => e);
       expect(isXinyiError(error, 'DEVICE_NOT_FOUND')).toBe(true);
-      expect((error as { details: Record<string, unknown> }).details.reason).toBe('ENOENT');
+      expect((error as { details: Record<string, unknown> }).details).toEqual({
+        path: '/dev/xinyi-no-such-port',
+        reason: 'ENOENT',
+        osMessage: 'No such file or directory, cannot open /dev/xinyi-no-such-port',
+      });
+      expect((error as Error).message).toMatch(
+        /^cannot open serial port \/dev\/xinyi-no-such-port: it does not exist \(ENOENT: No such file or directory, cannot open \/dev\/xinyi-no-such-port\); check the path/,
+      );
       expect((error as Error).cause).toBeInstanceOf(Error);
       expect(port.isOpen).toBe(false);
     });
@@ -149,8 +157,23 @@ describe.skipIf(!hasSerialport)(
       if (Array.isArray(result)) {
         for (const info of result) expect(typeof info.path).toBe('string');
       } else {
-        expect(isXinyiError(result, 'NATIVE_MODULE_UNAVAILABLE')).toBe(true);
+        expect(['NATIVE_MODULE_UNAVAILABLE', 'SYSTEM_PROGRAM_UNAVAILABLE']).toContain(
+          (result as { code?: unknown }).code,
+        );
         expect((result as Error).message).not.toBe('');
+      }
+    });
+
+    it('without udevadm, listing says which program to install (SYSTEM_PROGRAM_UNAVAILABLE)', async () => {
+      vi.stubEnv('PATH', '/xinyi-no-such-dir');
+      try {
+        await expect(listSerialPorts()).rejects.toMatchObject({
+          code: 'SYSTEM_PROGRAM_UNAVAILABLE',
+          message: 'listing serial ports needs udevadm: apt-get install udev',
+          details: { program: 'udevadm' },
+        });
+      } finally {
+        vi.unstubAllEnvs();
       }
     });
   },
@@ -187,14 +210,21 @@ describe.skipIf(Boolean(ptyUnavailable))(
       );
     });
 
-    it('refuses to open a port another transport holds (DEVICE_NOT_FOUND, EBUSY)', async () => {
+    it('refuses to open a port another transport holds: DEVICE_BUSY with the path and the lock failure', async () => {
       const pair = await ptyPair();
       const first = new SerialTransport({ path: pair.hostPath });
       cleanups.push(() => first.close());
       await first.open();
       const error = await new SerialTransport({ path: pair.hostPath }).open().catch((e: unknown) => e);
-      expect(isXinyiError(error, 'DEVICE_NOT_FOUND')).toBe(true);
-      expect((error as { details: Record<string, unknown> }).details.reason).toBe('EBUSY');
+      expect(isXinyiError(error, 'DEVICE_BUSY')).toBe(true);
+      expect((error as { details: Record<string, unknown> }).details).toMatchObject({
+        path: pair.hostPath,
+        reason: 'EBUSY',
+        osMessage: expect.stringMatching(/Cannot lock port/),
+      });
+      expect((error as Error).message).toContain(
+        `cannot open serial port ${pair.hostPath}: another process holds it`,
+      );
     });
 
     it('finishes single 64 KiB writes while the same port is reading (serialport poller workaround)', async () => {

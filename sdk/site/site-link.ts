@@ -294,17 +294,19 @@ export class SiteLink extends EventEmitter<SiteLinkEventMap> {
   }
 
   /**
-   * Holds one pending use of each cap for the decision. `full`: the store refused (another lane got
-   * there first; `usage` is why). `unverified`: the store could not be asked and the lane denies capped
-   * benefits meanwhile.
+   * Holds one pending use of each cap for the decision, and reads the counts of `caps` and
+   * `alsoCount` in the same call. `reserved`: `usage` is the counts just before. `full`: the store
+   * refused (another lane got there first; `usage` is why). `unverified`: the store could not be asked
+   * and the lane denies capped benefits meanwhile.
    */
   async reserve(
     decisionId: string,
     pseudonym: string,
     caps: readonly SiteCap[],
     now: number,
+    alsoCount?: readonly SiteCap[],
   ): Promise<
-    | { kind: 'reserved'; degraded: boolean }
+    | { kind: 'reserved'; usage: SiteUsage; degraded: boolean }
     | { kind: 'full'; usage: SiteUsage; degraded: boolean }
     | { kind: 'unverified' }
   > {
@@ -315,6 +317,7 @@ export class SiteLink extends EventEmitter<SiteLinkEventMap> {
       now,
       reservationId: decisionId,
       ttlMs: this.#reservationTtlMs,
+      ...(alsoCount ? { alsoCount } : {}),
     };
     const result = await this.#call('reserve', (s) => s.reserve(request));
     let answer: SiteReserveResult;
@@ -325,7 +328,7 @@ export class SiteLink extends EventEmitter<SiteLinkEventMap> {
       degraded = true;
       answer = await this.#local.reserve(request);
     }
-    return answer.ok ? { kind: 'reserved', degraded } : { kind: 'full', usage: answer.usage, degraded };
+    return { kind: answer.ok ? 'reserved' : 'full', usage: answer.usage, degraded };
   }
 
   /**

@@ -92,6 +92,24 @@ describe('lanes sharing a site state', () => {
     expect(freeEntry(await a.terminal.present(card(bob)))).toBe(true);
   });
 
+  it('a decision asks the store once: the reservation brings every count the decision is made with', async () => {
+    const store = faultySiteState(createInProcessSiteState());
+    const a = lane('lane-a', store);
+    const b = lane('lane-b', store);
+    let calls = store.calls;
+    const granted = await a.terminal.present(card(alice));
+    expect(freeEntry(granted)).toBe(true);
+    expect(store.calls - calls).toBe(1);
+    expect(a.terminal.confirmUse(granted)).toBe(1);
+    await settled(a.terminal);
+    calls = store.calls;
+    const refused = await b.terminal.present(card(alice));
+    expect(reasonsOf(refused)).toContain(ReasonCode.CAP_REACHED);
+    expect(freeEntry(refused)).toBe(false);
+    expect(refused.siteStateDegraded).toBeUndefined();
+    expect(store.calls - calls).toBe(1);
+  });
+
   it('a terminal id with spaces or CJK decides as any other (the site keys use a digest of it)', async () => {
     const site = createInProcessSiteState();
     const a = lane('云门山 东入口 1', site);

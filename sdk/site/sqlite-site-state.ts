@@ -330,9 +330,12 @@ class SqliteSiteState implements SiteState {
 
   async ping(): Promise<SiteStoreInfo> {
     const started = performance.now();
-    const version = this.#run(
-      'answer a ping',
-      () => this.#db.prepare('SELECT sqlite_version()').pluck().get() as string,
+    // Every decision of a lane writes (its reservation): the ping takes the write lock and lets it go,
+    // so that a file another process keeps locked (a backup, a long transaction) is not taken as up.
+    const version = this.#run('answer a ping', () =>
+      this.#db
+        .transaction(() => this.#db.prepare('SELECT sqlite_version()').pluck().get() as string)
+        .immediate(),
     );
     return { kind: 'sqlite', version, latencyMs: performance.now() - started };
   }

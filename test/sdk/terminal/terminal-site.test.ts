@@ -157,6 +157,25 @@ describe('a site store that cannot be reached', () => {
     return { store: faultySiteState(inner), inner };
   }
 
+  it('a use the store could not take is pushed once it answers, with no decision to prompt it', async () => {
+    const { store } = site();
+    const a = lane('lane-a', store);
+    const granted = await a.terminal.present(card(alice));
+    expect(granted.siteStateDegraded).toBeUndefined();
+    // One failed commit: the store is not taken as down (one failure in a row), the use is deferred.
+    store.mode = 'down';
+    expect(a.terminal.confirmUse(granted)).toBe(1);
+    await a.terminal.site!.flush();
+    expect(a.terminal.site!.status()).toMatchObject({ up: true, deferredUses: 1 });
+    store.mode = 'up';
+    const reconciled = new Promise((resolve) => a.terminal.site!.once('reconciled', resolve));
+    expect(await reconciled).toEqual({ uses: 1, doubleGrants: 0 });
+    expect(a.terminal.site!.status()).toMatchObject({ up: true, deferredUses: 0, reconciledUses: 1 });
+    expect(reasonsOf(await lane('lane-b', store).terminal.present(card(alice)))).toContain(
+      ReasonCode.CAP_REACHED,
+    );
+  });
+
   it('keeps deciding from local state (degraded, alarm), then reconciles and reports the double grants', async () => {
     const { store } = site();
     const options = { siteStateBudgetMs: 40 } as const;

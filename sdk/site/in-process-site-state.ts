@@ -5,6 +5,7 @@ import type { GateDirection } from '../gate/gate.js';
 import type { JournalStore } from '../journal/journal-store.js';
 import { createMemoryJournal } from '../journal/memory-journal.js';
 import {
+  countedCaps,
   emptyUsage,
   periodKey,
   validateKeyPart,
@@ -97,18 +98,19 @@ export function createInProcessSiteState(options: InProcessSiteStateOptions = {}
       validateQuery(request);
       validateKeyPart(request.reservationId, 'reservationId');
       validateTtl(request.ttlMs, 'ttlMs');
+      const counted = countedCaps(request);
       sweep(request.now);
-      const usage = count(request, request.reservationId);
+      const usage = count({ ...request, caps: counted }, request.reservationId);
       const full = request.caps
         .filter((cap) => usage[cap.ruleId]!.used + usage[cap.ruleId]!.pending >= cap.limit)
         .map((cap) => cap.ruleId);
-      if (full.length > 0) return { ok: false, full, usage: count(request) };
+      if (full.length > 0) return { ok: false, full, usage };
       reservations.set(request.reservationId, {
         pseudonym: request.pseudonym,
         periods: new Map(request.caps.map((cap) => [cap.ruleId, periodKey(cap.period, request.now)])),
         expiresAt: request.now + request.ttlMs,
       });
-      return { ok: true };
+      return { ok: true, usage };
     },
     async commit(request: SiteCommitRequest): Promise<SiteCommitResult> {
       assertOpen();

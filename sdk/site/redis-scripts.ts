@@ -39,30 +39,32 @@ return out
 `);
 
 /**
- * KEYS: uses₁, reservations₁, …
- * ARGV: now, reservation id, expiresAt, reservation ttl ms, limit₁, limit₂, …
- * → { reserved (1/0), used₁, pending₁, … } (pending not counting this id)
+ * Check-and-reserve, and the counts the lane decides with, in one call.
+ * KEYS: uses₁, reservations₁, … for the n caps to reserve, then the same pair for each cap only counted
+ * ARGV: now, reservation id, expiresAt, reservation ttl ms, n, limit₁, …, limitₙ
+ * → { reserved (1/0), used₁, pending₁, … } for every cap (pending not counting this id)
  */
 export const RESERVE_SCRIPT = script(`
 local now = tonumber(ARGV[1])
 local id = ARGV[2]
 local expiresAt = tonumber(ARGV[3])
 local ttl = tonumber(ARGV[4])
-local n = #KEYS / 2
+local n = tonumber(ARGV[5])
 local out = { 1 }
-for i = 1, n do
+for i = 1, #KEYS / 2 do
   local uses, reservations = KEYS[2 * i - 1], KEYS[2 * i]
-  redis.call('ZREMRANGEBYSCORE', reservations, '-inf', now)
   local used = redis.call('SCARD', uses)
-  local pending = redis.call('ZCARD', reservations)
-  if redis.call('ZSCORE', reservations, id) then pending = pending - 1 end
+  local pending = redis.call('ZCOUNT', reservations, '(' .. now, '+inf')
+  local score = redis.call('ZSCORE', reservations, id)
+  if score and tonumber(score) > now then pending = pending - 1 end
   out[2 * i] = used
   out[2 * i + 1] = pending
-  if used + pending >= tonumber(ARGV[4 + i]) then out[1] = 0 end
+  if i <= n and used + pending >= tonumber(ARGV[5 + i]) then out[1] = 0 end
 end
 if out[1] == 1 then
   for i = 1, n do
     local reservations = KEYS[2 * i]
+    redis.call('ZREMRANGEBYSCORE', reservations, '-inf', now)
     redis.call('ZADD', reservations, expiresAt, id)
     if redis.call('PTTL', reservations) < ttl then redis.call('PEXPIRE', reservations, ttl) end
   end
@@ -97,3 +99,11 @@ local removed = 0
 for i = 1, #KEYS do removed = removed + redis.call('ZREM', KEYS[i], ARGV[1]) end
 return removed
 `);
+
+/** Every script: loaded on each connection, so a decision never pays a NOSCRIPT round trip. */
+export const SITE_SCRIPTS: readonly RedisScript[] = [
+  USAGE_SCRIPT,
+  RESERVE_SCRIPT,
+  COMMIT_SCRIPT,
+  RELEASE_SCRIPT,
+];

@@ -6,10 +6,12 @@ import {
   RELEASE_SCRIPT,
   RESERVE_SCRIPT,
   type RedisScript,
+  SITE_SCRIPTS,
   USAGE_SCRIPT,
 } from './redis-scripts.js';
 import {
   COUNTER_GRACE_MS,
+  countedCaps,
   dayEnd,
   periodEnd,
   periodKey,
@@ -85,6 +87,8 @@ interface RedisClient {
   off(event: string, listener: (...args: unknown[]) => void): unknown;
   quit(): Promise<unknown>;
   disconnect(): void;
+  /** A Cluster's nodes (`'master'`: the primaries). */
+  nodes?(role: string): RedisClient[];
 }
 
 interface RedisModule {
@@ -245,6 +249,9 @@ export async function openRedisSiteState(options: RedisSiteStateOptions): Promis
   }
   // Without a listener an 'error' event would crash the process; failures reach callers as rejections.
   client.on('error', () => {});
+  // The scripts are loaded on every connection (a restarted server, a new primary after a failover
+  // has none), before any decision is sent on it: the first decision then pays no NOSCRIPT round trip.
+  client.on('ready', () => loadScripts(client, options.cluster !== undefined));
   await new Promise<void>((resolve) => {
     if (client.status === 'ready') return resolve();
     const done = () => {
@@ -256,6 +263,16 @@ export async function openRedisSiteState(options: RedisSiteStateOptions): Promis
     client.on('ready', done);
   });
   return new RedisSiteState(client, options.keyPrefix, cityKeyPrefix, options.cluster !== undefined);
+}
+
+function loadScripts(client: RedisClient, cluster: boolean): void {
+  const targets = cluster ? (client.nodes?.('master') ?? []) : [client];
+  for (const target of targets) {
+    for (const script of SITE_SCRIPTS) {
+      // A script that did not load is sent by its source at its first use (NOSCRIPT).
+      target.call('SCRIPT', 'LOAD', script.source).catch(() => {});
+    }
+  }
 }
 
 class RedisSiteState implements SiteState {
@@ -278,9 +295,9 @@ class RedisSiteState implements SiteState {
     return `${scope === 'city' ? this.#cityPrefix : this.#prefix}{${pseudonym}}:${rest}`;
   }
 
-  #capKeys(query: SiteSubjectQuery): string[] {
+  #capKeys(query: SiteSubjectQuery, caps: readonly SiteCap[] = query.caps): string[] {
     const keys: string[] = [];
-    for (const cap of query.caps) {
+    for (const cap of caps) {
       const scope = cap.scope === 'city' ? 'city' : 'site';
       const name = `${scopeKey(cap.scope, query.laneId)}:${cap.ruleId}:${periodKey(cap.period, query.now)}`;
       keys.push(this.#subjectKey(query.pseudonym, `u:${name}`, scope));
@@ -332,17 +349,19 @@ class RedisSiteState implements SiteState {
     validateQuery(request);
     validateKeyPart(request.reservationId, 'reservationId');
     validateTtl(request.ttlMs, 'ttlMs');
-    if (request.caps.length === 0) return { ok: true };
+    const counted = countedCaps(request);
+    if (counted.length === 0) return { ok: true, usage: {} };
     return this.#run('reserve', async () => {
-      const values = await this.#eval(RESERVE_SCRIPT, this.#capKeys(request), [
+      const values = await this.#eval(RESERVE_SCRIPT, this.#capKeys(request, counted), [
         request.now,
         request.reservationId,
         request.now + request.ttlMs,
         request.ttlMs,
+        request.caps.length,
         ...request.caps.map((cap) => cap.limit),
       ]);
-      if (Number(values[0]) === 1) return { ok: true };
-      const before = this.#usageFrom(request.caps, values, 1, 2);
+      const before = this.#usageFrom(counted, values, 1, 2);
+      if (Number(values[0]) === 1) return { ok: true, usage: before };
       const full = request.caps
         .filter((cap) => before[cap.ruleId]!.used + before[cap.ruleId]!.pending >= cap.limit)
         .map((cap) => cap.ruleId);

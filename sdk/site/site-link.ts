@@ -294,17 +294,19 @@ export class SiteLink extends EventEmitter<SiteLinkEventMap> {
   }
 
   /**
-   * Holds one pending use of each cap for the decision. `full`: the store refused (another lane got
-   * there first; `usage` is why). `unverified`: the store could not be asked and the lane denies capped
-   * benefits meanwhile.
+   * Holds one pending use of each cap for the decision, and reads the counts of `caps` and
+   * `alsoCount` in the same call. `reserved`: `usage` is the counts just before. `full`: the store
+   * refused (another lane got there first; `usage` is why). `unverified`: the store could not be asked
+   * and the lane denies capped benefits meanwhile.
    */
   async reserve(
     decisionId: string,
     pseudonym: string,
     caps: readonly SiteCap[],
     now: number,
+    alsoCount?: readonly SiteCap[],
   ): Promise<
-    | { kind: 'reserved'; degraded: boolean }
+    | { kind: 'reserved'; usage: SiteUsage; degraded: boolean }
     | { kind: 'full'; usage: SiteUsage; degraded: boolean }
     | { kind: 'unverified' }
   > {
@@ -315,6 +317,7 @@ export class SiteLink extends EventEmitter<SiteLinkEventMap> {
       now,
       reservationId: decisionId,
       ttlMs: this.#reservationTtlMs,
+      ...(alsoCount ? { alsoCount } : {}),
     };
     const result = await this.#call('reserve', (s) => s.reserve(request));
     let answer: SiteReserveResult;
@@ -325,7 +328,7 @@ export class SiteLink extends EventEmitter<SiteLinkEventMap> {
       degraded = true;
       answer = await this.#local.reserve(request);
     }
-    return answer.ok ? { kind: 'reserved', degraded } : { kind: 'full', usage: answer.usage, degraded };
+    return { kind: answer.ok ? 'reserved' : 'full', usage: answer.usage, degraded };
   }
 
   /**
@@ -527,17 +530,29 @@ export class SiteLink extends EventEmitter<SiteLinkEventMap> {
       );
       this.emit('state', { up: false, code });
       this.#outageSinceReconcile = true;
-      clearInterval(this.#probe);
-      this.#probe = setInterval(() => {
-        if (this.#breaker.state !== 'closed') void this.#call('ping', (s) => s.ping());
-      }, this.#probeIntervalMs);
-      this.#probe.unref();
+      this.#keepProbing();
     } else if (to === 'closed' && from !== 'closed') {
-      clearInterval(this.#probe);
-      this.#probe = undefined;
       this.#logger.info({ store: this.#store.kind, deferred: this.#deferred.size }, 'site store back');
       this.emit('state', { up: true });
     }
+  }
+
+  /**
+   * Pings the store every `probeIntervalMs` while it is taken as down or holds uses back, so that
+   * deferred uses are pushed as soon as it answers, even when no decision comes (a store that fails
+   * writes but answers reads may never fail three calls in a row).
+   */
+  #keepProbing(): void {
+    if (this.#probe !== undefined || this.#closed) return;
+    this.#probe = setInterval(() => {
+      if (this.#breaker.state === 'closed' && this.#deferred.size === 0) {
+        clearInterval(this.#probe);
+        this.#probe = undefined;
+        return;
+      }
+      void this.#call('ping', (s) => s.ping());
+    }, this.#probeIntervalMs);
+    this.#probe.unref();
   }
 
   #acknowledged(use: PendingUse): void {
@@ -551,6 +566,7 @@ export class SiteLink extends EventEmitter<SiteLinkEventMap> {
   #defer(use: PendingUse, error: XinyiError): void {
     if (this.#deferred.has(use.decisionId)) return;
     this.#deferred.set(use.decisionId, use);
+    this.#keepProbing();
     this.#record({
       kind: JOURNAL_DEFERRED,
       at: use.at,
@@ -690,6 +706,7 @@ export class SiteLink extends EventEmitter<SiteLinkEventMap> {
         { deferred: this.#deferred.size },
         'site store: uses deferred before the restart queued again',
       );
+      this.#keepProbing();
     }
   }
 }

@@ -42,8 +42,8 @@ export function validateTtl(value: unknown, field: string): number {
   return value;
 }
 
-function validateCap(cap: unknown, i: number): SiteCap {
-  const field = `caps[${i}]`;
+function validateCap(cap: unknown, i: number, list = 'caps'): SiteCap {
+  const field = `${list}[${i}]`;
   if (cap === null || typeof cap !== 'object') throw invalid(`${field} must be an object`, field);
   const c = cap as Partial<SiteCap>;
   validateKeyPart(c.ruleId, `${field}.ruleId`);
@@ -71,6 +71,28 @@ export function validateQuery(query: SiteSubjectQuery): void {
     if (seen.has(cap.ruleId)) throw invalid(`caps[${i}].ruleId ${cap.ruleId} is listed twice`, 'caps');
     seen.add(cap.ruleId);
   });
+}
+
+/**
+ * The caps a reservation counts: `caps` (reserved) and then those of `alsoCount` not among them,
+ * validated like `caps`.
+ */
+export function countedCaps(request: {
+  caps: readonly SiteCap[];
+  alsoCount?: readonly SiteCap[];
+}): SiteCap[] {
+  const extra = request.alsoCount;
+  if (extra === undefined) return [...request.caps];
+  if (!Array.isArray(extra)) throw invalid('alsoCount must be an array', 'alsoCount');
+  const seen = new Set(request.caps.map((cap) => cap.ruleId));
+  const out = [...request.caps];
+  extra.forEach((cap, i) => {
+    const c = validateCap(cap, i, 'alsoCount');
+    if (seen.has(c.ruleId)) return;
+    seen.add(c.ruleId);
+    out.push(c);
+  });
+  return out;
 }
 
 /** `2026-08-14`, `2026-08` or `2026`: the Asia/Shanghai period of `at`. */

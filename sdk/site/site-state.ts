@@ -49,12 +49,24 @@ export interface SiteReserveRequest extends SiteSubjectQuery {
   reservationId: string;
   /** After this long the reservation lapses by itself (a lane killed with its opening pending). */
   ttlMs: number;
+  /**
+   * Caps counted but not reserved, read in the same atomic step: the other caps of the decision's
+   * scene, so that one call brings the lane every count it decides with. A cap also in `caps` is
+   * counted once.
+   */
+  alsoCount?: readonly SiteCap[];
 }
 
 export type SiteReserveResult =
-  /** Every cap had room: each now holds one pending use under `reservationId`. */
-  | { ok: true }
-  /** At least one cap was full (`full`): nothing was reserved; `usage` is the counts that refused it. */
+  /**
+   * Every cap had room: each now holds one pending use under `reservationId`. `usage`: the counts of
+   * `caps` and `alsoCount` just before, not counting this reservation.
+   */
+  | { ok: true; usage: SiteUsage }
+  /**
+   * At least one cap was full (`full`): nothing was reserved; `usage` is the counts that refused it
+   * (of `caps` and `alsoCount`).
+   */
   | { ok: false; full: string[]; usage: SiteUsage };
 
 export interface SiteCommitRequest extends SiteSubjectQuery {
@@ -114,7 +126,9 @@ export interface SiteState {
   /**
    * Atomically: when every cap has `used + pending < limit`, holds one pending use in each under
    * `reservationId` until `ttlMs` from now; otherwise reserves nothing and says which were full.
-   * Reserving again under the same id renews the reservation and is never refused by itself.
+   * Either way it answers the counts of `caps` and `alsoCount` as they were (one round trip for a
+   * lane's decision: Redis runs it as one script). Reserving again under the same id renews the
+   * reservation and is never refused by itself.
    */
   reserve(request: SiteReserveRequest): Promise<SiteReserveResult>;
   /**

@@ -5,6 +5,7 @@ import { isXinyiError, XinyiError } from '../errors.js';
 import type { GateDirection } from '../gate/gate.js';
 import {
   COUNTER_GRACE_MS,
+  countedCaps,
   dayEnd,
   emptyUsage,
   periodEnd,
@@ -139,7 +140,9 @@ class SqliteSiteState implements SiteState {
   readonly #presence: Statement;
   readonly #setPresence: Statement;
   readonly #purge: Statement[];
-  readonly #reserveTx: BetterSqlite3.Transaction<(r: SiteReserveRequest) => SiteReserveResult>;
+  readonly #reserveTx: BetterSqlite3.Transaction<
+    (r: SiteReserveRequest, counted: SiteCap[]) => SiteReserveResult
+  >;
   readonly #commitTx: BetterSqlite3.Transaction<(r: SiteCommitRequest) => SiteCommitResult>;
   readonly #markTx: BetterSqlite3.Transaction<
     (pseudonym: string, id: string, now: number, ttlMs: number) => boolean
@@ -187,17 +190,17 @@ class SqliteSiteState implements SiteState {
       db.prepare(`DELETE FROM ${table} WHERE expires_at <= ?`),
     );
 
-    this.#reserveTx = db.transaction((r: SiteReserveRequest): SiteReserveResult => {
-      const usage = this.#count(r, r.reservationId);
+    this.#reserveTx = db.transaction((r: SiteReserveRequest, counted: SiteCap[]): SiteReserveResult => {
+      const usage = this.#count({ ...r, caps: counted }, r.reservationId);
       const full = r.caps
         .filter((cap) => usage[cap.ruleId]!.used + usage[cap.ruleId]!.pending >= cap.limit)
         .map((cap) => cap.ruleId);
-      if (full.length > 0) return { ok: false, full, usage: this.#count(r, '') };
+      if (full.length > 0) return { ok: false, full, usage };
       for (const cap of r.caps) {
         this.#reserve.run({ ...this.#keyOf(r, cap), id: r.reservationId, expiresAt: r.now + r.ttlMs });
       }
       this.#maybePurge(r.now);
-      return { ok: true };
+      return { ok: true, usage };
     });
     this.#commitTx = db.transaction((r: SiteCommitRequest): SiteCommitResult => {
       this.#dropReservation.run({ id: r.reservationId, pseudonym: r.pseudonym });
@@ -271,8 +274,9 @@ class SqliteSiteState implements SiteState {
     validateQuery(request);
     validateKeyPart(request.reservationId, 'reservationId');
     validateTtl(request.ttlMs, 'ttlMs');
+    const counted = countedCaps(request);
     // IMMEDIATE: the write lock is taken before counting, so no other lane counts in between.
-    return this.#run('reserve', () => this.#reserveTx.immediate(request));
+    return this.#run('reserve', () => this.#reserveTx.immediate(request, counted));
   }
 
   async commit(request: SiteCommitRequest): Promise<SiteCommitResult> {
@@ -326,9 +330,12 @@ class SqliteSiteState implements SiteState {
 
   async ping(): Promise<SiteStoreInfo> {
     const started = performance.now();
-    const version = this.#run(
-      'answer a ping',
-      () => this.#db.prepare('SELECT sqlite_version()').pluck().get() as string,
+    // Every decision of a lane writes (its reservation): the ping takes the write lock and lets it go,
+    // so that a file another process keeps locked (a backup, a long transaction) is not taken as up.
+    const version = this.#run('answer a ping', () =>
+      this.#db
+        .transaction(() => this.#db.prepare('SELECT sqlite_version()').pluck().get() as string)
+        .immediate(),
     );
     return { kind: 'sqlite', version, latencyMs: performance.now() - started };
   }

@@ -501,15 +501,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     const subjectType = credential.kind === 'organisation' ? 'organisation' : 'person';
     const decisionContext = context ? this.#mergeContext(context) : this.#context;
 
-    // The site's counts for a known holder are asked while the credit sources are: neither waits for the other.
     const site = this.site;
-    const earlyCaps = site ? this.#capsOf(this.#policyAt(this.#clock.now())) : undefined;
-    const siteCounts =
-      site && earlyCaps && earlyCaps.scene.length > 0 && subject && problem === undefined
-        ? site.usage(subject.pseudonym, earlyCaps.scene, this.#clock.now())
-        : undefined;
-    // Nobody waits for it when the credential fails before it is needed; it fails into local state anyway.
-    siteCounts?.catch(() => {});
 
     let standing: CreditStanding | null = null;
     let unavailableReason: string | undefined = problem;
@@ -584,9 +576,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     let decision: Decision;
     const caps = this.#capsOf(pack);
     if (site && subject && caps.scene.length > 0) {
-      // The counts read early were for the pack of that moment; a pack that changed since is asked afresh.
-      const early = siteCounts && earlyCaps === caps ? siteCounts : undefined;
-      const settled = await this.#decideWithSite(site, subject, nowMs, caps, early, decide);
+      const settled = await this.#decideWithSite(site, subject, nowMs, caps, decide);
       decision = settled.decision;
       siteStateDegraded ||= settled.degraded;
     } else {
@@ -634,40 +624,59 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
   }
 
   /**
-   * Decides with the site's counts, then holds the decision's capped benefits in the site's caps. When
-   * another lane took the last place in between, decides again with the counts that refused it (the
-   * refused rule is then `CAP_PENDING` or `CAP_REACHED`, and a lower rule may apply instead).
+   * Decides, and holds the decision's capped benefits in the site's caps, in one call to the store in
+   * the common case. Counts only ever take benefits away, so the decision is first made as if every
+   * cap had room; its capped benefits are then reserved, and every cap of the scene counted, in one
+   * atomic call (one round trip, one Lua script in Redis); with those counts the decision is made
+   * again, which holds the same caps when the reservation went through. When another lane took the
+   * last place (the store refused), or the counts changed the decision, it is made again with the
+   * counts and what it grants is reserved in turn (the refused rule is then `CAP_PENDING` or
+   * `CAP_REACHED`, and a lower rule may apply instead).
    */
   async #decideWithSite(
     site: SiteLink,
     subject: Subject,
     nowMs: number,
     caps: PackCaps,
-    early: ReturnType<SiteLink['usage']> | undefined,
     decide: (counts: SiteCounts | undefined) => Decision,
   ): Promise<{ decision: Decision; degraded: boolean }> {
-    const read = await (early ?? site.usage(subject.pseudonym, caps.scene, nowMs));
-    let degraded = read.degraded;
-    let counts: SiteCounts = { ...usageForPolicy(caps.scene, read.usage), unverified: read.unverified };
+    const none: SiteCounts = { usage: {}, pendingUsage: {}, unverified: false };
+    let decision = decide(none);
+    let held = capsOfRules(
+      caps.byRule,
+      decision.benefits.map((b) => b.ruleId),
+    );
+    // Nothing capped is granted even with room everywhere: no count can change that.
+    if (held.length === 0) return { decision, degraded: false };
+    let degraded = false;
     for (let attempt = 0; ; attempt++) {
-      const decision = decide(counts);
-      const heldCaps = capsOfRules(
-        caps.byRule,
-        decision.benefits.map((b) => b.ruleId),
-      );
-      if (heldCaps.length === 0 || counts.unverified) return { decision, degraded };
-      const held = await site.reserve(decision.id, subject.pseudonym, heldCaps, nowMs);
-      if (held.kind === 'reserved') return { decision, degraded: degraded || held.degraded };
-      if (held.kind === 'unverified') {
-        counts = { ...counts, unverified: true };
-        degraded = true;
-        continue;
+      const answer = await site.reserve(decision.id, subject.pseudonym, held, nowMs, caps.scene);
+      if (answer.kind === 'unverified') {
+        return { decision: decide({ ...none, unverified: true }), degraded: true };
       }
-      degraded ||= held.degraded;
-      const merged = usageForPolicy(caps.scene, { ...read.usage, ...held.usage });
-      // Each retry fills at least one more cap, so this ends; the bound is a belt against a store that lies.
-      counts =
-        attempt < caps.scene.length ? { ...merged, unverified: false } : { ...merged, unverified: true };
+      degraded ||= answer.degraded;
+      // Each refusal fills at least one more cap, so this ends; the bound is a belt against a store that lies.
+      const counts: SiteCounts = {
+        ...usageForPolicy(caps.scene, answer.usage),
+        unverified: answer.kind === 'full' && attempt >= caps.scene.length,
+      };
+      const again = decide(counts);
+      const needed = capsOfRules(
+        caps.byRule,
+        again.benefits.map((b) => b.ruleId),
+      );
+      if (answer.kind === 'reserved') {
+        const reserved = new Set(held.map((cap) => cap.ruleId));
+        if (needed.length === reserved.size && needed.every((cap) => reserved.has(cap.ruleId))) {
+          return { decision: again, degraded };
+        }
+        // The counts changed what the decision grants: its places are given back (sent before the
+        // next reservation, on the same connection) and what it grants now is reserved in turn.
+        site.release(decision.id, subject.pseudonym, reserved, nowMs);
+      }
+      if (needed.length === 0 || counts.unverified) return { decision: again, degraded };
+      decision = again;
+      held = needed;
     }
   }
 

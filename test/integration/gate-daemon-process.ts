@@ -164,7 +164,7 @@ export async function serving(daemon: DaemonProcess): Promise<boolean> {
  * is a new card however slowly a loaded machine runs the daemon. Unlike `site.tap`, no fixed hold.
  */
 export async function tapCard(
-  site: SimulatedSite,
+  site: Pick<SimulatedSite, 'reader'>,
   daemon: DaemonProcess,
   person: SyntheticPerson,
   timeoutMs = 15_000,

@@ -96,7 +96,42 @@ describe.skipIf(skip !== undefined)(redisSuiteName('Redis site state', skip), ()
       const q = { pseudonym: 'holder-4', laneId: 'lane-a', caps: [cap], now: t0 };
       await store.usage(q);
       await admin.script('FLUSH');
-      expect(await store.reserve({ ...q, reservationId: 'd-1', ttlMs: 15_000 })).toEqual({ ok: true });
+      expect(await store.reserve({ ...q, reservationId: 'd-1', ttlMs: 15_000 })).toMatchObject({ ok: true });
+      await store.close();
+    });
+
+    it('loads its scripts on every connection, so no decision waits for a NOSCRIPT round trip', async () => {
+      /** EVALSHA calls the server refused (NOSCRIPT) and scripts it was sent by source, since RESETSTAT. */
+      const misses = async () => {
+        const stats = await admin.info('commandstats');
+        return {
+          noscript: Number(/cmdstat_evalsha:.*failed_calls=(\d+)/.exec(stats)?.[1] ?? 0),
+          eval: Number(/cmdstat_eval:calls=(\d+)/.exec(stats)?.[1] ?? 0),
+        };
+      };
+      await admin.script('FLUSH');
+      await admin.config('RESETSTAT');
+      const store = await openRedisSiteState({ url: server!.url, keyPrefix: 'load:site:' });
+      const q = { pseudonym: 'holder-6', laneId: 'lane-a', caps: [cap], now: t0 };
+      await store.reserve({ ...q, reservationId: 'd-1', ttlMs: 15_000, alsoCount: [cityCap] });
+      await store.commit({ ...q, reservationId: 'd-1', scene: 'scenic-gate' });
+      expect(await misses()).toEqual({ noscript: 0, eval: 0 });
+      // A server that lost its scripts and the connection (a restart, a new primary): loaded again.
+      await admin.script('FLUSH');
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+      await admin.config('RESETSTAT');
+      const until = Date.now() + 15_000;
+      for (;;) {
+        try {
+          await store.ping();
+          break;
+        } catch {
+          if (Date.now() > until) throw new Error('never reconnected');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+      await store.reserve({ ...q, reservationId: 'd-2', ttlMs: 15_000 });
+      expect(await misses()).toEqual({ noscript: 0, eval: 0 });
       await store.close();
     });
 

@@ -67,7 +67,7 @@ export function siteStateContract(name: string, options: SiteStateContractOption
       const s = await open();
       const p = holder();
       const first = await s.reserve({ ...query(p, [daily]), reservationId: 'd-1', ttlMs: 15_000 });
-      expect(first).toEqual({ ok: true });
+      expect(first).toEqual({ ok: true, usage: { [daily.ruleId]: { used: 0, pending: 0 } } });
       const second = await s.reserve({
         ...query(p, [daily], T0 + 1_000),
         reservationId: 'd-2',
@@ -84,9 +84,7 @@ export function siteStateContract(name: string, options: SiteStateContractOption
       // Reserving again under the same id renews it and is never refused by itself.
       expect(
         await s.reserve({ ...query(p, [daily], T0 + 2_000), reservationId: 'd-1', ttlMs: 15_000 }),
-      ).toEqual({
-        ok: true,
-      });
+      ).toEqual({ ok: true, usage: { [daily.ruleId]: { used: 0, pending: 0 } } });
       const committed = await s.commit({
         ...query(p, [daily], T0 + 3_000),
         reservationId: 'd-1',
@@ -127,6 +125,7 @@ export function siteStateContract(name: string, options: SiteStateContractOption
       expect(await s.usage(query(p, [daily]))).toEqual({ [daily.ruleId]: { used: 0, pending: 0 } });
       expect(await s.reserve({ ...query(p, [daily]), reservationId: 'd-2', ttlMs: 15_000 })).toEqual({
         ok: true,
+        usage: { [daily.ruleId]: { used: 0, pending: 0 } },
       });
     });
 
@@ -138,9 +137,7 @@ export function siteStateContract(name: string, options: SiteStateContractOption
       expect((await s.usage(query(p, [daily], T0 + 10_000)))[daily.ruleId]).toEqual({ used: 0, pending: 0 });
       expect(
         await s.reserve({ ...query(p, [daily], T0 + 10_000), reservationId: 'd-2', ttlMs: 10_000 }),
-      ).toEqual({
-        ok: true,
-      });
+      ).toEqual({ ok: true, usage: { [daily.ruleId]: { used: 0, pending: 0 } } });
       // The lapsed reservation's decision may still be committed (a late confirmation): it counts, and
       // with d-2 pending the subject is then past nothing, but a third opening is refused.
       await s.commit({ ...query(p, [daily], T0 + 11_000), reservationId: 'd-1', scene: 'scenic-gate' });
@@ -200,6 +197,48 @@ export function siteStateContract(name: string, options: SiteStateContractOption
       expect((await s.usage(query(p, [monthly])))[monthly.ruleId]).toEqual({ used: 0, pending: 0 });
     });
 
+    it('reserves and counts in one step: the caps of alsoCount are counted, not reserved', async () => {
+      const s = await open();
+      const p = holder();
+      await s.commit({ ...query(p, [monthly]), reservationId: 'd-0', scene: 'library-kiosk' });
+      await s.reserve({ ...query(p, [monthly]), reservationId: 'd-1', ttlMs: 15_000 });
+      const reserved = await s.reserve({
+        ...query(p, [daily], T0 + 1_000),
+        reservationId: 'd-2',
+        ttlMs: 15_000,
+        alsoCount: [monthly, daily],
+      });
+      expect(reserved).toEqual({
+        ok: true,
+        usage: { [daily.ruleId]: { used: 0, pending: 0 }, [monthly.ruleId]: { used: 1, pending: 1 } },
+      });
+      // d-2 holds a place in the daily cap only.
+      expect(await s.usage(query(p, [daily, monthly], T0 + 2_000))).toEqual({
+        [daily.ruleId]: { used: 0, pending: 1 },
+        [monthly.ruleId]: { used: 1, pending: 1 },
+      });
+      const refused = await s.reserve({
+        ...query(p, [daily], T0 + 3_000),
+        reservationId: 'd-3',
+        ttlMs: 15_000,
+        alsoCount: [monthly],
+      });
+      expect(refused).toEqual({
+        ok: false,
+        full: [daily.ruleId],
+        usage: { [daily.ruleId]: { used: 0, pending: 1 }, [monthly.ruleId]: { used: 1, pending: 1 } },
+      });
+      // Counting alone (nothing to reserve) is never refused.
+      expect(
+        await s.reserve({
+          ...query(p, [], T0 + 4_000),
+          reservationId: 'd-4',
+          ttlMs: 15_000,
+          alsoCount: [daily],
+        }),
+      ).toEqual({ ok: true, usage: { [daily.ruleId]: { used: 0, pending: 1 } } });
+    });
+
     it('of many reservations racing for the last place, exactly one wins', async () => {
       const [a, b] = [await open(), await open()];
       const p = holder();
@@ -245,7 +284,7 @@ export function siteStateContract(name: string, options: SiteStateContractOption
       expect((await b.usage(query(p, [perLane], T0, 'lane-b')))[perLane.ruleId]!.used).toBe(0);
       expect(
         await b.reserve({ ...query(p, [perLane], T0, 'lane-b'), reservationId: 'd-2', ttlMs: 15_000 }),
-      ).toEqual({ ok: true });
+      ).toEqual({ ok: true, usage: { [perLane.ruleId]: { used: 0, pending: 0 } } });
     });
 
     it('refuses a replayed presentation at any lane within its TTL, keyed by holder and presentation', async () => {
@@ -283,6 +322,12 @@ export function siteStateContract(name: string, options: SiteStateContractOption
         s.usage(query(holder(), [daily, daily])),
         s.reserve({ ...query(holder(), [daily]), reservationId: 'd-1', ttlMs: 0 }),
         s.reserve({ ...query(holder(), [daily]), reservationId: 'd 1', ttlMs: 1_000 }),
+        s.reserve({
+          ...query(holder(), [daily]),
+          reservationId: 'd-1',
+          ttlMs: 1_000,
+          alsoCount: [{ ...monthly, period: 'week' as never }],
+        }),
         s.markPresentation({ pseudonym: holder(), presentationId: 'x', now: T0, ttlMs: -1 }),
         s.recordPassage(holder(), 'sideways' as never, T0),
       ];

@@ -66,12 +66,21 @@ describe('SQLite site state', () => {
       error = e;
     }
     const waitedMs = performance.now() - started;
+    // The ping tells the same: a lane's probe must not take a file it cannot write to as back.
+    let pingError: unknown;
+    try {
+      await store.ping();
+    } catch (e) {
+      pingError = e;
+    }
     db.prepare('ROLLBACK').run();
     db.close();
     expect(isXinyiError(error, 'SITE_STATE_UNAVAILABLE')).toBe(true);
     expect((error as { details: Record<string, unknown> }).details.sqliteCode).toMatch(/^SQLITE_BUSY/);
     // It gave up after its busy timeout: nowhere near a second even on a loaded machine.
     expect(waitedMs).toBeLessThan(1_000);
+    expect(isXinyiError(pingError, 'SITE_STATE_UNAVAILABLE'), String(pingError)).toBe(true);
+    expect((await store.ping()).version).toMatch(/^3\./);
     await store.close();
   });
 

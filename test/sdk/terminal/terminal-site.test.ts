@@ -92,6 +92,24 @@ describe('lanes sharing a site state', () => {
     expect(freeEntry(await a.terminal.present(card(bob)))).toBe(true);
   });
 
+  it('a decision asks the store once: the reservation brings every count the decision is made with', async () => {
+    const store = faultySiteState(createInProcessSiteState());
+    const a = lane('lane-a', store);
+    const b = lane('lane-b', store);
+    let calls = store.calls;
+    const granted = await a.terminal.present(card(alice));
+    expect(freeEntry(granted)).toBe(true);
+    expect(store.calls - calls).toBe(1);
+    expect(a.terminal.confirmUse(granted)).toBe(1);
+    await settled(a.terminal);
+    calls = store.calls;
+    const refused = await b.terminal.present(card(alice));
+    expect(reasonsOf(refused)).toContain(ReasonCode.CAP_REACHED);
+    expect(freeEntry(refused)).toBe(false);
+    expect(refused.siteStateDegraded).toBeUndefined();
+    expect(store.calls - calls).toBe(1);
+  });
+
   it('a terminal id with spaces or CJK decides as any other (the site keys use a digest of it)', async () => {
     const site = createInProcessSiteState();
     const a = lane('云门山 东入口 1', site);
@@ -138,6 +156,25 @@ describe('a site store that cannot be reached', () => {
     const inner = createInProcessSiteState();
     return { store: faultySiteState(inner), inner };
   }
+
+  it('a use the store could not take is pushed once it answers, with no decision to prompt it', async () => {
+    const { store } = site();
+    const a = lane('lane-a', store);
+    const granted = await a.terminal.present(card(alice));
+    expect(granted.siteStateDegraded).toBeUndefined();
+    // One failed commit: the store is not taken as down (one failure in a row), the use is deferred.
+    store.mode = 'down';
+    expect(a.terminal.confirmUse(granted)).toBe(1);
+    await a.terminal.site!.flush();
+    expect(a.terminal.site!.status()).toMatchObject({ up: true, deferredUses: 1 });
+    store.mode = 'up';
+    const reconciled = new Promise((resolve) => a.terminal.site!.once('reconciled', resolve));
+    expect(await reconciled).toEqual({ uses: 1, doubleGrants: 0 });
+    expect(a.terminal.site!.status()).toMatchObject({ up: true, deferredUses: 0, reconciledUses: 1 });
+    expect(reasonsOf(await lane('lane-b', store).terminal.present(card(alice)))).toContain(
+      ReasonCode.CAP_REACHED,
+    );
+  });
 
   it('keeps deciding from local state (degraded, alarm), then reconciles and reports the double grants', async () => {
     const { store } = site();

@@ -5,15 +5,7 @@ import type { HidDeviceInfo, NodeHidModule } from '../adapters/scanner/hid-scann
 import { listSerialPorts, type SerialPortInfo } from '../adapters/transport/serial-transport.js';
 import { listUsbDevices, type UsbDeviceInfo } from '../adapters/transport/usb-transport.js';
 import { isXinyiError } from '../sdk/errors.js';
-
-export const DEVICES_USAGE = `  xinyi devices [--json]
-      Lists the serial ports and HID devices this machine has and marks the ones the SDK
-      recognises: USB-serial bridges that ID-card readers, serial scanners and gate boards sit
-      behind (CH340, CP210x, FTDI, Prolific), and barcode scanners by vendor (Honeywell, Newland,
-      Zebra, Datalogic, Youjie) or by the HID POS usage page, and ID-card readers on the SAM
-      module's own USB pipes (bulk 0x02/0x06 out, 0x81/0x85 in). Works without serialport,
-      node-hid or usb installed (it says so) and exits 0 whatever it finds.
-      --json      print one JSON document instead of the table`;
+import { DEVICES_USAGE } from './help-text.js';
 
 export type RecognisedKind = 'serial-bridge' | 'scanner' | 'id-card-reader';
 

@@ -25,6 +25,7 @@ import {
 import { createUploader } from '../../../sdk/journal/uploader.js';
 import type { Logger } from '../../../sdk/logger.js';
 import { createRng } from '../../../simulator/prng.js';
+import { thrownXinyiError } from '../../support/thrown.js';
 import { until } from '../../support/until.js';
 import { writePendingJournal } from './fixtures/upload-fixtures.js';
 import { downgradeToSchema2, entryFor, manualClock, people } from './fixtures.js';
@@ -56,16 +57,6 @@ async function rejection(promise: Promise<unknown>): Promise<XinyiError> {
     return error as XinyiError;
   }
   throw new Error('expected a rejection');
-}
-
-function thrown(fn: () => unknown): XinyiError {
-  try {
-    fn();
-  } catch (error) {
-    expect(isXinyiError(error), String(error)).toBe(true);
-    return error as XinyiError;
-  }
-  throw new Error('expected a throw');
 }
 
 function recordingLogger(): Logger & { lines: { level: string; obj: object; msg?: string }[] } {
@@ -179,7 +170,7 @@ describe('SQLite journal', () => {
     writer.close();
     const reader = await createSqliteJournal({ path, readonly: true });
     expect(reader.getDecision('d-1')?.decision.id).toBe('d-1');
-    const error = thrown(() => reader.commitDecision(entryFor({ id: 'd-2' })));
+    const error = thrownXinyiError(() => reader.commitDecision(entryFor({ id: 'd-2' })));
     expect(error.code).toBe('JOURNAL_UNAVAILABLE');
     expect((error.cause as { code?: string }).code).toMatch(/^SQLITE_READONLY/);
     reader.close();
@@ -222,7 +213,7 @@ describe('SQLite journal', () => {
         return;
       }
       for (let i = 0; i < 3; i++) {
-        const error = thrown(() => journal!.commitDecision(entryFor({ id: `d-${i + 2}` })));
+        const error = thrownXinyiError(() => journal!.commitDecision(entryFor({ id: `d-${i + 2}` })));
         expect(error.code).toBe('JOURNAL_UNAVAILABLE');
         expect(error.details.sqliteCode).toMatch(/^SQLITE_READONLY/);
       }
@@ -255,7 +246,9 @@ describe('SQLite journal', () => {
     // The failed commit left nothing behind: no decision, no orphan disclosure.
     expect(journal.getDecision(`d-${committed}`)).toBeUndefined();
     expect(journal.counts()).toMatchObject({ decisions: committed, disclosures: 2 * committed });
-    expect(thrown(() => journal.commitDecision(entryFor({ id: 'again' }))).code).toBe('JOURNAL_FULL');
+    expect(thrownXinyiError(() => journal.commitDecision(entryFor({ id: 'again' }))).code).toBe(
+      'JOURNAL_FULL',
+    );
     expect(logger.lines.filter((l) => l.level === 'error')).toHaveLength(1);
 
     // Once uploaded records are purged, their pages are reused and commits succeed again.

@@ -50,7 +50,7 @@ export interface DevicesReport {
 const BRIDGE_LABEL = 'serial bridge (ID reader, scanner or gate board)';
 
 // USB-serial bridge chips (VID:PID, lower-case hex). ID-card reader modules speak SAM over UART and are
-// sold behind one of these (hardware-protocols.md §1.2); so are serial scanners and gate boards.
+// sold behind one of these (docs/protocols.md §1.2); so are serial scanners and gate boards.
 const SERIAL_BRIDGES: Record<string, string> = {
   '1a86:7523': 'CH340',
   '1a86:5523': 'CH341',
@@ -59,7 +59,7 @@ const SERIAL_BRIDGES: Record<string, string> = {
   '067b:2303': 'Prolific PL2303',
 };
 
-// Barcode-scanner vendors by USB vendor id (hardware-protocols.md §2.2).
+// Barcode-scanner vendors by USB vendor id (docs/protocols.md §2.2).
 const SCANNER_VENDORS: Record<string, string> = {
   '0c2e': 'Honeywell',
   '1eab': 'Newland',

@@ -82,7 +82,7 @@ function loadLibrary(): Promise<ZxingLibrary> {
 
 /**
  * The pure-JavaScript fallback decoder, for hosts where WebAssembly is disabled: @zxing/library 0.21.3
- * (0.22+ needs Node 24 and logs twice per empty frame, decoder-bench.md §6). QR goes through
+ * (0.22+ needs Node 24 and logs twice per empty frame, docs/decoder-bench.md §6). QR goes through
  * `QRCodeReader` on a `HybridBinarizer`; other symbologies through one `MultiFormatReader` set up once,
  * without `TRY_HARDER` (with 1D formats it costs ~70 ms per empty frame). With `tryInverted`, a frame
  * where nothing was found is tried once more, inverted, for QR codes shown in dark mode.

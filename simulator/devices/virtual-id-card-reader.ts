@@ -33,7 +33,7 @@ import { DevicePort } from './device-port.js';
  *
  * This is processing time only (RF exchange with the card, SAM cryptography). Wire time — 1295 bytes
  * take ≈112 ms at 115200 baud 8N1 — is modelled by the link (`createMemoryLink({ baudRate })`), not
- * here. Real readers typically take 100–400 ms of processing for a read; hardware-protocols.md §1.7
+ * here. Real readers typically take 100–400 ms of processing for a read; docs/protocols.md §1.7
  * lists only host-side wait times from public code (find/select 100 ms, read 2000 ms, read with
  * fingerprint 3000 ms, address 1500 ms, SAM ID 300 ms). The defaults are small so that tests and
  * demos stay fast; raise them to rehearse realistic timing.
@@ -281,7 +281,7 @@ type Received = SamCommandFrame | XinyiError;
 
 /**
  * The device side of a second-generation ID-card reader: a SAM module answering the host protocol
- * of hardware-protocols.md §1 byte-exactly, over any `Transport` (normally the `device` end of
+ * of docs/protocols.md §1 byte-exactly, over any `Transport` (normally the `device` end of
  * `createMemoryLink()`).
  *
  * Behaviour (§1.4–§1.7):

@@ -36,7 +36,7 @@ import { thrownXinyiError } from '../../support/thrown.js';
 // Synthetic data only: people come from generatePopulation / generateResidentIdNumber, foreigner
 // cards from made-up test fields.
 
-/** Literal frames from hardware-protocols.md §1.5. */
+/** Literal frames from docs/protocols.md §1.5. */
 const FRAMES = {
   findOk: 'AA AA AA 96 69 00 08 00 00 9F 00 00 00 00 97',
   selectOk: 'AA AA AA 96 69 00 0C 00 00 90 00 00 00 00 00 00 00 00 9C',

@@ -72,10 +72,15 @@ let library: Promise<ZxingLibrary> | undefined;
 function loadLibrary(): Promise<ZxingLibrary> {
   library ??= import('@zxing/library').catch((cause: unknown) => {
     library = undefined;
-    throw new XinyiError('NATIVE_MODULE_UNAVAILABLE', '@zxing/library could not be loaded', {
-      cause,
-      details: { module: '@zxing/library' },
-    });
+    // An optional dependency: the default decoder (zxing-wasm) does not need it.
+    const missing = (cause as { code?: unknown } | null)?.code === 'ERR_MODULE_NOT_FOUND';
+    throw new XinyiError(
+      'NATIVE_MODULE_UNAVAILABLE',
+      missing
+        ? '@zxing/library is not installed: npm install @zxing/library@0.21.3 for the pure-JavaScript decoder, or use createZxingWasmDecoder (the default)'
+        : '@zxing/library could not be loaded',
+      { cause, details: { module: '@zxing/library' } },
+    );
   });
   return library;
 }

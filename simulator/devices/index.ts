@@ -1,4 +1,6 @@
 // The virtual devices: the device side of every protocol the adapters speak, one index for all of them.
+
+export { cardFieldsForPerson } from './card-fields.js';
 export { InProcessGate } from './in-process-gate.js';
 export {
   aaStateCodeForSnapshot,
@@ -28,7 +30,6 @@ export {
   type VirtualGateTiming,
 } from './virtual-gate-core.js';
 export {
-  cardFieldsForPerson,
   type FaultScope,
   type FaultTarget,
   type PlaceCardOptions,

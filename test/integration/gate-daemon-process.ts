@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { SamStatus } from '../../adapters/id-card/index.js';
-import { cardFieldsForPerson } from '../../simulator/devices/virtual-id-card-reader.js';
+import { cardFieldsForPerson } from '../../simulator/devices/card-fields.js';
 import type { SyntheticPerson } from '../../simulator/population.js';
 import type { SimulatedSite } from '../../simulator/simulated-site.js';
 import { until as untilHolds } from '../support/until.js';

@@ -21,7 +21,7 @@ import { createTerminal } from '../sdk/terminal/terminal.js';
 import { cardFieldsForPerson } from '../simulator/devices/card-fields.js';
 import { VirtualAaGateBoard } from '../simulator/devices/virtual-aa-gate.js';
 import { VirtualIdCardReader } from '../simulator/devices/virtual-id-card-reader.js';
-import { VirtualSerialScanner } from '../simulator/devices/virtual-scanners.js';
+import { VirtualSerialScanner } from '../simulator/devices/virtual-serial-scanner.js';
 import { generatePopulation } from '../simulator/population.js';
 import { type BenchResult, figure, runAlone, single, summarize } from './harness.js';
 import { fmt, percentile } from './stats.js';

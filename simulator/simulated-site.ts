@@ -10,7 +10,7 @@ import { cardFieldsForPerson } from './devices/card-fields.js';
 import { VirtualAaGateBoard } from './devices/virtual-aa-gate.js';
 import type { VirtualGateTiming } from './devices/virtual-gate-core.js';
 import { VirtualIdCardReader } from './devices/virtual-id-card-reader.js';
-import { VirtualSerialScanner } from './devices/virtual-scanners.js';
+import { VirtualSerialScanner } from './devices/virtual-serial-scanner.js';
 import { type MockPlatform, startMockPlatform } from './mock-platform.js';
 import { generatePopulation, type SyntheticPerson } from './population.js';
 import { createPtyPair, type PtyPair } from './pty.js';

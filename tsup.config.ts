@@ -21,6 +21,8 @@ export default defineConfig({
   shims: true,
   // p-retry is ESM-only: bundle it so that require('xinyi-terminal') works on Node 20.
   noExternal: ['p-retry'],
+  // An optional dependency, loaded on first use: tsup bundles what `dependencies` does not list.
+  external: ['@zxing/library'],
   onSuccess: async () => {
     // The bin is ESM (package.json "bin"); a CommonJS copy of it would only be dead weight in the package.
     await rm('dist/cli/xinyi.cjs', { force: true });

@@ -18,9 +18,10 @@ import { GateController, type GatePassage } from '../sdk/gate/gate-controller.js
 import { createPseudonymizer } from '../sdk/identity/index.js';
 import { createSqliteJournal } from '../sdk/journal/sqlite-journal.js';
 import { createTerminal } from '../sdk/terminal/terminal.js';
+import { cardFieldsForPerson } from '../simulator/devices/card-fields.js';
 import { VirtualAaGateBoard } from '../simulator/devices/virtual-aa-gate.js';
-import { cardFieldsForPerson, VirtualIdCardReader } from '../simulator/devices/virtual-id-card-reader.js';
-import { VirtualSerialScanner } from '../simulator/devices/virtual-scanners.js';
+import { VirtualIdCardReader } from '../simulator/devices/virtual-id-card-reader.js';
+import { VirtualSerialScanner } from '../simulator/devices/virtual-serial-scanner.js';
 import { generatePopulation } from '../simulator/population.js';
 import { type BenchResult, figure, runAlone, single, summarize } from './harness.js';
 import { fmt, percentile } from './stats.js';

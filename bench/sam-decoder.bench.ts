@@ -1,5 +1,5 @@
 // `node --import tsx bench/sam-decoder.bench.ts` (also in `npm run bench`): SamFrameDecoder throughput on a stream of 1295-byte read responses, against the
-// reference's own parser (hardware-protocols.md §1.3 `samParse`), which needs whole frames handed to it.
+// reference's own parser (docs/protocols.md §1.3 `samParse`), which needs whole frames handed to it.
 import { performance } from 'node:perf_hooks';
 import {
   encodeCardText,

@@ -8,16 +8,6 @@ import { configPath, loadGateConfig } from './gate/config.js';
 import { documentFiles, installDocument, offlineDocuments, readDocumentFiles } from './gate/documents.js';
 import { usageError } from './usage.js';
 
-export const CALENDAR_USAGE = `  xinyi calendar show [YEAR] [--config FILE] [--json]
-      The holiday calendar: how far its official arrangements reach, which years are provisional
-      (computed from the statutory rules, without make-up workdays), and each holiday period of
-      YEAR (default: this year), official or provisional. With --config, the calendar the gate
-      daemon of that configuration uses (its documents, verified again); without, the bundled one.
-  xinyi calendar import FILE --config FILE
-      Verifies a signed calendar document (with the daemon's cached trust list or the
-      configuration's calendar.publicKey), refuses one older than the daemon holds, and installs it
-      in the daemon's data folder; a running daemon takes it without a restart.`;
-
 /** One off period, or the make-up workdays, of a year as the calendar classifies its days. */
 export interface CalendarYearView {
   year: number;

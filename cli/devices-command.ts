@@ -5,15 +5,7 @@ import type { HidDeviceInfo, NodeHidModule } from '../adapters/scanner/hid-scann
 import { listSerialPorts, type SerialPortInfo } from '../adapters/transport/serial-transport.js';
 import { listUsbDevices, type UsbDeviceInfo } from '../adapters/transport/usb-transport.js';
 import { isXinyiError } from '../sdk/errors.js';
-
-export const DEVICES_USAGE = `  xinyi devices [--json]
-      Lists the serial ports and HID devices this machine has and marks the ones the SDK
-      recognises: USB-serial bridges that ID-card readers, serial scanners and gate boards sit
-      behind (CH340, CP210x, FTDI, Prolific), and barcode scanners by vendor (Honeywell, Newland,
-      Zebra, Datalogic, Youjie) or by the HID POS usage page, and ID-card readers on the SAM
-      module's own USB pipes (bulk 0x02/0x06 out, 0x81/0x85 in). Works without serialport,
-      node-hid or usb installed (it says so) and exits 0 whatever it finds.
-      --json      print one JSON document instead of the table`;
+import { DEVICES_USAGE } from './help-text.js';
 
 export type RecognisedKind = 'serial-bridge' | 'scanner' | 'id-card-reader';
 
@@ -58,7 +50,7 @@ export interface DevicesReport {
 const BRIDGE_LABEL = 'serial bridge (ID reader, scanner or gate board)';
 
 // USB-serial bridge chips (VID:PID, lower-case hex). ID-card reader modules speak SAM over UART and are
-// sold behind one of these (hardware-protocols.md §1.2); so are serial scanners and gate boards.
+// sold behind one of these (docs/protocols.md §1.2); so are serial scanners and gate boards.
 const SERIAL_BRIDGES: Record<string, string> = {
   '1a86:7523': 'CH340',
   '1a86:5523': 'CH341',
@@ -67,7 +59,7 @@ const SERIAL_BRIDGES: Record<string, string> = {
   '067b:2303': 'Prolific PL2303',
 };
 
-// Barcode-scanner vendors by USB vendor id (hardware-protocols.md §2.2).
+// Barcode-scanner vendors by USB vendor id (docs/protocols.md §2.2).
 const SCANNER_VENDORS: Record<string, string> = {
   '0c2e': 'Honeywell',
   '1eab': 'Newland',

@@ -28,19 +28,8 @@ import {
 import { documentFiles, offlineDocuments, readDocumentFiles } from './gate/documents.js';
 import { checkSecretFiles } from './gate/local-files.js';
 import { checkSiteStore, type SiteStoreCheck } from './gate/site-store.js';
-import { usageError } from './usage.js';
-
-export const DOCTOR_USAGE = `  xinyi doctor --config FILE [--url URL] [--timeout-ms MS]
-      Checks a gate installation and prints one JSON document: versions, the configuration
-      (secrets redacted), whether each secret resolves, the journal (opened read-only) and
-      the snapshot in its dataDir, the calendar and policy documents (a problem when the
-      calendar's official arrangements end within 60 days), the serial devices, whether the
-      platform and the site store answer (latency, version), and the running daemon's
-      /diagnostics (at the configured http port, or URL); and the configuration's security: an
-      http:// platform, an inline secret, a secret file others may read, a weak pseudonym key, a
-      daemon port open beyond loopback, a simulated clock. Exit code 0 when nothing is wrong, 1 when
-      something is: each problem is one line in "problems"; "warnings" are worth knowing but do not
-      fail the check. Prints no secret value and no personal data.`;
+import { DOCTOR_USAGE } from './help-text.js';
+import { usageError, xinyiInvocation } from './usage.js';
 
 /** How long each network check may take (platform, daemon). */
 const DEFAULT_TIMEOUT_MS = 2_000;
@@ -323,8 +312,8 @@ async function checkDocuments(
   if (coverage && reach.warning) {
     problems.push(
       reach.officialThrough === null
-        ? `calendar: no official arrangement covers today (${reach.today}); decisions use the provisional calendar: import the State Council's notice (xinyi calendar import)`
-        : `calendar: official coverage ends ${reach.officialThrough}, in ${reach.officialDaysLeft} days: import the next notice (xinyi calendar import) or let the platform sync it`,
+        ? `calendar: no official arrangement covers today (${reach.today}); decisions use the provisional calendar: import the State Council's notice (${xinyiInvocation()} calendar import)`
+        : `calendar: official coverage ends ${reach.officialThrough}, in ${reach.officialDaysLeft} days: import the next notice (${xinyiInvocation()} calendar import) or let the platform sync it`,
     );
   }
   return {

@@ -5,19 +5,8 @@ import { createJsonLogger } from '../sdk/logger.js';
 import { checkConfiguration } from './doctor-command.js';
 import { loadGateConfig, redactConfig } from './gate/config.js';
 import { type GateDaemon, startGateDaemon } from './gate/daemon.js';
+import { GATE_USAGE } from './help-text.js';
 import { usageError } from './usage.js';
-
-export const GATE_USAGE = `  xinyi gate --config FILE [--check]
-      The scenic-spot gate daemon: reads its ID-card reader, scanners and gate board, platform
-      and policy from FILE (see examples/scenic-gate/gate.json), serves /health, /metrics and
-      /diagnostics on its local HTTP port, logs one JSON line per event (no ID numbers), and
-      stops cleanly on SIGTERM or SIGINT with every decision committed. Exits 3 when another
-      daemon holds the same data folder or devices (their lock files name its pid).
-      --check     validate FILE, print it redacted, and run every check of \`xinyi doctor\` that
-                  needs no device and no running daemon: secrets resolve and are usable (a weak
-                  pseudonym key, a secret file others may read, an inline secret), the policy and
-                  document files, the data folder, native modules, and whether the platform and the
-                  site store answer; one "problem:" line each, exit 1 when there is one`;
 
 /** How long `--check` waits for the platform and the site store. */
 const CHECK_TIMEOUT_MS = 2_000;

@@ -4,14 +4,6 @@ import { verifySqliteJournal } from '../sdk/journal/verify-journal.js';
 import { readKeyFile } from '../sdk/key-file.js';
 import { EXIT_FAILURE, usageError } from './usage.js';
 
-export const JOURNAL_USAGE = `  xinyi journal verify --db PATH [--secret-file FILE] [--json]
-      Checks the decision journal's hash chains offline (docs/journal.md §12): every decision,
-      disclosure record and benefit use hashes to its link, every link follows the previous
-      one, every chain's head is its last record. With --secret-file (the terminal's platform
-      secret, as the daemon reads it) every head signature is checked too. Read-only: a running
-      daemon may keep writing. Exit code 1 and one line per problem when something was changed.
-      --json      print the report as JSON`;
-
 async function verify(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,

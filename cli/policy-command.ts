@@ -5,12 +5,6 @@ import { loadGateConfig } from './gate/config.js';
 import { installDocument } from './gate/documents.js';
 import { usageError } from './usage.js';
 
-export const POLICY_USAGE = `  xinyi policy import FILE --config FILE [--json]
-      Verifies a signed policy-pack document (its signature with the daemon's cached trust list or
-      the configuration's policy.publicKey, its pack with loadPolicyPack), refuses one older than
-      the daemon holds, and installs it in the daemon's data folder; a running daemon takes it
-      without a restart and applies it from its effectiveFrom.`;
-
 /** `xinyi policy import`. */
 export async function policyCommand(argv: string[]): Promise<void> {
   const { values, positionals: all } = parseArgs({

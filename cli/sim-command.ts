@@ -7,15 +7,8 @@ import { VirtualIdCardReader, type VirtualIdCardReaderFault } from '../simulator
 import { generatePopulation } from '../simulator/population.js';
 import { createPtyPair, isSocatAvailable, type PtyPair } from '../simulator/pty.js';
 import { startTcpDeviceServer, type TcpDeviceServer } from '../simulator/tcp-device-server.js';
-import { SITE_USAGE, siteCommand } from './site-command.js';
+import { siteCommand } from './site-command.js';
 import { usageError } from './usage.js';
-
-export const SIM_USAGE = `  xinyi sim [--pty] [--tcp PORT] [--seed S] [--people N]
-      A virtual ID-card reader speaking the SAM protocol byte-exactly, for any program to open:
-      --pty       on a socat PTY pair (prints the path to open as a serial port, 115200 8N1)
-      --tcp PORT  as a serial device server on 127.0.0.1:PORT (0 picks a free port)
-      Commands on stdin: tap [N] | remove | fault KIND [ON] | people | quit
-${SITE_USAGE}`;
 
 const FAULTS: Record<string, (on?: string) => VirtualIdCardReaderFault> = {
   garbage: (on) => ({ kind: 'garbage', on: (on ?? 'any') as never }),

@@ -25,30 +25,7 @@ import {
 import { type SimulatedSiteStore, type SiteDevice, startSimulatedSite } from '../simulator/simulated-site.js';
 import { parseGateConfig } from './gate/config.js';
 import { startGateDaemon } from './gate/daemon.js';
-import { usageError } from './usage.js';
-
-export const SITE_USAGE = `  xinyi sim --site DIR [--lanes N] [--redis URL] [--platform-port PORT] [--http-port PORT]
-                  [--seed S] [--people N]
-      A whole simulated scenic spot for \`xinyi gate\`: per lane a SAM ID-card reader, a QR scanner
-      and an AA-frame gate board on socat PTYs under DIR, and the mock platform on 127.0.0.1:PORT
-      (default 18080). Writes DIR/gate.json (lane 1; DIR/gate-2.json … for more lanes); run
-      \`xinyi gate --config DIR/gate.json\` next to it, one daemon per lane. With --lanes N (1–16)
-      the lanes share their state in DIR/site.sqlite, or in Redis at URL with --redis; the last lane
-      is the exit, every lane has anti-passback, and lane K's health port is PORT+K-1.
-      Commands on stdin: tap N [LANE] | code N [LANE] | screenshot LANE | people
-                         | behaviour pass|no-pass|tailgate|push-back [LANE]
-                         | unplug gate|id-card-reader|scanner [MS] [LANE] | platform down|up | quit
-  xinyi sim --ui [--port PORT] [--scenario FILE] [--no-lane] [--site DIR] [--lanes N] [--redis URL]
-                [--seed S] [--people N]
-  xinyi sim --scenario FILE [--no-lane] [--site DIR]
-      The same site (DIR defaults to $TMPDIR/xinyi-sim) with its gate lanes running in this process
-      (the \`xinyi gate\` daemon's code; their JSON log goes to DIR/lane.log), and with --ui a control
-      panel on http://127.0.0.1:PORT/ (default 7300): people, every lane, live decisions, faults.
-      --scenario plays a scripted scenario (docs/simulator-panel.md); without --ui it exits when
-      done, with status 1 if an expectation failed. --no-lane leaves the PTYs to your own program.
-      Commands on stdin: tap N [LANE] | code N [camera|LANE] | screenshot LANE | people
-                         | fault NAME on|off [MS] | revoke N [off] | unplug DEVICE [MS]
-                         | clock YYYY-MM-DD|off | behaviour B | quit`;
+import { usageError, xinyiInvocation } from './usage.js';
 
 const BEHAVIOURS: readonly PassageBehaviour[] = ['pass', 'no-pass', 'tailgate', 'push-back'];
 const DEVICES: readonly SiteDevice[] = ['gate', 'id-card-reader', 'scanner'];
@@ -133,7 +110,7 @@ export async function siteCommand(options: SiteCommandOptions): Promise<void> {
   if (site.store !== 'local') {
     console.log(`  site store     ${'sqlite' in site.store ? site.store.sqlite : site.store.redisUrl}`);
   }
-  for (const file of configFiles) console.log(`now run:  xinyi gate --config ${file}`);
+  for (const file of configFiles) console.log(`now run:  ${xinyiInvocation()} gate --config ${file}`);
   site.lanes.forEach((lane) => {
     let lastPhase = '';
     lane.gate.core.on('change', (s) => {
@@ -309,7 +286,9 @@ async function simulationCommand(options: SiteCommandOptions): Promise<void> {
     } else {
       const configFile = join(dir, 'gate.json');
       writeFileSync(configFile, `${JSON.stringify(simulation.site.gateConfig(), null, 2)}\n`);
-      console.log(`  no gate lane:  run yours on the PTYs, or  xinyi gate --config ${configFile}`);
+      console.log(
+        `  no gate lane:  run yours on the PTYs, or  ${xinyiInvocation()} gate --config ${configFile}`,
+      );
     }
     if (options.ui) {
       panel = await startPanelServer({ simulation, port: panelPort });

@@ -6,15 +6,6 @@ import { openSnapshotStore, type SnapshotApplyProgress } from '../sdk/credit/sna
 import { XinyiError } from '../sdk/errors.js';
 import { usageError } from './usage.js';
 
-export const SNAPSHOT_USAGE = `  xinyi snapshot apply FILE --db PATH --public-key PEMFILE [--public-key PEMFILE…] [--json]
-      Verifies a signed offline credit snapshot (full or delta) against the public key(s) and
-      applies it to the snapshot database at PATH (created when missing) in one transaction,
-      showing progress on stderr: one updating line on a terminal, plain lines otherwise.
-      A refused or failed apply leaves the previous snapshot whole (exit code 1).
-      --json      print the result as JSON
-  xinyi snapshot info --db PATH
-      What the database holds: snapshot id, sequence, generatedAt, subject count (JSON)`;
-
 /** Where progress goes: stderr, so that stdout carries only the result. */
 export interface ProgressOutput {
   write(text: string): unknown;

@@ -10,6 +10,14 @@ export const EXIT_USAGE = 2;
 export const EXIT_ALREADY_RUNNING = 3;
 
 /**
+ * How the reader runs `xinyi`, for the commands a hint tells them to type: the installed bin, or from a
+ * checkout (the sources run through tsx) `npm run xinyi --`.
+ */
+export function xinyiInvocation(script = process.argv[1] ?? ''): string {
+  return /\.[cm]?ts$/.test(script) ? 'npm run xinyi --' : 'xinyi';
+}
+
+/**
  * A wrong command line, as opposed to work that failed: `xinyi` prints it with a pointer to the
  * command's help and exits with {@link EXIT_USAGE}.
  */
@@ -33,7 +41,7 @@ export function describeFailure(error: unknown, command: string): { line: string
     // parseArgs adds advice about `--` to an unknown option, which is noise here.
     const reason = message.replace(/\. To specify a positional argument.*$/, '');
     const line = reason.startsWith('xinyi ') ? reason : `xinyi ${usageOf}: ${lowerFirst(reason)}`;
-    return { line: `${line} (see: xinyi help ${usageOf})`, exitCode: EXIT_USAGE };
+    return { line: `${line} (see: ${xinyiInvocation()} help ${usageOf})`, exitCode: EXIT_USAGE };
   }
   if (isXinyiError(error)) {
     // A configuration with several problems lists them all, one per line after the first.

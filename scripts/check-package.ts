@@ -1,7 +1,7 @@
 // `npm run check:package`: packs the package as npm would publish it and lints the tarball with publint
 // (package.json fields against the files) and @arethetypeswrong/cli (every entry point's types under
 // node10, node16 from CJS and ESM, and bundler resolution). Exit code 1 when either finds a problem.
-// The packed-package test (test/package/consumer.test.ts) runs the same checks on its own tarball.
+// The packed-package test (test/package/consumer.e2e.test.ts) runs the same checks on its own tarball.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

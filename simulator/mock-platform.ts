@@ -622,7 +622,7 @@ export async function startMockPlatform(options: MockPlatformOptions): Promise<M
         if (typeof lookup?.pseudonym !== 'string' || lookup.pseudonym === '') {
           return sendJson(res, 400, { error: 'pseudonym-required' });
         }
-        // Purpose binding (credit-domain.md §3.2.1): no scene or terminal, no answer.
+        // Purpose binding (docs/credit-domain.md §3.2.1): no scene or terminal, no answer.
         if (!isSceneId(lookup.scene) || typeof lookup.terminalId !== 'string' || lookup.terminalId === '') {
           return sendJson(res, 400, { error: 'purpose-required' });
         }

@@ -2,7 +2,7 @@
 // behind the privacy audit test and the soak, and for an integrator's own tests.
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { cardFieldsForPerson } from './devices/virtual-id-card-reader.js';
+import { cardFieldsForPerson } from './devices/card-fields.js';
 import type { SyntheticOrganisation, SyntheticPerson } from './population.js';
 
 /** One form in which a person's data could have been written. */

@@ -22,7 +22,8 @@ import type { Logger } from '../sdk/logger.js';
 import type { DecisionContext } from '../sdk/policy/index.js';
 import { createTerminal, type Terminal } from '../sdk/terminal/index.js';
 import { generateCameraFrame } from './camera/frame-generator.js';
-import { cardFieldsForPerson, VirtualIdCardReader } from './devices/virtual-id-card-reader.js';
+import { cardFieldsForPerson } from './devices/card-fields.js';
+import { VirtualIdCardReader } from './devices/virtual-id-card-reader.js';
 import type { MockPlatform } from './mock-platform.js';
 import {
   generateOrganisations,

@@ -12,7 +12,7 @@ import {
   VirtualModbusRelayBoard,
   type VirtualModbusRelayBoardOptions,
 } from './devices/virtual-modbus-relay.js';
-import { VirtualSerialScanner, type VirtualSerialScannerOptions } from './devices/virtual-scanners.js';
+import { VirtualSerialScanner, type VirtualSerialScannerOptions } from './devices/virtual-serial-scanner.js';
 import { type MockPlatform, type MockPlatformOptions, startMockPlatform } from './mock-platform.js';
 import { generatePopulation, type PopulationOptions, type SyntheticPerson } from './population.js';
 import { createPopulationCreditProvider } from './population-credit.js';

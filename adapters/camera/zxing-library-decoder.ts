@@ -72,17 +72,22 @@ let library: Promise<ZxingLibrary> | undefined;
 function loadLibrary(): Promise<ZxingLibrary> {
   library ??= import('@zxing/library').catch((cause: unknown) => {
     library = undefined;
-    throw new XinyiError('NATIVE_MODULE_UNAVAILABLE', '@zxing/library could not be loaded', {
-      cause,
-      details: { module: '@zxing/library' },
-    });
+    // An optional dependency: the default decoder (zxing-wasm) does not need it.
+    const missing = (cause as { code?: unknown } | null)?.code === 'ERR_MODULE_NOT_FOUND';
+    throw new XinyiError(
+      'NATIVE_MODULE_UNAVAILABLE',
+      missing
+        ? '@zxing/library is not installed: npm install @zxing/library@0.21.3 for the pure-JavaScript decoder, or use createZxingWasmDecoder (the default)'
+        : '@zxing/library could not be loaded',
+      { cause, details: { module: '@zxing/library' } },
+    );
   });
   return library;
 }
 
 /**
  * The pure-JavaScript fallback decoder, for hosts where WebAssembly is disabled: @zxing/library 0.21.3
- * (0.22+ needs Node 24 and logs twice per empty frame, decoder-bench.md §6). QR goes through
+ * (0.22+ needs Node 24 and logs twice per empty frame, docs/decoder-bench.md §6). QR goes through
  * `QRCodeReader` on a `HybridBinarizer`; other symbologies through one `MultiFormatReader` set up once,
  * without `TRY_HARDER` (with 1D formats it costs ~70 ms per empty frame). With `tryInverted`, a frame
  * where nothing was found is tried once more, inverted, for QR codes shown in dark mode.

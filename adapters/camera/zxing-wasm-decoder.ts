@@ -116,7 +116,7 @@ export interface LocalZxingWasm {
 
 /**
  * Reads `zxing_<build>.wasm` from the installed zxing-wasm package, so that nothing is fetched:
- * zxing-wasm's default `locateFile` points at a CDN (decoder-bench.md §6), and a terminal is often
+ * zxing-wasm's default `locateFile` points at a CDN (docs/decoder-bench.md §6), and a terminal is often
  * offline. When `sha256` is given the file must match it (each JS glue version needs its own .wasm).
  */
 export function localZxingWasm(build: 'reader' | 'writer' | 'full', sha256?: string): LocalZxingWasm {

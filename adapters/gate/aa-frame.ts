@@ -2,7 +2,7 @@ import { XinyiError } from '../../sdk/errors.js';
 import type { GateAlarm, GateDirection, GateState, GateStatus } from '../../sdk/gate/gate.js';
 import { type FrameFormat, ResyncFramer } from '../framing/resync-framer.js';
 
-// The AA-frame gate board: hardware-protocols.md §3.2 (A), from ysjr-2002/GZ-SpotGate
+// The AA-frame gate board: docs/protocols.md §3.2 (A), from ysjr-2002/GZ-SpotGate
 // (GZ-SpotGate/Core/GateReader.cs, Tcp/TcpGateConnection.cs, GZ-SpotGate2/Core/GateUdpComServer.cs).
 //
 //   [0]=AA [1]=00 [2]=source [3]=CID1 (02 command, 12 reply) [4]=CID2 (00) [5]=destination (00 broadcast)

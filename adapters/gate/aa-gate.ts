@@ -76,7 +76,7 @@ function checkedByte(name: string, value: number | undefined, fallback: number):
 }
 
 /**
- * Driver for the AA-frame gate board (hardware-protocols.md §3.2 A) over any transport.
+ * Driver for the AA-frame gate board (docs/protocols.md §3.2 A) over any transport.
  *
  * - Status: a query (`FF 00` to the board's address) is answered by a 16-byte reply with CID1 0x12;
  *   replies are matched to queries first in, first out. A reply with no query waiting, or from

@@ -8,7 +8,7 @@ import {
 } from '../../sdk/gate/gate.js';
 import { type FrameFormat, ResyncFramer } from '../framing/resync-framer.js';
 
-// The 7E/7F flap/swing-barrier main board, hardware-protocols.md §3.2 (B). Only the command frame
+// The 7E/7F flap/swing-barrier main board, docs/protocols.md §3.2 (B). Only the command frame
 // and its checksum are verified by the reference; the reply layout comes from reverse-engineered
 // code, and the reply checksum and the meaning of its fault/gateStatus/alarm codes are unconfirmed
 // (§4 item 7). Everything unconfirmed is configurable here, with the defaults documented.

@@ -84,7 +84,7 @@ function checkedInteger(
 }
 
 /**
- * Driver of the 7E/7F flap/swing-barrier main board (hardware-protocols.md §3.2 B) over any
+ * Driver of the 7E/7F flap/swing-barrier main board (docs/protocols.md §3.2 B) over any
  * transport. Status comes from the 0x10 query; opening uses 0x80/0x82 n (0x81 01 / 0x83 01 held),
  * closing the single 0x84 "close / normal", which returns both ways to normal.
  *

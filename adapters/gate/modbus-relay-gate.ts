@@ -101,7 +101,7 @@ function integer(
 }
 
 /**
- * A gate driven through a Modbus RTU relay board (hardware-protocols.md §3.1, §3.3–3.4): the board's
+ * A gate driven through a Modbus RTU relay board (docs/protocols.md §3.1, §3.3–3.4): the board's
  * relays close the gate controller's "open entry" / "open exit" dry contacts, and its discrete
  * inputs read the passage sensors and alarm outputs. The link is the `modbus-serial` package
  * (an optional dependency, loaded on the first `connect()`), on a serial port or through a serial

@@ -1,6 +1,6 @@
 import { XinyiError, XinyiErrorCode } from '../../sdk/errors.js';
 
-// Modbus RTU as relay boards speak it: hardware-protocols.md §3.1.
+// Modbus RTU as relay boards speak it: docs/protocols.md §3.1.
 //   ADU = Addr | FC | Data… | CRC_lo CRC_hi
 // CRC-16/MODBUS: reflected polynomial 0xA001, init 0xFFFF, no final XOR, low byte first on the wire.
 //

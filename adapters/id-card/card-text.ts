@@ -17,7 +17,7 @@ export interface CardTextField {
   readonly bytes: number;
 }
 
-// hardware-protocols.md §1.8 (resident) and §1.10 (J, I, Y). Each layout tiles all 256 bytes,
+// docs/protocols.md §1.8 (resident) and §1.10 (J, I, Y). Each layout tiles all 256 bytes,
 // reserved areas included; the tests check that.
 const RESIDENT_LAYOUT = {
   name: { offset: 0, bytes: 30 },
@@ -81,7 +81,7 @@ const FOREIGN_2023_LAYOUT = {
 } as const satisfies Record<string, CardTextField>;
 
 /**
- * The byte layout of each card type's 256-byte text (GA/T 490; hardware-protocols.md §1.8, §1.10).
+ * The byte layout of each card type's 256-byte text (GA/T 490; docs/protocols.md §1.8, §1.10).
  * Every layout covers all 256 bytes, reserved areas included.
  */
 export const CARD_TEXT_LAYOUTS = {
@@ -292,7 +292,7 @@ export interface ParseCardTextOptions {
   now?: Date | number;
   /**
    * How to check the 18-character number of a 2023 foreigner card (`Y`), whose numbering rules
-   * are unconfirmed (hardware-protocols.md §1.10, §4 item 4): `'none'` leaves `idNumberValid`
+   * are unconfirmed (docs/protocols.md §1.10, §4 item 4): `'none'` leaves `idNumberValid`
    * null; `'gb11643-check-digit'` applies the ISO 7064 MOD 11-2 check character only.
    * @default 'none'
    */
@@ -303,7 +303,7 @@ export interface ParseCardTextOptions {
 export interface EncodeCardTextOptions {
   /**
    * The character that fills unused space. Readers observed in practice pad with UCS-2 spaces
-   * (`20 00`), but no normative text says so (hardware-protocols.md §1.8, §4 item 2); `'nul'`
+   * (`20 00`), but no normative text says so (docs/protocols.md §1.8, §4 item 2); `'nul'`
    * writes `00 00`. `parseCardText` accepts both.
    * @default 'space'
    */
@@ -433,7 +433,7 @@ function crossCheckIdNumber(
   if (birthDate !== null && id.slice(6, 14) !== birthDate.replaceAll('-', '')) {
     issues.add('birthDate', 'id-birth-date-mismatch');
   }
-  // GB 11643 (hardware-protocols.md §1.12): the sequence code is odd for men, even for women.
+  // GB 11643 (docs/protocols.md §1.12): the sequence code is odd for men, even for women.
   const odd = Number(id[16]) % 2 === 1;
   if ((genderCode === '1' && !odd) || (genderCode === '2' && odd)) {
     issues.add('genderCode', 'id-gender-mismatch');
@@ -461,7 +461,7 @@ function validateOptions(options: ParseCardTextOptions): void {
 
 /**
  * Decodes the 256-byte machine-readable text of any second-generation card read through the SAM
- * (GA/T 490; hardware-protocols.md §1.8–§1.10). The layout is chosen by the flag at byte 248.
+ * (GA/T 490; docs/protocols.md §1.8–§1.10). The layout is chosen by the flag at byte 248.
  *
  * Text is UCS-2 little-endian; every field is trimmed of padding (spaces or NULs). Dates become
  * `YYYY-MM-DD`; a validity end of `长期` gives `validUntil: null, longTerm: true`. Doubtful fields

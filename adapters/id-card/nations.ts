@@ -1,4 +1,4 @@
-// GB 3304 nation codes as printed on the resident ID card: hardware-protocols.md §1.9.
+// GB 3304 nation codes as printed on the resident ID card: docs/protocols.md §1.9.
 // 97/98 are the ID-card values for "other" and "Chinese citizen of foreign origin"; some public
 // lists use 57/58 instead, which is wrong for the card (§1.9 pitfalls). 46 is 德昂 (not 德昴).
 

@@ -1,4 +1,4 @@
-// hardware-protocols.md §1.11: the photo is a 1024-byte WLT file that only proprietary binary
+// docs/protocols.md §1.11: the photo is a 1024-byte WLT file that only proprietary binary
 // decoders (wlt2bmp, libwlt2bmp, …) can expand; no public specification exists, so the SDK keeps the
 // bytes opaque and lets the integrator plug a decoder in.
 

@@ -160,7 +160,7 @@ function statusError(step: string, sw3: number): XinyiError {
 }
 
 /**
- * Driver for second-generation ID-card readers speaking the SAM protocol (hardware-protocols.md §1).
+ * Driver for second-generation ID-card readers speaking the SAM protocol (docs/protocols.md §1).
  * Polls find → select → read; one tap gives one `card` event, and the card must leave the field
  * before it is read again. Reconnects by itself when the port disappears. Never logs card data.
  */

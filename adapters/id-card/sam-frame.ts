@@ -1,7 +1,7 @@
 import { XinyiError, XinyiErrorCode } from '../../sdk/errors.js';
 import { type FrameFormat, ResyncFramer } from '../framing/resync-framer.js';
 
-// Frame layout: hardware-protocols.md §1.3.
+// Frame layout: docs/protocols.md §1.3.
 //   host → reader:  AA AA AA 96 69 | LEN_H LEN_L | CMD | PARA | DATA… | CHK
 //   reader → host:  AA AA AA 96 69 | LEN_H LEN_L | SW1 | SW2 | SW3 | DATA… | CHK
 // LEN is big-endian and counts every byte after itself, CHK included; CHK is the XOR of

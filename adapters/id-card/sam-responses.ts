@@ -3,7 +3,7 @@ import { CARD_TEXT_BYTES, trimPad } from './card-text.js';
 import type { SamResponse } from './sam-frame.js';
 import { describeSamStatus, SamStatus, type SamStatusInfo } from './sam-status.js';
 
-// Payload formats: hardware-protocols.md §1.5.
+// Payload formats: docs/protocols.md §1.5.
 
 /** Result of find card (0x20 0x01): SW3 0x9F means a card is in the field; 0x80 is the normal "no card". */
 export type SamFindCardResult =

@@ -8,7 +8,7 @@ export interface SamCommandCode {
 }
 
 /**
- * The SAM commands (hardware-protocols.md §1.4; every frame there recomputed in the tests).
+ * The SAM commands (docs/protocols.md §1.4; every frame there recomputed in the tests).
  * Read order (§1.7): `findCard`, `selectCard`, then `readBase` or `readBaseWithFingerprint`,
  * optionally `readNewestAddress`; find and select precede every read.
  */

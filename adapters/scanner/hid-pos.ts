@@ -10,7 +10,7 @@ import {
   symbologyFromAim,
 } from './symbology.js';
 
-// USB HID POS input reports, usage page 0x8C (hardware-protocols.md §2.2). Offsets include the
+// USB HID POS input reports, usage page 0x8C (docs/protocols.md §2.2). Offsets include the
 // report ID byte, as hidapi / node-hid deliver it for a device with numbered reports.
 //
 // Honeywell (64 bytes):  0 ID=0x02 | 1 len (0–56) | 2–4 AIM `]xy` | 5–60 data | 61 Code ID | 62 0 | 63 more?

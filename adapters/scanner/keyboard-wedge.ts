@@ -2,7 +2,7 @@ import { XinyiError, XinyiErrorCode } from '../../sdk/errors.js';
 import type { Scan } from './scan.js';
 import { parseAimPrefix } from './symbology.js';
 
-// HID boot keyboard input report (hardware-protocols.md §2.1, tinyusb hid_keyboard_report_t):
+// HID boot keyboard input report (docs/protocols.md §2.1, tinyusb hid_keyboard_report_t):
 //   [modifier][reserved = 0][key1][key2][key3][key4][key5][key6]
 // A character is one press report followed by an all-zero release report.
 

@@ -121,7 +121,7 @@ export class ScanRateLimiter {
   }
 }
 
-/** Prefixes of signed credit codes (credit-domain.md §4.2: `QZ1:` + Base45). */
+/** Prefixes of signed credit codes (docs/credit-domain.md §4.2: `QZ1:` + Base45). */
 export const DEFAULT_CREDIT_CODE_PREFIXES: readonly string[] = ['QZ1:'];
 
 /**

@@ -3,7 +3,7 @@ import type { ScanTextEncoding } from './hid-pos.js';
 import { isBlankScanText, type Scan, type Symbology } from './scan.js';
 import { aimIdForSymbology, parseAimPrefix } from './symbology.js';
 
-// Serial (RS-232 / USB CDC-ACM) scanners, hardware-protocols.md §2.3: plain text, an optional AIM
+// Serial (RS-232 / USB CDC-ACM) scanners, docs/protocols.md §2.3: plain text, an optional AIM
 // prefix `]xy` at the start, and a configurable suffix, normally CR (0x0D) or CR LF; without a
 // suffix a frame ends after 300 ms of silence (WebSerialBarcodeScanner).
 

@@ -1,7 +1,7 @@
 import type { Symbology } from './scan.js';
 
 // AIM symbology identifiers (ISO/IEC 15424): `]` + code character + modifier character.
-// Table: hardware-protocols.md §2.4 (zxing-cpp SymbologyIdentifier / CreateBarcode, BarcodeParser aim.js).
+// Table: docs/protocols.md §2.4 (zxing-cpp SymbologyIdentifier / CreateBarcode, BarcodeParser aim.js).
 
 /** The AIM code characters of §2.4 and the symbology each names, whatever the modifier. */
 const AIM_CODE_CHARS: ReadonlyMap<string, Symbology> = new Map<string, Symbology>([

@@ -9,7 +9,7 @@ export interface UdpTransportOptions {
   host: string;
   /**
    * UDP port the device listens on.
-   * @example 1004 // the AA-frame gate board (hardware-protocols.md §3.2 A)
+   * @example 1004 // the AA-frame gate board (docs/protocols.md §3.2 A)
    */
   port: number;
   /**

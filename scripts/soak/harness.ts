@@ -22,7 +22,7 @@ import {
   subjectFromIdNumber,
   subjectFromMemberCode,
 } from '../../sdk/index.js';
-import { VirtualSerialScanner } from '../../simulator/devices/virtual-scanners.js';
+import { VirtualSerialScanner } from '../../simulator/devices/virtual-serial-scanner.js';
 import type { PlatformFault } from '../../simulator/mock-platform.js';
 import type { SyntheticPerson } from '../../simulator/population.js';
 import {

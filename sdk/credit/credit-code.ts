@@ -18,7 +18,7 @@ import {
 } from './trust-list.js';
 
 /**
- * The QZ1 signed credit code (credit-domain.md §4.2): a 133-byte issuer-signed credential and a
+ * The QZ1 signed credit code (docs/credit-domain.md §4.2): a 133-byte issuer-signed credential and a
  * 68-byte holder presentation (time + device signature), 201 bytes, as Base45 after `QZ1:`.
  *
  * Credential: 0 version<<4|alg · 1 kid[4] · 5 sub[16] · 21 tier rank · 22 flags · 23 entitlements u16 ·
@@ -397,7 +397,7 @@ const refuse = (reason: CreditCodeRefusal): { ok: false; reason: CreditCodeRefus
 });
 
 /**
- * Verifies a scanned `QZ1:` code (credit-domain.md §4.2, steps 1–7) and returns the standing it
+ * Verifies a scanned `QZ1:` code (docs/credit-domain.md §4.2, steps 1–7) and returns the standing it
  * carries, or the first reason to refuse it. Never throws for bad input; throws `INVALID_OPTIONS`
  * only for a missing trust list or a non-numeric `now`.
  *

@@ -1,7 +1,7 @@
 import { XinyiError } from '../errors.js';
 
 /**
- * A per-terminal memory of presentations already accepted (credit-domain.md §4.2 step 6), keyed by
+ * A per-terminal memory of presentations already accepted (docs/credit-domain.md §4.2 step 6), keyed by
  * SHA-256(credential) ‖ t. An entry must outlive the presentation window, so `ttlMs` should be at
  * least windowPastMs + windowFutureMs of the verifier (default 120 s = 90 s + 30 s).
  */

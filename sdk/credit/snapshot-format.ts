@@ -40,7 +40,7 @@ import { XinyiError } from '../errors.js';
  * signature   64 bytes: Ed25519 over SHA-256(header ‖ records ‖ deletions)
  * ```
  *
- * Only pseudonyms, tiers and lists: never a raw ID number or name (credit-domain.md §3).
+ * Only pseudonyms, tiers and lists: never a raw ID number or name (docs/credit-domain.md §3).
  */
 /** The newest format version: written when a record is an organisation's (else 1, which every reader takes). */
 export const SNAPSHOT_FORMAT_VERSION = 2;

@@ -4,7 +4,7 @@ import { XinyiError } from '../errors.js';
 import { keyIdOf, keyValidAt, signWithAlg, type TrustList, verifyWithAlg } from './trust-list.js';
 
 /**
- * The revocation status list (credit-domain.md §4.2 step 7), after the IETF Token Status List: a
+ * The revocation status list (docs/credit-domain.md §4.2 step 7), after the IETF Token Status List: a
  * bitstring in which bit `i` set means the credential with status index `i` is revoked. Bit `i` is
  * bit `i % 8` (least significant first) of byte `i >> 3`. The bitstring travels gzip-compressed
  * and the list is signed by a `status-list` key of the trust list.

@@ -2,7 +2,7 @@ import { createHash, createPublicKey, type KeyObject, sign, verify } from 'node:
 import { XinyiError } from '../errors.js';
 
 /**
- * The signed trust list (credit-domain.md §4.2 step 1): the issuer keys a terminal accepts, each
+ * The signed trust list (docs/credit-domain.md §4.2 step 1): the issuer keys a terminal accepts, each
  * bound to one algorithm and one use, signed by a root key the terminal pins. Nothing on the list
  * is trusted until the root signature verified.
  */

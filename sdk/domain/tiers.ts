@@ -27,7 +27,7 @@ export interface TierScheme {
 }
 
 /**
- * The Shandong 1000-point pattern used by the default Qingzhou pack (credit-domain.md §1.1):
+ * The Shandong 1000-point pattern used by the default Qingzhou pack (docs/credit-domain.md §1.1):
  * AAA ≥ 1150, AA 1050–1149, A 1000–1049, B 950–999, C 801–949, D ≤ 800.
  */
 export const shandongTierScheme: TierScheme = {

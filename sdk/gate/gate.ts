@@ -12,7 +12,7 @@ export type GateDirection = 'entry' | 'exit';
  */
 export type GateState = 'closed' | 'opening' | 'open' | 'closing' | 'alarm' | 'self-test' | 'unknown';
 
-/** Alarms a board reports (hardware-protocols.md §3.2 A's state table, §3.4). */
+/** Alarms a board reports (docs/protocols.md §3.2 A's state table, §3.4). */
 export type GateAlarm =
   | 'tailgating'
   | 'reverse'

@@ -20,7 +20,7 @@ export const MIN_PSEUDONYM_KEY_BYTES = 16;
 export interface PseudonymizerOptions {
   /**
    * The purpose the pseudonyms serve. Pseudonyms from different scopes cannot be joined, so use one
-   * scope per scheme or purpose (credit-domain.md §3.2.3). Must be non-empty and contain no NUL character.
+   * scope per scheme or purpose (docs/credit-domain.md §3.2.3). Must be non-empty and contain no NUL character.
    * @default 'xinyi-incentive-v1'
    */
   scope?: string;

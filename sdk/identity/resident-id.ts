@@ -124,7 +124,7 @@ function daysInMonth(year: number, month: number): number {
 
 /**
  * The display form of an ID number (or any document or card number): the first and last character,
- * every other character replaced by `*` (credit-domain.md §3.2.4), e.g. `3****************X`.
+ * every other character replaced by `*` (docs/credit-domain.md §3.2.4), e.g. `3****************X`.
  * The input is trimmed first; a text shorter than two characters becomes all stars.
  * Region, birth date and gender digits are never shown.
  */
@@ -169,7 +169,7 @@ const COMPOUND_SURNAME_SET: ReadonlySet<string> = new Set(COMPOUND_SURNAMES);
 const HAN = /^\p{Script=Han}/u;
 
 /**
- * The display form of a person's name (credit-domain.md §3.2.4): the surname, then one `*` for each
+ * The display form of a person's name (docs/credit-domain.md §3.2.4): the surname, then one `*` for each
  * remaining character. `张三` → `张*`, `欧阳娜娜` → `欧阳**` (compound surnames in
  * `COMPOUND_SURNAMES` are kept whole when at least one given-name character follows).
  * Names that do not start with a Han character keep their first letter and star the rest, ignoring

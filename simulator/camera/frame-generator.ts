@@ -1,5 +1,5 @@
 // Synthetic camera frames for the camera decoders' tests and bench, rebuilt from the method in
-// decoder-bench.md §3: a cluttered scene, a code on a phone screen (QR) or a printed label (1D)
+// docs/decoder-bench.md §3: a cluttered scene, a code on a phone screen (QR) or a printed label (1D)
 // mapped through a projective transform with 3×3 supersampling, a Gaussian blur for the optics,
 // then Gaussian sensor noise.
 import { prepareZXingModule, writeBarcode } from 'zxing-wasm/writer';
@@ -8,7 +8,7 @@ import { localZxingWasm } from '../../adapters/camera/zxing-wasm-decoder.js';
 import { XinyiError } from '../../sdk/errors.js';
 import { createRng, type Rng } from '../prng.js';
 
-/** The frame variants of decoder-bench.md §3. */
+/** The frame variants of docs/decoder-bench.md §3. */
 export const CAMERA_FRAME_VARIANTS = [
   'clean',
   'noise',
@@ -50,7 +50,7 @@ export interface CameraFrameSpec {
   code?: GeneratedCodeKind;
   /**
    * The text to encode. Default: a synthetic credit code (`QZ1:` + Base45, 306 characters, QR
-   * version 10 at ECC M, credit-domain.md §4.2), a random EAN-13 with a `69` prefix and a valid
+   * version 10 at ECC M, docs/credit-domain.md §4.2), a random EAN-13 with a `69` prefix and a valid
    * check digit, or a 13-character library-card number for Code 128.
    */
   payload?: string;
@@ -126,7 +126,7 @@ function base45(bytes: Uint8Array): string {
 
 /**
  * A synthetic signed credit code of the real size: `QZ1:` + Base45 of 201 random bytes = 306
- * characters (credit-domain.md §4.2). It has the shape of a credit code, not valid signatures.
+ * characters (docs/credit-domain.md §4.2). It has the shape of a credit code, not valid signatures.
  */
 export function syntheticCreditCodeText(seed: number | string): string {
   const rng = createRng(`credit-code:${seed}`);

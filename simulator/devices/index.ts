@@ -1,5 +1,8 @@
 // The virtual devices: the device side of every protocol the adapters speak, one index for all of them.
+
+export { cardFieldsForPerson } from './card-fields.js';
 export { InProcessGate } from './in-process-gate.js';
+export type { ScannerFaultScope } from './scanner-kit.js';
 export {
   aaStateCodeForSnapshot,
   VirtualAaGateBoard,
@@ -28,7 +31,18 @@ export {
   type VirtualGateTiming,
 } from './virtual-gate-core.js';
 export {
-  cardFieldsForPerson,
+  NODE_HID_DISCONNECT_MESSAGE,
+  type VirtualHidDevice,
+  type VirtualHidDeviceInfo,
+  VirtualHidScanner,
+  type VirtualHidScannerFault,
+  type VirtualHidScannerFaultKind,
+  type VirtualHidScannerMode,
+  type VirtualHidScannerOptions,
+  type VirtualHidScannerStats,
+  type VirtualHidScanOptions,
+} from './virtual-hid-scanner.js';
+export {
   type FaultScope,
   type FaultTarget,
   type PlaceCardOptions,
@@ -51,17 +65,6 @@ export {
   type VirtualModbusRelayStats,
 } from './virtual-modbus-relay.js';
 export {
-  NODE_HID_DISCONNECT_MESSAGE,
-  type ScannerFaultScope,
-  type VirtualHidDevice,
-  type VirtualHidDeviceInfo,
-  VirtualHidScanner,
-  type VirtualHidScannerFault,
-  type VirtualHidScannerFaultKind,
-  type VirtualHidScannerMode,
-  type VirtualHidScannerOptions,
-  type VirtualHidScannerStats,
-  type VirtualHidScanOptions,
   VirtualSerialScanner,
   type VirtualSerialScannerEventMap,
   type VirtualSerialScannerFault,
@@ -70,5 +73,5 @@ export {
   type VirtualSerialScannerStats,
   type VirtualSerialScanOptions,
   type VirtualSerialSuffix,
-} from './virtual-scanners.js';
+} from './virtual-serial-scanner.js';
 export { VirtualUsbSamBus, type VirtualUsbSamOptions, type VirtualUsbSamPipeLog } from './virtual-usb-sam.js';

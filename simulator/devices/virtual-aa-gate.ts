@@ -160,7 +160,7 @@ interface QueuedFault {
 }
 
 /**
- * The device side of an AA-frame gate board (hardware-protocols.md §3.2 A) on any `Transport`: the
+ * The device side of an AA-frame gate board (docs/protocols.md §3.2 A) on any `Transport`: the
  * `device` end of `createMemoryLink()`, a PTY's device path, a connection of `startTcpDeviceServer`
  * or the transport of `startUdpDeviceServer`. It wraps a `VirtualGateCore` (`core`), which holds the
  * mechanics; tests and the control panel drive passages through it (`core.queueBehaviour('tailgate')`).

@@ -106,7 +106,7 @@ function positiveCount(name: string, value: number | undefined): number {
 }
 
 /**
- * The board end of a 7E/7F flap/swing-barrier main board (hardware-protocols.md §3.2 B): decodes
+ * The board end of a 7E/7F flap/swing-barrier main board (docs/protocols.md §3.2 B): decodes
  * commands from its transport, drives a `VirtualGateCore` and answers 0x10 queries with 18-byte
  * replies built from the core's snapshot through the default (unconfirmed) code table.
  *

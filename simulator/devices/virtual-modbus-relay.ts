@@ -118,7 +118,7 @@ function option(name: string, value: number | undefined, fallback: number, min: 
 }
 
 /**
- * A Modbus RTU relay board (hardware-protocols.md §3.1) wired to a gate's dry-contact inputs, over
+ * A Modbus RTU relay board (docs/protocols.md §3.1) wired to a gate's dry-contact inputs, over
  * any `Transport`: the device end of a memory link, a PTY (`SerialTransport`), or a connection the
  * TCP device server accepted.
  *

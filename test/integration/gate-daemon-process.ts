@@ -3,9 +3,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { SamStatus } from '../../adapters/id-card/index.js';
-import { cardFieldsForPerson } from '../../simulator/devices/virtual-id-card-reader.js';
+import { cardFieldsForPerson } from '../../simulator/devices/card-fields.js';
 import type { SyntheticPerson } from '../../simulator/population.js';
 import type { SimulatedSite } from '../../simulator/simulated-site.js';
+import { until as untilHolds } from '../support/until.js';
 
 /** `xinyi gate` as a child process, its JSON log lines as they come, and its health endpoint. */
 export interface DaemonProcess {
@@ -124,13 +125,9 @@ export async function health(daemon: DaemonProcess): Promise<Record<string, unkn
   return (await response.json()) as Record<string, unknown>;
 }
 
-/** Waits until `check` holds, asking again every 50 ms. */
-export async function until(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** Waits until `check` holds (often a request to the daemon), asking again every 50 ms. */
+export function until(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  return untilHolds(check, 'the daemon', timeoutMs, 50);
 }
 
 /** SIGTERM, and the exit code once it has stopped. */

@@ -19,7 +19,7 @@ import {
 const SIZE = { width: 640, height: 480 } as const;
 
 async function frame(spec: Partial<CameraFrameSpec>): Promise<GeneratedCameraFrame> {
-  // 4 px per module: inside what both backends read reliably (decoder-bench.md §5.2).
+  // 4 px per module: inside what both backends read reliably (docs/decoder-bench.md §5.2).
   return generateCameraFrame({ seed: 'decoder-contract', ...SIZE, modulePx: 4, ...spec });
 }
 

@@ -1,4 +1,4 @@
-// zxing-wasm fetches its .wasm from a CDN unless told otherwise (decoder-bench.md §6); a terminal is
+// zxing-wasm fetches its .wasm from a CDN unless told otherwise (docs/decoder-bench.md §6); a terminal is
 // often offline. With fetch disabled, the decoder (and the generator's writer) must still start.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 

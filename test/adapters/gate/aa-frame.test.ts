@@ -16,7 +16,7 @@ import { isXinyiError, XinyiError } from '../../../sdk/errors.js';
 import type { GateStatus } from '../../../sdk/gate/gate.js';
 import { bytewise, hex, toHex } from '../id-card/helpers.js';
 
-// Every frame of hardware-protocols.md §3.2 (A)'s table, and the sample reply built from its rules.
+// Every frame of docs/protocols.md §3.2 (A)'s table, and the sample reply built from its rules.
 const COMMAND_VECTORS: ReadonlyArray<{
   name: string;
   command: AaCommand;

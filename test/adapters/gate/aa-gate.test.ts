@@ -1,10 +1,4 @@
-// AaGateDriver against the virtual AA board: over the in-memory link, over a socat PTY through the
-// real serialport stack (9600 8N1, as the board's serial port), over loopback TCP (the board's port
-// 1005) and over loopback UDP (port 1004). The same scenarios run on each link.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   AA_GATE_SERIAL_BAUD_RATE,
   type AaFrame,
@@ -13,7 +7,6 @@ import {
   encodeAaStatusReply,
 } from '../../../adapters/gate/aa-frame.js';
 import { AaGateDriver, type AaGateDriverOptions } from '../../../adapters/gate/aa-gate.js';
-import { loadNativeModule } from '../../../adapters/native.js';
 import { createMemoryLink, type MemoryLink } from '../../../adapters/transport/memory-transport.js';
 import { SerialTransport } from '../../../adapters/transport/serial-transport.js';
 import { TcpTransport } from '../../../adapters/transport/tcp-transport.js';
@@ -25,9 +18,10 @@ import {
   VirtualAaGateBoard,
   type VirtualAaGateBoardOptions,
 } from '../../../simulator/devices/virtual-aa-gate.js';
-import { createPtyPair, isSocatAvailable, type PtyPair } from '../../../simulator/pty.js';
 import { startTcpDeviceServer } from '../../../simulator/tcp-device-server.js';
 import { startUdpDeviceServer } from '../../../simulator/udp-device-server.js';
+import { attachOverPty, describeOverPty, ptyRigMissing } from '../../support/pty-rig.js';
+import { until } from '../../support/until.js';
 import { toHex } from '../id-card/helpers.js';
 
 const TIMING = { motionMs: 20, passDelayMs: 40, openTimeoutMs: 120, alarmMs: 80 };
@@ -38,25 +32,8 @@ const DRIVER_OPTIONS = {
   reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
 } satisfies Partial<AaGateDriverOptions>;
 
-const hasSerialport = await loadNativeModule('serialport').then(
-  () => true,
-  () => false,
-);
-const ptyUnavailable = !isSocatAvailable()
-  ? 'socat is not installed: apt-get install socat'
-  : !hasSerialport
-    ? 'serialport is not installed'
-    : undefined;
-const workDir = mkdtempSync(join(tmpdir(), 'xinyi-aa-gate-'));
-afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+const ptyUnavailable = await ptyRigMissing();
 
-async function until(check: () => boolean, what: string, timeoutMs = 6000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface GateRig {
@@ -113,25 +90,11 @@ const memoryRig: RigFactory = async (options = {}) => {
   return makeRig(board, link.host, options, async () => {});
 };
 
-let ptySerial = 0;
 const ptyRig: RigFactory = async (options = {}) => {
-  const paths = {
-    devicePath: join(workDir, `dev-${ptySerial}`),
-    hostPath: join(workDir, `host-${ptySerial}`),
-  };
-  ptySerial++;
-  let pair: PtyPair = await createPtyPair(paths);
-  const deviceEnd = new SerialTransport({ path: pair.devicePath, baudRate: AA_GATE_SERIAL_BAUD_RATE });
   const board = newBoard(options);
-  // Killing socat is the cable being pulled; a new pair on the same paths is the adapter coming back.
-  board.on('unplug', () => void pair.close());
-  board.on('plug-in', async () => {
-    pair = await createPtyPair(paths);
-    await board.attach(deviceEnd);
-  });
-  await board.attach(deviceEnd);
-  const host = new SerialTransport({ path: pair.hostPath, baudRate: AA_GATE_SERIAL_BAUD_RATE });
-  return makeRig(board, host, options, () => pair.close());
+  const link = await attachOverPty(board, AA_GATE_SERIAL_BAUD_RATE);
+  const host = new SerialTransport({ path: link.hostPath, baudRate: AA_GATE_SERIAL_BAUD_RATE });
+  return makeRig(board, host, options, () => link.close());
 };
 
 const tcpRig: RigFactory = async (options = {}) => {
@@ -252,19 +215,9 @@ describeAaGateScenarios('the in-memory link', memoryRig);
 describeAaGateScenarios('loopback TCP', tcpRig);
 describeAaGateScenarios('loopback UDP', udpRig);
 
-if (ptyUnavailable && process.env.XINYI_REQUIRE_SOCAT === '1') {
-  describe('AaGateDriver over a socat PTY pair', () => {
-    it('has socat and serialport installed (XINYI_REQUIRE_SOCAT=1)', () => {
-      throw new Error(`XINYI_REQUIRE_SOCAT=1 but ${ptyUnavailable}`);
-    });
-  });
-} else if (ptyUnavailable) {
-  describe.skip(`AaGateDriver over a socat PTY pair (skipped: ${ptyUnavailable})`, () => {
-    it('needs socat and serialport', () => {});
-  });
-} else {
-  describeAaGateScenarios('a socat PTY (serialport, 9600 8N1)', ptyRig);
-}
+describeOverPty('AaGateDriver over a socat PTY pair', ptyUnavailable, () =>
+  describeAaGateScenarios('a socat PTY (serialport, 9600 8N1)', ptyRig),
+);
 
 /** A scripted board on the far end of a memory link: records frames and answers as told. */
 interface RawBoard {

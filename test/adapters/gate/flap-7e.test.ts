@@ -56,7 +56,7 @@ function codesOf(items: unknown[]): string[] {
   return items.map((i) => (isXinyiError(i) ? i.code : 'frame'));
 }
 
-// hardware-protocols.md §3.2 (B) command table, machine 1: [name, built by the named helper, frame].
+// docs/protocols.md §3.2 (B) command table, machine 1: [name, built by the named helper, frame].
 const COMMAND_VECTORS: Array<[string, () => Buffer, string]> = [
   ['query status 0x10', () => flapQueryStatus(), '7E 00 01 10 00 00 00 70'],
   ['reset left count 0x20', () => flapResetCount('left'), '7E 00 01 20 00 00 00 60'],

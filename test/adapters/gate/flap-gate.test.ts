@@ -1,13 +1,6 @@
-// FlapGateDriver against the virtual 7E/7F board: over the in-memory link (19200 baud wire time), over
-// a socat PTY pair through the real serialport stack, and over loopback TCP as through a serial
-// device server.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { FLAP_BAUD_RATE } from '../../../adapters/gate/flap-7e.js';
 import { FlapGateDriver, type FlapGateDriverOptions } from '../../../adapters/gate/flap-gate.js';
-import { loadNativeModule } from '../../../adapters/native.js';
 import { createMemoryLink } from '../../../adapters/transport/memory-transport.js';
 import { SerialTransport } from '../../../adapters/transport/serial-transport.js';
 import { TcpTransport } from '../../../adapters/transport/tcp-transport.js';
@@ -18,33 +11,15 @@ import {
   VirtualFlapGateBoard,
   type VirtualFlapGateBoardOptions,
 } from '../../../simulator/devices/virtual-flap-gate.js';
-import { createPtyPair, isSocatAvailable, type PtyPair } from '../../../simulator/pty.js';
 import { startTcpDeviceServer, type TcpDeviceServer } from '../../../simulator/tcp-device-server.js';
+import { attachOverPty, describeOverPty, ptyRigMissing } from '../../support/pty-rig.js';
+import { until } from '../../support/until.js';
 
 const TIMING = { motionMs: 20, passDelayMs: 40, openTimeoutMs: 150, alarmMs: 300 };
 
-const hasSerialport = await loadNativeModule('serialport').then(
-  () => true,
-  () => false,
-);
-const ptyUnavailable = !isSocatAvailable()
-  ? 'socat is not installed: apt-get install socat'
-  : !hasSerialport
-    ? 'serialport is not installed'
-    : undefined;
-
-const workDir = mkdtempSync(join(tmpdir(), 'xinyi-flap-gate-'));
-afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+const ptyUnavailable = await ptyRigMissing();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(check: () => boolean, what: string, timeoutMs = 4000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 interface Rig {
   board: VirtualFlapGateBoard;
@@ -71,25 +46,12 @@ const memoryWiring: Wiring = async (board) => {
   return { host: link.host, close: async () => {} };
 };
 
-let ptySerial = 0;
 /** A socat PTY pair: killing socat is the USB-RS485 adapter pulled; a new pair on the same paths is it back. */
 const ptyWiring: Wiring = async (board) => {
-  const paths = {
-    devicePath: join(workDir, `dev-${ptySerial}`),
-    hostPath: join(workDir, `host-${ptySerial}`),
-  };
-  ptySerial++;
-  let pair: PtyPair = await createPtyPair(paths);
-  const deviceEnd = new SerialTransport({ path: pair.devicePath, baudRate: FLAP_BAUD_RATE });
-  board.on('unplug', () => void pair.close());
-  board.on('plug-in', async () => {
-    pair = await createPtyPair(paths);
-    await board.attach(deviceEnd);
-  });
-  await board.attach(deviceEnd);
+  const link = await attachOverPty(board, FLAP_BAUD_RATE);
   return {
-    host: new SerialTransport({ path: pair.hostPath, baudRate: FLAP_BAUD_RATE }),
-    close: () => pair.close(),
+    host: new SerialTransport({ path: link.hostPath, baudRate: FLAP_BAUD_RATE }),
+    close: () => link.close(),
   };
 };
 
@@ -225,19 +187,9 @@ function describeScenarios(name: string, wiring: Wiring) {
 describeScenarios('the in-memory link', memoryWiring);
 describeScenarios('loopback TCP', tcpWiring);
 
-if (ptyUnavailable && process.env.XINYI_REQUIRE_SOCAT === '1') {
-  describe('FlapGateDriver over a socat PTY pair', () => {
-    it('has socat and serialport installed (XINYI_REQUIRE_SOCAT=1)', () => {
-      throw new Error(`XINYI_REQUIRE_SOCAT=1 but ${ptyUnavailable}`);
-    });
-  });
-} else if (ptyUnavailable) {
-  describe.skip(`FlapGateDriver over a socat PTY pair (skipped: ${ptyUnavailable})`, () => {
-    it('needs socat and serialport', () => {});
-  });
-} else {
-  describeScenarios('a socat PTY pair (serialport, 19200 8N1)', ptyWiring);
-}
+describeOverPty('FlapGateDriver over a socat PTY pair', ptyUnavailable, () =>
+  describeScenarios('a socat PTY pair (serialport, 19200 8N1)', ptyWiring),
+);
 
 describe('FlapGateDriver over the in-memory link', () => {
   it('a person stepping back out → pushed-back', async () => {

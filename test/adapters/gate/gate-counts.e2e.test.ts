@@ -19,6 +19,7 @@ import { VirtualFlapGateBoard } from '../../../simulator/devices/virtual-flap-ga
 import type { VirtualGateCore } from '../../../simulator/devices/virtual-gate-core.js';
 import { VirtualModbusRelayBoard } from '../../../simulator/devices/virtual-modbus-relay.js';
 import { startTcpDeviceServer } from '../../../simulator/tcp-device-server.js';
+import { until } from '../../support/until.js';
 
 const hasModbusSerial = await loadNativeModule('modbus-serial').then(
   () => true,
@@ -82,14 +83,6 @@ if (hasModbusSerial) {
       };
     },
   ]);
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe.each(boards)('%s at default timings', (_name, make) => {

@@ -11,14 +11,14 @@ import {
 } from '../../../adapters/gate/modbus-relay-gate.js';
 import { encodeWriteSingleCoil } from '../../../adapters/gate/modbus-rtu.js';
 import { loadNativeModule } from '../../../adapters/native.js';
-import { SerialTransport } from '../../../adapters/transport/serial-transport.js';
 import type { Transport } from '../../../adapters/transport/transport.js';
 import { isXinyiError, type XinyiError } from '../../../sdk/errors.js';
 import type { GateAlarmEvent, GateDeviceState, PassageEvent } from '../../../sdk/gate/gate.js';
 import { VirtualGateCore } from '../../../simulator/devices/virtual-gate-core.js';
 import { VirtualModbusRelayBoard } from '../../../simulator/devices/virtual-modbus-relay.js';
-import { createPtyPair, isSocatAvailable, type PtyPair } from '../../../simulator/pty.js';
 import { startTcpDeviceServer, type TcpDeviceServer } from '../../../simulator/tcp-device-server.js';
+import { attachOverPty, describeOverPty, ptyRigMissing } from '../../support/pty-rig.js';
+import { until } from '../../support/until.js';
 import { toHex } from '../id-card/helpers.js';
 
 const loads = (name: string) =>
@@ -27,26 +27,11 @@ const loads = (name: string) =>
     () => false,
   );
 const hasModbusSerial = await loads('modbus-serial');
-const hasSerialport = await loads('serialport');
-const ptyUnavailable = !isSocatAvailable()
-  ? 'socat is not installed: apt-get install socat'
-  : !hasSerialport
-    ? 'serialport is not installed'
-    : !hasModbusSerial
-      ? 'modbus-serial is not installed'
-      : undefined;
+const ptyUnavailable = await ptyRigMissing(['modbus-serial']);
 const tcpUnavailable = hasModbusSerial ? undefined : 'modbus-serial is not installed';
 
 const workDir = mkdtempSync(join(tmpdir(), 'xinyi-modbus-gate-'));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
-
-async function until(check: () => boolean, what: string, timeoutMs = 4000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 async function rejection(promise: Promise<unknown>): Promise<XinyiError> {
   try {
@@ -81,24 +66,13 @@ type Link = (
   board: VirtualModbusRelayBoard,
 ) => Promise<{ where: Pick<ModbusRelayGateOptions, 'path' | 'tcp'>; close(): Promise<void> }>;
 
-let serial = 0;
 const ptyLink: Link = async (board) => {
-  const paths = { devicePath: join(workDir, `dev-${serial}`), hostPath: join(workDir, `host-${serial}`) };
-  serial++;
-  let pair: PtyPair = await createPtyPair(paths);
-  const deviceEnd = new SerialTransport({ path: pair.devicePath, baudRate: 9600 });
-  await board.attach(deviceEnd);
-  // Killing socat is the cable being pulled; a new pair on the same paths is the board coming back.
-  board.on('unplug', () => void pair.close());
-  board.on('plug-in', async () => {
-    pair = await createPtyPair(paths);
-    await board.attach(deviceEnd);
-  });
+  const link = await attachOverPty(board, 9600);
   return {
-    where: { path: pair.hostPath },
+    where: { path: link.hostPath },
     close: async () => {
       board.detach();
-      await pair.close();
+      await link.close();
     },
   };
 };
@@ -309,19 +283,9 @@ function describeDriver(name: string, link: Link) {
   });
 }
 
-if (ptyUnavailable && process.env.XINYI_REQUIRE_SOCAT === '1') {
-  describe('ModbusRelayGateDriver over a socat PTY pair', () => {
-    it('has socat, serialport and modbus-serial installed (XINYI_REQUIRE_SOCAT=1)', () => {
-      throw new Error(`XINYI_REQUIRE_SOCAT=1 but ${ptyUnavailable}`);
-    });
-  });
-} else if (ptyUnavailable) {
-  describe.skip(`ModbusRelayGateDriver over a socat PTY pair (skipped: ${ptyUnavailable})`, () => {
-    it('needs socat', () => {});
-  });
-} else {
-  describeDriver('a socat PTY pair', ptyLink);
-}
+describeOverPty('ModbusRelayGateDriver over a socat PTY pair', ptyUnavailable, () =>
+  describeDriver('a socat PTY pair', ptyLink),
+);
 
 if (!tcpUnavailable) describeDriver('loopback TCP', tcpLink);
 

@@ -39,7 +39,7 @@ function feedAll(decoder: Decoder, chunks: Uint8Array[], flush = false): Array<M
 
 const bitsOf = (text: string) => [...text].map((c) => c === '1');
 
-// hardware-protocols.md §3.1, every frame of the table (plus the FC0F reply quoted under it).
+// docs/protocols.md §3.1, every frame of the table (plus the FC0F reply quoted under it).
 const REQUESTS: Array<[string, string, () => Buffer]> = [
   ['coil 0 ON', '01 05 00 00 FF 00 8C 3A', () => encodeWriteSingleCoil(1, 0, true)],
   ['coil 0 OFF', '01 05 00 00 00 00 CD CA', () => encodeWriteSingleCoil(1, 0, false)],

@@ -12,7 +12,7 @@ import {
   type ResidentCardFields,
   toIdCardCredential,
 } from '../../../adapters/id-card/index.js';
-import { isXinyiError, type XinyiError } from '../../../sdk/errors.js';
+import { thrownXinyiError } from '../../support/thrown.js';
 import { NOW, REFERENCE_RESIDENT_TEXT } from './fixtures.js';
 import { toHex } from './helpers.js';
 
@@ -72,16 +72,6 @@ const FOREIGN_2023: ForeignPermanent2023CardFields = {
   nationality: 'USA',
   previousNumberLink: 'A01',
 };
-
-function thrown(fn: () => unknown): XinyiError {
-  try {
-    fn();
-  } catch (e) {
-    if (isXinyiError(e)) return e;
-    throw e;
-  }
-  throw new Error('did not throw');
-}
 
 function field(bytes: Uint8Array, f: CardTextField): string {
   return toHex(bytes.subarray(f.offset, f.offset + f.bytes));
@@ -283,7 +273,9 @@ describe('round trips for all four layouts', () => {
     });
     const short = parseCardText(encodeCardText({ ...FOREIGN_2023, englishName: 'TESTER ALPHA' }));
     expect(short).toMatchObject({ englishName: 'TESTER ALPHA' });
-    expect(thrown(() => encodeCardText({ ...FOREIGN_2023, englishName: 'X'.repeat(47) }))).toMatchObject({
+    expect(
+      thrownXinyiError(() => encodeCardText({ ...FOREIGN_2023, englishName: 'X'.repeat(47) })),
+    ).toMatchObject({
       code: 'INVALID_ARGUMENT',
       details: { argument: 'englishName', maxChars: 46 },
     });
@@ -423,7 +415,7 @@ describe('dates', () => {
   });
 
   it('rejects a malformed date when encoding', () => {
-    expect(thrown(() => encodeCardText({ ...RESIDENT, birthDate: '1990/03/07' }))).toMatchObject({
+    expect(thrownXinyiError(() => encodeCardText({ ...RESIDENT, birthDate: '1990/03/07' }))).toMatchObject({
       code: 'INVALID_ARGUMENT',
       details: { argument: 'birthDate' },
     });
@@ -489,7 +481,7 @@ describe('card-type detection (§1.10)', () => {
 describe('input checks', () => {
   it('requires exactly 256 bytes', () => {
     for (const n of [0, 255, 257, 1295]) {
-      expect(thrown(() => parseCardText(new Uint8Array(n)))).toMatchObject({
+      expect(thrownXinyiError(() => parseCardText(new Uint8Array(n)))).toMatchObject({
         code: 'INVALID_ARGUMENT',
         details: { bytes: n },
       });
@@ -504,26 +496,30 @@ describe('input checks', () => {
 
   it('validates options, naming them', () => {
     expect(
-      thrown(() => parseCardText(REFERENCE_RESIDENT_TEXT, { foreign2023IdCheck: 'x' as 'none' })),
+      thrownXinyiError(() => parseCardText(REFERENCE_RESIDENT_TEXT, { foreign2023IdCheck: 'x' as 'none' })),
     ).toMatchObject({
       code: 'INVALID_OPTIONS',
       details: { option: 'foreign2023IdCheck' },
     });
-    expect(thrown(() => parseCardText(REFERENCE_RESIDENT_TEXT, { now: Number.NaN })).details).toEqual({
+    expect(
+      thrownXinyiError(() => parseCardText(REFERENCE_RESIDENT_TEXT, { now: Number.NaN })).details,
+    ).toEqual({
       option: 'now',
     });
-    expect(thrown(() => encodeCardText(RESIDENT, { padding: 'tab' as 'nul' })).details).toEqual({
+    expect(thrownXinyiError(() => encodeCardText(RESIDENT, { padding: 'tab' as 'nul' })).details).toEqual({
       option: 'padding',
     });
   });
 
   it('rejects values that do not fit their field', () => {
-    expect(thrown(() => encodeCardText({ ...RESIDENT, name: '测'.repeat(16) }))).toMatchObject({
+    expect(thrownXinyiError(() => encodeCardText({ ...RESIDENT, name: '测'.repeat(16) }))).toMatchObject({
       code: 'INVALID_ARGUMENT',
       details: { argument: 'name', maxChars: 15, chars: 16 },
     });
     expect(encodeCardText({ ...RESIDENT, name: '测'.repeat(15) }).length).toBe(256);
-    expect(thrown(() => encodeCardText({ ...RESIDENT, address: '址'.repeat(36) })).details).toMatchObject({
+    expect(
+      thrownXinyiError(() => encodeCardText({ ...RESIDENT, address: '址'.repeat(36) })).details,
+    ).toMatchObject({
       argument: 'address',
       maxChars: 35,
     });

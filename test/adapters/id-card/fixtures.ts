@@ -1,7 +1,7 @@
 import { hex } from './helpers.js';
 
 /**
- * hardware-protocols.md §1.8 "Synthetic example (verified)": resident card text for the reference's
+ * docs/protocols.md §1.8 "Synthetic example (verified)": resident card text for the reference's
  * placeholder person (张三, 11010519491231002X — the GB 11643 textbook number), byte-exact.
  * Rows the reference elides as "(pad)" (0x50–0x6F, 0xE0–0xFF) are UCS-2 spaces, as it states.
  */

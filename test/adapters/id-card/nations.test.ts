@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NATIONS, nationName } from '../../../adapters/id-card/index.js';
 
-// hardware-protocols.md §1.9, GB 3304 as used on the ID card (56 nations + 97 + 98).
+// docs/protocols.md §1.9, GB 3304 as used on the ID card (56 nations + 97 + 98).
 const TABLE: Array<[string, string, string | undefined]> = [
   ['01', '汉', 'HA'],
   ['02', '蒙古', 'MG'],

@@ -6,23 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type IdCardReadEvent, IdCardReader } from '../../../adapters/id-card/index.js';
-import { loadNativeModule } from '../../../adapters/native.js';
 import { SerialTransport } from '../../../adapters/transport/index.js';
 import type { XinyiError } from '../../../sdk/errors.js';
 import { VirtualIdCardReader, type VirtualIdCardReaderFault } from '../../../simulator/devices/index.js';
 import { generatePopulation } from '../../../simulator/population.js';
-import { createPtyPair, isSocatAvailable, type PtyPair } from '../../../simulator/pty.js';
+import { attachOverPty, describeOverPty, ptyRigMissing } from '../../support/pty-rig.js';
+import { until } from '../../support/until.js';
 import { describeReaderContract } from './reader-contract.js';
 
-const hasSerialport = await loadNativeModule('serialport').then(
-  () => true,
-  () => false,
-);
-const unavailable = !isSocatAvailable()
-  ? 'socat is not installed: apt-get install socat'
-  : !hasSerialport
-    ? 'serialport is not installed'
-    : undefined;
+const unavailable = await ptyRigMissing();
 const realPort = process.env.XINYI_IDCARD_PORT;
 const [alice, bob] = generatePopulation(2, 'reader-pty') as [
   ReturnType<typeof generatePopulation>[0],
@@ -32,13 +24,6 @@ const [alice, bob] = generatePopulation(2, 'reader-pty') as [
 const workDir = mkdtempSync(join(tmpdir(), 'xinyi-reader-pty-'));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-async function until(check: () => boolean, what: string, timeoutMs = 4000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface PtyRig {
@@ -49,24 +34,13 @@ interface PtyRig {
   close(): Promise<void>;
 }
 
-let serial = 0;
 async function ptyRig(): Promise<PtyRig> {
-  const paths = { devicePath: join(workDir, `dev-${serial}`), hostPath: join(workDir, `host-${serial}`) };
-  serial++;
-  let pair: PtyPair = await createPtyPair(paths);
-  const deviceEnd = new SerialTransport({ path: pair.devicePath });
   const device = new VirtualIdCardReader({
     processingDelayMs: { find: 1, select: 1, read: 5, status: 1, samId: 1 },
   });
-  await device.attach(deviceEnd);
-  // Killing socat is the cable being pulled; a new pair on the same paths is the adapter coming back.
-  device.on('unplug', () => void pair.close());
-  device.on('plug-in', async () => {
-    pair = await createPtyPair(paths);
-    await device.attach(deviceEnd);
-  });
+  const link = await attachOverPty(device);
   const reader = new IdCardReader({
-    transport: new SerialTransport({ path: pair.hostPath }),
+    transport: new SerialTransport({ path: link.hostPath }),
     pollIntervalMs: 20,
     lateReplyGraceMs: 20,
     reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
@@ -80,7 +54,7 @@ async function ptyRig(): Promise<PtyRig> {
     close: async () => {
       await reader.close();
       device.detach();
-      await pair.close();
+      await link.close();
     },
   };
   reader.on('card', (e) => rig.cards.push(e));
@@ -88,96 +62,85 @@ async function ptyRig(): Promise<PtyRig> {
   return rig;
 }
 
-if (unavailable && process.env.XINYI_REQUIRE_SOCAT === '1') {
-  describe('IdCardReader over a socat PTY pair', () => {
-    it('has socat and serialport installed (XINYI_REQUIRE_SOCAT=1)', () => {
-      throw new Error(`XINYI_REQUIRE_SOCAT=1 but ${unavailable}`);
-    });
+describeOverPty('IdCardReader over a socat PTY pair', unavailable, () => {
+  let rig: PtyRig | undefined;
+  afterEach(async () => {
+    await rig?.close();
+    rig = undefined;
   });
-} else {
-  describe.skipIf(unavailable !== undefined)(
-    `IdCardReader over a socat PTY pair${unavailable ? ` (skipped: ${unavailable})` : ''}`,
-    () => {
-      let rig: PtyRig | undefined;
-      afterEach(async () => {
-        await rig?.close();
-        rig = undefined;
-      });
 
-      it('a tap, the card leaving, and a second tap', async () => {
-        rig = await ptyRig();
-        await rig.reader.open();
-        rig.device.placeCard(alice);
-        await until(() => rig!.cards.length === 1, 'first card');
-        expect(rig.cards[0]!.credential.idNumber).toBe(alice.idNumber);
-        await sleep(150);
-        expect(rig.cards).toHaveLength(1);
-        rig.device.removeCard();
-        await sleep(100);
-        rig.device.placeCard(bob);
-        await until(() => rig!.cards.length === 2, 'second card');
-        expect(rig.cards[1]!.credential.idNumber).toBe(bob.idNumber);
-        expect(rig.errors).toEqual([]);
-      });
+  it('a tap, the card leaving, and a second tap', async () => {
+    rig = await ptyRig();
+    await rig.reader.open();
+    rig.device.placeCard(alice);
+    await until(() => rig!.cards.length === 1, 'first card');
+    expect(rig.cards[0]!.credential.idNumber).toBe(alice.idNumber);
+    await sleep(150);
+    expect(rig.cards).toHaveLength(1);
+    rig.device.removeCard();
+    await sleep(100);
+    rig.device.placeCard(bob);
+    await until(() => rig!.cards.length === 2, 'second card');
+    expect(rig.cards[1]!.credential.idNumber).toBe(bob.idNumber);
+    expect(rig.errors).toEqual([]);
+  });
 
-      const faults: [string, VirtualIdCardReaderFault][] = [
-        ['garbage before the response', { kind: 'garbage', on: 'read' }],
-        ['a bad checksum', { kind: 'bad-checksum', on: 'read' }],
-        ['a slow reply', { kind: 'slow', delayMs: 600, on: 'read' }],
-        ['a missing reply', { kind: 'no-reply', on: 'select' }],
-        ['SW3 0x41 (read failed)', { kind: 'status', sw3: 0x41, on: 'read' }],
-        ['SW3 0x80 on select (card moved)', { kind: 'status', sw3: 0x81, on: 'select' }],
-      ];
-      it.each(faults)('survives %s and reads the tap once', async (_name, fault) => {
-        rig = await ptyRig();
-        await rig.reader.open();
-        rig.device.injectFault(fault);
-        rig.device.placeCard(alice);
-        await until(() => rig!.cards.length === 1, 'card');
-        await sleep(80);
-        expect(rig.cards).toHaveLength(1);
-      });
+  const faults: [string, VirtualIdCardReaderFault][] = [
+    ['garbage before the response', { kind: 'garbage', on: 'read' }],
+    ['a bad checksum', { kind: 'bad-checksum', on: 'read' }],
+    ['a slow reply', { kind: 'slow', delayMs: 600, on: 'read' }],
+    ['a missing reply', { kind: 'no-reply', on: 'select' }],
+    ['SW3 0x41 (read failed)', { kind: 'status', sw3: 0x41, on: 'read' }],
+    ['SW3 0x80 on select (card moved)', { kind: 'status', sw3: 0x81, on: 'select' }],
+  ];
+  it.each(faults)('survives %s and reads the tap once', async (_name, fault) => {
+    rig = await ptyRig();
+    await rig.reader.open();
+    rig.device.injectFault(fault);
+    rig.device.placeCard(alice);
+    await until(() => rig!.cards.length === 1, 'card');
+    await sleep(80);
+    expect(rig.cards).toHaveLength(1);
+  });
 
-      it('reports a card that fails authentication (SW3 0x31) and waits for the next tap', async () => {
-        rig = await ptyRig();
-        await rig.reader.open();
-        rig.device.injectFault({ kind: 'status', sw3: 0x31, on: 'read' });
-        rig.device.placeCard(alice);
-        await until(() => rig!.errors.length === 1, 'error');
-        expect(rig.errors[0]!.code).toBe('DEVICE_STATUS');
-        expect(rig.cards).toEqual([]);
-      });
+  it('reports a card that fails authentication (SW3 0x31) and waits for the next tap', async () => {
+    rig = await ptyRig();
+    await rig.reader.open();
+    rig.device.injectFault({ kind: 'status', sw3: 0x31, on: 'read' });
+    rig.device.placeCard(alice);
+    await until(() => rig!.errors.length === 1, 'error');
+    expect(rig.errors[0]!.code).toBe('DEVICE_STATUS');
+    expect(rig.cards).toEqual([]);
+  });
 
-      it('a card pulled mid-read: no event, no hang, the next tap reads', async () => {
-        rig = await ptyRig();
-        await rig.reader.open();
-        rig.device.injectFault({ kind: 'card-pulled-mid-read' });
-        rig.device.placeCard(alice);
-        await until(() => !rig!.device.cardPresent, 'card pulled');
-        await sleep(600);
-        expect(rig.cards).toEqual([]);
-        rig.device.placeCard(bob);
-        await until(() => rig!.cards.length === 1, 'next tap');
-        expect(rig.cards[0]!.credential.idNumber).toBe(bob.idNumber);
-      });
+  it('a card pulled mid-read: no event, no hang, the next tap reads', async () => {
+    rig = await ptyRig();
+    await rig.reader.open();
+    rig.device.injectFault({ kind: 'card-pulled-mid-read' });
+    rig.device.placeCard(alice);
+    await until(() => !rig!.device.cardPresent, 'card pulled');
+    await sleep(600);
+    expect(rig.cards).toEqual([]);
+    rig.device.placeCard(bob);
+    await until(() => rig!.cards.length === 1, 'next tap');
+    expect(rig.cards[0]!.credential.idNumber).toBe(bob.idNumber);
+  });
 
-      it('the port vanishes (socat killed) and comes back: typed disconnect, reconnect, reading resumes', async () => {
-        rig = await ptyRig();
-        const disconnects: XinyiError[] = [];
-        rig.reader.on('disconnect', (e) => disconnects.push(e));
-        await rig.reader.open();
-        rig.device.injectFault({ kind: 'unplug', forMs: 150, on: 'find' });
-        await until(() => rig!.reader.state === 'reconnecting', 'reconnecting');
-        expect(disconnects[0]!.code).toBe('DEVICE_DISCONNECTED');
-        await until(() => rig!.reader.state === 'ready', 'ready again', 6000);
-        rig.device.placeCard(alice);
-        await until(() => rig!.cards.length === 1, 'card after reconnect');
-      });
-    },
-  );
+  it('the port vanishes (socat killed) and comes back: typed disconnect, reconnect, reading resumes', async () => {
+    rig = await ptyRig();
+    const disconnects: XinyiError[] = [];
+    rig.reader.on('disconnect', (e) => disconnects.push(e));
+    await rig.reader.open();
+    rig.device.injectFault({ kind: 'unplug', forMs: 150, on: 'find' });
+    await until(() => rig!.reader.state === 'reconnecting', 'reconnecting');
+    expect(disconnects[0]!.code).toBe('DEVICE_DISCONNECTED');
+    await until(() => rig!.reader.state === 'ready', 'ready again', 6000);
+    rig.device.placeCard(alice);
+    await until(() => rig!.cards.length === 1, 'card after reconnect');
+  });
 
-  if (!unavailable) describeReaderContract('virtual reader over a socat PTY', ptyRig);
-}
+  describeReaderContract('virtual reader over a socat PTY', ptyRig);
+});
 
 describe.skipIf(!realPort)(
   `ID-card reader contract: real reader${realPort ? ` on ${realPort}` : ' (skipped: set XINYI_IDCARD_PORT)'}`,

@@ -22,6 +22,7 @@ import type { XinyiError } from '../../../sdk/errors.js';
 import { VirtualIdCardReader, VirtualUsbSamBus } from '../../../simulator/devices/index.js';
 import { generatePopulation } from '../../../simulator/population.js';
 import { startTcpDeviceServer } from '../../../simulator/tcp-device-server.js';
+import { until } from '../../support/until.js';
 import { toHex } from './helpers.js';
 import { describeReaderContract, type ReaderContractRig } from './reader-contract.js';
 
@@ -39,14 +40,6 @@ const READER_OPTIONS: Partial<IdCardReaderOptions> = {
 
 function virtualReader(): VirtualIdCardReader {
   return new VirtualIdCardReader({ processingDelayMs: { find: 1, select: 1, read: 5, status: 1, samId: 1 } });
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 4000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 interface UsbRig extends ReaderContractRig {

@@ -16,6 +16,7 @@ import {
 } from '../../../sdk/index.js';
 import { cardFieldsForPerson, VirtualIdCardReader } from '../../../simulator/devices/index.js';
 import { generatePopulation } from '../../../simulator/index.js';
+import { until } from '../../support/until.js';
 
 const people = generatePopulation(6, 'reader-test');
 const [alice, bob] = people as [(typeof people)[0], (typeof people)[0]];
@@ -65,14 +66,6 @@ afterEach(async () => {
     r.device.detach();
   }
 });
-
-async function until(check: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -10,7 +10,7 @@ import {
 import { isXinyiError, XinyiError } from '../../../sdk/errors.js';
 import { bytewise, feed, hex, splitAt, summarize, toHex } from './helpers.js';
 
-// hardware-protocols.md §1.3 worked example.
+// docs/protocols.md §1.3 worked example.
 const FIND_CARD = 'AA AA AA 96 69 00 03 20 01 22';
 
 // §1.4 command table: [cmd, para, data, complete frame], quoted byte-exact.

@@ -15,7 +15,8 @@ import {
   type SamIdParts,
   type SamResponse,
 } from '../../../adapters/id-card/index.js';
-import { isXinyiError, type XinyiError } from '../../../sdk/errors.js';
+import { isXinyiError } from '../../../sdk/errors.js';
+import { thrownXinyiError } from '../../support/thrown.js';
 import { NOW, READ_BASE_HEADER, REFERENCE_READ_BASE_FRAME, REFERENCE_RESIDENT_TEXT } from './fixtures.js';
 import { bytewise, feed, hex, splitAt, toHex } from './helpers.js';
 
@@ -25,16 +26,6 @@ function decodeOne(frame: Uint8Array): SamResponse {
   const [r] = out;
   if (r === undefined || isXinyiError(r)) throw new Error('expected a response');
   return r;
-}
-
-function thrown(fn: () => unknown): XinyiError {
-  try {
-    fn();
-  } catch (e) {
-    if (isXinyiError(e)) return e;
-    throw e;
-  }
-  throw new Error('did not throw');
 }
 
 const photo = Buffer.from(Array.from({ length: 1024 }, (_, i) => (i * 7) & 0xff));
@@ -78,13 +69,13 @@ describe('read base (0x30 0x01, §1.5 / §1.8)', () => {
     const good = encodeReadPayload({ text: REFERENCE_RESIDENT_TEXT, photo });
     const badTl = Buffer.from(good);
     badTl.writeUInt16BE(0x00ff, 0);
-    expect(thrown(() => parseReadPayload(badTl, 'base'))).toMatchObject({
+    expect(thrownXinyiError(() => parseReadPayload(badTl, 'base'))).toMatchObject({
       code: 'FRAME_LENGTH',
       details: { textLength: 0xff, photoLength: 1024, dataBytes: good.length },
     });
-    expect(thrown(() => parseReadPayload(good.subarray(0, -1), 'base')).code).toBe('FRAME_LENGTH');
-    expect(thrown(() => parseReadPayload(good.subarray(0, 3), 'base')).code).toBe('FRAME_LENGTH');
-    expect(thrown(() => parseReadPayload(good, 'with-fingerprint')).code).toBe('FRAME_LENGTH');
+    expect(thrownXinyiError(() => parseReadPayload(good.subarray(0, -1), 'base')).code).toBe('FRAME_LENGTH');
+    expect(thrownXinyiError(() => parseReadPayload(good.subarray(0, 3), 'base')).code).toBe('FRAME_LENGTH');
+    expect(thrownXinyiError(() => parseReadPayload(good, 'with-fingerprint')).code).toBe('FRAME_LENGTH');
   });
 });
 
@@ -183,8 +174,10 @@ describe('appended address (0x30 0x03, §1.5 ⚠️ / §1.11)', () => {
       records: ['测试路1号', '测试路2号'],
     });
     expect(parseAppendedAddressPayload(new Uint8Array(0))).toEqual({ address: '', records: [] });
-    expect(thrown(() => parseAppendedAddressPayload(new Uint8Array(71))).code).toBe('FRAME_LENGTH');
-    expect(thrown(() => encodeAppendedAddressPayload('测'.repeat(36))).code).toBe('INVALID_ARGUMENT');
+    expect(thrownXinyiError(() => parseAppendedAddressPayload(new Uint8Array(71))).code).toBe('FRAME_LENGTH');
+    expect(thrownXinyiError(() => encodeAppendedAddressPayload('测'.repeat(36))).code).toBe(
+      'INVALID_ARGUMENT',
+    );
   });
 
   it('SW3 0x91 (no content) is a success code', () => {
@@ -213,7 +206,7 @@ describe('SAM ID (0x12 0xFF, §1.5 ⚠️)', () => {
     expect(parseSamIdPayload(encodeSamIdPayload(parts), { serialDigits: 9 }).text).toBe(
       '05.01-20230101-000012345-000067890',
     );
-    expect(thrown(() => formatSamId(parts, { serialDigits: 8 as 9 })).code).toBe('INVALID_OPTIONS');
+    expect(thrownXinyiError(() => formatSamId(parts, { serialDigits: 8 as 9 })).code).toBe('INVALID_OPTIONS');
   });
 
   it('reads u32 values above 2^31 unsigned', () => {
@@ -222,10 +215,10 @@ describe('SAM ID (0x12 0xFF, §1.5 ⚠️)', () => {
   });
 
   it('rejects a payload that is not 16 bytes and parts out of range', () => {
-    expect(thrown(() => parseSamIdPayload(new Uint8Array(15)))).toMatchObject({
+    expect(thrownXinyiError(() => parseSamIdPayload(new Uint8Array(15)))).toMatchObject({
       code: 'FRAME_LENGTH',
       details: { dataBytes: 15, expectedBytes: 16 },
     });
-    expect(thrown(() => encodeSamIdPayload([0x10000, 0, 0, 0, 0])).code).toBe('INVALID_ARGUMENT');
+    expect(thrownXinyiError(() => encodeSamIdPayload([0x10000, 0, 0, 0, 0])).code).toBe('INVALID_ARGUMENT');
   });
 });

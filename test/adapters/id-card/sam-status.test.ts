@@ -14,7 +14,7 @@ import {
 import { isXinyiError } from '../../../sdk/errors.js';
 import { toHex } from './helpers.js';
 
-// hardware-protocols.md §1.6: every SW3 code with its Chinese meaning.
+// docs/protocols.md §1.6: every SW3 code with its Chinese meaning.
 const SW3_TABLE: Array<[number, string]> = [
   [0x90, '操作成功'],
   [0x91, '证/卡中此项无内容'],

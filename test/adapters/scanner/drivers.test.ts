@@ -15,7 +15,8 @@ import type { XinyiError } from '../../../sdk/errors.js';
 import { createPseudonymizer, createTerminal, type Decision } from '../../../sdk/index.js';
 import { VirtualHidScanner, VirtualSerialScanner } from '../../../simulator/devices/index.js';
 import { generatePopulation } from '../../../simulator/population.js';
-import { createPtyPair, isSocatAvailable } from '../../../simulator/pty.js';
+import { attachOverPty, describeOverPty, ptyRigMissing } from '../../support/pty-rig.js';
+import { until } from '../../support/until.js';
 
 const CREDIT_CODE = `QZ1:${'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:'.repeat(7).slice(0, 302)}`;
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -23,13 +24,6 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function until(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function record(scanner: SerialScanner | HidScanner) {
@@ -136,40 +130,27 @@ describe('SerialScanner', () => {
   });
 });
 
-const ptyMissing = isSocatAvailable() ? undefined : 'socat is not installed: apt-get install socat';
-if (ptyMissing && process.env.XINYI_REQUIRE_SOCAT === '1') {
-  describe('SerialScanner over a socat PTY', () => {
-    it('has socat (XINYI_REQUIRE_SOCAT=1)', () => {
-      throw new Error(ptyMissing);
+describeOverPty('SerialScanner over a socat PTY', await ptyRigMissing(), () => {
+  it('reads scans through the real serialport stack', async () => {
+    const device = new VirtualSerialScanner();
+    const link = await attachOverPty(device, 9600);
+    const scanner = new SerialScanner({
+      transport: new SerialTransport({ path: link.hostPath, baudRate: 9600 }),
     });
+    cleanups.push(
+      () => link.close(),
+      () => device.detach(),
+      () => scanner.close(),
+    );
+    const { scans } = record(scanner);
+    await scanner.open();
+    await device.scan(CREDIT_CODE, { symbology: 'qr', aim: true, suffix: 'CRLF' });
+    await device.scan('2900001234567', { symbology: 'ean-13', aim: true, suffix: 'CR' });
+    await until(() => scans.length === 2, 'two scans over the PTY');
+    expect(scans.map((s) => s.credential.kind)).toEqual(['credit-code', 'barcode']);
+    expect(scans[0]!.scan.text).toBe(CREDIT_CODE);
   });
-} else {
-  describe.skipIf(Boolean(ptyMissing))(
-    `SerialScanner over a socat PTY${ptyMissing ? ` (skipped: ${ptyMissing})` : ''}`,
-    () => {
-      it('reads scans through the real serialport stack', async () => {
-        const pair = await createPtyPair();
-        const device = new VirtualSerialScanner();
-        await device.attach(new SerialTransport({ path: pair.devicePath, baudRate: 9600 }));
-        const scanner = new SerialScanner({
-          transport: new SerialTransport({ path: pair.hostPath, baudRate: 9600 }),
-        });
-        cleanups.push(
-          () => pair.close(),
-          () => device.detach(),
-          () => scanner.close(),
-        );
-        const { scans } = record(scanner);
-        await scanner.open();
-        await device.scan(CREDIT_CODE, { symbology: 'qr', aim: true, suffix: 'CRLF' });
-        await device.scan('2900001234567', { symbology: 'ean-13', aim: true, suffix: 'CR' });
-        await until(() => scans.length === 2, 'two scans over the PTY');
-        expect(scans.map((s) => s.credential.kind)).toEqual(['credit-code', 'barcode']);
-        expect(scans[0]!.scan.text).toBe(CREDIT_CODE);
-      });
-    },
-  );
-}
+});
 
 function hidModule(devices: VirtualHidScanner[]): NodeHidModule {
   return {

@@ -13,7 +13,7 @@ import {
   symbologyFromNewlandCodeId,
 } from '../../../adapters/scanner/index.js';
 
-// hardware-protocols.md §2.4, row by row: [AIM identifier, symbology].
+// docs/protocols.md §2.4, row by row: [AIM identifier, symbology].
 const AIM_TABLE: Array<[string, Symbology]> = [
   [']Q1', 'qr'], // QR model 2 (default)
   [']Q0', 'qr'], // QR model 1

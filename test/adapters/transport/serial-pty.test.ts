@@ -5,17 +5,15 @@ import { listSerialPorts, SerialTransport } from '../../../adapters/transport/se
 import type { Transport, TransportCloseReason } from '../../../adapters/transport/transport.js';
 import { isXinyiError } from '../../../sdk/errors.js';
 import { createPtyPair, isSocatAvailable, type PtyPair } from '../../../simulator/pty.js';
+import { ptyRigMissing } from '../../support/pty-rig.js';
+import { until } from '../../support/until.js';
 import { describeTransportContract, pattern } from './transport-contract.js';
 
 const hasSerialport = await loadNativeModule('serialport').then(
   () => true,
   () => false,
 );
-const ptyUnavailable = !isSocatAvailable()
-  ? 'socat is not installed: apt-get install socat'
-  : !hasSerialport
-    ? 'serialport is not installed'
-    : undefined;
+const ptyUnavailable = await ptyRigMissing();
 const requirePty = process.env.XINYI_REQUIRE_SOCAT === '1';
 const loopbackPort = process.env.XINYI_SERIAL_LOOPBACK_PORT;
 
@@ -23,14 +21,6 @@ function collect(transport: Transport): () => Buffer {
   const chunks: Buffer[] = [];
   transport.on('data', (chunk) => chunks.push(chunk));
   return () => Buffer.concat(chunks);
-}
-
-async function waitUntil(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for the bytes');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 function nextClose(transport: Transport): Promise<TransportCloseReason> {
@@ -242,8 +232,9 @@ describe.skipIf(Boolean(ptyUnavailable))(
       for (let round = 1; round <= 4; round++) {
         await host.write(bytes);
         await device.write(bytes);
-        await waitUntil(
+        await until(
           () => atHost().length >= round * bytes.length && atDevice().length >= round * bytes.length,
+          'the bytes',
         );
       }
       expect(atHost().equals(Buffer.concat([bytes, bytes, bytes, bytes]))).toBe(true);

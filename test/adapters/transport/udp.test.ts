@@ -4,6 +4,7 @@ import type { Transport, TransportCloseReason } from '../../../adapters/transpor
 import { UdpTransport } from '../../../adapters/transport/udp-transport.js';
 import { isXinyiError, type XinyiError } from '../../../sdk/errors.js';
 import { startUdpDeviceServer, type UdpDeviceServer } from '../../../simulator/udp-device-server.js';
+import { until } from '../../support/until.js';
 import { pattern } from './transport-contract.js';
 
 // The shared transport contract suite cannot run here as it stands: it expects a vanished peer to be
@@ -13,14 +14,6 @@ const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
 });
-
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 function record(transport: Transport): { chunks: Buffer[]; closes: TransportCloseReason[] } {
   const seen = { chunks: [] as Buffer[], closes: [] as TransportCloseReason[] };

@@ -24,6 +24,7 @@ import {
   startTamperingProxy,
   type TamperingProxy,
 } from '../../integration/tampering-proxy.js';
+import { until } from '../../support/until.js';
 import { createTestCertificate } from './fixtures/tls-certificate.js';
 
 // Synthetic people only; the keys below are test keys, not secrets.
@@ -289,7 +290,7 @@ describe('byte limits: every answer is read under its limit, as it streams in', 
       });
       // Not asked again, and the sender was stopped long before 512 MB (socket buffers aside).
       expect(proxy.ruleHits).toBe(1);
-      await until(() => proxy.hostileBytesSent.length === 1);
+      await until(() => proxy.hostileBytesSent.length === 1, 'the proxy to stop sending', 5_000);
       expect(proxy.hostileBytesSent[0]!).toBeLessThan(16 * 1024 * 1024);
     },
   );
@@ -487,11 +488,3 @@ describe('request signature covers every X-Xinyi-* header and the Idempotency-Ke
     });
   });
 });
-
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

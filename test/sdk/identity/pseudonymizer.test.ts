@@ -2,18 +2,10 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { isXinyiError } from '../../../sdk/errors.js';
 import { createPseudonymizer, DEFAULT_PSEUDONYM_SCOPE } from '../../../sdk/identity/index.js';
+import { thrownXinyiError } from '../../support/thrown.js';
 
 const KEY = 'test-key-0123456789abcdef';
 const ID = '11010519491231002X';
-
-function thrown(fn: () => unknown): Error & { code?: string } {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error('expected a throw');
-}
 
 describe('createPseudonymizer', () => {
   it('produces a stable 22-character base64url pseudonym', () => {
@@ -79,7 +71,7 @@ describe('createPseudonymizer', () => {
     ['short bytes', new Uint8Array(15)],
     ['wrong type', 1234567890123456 as unknown as string],
   ])('rejects a %s key with INVALID_OPTIONS naming key', (_label, key) => {
-    const error = thrown(() => createPseudonymizer(key as string));
+    const error = thrownXinyiError(() => createPseudonymizer(key as string));
     expect(isXinyiError(error, 'INVALID_OPTIONS')).toBe(true);
     expect(error.message).toMatch(/\bkey\b/);
   });
@@ -90,7 +82,7 @@ describe('createPseudonymizer', () => {
 
   it('rejects an empty scope or one with NUL', () => {
     for (const scope of ['', 'a\0b']) {
-      const error = thrown(() => createPseudonymizer(KEY, { scope }));
+      const error = thrownXinyiError(() => createPseudonymizer(KEY, { scope }));
       expect(isXinyiError(error, 'INVALID_OPTIONS')).toBe(true);
       expect(error.message).toMatch(/\bscope\b/);
     }
@@ -117,12 +109,12 @@ describe('createPseudonymizer', () => {
   it('rejects invalid ID numbers and empty member codes without echoing them', () => {
     const p = createPseudonymizer(KEY);
     const bad = '110105194912310021';
-    const idError = thrown(() => p.pseudonymize(bad));
+    const idError = thrownXinyiError(() => p.pseudonymize(bad));
     expect(isXinyiError(idError, 'ID_NUMBER_INVALID')).toBe(true);
     expect(idError.message).not.toContain(bad);
     expect(
       isXinyiError(
-        thrown(() => p.pseudonymize('  ', 'member')),
+        thrownXinyiError(() => p.pseudonymize('  ', 'member')),
         'INVALID_ARGUMENT',
       ),
     ).toBe(true);
@@ -130,7 +122,7 @@ describe('createPseudonymizer', () => {
 
   it('does not echo an unknown kind (swapped arguments would leak the number)', () => {
     const p = createPseudonymizer(KEY);
-    const error = thrown(() => p.pseudonymize('id-number', ID as never));
+    const error = thrownXinyiError(() => p.pseudonymize('id-number', ID as never));
     expect(isXinyiError(error, 'INVALID_ARGUMENT')).toBe(true);
     expect(error.message).not.toContain(ID);
   });

@@ -11,6 +11,7 @@ import { isXinyiError } from '../../../sdk/errors.js';
 import { type EvaluateInput, evaluate } from '../../../sdk/policy/evaluate.js';
 import type { PolicyPack, PolicyRule } from '../../../sdk/policy/pack.js';
 import { qingzhouPolicyPack } from '../../../sdk/policy/qingzhou-pack.js';
+import { thrown } from '../../support/thrown.js';
 import {
   clonePack,
   decide,
@@ -39,15 +40,6 @@ const SITE = { siteId: 'yunmenshan' };
 
 function expectNeutral(citizen: string): void {
   for (const word of FORBIDDEN_IN_CITIZEN_TEXT) expect(citizen.toLowerCase()).not.toContain(word);
-}
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
 }
 
 /** The scenic gate for an A-tier citizen at a covered site, at 10:00 Shanghai time on `date`. */

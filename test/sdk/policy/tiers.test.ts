@@ -9,15 +9,7 @@ import {
   tierRank,
 } from '../../../sdk/domain/tiers.js';
 import { isXinyiError } from '../../../sdk/errors.js';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
+import { thrown } from '../../support/thrown.js';
 
 describe('shandongTierScheme band boundaries (AAA ≥ 1150, AA 1050–1149, A 1000–1049, B 950–999, C 801–949, D ≤ 800)', () => {
   it.each<[number, TierCode]>([

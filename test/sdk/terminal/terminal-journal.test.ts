@@ -30,6 +30,7 @@ import {
   generatePopulation,
   type SyntheticOrganisation,
 } from '../../../simulator/population.js';
+import { thrown } from '../../support/thrown.js';
 
 const KEY = 'terminal-journal-test-pseudonym-key-0123456789';
 const pseudonymizer = createPseudonymizer(KEY);
@@ -189,15 +190,6 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error('expected a rejection');
-}
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
 }
 
 /** The journal alarms a terminal raises (the calendar-coverage alarm is calendar-coverage.test.ts's). */

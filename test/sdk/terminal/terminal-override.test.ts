@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Decision } from '../../../sdk/domain/decision.js';
-import { isXinyiError, XinyiError } from '../../../sdk/errors.js';
+import { XinyiError } from '../../../sdk/errors.js';
 import { createPseudonymizer } from '../../../sdk/identity/index.js';
 import type { JournalEventInput, JournalStore } from '../../../sdk/journal/journal-store.js';
 import { createMemoryJournal } from '../../../sdk/journal/memory-journal.js';
@@ -12,6 +12,7 @@ import { createInMemoryCreditProvider } from '../../../sdk/terminal/in-memory-cr
 import { createTerminal } from '../../../sdk/terminal/terminal.js';
 import type { OverrideInput, OverrideRecord, Terminal } from '../../../sdk/terminal/terminal-contract.js';
 import { generatePopulation } from '../../../simulator/population.js';
+import { thrownXinyiError } from '../../support/thrown.js';
 
 const pseudonymizer = createPseudonymizer('terminal-override-test-pseudonym-key-0123456789');
 // Synthetic people only (generatePopulation): never hand-written personal data.
@@ -41,16 +42,6 @@ function hospitalDesk(journal: JournalStore | undefined, clock = { now: () => NO
     ...(journal ? { journal } : {}),
     newDecisionId: () => `decision-${++id}`,
   });
-}
-
-function thrown(fn: () => unknown): XinyiError {
-  try {
-    fn();
-  } catch (error) {
-    if (isXinyiError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a throw');
 }
 
 const review: OverrideInput = {
@@ -175,7 +166,7 @@ describe('terminal.recordOverride', () => {
       it(name, async () => {
         await ready;
         const [id, input] = args();
-        const error = thrown(() => terminal.recordOverride(id, input));
+        const error = thrownXinyiError(() => terminal.recordOverride(id, input));
         expect(error.code).toBe('INVALID_ARGUMENT');
         expect(error.details.field).toBe(field);
         expect(journal.events({ kind: 'override' })).toEqual([]);
@@ -188,7 +179,7 @@ describe('terminal.recordOverride', () => {
         { ...review, reason: `家属 ${other.idNumber} 担保` },
         { ...review, staffId: other.idNumber },
       ]) {
-        const error = thrown(() => terminal.recordOverride(decision.id, input));
+        const error = thrownXinyiError(() => terminal.recordOverride(decision.id, input));
         expect(error.code).toBe('INVALID_ARGUMENT');
         expect(error.message).not.toContain(other.idNumber);
         expect(JSON.stringify(error.details)).not.toContain(other.idNumber);
@@ -200,7 +191,9 @@ describe('terminal.recordOverride', () => {
   it('needs a journal: an override that cannot be recorded is refused', async () => {
     const terminal = hospitalDesk(undefined);
     const decision = await terminal.present({ kind: 'id-card', idNumber: patient.idNumber });
-    expect(thrown(() => terminal.recordOverride(decision.id, review)).code).toBe('JOURNAL_UNAVAILABLE');
+    expect(thrownXinyiError(() => terminal.recordOverride(decision.id, review)).code).toBe(
+      'JOURNAL_UNAVAILABLE',
+    );
   });
 
   it('raises the journal alarm and emits nothing when the journal cannot be written', async () => {
@@ -220,7 +213,7 @@ describe('terminal.recordOverride', () => {
     const overrides: OverrideRecord[] = [];
     terminal.on('alarm', (a) => alarms.push(`${a.kind}:${a.active}`));
     terminal.on('override', (r) => overrides.push(r));
-    expect(thrown(() => terminal.recordOverride(decision.id, review)).code).toBe('JOURNAL_FULL');
+    expect(thrownXinyiError(() => terminal.recordOverride(decision.id, review)).code).toBe('JOURNAL_FULL');
     expect(alarms).toEqual(['journal-unavailable:true']);
     expect(overrides).toEqual([]);
   });

@@ -15,6 +15,7 @@ import {
 import { createTerminal } from '../../../sdk/terminal/terminal.js';
 import type { Terminal, TerminalOptions } from '../../../sdk/terminal/terminal-contract.js';
 import { generatePopulation } from '../../../simulator/population.js';
+import { thrown } from '../../support/thrown.js';
 
 const KEY = 'terminal-test-pseudonym-key-0123456789';
 const NOW = Date.parse('2026-11-26T10:00:00+08:00');
@@ -81,15 +82,6 @@ function resolver(name: string, resolve: (lookup: CreditLookup) => Promise<Credi
     },
   };
   return r;
-}
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
 }
 
 function expectOptionError(options: unknown, option: RegExp): void {

@@ -19,16 +19,9 @@ import {
 } from '../../../simulator/devices/virtual-aa-gate.js';
 import type { VirtualGateSnapshot } from '../../../simulator/devices/virtual-gate-core.js';
 import { toHex } from '../../adapters/id-card/helpers.js';
+import { until } from '../../support/until.js';
 
 const TIMING = { motionMs: 20, passDelayMs: 40, openTimeoutMs: 100, alarmMs: 60 };
-
-async function until(check: () => boolean, what: string, timeoutMs = 4000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
 
 interface Host {
   board: VirtualAaGateBoard;

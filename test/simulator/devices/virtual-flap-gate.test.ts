@@ -20,18 +20,11 @@ import {
   VirtualFlapGateBoard,
   type VirtualFlapGateBoardOptions,
 } from '../../../simulator/devices/virtual-flap-gate.js';
+import { until } from '../../support/until.js';
 
 const TIMING = { motionMs: 20, passDelayMs: 40, openTimeoutMs: 150, alarmMs: 200 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 interface Rig {
   link: MemoryLink;

@@ -17,7 +17,7 @@ import {
   type SamResponse,
 } from '../../../adapters/id-card/index.js';
 import { createMemoryLink } from '../../../adapters/transport/memory-transport.js';
-import { isXinyiError, type XinyiError } from '../../../sdk/errors.js';
+import { isXinyiError } from '../../../sdk/errors.js';
 import {
   cardFieldsForPerson,
   VirtualIdCardReader,
@@ -31,11 +31,12 @@ import {
 import { createRng } from '../../../simulator/prng.js';
 import { NOW, READ_BASE_HEADER, REFERENCE_READ_BASE_FRAME } from '../../adapters/id-card/fixtures.js';
 import { hex, toHex } from '../../adapters/id-card/helpers.js';
+import { thrownXinyiError } from '../../support/thrown.js';
 
 // Synthetic data only: people come from generatePopulation / generateResidentIdNumber, foreigner
 // cards from made-up test fields.
 
-/** Literal frames from hardware-protocols.md §1.5. */
+/** Literal frames from docs/protocols.md §1.5. */
 const FRAMES = {
   findOk: 'AA AA AA 96 69 00 08 00 00 9F 00 00 00 00 97',
   selectOk: 'AA AA AA 96 69 00 0C 00 00 90 00 00 00 00 00 00 00 00 9C',
@@ -152,16 +153,6 @@ function decodeOne(bytes: Uint8Array): SamResponse {
   const frame = frames[0]!;
   if (isXinyiError(frame)) throw frame;
   return frame;
-}
-
-function thrown(fn: () => unknown): XinyiError {
-  try {
-    fn();
-  } catch (e) {
-    if (isXinyiError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a throw');
 }
 
 beforeEach(() => {
@@ -336,9 +327,9 @@ describe('VirtualIdCardReader: reading cards', () => {
       'with-fingerprint',
     );
     expect(payload.fingerprint).toEqual(fp);
-    expect(thrown(() => reader.placeCard(mainlander, { fingerprint: Buffer.alloc(100) })).code).toBe(
-      'INVALID_ARGUMENT',
-    );
+    expect(
+      thrownXinyiError(() => reader.placeCard(mainlander, { fingerprint: Buffer.alloc(100) })).code,
+    ).toBe('INVALID_ARGUMENT');
   });
 
   it('answers the appended address (81 bytes), or 0x91 when the card has none', async () => {
@@ -361,7 +352,7 @@ describe('VirtualIdCardReader: reading cards', () => {
     reader.placeCard(text, { photo: Buffer.alloc(1024) });
     await findAndSelect();
     expect((await command('readBase')).equals(REFERENCE_READ_BASE_FRAME)).toBe(true);
-    expect(thrown(() => reader.placeCard(Buffer.alloc(255))).code).toBe('INVALID_ARGUMENT');
+    expect(thrownXinyiError(() => reader.placeCard(Buffer.alloc(255))).code).toBe('INVALID_ARGUMENT');
   });
 });
 
@@ -641,7 +632,7 @@ describe('VirtualIdCardReader: faults', () => {
       { kind: 'checksum-blind-damage', offset: -1 },
     ];
     for (const fault of bad) {
-      expect(thrown(() => reader.injectFault(fault as never)).code).toBe('INVALID_ARGUMENT');
+      expect(thrownXinyiError(() => reader.injectFault(fault as never)).code).toBe('INVALID_ARGUMENT');
     }
   });
 });
@@ -689,13 +680,17 @@ describe('VirtualIdCardReader: connections', () => {
 
 describe('VirtualIdCardReader: options and stats', () => {
   it('validates options, naming the option', () => {
-    expect(thrown(() => new VirtualIdCardReader({ processingDelayMs: { read: -5 } })).details).toMatchObject({
+    expect(
+      thrownXinyiError(() => new VirtualIdCardReader({ processingDelayMs: { read: -5 } })).details,
+    ).toMatchObject({
       option: 'processingDelayMs.read',
     });
-    expect(thrown(() => new VirtualIdCardReader({ processingDelayMs: { fast: 1 } as never })).code).toBe(
+    expect(
+      thrownXinyiError(() => new VirtualIdCardReader({ processingDelayMs: { fast: 1 } as never })).code,
+    ).toBe('INVALID_OPTIONS');
+    expect(thrownXinyiError(() => new VirtualIdCardReader({ samId: Buffer.alloc(3) })).code).toBe(
       'INVALID_OPTIONS',
     );
-    expect(thrown(() => new VirtualIdCardReader({ samId: Buffer.alloc(3) })).code).toBe('INVALID_OPTIONS');
   });
 
   it('counts commands by name, responses and bytes', async () => {

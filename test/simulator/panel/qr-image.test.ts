@@ -25,7 +25,7 @@ describe('the panel QR image', () => {
   it('is an SVG a decoder reads back as the same credit code, quiet zone included', async () => {
     const text = syntheticCreditCodeText('panel-test');
     const matrix = await encodeQr(text);
-    // A 306-character QZ1 code is a version-10 symbol at ECC M (credit-domain.md §4.2).
+    // A 306-character QZ1 code is a version-10 symbol at ECC M (docs/credit-domain.md §4.2).
     expect(matrix.size).toBe(57);
     const svg = qrSvg(matrix, { title: 'code <of> "person" 3' });
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" viewBox="0 0 65 65"/);

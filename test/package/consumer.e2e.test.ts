@@ -156,6 +156,20 @@ describe('the packed package', () => {
     expect(installed).not.toContain('node-hid');
     expect(installed).not.toContain('serialport');
     expect(installed).not.toContain('better-sqlite3');
+    expect(installed).not.toContain('@zxing');
+  });
+
+  it('without @zxing/library (optional), the fallback decoder says how to install it; the default decodes', async () => {
+    const script = `
+      const { createZxingLibraryDecoder, createZxingWasmDecoder } = await import('xinyi-terminal/adapters');
+      const fallback = await createZxingLibraryDecoder().then(() => 'loaded', (e) => [e.code, e.message]);
+      const wasm = await createZxingWasmDecoder();
+      wasm.close?.();
+      console.log(JSON.stringify({ fallback, wasm: wasm.name }));`;
+    const out = JSON.parse(await run('node', ['--input-type=module', '-e', script]));
+    expect(out.fallback[0]).toBe('NATIVE_MODULE_UNAVAILABLE');
+    expect(out.fallback[1]).toMatch(/^@zxing\/library is not installed: npm install @zxing\/library/);
+    expect(out.wasm).toBe('zxing-wasm');
   });
 });
 

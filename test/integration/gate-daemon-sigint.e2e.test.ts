@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySqliteJournal } from '../../sdk/journal/verify-journal.js';
-import { cardFieldsForPerson } from '../../simulator/devices/virtual-id-card-reader.js';
+import { cardFieldsForPerson } from '../../simulator/devices/card-fields.js';
 import type { SyntheticPerson } from '../../simulator/population.js';
 import { isSocatAvailable } from '../../simulator/pty.js';
 import { type SimulatedSite, startSimulatedSite } from '../../simulator/simulated-site.js';

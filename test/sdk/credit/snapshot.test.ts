@@ -414,9 +414,12 @@ describe('snapshot store', () => {
       const req = createRequire(${JSON.stringify(entry)});
       const loaded = () => Object.keys(req.cache).some((k) => k.includes('better-sqlite3'));
       const before = loaded();
-      await mod.loadSqliteDriver();
-      console.log(JSON.stringify({ before, after: loaded() }));`;
+      const store = await mod.openSnapshotStore({ path: ${JSON.stringify(join(dir, 'lazy.sqlite'))} });
+      const after = loaded();
+      store.close();
+      console.log(JSON.stringify({ before, after }));`;
     const out = await runNode(['--import', 'tsx', '--input-type=module', '-e', script]);
+    expect(out.stderr).toBe('');
     expect(JSON.parse(out.stdout.trim())).toEqual({ before: false, after: true });
   });
 });

@@ -144,6 +144,22 @@ async function at(
   return outcome;
 }
 
+/**
+ * `at`, for a holder this lane already opened for: a lane answers `repeat` to the same card within its
+ * repeat window (5 s), so on a fast machine the card is presented again until the lane decides on it.
+ * A `repeat` does not extend the window, so this ends within it.
+ */
+async function atAgain(
+  s: SiteUnderTest,
+  lane: number,
+  credential: { person: SyntheticPerson },
+): Promise<Record<string, unknown>> {
+  for (;;) {
+    const outcome = await at(s, lane, credential);
+    if (outcome.outcome !== 'repeat') return outcome;
+  }
+}
+
 async function passedThrough(
   s: SiteUnderTest,
   lane: number,
@@ -299,9 +315,9 @@ function sharedSiteTests(get: () => SiteUnderTest, outage: () => StoreOutage, wh
     for (const person of [used, fresh]) {
       // Wherever the lanes last saw them (inside, by the entries made during the outage), they leave
       // first, so that what refuses them is the cap and not anti-passback.
-      const out = await at(s, EXIT_LANE, { person });
+      const out = await atAgain(s, EXIT_LANE, { person });
       if (out.outcome === 'opened') await passedThrough(s, EXIT_LANE, out);
-      const refused = await at(s, 0, { person });
+      const refused = await atAgain(s, 0, { person });
       expect(refused.reasons, JSON.stringify({ out, refused })).toContain('CAP_REACHED');
     }
   }, 120_000);

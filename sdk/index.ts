@@ -124,6 +124,7 @@ export {
   BENEFIT_KINDS,
   type Benefit,
   type BenefitKind,
+  DISCOUNT_TARGETS,
   type DiscountTarget,
   type GrantedBenefit,
 } from './domain/benefits.js';
@@ -142,6 +143,7 @@ export type { CreditCodeFlagName, CreditEntitlementName } from './domain/entitle
 export { isSceneId, SCENE_IDS, SCENE_PROGRAMME, type SceneId } from './domain/scenes.js';
 export {
   type CreditStanding,
+  LIST_KINDS,
   type ListKind,
   type ListMembership,
   type StandingSource,

@@ -1,15 +1,6 @@
-import {
-  accessSync,
-  chmodSync,
-  constants,
-  linkSync,
-  readFileSync,
-  realpathSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { accessSync, chmodSync, constants, linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { XinyiError } from '../../sdk/errors.js';
 
 /** What a lock file holds: who holds it, and since when. */
@@ -147,13 +138,13 @@ export function deviceLockDir(env: NodeJS.ProcessEnv = process.env): string {
   }
 }
 
-/** The lock file for a device path: its real path (two symlinks to one port are one lock) made a file name. */
+/**
+ * The lock file for a device path: the path as configured, made absolute. Not where a link points:
+ * a by-id link (or the simulator's PTY link) re-points when the device is plugged in again, and a lock
+ * taken on the old target would then hold a device node the kernel has given to someone else. Two
+ * links to one port are still kept apart at open by serialport's own exclusive lock (`DEVICE_BUSY`).
+ */
 export function deviceLockFile(dir: string, device: string): string {
-  let name = device;
-  if (device.startsWith('/')) {
-    try {
-      name = realpathSync(device);
-    } catch {}
-  }
+  const name = device.startsWith('/') ? resolve(device) : device;
   return join(dir, `xinyi-gate.${name.replace(/^\/+/, '').replace(/[^A-Za-z0-9._-]+/g, '_')}.lock`);
 }

@@ -80,12 +80,17 @@ describe('lock files of the gate daemon', () => {
     expect(readFileSync(file, 'utf8')).toBe(other);
   });
 
-  it('names a device by its real path (two links to one port are one lock), in XINYI_LOCK_DIR when set', () => {
+  it('names a device by its configured path, not where a link points (links re-point on a replug), in XINYI_LOCK_DIR when set', () => {
     const dir = tempDir();
     const port = join(dir, 'ttyUSB0');
     writeFileSync(port, '');
     symlinkSync(port, join(dir, 'by-id-link'));
-    expect(deviceLockFile('/locks', join(dir, 'by-id-link'))).toBe(deviceLockFile('/locks', port));
+    // A daemon on the link must not hold the node the link pointed to at its start: after a replug the
+    // kernel may give that node to another device, and another daemon configured with it.
+    expect(deviceLockFile('/locks', join(dir, 'by-id-link'))).not.toBe(deviceLockFile('/locks', port));
+    expect(deviceLockFile('/locks', `${dir}/./by-id-link`)).toBe(
+      deviceLockFile('/locks', join(dir, 'by-id-link')),
+    );
     expect(deviceLockFile('/locks', '/dev/xinyi-none')).toBe('/locks/xinyi-gate.dev_xinyi-none.lock');
     expect(deviceLockDir({ XINYI_LOCK_DIR: '/somewhere' })).toBe('/somewhere');
     expect(['/run/lock', tmpdir()]).toContain(deviceLockDir({}));

@@ -54,6 +54,7 @@ const ENTRIES: { subpath: string; file: string; names: string }[] = [
       type CreditStanding
       DEFAULT_MAX_STATUS_AGE_MS
       DEFAULT_RETENTION
+      DISCOUNT_TARGETS
       type DayInfo
       type DayKind
       type Decision
@@ -118,6 +119,7 @@ const ENTRIES: { subpath: string; file: string; names: string }[] = [
       type JournalVerifyOptions
       type JournalVerifyReport
       type JsonLoggerOptions
+      LIST_KINDS
       type ListKind
       type ListMembership
       type LoadStatusListOptions

@@ -22,6 +22,7 @@ import {
   subjectFromIdNumber,
   subjectFromMemberCode,
 } from '../../sdk/index.js';
+import { readKeyFile } from '../../sdk/key-file.js';
 import { VirtualSerialScanner } from '../../simulator/devices/virtual-serial-scanner.js';
 import type { PlatformFault } from '../../simulator/mock-platform.js';
 import type { SyntheticPerson } from '../../simulator/population.js';
@@ -461,7 +462,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   });
   const people = site.people;
   const personalData: PersonalDataForm[] = people.flatMap(personalDataForms);
-  const pseudonymKey = readFileSync(site.description.files.pseudonymKey, 'utf8').trim();
+  // Read as the daemon reads it (a `hex:` key file): the soak's pseudonyms must be the daemon's.
+  const pseudonymKey = readKeyFile(site.description.files.pseudonymKey);
   const pseudonymizer: Pseudonymizer = createPseudonymizer(pseudonymKey);
   /** Every pseudonym a decision can carry for a person: ID card, credit code holder, member code. */
   const personByPseudonym = new Map<string, number>();

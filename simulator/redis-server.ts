@@ -4,6 +4,7 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XinyiError } from '../sdk/errors.js';
+import { retryLoop } from '../sdk/retry/retry-loop.js';
 import { killOnExit } from './child-reaper.js';
 import { findOnPath } from './pty.js';
 
@@ -209,18 +210,26 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     current = spawnRedis(executable, args());
     await waitForPong(port, current.child, current.log);
   };
-  // Another program may take the free port between the probe and the bind: try a few.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await launch();
-      break;
-    } catch (error) {
-      if (attempt >= 3 || options.port !== undefined || !current?.log().includes('Address already in use')) {
-        if (ownDir) rmSync(dir, { recursive: true, force: true });
-        throw error;
-      }
-      port = await freeLoopbackPort();
-    }
+  // Another program may take the free port between the probe and the bind: try a few, on a new port.
+  try {
+    await retryLoop(
+      async (attempt) => {
+        if (attempt > 1) port = await freeLoopbackPort();
+        await launch();
+      },
+      {
+        decide: ({ attempt }) => ({
+          retry:
+            attempt < 4 &&
+            options.port === undefined &&
+            current?.log().includes('Address already in use') === true,
+          delayMs: 0,
+        }),
+      },
+    );
+  } catch (error) {
+    if (ownDir) rmSync(dir, { recursive: true, force: true });
+    throw error;
   }
   let stopped = false;
   return {

@@ -2,8 +2,8 @@ import type { XinyiError } from '../../sdk/errors.js';
 
 /**
  * The contract of every incremental, sans-I/O byte-stream decoder of the device protocols (SAM
- * frames of the ID-card reader, AA and 7E/7F gate boards). Each is built on `ResyncFramer`
- * (resync-framer.ts), so they share one garbage-reporting policy:
+ * frames of the ID-card reader, AA and 7E/7F gate boards, Modbus RTU relay boards). Each is built
+ * on `ResyncFramer` (resync-framer.ts), so they share one garbage-reporting policy:
  *
  * - `push(chunk)` takes any split of the stream (a byte at a time, or many frames at once) and
  *   returns, in order, every frame the chunk completed; the result never depends on the split.

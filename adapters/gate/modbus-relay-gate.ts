@@ -141,6 +141,12 @@ export class ModbusRelayGateDriver extends GateDriverBase {
   readonly #sensorWas: Record<GateDirection, boolean | undefined> = { entry: undefined, exit: undefined };
   readonly #counts: Record<GateDirection, number> = { entry: 0, exit: 0 };
   #client: ModbusClient | undefined;
+  /**
+   * Rejecters of the requests on the wire. modbus-serial settles a request only by its reply or its
+   * timer, and its `destroy()` (how a TCP link is released) clears the timers without calling back:
+   * a request in flight when the link went would never settle and would hold the link for ever.
+   */
+  readonly #inFlight = new Set<(error: XinyiError) => void>();
   /** The pulse train in progress on each coil (the next waits for it). */
   readonly #trains = new Map<number, Promise<void>>();
   protected override readonly commandsTakeTheLinkPerRequest = true;
@@ -269,6 +275,7 @@ export class ModbusRelayGateDriver extends GateDriverBase {
     await Promise.all([...this.#trains.values()].map((train) => train.catch(() => {})));
     const client = this.#client;
     this.#client = undefined;
+    this.#abandonRequests('the link was closed');
     if (client !== undefined) await release(client, this.#tcp !== undefined);
   }
 
@@ -276,7 +283,7 @@ export class ModbusRelayGateDriver extends GateDriverBase {
     // A relay left closed by a lost OFF would keep the gate's contact made: release it first.
     if (this.#unreleased.size > 0) await this.#releaseStuckCoils();
     const client = this.#requireClient();
-    const { data } = await call(() => client.readDiscreteInputs(this.#firstInput, this.#inputSpan));
+    const { data } = await this.#request(() => client.readDiscreteInputs(this.#firstInput, this.#inputSpan));
     const input = (n: number) => data[n - this.#firstInput] === true;
     for (const direction of DIRECTIONS) {
       const now = input(this.#sensorFor[direction]);
@@ -368,7 +375,39 @@ export class ModbusRelayGateDriver extends GateDriverBase {
 
   async #writeCoilNow(coil: number, on: boolean): Promise<void> {
     const client = this.#requireClient();
-    await call(() => client.writeCoil(coil, on));
+    await this.#request(() => client.writeCoil(coil, on));
+  }
+
+  /** One request on the current client: its reply, its error, or `DEVICE_DISCONNECTED` when the link goes first. */
+  #request<T>(send: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const abandon = (error: XinyiError) => {
+        this.#inFlight.delete(abandon);
+        reject(error);
+      };
+      this.#inFlight.add(abandon);
+      call(send).then(
+        (value) => {
+          this.#inFlight.delete(abandon);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.#inFlight.delete(abandon);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  #abandonRequests(why: string, cause?: unknown): void {
+    for (const abandon of [...this.#inFlight]) {
+      abandon(
+        new XinyiError('DEVICE_DISCONNECTED', `${this.name}: no reply, ${why}`, {
+          ...(cause === undefined ? {} : { cause }),
+          details: { reason: cause === undefined ? 'CLOSED' : errorCode(cause) },
+        }),
+      );
+    }
   }
 
   #requireClient(): ModbusClient {
@@ -381,6 +420,8 @@ export class ModbusRelayGateDriver extends GateDriverBase {
 
   #dropped(client: ModbusClient, cause: unknown): void {
     if (client !== this.#client) return;
+    // No reply comes on a link that is gone: the requests waiting for one fail now, not at their timeout.
+    this.#abandonRequests(`${this.#where()} was disconnected`, cause);
     this.linkLost(
       new XinyiError('DEVICE_DISCONNECTED', `${this.name}: ${this.#where()} was disconnected`, {
         cause,

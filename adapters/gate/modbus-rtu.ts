@@ -1,4 +1,5 @@
 import { XinyiError, XinyiErrorCode } from '../../sdk/errors.js';
+import { type FrameFormat, ResyncFramer } from '../framing/resync-framer.js';
 
 // Modbus RTU as relay boards speak it: docs/protocols.md §3.1.
 //   ADU = Addr | FC | Data… | CRC_lo CRC_hi
@@ -535,181 +536,95 @@ function measureResponse(bytes: Buffer, at: number, available: number): Measure 
   return { length: 5 + byteCount };
 }
 
-class ModbusFramer {
-  readonly #measure: Measurer;
-  readonly #minUnitId: number;
-  readonly #silenceFramesUnknown: boolean;
-  #buffer: Buffer = Buffer.alloc(0);
-  // Candidates starting before this offset lie inside one already reported: their failures are
-  // the same damage seen again, so they are not reported twice.
-  #quietUntil = 0;
-  #discarded = 0;
-
-  constructor(measure: Measurer, minUnitId: number, silenceFramesUnknown = false) {
-    this.#measure = measure;
-    this.#minUnitId = minUnitId;
-    this.#silenceFramesUnknown = silenceFramesUnknown;
-  }
-
-  get pending(): number {
-    return this.#buffer.length;
-  }
-
-  get discarded(): number {
-    return this.#discarded;
-  }
-
-  push(chunk: Uint8Array): Array<ModbusFrame | XinyiError> {
-    if (!(chunk instanceof Uint8Array)) {
-      throw new XinyiError(XinyiErrorCode.INVALID_ARGUMENT, 'push() takes a Uint8Array or Buffer');
-    }
-    if (chunk.length > 0) this.#buffer = Buffer.concat([this.#buffer, chunk]);
-    const out: Array<ModbusFrame | XinyiError> = [];
-    this.#drain(out, false);
-    return out;
-  }
-
-  flush(): Array<ModbusFrame | XinyiError> {
-    const out: Array<ModbusFrame | XinyiError> = [];
-    this.#drain(out, true);
-    return out;
-  }
-
-  reset(): void {
-    this.#buffer = Buffer.alloc(0);
-    this.#quietUntil = 0;
-  }
-
-  #drain(out: Array<ModbusFrame | XinyiError>, final: boolean): void {
-    const bytes = this.#buffer;
-    let at = 0;
-    const skip = (error?: XinyiError, span = 1) => {
-      if (error !== undefined && at >= this.#quietUntil) out.push(error);
-      if (error !== undefined) this.#quietUntil = Math.max(this.#quietUntil, at + span);
-      at++;
-      this.#discarded++;
-    };
-    while (at < bytes.length) {
-      const available = bytes.length - at;
-      const unitId = bytes[at]!;
-      if (unitId < this.#minUnitId || unitId > MODBUS_MAX_UNIT_ID) {
-        skip();
-        continue;
+/** Modbus framing in one direction: `measure` gives the length its function code implies. */
+function modbusFormat(
+  measure: Measurer,
+  minUnitId: number,
+  silenceFramesUnknown: boolean,
+): FrameFormat<ModbusFrame> {
+  return {
+    markerBytes: 1,
+    findStart(bytes, from, end) {
+      for (let at = from; at < end; at++) {
+        const unitId = bytes[at]!;
+        if (unitId >= minUnitId && unitId <= MODBUS_MAX_UNIT_ID) return at;
       }
-      if (available < 2) {
-        if (!final) break;
-        skip();
-        continue;
-      }
-      const measure = this.#measure(bytes, at, available);
-      if (measure === undefined) {
+      return end;
+    },
+    measure(bytes, at, available, final) {
+      if (available < 2) return 'partial';
+      const measured = measure(bytes, at, available);
+      if (measured === undefined) {
         // A user-defined function code, whose length only its vendor knows: RTU frames are
         // silence-delimited, so wait for the silence; then the whole rest is one frame when its CRC
         // says so. Other unknown codes are garbage, skipped at once.
         const fc = bytes[at + 1]!;
-        if (this.#silenceFramesUnknown && isUserDefinedFunction(fc) && available <= MODBUS_MAX_ADU_BYTES) {
-          if (!final) break;
-          if (available >= 4 && hasValidModbusCrc(bytes.subarray(at))) {
-            out.push(frameAt(bytes, at, available));
-            at += available;
-            continue;
-          }
+        if (!silenceFramesUnknown || !isUserDefinedFunction(fc) || available > MODBUS_MAX_ADU_BYTES) {
+          return 'noise';
         }
-        skip();
-        continue;
+        if (!final) return 'partial';
+        return available >= 4 && hasValidModbusCrc(bytes.subarray(at, at + available))
+          ? { frameBytes: available }
+          : 'noise';
       }
-      if ('invalid' in measure) {
-        const error = new XinyiError(XinyiErrorCode.FRAME_LENGTH, `Modbus frame ${measure.invalid}`, {
-          details: { functionCode: bytes[at + 1]!, declaredByteCount: measure.declared },
+      if ('invalid' in measured) {
+        const invalid = new XinyiError(XinyiErrorCode.FRAME_LENGTH, `Modbus frame ${measured.invalid}`, {
+          details: { functionCode: bytes[at + 1]!, declaredByteCount: measured.declared },
         });
-        skip(error, measure.headerBytes);
-        continue;
+        return { invalid, spanBytes: measured.headerBytes };
       }
-      const length = 'length' in measure ? measure.length : undefined;
-      if (length === undefined || available < length) {
-        if (!final) break;
-        // The line went quiet with this frame unfinished: it was cut short.
-        const error = new XinyiError(XinyiErrorCode.FRAME_LENGTH, 'Modbus frame cut short before its end', {
-          details: {
-            functionCode: bytes[at + 1]!,
-            receivedBytes: available,
-            ...(length === undefined ? {} : { expectedBytes: length }),
-            truncated: true,
-          },
-        });
-        skip(error, available);
-        continue;
-      }
-      if (!hasValidModbusCrc(bytes.subarray(at, at + length))) {
-        skip(checksumError(bytes, at, length), length);
-        continue;
-      }
-      out.push(frameAt(bytes, at, length));
-      at += length;
-    }
-    this.#buffer = at >= bytes.length ? Buffer.alloc(0) : Buffer.from(bytes.subarray(at));
-    this.#quietUntil = Math.max(0, this.#quietUntil - at);
-  }
+      return 'need' in measured ? { needBytes: measured.need } : { frameBytes: measured.length };
+    },
+    check(frame) {
+      return hasValidModbusCrc(frame) ? undefined : checksumError(frame, 0, frame.length);
+    },
+    decode(frame) {
+      return frameAt(frame, 0, frame.length);
+    },
+    cutShort(bytes, at, available, frameBytes) {
+      // The line went quiet with this frame unfinished: it was cut short.
+      return new XinyiError(XinyiErrorCode.FRAME_LENGTH, 'Modbus frame cut short before its end', {
+        details: {
+          functionCode: bytes[at + 1]!,
+          receivedBytes: available,
+          ...(frameBytes === undefined ? {} : { expectedBytes: frameBytes }),
+          truncated: true,
+        },
+      });
+    },
+  };
 }
 
 /**
- * Finds request frames (host → slave) in a byte stream: what a virtual slave reads. `push(chunk)`
- * returns every frame completed by the chunk, in order, with a `FRAME_CHECKSUM` or `FRAME_LENGTH`
- * error in place of a damaged one; it never throws on any input. Requests of every public function
- * code are framed, those this codec does not parse too (`parseModbusRequest` then rejects them with
+ * Finds request frames (host → slave) in a byte stream: what a virtual slave reads, with the shared
+ * framing behaviour of `FrameDecoder` (adapters/framing/frame-decoder.ts). `push(chunk)` returns
+ * every frame completed by the chunk, in order, with a `FRAME_CHECKSUM` or `FRAME_LENGTH` error in
+ * place of a damaged one; it never throws on any input. Requests of every public function code are
+ * framed, those this codec does not parse too (`parseModbusRequest` then rejects them with
  * exception 01); a function code whose length is unknown is taken whole at `flush()` when its CRC
- * matches. See the framing notes above:
- * frames are found from their function code's implied length and their CRC, not from silence, so
- * call `flush()` after a silence to give up on a frame that will never be completed.
+ * matches. See the framing notes above: frames are found from their function code's implied length
+ * and their CRC, not from silence, so call `flush()` after a silence to give up on a frame that will
+ * never be completed.
  */
-export class ModbusRequestDecoder {
-  readonly #framer = new ModbusFramer(measureRequest, 0, true);
-
-  push(chunk: Uint8Array): Array<ModbusFrame | XinyiError> {
-    return this.#framer.push(chunk);
+export class ModbusRequestDecoder extends ResyncFramer<ModbusFrame> {
+  constructor() {
+    super(modbusFormat(measureRequest, 0, true));
   }
 
-  /** The line went quiet: a partial frame held back is reported `FRAME_LENGTH` (truncated) and dropped. */
-  flush(): Array<ModbusFrame | XinyiError> {
-    return this.#framer.flush();
-  }
-
-  reset(): void {
-    this.#framer.reset();
-  }
-
-  /** Bytes held back waiting for the rest of a frame. */
-  get pending(): number {
-    return this.#framer.pending;
-  }
-
-  /** Bytes skipped as garbage or as the start of a damaged frame, since construction. */
+  /** @deprecated the same as `discardedBytes`, the name every frame decoder uses. */
   get discarded(): number {
-    return this.#framer.discarded;
+    return this.discardedBytes;
   }
 }
 
 /** Finds reply frames (slave → host) in a byte stream, exceptions included; otherwise as `ModbusRequestDecoder`. */
-export class ModbusResponseDecoder {
-  readonly #framer = new ModbusFramer(measureResponse, 1);
-
-  push(chunk: Uint8Array): Array<ModbusFrame | XinyiError> {
-    return this.#framer.push(chunk);
+export class ModbusResponseDecoder extends ResyncFramer<ModbusFrame> {
+  constructor() {
+    super(modbusFormat(measureResponse, 1, false));
   }
 
-  flush(): Array<ModbusFrame | XinyiError> {
-    return this.#framer.flush();
-  }
-
-  reset(): void {
-    this.#framer.reset();
-  }
-
-  get pending(): number {
-    return this.#framer.pending;
-  }
-
+  /** @deprecated the same as `discardedBytes`, the name every frame decoder uses. */
   get discarded(): number {
-    return this.#framer.discarded;
+    return this.discardedBytes;
   }
 }

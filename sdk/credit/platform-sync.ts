@@ -9,6 +9,7 @@ import type { DocumentKeeper, TerminalDocumentKind } from '../documents/document
 import { isXinyiError, XinyiError, type XinyiErrorCode } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { backoffDelayMs } from '../retry/backoff.js';
+import { retryLoop } from '../retry/retry-loop.js';
 import type { HttpPlatformResolver, PlatformDownload } from './http-platform.js';
 import type { SnapshotKind, SnapshotPublicKey } from './snapshot-format.js';
 import { toPublicKeys } from './snapshot-format.js';
@@ -244,6 +245,76 @@ function asXinyiError(cause: unknown, message: string): XinyiError {
 
 function parseDocument(bytes: Uint8Array): unknown {
   return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+}
+
+/**
+ * Where the schedule of `start()` stands. Countdowns rather than clock times: the injected clock may
+ * be fixed, and wall-clock jumps (NTP) must not bunch runs together.
+ */
+interface SyncCountdown {
+  msUntilFull: number;
+  msUntilStatus: number;
+  /** Full runs, and status-list fetches, that failed in a row. */
+  fullFailures: number;
+  statusFailures: number;
+}
+
+interface SyncSchedulePolicy {
+  intervalMs: number;
+  statusListIntervalMs: number;
+  maxBackoffMs: number;
+  random: () => number;
+}
+
+function initialSyncCountdown(): SyncCountdown {
+  return { msUntilFull: 0, msUntilStatus: 0, fullFailures: 0, statusFailures: 0 };
+}
+
+/**
+ * The schedule's decision after a run: which run is due next and after how long. A full run is due
+ * `intervalMs` after a full run went through and the status list `statusListIntervalMs` after it was
+ * fetched; after failures each waits its period doubled per failure in a row up to `maxBackoffMs`,
+ * with equal jitter (`backoffDelayMs`). When both are due at once, the full run (which fetches the
+ * status list too) goes. Pure but for `random`.
+ */
+function nextSyncRun(
+  countdown: SyncCountdown,
+  ran: PlatformSyncSummary,
+  policy: SyncSchedulePolicy,
+): { kind: RunKind; delayMs: number; countdown: SyncCountdown } {
+  const backoffMs = (baseMs: number, failures: number): number =>
+    backoffDelayMs(failures, { baseDelayMs: baseMs, maxDelayMs: policy.maxBackoffMs, random: policy.random });
+  let { msUntilFull, fullFailures } = countdown;
+  if (ran.kind === 'full') {
+    fullFailures = ran.ok ? 0 : fullFailures + 1;
+    msUntilFull = ran.ok ? policy.intervalMs : backoffMs(policy.intervalMs, fullFailures);
+  }
+  // A status list skipped because the trust list failed has failed too, or its runs (which fetch
+  // the trust list first) would undo the full run's backoff.
+  const statusFailed =
+    ran.statusList.outcome === 'failed' || (ran.statusList.outcome === 'skipped' && !ran.ok);
+  const statusFailures = statusFailed ? countdown.statusFailures + 1 : 0;
+  const msUntilStatus = statusFailed
+    ? backoffMs(policy.statusListIntervalMs, statusFailures)
+    : policy.statusListIntervalMs;
+  const delayMs = Math.max(0, Math.min(msUntilFull, msUntilStatus));
+  return {
+    kind: msUntilFull <= msUntilStatus ? 'full' : 'status-list',
+    delayMs,
+    countdown: {
+      msUntilFull: msUntilFull - delayMs,
+      msUntilStatus: msUntilStatus - delayMs,
+      fullFailures,
+      statusFailures,
+    },
+  };
+}
+
+/** A scheduled run that failed: the retry loop's decision reads its summary. */
+class SyncRunFailed extends Error {
+  constructor(readonly summary: PlatformSyncSummary) {
+    super('platform sync run failed');
+  }
 }
 
 /**
@@ -574,15 +645,9 @@ export function createPlatformSync(options: PlatformSyncOptions): PlatformSync {
   };
 
   let running = false;
-  let generation = 0;
-  let timer: NodeJS.Timeout | undefined;
+  /** Ends the schedule of `start()`: its wait at once, and no run after the one in progress. */
+  let scheduling: AbortController | undefined;
   let nextSyncAt: number | null = null;
-  // Countdowns rather than clock times: the injected clock may be fixed, and wall-clock jumps
-  // (NTP) must not bunch runs together.
-  let msUntilFull = 0;
-  let msUntilStatus = 0;
-  let fullFailures = 0;
-  let statusFailures = 0;
   let current: AbortController | undefined;
   /** Runs happen one at a time: the timer's, syncOnce's and stop's wait are chained here. */
   let tail: Promise<unknown> = Promise.resolve();
@@ -668,36 +733,59 @@ export function createPlatformSync(options: PlatformSyncOptions): PlatformSync {
     return entry.promise;
   };
 
-  const backoffMs = (baseMs: number, failures: number): number =>
-    backoffDelayMs(failures, { baseDelayMs: baseMs, maxDelayMs: maxBackoffMs, random });
+  const schedulePolicy: SyncSchedulePolicy = { intervalMs, statusListIntervalMs, maxBackoffMs, random };
 
-  const scheduleAfter = (summary: PlatformSyncSummary): void => {
-    if (summary.kind === 'full') {
-      fullFailures = summary.ok ? 0 : fullFailures + 1;
-      msUntilFull = summary.ok ? intervalMs : backoffMs(intervalMs, fullFailures);
-    }
-    // A status list skipped because the trust list failed has failed too, or its runs (which
-    // fetch the trust list first) would undo the full run's backoff.
-    const statusFailed =
-      summary.statusList.outcome === 'failed' || (summary.statusList.outcome === 'skipped' && !summary.ok);
-    statusFailures = statusFailed ? statusFailures + 1 : 0;
-    msUntilStatus = statusFailed ? backoffMs(statusListIntervalMs, statusFailures) : statusListIntervalMs;
-    const next: RunKind = msUntilFull <= msUntilStatus ? 'full' : 'status-list';
-    const delayMs = Math.max(0, Math.min(msUntilFull, msUntilStatus));
-    msUntilFull -= delayMs;
-    msUntilStatus -= delayMs;
-    nextSyncAt = clock.now() + delayMs;
-    const ours = generation;
-    timer = setTimeout(() => fire(next, ours), delayMs);
-    timer.unref();
+  /** The schedule's wait: one unref'd timer (a daemon can exit), ended at once by `stop()`. */
+  const waitFor = (ms: number, signal: AbortSignal | undefined): Promise<void> => {
+    if (ms <= 0 || signal?.aborted) return Promise.resolve();
+    nextSyncAt = clock.now() + ms;
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        nextSyncAt = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      signal?.addEventListener('abort', done, { once: true });
+    });
   };
 
-  const fire = (kind: RunKind, ours: number): void => {
-    timer = undefined;
-    nextSyncAt = null;
-    void enqueue(kind).then((summary) => {
-      if (running && generation === ours) scheduleAfter(summary);
-    });
+  /**
+   * The schedule of `start()` on the shared retry loop (sdk/retry/retry-loop.ts): each loop runs the
+   * sync due until a run goes through, the pure `nextSyncRun` deciding after every run which kind is
+   * due and when (the backoff after a failure, the period after a success); `stop()`'s signal ends it.
+   */
+  const schedule = async (signal: AbortSignal): Promise<void> => {
+    let countdown = initialSyncCountdown();
+    let due: RunKind = 'full';
+    const plan = (summary: PlatformSyncSummary): number => {
+      const next = nextSyncRun(countdown, summary, schedulePolicy);
+      countdown = next.countdown;
+      due = next.kind;
+      return next.delayMs;
+    };
+    let waitMs = 0;
+    while (!signal.aborted) {
+      await waitFor(waitMs, signal);
+      const summary = await retryLoop(
+        async () => {
+          const ran = await enqueue(due);
+          if (!ran.ok && !signal.aborted) throw new SyncRunFailed(ran);
+          return ran;
+        },
+        {
+          decide: ({ error }) =>
+            error instanceof SyncRunFailed
+              ? { retry: true, delayMs: plan(error.summary) }
+              : { retry: false, delayMs: 0 },
+          signal,
+          sleep: waitFor,
+        },
+      );
+      waitMs = plan(summary);
+    }
   };
 
   class Sync extends EventEmitter<PlatformSyncEventMap> implements PlatformSync {
@@ -715,17 +803,18 @@ export function createPlatformSync(options: PlatformSyncOptions): PlatformSync {
     start(): void {
       if (running) return;
       running = true;
-      generation++;
-      fullFailures = 0;
-      statusFailures = 0;
-      fire('full', generation);
+      const controller = new AbortController();
+      scheduling = controller;
+      schedule(controller.signal).catch((error: unknown) => {
+        // The loop ends by stop()'s signal; anything else is a bug, logged rather than lost.
+        if (!controller.signal.aborted) logger.error({ error }, 'platform sync schedule failed');
+      });
     }
 
     async stop(): Promise<void> {
       running = false;
-      generation++;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
+      scheduling?.abort();
+      scheduling = undefined;
       nextSyncAt = null;
       current?.abort();
       await tail;

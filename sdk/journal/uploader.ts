@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { type AbortOptions, abortedError, signalOf, untilAborted } from '../abort.js';
 import { type Clock, systemClock } from '../clock.js';
 import type { UploadResult, UploadTransferOptions } from '../credit/http-platform.js';
 import { isXinyiError, XinyiError, type XinyiErrorCode } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { backoffDelayMs } from '../retry/backoff.js';
-import { retryLoop, timerSleep } from '../retry/retry-loop.js';
+import { type RetryStep, retryLoop, timerSleep } from '../retry/retry-loop.js';
 import type { ChainHead } from './journal-chain.js';
 import type { JournalStore, OutboxItem, UploadRecordKind } from './journal-store.js';
 
@@ -106,9 +107,13 @@ export interface Uploader extends EventEmitter<UploaderEventMap> {
   stop(): Promise<void>;
   /**
    * Uploads now, ignoring any backoff, until the outbox is empty or an upload fails. Runs after the
-   * batch in flight, never beside it. Never rejects: a failure is in `error`.
+   * batch in flight, never beside it. Never rejects for an upload failure: it is in `error`.
+   * `options.signal` bounds the wait (a shutdown that must not hang on the platform): an abort
+   * rejects with `ABORTED` at once, aborts the upload request in flight (its batch stays in the
+   * outbox and is not counted as a platform failure) and starts no further batch.
+   * @throws XinyiError `INVALID_ARGUMENT` (as a rejection) when `options.signal` is not an `AbortSignal`.
    */
-  flush(): Promise<UploaderFlushResult>;
+  flush(options?: AbortOptions): Promise<UploaderFlushResult>;
 }
 
 const KINDS: readonly UploadRecordKind[] = ['decisions', 'disclosures'];
@@ -345,15 +350,8 @@ export function createUploader(options: UploaderOptions): Uploader {
     stats.consecutiveFailures++;
     stats.lastError = error.code;
     stats.lastErrorAt = now;
-    stats.nextAttemptAt =
-      now +
-      backoffDelayMs(stats.consecutiveFailures, {
-        baseDelayMs: intervalMs,
-        maxDelayMs: maxBackoffMs,
-        random,
-      });
     logger.warn(
-      { kind, code: error.code, status, batchSize: items.length, retryAt: stats.nextAttemptAt },
+      { kind, code: error.code, status, batchSize: items.length },
       'upload failed; the batch stays in the outbox',
     );
     if (state !== 'offline') {
@@ -370,7 +368,10 @@ export function createUploader(options: UploaderOptions): Uploader {
   };
 
   /** Uploads the oldest batch of `kind`: how many records were delivered, or why not. */
-  const uploadBatch = async (kind: UploadRecordKind): Promise<{ sent: number; error?: XinyiError }> => {
+  const uploadBatch = async (
+    kind: UploadRecordKind,
+    signal: AbortSignal | undefined,
+  ): Promise<{ sent: number; error?: XinyiError }> => {
     let items: OutboxItem[];
     try {
       items = journal.pendingUploads(kind, batchSize);
@@ -390,6 +391,7 @@ export function createUploader(options: UploaderOptions): Uploader {
     const batch = items.map(wireItem);
     const transfer: UploadTransferOptions =
       uploadTimeoutMs === undefined ? {} : { timeoutMs: uploadTimeoutMs };
+    if (signal !== undefined) transfer.signal = signal;
     const chainHeads = chainHeadsOf(kind, items);
     if (chainHeads.length > 0) transfer.chainHeads = chainHeads;
     let duplicate: boolean;
@@ -400,6 +402,8 @@ export function createUploader(options: UploaderOptions): Uploader {
           : await platform.uploadDisclosures(batch, key, transfer);
       duplicate = result.duplicate;
     } catch (cause) {
+      // The caller gave up on this flush: not the platform's failure, and the batch is simply sent again.
+      if (signal?.aborted) return { sent: 0, error: abortedError(signal, 'Uploader.flush()') };
       if (statusOf(cause) !== 409) return { sent: 0, error: failed(kind, items, cause) };
       duplicate = true;
     }
@@ -417,8 +421,11 @@ export function createUploader(options: UploaderOptions): Uploader {
     return { sent: items.length };
   };
 
-  /** Decisions, then disclosures, until both are empty, a failure, or `keepGoing()` says stop. */
-  const pass = async (keepGoing: () => boolean): Promise<UploaderFlushResult> => {
+  /**
+   * Decisions, then disclosures, until both are empty, a failure, or `keepGoing()` says stop;
+   * `signal` (a flush's) aborts the request in flight.
+   */
+  const pass = async (keepGoing: () => boolean, signal?: AbortSignal): Promise<UploaderFlushResult> => {
     let uploaded = 0;
     let firstError: XinyiError | undefined;
     passFailed = false;
@@ -430,7 +437,7 @@ export function createUploader(options: UploaderOptions): Uploader {
     for (const kind of KINDS) {
       for (;;) {
         if (!keepGoing()) return finish();
-        const { sent, error } = await uploadBatch(kind);
+        const { sent, error } = await uploadBatch(kind, signal);
         uploaded += sent;
         if (error !== undefined) {
           firstError ??= error;
@@ -461,8 +468,19 @@ export function createUploader(options: UploaderOptions): Uploader {
     timer = setTimeout(tick, delayMs);
   };
 
-  /** The uploader's own backoff is set by `failed()` in `stats.nextAttemptAt`; the loop only waits for it. */
-  const untilNextAttempt = async (_ms: number, signal: AbortSignal | undefined) => {
+  /**
+   * The retry decision after a failed pass: again while the uploader runs, after `intervalMs`
+   * doubled per failure in a row (flushes' included) up to `maxBackoffMs`, with equal jitter.
+   */
+  const retryStep = (failuresInARow: number): RetryStep => ({
+    retry: running,
+    delayMs: backoffDelayMs(failuresInARow, { baseDelayMs: intervalMs, maxDelayMs: maxBackoffMs, random }),
+  });
+
+  /** The loop's wait for the next pass, shown in `stats.nextAttemptAt` (counted from the failure). */
+  const untilNextAttempt = async (ms: number, signal: AbortSignal | undefined) => {
+    stats.nextAttemptAt = (stats.lastErrorAt ?? clock.now()) + ms;
+    logger.debug({ retryAt: stats.nextAttemptAt }, 'uploads retried after the backoff');
     // Looked at every `intervalMs` rather than slept in one go: the clock may be simulated, a flush
     // that drained the outbox clears the backoff, and the backlog alarm must not wait for the retry.
     while (running && !signal?.aborted) {
@@ -475,8 +493,8 @@ export function createUploader(options: UploaderOptions): Uploader {
 
   /**
    * One drain of the outbox on the shared retry loop: passes until one ends without a platform
-   * failure, waiting out the backoff (`backoffDelayMs`, set by `failed()`) between them. The wait
-   * holds no lock, so `flush()` runs meanwhile.
+   * failure, waiting out the backoff `retryStep` decides between them. The wait holds no lock, so
+   * `flush()` runs meanwhile.
    */
   const drain = (signal: AbortSignal) =>
     retryLoop(
@@ -489,10 +507,8 @@ export function createUploader(options: UploaderOptions): Uploader {
         }),
       {
         // Only a pass the platform failed is retried; anything else thrown is a bug, logged by the tick.
-        decide: ({ error }) => ({
-          retry: running && error instanceof PassFailed,
-          delayMs: Math.max(0, (stats.nextAttemptAt ?? clock.now()) - clock.now()),
-        }),
+        decide: ({ error }) =>
+          error instanceof PassFailed ? retryStep(stats.consecutiveFailures) : { retry: false, delayMs: 0 },
         signal,
         sleep: untilNextAttempt,
       },
@@ -534,12 +550,20 @@ export function createUploader(options: UploaderOptions): Uploader {
       }
       await exclusive(async () => {});
     },
-    flush() {
-      return exclusive(async () => {
-        const result = await pass(() => true);
+    flush(options?: AbortOptions) {
+      let signal: AbortSignal | undefined;
+      try {
+        signal = signalOf(options, 'Uploader.flush()');
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (signal?.aborted) return Promise.reject(abortedError(signal, 'Uploader.flush()'));
+      const flushing = exclusive(async () => {
+        const result = await pass(() => !signal?.aborted, signal);
         if (result.error === undefined && result.backlog === 0) stats.nextAttemptAt = null;
         return result;
       });
+      return untilAborted(flushing, signal, 'Uploader.flush()');
     },
   };
   // The emitter itself is the uploader (one event style across the SDK); descriptors keep the getters.

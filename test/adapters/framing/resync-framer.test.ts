@@ -4,7 +4,9 @@ import {
   AaFrameDecoder,
   encodeAaStatusReply,
   encodeFlapReply,
+  encodeRegistersResponse,
   FlapFrameDecoder,
+  ModbusResponseDecoder,
 } from '../../../adapters/gate/index.js';
 import { encodeSamResponse, SamFrameDecoder } from '../../../adapters/id-card/index.js';
 import { isXinyiError } from '../../../sdk/errors.js';
@@ -73,6 +75,14 @@ const PROTOCOLS: Protocol[] = [
     good: [flapReply(1), flapReply(2)],
     damagedWithInnerStart: flipLast(flapReply(0x7f0000)),
     noise: hex('00 13 37 7E FF'),
+  },
+  {
+    name: 'Modbus RTU reply',
+    decoder: () => new ModbusResponseDecoder(),
+    good: [encodeRegistersResponse(1, 0x03, [1, 2]), encodeRegistersResponse(1, 0x03, [3])],
+    // Every byte from 1 to 247 could start a frame: 01 03 inside is one more candidate.
+    damagedWithInnerStart: flipLast(encodeRegistersResponse(1, 0x03, [0x0103, 0x0204])),
+    noise: hex('00 F8 FF FE 00'),
   },
 ];
 

@@ -213,6 +213,25 @@ function describeDriver(name: string, link: Link) {
       expect(r.passages[0]).toMatchObject({ kind: 'passed', direction: 'entry' });
     });
 
+    it('a request on the wire when the board loses power fails at once and does not hold the link', async () => {
+      // A reply timeout far beyond the test's: only the link going may end the request.
+      const r = await start({ pollIntervalMs: 60_000, commandTimeoutMs: 60_000 });
+      await r.driver.connect();
+      await until(() => r.driver.lastStatus !== undefined, 'first poll');
+      r.board.mute();
+      const pending = rejection(r.driver.status());
+      await until(() => r.board.stats.unheard === 1, 'the request on the wire');
+      r.board.unplug();
+      expect((await pending).code).toBe('DEVICE_DISCONNECTED');
+      await until(() => r.driver.deviceState === 'reconnecting', 'reconnecting');
+      r.board.mute(false);
+      await r.board.plugIn();
+      await until(() => r.driver.deviceState === 'ready', 'ready again');
+      // Before, modbus-serial's destroy() left that request unsettled and every later one queued behind it.
+      await r.driver.open('entry');
+      expect(r.coilWrites()).toEqual([ON_0, OFF_0]);
+    });
+
     it('the OFF is sent even when the ON went unanswered', async () => {
       const r = await start();
       await r.driver.connect();

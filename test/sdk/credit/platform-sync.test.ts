@@ -579,6 +579,54 @@ describe('createPlatformSync scheduling', () => {
     expect(f.mock.requests.length).toBe(sent);
   });
 
+  it('a full run that keeps failing backs off while the status list keeps its minute', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const f = await setup();
+    const t0 = Date.now();
+    const sync = f.newSync({ clock: { now: () => t0 }, random: () => 0 });
+    const next = () => sync.status().nextSyncAt! - t0;
+    const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+    // The snapshot fails, the lists do not: revocations must not wait for the snapshot's backoff.
+    f.mock.faults.inject({ kind: 'status', status: 503 }, { path: '/v1/snapshots/latest' });
+
+    const first = once(sync, 'failed');
+    sync.start();
+    expect((await first)[1]).toMatchObject({
+      kind: 'full',
+      statusList: { outcome: 'updated' },
+      snapshot: { outcome: 'failed' },
+    });
+    await settle();
+    // The full run is due again after half of 5 min (jitter 0), the status list after its minute.
+    expect(next()).toBe(60_000);
+    for (const wait of [60_000, 30_000]) {
+      const statusRun = once(sync, 'synced');
+      await vi.advanceTimersToNextTimerAsync();
+      expect((await statusRun)[0].kind).toBe('status-list');
+      await settle();
+      expect(next()).toBe(wait);
+    }
+    const second = once(sync, 'failed');
+    await vi.advanceTimersToNextTimerAsync();
+    expect((await second)[1].kind).toBe('full');
+    await settle();
+    // Two full runs failed in a row: 5 min doubled, capped at maxBackoffMs (5 min), half of it with
+    // jitter 0; the status list, fetched by that run, after its minute.
+    expect(next()).toBe(60_000);
+    for (const wait of [60_000, 30_000]) {
+      const statusRun = once(sync, 'synced');
+      await vi.advanceTimersToNextTimerAsync();
+      expect((await statusRun)[0].kind).toBe('status-list');
+      await settle();
+      expect(next()).toBe(wait);
+    }
+    expect(sync.status()).toMatchObject({ consecutiveFailures: 0 });
+    expect(f.requests('/v1/snapshots/latest')).toBe(2);
+    expect(vi.getTimerCount()).toBe(1);
+    await sync.stop();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('waits on an unref’d timer, so a daemon can exit', async () => {
     const f = await setup();
     const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout');

@@ -314,6 +314,63 @@ describe('uploader failures', () => {
     expect(storedKeys(f.mock.uploads.decisions)).toEqual(ids);
   });
 
+  it('flush({ signal }): an abort rejects ABORTED at once, aborts the request in flight, and is no platform failure', async () => {
+    const f = await setup(openMemory);
+    const ids = f.commit(3);
+    // The platform takes the request and never answers (within the client's 5 s transfer budget).
+    f.mock.faults.inject({ kind: 'timeout' }, { path: DECISIONS });
+    const controller = new AbortController();
+    const flushing = f.uploader.flush({ signal: controller.signal });
+    await vi.waitFor(() => expect(f.mock.requests.filter((r) => r.path === DECISIONS)).toHaveLength(1));
+    const reason = new Error('shutting down');
+    controller.abort(reason);
+    const error = await flushing.then(
+      () => undefined,
+      (thrown: unknown) => thrown as XinyiError,
+    );
+    expect(error?.code).toBe('ABORTED');
+    expect(error?.cause).toBe(reason);
+    // The request was aborted, not left running: the next flush is not queued behind it.
+    f.mock.faults.clear();
+    expect(await f.uploader.flush()).toEqual({ uploaded: 3, backlog: 0 });
+    expect(storedKeys(f.mock.uploads.decisions)).toEqual(ids);
+    // Giving up was the caller's choice: no failure counted, never offline.
+    expect(f.uploader.stats).toMatchObject({ failures: 0, consecutiveFailures: 0, lastError: null });
+    expect(f.uploader.state).toBe('online');
+  });
+
+  it('flush({ signal }) with a signal already aborted sends nothing; a signal that is not one is INVALID_ARGUMENT', async () => {
+    const f = await setup(openMemory);
+    f.commit(2);
+    const aborted = AbortSignal.abort();
+    await expect(f.uploader.flush({ signal: aborted })).rejects.toMatchObject({ code: 'ABORTED' });
+    await expect(f.uploader.flush({ signal: 'soon' as unknown as AbortSignal })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      details: { option: 'signal' },
+    });
+    expect(f.mock.requests.filter((r) => r.path === DECISIONS)).toHaveLength(0);
+    expect(backlogOf(f.journal)).toBe(2);
+  });
+
+  it('a flush aborted while it waits for the pass in flight starts no upload of its own', async () => {
+    const f = await setup(openMemory, { intervalMs: 60_000 });
+    f.commit(2);
+    f.mock.faults.inject({ kind: 'latency', ms: 200 }, { path: DECISIONS });
+    const first = f.uploader.flush();
+    await vi.waitFor(() => expect(f.mock.requests.filter((r) => r.path === DECISIONS)).toHaveLength(1));
+    // Committed after the first pass read its batch: only a second pass would send it.
+    f.commit(1);
+    const controller = new AbortController();
+    const second = f.uploader.flush({ signal: controller.signal });
+    controller.abort();
+    await expect(second).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(await first).toEqual({ uploaded: 2, backlog: 1 });
+    // Let the queued (aborted) pass come and go: it must not have uploaded the new decision.
+    await f.uploader.stop();
+    expect(f.mock.requests.filter((r) => r.path === DECISIONS)).toHaveLength(1);
+    expect(backlogOf(f.journal)).toBe(1);
+  });
+
   it('a 401 keeps its own code; the uploader does not call it a rejection', async () => {
     const f = await setup(openMemory);
     f.commit(3);

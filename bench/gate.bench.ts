@@ -13,11 +13,19 @@ import { AaGateDriver } from '../adapters/gate/aa-gate.js';
 import { IdCardReader } from '../adapters/id-card/reader.js';
 import { SerialScanner } from '../adapters/scanner/serial-scanner-driver.js';
 import { createMemoryLink } from '../adapters/transport/memory-transport.js';
-import { buildSnapshot, createSnapshotResolver, openSnapshotStore } from '../sdk/credit/index.js';
-import { GateController, type GatePassage } from '../sdk/gate/gate-controller.js';
+import {
+  buildSnapshot,
+  createCreditCodeResolver,
+  createSnapshotResolver,
+  loadStatusList,
+  loadTrustList,
+  openSnapshotStore,
+} from '../sdk/credit/index.js';
+import { GateController, type GateOutcome, type GatePassage } from '../sdk/gate/gate-controller.js';
 import { createPseudonymizer } from '../sdk/identity/index.js';
 import { createSqliteJournal } from '../sdk/journal/sqlite-journal.js';
 import { createTerminal } from '../sdk/terminal/terminal.js';
+import { createCreditIssuer } from '../simulator/credit-issuer.js';
 import { cardFieldsForPerson } from '../simulator/devices/card-fields.js';
 import { VirtualAaGateBoard } from '../simulator/devices/virtual-aa-gate.js';
 import { VirtualIdCardReader } from '../simulator/devices/virtual-id-card-reader.js';
@@ -31,7 +39,7 @@ const ROUNDS = 5;
 
 export async function runGateBench(): Promise<BenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'xinyi-gate-bench-'));
-  const people = generatePopulation(3000, 'bench-gate').filter(
+  const people = generatePopulation(4000, 'bench-gate').filter(
     (p) => ['AAA', 'AA', 'A'].includes(p.tier) && p.lists.length === 0,
   );
   const pseudonymizer = createPseudonymizer('bench-gate-key-0123456789abcdef');
@@ -39,13 +47,30 @@ export async function runGateBench(): Promise<BenchResult> {
   const keys = generateKeyPairSync('ed25519');
   store.apply(
     buildSnapshot(
-      people.flatMap((p) => [
-        { pseudonym: pseudonymizer.pseudonymize(p.idNumber), tier: p.tier, lists: p.lists },
-        { pseudonym: pseudonymizer.pseudonymize(p.memberCode, 'member'), tier: p.tier, lists: p.lists },
-      ]),
+      people.map((p) => ({
+        pseudonym: pseudonymizer.pseudonymize(p.idNumber),
+        tier: p.tier,
+        lists: p.lists,
+      })),
       { privateKey: keys.privateKey, sequence: 1, generatedAt: Date.now() },
     ),
     { publicKeys: keys.publicKey },
+  );
+  // Scans are signed credit codes shown on phones: the Qingzhou pack grants free entry to an ID card or
+  // a credit code only (a bare member-code barcode is not accepted at the gate: docs/policy-packs.md).
+  const now = Date.now();
+  const issuer = createCreditIssuer({
+    seed: 'bench-gate',
+    now: now - 3_600_000,
+    trustListExpiresAt: now + 86_400_000,
+  });
+  const trustList = loadTrustList(issuer.trustList, { rootPublicKey: issuer.rootPublicKey, now });
+  const statusList = loadStatusList(issuer.signedStatusList(now - 60_000), { trustList });
+  const phones = people.map((p, index) =>
+    issuer.issue(pseudonymizer.pseudonymize(p.idNumber), p.tier, {
+      statusIndex: index,
+      now: now - 3_600_000,
+    }),
   );
   const journal = await createSqliteJournal({ path: join(dir, 'journal.sqlite') });
   const terminal = createTerminal({
@@ -53,7 +78,7 @@ export async function runGateBench(): Promise<BenchResult> {
     scene: 'scenic-gate',
     context: { siteId: 'yunmenshan' },
     pseudonymizer,
-    credit: [createSnapshotResolver(store)],
+    credit: [createCreditCodeResolver({ trustList, statusList }), createSnapshotResolver(store)],
     journal,
   });
 
@@ -81,9 +106,11 @@ export async function runGateBench(): Promise<BenchResult> {
   await idReader.open();
 
   const scanLink = createMemoryLink({ baudRate: 115_200 });
-  const scanner = new VirtualSerialScanner({ symbology: 'ean-13' });
+  const scanner = new VirtualSerialScanner({ symbology: 'qr' });
   await scanner.attach(scanLink.device);
-  const scannerDriver = new SerialScanner({ transport: scanLink.host });
+  // People arrive as fast as the gate lets them through, past the driver's default pace of 60 a
+  // minute (its rate limit, meant for a real lane), which would refuse most of the run's scans.
+  const scannerDriver = new SerialScanner({ transport: scanLink.host, rateLimit: false });
   controller.attach(scannerDriver);
   await scannerDriver.open();
 
@@ -96,14 +123,34 @@ export async function runGateBench(): Promise<BenchResult> {
     lastByteAt = performance.now() - e.sinceLastByteMs;
     cardEventLag.push(e.sinceLastByteMs);
   });
+  // A presentation that does not open the gate would leave a loop below waiting for its passage for
+  // ever: the run stops with what became of it instead.
+  let refused: ((error: Error) => void) | undefined;
+  controller.on('outcome', (outcome: GateOutcome) => {
+    if (outcome.kind === 'opened') return;
+    const why = 'decision' in outcome ? outcome.decision.reasons.map((r) => r.code).join(', ') : outcome.kind;
+    refused?.(new Error(`gate bench: a presentation did not open the gate (${outcome.kind}: ${why})`));
+  });
+  scannerDriver.on('rejected', ({ reason }) =>
+    refused?.(new Error(`gate bench: the scanner driver refused a scan (${reason})`)),
+  );
+  const unlessRefused = <T>(waiting: Promise<T>): Promise<T> =>
+    Promise.race([
+      waiting,
+      new Promise<never>((_, reject) => {
+        refused = reject;
+      }),
+    ]);
   const passed = () =>
-    new Promise<GatePassage>((resolve) => {
-      const on = (p: GatePassage) => {
-        controller.off('passage', on);
-        resolve(p);
-      };
-      controller.on('passage', on);
-    });
+    unlessRefused(
+      new Promise<GatePassage>((resolve) => {
+        const on = (p: GatePassage) => {
+          controller.off('passage', on);
+          resolve(p);
+        };
+        controller.on('passage', on);
+      }),
+    );
 
   // 1) Latency, ID card: last byte of the SAM read response → the open frame decoded by the board.
   const cardLatencies: number[] = [];
@@ -125,22 +172,24 @@ export async function runGateBench(): Promise<BenchResult> {
     await removed;
   }
 
-  // 2) Latency and throughput, member code on the serial scanner. People walk up one after another:
+  // 2) Latency and throughput, a credit code (QR) on the serial scanner. People walk up one after another:
   // the next person scans as soon as the one before is physically through the barrier (the board's
   // own passage), not when the software has seen the passage — as at a real gate.
   const scanLatencies: number[] = [];
   const scanToWrite: number[] = [];
-  const physicallyThrough = () => new Promise<void>((resolve) => board.core.once('passage', () => resolve()));
+  const physicallyThrough = () =>
+    unlessRefused(new Promise<void>((resolve) => board.core.once('passage', () => resolve())));
   const SCAN_RUNS = 1000;
+  // Free entry is once a day: every person in the run is someone who has not entered yet.
+  if (people.length < CARD_RUNS + SCAN_RUNS) throw new Error(`gate bench: ${people.length} people, too few`);
   const confirmedBefore = controller.stats.passed;
   const started = performance.now();
   const scanPassedAt: number[] = [];
   for (let i = 0; i < SCAN_RUNS; i++) {
-    const person = people[(CARD_RUNS + i) % people.length]!;
     const through = physicallyThrough();
     const opens = openAt.length;
     const writes = openWrittenAt.length;
-    await scanner.scan(person.memberCode);
+    await scanner.scan(phones[CARD_RUNS + i]!.present(Date.now()));
     const wroteAt = performance.now();
     await through;
     scanPassedAt.push(performance.now());
@@ -200,13 +249,13 @@ export async function runGateBench(): Promise<BenchResult> {
       ),
       figure(
         'gate.scan-open-written-p99',
-        'member code: last byte → open command written, p99',
+        'credit code: last byte → open command written, p99',
         'ms',
         perRound(scanToWrite, 99),
       ),
       figure(
         'gate.scan-open-decoded-p99',
-        'member code: last byte → open frame decoded by the board, p99',
+        'credit code: last byte → open frame decoded by the board, p99',
         'ms',
         perRound(scanLatencies, 99),
       ),

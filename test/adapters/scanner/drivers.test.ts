@@ -16,6 +16,7 @@ import { createPseudonymizer, createTerminal, type Decision } from '../../../sdk
 import { VirtualHidScanner, VirtualSerialScanner } from '../../../simulator/devices/index.js';
 import { generatePopulation } from '../../../simulator/population.js';
 import { attachOverPty, describeOverPty, ptyRigMissing } from '../../support/pty-rig.js';
+import { slowToOpen } from '../../support/slow-to-open.js';
 import { until } from '../../support/until.js';
 
 const CREDIT_CODE = `QZ1:${'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:'.repeat(7).slice(0, 302)}`;
@@ -258,6 +259,79 @@ describe('HidScanner', () => {
 
   it('needs a way to find the device', () => {
     expect(() => new HidScanner({ match: {} } as never)).toThrow(/match/);
+  });
+});
+
+describe('scanners: open() and close() with an AbortSignal', () => {
+  it('serial: an abort while the port opens closes the scanner again, releases the port and rejects ABORTED', async () => {
+    const link = createMemoryLink();
+    const slow = slowToOpen(link.host);
+    const scanner = new SerialScanner({ transport: slow.transport });
+    cleanups.push(() => scanner.close());
+    const states: string[] = [];
+    scanner.on('state', (state) => states.push(state));
+    const controller = new AbortController();
+    const opening = scanner.open({ signal: controller.signal });
+    expect(scanner.state).toBe('opening');
+    controller.abort(new Error('operator gave up'));
+    slow.finish();
+    await expect(opening).rejects.toMatchObject({
+      code: 'ABORTED',
+      message: 'SerialScanner.open() aborted',
+      cause: expect.objectContaining({ message: 'operator gave up' }),
+    });
+    expect(scanner.state).toBe('closed');
+    expect(states).toEqual(['opening', 'closed']);
+    expect(link.host.isOpen).toBe(false);
+  });
+
+  it('serial: a close() that overtakes open() releases the port once it has opened', async () => {
+    const link = createMemoryLink();
+    const slow = slowToOpen(link.host);
+    const scanner = new SerialScanner({ transport: slow.transport });
+    const opening = scanner.open();
+    await scanner.close();
+    slow.finish();
+    await opening;
+    expect(scanner.state).toBe('closed');
+    expect(link.host.isOpen).toBe(false);
+    expect(link.host.listenerCount('data')).toBe(0);
+  });
+
+  it('serial: a signal that never fires changes nothing; close({ signal }) closes; not a signal is INVALID_ARGUMENT', async () => {
+    const r = await serialRig();
+    await expect(r.scanner.open({ signal: 'stop' as unknown as AbortSignal })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    await r.scanner.open({ signal: new AbortController().signal });
+    expect(r.scanner.state).toBe('ready');
+    await r.scanner.close({ signal: new AbortController().signal });
+    expect(r.scanner.state).toBe('closed');
+    expect(r.link.host.isOpen).toBe(false);
+  });
+
+  it('HID: an aborted signal opens nothing: no device is listed or opened', async () => {
+    const device = new VirtualHidScanner({ mode: 'hid-pos' });
+    const module = hidModule([device]);
+    let listed = 0;
+    const r = await hidRig(device, {
+      hid: {
+        ...module,
+        devices: () => {
+          listed++;
+          return module.devices();
+        },
+      },
+    });
+    await expect(r.scanner.open({ signal: AbortSignal.abort() })).rejects.toMatchObject({
+      code: 'ABORTED',
+      message: 'HidScanner.open() aborted',
+    });
+    expect(r.scanner.state).toBe('closed');
+    expect(listed).toBe(0);
+    await r.scanner.open({ signal: new AbortController().signal });
+    expect(r.scanner.state).toBe('ready');
+    expect(listed).toBe(1);
   });
 });
 

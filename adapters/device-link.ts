@@ -124,6 +124,14 @@ export class DeviceLink<Extra extends string = never> {
     return () => this.#watchers.delete(listener);
   }
 
+  /**
+   * `CredentialSource.onState` of a reader or scanner: every state change, with the loss's error
+   * code on `reconnecting` only (the reason its `disconnect` event carries).
+   */
+  watchAsSource(listener: (state: string, reason?: string) => void): () => void {
+    return this.watch((state, reason) => listener(state, state === 'reconnecting' ? reason : undefined));
+  }
+
   /** A state change of the driver's own (`reading` and back to `ready`). */
   setState(next: DeviceLinkState | Extra, reason?: string): void {
     const previous = this.#state;

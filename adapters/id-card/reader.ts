@@ -279,9 +279,7 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
 
   /** For `terminal.attach(reader)`: state changes, with the error code of a disconnect. */
   onState(listener: (state: string, reason?: string) => void): () => void {
-    return this.#link.watch((state, reason) =>
-      listener(state, state === 'reconnecting' ? reason : undefined),
-    );
+    return this.#link.watchAsSource(listener);
   }
 
   /** Counters for diagnostics (no personal data). */

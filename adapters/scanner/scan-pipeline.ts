@@ -209,9 +209,7 @@ export abstract class ScannerBase extends EventEmitter<ScannerEventMap> implemen
 
   /** For `terminal.attach(scanner)`: state changes, with the error code of a disconnect. */
   onState(listener: (state: string, reason?: string) => void): () => void {
-    return this.#link.watch((state, reason) =>
-      listener(state, state === 'reconnecting' ? reason : undefined),
-    );
+    return this.#link.watchAsSource(listener);
   }
 
   protected report(error: XinyiError): void {

@@ -132,6 +132,8 @@ describe('DeviceLink', () => {
     await d.link.open(undefined, 'Hand.open()');
     const watched: Array<[string, string | undefined]> = [];
     const unwatch = d.link.watch((state, reason) => watched.push([state, reason]));
+    const asSource: Array<[string, string | undefined]> = [];
+    d.link.watchAsSource((state, reason) => asSource.push([state, reason]));
     d.outcomes.push(new Error('ENOENT'), new Error('ENOENT'));
     d.link.lost(new XinyiError('DEVICE_TIMEOUT', 'three polls unanswered'));
     await vi.advanceTimersByTimeAsync(100 + 200);
@@ -140,6 +142,11 @@ describe('DeviceLink', () => {
     expect(watched).toEqual([
       ['reconnecting', 'DEVICE_TIMEOUT'],
       ['faulted', 'DEVICE_DISCONNECTED'],
+    ]);
+    // A reader's or scanner's onState: the reason rides on `reconnecting` only, as before the link.
+    expect(asSource).toEqual([
+      ['reconnecting', 'DEVICE_TIMEOUT'],
+      ['faulted', undefined],
     ]);
     unwatch();
     await d.link.close();

@@ -95,6 +95,25 @@ describe('SerialScanner', () => {
     expect(r.scans.map((s) => s.scan.text)).not.toContain('LOST-IN-THE-UNPLUG');
   });
 
+  it('onState (what terminal.attach listens to): the disconnect code rides on reconnecting only', async () => {
+    const r = await serialRig();
+    const states: Array<[string, string | undefined]> = [];
+    const stop = r.scanner.onState((state, reason) => states.push([state, reason]));
+    await r.scanner.open();
+    r.link.unplug();
+    r.link.plugIn();
+    await until(() => states.length === 4, 'reconnected');
+    expect(states).toEqual([
+      ['opening', undefined],
+      ['ready', undefined],
+      ['reconnecting', 'DEVICE_DISCONNECTED'],
+      ['ready', undefined],
+    ]);
+    stop();
+    await r.scanner.close();
+    expect(states).toHaveLength(4);
+  });
+
   it('feeds a terminal: a scanned credit code is presented as a credit-code credential', async () => {
     const r = await serialRig();
     const terminal = createTerminal({

@@ -110,7 +110,13 @@ export class HidScanner extends ScannerBase {
     }
     if (this.#mode === 'hid-pos') {
       const setup = hidPosSetupFeatureReport(this.#options.layout ?? 'honeywell');
-      if (setup) device.sendFeatureReport(setup);
+      try {
+        if (setup) device.sendFeatureReport(setup);
+      } catch (cause) {
+        // Not kept: a handle that refuses its set-up is closed before the open fails.
+        closeQuietly(device);
+        throw cause;
+      }
     }
     this.#device = device;
     // A handle's callbacks count only in the period it was opened for: once it is lost or closed, a
@@ -178,10 +184,14 @@ export class HidScanner extends ScannerBase {
   #closeDevice(): void {
     const device = this.#device;
     this.#device = undefined;
-    try {
-      device?.close();
-    } catch {
-      // node-hid throws when closing a handle whose device is already gone.
-    }
+    if (device !== undefined) closeQuietly(device);
+  }
+}
+
+function closeQuietly(device: HidDeviceHandle): void {
+  try {
+    device.close();
+  } catch {
+    // node-hid throws when closing a handle whose device is already gone.
   }
 }

@@ -276,6 +276,37 @@ describe('HidScanner', () => {
     await expect(noUsb.open()).rejects.toMatchObject({ code: 'NATIVE_MODULE_UNAVAILABLE' });
   });
 
+  it('a device that refuses the set-up report: open() rejects typed, the handle is closed, the scanner closed', async () => {
+    const device = new VirtualHidScanner({ mode: 'hid-pos' });
+    const closed: string[] = [];
+    const hid: NodeHidModule = {
+      devices: () => [device.deviceInfo],
+      HID: class {
+        constructor() {
+          const handle = device.open();
+          // biome-ignore lint/correctness/noConstructorReturn: node-hid's HID is a class; the stand-in hands back a handle.
+          return {
+            on: handle.on.bind(handle),
+            close: () => {
+              closed.push('closed');
+              handle.close();
+            },
+            sendFeatureReport: () => {
+              throw Object.assign(new Error('could not send feature report'), { code: 'EPIPE' });
+            },
+          } as never;
+        }
+      } as unknown as NodeHidModule['HID'],
+    };
+    const r = await hidRig(device, { hid });
+    await expect(r.scanner.open()).rejects.toMatchObject({
+      code: 'DEVICE_NOT_FOUND',
+      details: { reason: 'EPIPE' },
+    });
+    expect(r.scanner.state).toBe('closed');
+    expect(closed).toEqual(['closed']);
+  });
+
   it('needs a way to find the device', () => {
     expect(() => new HidScanner({ match: {} } as never)).toThrow(/match/);
   });

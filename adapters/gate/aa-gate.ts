@@ -1,6 +1,7 @@
 import { isXinyiError, XinyiError } from '../../sdk/errors.js';
 import type { GateDirection, GateStatus } from '../../sdk/gate/gate.js';
-import type { Transport, TransportCloseReason } from '../transport/transport.js';
+import { TransportListeners } from '../device-link.js';
+import type { Transport } from '../transport/transport.js';
 import {
   AA_BROADCAST_ADDRESS,
   AA_CID1_REPLY,
@@ -101,7 +102,7 @@ export class AaGateDriver extends GateDriverBase {
   readonly #timeoutMs: number;
   readonly #decoder = new AaFrameDecoder();
   readonly #pending: PendingQuery[] = [];
-  #listening = false;
+  readonly #port: TransportListeners;
   readonly #stats: AaGateDriverStats = {
     queries: 0,
     replies: 0,
@@ -120,6 +121,14 @@ export class AaGateDriver extends GateDriverBase {
       });
     }
     this.#transport = options.transport;
+    this.#port = new TransportListeners(this.#transport, {
+      data: this.#onData,
+      lost: (error) => {
+        this.#failPending(error);
+        this.#decoder.reset();
+        this.linkLost(error);
+      },
+    });
     this.#address = checkedByte('address', options.address, AA_DEFAULT_GATE_ADDRESS);
     if (this.#address === AA_BROADCAST_ADDRESS) {
       throw new XinyiError('INVALID_OPTIONS', 'aa-gate: address cannot be the broadcast address 0', {
@@ -154,20 +163,14 @@ export class AaGateDriver extends GateDriverBase {
 
   protected async openLink(): Promise<void> {
     this.#decoder.reset();
-    this.#listen(true);
-    try {
-      await this.#transport.open();
-    } catch (error) {
-      this.#listen(false);
-      throw error;
-    }
+    await this.#port.open();
   }
 
   protected async closeLink(): Promise<void> {
-    this.#listen(false);
+    this.#port.detach();
     this.#failPending(new XinyiError('CLOSED', `${this.name} was closed`));
     this.#decoder.reset();
-    await this.#transport.close();
+    await this.#port.release();
   }
 
   protected queryStatus(): Promise<GateStatus> {
@@ -239,18 +242,6 @@ export class AaGateDriver extends GateDriverBase {
       : new XinyiError('GATE_COMMAND_FAILED', `${this.name}: writing the ${what} failed`, { cause: error });
   }
 
-  #listen(on: boolean): void {
-    if (on === this.#listening) return;
-    this.#listening = on;
-    if (on) {
-      this.#transport.on('data', this.#onData);
-      this.#transport.on('close', this.#onClose);
-    } else {
-      this.#transport.off('data', this.#onData);
-      this.#transport.off('close', this.#onClose);
-    }
-  }
-
   readonly #onData = (chunk: Buffer): void => {
     for (const item of this.#decoder.push(chunk)) {
       if (item instanceof XinyiError) {
@@ -271,14 +262,6 @@ export class AaGateDriver extends GateDriverBase {
       this.#stats.replies++;
       pending.resolve(parseAaStatusReply(item));
     }
-  };
-
-  readonly #onClose = (reason: TransportCloseReason): void => {
-    if (reason.kind !== 'disconnected') return;
-    this.#listen(false);
-    this.#failPending(reason.error);
-    this.#decoder.reset();
-    this.linkLost(reason.error);
   };
 
   #remove(pending: PendingQuery): boolean {

@@ -1,6 +1,7 @@
 import { isXinyiError, XinyiError } from '../../sdk/errors.js';
 import type { GateDirection, GateStatus } from '../../sdk/gate/gate.js';
-import type { Transport, TransportCloseReason } from '../transport/transport.js';
+import { TransportListeners } from '../device-link.js';
+import type { Transport } from '../transport/transport.js';
 import {
   FLAP_DEFAULT_MACHINE,
   type FlapChecksumRule,
@@ -102,7 +103,7 @@ export class FlapGateDriver extends GateDriverBase {
   readonly #codes: FlapCodeTable;
   readonly #decoder: FlapFrameDecoder;
   #waiter: Waiter | undefined;
-  #listening = false;
+  readonly #port: TransportListeners;
   #lastReply: FlapReply | undefined;
   #lastFault = 0;
   readonly #stats: FlapGateDriverStats = {
@@ -124,6 +125,14 @@ export class FlapGateDriver extends GateDriverBase {
       });
     }
     this.#transport = transport;
+    this.#port = new TransportListeners(transport, {
+      data: this.#onData,
+      lost: (error) => {
+        this.#fail(error);
+        this.#decoder.reset();
+        this.linkLost(error);
+      },
+    });
     this.#machine = checkedInteger('machine', options.machine, FLAP_DEFAULT_MACHINE, 0, 0xff);
     this.#timeoutMs = checkedInteger('commandTimeoutMs', options.commandTimeoutMs, 200, 1, 60_000);
     this.#ackWindowMs = checkedInteger('ackWindowMs', options.ackWindowMs, 50, 0, 60_000);
@@ -175,24 +184,16 @@ export class FlapGateDriver extends GateDriverBase {
   }
 
   protected async openLink(): Promise<void> {
-    this.#listen();
     // Bytes the board sent while nobody listened belong to no request of this period.
     this.#decoder.reset();
-    try {
-      await this.#transport.open();
-    } catch (error) {
-      this.#unlisten();
-      throw isXinyiError(error)
-        ? error
-        : new XinyiError('DEVICE_NOT_FOUND', `${this.name}: cannot open the link`, { cause: error });
-    }
+    await this.#port.open();
   }
 
   protected async closeLink(): Promise<void> {
-    this.#unlisten();
+    this.#port.detach();
     this.#fail(new XinyiError('CLOSED', `${this.name} was closed`));
     this.#decoder.reset();
-    await this.#transport.close();
+    await this.#port.release();
   }
 
   protected async queryStatus(): Promise<GateStatus> {
@@ -319,25 +320,4 @@ export class FlapGateDriver extends GateDriverBase {
       waiter.resolve(item);
     }
   };
-
-  readonly #onClose = (reason: TransportCloseReason): void => {
-    if (reason.kind !== 'disconnected') return;
-    this.#fail(reason.error);
-    this.#decoder.reset();
-    this.linkLost(reason.error);
-  };
-
-  #listen(): void {
-    if (this.#listening) return;
-    this.#listening = true;
-    this.#transport.on('data', this.#onData);
-    this.#transport.on('close', this.#onClose);
-  }
-
-  #unlisten(): void {
-    if (!this.#listening) return;
-    this.#listening = false;
-    this.#transport.off('data', this.#onData);
-    this.#transport.off('close', this.#onClose);
-  }
 }

@@ -1,3 +1,4 @@
+import type { AbortOptions } from '../../sdk/abort.js';
 import { isXinyiError, XinyiError } from '../../sdk/errors.js';
 import {
   GATE_ALARMS,
@@ -11,7 +12,8 @@ import {
   type PassageEvent,
 } from '../../sdk/gate/gate.js';
 import { type Logger, silentLogger } from '../../sdk/logger.js';
-import { type ReconnectPolicy, reconnectPolicy, reopenWithBackoff, Sleeper } from '../reconnect.js';
+import { DeviceLink } from '../device-link.js';
+import { type ReconnectPolicy, reconnectPolicy } from '../reconnect.js';
 
 export interface GateDriverOptions {
   /** @default the protocol's name, e.g. `aa-gate` */
@@ -45,8 +47,8 @@ function checkedCount(value: number | undefined, name: string, fallback: number,
 }
 
 /**
- * What every gate driver shares, whatever the board's protocol: the link's lifecycle and reconnect,
- * one command on the wire at a time, status polling, and turning successive statuses into passage
+ * What every gate driver shares, whatever the board's protocol: the link's lifecycle and reconnect
+ * (a `DeviceLink`), one command on the wire at a time, status polling, and turning successive statuses into passage
  * and alarm events (a counter that rose is a passage; an opening that closed with nothing counted
  * is `not-passed`, or `pushed-back` if a reverse alarm came up meanwhile).
  *
@@ -58,21 +60,18 @@ export abstract class GateDriverBase implements Gate {
   protected readonly logger: Logger;
   readonly #pollIntervalMs: number;
   readonly #maxMissedPolls: number;
-  readonly #reconnect: ReconnectPolicy;
-  readonly #sleeper = new Sleeper();
+  /** The link's lifecycle; its generation ends the poll loop of an older period. */
+  readonly #link: DeviceLink;
   readonly #passageListeners = new Set<(event: PassageEvent) => void>();
   readonly #alarmListeners = new Set<(event: GateAlarmEvent) => void>();
-  readonly #stateListeners = new Set<(state: GateDeviceState, reason?: string) => void>();
   readonly #pending: Record<GateDirection, Pending> = {
     entry: { persons: 0, moved: false, reversed: false },
     exit: { persons: 0, moved: false, reversed: false },
   };
-  #state: GateDeviceState = 'closed';
   /** A request holds the link; commands waiting for it go before polls waiting for it. */
   #linkBusy = false;
   readonly #waitingCommands: Array<() => void> = [];
   readonly #waitingPolls: Array<() => void> = [];
-  #generation = 0;
   #last: GateStatus | undefined;
   #missedPolls = 0;
 
@@ -83,8 +82,20 @@ export abstract class GateDriverBase implements Gate {
     this.name = options.name ?? defaultName;
     this.#pollIntervalMs = checkedCount(options.pollIntervalMs, 'pollIntervalMs', 100, 1);
     this.#maxMissedPolls = checkedCount(options.maxMissedPolls, 'maxMissedPolls', 3, 1);
-    this.#reconnect = reconnectPolicy(this.name, options.reconnect);
     this.logger = options.logger ?? silentLogger;
+    this.#link = new DeviceLink({
+      name: this.name,
+      noun: 'driver',
+      reconnect: reconnectPolicy(this.name, options.reconnect),
+      logger: this.logger,
+      hooks: {
+        open: () => this.openLink(),
+        // A board that cannot be told goodbye is gone anyway: the link is released either way.
+        release: () => this.closeLink().catch(() => {}),
+        ready: (generation) => void this.#pollLoop(generation),
+        lost: (error) => this.logger.warn({ device: this.name, code: error.code }, 'gate link lost'),
+      },
+    });
   }
 
   /** Opens the link (rejects with `DEVICE_NOT_FOUND`); one request on the wire at a time, via `exclusive`. */
@@ -103,7 +114,7 @@ export abstract class GateDriverBase implements Gate {
   protected readonly commandsTakeTheLinkPerRequest: boolean = false;
 
   get deviceState(): GateDeviceState {
-    return this.#state;
+    return this.#link.state;
   }
 
   /** The last status polled, or undefined before the first. */
@@ -122,39 +133,25 @@ export abstract class GateDriverBase implements Gate {
   }
 
   onState(listener: (state: GateDeviceState, reason?: string) => void): () => void {
-    this.#stateListeners.add(listener);
-    return () => this.#stateListeners.delete(listener);
+    return this.#link.watch(listener);
   }
 
   /**
-   * Opens the link and starts polling. Rejects with `DEVICE_NOT_FOUND` when the board cannot be
-   * reached (the driver returns to `closed`); once connected, a lost link is reopened automatically.
+   * Opens the link and starts polling. Rejects with `DEVICE_NOT_FOUND` (or `DEVICE_BUSY`,
+   * `DEVICE_PERMISSION_DENIED`) when the board cannot be reached (the driver returns to `closed`);
+   * once connected, a lost link is reopened automatically. With `options.signal`, an abort before
+   * the driver is `ready` disconnects it again and rejects with `ABORTED`.
    */
-  async connect(): Promise<void> {
-    if (this.#state !== 'closed') {
-      throw new XinyiError('INVALID_ARGUMENT', `${this.name}.connect(): driver is ${this.#state}`);
-    }
-    const generation = ++this.#generation;
-    this.#setState('opening');
-    try {
-      await this.openLink();
-    } catch (error) {
-      if (this.#generation === generation) this.#setState('closed');
-      throw isXinyiError(error)
-        ? error
-        : new XinyiError('DEVICE_NOT_FOUND', `${this.name}: cannot open the link`, { cause: error });
-    }
-    if (this.#generation !== generation) return;
-    this.#setState('ready');
-    void this.#pollLoop(generation);
+  connect(options?: AbortOptions): Promise<void> {
+    return this.#link.open(options, `${this.name}.connect()`);
   }
 
-  async disconnect(): Promise<void> {
-    if (this.#state === 'closed') return;
-    this.#generation++;
-    this.#setState('closed');
-    this.#sleeper.wakeAll();
-    await this.closeLink().catch(() => {});
+  /**
+   * Stops polling and releases the link. Safe to call at any time. The driver is `closed` at once;
+   * `options.signal` only stops the wait for the link to be released (`ABORTED`).
+   */
+  disconnect(options?: AbortOptions): Promise<void> {
+    return this.#link.close(options, `${this.name}.disconnect()`);
   }
 
   async open(direction: GateDirection, options: GateOpenOptions = {}): Promise<void> {
@@ -221,15 +218,12 @@ export abstract class GateDriverBase implements Gate {
 
   /** The link dropped underneath the driver (a subclass's transport closed): reconnect in the background. */
   protected linkLost(error: XinyiError): void {
-    if (this.#state !== 'ready') return;
-    const generation = ++this.#generation;
-    this.logger.warn({ device: this.name, code: error.code }, 'gate link lost');
-    this.#setState('reconnecting', error.code);
-    void this.#reconnectLoop(generation);
+    this.#link.lost(error);
   }
 
   #assertReady(): void {
-    if (this.#state !== 'ready') throw new XinyiError('CLOSED', `${this.name} is ${this.#state}`);
+    const state = this.#link.state;
+    if (state !== 'ready') throw new XinyiError('CLOSED', `${this.name} is ${state}`);
   }
 
   async #command(what: string, send: () => Promise<void>): Promise<void> {
@@ -242,17 +236,17 @@ export abstract class GateDriverBase implements Gate {
   }
 
   async #pollLoop(generation: number): Promise<void> {
-    while (this.#generation === generation) {
+    while (this.#link.isCurrent(generation)) {
       try {
         const status = await this.exclusive(() => {
-          if (this.#generation !== generation) return Promise.resolve(undefined);
+          if (!this.#link.isCurrent(generation)) return Promise.resolve(undefined);
           return this.queryStatus();
         }, 'poll');
-        if (status === undefined || this.#generation !== generation) return;
+        if (status === undefined || !this.#link.isCurrent(generation)) return;
         this.#missedPolls = 0;
         this.#absorb(status);
       } catch (error) {
-        if (this.#generation !== generation) return;
+        if (!this.#link.isCurrent(generation)) return;
         const code = isXinyiError(error) ? error.code : 'unknown';
         if (code === 'DEVICE_DISCONNECTED' || ++this.#missedPolls >= this.#maxMissedPolls) {
           this.#missedPolls = 0;
@@ -265,30 +259,8 @@ export abstract class GateDriverBase implements Gate {
         }
         this.logger.debug({ device: this.name, code }, 'gate status poll failed');
       }
-      await this.#sleeper.sleep(this.#pollIntervalMs);
+      await this.#link.sleep(this.#pollIntervalMs);
     }
-  }
-
-  async #reconnectLoop(generation: number): Promise<void> {
-    await this.closeLink().catch(() => {});
-    const reopened = await reopenWithBackoff(
-      () => this.openLink(),
-      this.#reconnect,
-      (ms) => this.#sleeper.sleep(ms),
-      () => this.#generation === generation,
-      (attempt, error) =>
-        this.logger.debug(
-          { device: this.name, attempt, code: isXinyiError(error) ? error.code : 'unknown' },
-          'gate reopen failed',
-        ),
-    );
-    if (this.#generation !== generation) return;
-    if (!reopened) {
-      this.#setState('faulted', 'DEVICE_DISCONNECTED');
-      return;
-    }
-    this.#setState('ready');
-    void this.#pollLoop(generation);
   }
 
   /** Turns the difference between the last status and this one into events. */
@@ -362,11 +334,5 @@ export abstract class GateDriverBase implements Gate {
         this.logger.error({ device: this.name, err: String(error) }, 'alarm listener threw');
       }
     }
-  }
-
-  #setState(next: GateDeviceState, reason?: string): void {
-    if (this.#state === next) return;
-    this.#state = next;
-    for (const listener of [...this.#stateListeners]) listener(next, reason);
   }
 }

@@ -1,13 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { type AbortOptions, abortedError, signalOf, untilAborted } from '../../sdk/abort.js';
+import type { AbortOptions } from '../../sdk/abort.js';
 import type { Credential, IdCardCredential } from '../../sdk/domain/credential.js';
 import { isXinyiError, XinyiError } from '../../sdk/errors.js';
 import { type Logger, silentLogger } from '../../sdk/logger.js';
 import { type RetryStep, retryLoop } from '../../sdk/retry/retry-loop.js';
 import type { CredentialSource } from '../../sdk/terminal/credential-source.js';
-import { type ReconnectPolicy, reconnectPolicy, reopenWithBackoff, Sleeper } from '../reconnect.js';
-import type { Transport, TransportCloseReason } from '../transport/transport.js';
+import { DeviceLink, TransportListeners } from '../device-link.js';
+import { type ReconnectPolicy, reconnectPolicy } from '../reconnect.js';
+import type { Transport } from '../transport/transport.js';
 import { type CardText, parseCardText, toIdCardCredential } from './card-text.js';
 import { encodeSamCommand, SamFrameDecoder, type SamResponse } from './sam-frame.js';
 import {
@@ -174,16 +175,13 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
   readonly #retries: number;
   readonly #rereadInconsistentText: boolean;
   readonly #removalPolls: number;
-  readonly #reconnect: ReconnectPolicy;
   readonly #graceMs: number;
   readonly #logger: Logger;
   readonly #decoder = new SamFrameDecoder();
-  readonly #sleeper = new Sleeper();
-  #state: IdCardReaderState = 'closed';
+  /** The port's lifecycle; its generation ends the loops of an older period (a lost or closed port). */
+  readonly #link: DeviceLink<'reading'>;
   #pending: Pending | null = null;
   #queue: Promise<unknown> = Promise.resolve();
-  /** Bumped whenever the port is lost or closed, so loops of an older period stop. */
-  #generation = 0;
   #cardHandled = false;
   #absentPolls = 0;
   #lastChunkAt = 0;
@@ -225,13 +223,51 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
       throw new XinyiError('INVALID_OPTIONS', 'IdCardReader: rereadInconsistentText must be a boolean');
     }
     this.#removalPolls = positive('removalPolls', options.removalPolls, 2);
-    this.#reconnect = reconnectPolicy('IdCardReader', options.reconnect);
+    const reconnect = reconnectPolicy('IdCardReader', options.reconnect);
     this.#graceMs = positive('lateReplyGraceMs', options.lateReplyGraceMs, 150, true);
     this.#logger = options.logger ?? silentLogger;
+    const port = new TransportListeners(this.#transport, {
+      data: this.#onData,
+      lost: (error) => this.#link.lost(error),
+    });
+    this.#link = new DeviceLink<'reading'>({
+      name: this.name,
+      noun: 'reader',
+      target: () => this.#transport.description,
+      reconnect,
+      logger: this.#logger,
+      onState: (next, previous) => {
+        this.#logger.debug({ device: this.name, state: next, previous }, 'id-card reader state');
+        this.emit('state', next, previous);
+      },
+      hooks: {
+        open: () => port.open(),
+        release: () => port.release(),
+        prepare: () => this.#prepare(),
+        ready: (generation) => void this.#pollLoop(generation),
+        closing: () => this.#failPending(new XinyiError('CLOSED', `${this.name} was closed`)),
+        lost: (error) => {
+          this.#failPending(error);
+          this.#decoder.reset();
+          this.#logger.warn({ device: this.name, code: error.code }, 'id-card reader disconnected');
+          this.emit('disconnect', error);
+        },
+        reopened: () => {
+          this.#stats.reconnects++;
+        },
+        gaveUp: (attempts) =>
+          this.#report(
+            new XinyiError(
+              'DEVICE_DISCONNECTED',
+              `${this.name}: gave up reconnecting after ${attempts} attempts`,
+            ),
+          ),
+      },
+    });
   }
 
   get state(): IdCardReaderState {
-    return this.#state;
+    return this.#link.state;
   }
 
   /** For `terminal.attach(reader)`: the credential of every tap. */
@@ -243,19 +279,7 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
 
   /** For `terminal.attach(reader)`: state changes, with the error code of a disconnect. */
   onState(listener: (state: string, reason?: string) => void): () => void {
-    let reason: string | undefined;
-    const onDisconnect = (error: XinyiError) => {
-      reason = error.code;
-    };
-    const onState = (state: IdCardReaderState) => {
-      listener(state, state === 'reconnecting' ? reason : undefined);
-    };
-    this.on('disconnect', onDisconnect);
-    this.on('state', onState);
-    return () => {
-      this.off('disconnect', onDisconnect);
-      this.off('state', onState);
-    };
+    return this.#link.watchAsSource(listener);
   }
 
   /** Counters for diagnostics (no personal data). */
@@ -268,37 +292,8 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
    * (the reader returns to `closed`); once open, a lost port is reopened automatically. With
    * `options.signal`, an abort before the reader is `ready` closes it again and rejects with `ABORTED`.
    */
-  async open(options?: AbortOptions): Promise<void> {
-    const signal = signalOf(options, 'IdCardReader.open()');
-    if (signal?.aborted) throw abortedError(signal, 'IdCardReader.open()');
-    if (this.#state !== 'closed')
-      throw new XinyiError('INVALID_ARGUMENT', `IdCardReader.open(): reader is ${this.#state}`);
-    this.#setState('opening');
-    const generation = ++this.#generation;
-    const onAbort = () => void this.close().catch(() => {});
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      this.#transport.on('data', this.#onData);
-      this.#transport.on('close', this.#onClose);
-      try {
-        await this.#transport.open();
-      } catch (error) {
-        this.#detach();
-        if (this.#generation === generation) this.#setState('closed');
-        if (signal?.aborted) throw abortedError(signal, 'IdCardReader.open()');
-        throw isXinyiError(error)
-          ? error
-          : new XinyiError('DEVICE_NOT_FOUND', `${this.name}: cannot open port`, { cause: error });
-      }
-      if (this.#generation === generation) await this.#startPolling(generation);
-      else if (this.#state === 'closed') {
-        // close() ran while the port was opening, and released it before it was open: release it now.
-        await this.#transport.close().catch(() => {});
-      }
-      if (signal?.aborted) throw abortedError(signal, 'IdCardReader.open()');
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
+  open(options?: AbortOptions): Promise<void> {
+    return this.#link.open(options, 'IdCardReader.open()');
   }
 
   /**
@@ -306,15 +301,8 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
    * reader is `closed` at once; `options.signal` only stops the wait for the port to be released
    * (`ABORTED`).
    */
-  async close(options?: AbortOptions): Promise<void> {
-    const signal = signalOf(options, 'IdCardReader.close()');
-    if (this.#state === 'closed') return;
-    this.#generation++;
-    this.#setState('closed');
-    this.#failPending(new XinyiError('CLOSED', `${this.name} was closed`));
-    this.#sleeper.wakeAll();
-    this.#detach();
-    await untilAborted(this.#transport.close(), signal, 'IdCardReader.close()');
+  close(options?: AbortOptions): Promise<void> {
+    return this.#link.close(options, 'IdCardReader.close()');
   }
 
   /** Asks the SAM for its status (0x11 0xFF) and ID (0x12 0xFF). Rejects when the reader is not open. */
@@ -327,7 +315,7 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
       const id = await this.#command(SamCommand.readSamId, this.#timeouts.sam);
       if (id.sw3 === SamStatus.SUCCESS) samId = parseSamIdPayload(id.data).text;
       return {
-        state: this.#state,
+        state: this.#link.state,
         samOk: status.sw3 === SamStatus.SUCCESS,
         samStatus: { code: status.sw3, en: info.en, zh: info.zh },
         samId,
@@ -336,22 +324,10 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
   }
 
   #assertUsable(): void {
-    if (this.#state === 'closed' || this.#state === 'opening' || !this.#transport.isOpen) {
-      throw new XinyiError('CLOSED', `${this.name} is ${this.#state}`);
+    const state = this.#link.state;
+    if (state === 'closed' || state === 'opening' || !this.#transport.isOpen) {
+      throw new XinyiError('CLOSED', `${this.name} is ${state}`);
     }
-  }
-
-  #setState(next: IdCardReaderState): void {
-    const previous = this.#state;
-    if (previous === next) return;
-    this.#state = next;
-    this.#logger.debug({ device: this.name, state: next, previous }, 'id-card reader state');
-    this.emit('state', next, previous);
-  }
-
-  #detach(): void {
-    this.#transport.off('data', this.#onData);
-    this.#transport.off('close', this.#onClose);
   }
 
   #report(error: XinyiError): void {
@@ -373,17 +349,6 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
       if (isXinyiError(item)) pending.reject(item);
       else pending.resolve(item);
     }
-  };
-
-  readonly #onClose = (reason: TransportCloseReason): void => {
-    if (reason.kind !== 'disconnected' || this.#state === 'closed') return;
-    this.#generation++;
-    this.#failPending(reason.error);
-    this.#decoder.reset();
-    this.#logger.warn({ device: this.name, code: reason.error.code }, 'id-card reader disconnected');
-    this.emit('disconnect', reason.error);
-    this.#setState('reconnecting');
-    void this.#reconnectLoop(this.#generation);
   };
 
   #failPending(error: XinyiError): void {
@@ -437,47 +402,44 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
 
   /** After a timeout or a damaged frame, let a late reply pass and forget half-received bytes. */
   async #settle(): Promise<void> {
-    await this.#sleeper.sleep(this.#graceMs);
+    await this.#link.sleep(this.#graceMs);
     this.#decoder.reset();
   }
 
-  async #startPolling(generation: number): Promise<void> {
+  /** Before `ready`, at every opening of the port. */
+  async #prepare(): Promise<void> {
     this.#cardHandled = false;
     this.#absentPolls = 0;
     // A port keeps what the reader sent while nobody listened (a reply to the last command before a
     // close or an unplug): let it arrive and drop it, so it is not taken for the next reply.
     await this.#exclusive(() => this.#settle());
-    if (this.#generation !== generation) return;
-    this.#setState('ready');
-    void this.#pollLoop(generation);
   }
 
   async #pollLoop(generation: number): Promise<void> {
-    while (this.#generation === generation) {
+    while (this.#link.isCurrent(generation)) {
       try {
         await this.#exclusive(() => this.#pollOnce(generation));
       } catch (error) {
-        if (this.#generation !== generation) return;
+        if (!this.#link.isCurrent(generation)) return;
         const e = isXinyiError(error)
           ? error
           : new XinyiError('DEVICE_STATUS', `${this.name}: poll failed`, { cause: error });
         if (e.code === 'DEVICE_STATUS') {
           // The SAM itself refused (self-test failed, not authorised): polling on will not help.
           this.#report(e);
-          this.#generation++;
-          this.#setState('faulted');
+          this.#link.fault();
           return;
         }
         this.#report(e);
         await this.#settle();
       }
-      if (this.#generation !== generation) return;
-      await this.#sleeper.sleep(this.#pollIntervalMs);
+      if (!this.#link.isCurrent(generation)) return;
+      await this.#link.sleep(this.#pollIntervalMs);
     }
   }
 
   async #pollOnce(generation: number): Promise<void> {
-    if (this.#generation !== generation) return;
+    if (!this.#link.isCurrent(generation)) return;
     const find = await this.#command(SamCommand.findCard, this.#timeouts.find);
     if (find.sw3 === SamStatus.FIND_CARD_SUCCESS) {
       this.#absentPolls = 0;
@@ -498,14 +460,14 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
   /** find (done) → select → read [→ address], retrying transient failures while the card stays. */
   async #readCard(generation: number): Promise<void> {
     const started = performance.now();
-    this.#setState('reading');
+    this.#link.setState('reading');
     try {
       const inconsistent: { text?: Buffer } = {};
       let event: IdCardReadEvent;
       try {
         event = await retryLoop(
           async (attempt) => {
-            if (this.#generation !== generation) throw new ReadAbandoned();
+            if (!this.#link.isCurrent(generation)) throw new ReadAbandoned();
             if (attempt > 1) {
               const again = await this.#command(SamCommand.findCard, this.#timeouts.find);
               if (again.sw3 !== SamStatus.FIND_CARD_SUCCESS) throw new ReadAbandoned(); // the card left
@@ -516,7 +478,7 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
             decide: ({ attempt, error }) => cardReadStep(error, attempt, this.#retries, this.#graceMs),
             // Let the line go quiet and drop what arrived meanwhile, so a late reply is not taken for the next.
             sleep: async (ms) => {
-              await this.#sleeper.sleep(ms);
+              await this.#link.sleep(ms);
               this.#decoder.reset();
             },
           },
@@ -540,13 +502,13 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
         );
         return;
       }
-      if (this.#generation !== generation) return;
+      if (!this.#link.isCurrent(generation)) return;
       this.#cardHandled = true;
       this.#stats.taps++;
-      this.#setState('ready');
+      this.#link.setState('ready');
       this.emit('card', event);
     } finally {
-      if (this.#state === 'reading') this.#setState('ready');
+      if (this.#link.state === 'reading') this.#link.setState('ready');
     }
   }
 
@@ -597,32 +559,6 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
     if (payload.fingerprint) event.fingerprint = payload.fingerprint;
     if (appendedAddress !== undefined) event.appendedAddress = appendedAddress;
     return event;
-  }
-
-  async #reconnectLoop(generation: number): Promise<void> {
-    const reopened = await reopenWithBackoff(
-      () => this.#transport.open(),
-      this.#reconnect,
-      (ms) => this.#sleeper.sleep(ms),
-      () => this.#generation === generation,
-      (attempt, error) =>
-        this.#logger.debug(
-          { device: this.name, attempt, code: isXinyiError(error) ? error.code : 'unknown' },
-          'reopen failed',
-        ),
-    );
-    if (reopened) {
-      this.#stats.reconnects++;
-      await this.#startPolling(generation);
-    } else if (this.#generation === generation) {
-      this.#report(
-        new XinyiError(
-          'DEVICE_DISCONNECTED',
-          `${this.name}: gave up reconnecting after ${this.#reconnect.maxAttempts} attempts`,
-        ),
-      );
-      this.#setState('faulted');
-    }
   }
 }
 

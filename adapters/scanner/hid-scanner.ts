@@ -1,6 +1,5 @@
 import { XinyiError } from '../../sdk/errors.js';
 import { loadNativeModule } from '../native.js';
-import { type ReconnectPolicy, reconnectPolicy, Sleeper } from '../reconnect.js';
 import {
   HID_POS_USAGE_PAGE,
   HidPosDecoder,
@@ -49,7 +48,6 @@ export interface HidScannerOptions extends ScannerCommonOptions {
   layout?: HidPosLayout;
   hidPos?: Omit<HidPosDecoderOptions, 'layout'>;
   keyboard?: KeyboardWedgeDecoderOptions;
-  reconnect?: Partial<ReconnectPolicy>;
   /** The node-hid module; loaded lazily when absent, so the SDK works on machines without libusb. */
   hid?: NodeHidModule;
 }
@@ -62,12 +60,9 @@ export interface HidScannerOptions extends ScannerCommonOptions {
 export class HidScanner extends ScannerBase {
   protected decoder: ScanDecoder;
   readonly #options: HidScannerOptions;
-  readonly #reconnect: ReconnectPolicy;
-  readonly #sleeper = new Sleeper();
   #hid: NodeHidModule | undefined;
   #device: HidDeviceHandle | undefined;
   #mode: 'hid-pos' | 'keyboard-wedge' | undefined;
-  #generation = 0;
 
   constructor(options: HidScannerOptions) {
     if (!options || typeof options !== 'object' || !options.match || typeof options.match !== 'object') {
@@ -80,9 +75,8 @@ export class HidScanner extends ScannerBase {
     if (match.path === undefined && match.vendorId === undefined && match.usagePage === undefined) {
       throw new XinyiError('INVALID_OPTIONS', 'HidScanner: match needs a path, a vendorId or a usagePage');
     }
-    super(options, 'hid-scanner');
+    super(options, 'hid-scanner', 'HidScanner');
     this.#options = options;
-    this.#reconnect = reconnectPolicy('HidScanner', options.reconnect);
     this.#mode = options.mode;
     this.decoder = this.#makeDecoder(options.mode ?? 'hid-pos');
   }
@@ -93,31 +87,60 @@ export class HidScanner extends ScannerBase {
   }
 
   /**
-   * Finds and opens the device. Rejects with `NATIVE_MODULE_UNAVAILABLE` when node-hid or libusb is
-   * missing and with `DEVICE_NOT_FOUND` when no device matches or it cannot be opened.
+   * Finds and opens the device (see `ScannerBase.open`). Rejects with `NATIVE_MODULE_UNAVAILABLE`
+   * when node-hid or libusb is missing and with `DEVICE_NOT_FOUND` when no device matches or it
+   * cannot be opened.
    */
-  async open(): Promise<void> {
-    if (this.state !== 'closed')
-      throw new XinyiError('INVALID_ARGUMENT', `HidScanner.open(): scanner is ${this.state}`);
-    const generation = ++this.#generation;
-    this.setState('opening');
+  protected async openDevice(generation: number): Promise<void> {
+    this.#hid ??= this.#options.hid ?? (await loadNativeModule<NodeHidModule>('node-hid'));
+    const info = this.#find();
+    let device: HidDeviceHandle;
     try {
-      this.#hid ??= this.#options.hid ?? (await loadNativeModule<NodeHidModule>('node-hid'));
-      this.#openDevice(generation);
-    } catch (error) {
-      if (this.#generation === generation) this.setState('closed');
-      throw error;
+      device = new this.#hid.HID(info.path!);
+    } catch (cause) {
+      throw new XinyiError(
+        'DEVICE_NOT_FOUND',
+        `${this.name}: cannot open the HID device (permissions? see docs)`,
+        { cause },
+      );
     }
-    if (this.#generation === generation) this.setState('ready');
+    if (this.#mode === undefined) {
+      this.#mode = info.usagePage === HID_POS_USAGE_PAGE ? 'hid-pos' : 'keyboard-wedge';
+      this.decoder = this.#makeDecoder(this.#mode);
+    }
+    if (this.#mode === 'hid-pos') {
+      const setup = hidPosSetupFeatureReport(this.#options.layout ?? 'honeywell');
+      try {
+        if (setup) device.sendFeatureReport(setup);
+      } catch (cause) {
+        // Not kept: a handle that refuses its set-up is closed before the open fails.
+        closeQuietly(device);
+        throw cause;
+      }
+    }
+    this.#device = device;
+    // A handle's callbacks count only in the period it was opened for: once it is lost or closed, a
+    // late report or error of the dead handle is ignored.
+    device.on(
+      'data',
+      this.forPeriod(generation, (data: Buffer) => this.received(data)),
+    );
+    device.on(
+      'error',
+      this.forPeriod(generation, (cause: Error) =>
+        this.deviceLost(
+          new XinyiError('DEVICE_DISCONNECTED', `${this.name}: the HID device went away`, { cause }),
+        ),
+      ),
+    );
   }
 
-  async close(): Promise<void> {
-    if (this.state === 'closed') return;
-    this.#generation++;
-    this.setState('closed');
-    this.#sleeper.wakeAll();
-    this.resetDecoder();
+  protected async releaseDevice(): Promise<void> {
     this.#closeDevice();
+  }
+
+  protected describeDevice(): string {
+    return JSON.stringify(this.#options.match);
   }
 
   #makeDecoder(mode: 'hid-pos' | 'keyboard-wedge'): ScanDecoder {
@@ -158,54 +181,17 @@ export class HidScanner extends ScannerBase {
     return found;
   }
 
-  #openDevice(generation: number): void {
-    const info = this.#find();
-    let device: HidDeviceHandle;
-    try {
-      device = new this.#hid!.HID(info.path!);
-    } catch (cause) {
-      throw new XinyiError(
-        'DEVICE_NOT_FOUND',
-        `${this.name}: cannot open the HID device (permissions? see docs)`,
-        { cause },
-      );
-    }
-    if (this.#mode === undefined) {
-      this.#mode = info.usagePage === HID_POS_USAGE_PAGE ? 'hid-pos' : 'keyboard-wedge';
-      this.decoder = this.#makeDecoder(this.#mode);
-    }
-    if (this.#mode === 'hid-pos') {
-      const setup = hidPosSetupFeatureReport(this.#options.layout ?? 'honeywell');
-      if (setup) device.sendFeatureReport(setup);
-    }
-    this.#device = device;
-    device.on('data', (data) => {
-      if (this.#device === device) this.received(data);
-    });
-    device.on('error', (cause) => {
-      if (this.#device === device && this.#generation === generation) this.#lost(cause);
-    });
-  }
-
   #closeDevice(): void {
     const device = this.#device;
     this.#device = undefined;
-    try {
-      device?.close();
-    } catch {
-      // node-hid throws when closing a handle whose device is already gone.
-    }
+    if (device !== undefined) closeQuietly(device);
   }
+}
 
-  #lost(cause: Error): void {
-    const generation = ++this.#generation;
-    this.#closeDevice();
-    this.reconnect(
-      new XinyiError('DEVICE_DISCONNECTED', `${this.name}: the HID device went away`, { cause }),
-      async () => this.#openDevice(generation),
-      this.#reconnect,
-      this.#sleeper,
-      () => this.#generation === generation,
-    );
+function closeQuietly(device: HidDeviceHandle): void {
+  try {
+    device.close();
+  } catch {
+    // node-hid throws when closing a handle whose device is already gone.
   }
 }

@@ -1,10 +1,12 @@
 import { EventEmitter } from 'node:events';
+import type { AbortOptions } from '../../sdk/abort.js';
 import type { Clock } from '../../sdk/clock.js';
 import type { BarcodeCredential, Credential, CreditCodeCredential } from '../../sdk/domain/credential.js';
 import { isXinyiError, XinyiError } from '../../sdk/errors.js';
 import { type Logger, silentLogger } from '../../sdk/logger.js';
 import type { CredentialSource } from '../../sdk/terminal/credential-source.js';
-import { type ReconnectPolicy, reopenWithBackoff, type Sleeper } from '../reconnect.js';
+import { DeviceLink } from '../device-link.js';
+import { type ReconnectPolicy, reconnectPolicy } from '../reconnect.js';
 import type { KeyboardWedgeRejection } from './keyboard-wedge.js';
 import {
   classifyScan,
@@ -69,6 +71,8 @@ export interface ScannerCommonOptions {
   rateLimit?: ScanRateLimit | false;
   /** Used in events and logs. */
   name?: string;
+  /** Backoff for reopening a device that went away. `maxAttempts: 0` retries for ever. */
+  reconnect?: Partial<ReconnectPolicy>;
   clock?: Clock;
   logger?: Logger;
 }
@@ -85,8 +89,10 @@ export interface ScanDecoder {
 }
 
 /**
- * What the scanner drivers share: feeding a decoder with arrival times, ending scans on silence with
- * one timer, de-duplication, classification, state and events. The drivers add the device I/O.
+ * What the scanner drivers share: the device link (states, `open()`/`close()` with an `AbortSignal`,
+ * reopening with backoff), feeding a decoder with arrival times, ending scans on silence with one
+ * timer, de-duplication, classification and events. The drivers add the device I/O: `openDevice`,
+ * `releaseDevice`, and `deviceLost` when the device goes away.
  */
 export abstract class ScannerBase extends EventEmitter<ScannerEventMap> implements CredentialSource {
   readonly name: string;
@@ -102,15 +108,43 @@ export abstract class ScannerBase extends EventEmitter<ScannerEventMap> implemen
   readonly #dedup: ScanDeduplicator;
   readonly #rateLimiter: ScanRateLimiter | undefined;
   readonly #prefixes: readonly string[];
-  #state: ScannerState = 'closed';
+  readonly #owner: string;
+  readonly #link: DeviceLink;
   #silenceTimer: NodeJS.Timeout | undefined;
   #lastScanAt: number | undefined;
 
-  protected constructor(options: ScannerCommonOptions, defaultName: string) {
+  /** `owner` names the class in messages (`SerialScanner`). */
+  protected constructor(options: ScannerCommonOptions, defaultName: string, owner: string) {
     super();
     this.name = options.name ?? defaultName;
+    this.#owner = owner;
     this.clock = options.clock ?? { now: () => Date.now() };
     this.logger = options.logger ?? silentLogger;
+    this.#link = new DeviceLink({
+      name: this.name,
+      noun: 'scanner',
+      target: () => this.describeDevice(),
+      reconnect: reconnectPolicy(owner, options.reconnect),
+      logger: this.logger,
+      onState: (next, previous) => {
+        this.logger.debug({ device: this.name, state: next, previous }, 'scanner state');
+        this.emit('state', next, previous);
+      },
+      hooks: {
+        open: (generation) => this.openDevice(generation),
+        release: () => this.releaseDevice(),
+        closing: () => this.resetDecoder(),
+        lost: (error) => {
+          this.resetDecoder();
+          this.emit('disconnect', error);
+        },
+        reopened: () => {
+          this.stats_.reconnects++;
+        },
+        gaveUp: () =>
+          this.report(new XinyiError('DEVICE_DISCONNECTED', `${this.name}: gave up reconnecting`)),
+      },
+    });
     const windowMs = options.dedupWindowMs ?? 1500;
     if (!Number.isFinite(windowMs) || windowMs < 0) {
       throw new XinyiError('INVALID_OPTIONS', `${this.name}: dedupWindowMs must be a non-negative number`);
@@ -122,9 +156,36 @@ export abstract class ScannerBase extends EventEmitter<ScannerEventMap> implemen
   }
 
   protected abstract readonly decoder: ScanDecoder;
+  /**
+   * Opens the device once (the first time and at every reopening) for the link's period
+   * `generation`; rejects when it cannot.
+   */
+  protected abstract openDevice(generation: number): Promise<void>;
+  /** Releases the device; does nothing when it is not open. */
+  protected abstract releaseDevice(): Promise<void>;
+  /** What is opened, for open errors (a transport's description). */
+  protected abstract describeDevice(): string;
 
   get state(): ScannerState {
-    return this.#state;
+    return this.#link.state;
+  }
+
+  /**
+   * Opens the device. Rejects with `DEVICE_NOT_FOUND` (or `DEVICE_BUSY`, `DEVICE_PERMISSION_DENIED`)
+   * when it cannot be opened, the scanner back to `closed`; once open, a lost device is reopened
+   * with backoff. With `options.signal`, an abort before the scanner is `ready` closes it again and
+   * rejects with `ABORTED`.
+   */
+  open(options?: AbortOptions): Promise<void> {
+    return this.#link.open(options, `${this.#owner}.open()`);
+  }
+
+  /**
+   * Stops scanning and releases the device. Safe to call at any time. The scanner is `closed` at
+   * once; `options.signal` only stops the wait for the device to be released (`ABORTED`).
+   */
+  close(options?: AbortOptions): Promise<void> {
+    return this.#link.close(options, `${this.#owner}.close()`);
   }
 
   get stats(): ScannerStats {
@@ -134,7 +195,7 @@ export abstract class ScannerBase extends EventEmitter<ScannerEventMap> implemen
   /** State and counters, for health endpoints (scanners have no status command to ask). */
   checkHealth(): { state: ScannerState; lastScanAt: string | null } & ScannerStats {
     return {
-      state: this.#state,
+      state: this.#link.state,
       lastScanAt: this.#lastScanAt === undefined ? null : new Date(this.#lastScanAt).toISOString(),
       ...this.stats_,
     };
@@ -146,26 +207,9 @@ export abstract class ScannerBase extends EventEmitter<ScannerEventMap> implemen
     return () => this.off('scan', onScan);
   }
 
+  /** For `terminal.attach(scanner)`: state changes, with the error code of a disconnect. */
   onState(listener: (state: string, reason?: string) => void): () => void {
-    let reason: string | undefined;
-    const onDisconnect = (error: XinyiError) => {
-      reason = error.code;
-    };
-    const onState = (state: ScannerState) => listener(state, state === 'reconnecting' ? reason : undefined);
-    this.on('disconnect', onDisconnect);
-    this.on('state', onState);
-    return () => {
-      this.off('disconnect', onDisconnect);
-      this.off('state', onState);
-    };
-  }
-
-  protected setState(next: ScannerState): void {
-    const previous = this.#state;
-    if (previous === next) return;
-    this.#state = next;
-    this.logger.debug({ device: this.name, state: next, previous }, 'scanner state');
-    this.emit('state', next, previous);
+    return this.#link.watchAsSource(listener);
   }
 
   protected report(error: XinyiError): void {
@@ -173,30 +217,20 @@ export abstract class ScannerBase extends EventEmitter<ScannerEventMap> implemen
     this.emit('warning', error);
   }
 
+  /** The device went away: `disconnect`, then `reconnecting` until it is reopened (`ready`) or given up (`faulted`). */
+  protected deviceLost(error: XinyiError): void {
+    this.#link.lost(error);
+  }
+
   /**
-   * After a disconnect: `reconnecting`, then `open` retried with backoff until it succeeds (`ready`)
-   * or the policy gives up (`faulted`). Stops quietly when `stillWanted()` turns false (closed).
+   * Wraps a callback of a device handle opened for period `generation` (what `openDevice` was
+   * given): once the handle is lost or the scanner closed, its late events do nothing.
    */
-  protected reconnect(
-    disconnect: XinyiError,
-    open: () => Promise<void>,
-    policy: ReconnectPolicy,
-    sleeper: Sleeper,
-    stillWanted: () => boolean,
-  ): void {
-    this.resetDecoder();
-    this.emit('disconnect', disconnect);
-    this.setState('reconnecting');
-    void reopenWithBackoff(open, policy, (ms) => sleeper.sleep(ms), stillWanted).then((reopened) => {
-      if (!stillWanted()) return;
-      if (reopened) {
-        this.stats_.reconnects++;
-        this.setState('ready');
-      } else {
-        this.report(new XinyiError('DEVICE_DISCONNECTED', `${this.name}: gave up reconnecting`));
-        this.setState('faulted');
-      }
-    });
+  protected forPeriod<A extends unknown[]>(
+    generation: number,
+    callback: (...args: A) => void,
+  ): (...args: A) => void {
+    return this.#link.bind(generation, callback);
   }
 
   /** Feeds one chunk or report from the device. */

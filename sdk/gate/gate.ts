@@ -3,6 +3,7 @@
  * protocol live in `xinyi-terminal/adapters`; the `GateController` here turns decisions into
  * openings and passages into used benefits, whatever the board.
  */
+import type { AbortOptions } from '../abort.js';
 
 export type GateDirection = 'entry' | 'exit';
 
@@ -80,9 +81,13 @@ export interface Gate {
   readonly name: string;
   /** The driver's link state. */
   readonly deviceState: GateDeviceState;
-  /** Opens the link to the board (and keeps it open, reconnecting on loss) until `disconnect()`. */
-  connect(): Promise<void>;
-  disconnect(): Promise<void>;
+  /**
+   * Opens the link to the board (and keeps it open, reconnecting on loss) until `disconnect()`. With
+   * `options.signal`, an abort before the link is `ready` disconnects again and rejects with `ABORTED`.
+   */
+  connect(options?: AbortOptions): Promise<void>;
+  /** Releases the link; the driver is `closed` at once, `options.signal` only stops the wait (`ABORTED`). */
+  disconnect(options?: AbortOptions): Promise<void>;
   /** Opens the barrier. Rejects with a typed error (`GATE_COMMAND_FAILED`, `DEVICE_TIMEOUT`, `DEVICE_DISCONNECTED`). */
   open(direction: GateDirection, options?: GateOpenOptions): Promise<void>;
   /** Closes the barrier (or returns a held gate to normal); without a direction, both ways. */

@@ -1,3 +1,4 @@
+import { type AbortOptions, abortedError, signalOf } from '../../sdk/abort.js';
 import { XinyiError } from '../../sdk/errors.js';
 import type {
   Gate,
@@ -30,11 +31,15 @@ export class InProcessGate implements Gate {
     return this.#state;
   }
 
-  async connect(): Promise<void> {
+  /** Connects at once; an `options.signal` already aborted rejects with `ABORTED`, as a driver's would. */
+  async connect(options?: AbortOptions): Promise<void> {
+    const signal = signalOf(options, `${this.name}.connect()`);
+    if (signal?.aborted) throw abortedError(signal, `${this.name}.connect()`);
     this.#setState('ready');
   }
 
-  async disconnect(): Promise<void> {
+  async disconnect(options?: AbortOptions): Promise<void> {
+    signalOf(options, `${this.name}.disconnect()`);
     this.#setState('closed');
   }
 

@@ -9,11 +9,6 @@ export interface ScannerFaultScope {
   persistent?: boolean;
 }
 
-export interface Queued<F> {
-  readonly fault: F;
-  remaining: number;
-}
-
 /** setTimeout-based sleeps that can all be cancelled at once (power loss, detach). */
 export class Clock {
   #epoch = 0;
@@ -46,16 +41,71 @@ export class Clock {
   }
 }
 
-/** The first queued fault of each kind (faults of one kind do not combine). */
-export function selectFaults<F extends { kind: string }>(queue: Array<Queued<F>>): Array<Queued<F>> {
-  const selected: Array<Queued<F>> = [];
-  const kinds = new Set<string>();
-  for (const q of queue) {
-    if (kinds.has(q.fault.kind)) continue;
-    kinds.add(q.fault.kind);
-    selected.push(q);
+interface Queued<F> {
+  readonly fault: F;
+  remaining: number;
+}
+
+/**
+ * The faults queued for a virtual scanner's next scans, and the rules both scanners follow: a fault
+ * applies to `times` scans (or every scan while `persistent`), and of several queued faults of one
+ * kind only the first applies to a scan (faults of one kind do not combine).
+ */
+export class FaultQueue<F extends { kind: string } & ScannerFaultScope> {
+  readonly #kinds: readonly F['kind'][];
+  readonly #validate: (fault: F) => void;
+  #queue: Array<Queued<F>> = [];
+
+  /** `validate` checks the fields of one kind (throws `INVALID_ARGUMENT`); kind and scope are checked here. */
+  constructor(kinds: readonly F['kind'][], validate: (fault: F) => void) {
+    this.#kinds = kinds;
+    this.#validate = validate;
   }
-  return selected;
+
+  /**
+   * Queues a copy of `fault` for the next scan(s); returns a function that withdraws it if it has
+   * not been used up. Throws `INVALID_ARGUMENT` for an unknown kind or a malformed field.
+   */
+  inject(fault: F): () => void {
+    if (fault === null || typeof fault !== 'object' || !this.#kinds.includes(fault.kind)) {
+      throw invalid('argument', 'fault.kind', `fault.kind must be one of ${this.#kinds.join(', ')}`);
+    }
+    const times = validateScope(fault);
+    this.#validate(fault);
+    const queued: Queued<F> = { fault: { ...fault }, remaining: times };
+    this.#queue.push(queued);
+    return () => {
+      this.#queue = this.#queue.filter((q) => q !== queued);
+    };
+  }
+
+  clear(): void {
+    this.#queue = [];
+  }
+
+  /** The faults the next scan gets (the first queued of each kind), not yet counted as used. */
+  next(): F[] {
+    return this.#select().map((q) => q.fault);
+  }
+
+  /** The faults the next scan gets, counted as used: a fault used up leaves the queue. */
+  take(): F[] {
+    const selected = this.#select();
+    for (const q of selected) if (q.fault.persistent !== true) q.remaining--;
+    this.#queue = this.#queue.filter((q) => q.remaining > 0);
+    return selected.map((q) => q.fault);
+  }
+
+  #select(): Array<Queued<F>> {
+    const selected: Array<Queued<F>> = [];
+    const kinds = new Set<string>();
+    for (const q of this.#queue) {
+      if (kinds.has(q.fault.kind)) continue;
+      kinds.add(q.fault.kind);
+      selected.push(q);
+    }
+    return selected;
+  }
 }
 
 export function toBytes(data: number[] | Buffer): Buffer {
@@ -114,7 +164,7 @@ export function str(name: string, value: unknown, fallback: string): string {
   return value;
 }
 
-export function validateScope(fault: ScannerFaultScope): number {
+function validateScope(fault: ScannerFaultScope): number {
   const times = fault.times ?? 1;
   if (!Number.isInteger(times) || times < 1)
     throw invalid('argument', 'fault.times', 'fault.times must be a positive integer');

@@ -19,16 +19,14 @@ import { XinyiError, XinyiErrorCode } from '../../sdk/errors.js';
 import {
   bool,
   Clock,
+  FaultQueue,
   int,
   invalid,
   nonNegative,
   oneOf,
-  type Queued,
   type ScannerFaultScope,
-  selectFaults,
   str,
   toBytes,
-  validateScope,
 } from './scanner-kit.js';
 
 /**
@@ -166,7 +164,7 @@ export class VirtualHidScanner {
   #plugged = true;
   #modeEnabled = false;
   #queue: Promise<unknown> = Promise.resolve();
-  #faults: Array<Queued<VirtualHidScannerFault>> = [];
+  readonly #faults = new FaultQueue<VirtualHidScannerFault>(HID_FAULT_KINDS, validateHidFault);
   #plugInTimer: ReturnType<typeof setTimeout> | undefined;
   #stats: VirtualHidScannerStats = emptyHidStats();
 
@@ -270,13 +268,12 @@ export class VirtualHidScanner {
    */
   scan(text: string, options: VirtualHidScanOptions = {}): Promise<boolean> {
     const symbology = oneOf('symbology', options.symbology, SYMBOLOGIES, this.#symbology, 'argument');
-    const selected = selectFaults(this.#faults);
-    const chosen = selected.map((q) => q.fault);
+    const chosen = this.#faults.next();
     const plan =
       this.#mode === 'keyboard-wedge'
         ? this.#wedgePlan(text, symbology, options, chosen)
         : this.#posPlan(text, symbology, chosen);
-    const faults = this.#consume(selected);
+    const faults = this.#faults.take();
     const run = this.#queue.then(() => this.#send(plan, faults));
     this.#queue = run;
     return run;
@@ -288,16 +285,12 @@ export class VirtualHidScanner {
    * @throws XinyiError `INVALID_ARGUMENT` for an unknown kind or an out-of-range number.
    */
   injectFault(fault: VirtualHidScannerFault): () => void {
-    const queued = validateHidFault(fault);
-    this.#faults.push(queued);
-    return () => {
-      this.#faults = this.#faults.filter((f) => f !== queued);
-    };
+    return this.#faults.inject(fault);
   }
 
   /** Withdraws every queued fault. */
   clearFaults(): void {
-    this.#faults = [];
+    this.#faults.clear();
   }
 
   /**
@@ -325,12 +318,6 @@ export class VirtualHidScanner {
   /** Puts the cable back; the host must `open()` again. Does nothing when plugged. */
   plugIn(): void {
     this.#plugged = true;
-  }
-
-  #consume(selected: Array<Queued<VirtualHidScannerFault>>): VirtualHidScannerFault[] {
-    for (const q of selected) if (q.fault.persistent !== true) q.remaining--;
-    this.#faults = this.#faults.filter((q) => q.remaining > 0);
-    return selected.map((q) => q.fault);
   }
 
   /** The scanner's side of its handles. */
@@ -612,11 +599,8 @@ class HidHandle extends EventEmitter implements VirtualHidDevice {
   }
 }
 
-function validateHidFault(fault: VirtualHidScannerFault): Queued<VirtualHidScannerFault> {
-  if (fault === null || typeof fault !== 'object' || !HID_FAULT_KINDS.includes(fault.kind)) {
-    throw invalid('argument', 'fault.kind', `fault.kind must be one of ${HID_FAULT_KINDS.join(', ')}`);
-  }
-  const times = validateScope(fault);
+/** The fields of each kind of fault (kind and scope are checked by the queue). */
+function validateHidFault(fault: VirtualHidScannerFault): void {
   const index = (name: string, value: unknown, min: number) => {
     if (value !== undefined && !(Number.isInteger(value) && (value as number) >= min)) {
       throw invalid('argument', name, `${name} must be an integer ≥ ${min}`);
@@ -656,7 +640,6 @@ function validateHidFault(fault: VirtualHidScannerFault): Queued<VirtualHidScann
     default:
       break;
   }
-  return { fault: { ...fault }, remaining: times };
 }
 
 function emptyHidStats(): VirtualHidScannerStats {

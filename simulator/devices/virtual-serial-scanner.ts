@@ -13,13 +13,11 @@ import { DevicePort } from './device-port.js';
 import {
   bool,
   Clock,
+  FaultQueue,
   invalid,
   nonNegative,
   oneOf,
-  type Queued,
   type ScannerFaultScope,
-  selectFaults,
-  validateScope,
 } from './scanner-kit.js';
 
 /** The suffix a serial scanner appends (§2.3). */
@@ -115,7 +113,7 @@ export class VirtualSerialScanner extends EventEmitter<VirtualSerialScannerEvent
     onPlugIn: () => this.emit('plug-in'),
   });
   #queue: Promise<unknown> = Promise.resolve();
-  #faults: Array<Queued<VirtualSerialScannerFault>> = [];
+  readonly #faults = new FaultQueue<VirtualSerialScannerFault>(SERIAL_FAULT_KINDS, validateSerialFault);
   #stats: VirtualSerialScannerStats = emptySerialStats();
 
   /** @throws XinyiError `INVALID_OPTIONS` naming the bad option. */
@@ -193,7 +191,7 @@ export class VirtualSerialScanner extends EventEmitter<VirtualSerialScannerEvent
       ),
       encoding: this.#encoding,
     });
-    const faults = this.#consume(selectFaults(this.#faults));
+    const faults = this.#faults.take();
     const run = this.#queue.then(() => this.#send(bytes, faults));
     // The next scan waits out the re-read delay; this one resolves as soon as its bytes are written.
     this.#queue = run.then(
@@ -208,22 +206,12 @@ export class VirtualSerialScanner extends EventEmitter<VirtualSerialScannerEvent
    * @throws XinyiError `INVALID_ARGUMENT` for an unknown kind or an out-of-range number.
    */
   injectFault(fault: VirtualSerialScannerFault): () => void {
-    const queued = validateSerialFault(fault);
-    this.#faults.push(queued);
-    return () => {
-      this.#faults = this.#faults.filter((f) => f !== queued);
-    };
+    return this.#faults.inject(fault);
   }
 
   /** Withdraws every queued fault. */
   clearFaults(): void {
-    this.#faults = [];
-  }
-
-  #consume(selected: Array<Queued<VirtualSerialScannerFault>>): VirtualSerialScannerFault[] {
-    for (const q of selected) if (q.fault.persistent !== true) q.remaining--;
-    this.#faults = this.#faults.filter((q) => q.remaining > 0);
-    return selected.map((q) => q.fault);
+    this.#faults.clear();
   }
 
   async #send(bytes: Buffer, faults: VirtualSerialScannerFault[]): Promise<boolean> {
@@ -281,11 +269,8 @@ export class VirtualSerialScanner extends EventEmitter<VirtualSerialScannerEvent
   }
 }
 
-function validateSerialFault(fault: VirtualSerialScannerFault): Queued<VirtualSerialScannerFault> {
-  if (fault === null || typeof fault !== 'object' || !SERIAL_FAULT_KINDS.includes(fault.kind)) {
-    throw invalid('argument', 'fault.kind', `fault.kind must be one of ${SERIAL_FAULT_KINDS.join(', ')}`);
-  }
-  const times = validateScope(fault);
+/** The fields of each kind of fault (kind and scope are checked by the queue). */
+function validateSerialFault(fault: VirtualSerialScannerFault): void {
   switch (fault.kind) {
     case 'garbage':
       if (fault.bytes !== undefined && !(fault.bytes instanceof Uint8Array)) {
@@ -308,7 +293,6 @@ function validateSerialFault(fault: VirtualSerialScannerFault): Queued<VirtualSe
     default:
       break;
   }
-  return { fault: { ...fault }, remaining: times };
 }
 
 function emptySerialStats(): VirtualSerialScannerStats {

@@ -2,8 +2,11 @@
 // one request on the wire at a time, and an open waits at most for the one request already there,
 // never behind polls queued after it started waiting.
 import { afterEach, describe, expect, it } from 'vitest';
+import { AaGateDriver } from '../../../adapters/gate/aa-gate.js';
 import { GateDriverBase } from '../../../adapters/gate/gate-driver.js';
-import type { GateAlarmEvent, GateDirection, GateStatus } from '../../../sdk/gate/gate.js';
+import { createMemoryLink } from '../../../adapters/transport/index.js';
+import type { GateAlarmEvent, GateDeviceState, GateDirection, GateStatus } from '../../../sdk/gate/gate.js';
+import { slowToOpen } from '../../support/slow-to-open.js';
 
 const IDLE: GateStatus = { state: 'closed', entryCount: 0, exitCount: 0, alarms: [] };
 
@@ -12,6 +15,8 @@ class HandDriver extends GateDriverBase {
   readonly log: string[] = [];
   readonly #waiting: Array<{ what: string; resolve: () => void }> = [];
   next: GateStatus = IDLE;
+  /** While set, releasing the link waits for it (a port the OS is slow to let go). */
+  releaseHeld: Promise<void> | undefined;
 
   constructor() {
     super('hand-driver', { pollIntervalMs: 1_000_000 });
@@ -30,6 +35,7 @@ class HandDriver extends GateDriverBase {
   protected async openLink(): Promise<void> {}
   protected async closeLink(): Promise<void> {
     for (const w of this.#waiting.splice(0)) w.resolve();
+    await this.releaseHeld;
   }
   protected async queryStatus(): Promise<GateStatus> {
     await this.#request('status');
@@ -102,5 +108,71 @@ describe('GateDriverBase link discipline', () => {
     await driver.answer();
     await driver.disconnect();
     await expect(driver.open('exit', { count: 2 })).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+});
+
+describe('GateDriverBase: connect() and disconnect() with an AbortSignal', () => {
+  function slowAaGate() {
+    const memory = createMemoryLink();
+    const slow = slowToOpen(memory.host);
+    const gate = new AaGateDriver({ transport: slow.transport, pollIntervalMs: 1_000_000 });
+    const states: GateDeviceState[] = [];
+    gate.onState((state) => states.push(state));
+    return { memory, slow, gate, states };
+  }
+
+  it('an abort while the link opens disconnects again, releases the port and rejects ABORTED', async () => {
+    const { memory, slow, gate, states } = slowAaGate();
+    const controller = new AbortController();
+    const connecting = gate.connect({ signal: controller.signal });
+    expect(gate.deviceState).toBe('opening');
+    controller.abort(new Error('operator gave up'));
+    slow.finish();
+    await expect(connecting).rejects.toMatchObject({
+      code: 'ABORTED',
+      message: 'aa-gate.connect() aborted',
+      cause: expect.objectContaining({ message: 'operator gave up' }),
+    });
+    expect(gate.deviceState).toBe('closed');
+    expect(states).toEqual(['opening', 'closed']);
+    expect(memory.host.isOpen).toBe(false);
+  });
+
+  it('a disconnect() that overtakes connect() releases the port once it has opened', async () => {
+    const { memory, slow, gate } = slowAaGate();
+    const connecting = gate.connect();
+    await gate.disconnect();
+    slow.finish();
+    await connecting;
+    expect(gate.deviceState).toBe('closed');
+    expect(memory.host.isOpen).toBe(false);
+    expect(memory.host.listenerCount('data')).toBe(0);
+  });
+
+  it('an aborted signal connects nothing; a signal that never fires changes nothing; not a signal is INVALID_ARGUMENT', async () => {
+    driver = new HandDriver();
+    await expect(driver.connect({ signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ABORTED' });
+    await expect(driver.connect({ signal: {} as AbortSignal })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    expect(driver.deviceState).toBe('closed');
+    expect(driver.log).toEqual([]);
+    await driver.connect({ signal: new AbortController().signal });
+    expect(driver.deviceState).toBe('ready');
+    await driver.disconnect({ signal: new AbortController().signal });
+    expect(driver.deviceState).toBe('closed');
+  });
+
+  it('disconnect({ signal }): closed at once; the signal stops only the wait for the link to be released', async () => {
+    driver = new HandDriver();
+    await driver.connect();
+    let release!: () => void;
+    driver.releaseHeld = new Promise<void>((resolve) => (release = resolve));
+    const controller = new AbortController();
+    const disconnecting = driver.disconnect({ signal: controller.signal });
+    expect(driver.deviceState).toBe('closed');
+    controller.abort();
+    await expect(disconnecting).rejects.toMatchObject({ code: 'ABORTED' });
+    release();
   });
 });

@@ -16,6 +16,7 @@ import {
 } from '../../../sdk/index.js';
 import { cardFieldsForPerson, VirtualIdCardReader } from '../../../simulator/devices/index.js';
 import { generatePopulation } from '../../../simulator/index.js';
+import { slowToOpen } from '../../support/slow-to-open.js';
 import { until } from '../../support/until.js';
 
 const people = generatePopulation(6, 'reader-test');
@@ -401,33 +402,10 @@ describe('terminal.attach(reader)', () => {
 });
 
 describe('IdCardReader: open() and close() with an AbortSignal', () => {
-  /** The memory link's host end, with an open() that waits until the test lets it finish. */
-  function slowToOpen(link: MemoryLink) {
-    let finish!: () => void;
-    const held = new Promise<void>((resolve) => {
-      finish = resolve;
-    });
-    const host = link.host;
-    // Bound to the real end: its methods use private fields, which a proxy as `this` cannot reach.
-    const transport = new Proxy(host, {
-      get: (target, key) => {
-        if (key === 'open') {
-          return async () => {
-            await held;
-            await target.open();
-          };
-        }
-        const value = Reflect.get(target, key, target) as unknown;
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
-    return { transport, finish };
-  }
-
   it('an abort while the port opens closes the reader again and rejects ABORTED', async () => {
     const r = await rig();
     await r.reader.close();
-    const slow = slowToOpen(r.link);
+    const slow = slowToOpen(r.link.host);
     const reader = new IdCardReader({ transport: slow.transport, pollIntervalMs: 15 });
     const controller = new AbortController();
     const opening = reader.open({ signal: controller.signal });

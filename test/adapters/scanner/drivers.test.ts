@@ -16,6 +16,7 @@ import { createPseudonymizer, createTerminal, type Decision } from '../../../sdk
 import { VirtualHidScanner, VirtualSerialScanner } from '../../../simulator/devices/index.js';
 import { generatePopulation } from '../../../simulator/population.js';
 import { attachOverPty, describeOverPty, ptyRigMissing } from '../../support/pty-rig.js';
+import { slowToOpen } from '../../support/slow-to-open.js';
 import { until } from '../../support/until.js';
 
 const CREDIT_CODE = `QZ1:${'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:'.repeat(7).slice(0, 302)}`;
@@ -92,6 +93,25 @@ describe('SerialScanner', () => {
     await r.device.scan('AFTER-RECONNECT');
     await until(() => r.scans.some((s) => s.scan.text === 'AFTER-RECONNECT'), 'scan after reconnect');
     expect(r.scans.map((s) => s.scan.text)).not.toContain('LOST-IN-THE-UNPLUG');
+  });
+
+  it('onState (what terminal.attach listens to): the disconnect code rides on reconnecting only', async () => {
+    const r = await serialRig();
+    const states: Array<[string, string | undefined]> = [];
+    const stop = r.scanner.onState((state, reason) => states.push([state, reason]));
+    await r.scanner.open();
+    r.link.unplug();
+    r.link.plugIn();
+    await until(() => states.length === 4, 'reconnected');
+    expect(states).toEqual([
+      ['opening', undefined],
+      ['ready', undefined],
+      ['reconnecting', 'DEVICE_DISCONNECTED'],
+      ['ready', undefined],
+    ]);
+    stop();
+    await r.scanner.close();
+    expect(states).toHaveLength(4);
   });
 
   it('feeds a terminal: a scanned credit code is presented as a credit-code credential', async () => {
@@ -256,8 +276,112 @@ describe('HidScanner', () => {
     await expect(noUsb.open()).rejects.toMatchObject({ code: 'NATIVE_MODULE_UNAVAILABLE' });
   });
 
+  it('a device that refuses the set-up report: open() rejects typed, the handle is closed, the scanner closed', async () => {
+    const device = new VirtualHidScanner({ mode: 'hid-pos' });
+    const closed: string[] = [];
+    const hid: NodeHidModule = {
+      devices: () => [device.deviceInfo],
+      HID: class {
+        constructor() {
+          const handle = device.open();
+          // biome-ignore lint/correctness/noConstructorReturn: node-hid's HID is a class; the stand-in hands back a handle.
+          return {
+            on: handle.on.bind(handle),
+            close: () => {
+              closed.push('closed');
+              handle.close();
+            },
+            sendFeatureReport: () => {
+              throw Object.assign(new Error('could not send feature report'), { code: 'EPIPE' });
+            },
+          } as never;
+        }
+      } as unknown as NodeHidModule['HID'],
+    };
+    const r = await hidRig(device, { hid });
+    await expect(r.scanner.open()).rejects.toMatchObject({
+      code: 'DEVICE_NOT_FOUND',
+      details: { reason: 'EPIPE' },
+    });
+    expect(r.scanner.state).toBe('closed');
+    expect(closed).toEqual(['closed']);
+  });
+
   it('needs a way to find the device', () => {
     expect(() => new HidScanner({ match: {} } as never)).toThrow(/match/);
+  });
+});
+
+describe('scanners: open() and close() with an AbortSignal', () => {
+  it('serial: an abort while the port opens closes the scanner again, releases the port and rejects ABORTED', async () => {
+    const link = createMemoryLink();
+    const slow = slowToOpen(link.host);
+    const scanner = new SerialScanner({ transport: slow.transport });
+    cleanups.push(() => scanner.close());
+    const states: string[] = [];
+    scanner.on('state', (state) => states.push(state));
+    const controller = new AbortController();
+    const opening = scanner.open({ signal: controller.signal });
+    expect(scanner.state).toBe('opening');
+    controller.abort(new Error('operator gave up'));
+    slow.finish();
+    await expect(opening).rejects.toMatchObject({
+      code: 'ABORTED',
+      message: 'SerialScanner.open() aborted',
+      cause: expect.objectContaining({ message: 'operator gave up' }),
+    });
+    expect(scanner.state).toBe('closed');
+    expect(states).toEqual(['opening', 'closed']);
+    expect(link.host.isOpen).toBe(false);
+  });
+
+  it('serial: a close() that overtakes open() releases the port once it has opened', async () => {
+    const link = createMemoryLink();
+    const slow = slowToOpen(link.host);
+    const scanner = new SerialScanner({ transport: slow.transport });
+    const opening = scanner.open();
+    await scanner.close();
+    slow.finish();
+    await opening;
+    expect(scanner.state).toBe('closed');
+    expect(link.host.isOpen).toBe(false);
+    expect(link.host.listenerCount('data')).toBe(0);
+  });
+
+  it('serial: a signal that never fires changes nothing; close({ signal }) closes; not a signal is INVALID_ARGUMENT', async () => {
+    const r = await serialRig();
+    await expect(r.scanner.open({ signal: 'stop' as unknown as AbortSignal })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    await r.scanner.open({ signal: new AbortController().signal });
+    expect(r.scanner.state).toBe('ready');
+    await r.scanner.close({ signal: new AbortController().signal });
+    expect(r.scanner.state).toBe('closed');
+    expect(r.link.host.isOpen).toBe(false);
+  });
+
+  it('HID: an aborted signal opens nothing: no device is listed or opened', async () => {
+    const device = new VirtualHidScanner({ mode: 'hid-pos' });
+    const module = hidModule([device]);
+    let listed = 0;
+    const r = await hidRig(device, {
+      hid: {
+        ...module,
+        devices: () => {
+          listed++;
+          return module.devices();
+        },
+      },
+    });
+    await expect(r.scanner.open({ signal: AbortSignal.abort() })).rejects.toMatchObject({
+      code: 'ABORTED',
+      message: 'HidScanner.open() aborted',
+    });
+    expect(r.scanner.state).toBe('closed');
+    expect(listed).toBe(0);
+    await r.scanner.open({ signal: new AbortController().signal });
+    expect(r.scanner.state).toBe('ready');
+    expect(listed).toBe(1);
   });
 });
 

@@ -14,7 +14,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { carryBlocksOver } from './bench-docs/blocks.js';
-import { DEFAULT_MARGIN_MS, runSoak } from './soak/harness.js';
+import { runSoak } from './soak/harness.js';
+import { DEFAULT_MARGIN_MS } from './soak/limits.js';
 import { renderReliabilityDoc, renderReport } from './soak/report.js';
 
 const root = resolve(import.meta.dirname, '..');

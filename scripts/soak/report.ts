@@ -1,5 +1,6 @@
 import { CREDIT_CHAIN_ATTACKS } from './credit-chain-attacks.js';
-import { FAULT_KINDS, type SoakReport, type TrendReport } from './harness.js';
+import { FAULT_KINDS } from './fault-kinds.js';
+import type { SoakReport, TrendReport } from './report-shape.js';
 
 const FAULT_LABELS: Record<(typeof FAULT_KINDS)[number], string> = {
   'platform-down': 'platform down (503/502, dropped connection, no answer)',

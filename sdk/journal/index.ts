@@ -35,10 +35,10 @@ export {
 } from './retention.js';
 export {
   createSqliteJournal,
-  SQLITE_JOURNAL_SCHEMA_VERSION,
   type SqliteJournal,
   type SqliteJournalOptions,
 } from './sqlite-journal.js';
+export { SQLITE_JOURNAL_SCHEMA_VERSION } from './sqlite-journal-schema.js';
 export {
   batchIdempotencyKey,
   createUploader,

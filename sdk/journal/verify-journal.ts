@@ -2,7 +2,8 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { loadSqliteDriver } from '../credit/snapshot-store.js';
 import { XinyiError } from '../errors.js';
 import { ChainChecker, type ChainKind, type ChainProblem, canonicalJson } from './journal-chain.js';
-import { SQLITE_JOURNAL_SCHEMA_VERSION, USES_CHAIN_TERMINAL, useCanonicalJson } from './sqlite-journal.js';
+import { USES_CHAIN_TERMINAL, useCanonicalJson } from './sqlite-chain-writer.js';
+import { SQLITE_JOURNAL_SCHEMA_VERSION } from './sqlite-journal-schema.js';
 
 export interface JournalVerifyOptions {
   /** The journal file (opened read-only; a running daemon may keep writing). */

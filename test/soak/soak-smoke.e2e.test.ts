@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadNativeModule } from '../../adapters/native.js';
-import { FAULT_KINDS, type SoakReport } from '../../scripts/soak/harness.js';
+import { FAULT_KINDS } from '../../scripts/soak/fault-kinds.js';
 import { renderReliabilityDoc } from '../../scripts/soak/report.js';
+import type { SoakReport } from '../../scripts/soak/report-shape.js';
 import { isSocatAvailable } from '../../simulator/pty.js';
 import { type CliRun, root, runNode } from '../cli/run-node.js';
 

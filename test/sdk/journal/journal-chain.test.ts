@@ -12,7 +12,8 @@ import {
   signChainHead,
 } from '../../../sdk/journal/journal-chain.js';
 import { createMemoryJournal } from '../../../sdk/journal/memory-journal.js';
-import { createSqliteJournal, SQLITE_JOURNAL_SCHEMA_VERSION } from '../../../sdk/journal/sqlite-journal.js';
+import { createSqliteJournal } from '../../../sdk/journal/sqlite-journal.js';
+import { SQLITE_JOURNAL_SCHEMA_VERSION } from '../../../sdk/journal/sqlite-journal-schema.js';
 import { createUploader } from '../../../sdk/journal/uploader.js';
 import { verifySqliteJournal } from '../../../sdk/journal/verify-journal.js';
 import { type MockPlatform, startMockPlatform } from '../../../simulator/mock-platform.js';

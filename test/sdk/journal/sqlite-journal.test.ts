@@ -16,11 +16,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isXinyiError, type XinyiError } from '../../../sdk/errors.js';
-import {
-  createSqliteJournal,
-  SQLITE_JOURNAL_SCHEMA_VERSION,
-  type SqliteJournal,
-} from '../../../sdk/journal/sqlite-journal.js';
+import { createSqliteJournal, type SqliteJournal } from '../../../sdk/journal/sqlite-journal.js';
+import { SQLITE_JOURNAL_SCHEMA_VERSION } from '../../../sdk/journal/sqlite-journal-schema.js';
 import { createUploader } from '../../../sdk/journal/uploader.js';
 import type { Logger } from '../../../sdk/logger.js';
 import { thrownXinyiError } from '../../support/thrown.js';

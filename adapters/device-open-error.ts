@@ -1,3 +1,5 @@
+import { constants } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { isXinyiError, XinyiError, type XinyiErrorCode } from '../sdk/errors.js';
 
 /** Why the operating system refused to open a device, in the terms an operator acts on. */
@@ -36,6 +38,11 @@ const FAILURES: ReadonlyArray<readonly [RegExp, OpenFailure]> = [
     /EIO|Input\/output error/i,
     { code: 'DEVICE_NOT_FOUND', reason: 'EIO', explanation: 'input/output error' },
   ],
+  // hidapi's hidraw backend on a node that is not a hidraw device (an input event node, a tty).
+  [
+    /ENOTTY|Inappropriate ioctl/i,
+    { code: 'DEVICE_NOT_FOUND', reason: 'ENOTTY', explanation: 'it is not a device of that kind' },
+  ],
 ];
 
 /** What an operator does about a serial port that cannot be opened, by code. */
@@ -45,6 +52,30 @@ export const SERIAL_PORT_HINTS = {
     "add the daemon's user to the port's group (usermod -aG dialout USER, then log in again)",
   DEVICE_BUSY: 'another program has it open (fuser -v PATH names it)',
 } as const;
+
+/** What an operator does about a HID device (a USB scanner) that cannot be opened, by code. */
+export const HID_DEVICE_HINTS = {
+  DEVICE_NOT_FOUND: 'check the path and the cable (xinyi devices lists HID devices; ls -l /dev/hidraw*)',
+  DEVICE_PERMISSION_DENIED:
+    "give the daemon's user the hidraw node with a udev rule (docs/scanners.md, Linux permissions)",
+  DEVICE_BUSY: 'another program has it open (fuser -v PATH names it)',
+} as const;
+
+/**
+ * Looks at a device node as `fs.accessSync(path, mode)` does: returns when it may be used, throws an
+ * errno error (`code` `ENOENT`, `EACCES`, …) when not. Tests pass their own, since root may open anything.
+ */
+export type DeviceNodeAccess = (path: string, mode: number) => void;
+
+export interface DeviceOpenErrorOptions {
+  /**
+   * For a cause whose words name no reason (node-hid's `cannot open device with path …` from its libusb
+   * backend or an older release): the node at `target`, when it is an absolute path, is looked at
+   * with this for read and write access, and its errno becomes the reason (missing: not found; not
+   * readable and writable by this user: permission denied).
+   */
+  access?: DeviceNodeAccess;
+}
 
 /** The errno name and the operating system's own words for an open failure, as far as the cause has them. */
 function osReason(cause: unknown): { errno: string | undefined; text: string } {
@@ -69,21 +100,68 @@ export function deviceOpenError(
   target: string,
   cause: unknown,
   hints: Partial<Record<XinyiErrorCode, string>> = {},
+  options: DeviceOpenErrorOptions = {},
 ): XinyiError {
   if (isXinyiError(cause)) return cause;
   const { errno, text } = osReason(cause);
-  const failure = FAILURES.find(([pattern]) => pattern.test(`${errno ?? ''} ${text}`))?.[1] ?? {
+  let words = ownWords(text, errno);
+  let failure = failureOf(`${errno ?? ''} ${text}`);
+  if (failure === undefined && options.access !== undefined && isAbsolute(target)) {
+    const node = nodeAccessFailure(target, options.access);
+    failure = node.failure;
+    // The driver's words, then the system's about the node.
+    if (node.osMessage !== undefined) words = `${words}; ${node.osMessage}`;
+  }
+  failure ??= {
     code: 'DEVICE_NOT_FOUND' as const,
     reason: errno ?? 'UNKNOWN',
     explanation: 'it cannot be opened',
   };
-  const osMessage = text.replace(/^Error:?\s*/, '').slice(0, 200);
+  const osMessage = words.slice(0, 300);
   const hint = hints[failure.code];
   return new XinyiError(
     failure.code,
     `cannot open ${kind} ${target}: ${failure.explanation} (${failure.reason}: ${osMessage})${hint ? `; ${hint}` : ''}`,
     { cause, details: { path: target, reason: failure.reason, osMessage } },
   );
+}
+
+function failureOf(words: string): OpenFailure | undefined {
+  return FAILURES.find(([pattern]) => pattern.test(words))?.[1];
+}
+
+/** The system's words without the `Error:` and errno name they sometimes start with (given apart). */
+function ownWords(text: string, errno: string | undefined): string {
+  const bare = text.replace(/^Error:?\s*/, '');
+  return errno !== undefined && /^[A-Z0-9_]+$/.test(errno) && bare.startsWith(`${errno}: `)
+    ? bare.slice(errno.length + 2)
+    : bare;
+}
+
+/**
+ * Why the node at `path` cannot be used, by its errno, as far as `access` can tell. A node this user
+ * may read and write gives no failure of its own: then the driver refused it for its own reasons
+ * (explained as such, reason `UNKNOWN`).
+ */
+function nodeAccessFailure(
+  path: string,
+  access: DeviceNodeAccess,
+): { failure: OpenFailure | undefined; osMessage?: string } {
+  try {
+    access(path, constants.R_OK | constants.W_OK);
+  } catch (error) {
+    const { errno, text } = osReason(error);
+    if (errno === undefined) return { failure: undefined };
+    return { failure: failureOf(`${errno} ${text}`), osMessage: `${errno}: ${ownWords(text, errno)}` };
+  }
+  return {
+    failure: {
+      code: 'DEVICE_NOT_FOUND',
+      reason: 'UNKNOWN',
+      explanation: 'it exists and this user may read and write it, but the driver cannot open it',
+    },
+    osMessage: `access ${path}: read and write allowed`,
+  };
 }
 
 /** True for the open failures that no retry can fix: the operator has to act (install, grant access). */

@@ -5,13 +5,15 @@
 //    record must not grow with the backlog (growth exponent of the total ≤ 1.1).
 // 2) A gate lane deciding (a credential every 20 ms: pseudonymise, look up, evaluate, commit with FULL)
 //    while 1M decisions drain, against the same lane with an empty backlog, in alternating rounds:
-//    arrival → decision p50/p99 and the event loop's delay p99.
+//    arrival → decision p50/p99 and the event loop's delay p99. Beside a 100k drain too, also with
+//    the checkpoints inline (the design before the checkpoint worker, as a baseline).
 // Synthetic decisions only (test/sdk/journal/fixtures/upload-fixtures.ts).
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
 import type { UploadResult } from '../sdk/credit/http-platform.js';
 import { createPseudonymizer } from '../sdk/identity/index.js';
 import type { JournalStore } from '../sdk/journal/journal-store.js';
@@ -198,7 +200,20 @@ async function laneLag(dir: string, figures: Figure[], notes: string[]): Promise
   const walPeakMiB: Record<string, number[]> = perSide();
   const walMiB = (journal: SqliteJournal) =>
     (statSync(`${journal.path}-wal`, { throwIfNoEntry: false })?.size ?? 0) / 1_048_576;
+  // On a quiet machine a 100k backlog drains in a few rounds, after which its side measures a lane
+  // beside nothing: before each round its uploaded records are put back in the outbox (the journal's
+  // requeue trigger keeps the counters), so every round runs beside a drain.
+  const topUp = (journal: SqliteJournal) => {
+    const db = new Database(journal.path);
+    try {
+      db.exec('UPDATE decisions SET uploaded_at = NULL WHERE uploaded_at IS NOT NULL');
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      db.close();
+    }
+  };
   const runRound = async (lane: (typeof sides)[number]) => {
+    if (lane.side !== 'empty' && lane.side !== 'draining') topUp(lane.journal);
     lane.uploader.start();
     let walPeak = walMiB(lane.journal);
     const walSampler = setInterval(() => {
@@ -247,7 +262,7 @@ async function laneLag(dir: string, figures: Figure[], notes: string[]): Promise
       }
     }
     const left = lanes.draining.backlog().decisions.count;
-    const left100k = lanes.draining100k.backlog().decisions.count;
+    const left100k = lanes.draining100k.backlog().decisions.count; // after its last round
     const base = (values: number[]) => ({ label: 'same lane, empty backlog', ...summarize(values) });
     const decisionP99 = summarize(p99.draining!);
     const emptyP99 = summarize(p99.empty!);
@@ -301,7 +316,7 @@ async function laneLag(dir: string, figures: Figure[], notes: string[]): Promise
       ),
     );
     notes.push(
-      `lane: a credential every ${ARRIVAL_EVERY_MS} ms (pseudonymise, in-memory lookup, evaluate, commit with FULL), arrival → decision; ${LAG_ROUNDS} rounds of ${LAG_ROUND_MS / 1000} s per side, alternating; ${left.toLocaleString('en-US')} of the 1M and ${left100k.toLocaleString('en-US')} of the 100k still pending after`,
+      `lane: a credential every ${ARRIVAL_EVERY_MS} ms (pseudonymise, in-memory lookup, evaluate, commit with FULL), arrival → decision; ${LAG_ROUNDS} rounds of ${LAG_ROUND_MS / 1000} s per side, alternating; ${left.toLocaleString('en-US')} of the 1M and ${left100k.toLocaleString('en-US')} of the 100k still pending after (the 100k sides are put back to 100k pending before each round)`,
       `target: ≤ 5 ms added to the decision p99 — ${decisionP99.median - emptyP99.median <= 5 ? 'met' : 'NOT met'} (rounds' p99: ${emptyP99.min.toFixed(1)}–${emptyP99.max.toFixed(1)} ms with an empty backlog, ${decisionP99.min.toFixed(1)}–${decisionP99.max.toFixed(1)} ms beside the 1M drain: a difference inside that spread is the machine, not the drain); the 100k drain adds ${(smallP99.median - emptyP99.median).toFixed(1)} ms (the same when the drain's cost does not depend on the backlog)`,
     );
   } finally {

@@ -1,4 +1,6 @@
+import { accessSync, constants } from 'node:fs';
 import { XinyiError } from '../../sdk/errors.js';
+import { type DeviceNodeAccess, deviceOpenError, HID_DEVICE_HINTS } from '../device-open-error.js';
 import { loadNativeModule } from '../native.js';
 import {
   HID_POS_USAGE_PAGE,
@@ -50,6 +52,13 @@ export interface HidScannerOptions extends ScannerCommonOptions {
   keyboard?: KeyboardWedgeDecoderOptions;
   /** The node-hid module; loaded lazily when absent, so the SDK works on machines without libusb. */
   hid?: NodeHidModule;
+  /**
+   * How the device node is looked at when node-hid does not say why it cannot open it (its libusb
+   * backend and older releases throw `cannot open device with path …` alone): a missing node is
+   * `DEVICE_NOT_FOUND` (ENOENT), one this user may not read and write `DEVICE_PERMISSION_DENIED`
+   * (EACCES). @default fs.accessSync
+   */
+  access?: DeviceNodeAccess;
 }
 
 /**
@@ -88,8 +97,9 @@ export class HidScanner extends ScannerBase {
 
   /**
    * Finds and opens the device (see `ScannerBase.open`). Rejects with `NATIVE_MODULE_UNAVAILABLE`
-   * when node-hid or libusb is missing and with `DEVICE_NOT_FOUND` when no device matches or it
-   * cannot be opened.
+   * when node-hid or libusb is missing, with `DEVICE_NOT_FOUND` when no device matches, and when it
+   * cannot be opened with `DEVICE_NOT_FOUND`, `DEVICE_PERMISSION_DENIED` or `DEVICE_BUSY` naming the
+   * path and the reason (`details.path`, `reason`, `osMessage`).
    */
   protected async openDevice(generation: number): Promise<void> {
     this.#hid ??= this.#options.hid ?? (await loadNativeModule<NodeHidModule>('node-hid'));
@@ -98,11 +108,7 @@ export class HidScanner extends ScannerBase {
     try {
       device = new this.#hid.HID(info.path!);
     } catch (cause) {
-      throw new XinyiError(
-        'DEVICE_NOT_FOUND',
-        `${this.name}: cannot open the HID device (permissions? see docs)`,
-        { cause },
-      );
+      throw deviceOpenError('HID device', info.path!, cause, HID_DEVICE_HINTS, { access: this.#access });
     }
     if (this.#mode === undefined) {
       this.#mode = info.usagePage === HID_POS_USAGE_PAGE ? 'hid-pos' : 'keyboard-wedge';
@@ -172,6 +178,7 @@ export class HidScanner extends ScannerBase {
         (usagePage === undefined || d.usagePage === usagePage) &&
         (serialNumber === undefined || d.serialNumber === serialNumber),
     );
+    if (!found?.path && path !== undefined) throw this.#notListed(path);
     if (!found?.path) {
       throw new XinyiError(
         'DEVICE_NOT_FOUND',
@@ -179,6 +186,26 @@ export class HidScanner extends ScannerBase {
       );
     }
     return found;
+  }
+
+  /** A configured path node-hid does not list: missing altogether, or not a HID node it knows (a link, an input node). */
+  #notListed(path: string): XinyiError {
+    try {
+      this.#access(path, constants.F_OK);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        return deviceOpenError('HID device', path, error, HID_DEVICE_HINTS);
+      }
+    }
+    return new XinyiError(
+      'DEVICE_NOT_FOUND',
+      `cannot open HID device ${path}: node-hid lists no HID device at that path (NOT_LISTED); give the /dev/hidrawN it lists, not a link to it (xinyi devices)`,
+      { details: { path, reason: 'NOT_LISTED' } },
+    );
+  }
+
+  get #access(): DeviceNodeAccess {
+    return this.#options.access ?? accessSync;
   }
 
   #closeDevice(): void {

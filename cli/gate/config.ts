@@ -286,6 +286,8 @@ export const gateConfigSchema = z.strictObject({
       uploadBatchSize: z.number().int().min(1).max(1000).optional(),
       uploadIntervalMs: positiveMs.optional(),
       backlogAlarmThreshold: z.number().int().positive().optional(),
+      /** While `journal-unavailable` is on, how often a write probe looks whether it can end. */
+      probeIntervalMs: z.number().int().min(10).max(3_600_000).optional(),
     })
     .default({}),
   http: z

@@ -457,6 +457,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
       ...(uploader ? { uploader } : {}),
       ...(config.context ? { context: config.context } : {}),
       ...(config.decisionDeadlineMs ? { decisionDeadlineMs: config.decisionDeadlineMs } : {}),
+      ...(config.journal.probeIntervalMs ? { journalProbeIntervalMs: config.journal.probeIntervalMs } : {}),
     });
     cleanups.push(() => terminal.close());
 

@@ -43,6 +43,13 @@ export interface JournalStore {
    * without end). Never rejects. Stores without such housekeeping leave it out.
    */
   readyForBulkWrites?(): Promise<void>;
+  /**
+   * Proves the journal takes a write now, without changing any record: throws as a commit would
+   * (`JOURNAL_UNAVAILABLE`, `JOURNAL_FULL`) when it does not. The terminal calls it while its
+   * `journal-unavailable` alarm is on, so the alarm ends when the journal is writable again, not at
+   * the next decision. Stores that cannot fail leave it out or make it a no-op.
+   */
+  probeWrite?(): void;
   /** Records not yet uploaded, per kind, and the commit time of the oldest. */
   backlog(): Record<UploadRecordKind, { count: number; oldestAt: number | null }>;
   /** Disclosure records not yet uploaded whose due date (Asia/Shanghai) is before `now`'s date. */

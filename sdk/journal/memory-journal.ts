@@ -119,6 +119,11 @@ class MemoryJournal implements JournalStore {
     if (this.#closed) throw new XinyiError('CLOSED', 'the journal is closed');
   }
 
+  /** Memory always takes a write: only a closed journal refuses. */
+  probeWrite(): void {
+    this.#assertOpen();
+  }
+
   commitDecision(entry: JournalDecisionEntry): void {
     this.#assertOpen();
     const prepared = prepareDecision(entry, 'canonical');

@@ -49,6 +49,12 @@ const WAL_BOUND_FRAMES = 1000;
 const WAL_FRAME_HEADER_BYTES = 24;
 /** Checkpoints asked for in one wait, at most: each copies what the lane committed during the last. */
 const WAL_SETTLE_ATTEMPTS = 4;
+/**
+ * Free pages (within `maxSizeBytes`) below which the write probe answers `JOURNAL_FULL`: a decision
+ * with its disclosures and index entries needs a few pages, so a probe that passes with less would
+ * end the alarm for a journal whose next commit still fails.
+ */
+const PROBE_ROOM_PAGES = 8;
 type Statement = BetterSqlite3.Statement;
 
 export interface SqliteJournalOptions {
@@ -103,6 +109,11 @@ export interface SqliteJournalOptions {
 
 export interface SqliteJournal extends JournalStore {
   readonly path: string;
+  /**
+   * Takes the write lock, checks that `maxSizeBytes` leaves room for a decision (else `JOURNAL_FULL`)
+   * and commits a rewrite of the header's `user_version` with its own value: no record changes.
+   */
+  probeWrite(): void;
 }
 
 /** The link columns of a chained record, as the outbox reads them. */
@@ -302,6 +313,7 @@ class SqliteJournalStore implements SqliteJournal {
     (cutoff: Record<RetentionRecordType, number>) => Record<RetentionRecordType, number>
   >;
   readonly #counts: Statement;
+  readonly #probe: BetterSqlite3.Transaction<() => void>;
 
   readonly #synchronous: 'FULL' | 'NORMAL';
 
@@ -527,6 +539,19 @@ class SqliteJournalStore implements SqliteJournal {
       `SELECT (SELECT COUNT(*) FROM decisions) AS decisions, (SELECT COUNT(*) FROM disclosures) AS disclosures,
               (SELECT COUNT(*) FROM events) AS events, (SELECT COUNT(*) FROM usage) AS usage`,
     );
+    const pragma = (name: string) => db.pragma(name, { simple: true }) as number;
+    // Rewrites the database header's user_version with its own value: the write lock, a page in the
+    // write-ahead log and its fsync, as a commit has them, and no record changed. Before that, the
+    // room a decision needs within `max_page_count` (SQLite allocates pages only as a write needs them).
+    this.#probe = db.transaction(() => {
+      const freePages = pragma('max_page_count') - pragma('page_count') + pragma('freelist_count');
+      if (freePages < PROBE_ROOM_PAGES) {
+        throw new XinyiError('JOURNAL_FULL', 'the journal is full: no room for the next decision', {
+          details: { sqliteCode: 'SQLITE_FULL', freePages },
+        });
+      }
+      db.pragma(`user_version = ${pragma('user_version')}`);
+    });
   }
 
   #assertOpen(): void {
@@ -692,6 +717,11 @@ class SqliteJournalStore implements SqliteJournal {
         this.#db.pragma('synchronous = FULL');
       }
     });
+  }
+
+  probeWrite(): void {
+    this.#assertOpen();
+    this.#run('take a write', () => this.#probe.immediate());
   }
 
   /**

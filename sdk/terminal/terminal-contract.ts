@@ -57,6 +57,13 @@ export interface TerminalOptions {
    */
   journal?: JournalStore;
   /**
+   * While the `journal-unavailable` alarm is on, how often the terminal asks the journal for a write
+   * that changes no record (`JournalStore.probeWrite`); the first that succeeds ends the alarm, so a
+   * quiet terminal does not keep it after the disk was freed or the lock released. A journal without
+   * `probeWrite` ends the alarm at the next good write only. @default 5000
+   */
+  journalProbeIntervalMs?: number;
+  /**
    * The journal's uploader: its state shows in the terminal's `uploader` event and in
    * `diagnostics().uploader` (it is not a credit source: never in `offlineSources()`), and a growing
    * backlog raises the `upload-backlog` alarm. The terminal only listens: it never waits for the uploader.

@@ -58,6 +58,7 @@ import type {
 } from './terminal-contract.js';
 
 const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
+const DEFAULT_JOURNAL_PROBE_INTERVAL_MS = 5_000;
 /**
  * Masked names kept for decisions whose 公示 is made on use (信易贷): the record is built when the use
  * is confirmed, and a name read from a card is not in the decision. Bounded; a confirmation after the
@@ -98,6 +99,10 @@ function validateOptions(options: TerminalOptions): void {
   if (deadline !== undefined && (!Number.isFinite(deadline) || deadline <= 0 || deadline > 60_000)) {
     throw optionError('decisionDeadlineMs must be a number of milliseconds in (0, 60000]');
   }
+  const probeMs = options.journalProbeIntervalMs;
+  if (probeMs !== undefined && (!Number.isFinite(probeMs) || probeMs < 10 || probeMs > 3_600_000)) {
+    throw optionError('journalProbeIntervalMs must be a number of milliseconds in [10, 3600000]');
+  }
   if (options.credit !== undefined) {
     if (!Array.isArray(options.credit)) throw optionError('credit must be an array of credit resolvers');
     options.credit.forEach((r, i) => {
@@ -128,6 +133,9 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
   /** The caps of each pack this terminal decided with (a pack can change while it runs). */
   readonly #capsByPack = new WeakMap<PolicyPack, PackCaps>();
   #journalAlarm = false;
+  readonly #journalProbeIntervalMs: number;
+  /** Runs while the journal alarm is on and the journal can be probed. */
+  #journalProbe: NodeJS.Timeout | undefined;
   readonly #startedAt = Date.now();
   readonly #decisionCounts: Record<Decision['outcome'], number> = { granted: 0, denied: 0, unavailable: 0 };
   readonly #devices = new Map<string, { state: string; reason?: string; since: string }>();
@@ -168,6 +176,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     this.#context = { ...options.context };
     this.#deadlineMs = options.decisionDeadlineMs ?? 800;
     this.#journal = options.journal;
+    this.#journalProbeIntervalMs = options.journalProbeIntervalMs ?? DEFAULT_JOURNAL_PROBE_INTERVAL_MS;
     this.#usage = options.usage;
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
@@ -427,6 +436,8 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
   }
 
   async #close(timeoutMs: number): Promise<void> {
+    clearInterval(this.#journalProbe);
+    this.#journalProbe = undefined;
     for (const detach of [...this.#detachers]) detach();
     if (this.#inFlight.size > 0) {
       let timer: NodeJS.Timeout | undefined;
@@ -832,10 +843,7 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
   #journalWrite<T>(write: () => T): T {
     try {
       const result = write();
-      if (this.#journalAlarm) {
-        this.#journalAlarm = false;
-        this.emit('alarm', { kind: 'journal-unavailable', active: false });
-      }
+      this.#journalRecovered();
       return result;
     } catch (cause) {
       throw this.#journalFailed(cause, 'written');
@@ -861,9 +869,37 @@ class TerminalImpl extends EventEmitter<TerminalEventMap> implements Terminal {
     this.#report(error);
     if (!this.#journalAlarm) {
       this.#journalAlarm = true;
+      this.#startJournalProbe();
       this.emit('alarm', { kind: 'journal-unavailable', active: true, code: error.code });
     }
     return error;
+  }
+
+  #journalRecovered(): void {
+    if (!this.#journalAlarm) return;
+    this.#journalAlarm = false;
+    clearInterval(this.#journalProbe);
+    this.#journalProbe = undefined;
+    this.emit('alarm', { kind: 'journal-unavailable', active: false });
+  }
+
+  /**
+   * A failed write raised the alarm, and only a write ends it: the next decision's, or this probe's,
+   * whichever comes first. At a quiet gate the probe is what ends it once the journal is writable again
+   * (docs/journal.md, "When the journal cannot be written"). The store logs its own failures, once.
+   */
+  #startJournalProbe(): void {
+    const journal = this.#journal;
+    if (this.#closed || this.#journalProbe !== undefined || journal?.probeWrite === undefined) return;
+    this.#journalProbe = setInterval(() => {
+      try {
+        journal.probeWrite!();
+      } catch {
+        return;
+      }
+      this.#journalRecovered();
+    }, this.#journalProbeIntervalMs);
+    this.#journalProbe.unref();
   }
 
   /** Per-call fields override the terminal's; an undefined field does not erase one. */

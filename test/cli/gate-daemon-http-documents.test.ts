@@ -8,8 +8,10 @@ import { parseGateConfig } from '../../cli/gate/config.js';
 import { type GateDaemon, startGateDaemon } from '../../cli/gate/daemon.js';
 import { withIsoTimestamps } from '../../cli/gate/iso-timestamps.js';
 import { XinyiError } from '../../sdk/errors.js';
+import type { SqliteJournal } from '../../sdk/journal/sqlite-journal.js';
 import { createJsonLogger } from '../../sdk/logger.js';
 import { type MockPlatform, startMockPlatform } from '../../simulator/mock-platform.js';
+import { generatePopulation } from '../../simulator/population.js';
 
 const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
@@ -84,6 +86,7 @@ describe('gate daemon: /health and /diagnostics', () => {
         snapshotPublicKeys: [{ file: 'snapshot.pem' }],
       },
       http: { host: '127.0.0.1', port: 0 },
+      journal: { probeIntervalMs: 20 },
     });
     daemon = await startGateDaemon({ config, baseDir: dir, logger: createJsonLogger({ write: () => {} }) });
   }, 30_000);
@@ -136,6 +139,42 @@ describe('gate daemon: /health and /diagnostics', () => {
       expect((await get('/health')).alarms).not.toContain('journal-unavailable');
     } finally {
       spy.mockRestore();
+    }
+  });
+
+  it('a journal write that fails raises journal-unavailable; with no decision after it, the write probe ends it', async () => {
+    const journal = daemon.journal as SqliteJournal;
+    const realProbe = journal.probeWrite.bind(journal);
+    let diskFull = true;
+    let probes = 0;
+    // The disk is full: the decision's commit and the probes fail as SQLite's SQLITE_FULL would.
+    const commit = vi.spyOn(journal, 'commitDecision').mockImplementationOnce(() => {
+      throw new XinyiError('JOURNAL_FULL', 'the journal is full: could not commit the decision');
+    });
+    const probe = vi.spyOn(journal, 'probeWrite').mockImplementation(() => {
+      probes++;
+      if (diskFull)
+        throw new XinyiError('JOURNAL_FULL', 'the journal is full: no room for the next decision');
+      realProbe();
+    });
+    try {
+      const [person] = generatePopulation(1, 'daemon-journal-probe');
+      await expect(
+        daemon.terminal.present({ kind: 'id-card', idNumber: person!.idNumber }),
+      ).rejects.toMatchObject({ code: 'JOURNAL_FULL' });
+      expect((await get('/health')).alarms).toContain('journal-unavailable');
+      await vi.waitFor(() => expect(probes).toBeGreaterThanOrEqual(3), { timeout: 10_000, interval: 10 });
+      expect((await get('/health')).alarms).toContain('journal-unavailable');
+      // The disk is freed; no one taps. The next probe (the real one) ends the alarm.
+      diskFull = false;
+      await vi.waitFor(
+        async () => expect((await get('/health')).alarms).not.toContain('journal-unavailable'),
+        { timeout: 10_000, interval: 20 },
+      );
+      expect(commit).toHaveBeenCalledTimes(1);
+    } finally {
+      commit.mockRestore();
+      probe.mockRestore();
     }
   });
 });

@@ -1,7 +1,10 @@
 // The scanner drivers against the simulator's byte-exact virtual scanners: serial over an in-memory
 // link and over a socat PTY through the real serialport stack, HID through a node-hid stand-in with
 // the real library's shape.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import {
   HidScanner,
   type HidScannerOptions,
@@ -23,6 +26,16 @@ const CREDIT_CODE = `QZ1:${'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:'.repea
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A folder of this file's own for device nodes that are not there (created on first use). */
+let scratchDir: string | undefined;
+function scratch(): string {
+  scratchDir ??= mkdtempSync(join(tmpdir(), 'xinyi-scanner-drivers-'));
+  return scratchDir;
+}
+afterAll(() => {
+  if (scratchDir) rmSync(scratchDir, { recursive: true, force: true });
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -305,6 +318,62 @@ describe('HidScanner', () => {
     });
     expect(r.scanner.state).toBe('closed');
     expect(closed).toEqual(['closed']);
+  });
+
+  it('a node node-hid cannot open: the path and the reason, from the node itself when node-hid does not say', async () => {
+    const missing = join(scratch(), 'hidraw9');
+    const info = { vendorId: 0x0c2e, productId: 0x0b61, path: missing, usagePage: 0x8c };
+    // node-hid's libusb backend (and releases before 3) say no more than this.
+    const silent: NodeHidModule = {
+      devices: () => [info],
+      HID: class {
+        constructor(path: string) {
+          throw new TypeError(`cannot open device with path ${path}`);
+        }
+      } as unknown as NodeHidModule['HID'],
+    };
+    const notThere = new HidScanner({ match: { vendorId: 0x0c2e }, hid: silent });
+    const notFound = (await notThere.open().catch((e: unknown) => e)) as XinyiError;
+    expect(notFound).toMatchObject({
+      code: 'DEVICE_NOT_FOUND',
+      details: { path: missing, reason: 'ENOENT' },
+    });
+    expect(notFound.message).toMatch(
+      new RegExp(`^cannot open HID device ${missing}: it does not exist \\(ENOENT: `),
+    );
+    expect(notThere.state).toBe('closed');
+
+    // Root may open anything, so the node's refusal is the injected access check's.
+    const refused = new HidScanner({
+      match: { vendorId: 0x0c2e },
+      hid: silent,
+      access: (path) => {
+        throw Object.assign(new Error(`EACCES: permission denied, access '${path}'`), { code: 'EACCES' });
+      },
+    });
+    await expect(refused.open()).rejects.toMatchObject({
+      code: 'DEVICE_PERMISSION_DENIED',
+      details: { path: missing, reason: 'EACCES' },
+      message: expect.stringContaining('udev rule'),
+    });
+  });
+
+  it('a configured path node-hid does not list: ENOENT when nothing is there, NOT_LISTED when something is', async () => {
+    const device = new VirtualHidScanner({ mode: 'hid-pos' });
+    const missing = join(scratch(), 'hidraw9');
+    const absent = await hidRig(device, { match: { path: missing } });
+    await expect(absent.scanner.open()).rejects.toMatchObject({
+      code: 'DEVICE_NOT_FOUND',
+      details: { path: missing, reason: 'ENOENT' },
+      message: expect.stringContaining(`cannot open HID device ${missing}: it does not exist`),
+    });
+    const link = join(scratch(), 'scanner-link');
+    writeFileSync(link, '');
+    const other = await hidRig(device, { match: { path: link } });
+    await expect(other.scanner.open()).rejects.toMatchObject({
+      code: 'DEVICE_NOT_FOUND',
+      details: { path: link, reason: 'NOT_LISTED' },
+    });
   });
 
   it('needs a way to find the device', () => {

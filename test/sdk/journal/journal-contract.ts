@@ -560,6 +560,19 @@ export function journalContract(
       expectCode(() => j.pendingUploads('decisions', 1), 'CLOSED');
       expectCode(() => j.backlog(), 'CLOSED');
       expectCode(() => j.counts(), 'CLOSED');
+      expectCode(() => j.probeWrite!(), 'CLOSED');
+    });
+
+    it('takes a write probe without changing a record', async () => {
+      const j = await open();
+      j.commitDecision(entryFor({ id: 'd-1' }));
+      const before = { counts: j.counts(), backlog: j.backlog(), pending: j.pendingUploads('decisions', 5) };
+      expect(j.probeWrite).toBeTypeOf('function');
+      j.probeWrite!();
+      j.probeWrite!();
+      expect({ counts: j.counts(), backlog: j.backlog(), pending: j.pendingUploads('decisions', 5) }).toEqual(
+        before,
+      );
     });
   });
 }

@@ -245,6 +245,8 @@ describe('SQLite journal', () => {
       'JOURNAL_FULL',
     );
     expect(logger.lines.filter((l) => l.level === 'error')).toHaveLength(1);
+    // The write probe sees it too: no room for a decision.
+    expect(thrownXinyiError(() => journal.probeWrite()).code).toBe('JOURNAL_FULL');
 
     // Once uploaded records are purged, their pages are reused and commits succeed again.
     const ids = journal.pendingUploads('decisions', committed).map((o) => o.id);
@@ -255,10 +257,55 @@ describe('SQLite journal', () => {
       clock.now(),
     );
     journal.purge(clock.now() + 1, { decisions: 0, disclosures: 0 });
+    journal.probeWrite();
     journal.commitDecision(entryFor({ id: 'after-purge' }));
     expect(journal.getDecision('after-purge')).toBeDefined();
     expect(logger.lines.at(-1)).toMatchObject({ level: 'info' });
     journal.close();
+  });
+
+  it('probeWrite commits a write that changes no record; it fails while another connection holds the lock, and on a read-only journal', async () => {
+    const path = freshPath();
+    const journal = await createSqliteJournal({ path, busyTimeoutMs: 0 });
+    journal.commitDecision(entryFor({ id: 'd-1' }));
+    const other = new Database(path);
+    try {
+      const before = {
+        counts: journal.counts(),
+        backlog: journal.backlog(),
+        pending: journal.pendingUploads('decisions', 10),
+        pages: other.pragma('page_count', { simple: true }),
+      };
+      const version = () => other.pragma('data_version', { simple: true });
+      const seen = version();
+      journal.probeWrite();
+      // Another connection sees a commit: the probe went through the write-ahead log, not around it.
+      expect(version()).not.toBe(seen);
+      for (let i = 0; i < 50; i++) journal.probeWrite();
+      expect({
+        counts: journal.counts(),
+        backlog: journal.backlog(),
+        pending: journal.pendingUploads('decisions', 10),
+        pages: other.pragma('page_count', { simple: true }),
+      }).toEqual(before);
+
+      other.exec('BEGIN IMMEDIATE');
+      const busy = thrownXinyiError(() => journal.probeWrite());
+      expect(busy.code).toBe('JOURNAL_UNAVAILABLE');
+      expect(busy.details.sqliteCode).toMatch(/^SQLITE_BUSY/);
+      other.exec('ROLLBACK');
+      journal.probeWrite();
+    } finally {
+      other.close();
+    }
+    journal.close();
+    expect(thrownXinyiError(() => journal.probeWrite()).code).toBe('CLOSED');
+
+    const reader = await createSqliteJournal({ path, readonly: true });
+    const readonly = thrownXinyiError(() => reader.probeWrite());
+    expect(readonly.code).toBe('JOURNAL_UNAVAILABLE');
+    expect(readonly.details.sqliteCode).toMatch(/^SQLITE_READONLY/);
+    reader.close();
   });
 
   it('reads the backlog from its counters, not by counting the outbox', async () => {

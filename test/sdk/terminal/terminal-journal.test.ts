@@ -31,6 +31,7 @@ import {
   type SyntheticOrganisation,
 } from '../../../simulator/population.js';
 import { thrown } from '../../support/thrown.js';
+import { until } from '../../support/until.js';
 
 const KEY = 'terminal-journal-test-pseudonym-key-0123456789';
 const pseudonymizer = createPseudonymizer(KEY);
@@ -159,6 +160,13 @@ class SwitchableJournal implements JournalStore {
   markUploaded(kind: UploadRecordKind, ids: readonly string[], at: number): void {
     this.#write();
     this.inner.markUploaded(kind, ids, at);
+  }
+  /** Write probes asked for, failed ones included. */
+  probes = 0;
+  probeWrite(): void {
+    this.probes++;
+    this.#write();
+    this.inner.probeWrite?.();
   }
   backlog() {
     this.#read();
@@ -305,6 +313,66 @@ describe('terminal with a journal: commit before acting', () => {
     const lookup = thrown(() => t.confirmUse(d.id));
     expect(isXinyiError(lookup, 'JOURNAL_UNAVAILABLE'), String(lookup)).toBe(true);
     expect(alarms.at(-1)).toEqual({ kind: 'journal-unavailable', active: true, code: 'JOURNAL_UNAVAILABLE' });
+  });
+});
+
+describe('terminal with a journal: the alarm ends on a write probe, with no decision', () => {
+  it('probes while the alarm is on, keeps it while the probe fails, and ends it at the first probe that writes', async () => {
+    const clock = movableClock('2026-11-26T10:00:00+08:00');
+    const journal = new SwitchableJournal(createMemoryJournal({ clock }));
+    const t = terminal(clock, 'library-kiosk', { journal, journalProbeIntervalMs: 10 });
+    const alarms = alarmsOf(t);
+    await t.present(card(alice));
+    expect(journal.probes).toBe(0);
+
+    journal.fail();
+    await rejection(t.present(card(bob)));
+    expect(alarms).toEqual([{ kind: 'journal-unavailable', active: true, code: 'JOURNAL_FULL' }]);
+    // Still full: the probes fail and the alarm stays.
+    await until(() => journal.probes >= 3, 'three failed probes');
+    expect(alarms).toHaveLength(1);
+    expect(journalAlarms(t)).toEqual(['journal-unavailable']);
+
+    // The disk is freed; nobody presents anything. The next probe ends the alarm.
+    journal.heal();
+    await until(() => alarms.length === 2, 'the alarm to end');
+    expect(alarms[1]).toEqual({ kind: 'journal-unavailable', active: false });
+    expect(journalAlarms(t)).toEqual([]);
+    expect(journal.inner.counts().decisions).toBe(1);
+    await t.close();
+  });
+
+  it('a read failure (usage counters) ends the same way; a journal without probeWrite waits for a decision', async () => {
+    const clock = movableClock('2026-11-26T10:00:00+08:00');
+    const journal = new SwitchableJournal(createMemoryJournal({ clock }));
+    const t = terminal(clock, 'scenic-gate', { journal, journalProbeIntervalMs: 10 });
+    const alarms = alarmsOf(t);
+    journal.fail(() => new XinyiError('JOURNAL_UNAVAILABLE', 'the journal could not read usage'), true);
+    await rejection(t.present(card(alice)));
+    journal.heal();
+    await until(() => alarms.length === 2, 'the alarm to end');
+    expect(alarms.at(-1)).toEqual({ kind: 'journal-unavailable', active: false });
+    await t.close();
+
+    const unprobed = new SwitchableJournal(createMemoryJournal({ clock }));
+    Object.defineProperty(unprobed, 'probeWrite', { value: undefined });
+    const bare = terminal(clock, 'library-kiosk', { journal: unprobed, journalProbeIntervalMs: 10 });
+    const bareAlarms = alarmsOf(bare);
+    unprobed.fail();
+    await rejection(bare.present(card(alice)));
+    unprobed.heal();
+    await bare.present(card(bob));
+    expect(bareAlarms.map((a) => a.active)).toEqual([true, false]);
+    expect(unprobed.probes).toBe(0);
+    await bare.close();
+  });
+
+  it('refuses a probe interval out of range', () => {
+    const clock = movableClock('2026-11-26T10:00:00+08:00');
+    for (const journalProbeIntervalMs of [0, 5, Number.NaN, 3_600_001]) {
+      const error = thrown(() => terminal(clock, 'library-kiosk', { journalProbeIntervalMs }));
+      expect(isXinyiError(error, 'INVALID_OPTIONS'), String(journalProbeIntervalMs)).toBe(true);
+    }
   });
 });
 

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Clock } from '../../sdk/clock.js';
+import { XinyiError } from '../../sdk/errors.js';
+import type { Logger } from '../../sdk/logger.js';
+import { configPath, readSecret, type ServeConfig } from '../gate/config.js';
+import { checkSecretFileMode } from '../gate/local-files.js';
+import { openTerminalHost, type TerminalHost } from '../gate/terminal-host.js';
+import { EventLog } from './event-log.js';
+import { openIdempotencyStore } from './idempotency-store.js';
+import { createServeApi } from './serve-api.js';
+
+/** The shortest token accepted: 32 characters (`openssl rand -hex 32` gives 64). */
+export const MIN_TOKEN_LENGTH = 32;
+
+export interface ServeServiceOptions {
+  config: ServeConfig;
+  /** The configuration file's folder: relative paths in it are relative to this. */
+  baseDir: string;
+  logger: Logger;
+  /** Aborts a start that is still waiting for the journal. */
+  signal?: AbortSignal;
+  clock?: Clock;
+}
+
+export interface ServeService {
+  /** `http://host:port` of the API. */
+  readonly url: string;
+  readonly host: TerminalHost;
+  /**
+   * Stops: refuses new calls, answers waiting `present` calls `CLOSED`, lets decisions in progress
+   * commit and be answered, closes the event streams, flushes uploads, closes the terminal. Idempotent.
+   */
+  stop(): Promise<{ decisions: number; backlog: number }>;
+}
+
+/** The bearer token, from a file only its owner may read; `CONFIG_INVALID` naming `api.tokenFile`. */
+export function readApiToken(config: ServeConfig, baseDir: string): string {
+  const path = configPath(baseDir, config.api.tokenFile);
+  checkSecretFileMode(path, 'api.tokenFile', { allowInsecure: config.allowInsecureSecretFiles });
+  const token = readSecret({ file: config.api.tokenFile }, baseDir, 'api.tokenFile');
+  if (token.length < MIN_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(token)) {
+    throw new XinyiError(
+      'CONFIG_INVALID',
+      `api.tokenFile: the token must be at least ${MIN_TOKEN_LENGTH} printable ASCII characters without spaces (openssl rand -hex 32)`,
+      { details: { field: 'api.tokenFile' } },
+    );
+  }
+  return token;
+}
+
+/**
+ * `xinyi serve`: the terminal of a till or kiosk (its devices, credit chain, journal, uploader, site
+ * state) as a local service with the HTTP and WebSocket API of docs/serve.md.
+ */
+export async function startServeService(options: ServeServiceOptions): Promise<ServeService> {
+  const { config, baseDir, logger } = options;
+  const token = readApiToken(config, baseDir);
+  let reservedId: string | undefined;
+  const host = await openTerminalHost({
+    ...options,
+    // The id reserved for an idempotency key, taken by the `present()` it was reserved for.
+    newDecisionId: () => {
+      const id = reservedId ?? randomUUID();
+      reservedId = undefined;
+      return id;
+    },
+  });
+  try {
+    const idempotency = await openIdempotencyStore({
+      path: join(configPath(baseDir, config.dataDir), 'idempotency.sqlite'),
+      ttlMs: config.api.idempotencyTtlMs,
+    });
+    host.onClose(() => idempotency.close());
+    const events = new EventLog({
+      capacity: config.api.eventBufferSize,
+      epoch: randomUUID().slice(0, 8),
+      now: () => host.clock.now(),
+    });
+    const api = createServeApi({
+      host,
+      config,
+      token,
+      events,
+      idempotency,
+      reserveDecisionId: (id) => {
+        reservedId = id;
+      },
+      logger,
+    });
+    const detachers = host.sources.map((source) => {
+      const offCredential = source.onCredential((credential) => api.tapped(source.name, credential));
+      const offState = source.onState?.((state, reason) =>
+        host.terminal.emit(
+          'device',
+          reason === undefined ? { device: source.name, state } : { device: source.name, state, reason },
+        ),
+      );
+      return () => {
+        offCredential();
+        offState?.();
+      };
+    });
+    const { url } = await host.serve({
+      handler: (req, res) => api.handle(req, res),
+      onUpgrade: (req, socket, head) => api.upgrade(req, socket, head),
+    });
+    let decisions = 0;
+    host.terminal.on('decision', () => decisions++);
+    logger.info(
+      {
+        terminalId: config.terminalId,
+        scene: config.scene,
+        sources: host.sources.map((s) => s.name),
+        http: url,
+        allowedOrigins: config.api.allowedOrigins,
+      },
+      'xinyi serve started',
+    );
+
+    let stopped: Promise<{ decisions: number; backlog: number }> | undefined;
+    return {
+      url,
+      host,
+      stop() {
+        stopped ??= (async () => {
+          logger.info({}, 'xinyi serve stopping');
+          for (const detach of detachers) detach();
+          await api.stop(3_000);
+          const backlog = await host.flushUploads(2_000);
+          await host.close();
+          logger.info({ decisions, backlog }, 'xinyi serve stopped');
+          return { decisions, backlog };
+        })();
+        return stopped;
+      },
+    };
+  } catch (error) {
+    await host.close();
+    throw error;
+  }
+}

@@ -48,6 +48,8 @@ export function createRequestGuard(options: {
       }
       const origin = req.headers.origin;
       if (origin === undefined) return undefined;
+      // A client library that sends the service's own origin (websocket-client does) is no foreign page.
+      if (origin === `http://${req.headers.host}`) return undefined;
       if (!origins.has(origin)) {
         throw new XinyiError('API_REQUEST_REFUSED', 'Origin: not in api.allowedOrigins', {
           details: { header: 'origin', status: 403 },

@@ -391,6 +391,14 @@ export function createServeApi(options: ServeApiOptions): ServeApi {
       socket.on('error', () => socket.destroy());
       try {
         guard.checkSource(req);
+        if (String(req.headers.upgrade).toLowerCase() !== 'websocket') {
+          // java.net.http asks for h2c on http:// unless told HTTP_1_1; the service speaks HTTP/1.1.
+          throw new XinyiError(
+            'INVALID_ARGUMENT',
+            `Upgrade: ${String(req.headers.upgrade).slice(0, 16)} is not served; send HTTP/1.1 without Upgrade (java.net.http: HttpClient.Version.HTTP_1_1)`,
+            { details: { header: 'upgrade' } },
+          );
+        }
         guard.checkToken(req);
         if (new URL(req.url ?? '/', 'http://service').pathname !== '/v1/events/ws') {
           throw notFound('WebSocket: the event stream is /v1/events/ws');

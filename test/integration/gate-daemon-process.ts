@@ -174,12 +174,20 @@ export async function tapCard(
   try {
     return await waitFor(daemon, (l) => l.msg === 'gate outcome', timeoutMs, from);
   } finally {
-    let emptyPolls = 0;
-    const count = (e: { name: string; sw3: number }) => {
-      if (e.name === 'findCard' && e.sw3 !== SamStatus.FIND_CARD_SUCCESS) emptyPolls++;
-    };
-    site.reader.on('response', count);
-    site.reader.removeCard();
-    await until(() => emptyPolls >= 3, 10_000).finally(() => site.reader.off('response', count));
+    await liftCard(site);
   }
+}
+
+/**
+ * Takes the card off the reader and resolves once the reader has polled an empty field three times
+ * (it needs two to see the card gone), so that the next card placed is a new card.
+ */
+export async function liftCard(site: SimulatedSite): Promise<void> {
+  let emptyPolls = 0;
+  const count = (e: { name: string; sw3: number }) => {
+    if (e.name === 'findCard' && e.sw3 !== SamStatus.FIND_CARD_SUCCESS) emptyPolls++;
+  };
+  site.reader.on('response', count);
+  site.reader.removeCard();
+  await until(() => emptyPolls >= 3, 10_000).finally(() => site.reader.off('response', count));
 }

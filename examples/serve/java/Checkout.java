@@ -28,7 +28,12 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 public class Checkout {
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  // HTTP/1.1: on an http:// URI java.net.http would otherwise ask to upgrade to h2c, which the
+  // service refuses (it speaks HTTP/1.1, and WebSocket on the same port).
+  private final HttpClient http = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5))
+      .build();
   private final String url;
   private final String token;
 

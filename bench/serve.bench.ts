@@ -18,7 +18,7 @@ import { generatePopulation } from '../simulator/index.js';
 import { type BenchResult, figure, runAlone, summarize } from './harness.js';
 import { fmt, percentile } from './stats.js';
 
-const CALLS = 300;
+const CALLS = Number(process.env.SERVE_BENCH_CALLS ?? 300);
 const ROUNDS = 4;
 const silent = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent } as never;
 
@@ -38,7 +38,9 @@ export async function runServeBench(): Promise<BenchResult> {
   const { terminal } = service.host;
   const people = generatePopulation(512, 'bench-serve');
   const credentials: Credential[] = people.map((p) => ({ kind: 'id-card', idNumber: p.idNumber }));
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  // A fresh keep-alive connection per round (warmed by one call): an idle one the server closes after
+  // its keep-alive timeout, while the other side runs, would be reset under the next request.
+  let agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const url = new URL(service.url);
 
   const post = (body: string) =>
@@ -70,6 +72,9 @@ export async function runServeBench(): Promise<BenchResult> {
 
   /** One round of `CALLS` sequential decisions, as p50 and p99 in µs. */
   const round = async (step: (c: Credential) => Promise<unknown>) => {
+    agent.destroy();
+    agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    await step(credentials[0]!);
     const samples = new Float64Array(CALLS);
     for (let i = 0; i < CALLS; i++) {
       const credential = credentials[i % credentials.length]!;

@@ -5,16 +5,21 @@ import { XinyiError } from '../../sdk/errors.js';
 
 /**
  * `xinyi serve`'s idempotency keys, in their own SQLite file beside the journal (the journal's hash
- * chain is not touched): a retried POST gets the answer the first one got, after a restart too. A key
- * is first written `pending` with the decision id the service reserved for it, before the decision is
- * made, so a retry after a crash in between finds the decision in the journal instead of making a
- * second one.
+ * chain is not touched): a retried POST gets the answer the first one got, after a restart too.
+ *
+ * A `present` needs no write before it decides: its decision id is derived from the terminal, the key
+ * and the request (`decisionIdFor`), so a retry after a crash — or after a power loss that took the
+ * key's row — finds the decision in the journal (written with `synchronous = FULL`) instead of making
+ * a second one. The stored answers are then a cache, written without waiting for the disk; only an
+ * override's, which nothing else could rebuild, waits for it.
  */
 
-/** What a key answered, or what it was reserved for. */
-export type IdempotencyEntry =
-  | { state: 'pending'; requestHash: string; decisionId: string | null }
-  | { state: 'done'; requestHash: string; status: number; body: string };
+/** What a key answered, and for which request. */
+export interface IdempotencyEntry {
+  requestHash: string;
+  status: number;
+  body: string;
+}
 
 /** Idempotency-Key values: what a UUID or a till's own transaction number looks like, nothing longer. */
 const KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,128}$/;
@@ -41,14 +46,23 @@ export function requestHash(method: string, path: string, body: string): string 
   return createHash('sha256').update(`${method} ${path}\n${body}`).digest('base64url');
 }
 
+/**
+ * The decision id of a `present` with this key and request at this terminal, in UUID form: the same
+ * retry gives the same id, another terminal or request another one.
+ */
+export function decisionIdFor(terminalId: string, key: string, hash: string): string {
+  const hex = createHash('sha256')
+    .update(`xinyi-serve-decision\n${terminalId}\n${key}\n${hash}`)
+    .digest('hex');
+  // Version 8 (custom), RFC 9562 variant bits.
+  const variant = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
 export interface IdempotencyStore {
   get(key: string, nowMs: number): IdempotencyEntry | undefined;
-  /** Writes the key `pending` (reserving `decisionId` for it); false when the key is there already. */
-  begin(key: string, hash: string, decisionId: string | null, nowMs: number): boolean;
-  /** Writes the answer the key gets from now on. */
-  finish(key: string, status: number, body: string): void;
-  /** Forgets a pending key whose request ended before anything was done (refused while stopping). */
-  abandon(key: string): void;
+  /** Keeps the answer a key gets from now on; `durable` waits for the disk. */
+  put(key: string, entry: IdempotencyEntry, nowMs: number, durable: boolean): void;
   close(): void;
 }
 
@@ -61,13 +75,12 @@ export async function openIdempotencyStore(options: {
   try {
     db = new Driver(options.path);
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.exec(`CREATE TABLE IF NOT EXISTS idempotency (
+    db.pragma('synchronous = NORMAL');
+    db.exec(`CREATE TABLE IF NOT EXISTS answers (
       key TEXT PRIMARY KEY,
       request_hash TEXT NOT NULL,
-      decision_id TEXT,
-      status INTEGER,
-      body TEXT,
+      status INTEGER NOT NULL,
+      body TEXT NOT NULL,
       created_at INTEGER NOT NULL
     ) STRICT`);
   } catch (cause) {
@@ -78,21 +91,12 @@ export async function openIdempotencyStore(options: {
   }
   const select = db.prepare<
     [string],
-    {
-      request_hash: string;
-      decision_id: string | null;
-      status: number | null;
-      body: string | null;
-      created_at: number;
-    }
-  >('SELECT request_hash, decision_id, status, body, created_at FROM idempotency WHERE key = ?');
-  const insert = db.prepare(
-    'INSERT OR IGNORE INTO idempotency (key, request_hash, decision_id, created_at) VALUES (?, ?, ?, ?)',
+    { request_hash: string; status: number; body: string; created_at: number }
+  >('SELECT request_hash, status, body, created_at FROM answers WHERE key = ?');
+  const upsert = db.prepare(
+    'INSERT OR REPLACE INTO answers (key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?)',
   );
-  const update = db.prepare('UPDATE idempotency SET status = ?, body = ? WHERE key = ?');
-  const remove = db.prepare('DELETE FROM idempotency WHERE key = ?');
-  const removeExpired = db.prepare('DELETE FROM idempotency WHERE key = ? AND created_at < ?');
-  const expire = db.prepare('DELETE FROM idempotency WHERE created_at < ?');
+  const expire = db.prepare('DELETE FROM answers WHERE created_at < ?');
   let lastExpiryMs = 0;
   return {
     get(key, nowMs) {
@@ -102,20 +106,15 @@ export async function openIdempotencyStore(options: {
       }
       const row = select.get(key);
       if (row === undefined || row.created_at < nowMs - options.ttlMs) return undefined;
-      return row.status === null || row.body === null
-        ? { state: 'pending', requestHash: row.request_hash, decisionId: row.decision_id }
-        : { state: 'done', requestHash: row.request_hash, status: row.status, body: row.body };
+      return { requestHash: row.request_hash, status: row.status, body: row.body };
     },
-    begin(key, hash, decisionId, nowMs) {
-      // An expired row of the same key is replaced.
-      removeExpired.run(key, nowMs - options.ttlMs);
-      return insert.run(key, hash, decisionId, nowMs).changes === 1;
-    },
-    finish(key, status, body) {
-      update.run(status, body, key);
-    },
-    abandon(key) {
-      remove.run(key);
+    put(key, entry, nowMs, durable) {
+      if (durable) db.pragma('synchronous = FULL');
+      try {
+        upsert.run(key, entry.requestHash, entry.status, entry.body, nowMs);
+      } finally {
+        if (durable) db.pragma('synchronous = NORMAL');
+      }
     },
     close() {
       db.close();

@@ -20,7 +20,12 @@ import {
 } from './api-views.js';
 import type { EventLog } from './event-log.js';
 import { createEventStreams } from './event-stream.js';
-import { checkIdempotencyKey, type IdempotencyStore, requestHash } from './idempotency-store.js';
+import {
+  checkIdempotencyKey,
+  decisionIdFor,
+  type IdempotencyStore,
+  requestHash,
+} from './idempotency-store.js';
 import { createRequestGuard, errorBody, sendError, statusOf } from './request-guard.js';
 
 /**
@@ -235,10 +240,15 @@ export function createServeApi(options: ServeApiOptions): ServeApi {
     },
   };
 
-  /** Runs a POST once per idempotency key; a retry (or a concurrent duplicate) gets the same answer. */
+  /**
+   * Runs a POST once per idempotency key; a retry (or a concurrent duplicate) gets the same answer.
+   * A `present`'s decision id comes from the key and the request, so a retry whose stored answer was
+   * lost (a crash, a power loss) finds the decision in the journal.
+   */
   const idempotent = async (
     req: IncomingMessage,
     path: string,
+    durable: boolean,
     run: (body: string, decisionId: string) => Promise<Answer> | Answer,
   ): Promise<Answer & { replayed: boolean }> => {
     const key = checkIdempotencyKey(req.headers['idempotency-key']);
@@ -253,37 +263,30 @@ export function createServeApi(options: ServeApiOptions): ServeApi {
       if (running.hash !== hash) throw reused();
       return { ...(await running.answer), replayed: true };
     }
-    const now = clock.now();
-    const entry = idempotency.get(key, now);
-    if (entry && entry.requestHash !== hash) throw reused();
-    if (entry?.state === 'done') return { status: entry.status, body: entry.body, replayed: true };
-    let decisionId: string = randomUUID();
-    if (entry?.state === 'pending') {
-      // Begun by a process that stopped before answering: the decision it reserved may be committed.
-      if (entry.decisionId !== null) {
-        const record = journal.getDecision(entry.decisionId);
-        if (record) {
-          const answer = json(200, decisionView(record.decision));
-          idempotency.finish(key, answer.status, answer.body);
-          return { ...answer, replayed: true };
-        }
-        decisionId = entry.decisionId;
-      }
-    } else {
-      idempotency.begin(key, hash, decisionId, now);
+    const stored = idempotency.get(key, clock.now());
+    if (stored && stored.requestHash !== hash) throw reused();
+    if (stored) return { status: stored.status, body: stored.body, replayed: true };
+    const decisionId = decisionIdFor(terminal.terminalId, key, hash);
+    const keep = (answer: Answer) =>
+      idempotency.put(key, { requestHash: hash, ...answer }, clock.now(), durable);
+    const committed = path === '/v1/present' ? journal.getDecision(decisionId) : undefined;
+    if (committed) {
+      const answer = json(200, decisionView(committed.decision));
+      keep(answer);
+      return { ...answer, replayed: true };
     }
     const answer = (async (): Promise<Answer> => {
       try {
         const result = await run(body, decisionId);
-        idempotency.finish(key, result.status, result.body);
+        keep(result);
         return result;
       } catch (error) {
         const e = toXinyiError(error);
         const status = statusOf(e);
-        // Nothing was done (no decision, use or override): the same key may be tried again.
-        if (status === 408 || status >= 500) idempotency.abandon(key);
-        else idempotency.finish(key, status, errorBody(e));
-        return { status, body: errorBody(e) };
+        const refused = { status, body: errorBody(e) };
+        // Nothing was done (no decision, use or override) after 408 or 5xx: the key may be tried again.
+        if (status !== 408 && status < 500) keep(refused);
+        return refused;
       }
     })();
     answering.set(key, { hash, answer });
@@ -339,15 +342,17 @@ export function createServeApi(options: ServeApiOptions): ServeApi {
     } else if (path === '/v1/metrics' && allow('GET')) {
       res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, ...cors }).end(host.renderMetrics());
     } else if (path === '/v1/present' && allow('POST')) {
-      const answer = await idempotent(req, path, (body, id) => operations.present(body, id));
+      const answer = await idempotent(req, path, false, (body, id) => operations.present(body, id));
       send(answer, answer.replayed ? { 'idempotent-replayed': 'true' } : {});
     } else if (decisionPath && decisionPath[2] === undefined && allow('GET')) {
       const record = decisionRecord(decisionPath[1]!);
       send(json(200, decisionView(record.decision)));
     } else if (decisionPath && allow('POST')) {
       const id = decisionPath[1]!;
-      const run = decisionPath[2] === '/confirm-use' ? operations.confirmUse : operations.override;
-      const answer = await idempotent(req, path, (body) => run(body, id));
+      // An override is kept on disk before it is answered: nothing else could tell a retry it was made.
+      const override = decisionPath[2] === '/override';
+      const run = override ? operations.override : operations.confirmUse;
+      const answer = await idempotent(req, path, override, (body) => run(body, id));
       send(answer, answer.replayed ? { 'idempotent-replayed': 'true' } : {});
     } else if (path === '/v1/events' && allow('GET')) {
       streams.serveSse(req, res, cors);

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EventLog } from '../../cli/serve/event-log.js';
 import { parseSince } from '../../cli/serve/event-stream.js';
-import { checkIdempotencyKey, openIdempotencyStore, requestHash } from '../../cli/serve/idempotency-store.js';
+import {
+  checkIdempotencyKey,
+  decisionIdFor,
+  openIdempotencyStore,
+  requestHash,
+} from '../../cli/serve/idempotency-store.js';
 import { isXinyiError } from '../../sdk/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'xinyi-serve-store-'));
@@ -63,33 +68,28 @@ describe('idempotency keys', () => {
     );
   });
 
-  it('keeps a pending key with its reserved decision, then its answer, across a reopen, until it expires', async () => {
+  it("keeps a key's answer across a reopen until it expires", async () => {
     const path = join(dir, 'idempotency.sqlite');
     const hash = requestHash('POST', '/v1/present', '{"wait":{"timeoutMs":1000}}');
     expect(requestHash('POST', '/v1/present', '{}')).not.toBe(hash);
     let store = await openIdempotencyStore({ path, ttlMs: 1_000 });
-    expect(store.begin('key-00000001', hash, 'decision-1', 0)).toBe(true);
-    expect(store.begin('key-00000001', hash, 'decision-2', 1)).toBe(false);
+    store.put('key-00000001', { requestHash: hash, status: 200, body: '{"id":"d1"}' }, 0, true);
     store.close();
-    // A crash before the answer: the next process finds the key pending with the decision it reserved.
     store = await openIdempotencyStore({ path, ttlMs: 1_000 });
-    expect(store.get('key-00000001', 10)).toEqual({
-      state: 'pending',
-      requestHash: hash,
-      decisionId: 'decision-1',
-    });
-    store.finish('key-00000001', 200, '{"id":"decision-1"}');
-    expect(store.get('key-00000001', 20)).toEqual({
-      state: 'done',
-      requestHash: hash,
-      status: 200,
-      body: '{"id":"decision-1"}',
-    });
-    // Expired: a new request, and the key may be begun again.
+    expect(store.get('key-00000001', 10)).toEqual({ requestHash: hash, status: 200, body: '{"id":"d1"}' });
     expect(store.get('key-00000001', 5_000)).toBeUndefined();
-    expect(store.begin('key-00000001', hash, 'decision-3', 5_000)).toBe(true);
-    store.abandon('key-00000001');
-    expect(store.get('key-00000001', 5_001)).toBeUndefined();
     store.close();
+  });
+
+  it("derives a present's decision id from terminal, key and request: a retry finds it, anything else differs", () => {
+    const hash = requestHash('POST', '/v1/present', '{}');
+    const id = decisionIdFor('till-01', 'key-00000001', hash);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(decisionIdFor('till-01', 'key-00000001', hash)).toBe(id);
+    expect(decisionIdFor('till-02', 'key-00000001', hash)).not.toBe(id);
+    expect(decisionIdFor('till-01', 'key-00000002', hash)).not.toBe(id);
+    expect(decisionIdFor('till-01', 'key-00000001', requestHash('POST', '/v1/present', '{"a":1}'))).not.toBe(
+      id,
+    );
   });
 });

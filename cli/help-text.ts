@@ -62,8 +62,8 @@ export const SERVE_USAGE = `  xinyi serve --config FILE [--check]
                   site store answers, and exit: 1 when something is wrong`;
 
 export const DOCTOR_USAGE = `  xinyi doctor --config FILE [--url URL] [--timeout-ms MS]
-      Checks a gate installation and prints one JSON document: versions, the configuration
-      (secrets redacted), whether each secret resolves, the journal (opened read-only) and
+      Checks a gate or xinyi serve installation and prints one JSON document: versions, the
+      configuration (secrets redacted), whether each secret resolves, the journal (opened read-only) and
       the snapshot in its dataDir, the calendar and policy documents (a problem when the
       calendar's official arrangements end within 60 days), the serial devices, whether the
       platform and the site store answer (latency, version), and the running daemon's

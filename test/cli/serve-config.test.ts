@@ -74,3 +74,34 @@ describe('readApiToken', () => {
     expect(() => readApiToken(config, dir)).toThrow(/api\.tokenFile: cannot read api\.token/);
   });
 });
+
+describe('xinyi doctor on a serve configuration', () => {
+  it('loads it (no gate among the devices), checks the token file, and reads /v1/health with the token', async () => {
+    const { runDoctor } = await import('../../cli/doctor-command.js');
+    const base = mkdtempSync(join(tmpdir(), 'xinyi-serve-doctor-'));
+    try {
+      writeFileSync(join(base, 'pseudonym.key'), 'k'.repeat(48), { mode: 0o600 });
+      writeFileSync(join(base, 'api.token'), 'b2'.repeat(32), { mode: 0o644 });
+      const configFile = join(base, 'serve.json');
+      writeFileSync(
+        configFile,
+        JSON.stringify({
+          ...minimal,
+          pseudonymKey: { file: 'pseudonym.key' },
+          devices: { scanners: [{ type: 'serial', link: { serial: { path: join(base, 'no-scanner') } } }] },
+          http: { host: '127.0.0.1', port: 1 },
+        }),
+      );
+      const report = await runDoctor({ configFile, timeoutMs: 500 });
+      expect(report.config).not.toBeNull();
+      expect(report.devices?.map((d) => d.role)).toEqual(['scanner']);
+      expect(report.secrets['api.tokenFile']).toBe(false);
+      expect(report.problems.some((p) => /api\.tokenFile: .* is readable by group or others/.test(p))).toBe(
+        true,
+      );
+      expect(report.daemon).toMatchObject({ url: 'http://127.0.0.1:1', running: false });
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});

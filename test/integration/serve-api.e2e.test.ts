@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { runDoctor } from '../../cli/doctor-command.js';
 import { createSqliteJournal } from '../../sdk/journal/sqlite-journal.js';
 import { cardFieldsForPerson } from '../../simulator/devices/virtual-id-card-reader.js';
 import type { SyntheticPerson } from '../../simulator/population.js';
@@ -124,6 +125,19 @@ describe.skipIf(!socat)('xinyi serve, end to end against the simulator', () => {
     );
     expect(big.status).toBe(413);
     expect(big.body).toMatchObject({ error: { code: 'API_BODY_TOO_LARGE' } });
+    // java.net.http's h2c upgrade on a POST is refused with the fix, not taken for a WebSocket.
+    const h2c = await rawGet(`${serve.url}/v1/health`, {
+      ...auth,
+      connection: 'Upgrade, HTTP2-Settings',
+      upgrade: 'h2c',
+      'http2-settings': 'AAMAAABkAARAAAAAAAIAAAAA',
+    });
+    expect(h2c.status).toBe(400);
+    expect(h2c.body).toContain('HTTP_1_1');
+    // xinyi doctor reads the running service's health with the token.
+    const report = await runDoctor({ configFile: serve.configFile, daemonUrl: serve.url, timeoutMs: 5_000 });
+    expect(report.daemon).toMatchObject({ running: true });
+    expect(report.secrets['api.tokenFile']).toBe(true);
   });
 
   it('a card tapped while the till waits: credential event, decision event, the same decision answered, then the use confirmed once', async () => {

@@ -182,7 +182,7 @@ export async function tapCard(
  * Takes the card off the reader and resolves once the reader has polled an empty field three times
  * (it needs two to see the card gone), so that the next card placed is a new card.
  */
-export async function liftCard(site: SimulatedSite): Promise<void> {
+export async function liftCard(site: Pick<SimulatedSite, 'reader'>): Promise<void> {
   let emptyPolls = 0;
   const count = (e: { name: string; sw3: number }) => {
     if (e.name === 'findCard' && e.sw3 !== SamStatus.FIND_CARD_SUCCESS) emptyPolls++;

@@ -1,6 +1,6 @@
 import type { Clock } from '../../sdk/clock.js';
-import { isXinyiError } from '../../sdk/errors.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../../sdk/diagnostics/metrics.js';
+import { isXinyiError } from '../../sdk/errors.js';
 import type { Gate } from '../../sdk/gate/gate.js';
 import { GateController } from '../../sdk/gate/gate-controller.js';
 import type { JournalStore } from '../../sdk/journal/journal-store.js';

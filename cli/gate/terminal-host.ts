@@ -79,6 +79,8 @@ export interface TerminalHostOptions {
    * locked and checked at start with the other devices. The host neither creates nor opens it.
    */
   gateName?: string;
+  /** Who this process is, in a refusal another one gets for a lock it holds. @default 'a gate daemon' */
+  lockHolder?: string;
 }
 
 /** What `/health` reports of any terminal host; the gate daemon adds its lane. */
@@ -119,7 +121,7 @@ export interface TerminalHost {
   readonly terminal: Terminal;
   readonly journal: JournalStore;
   readonly clock: Clock;
-  /** The readers and scanners of the configuration, opened in the background; attach them. */
+  /** The readers and scanners of the configuration: attach them before `serve()`, which starts opening them. */
   readonly sources: readonly ManagedSource[];
   readonly uploader: Uploader | undefined;
   readonly documents: DocumentKeeper;
@@ -136,8 +138,9 @@ export interface TerminalHost {
   /** `/diagnostics`: the terminal's, the health, the configuration redacted, sync, documents, uploader. */
   diagnostics(): Record<string, unknown>;
   /**
-   * Registers the metrics (with the gate lanes given), listens on `config.http` with `handler`, starts
-   * the sync and the uploader; resolves with `http://host:port`. Once.
+   * Starts opening the readers and scanners in the background, registers the metrics (with the gate
+   * lanes given), listens on `config.http` with `handler`, starts the sync and the uploader; resolves
+   * with `http://host:port`. Once.
    */
   serve(options: {
     handler: (req: IncomingMessage, res: ServerResponse) => void;
@@ -174,7 +177,10 @@ const OPERATOR_FAILURES_BEFORE_GIVING_UP = 3;
  * (else `DEVICE_PERMISSION_DENIED`). A port that does not exist yet is not a reason to stop: it is
  * opened when it appears.
  */
-async function checkDevicesBeforeStart(config: TerminalHostConfig, endpoints: DeviceEndpoint[]): Promise<void> {
+async function checkDevicesBeforeStart(
+  config: TerminalHostConfig,
+  endpoints: DeviceEndpoint[],
+): Promise<void> {
   for (const name of nativeModulesFor(config.devices)) await loadNativeModule(name);
   for (const { serialPath } of endpoints) {
     if (serialPath === undefined) continue;
@@ -297,9 +303,11 @@ function shiftedClock(startAt: string | undefined): Clock {
 }
 
 /**
- * Opens a terminal host: journal, credit chain, documents, uploader, site store, terminal, devices
- * (created, opened in the background, not attached), document watch and retention. Rejects with
- * `CONFIG_INVALID` / `JOURNAL_UNAVAILABLE` for what it cannot run without, having closed what it opened.
+ * Opens a terminal host: the data-folder and device locks, the devices' native modules and port
+ * permissions checked, journal, credit chain, documents, uploader, site store, terminal, devices
+ * (created; opened in the background from `serve()` on), document watch and retention. Rejects with
+ * `ALREADY_RUNNING` / `CONFIG_INVALID` / `JOURNAL_UNAVAILABLE` / `NATIVE_MODULE_UNAVAILABLE` /
+ * `DEVICE_PERMISSION_DENIED` for what it cannot run without, having closed what it opened.
  */
 export async function openTerminalHost(options: TerminalHostOptions): Promise<TerminalHost> {
   const { config, baseDir, logger } = options;
@@ -325,13 +333,17 @@ export async function openTerminalHost(options: TerminalHostOptions): Promise<Te
   try {
     // One host per data folder, and per device whatever its data folder: a second one stops here,
     // before it opens the journal or competes for a port (docs/gates.md, "Already running").
-    const dataLock = acquireLock(join(dataDir, '.lock'), `data folder ${dataDir}`);
+    const dataLock = acquireLock(join(dataDir, '.lock'), `data folder ${dataDir}`, options.lockHolder);
     cleanups.push(() => dataLock.release());
     const endpoints = deviceEndpoints(config.devices, options.gateName);
     const lockDir = deviceLockDir();
     for (const endpoint of endpoints) {
       if (endpoint.lockKey === undefined) continue;
-      const lock = acquireLock(deviceLockFile(lockDir, endpoint.lockKey), endpoint.describe);
+      const lock = acquireLock(
+        deviceLockFile(lockDir, endpoint.lockKey),
+        endpoint.describe,
+        options.lockHolder,
+      );
       cleanups.push(() => lock.release());
     }
     await checkDevicesBeforeStart(config, endpoints);
@@ -565,13 +577,17 @@ export async function openTerminalHost(options: TerminalHostOptions): Promise<Te
         }),
       );
     };
-    for (const source of sources) {
-      keepOpening(
-        source.name,
-        () => source.open(),
-        () => source.close(),
-      );
-    }
+    // The readers and scanners start opening at `serve()`, once the caller has attached them: a card
+    // already on the reader at start must reach a listener.
+    const openSources = () => {
+      for (const source of sources) {
+        keepOpening(
+          source.name,
+          () => source.open(),
+          () => source.close(),
+        );
+      }
+    };
     cleanups.push(async () => {
       stopping = true;
       sleeper.wakeAll();
@@ -652,6 +668,7 @@ export async function openTerminalHost(options: TerminalHostOptions): Promise<Te
     let served: Promise<{ url: string; server: Server }> | undefined;
     const serve: TerminalHost['serve'] = (serveOptions) => {
       served ??= (async () => {
+        openSources();
         const registered = createTerminalMetrics({
           terminal,
           journal,

@@ -10,6 +10,7 @@ import type { Logger } from '../../sdk/logger.js';
 import type { DecisionContext } from '../../sdk/policy/evaluate.js';
 import type { OverrideInput } from '../../sdk/terminal/terminal-contract.js';
 import type { ServeConfig } from '../gate/config.js';
+import { withIsoTimestamps } from '../gate/iso-timestamps.js';
 import type { TerminalHost } from '../gate/terminal-host.js';
 import {
   decisionView,
@@ -313,14 +314,18 @@ export function createServeApi(options: ServeApiOptions): ServeApi {
     if (method === 'POST' && stopping) throw new XinyiError('CLOSED', 'the service is stopping');
 
     if (path === '/v1/health' && allow('GET')) {
-      send(json(200, host.health()));
+      // Instants as ISO 8601 UTC, as the gate daemon's /health gives them.
+      send(json(200, withIsoTimestamps(host.health())));
     } else if (path === '/v1/devices' && allow('GET')) {
       const known = terminal.diagnostics().devices;
+      const problems = host.health().deviceProblems;
       const devices = [...host.devices].map(([name, state]) => ({
         name,
         state: known[name]?.state ?? state,
         ...(known[name]?.reason ? { reason: known[name].reason } : {}),
         ...(known[name]?.since ? { since: known[name].since } : {}),
+        // Why it does not open (path, the system's words, whether the service still tries).
+        ...(problems[name] ? { problem: problems[name] } : {}),
       }));
       send(json(200, { devices }));
     } else if (path === '/v1/state' && allow('GET')) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Clock } from '../../sdk/clock.js';
-import { XinyiError } from '../../sdk/errors.js';
+import { isXinyiError, XinyiError } from '../../sdk/errors.js';
 import type { Logger } from '../../sdk/logger.js';
 import { configPath, readSecret, type ServeConfig } from '../gate/config.js';
 import { checkSecretFileMode } from '../gate/local-files.js';
@@ -55,18 +55,21 @@ export function readApiToken(config: ServeConfig, baseDir: string): string {
  */
 export async function startServeService(options: ServeServiceOptions): Promise<ServeService> {
   const { config, baseDir, logger } = options;
-  const token = readApiToken(config, baseDir);
   let reservedId: string | undefined;
-  const host = await openTerminalHost({
-    ...options,
-    // The id reserved for an idempotency key, taken by the `present()` it was reserved for.
-    newDecisionId: () => {
-      const id = reservedId ?? randomUUID();
-      reservedId = undefined;
-      return id;
-    },
-  });
+  let opened: TerminalHost | undefined;
   try {
+    const token = readApiToken(config, baseDir);
+    const host = await openTerminalHost({
+      ...options,
+      lockHolder: 'xinyi serve',
+      // The id reserved for an idempotency key, taken by the `present()` it was reserved for.
+      newDecisionId: () => {
+        const id = reservedId ?? randomUUID();
+        reservedId = undefined;
+        return id;
+      },
+    });
+    opened = host;
     const idempotency = await openIdempotencyStore({
       path: join(configPath(baseDir, config.dataDir), 'idempotency.sqlite'),
       ttlMs: config.api.idempotencyTtlMs,
@@ -136,7 +139,10 @@ export async function startServeService(options: ServeServiceOptions): Promise<S
       },
     };
   } catch (error) {
-    await host.close();
+    if (isXinyiError(error) && error.code !== 'CLOSED') {
+      logger.error({ code: error.code, err: error.message, ...error.details }, 'xinyi serve cannot start');
+    }
+    await opened?.close();
     throw error;
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { runDoctor } from '../../cli/doctor-command.js';
 import { createSqliteJournal } from '../../sdk/journal/sqlite-journal.js';
-import { cardFieldsForPerson } from '../../simulator/devices/virtual-id-card-reader.js';
+import { cardFieldsForPerson } from '../../simulator/devices/card-fields.js';
 import type { SyntheticPerson } from '../../simulator/population.js';
 import { isSocatAvailable } from '../../simulator/pty.js';
 import { type SimulatedSite, startSimulatedSite } from '../../simulator/simulated-site.js';
-import { until } from './gate-daemon-process.js';
+import { spawnDaemon, stderrOf, until, waitFor } from './gate-daemon-process.js';
 import { call, openEvents, type ServeProcess, startServe, writeServeConfig } from './serve-process.js';
 
 /**
@@ -139,6 +139,62 @@ describe.skipIf(!socat)('xinyi serve, end to end against the simulator', () => {
     expect(report.daemon).toMatchObject({ running: true });
     expect(report.secrets['api.tokenFile']).toBe(true);
   });
+
+  it('a second xinyi serve on the same data folder and devices stops at once: exit 3, ALREADY_RUNNING naming the first', async () => {
+    const second = spawnDaemon(serve.configFile, { command: 'serve' });
+    expect(await second.exited).toBe(3);
+    expect(stderrOf(second)).toMatch(
+      new RegExp(
+        `^xinyi: ALREADY_RUNNING: xinyi serve is already running \\(pid ${serve.child.pid}\\) on data folder `,
+      ),
+    );
+    expect(second.lines.find((l) => l.msg === 'xinyi serve cannot start')).toMatchObject({
+      code: 'ALREADY_RUNNING',
+      pid: serve.child.pid,
+    });
+    expect(second.lines.some((l) => l.msg === 'xinyi serve started')).toBe(false);
+    const health = (await call(serve, 'GET', '/v1/health')).body;
+    expect(health.deviceProblems).toEqual({});
+  }, 30_000);
+
+  it('a reader on a wrong serial path: /v1/health and /v1/devices name the path, DEVICE_NOT_FOUND and ENOENT; it keeps trying', async () => {
+    const missing = join(dir, 'ttyUSB9');
+    const config = JSON.parse(readFileSync(serve.configFile, 'utf8')) as Record<string, unknown> & {
+      devices: { idCardReader: Record<string, unknown> };
+    };
+    const file = join(dir, 'serve-missing-reader.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...config,
+        dataDir: join(dir, 'serve-data-missing-reader'),
+        devices: { idCardReader: { serial: { path: missing, baudRate: 115_200 } }, scanners: [] },
+      }),
+    );
+    const other = await startServe(file, serve.token);
+    try {
+      await waitFor(other, (l) => l.msg === 'device not available yet' && l.device === 'id-card-reader');
+      const health = (await call(other, 'GET', '/v1/health')).body as {
+        status: string;
+        deviceProblems: Record<string, Record<string, unknown>>;
+      };
+      expect(health.status).toBe('degraded');
+      expect(health.deviceProblems['id-card-reader']).toMatchObject({
+        code: 'DEVICE_NOT_FOUND',
+        path: missing,
+        reason: 'ENOENT',
+        retrying: true,
+        since: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
+      });
+      const devices = (await call(other, 'GET', '/v1/devices')).body.devices as Record<string, unknown>[];
+      expect(devices.find((d) => d.name === 'id-card-reader')).toMatchObject({
+        problem: { code: 'DEVICE_NOT_FOUND', path: missing },
+      });
+    } finally {
+      other.child.kill('SIGTERM');
+      expect(await other.exited).toBe(0);
+    }
+  }, 60_000);
 
   it('a card tapped while the till waits: credential event, decision event, the same decision answered, then the use confirmed once', async () => {
     const person = citizens[0]!;

@@ -274,10 +274,14 @@ async function openJournalWaiting(
           );
           return { retry: true, delayMs };
         },
-        ...(signal === undefined ? {} : { signal }),
-        sleep: async (ms, loopSignal) => {
+        // The signal ends the wait between attempts, never an attempt: given to the loop, it would
+        // throw away a journal opened while the signal came (left open, the process never exits) and
+        // refuse the first attempt to a signal that came before it (a start stopped before the journal
+        // must still open it, then stop cleanly: 'gate daemon stopped').
+        sleep: async (ms) => {
           if (lastError !== undefined) await answerDegraded(lastError);
-          await timerSleep(ms, loopSignal);
+          await timerSleep(ms, signal);
+          if (signal?.aborted) throw new XinyiError('CLOSED', 'stopped while waiting for the journal');
         },
       },
     );

@@ -34,7 +34,7 @@ import { documentFiles, offlineDocuments, readDocumentFiles } from './gate/docum
 import { checkSecretFiles } from './gate/local-files.js';
 import { checkSiteStore, type SiteStoreCheck } from './gate/site-store.js';
 import { DOCTOR_USAGE } from './help-text.js';
-import { readApiToken } from './serve/service.js';
+import { readApiToken } from './serve/api-token.js';
 import { usageError, xinyiInvocation } from './usage.js';
 
 /** How long each network check may take (platform, daemon). */

@@ -4,7 +4,8 @@ import { loadServeConfig } from './gate/config.js';
 import { checkConfigFile } from './gate-command.js';
 import { SERVE_USAGE } from './help-text.js';
 import { runUntilSignalled } from './run-until-signalled.js';
-import { readApiToken, startServeService } from './serve/service.js';
+import { readApiToken } from './serve/api-token.js';
+import { startServeService } from './serve/service.js';
 import { usageError } from './usage.js';
 
 /** `xinyi serve`: runs until SIGTERM/SIGINT. */

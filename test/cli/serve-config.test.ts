@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseServeConfig } from '../../cli/gate/config.js';
-import { readApiToken } from '../../cli/serve/service.js';
+import { readApiToken } from '../../cli/serve/api-token.js';
 import { isXinyiError } from '../../sdk/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'xinyi-serve-config-'));

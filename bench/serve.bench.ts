@@ -155,7 +155,7 @@ export async function runServeBench(): Promise<BenchResult> {
         figure('serve.event.p99', 'committed → WebSocket client p99', 'µs', eventP99),
       ],
       notes: [
-        `${ROUNDS} rounds per side after a warm-up round, alternating; the API side includes its Idempotency-Key's answer (one SQLite write, not waited for on disk)`,
+        `${ROUNDS} rounds per side after a warm-up round, alternating; the API side includes storing its Idempotency-Key's answer (one SQLite write just after the answer is sent, not waited for on disk; the client shares the service's process)`,
         `target: the API adds ≤ 2 ms p99: ${addedP99.median <= 2_000 ? 'met' : 'NOT met'}; event ≤ 5 ms p99 after the commit: ${eventP99.median <= 5_000 ? 'met' : 'NOT met'}`,
       ],
     };

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import { loadSqliteDriver } from '../../sdk/credit/snapshot-store.js';
 import { XinyiError } from '../../sdk/errors.js';
+import { startWalCheckpointer } from '../../sdk/journal/wal-checkpointer.js';
+import type { Logger } from '../../sdk/logger.js';
 
 /**
  * `xinyi serve`'s idempotency keys, in their own SQLite file beside the journal (the journal's hash
@@ -12,6 +14,10 @@ import { XinyiError } from '../../sdk/errors.js';
  * key's row — finds the decision in the journal (written with `synchronous = FULL`) instead of making
  * a second one. The stored answers are then a cache, written without waiting for the disk; only an
  * override's, which nothing else could rebuild, waits for it.
+ *
+ * Its WAL checkpoints run off the event loop, as the journal's do (sdk/journal/wal-checkpointer.ts):
+ * left to SQLite, every few hundred answers one `put` would copy the log into the file and fsync it
+ * inside a request, tens of milliseconds on a busy disk.
  */
 
 /** What a key answered, and for which request. */
@@ -66,9 +72,15 @@ export interface IdempotencyStore {
   close(): void;
 }
 
+/** After a checkpoint the log file is cut back to this size instead of keeping its high-water mark. */
+const WAL_SIZE_LIMIT_BYTES = 4 * 1_048_576;
+
 export async function openIdempotencyStore(options: {
   path: string;
   ttlMs: number;
+  logger: Logger;
+  /** How often the log is copied into the file, off the event loop. @default 1000 */
+  checkpointIntervalMs?: number;
 }): Promise<IdempotencyStore> {
   const Driver = await loadSqliteDriver();
   let db: BetterSqlite3.Database;
@@ -83,11 +95,28 @@ export async function openIdempotencyStore(options: {
       body TEXT NOT NULL,
       created_at INTEGER NOT NULL
     ) STRICT`);
+    // Expiry deletes by age: without the index, a scan of every answer kept (a day's, by default).
+    db.exec('CREATE INDEX IF NOT EXISTS answers_created_at ON answers (created_at)');
   } catch (cause) {
     throw new XinyiError('JOURNAL_UNAVAILABLE', 'cannot open the idempotency-key store', {
       cause,
       details: { file: 'idempotency.sqlite' },
     });
+  }
+  const opened = db;
+  const checkpointer = await startWalCheckpointer({
+    path: options.path,
+    intervalMs: options.checkpointIntervalMs ?? 1_000,
+    busyTimeoutMs: 5_000,
+    logger: options.logger,
+    // The worker could not start or stopped: SQLite checkpoints inside the commits again.
+    onFailure: () => {
+      if (opened.open) opened.pragma('wal_autocheckpoint = 1000');
+    },
+  });
+  if (checkpointer !== undefined) {
+    db.pragma('wal_autocheckpoint = 0');
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   }
   const select = db.prepare<
     [string],
@@ -117,6 +146,8 @@ export async function openIdempotencyStore(options: {
       }
     },
     close() {
+      // The worker's connection first, so that the last one to close removes the log.
+      checkpointer?.close();
       db.close();
     },
   };

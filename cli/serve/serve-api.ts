@@ -108,7 +108,7 @@ export function createServeApi(options: ServeApiOptions): ServeApi {
   const origins = new Map<string, string>();
   const inProgress = new Set<Promise<unknown>>();
   /** Requests being answered, by idempotency key: a concurrent retry waits for the same answer. */
-  const answering = new Map<string, { hash: string; answer: Promise<Answer> }>();
+  const answering = new Map<string, { hash: string; answer: Promise<{ answer: Answer; keep: boolean }> }>();
   let stopping = false;
 
   const track = <T>(promise: Promise<T>): Promise<T> => {
@@ -242,16 +242,19 @@ export function createServeApi(options: ServeApiOptions): ServeApi {
   };
 
   /**
-   * Runs a POST once per idempotency key; a retry (or a concurrent duplicate) gets the same answer.
-   * A `present`'s decision id comes from the key and the request, so a retry whose stored answer was
-   * lost (a crash, a power loss) finds the decision in the journal.
+   * Runs a POST once per idempotency key and sends its answer; a retry (or a concurrent duplicate) gets
+   * the same answer. A `present`'s decision id comes from the key and the request, so a retry whose
+   * stored answer was lost (a crash, a power loss) finds the decision in the journal. A `durable`
+   * answer is on disk before it is sent; any other is stored just after it is sent, in the same turn
+   * of the event loop (no other request runs in between), so the caller does not wait for the write.
    */
   const idempotent = async (
     req: IncomingMessage,
     path: string,
     durable: boolean,
     run: (body: string, decisionId: string) => Promise<Answer> | Answer,
-  ): Promise<Answer & { replayed: boolean }> => {
+    send: (answer: Answer, replayed: boolean) => void,
+  ): Promise<void> => {
     const key = checkIdempotencyKey(req.headers['idempotency-key']);
     const body = await readBody(req);
     const hash = requestHash('POST', path, body);
@@ -262,40 +265,51 @@ export function createServeApi(options: ServeApiOptions): ServeApi {
     const running = answering.get(key);
     if (running) {
       if (running.hash !== hash) throw reused();
-      return { ...(await running.answer), replayed: true };
+      send((await running.answer).answer, true);
+      return;
     }
     const stored = idempotency.get(key, clock.now());
     if (stored && stored.requestHash !== hash) throw reused();
-    if (stored) return { status: stored.status, body: stored.body, replayed: true };
+    if (stored) {
+      send({ status: stored.status, body: stored.body }, true);
+      return;
+    }
     const decisionId = decisionIdFor(terminal.terminalId, key, hash);
-    const keep = (answer: Answer) =>
-      idempotency.put(key, { requestHash: hash, ...answer }, clock.now(), durable);
+    const sendAndKeep = (answer: Answer, replayed: boolean, keep: boolean) => {
+      const store = () => idempotency.put(key, { requestHash: hash, ...answer }, clock.now(), durable);
+      if (keep && durable) store();
+      send(answer, replayed);
+      if (!keep || durable) return;
+      try {
+        store();
+      } catch (error) {
+        // Answered already; a retry then finds a present's decision in the journal.
+        logger.warn({ code: toXinyiError(error).code }, 'idempotency key not stored');
+      }
+    };
     const committed = path === '/v1/present' ? journal.getDecision(decisionId) : undefined;
     if (committed) {
-      const answer = json(200, decisionView(committed.decision));
-      keep(answer);
-      return { ...answer, replayed: true };
+      sendAndKeep(json(200, decisionView(committed.decision)), true, true);
+      return;
     }
-    const answer = (async (): Promise<Answer> => {
+    const answer = (async (): Promise<{ answer: Answer; keep: boolean }> => {
       try {
-        const result = await run(body, decisionId);
-        keep(result);
-        return result;
+        return { answer: await run(body, decisionId), keep: true };
       } catch (error) {
         const e = toXinyiError(error);
         const status = statusOf(e);
-        const refused = { status, body: errorBody(e) };
         // Nothing was done (no decision, use or override) after 408 or 5xx: the key may be tried again.
-        if (status !== 408 && status < 500) keep(refused);
-        return refused;
+        return { answer: { status, body: errorBody(e) }, keep: status !== 408 && status < 500 };
       }
     })();
     answering.set(key, { hash, answer });
+    let outcome: { answer: Answer; keep: boolean };
     try {
-      return { ...(await answer), replayed: false };
+      outcome = await answer;
     } finally {
       answering.delete(key);
     }
+    sendAndKeep(outcome.answer, false, outcome.keep);
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse, cors: Record<string, string>) => {
@@ -304,6 +318,8 @@ export function createServeApi(options: ServeApiOptions): ServeApi {
     const method = req.method ?? 'GET';
     const send = (answer: Answer, extra: Record<string, string> = {}) =>
       res.writeHead(answer.status, { ...JSON_HEADERS, ...cors, ...extra }).end(answer.body);
+    const sendReplayed = (answer: Answer, replayed: boolean) =>
+      send(answer, replayed ? { 'idempotent-replayed': 'true' } : {});
     const decisionPath = /^\/v1\/decisions\/([A-Za-z0-9-]{1,64})(\/confirm-use|\/override)?$/.exec(path);
     const allow = (methods: string) => {
       if (method === methods) return true;
@@ -347,8 +363,7 @@ export function createServeApi(options: ServeApiOptions): ServeApi {
     } else if (path === '/v1/metrics' && allow('GET')) {
       res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, ...cors }).end(host.renderMetrics());
     } else if (path === '/v1/present' && allow('POST')) {
-      const answer = await idempotent(req, path, false, (body, id) => operations.present(body, id));
-      send(answer, answer.replayed ? { 'idempotent-replayed': 'true' } : {});
+      await idempotent(req, path, false, (body, id) => operations.present(body, id), sendReplayed);
     } else if (decisionPath && decisionPath[2] === undefined && allow('GET')) {
       const record = decisionRecord(decisionPath[1]!);
       send(json(200, decisionView(record.decision)));
@@ -357,8 +372,7 @@ export function createServeApi(options: ServeApiOptions): ServeApi {
       // An override is kept on disk before it is answered: nothing else could tell a retry it was made.
       const override = decisionPath[2] === '/override';
       const run = override ? operations.override : operations.confirmUse;
-      const answer = await idempotent(req, path, override, (body) => run(body, id));
-      send(answer, answer.replayed ? { 'idempotent-replayed': 'true' } : {});
+      await idempotent(req, path, override, (body) => run(body, id), sendReplayed);
     } else if (path === '/v1/events' && allow('GET')) {
       streams.serveSse(req, res, cors);
     } else {

@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Clock } from '../../sdk/clock.js';
-import { isXinyiError, XinyiError } from '../../sdk/errors.js';
+import { isXinyiError } from '../../sdk/errors.js';
 import type { Logger } from '../../sdk/logger.js';
-import { configPath, readSecret, type ServeConfig } from '../gate/config.js';
-import { checkSecretFileMode } from '../gate/local-files.js';
+import { configPath, type ServeConfig } from '../gate/config.js';
 import { openTerminalHost, type TerminalHost } from '../gate/terminal-host.js';
+import { readApiToken } from './api-token.js';
 import { EventLog } from './event-log.js';
 import { openIdempotencyStore } from './idempotency-store.js';
 import { createServeApi } from './serve-api.js';
-
-/** The shortest token accepted: 32 characters (`openssl rand -hex 32` gives 64). */
-export const MIN_TOKEN_LENGTH = 32;
 
 export interface ServeServiceOptions {
   config: ServeConfig;
@@ -32,21 +29,6 @@ export interface ServeService {
    * commit and be answered, closes the event streams, flushes uploads, closes the terminal. Idempotent.
    */
   stop(): Promise<{ decisions: number; backlog: number }>;
-}
-
-/** The bearer token, from a file only its owner may read; `CONFIG_INVALID` naming `api.tokenFile`. */
-export function readApiToken(config: ServeConfig, baseDir: string): string {
-  const path = configPath(baseDir, config.api.tokenFile);
-  checkSecretFileMode(path, 'api.tokenFile', { allowInsecure: config.allowInsecureSecretFiles });
-  const token = readSecret({ file: config.api.tokenFile }, baseDir, 'api.tokenFile');
-  if (token.length < MIN_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(token)) {
-    throw new XinyiError(
-      'CONFIG_INVALID',
-      `api.tokenFile: the token must be at least ${MIN_TOKEN_LENGTH} printable ASCII characters without spaces (openssl rand -hex 32)`,
-      { details: { field: 'api.tokenFile' } },
-    );
-  }
-  return token;
 }
 
 /**
@@ -73,6 +55,7 @@ export async function startServeService(options: ServeServiceOptions): Promise<S
     const idempotency = await openIdempotencyStore({
       path: join(configPath(baseDir, config.dataDir), 'idempotency.sqlite'),
       ttlMs: config.api.idempotencyTtlMs,
+      logger,
     });
     host.onClose(() => idempotency.close());
     const events = new EventLog({

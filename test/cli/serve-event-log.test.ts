@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,8 @@ import {
   requestHash,
 } from '../../cli/serve/idempotency-store.js';
 import { isXinyiError } from '../../sdk/errors.js';
+import { silentLogger } from '../../sdk/logger.js';
+import { until } from '../support/until.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'xinyi-serve-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,13 +74,31 @@ describe('idempotency keys', () => {
     const path = join(dir, 'idempotency.sqlite');
     const hash = requestHash('POST', '/v1/present', '{"wait":{"timeoutMs":1000}}');
     expect(requestHash('POST', '/v1/present', '{}')).not.toBe(hash);
-    let store = await openIdempotencyStore({ path, ttlMs: 1_000 });
+    let store = await openIdempotencyStore({ path, ttlMs: 1_000, logger: silentLogger });
     store.put('key-00000001', { requestHash: hash, status: 200, body: '{"id":"d1"}' }, 0, true);
     store.close();
-    store = await openIdempotencyStore({ path, ttlMs: 1_000 });
+    store = await openIdempotencyStore({ path, ttlMs: 1_000, logger: silentLogger });
     expect(store.get('key-00000001', 10)).toEqual({ requestHash: hash, status: 200, body: '{"id":"d1"}' });
     expect(store.get('key-00000001', 5_000)).toBeUndefined();
     store.close();
+  });
+
+  it('checkpoints its log on a connection of its own, never inside a put, and removes the log when closed', async () => {
+    // An answer reaches the database file only when a checkpoint copies it from the write-ahead log:
+    // SQLite's own would run inside a put once 1,000 pages filled the log (an fsync on the event loop).
+    const path = join(dir, 'checkpointed.sqlite');
+    const inFile = (key: string) => readFileSync(path).includes(Buffer.from(key));
+    const store = await openIdempotencyStore({
+      path,
+      ttlMs: 60_000,
+      logger: silentLogger,
+      checkpointIntervalMs: 20,
+    });
+    store.put('key-checkpointed', { requestHash: 'h', status: 200, body: '{}' }, 0, false);
+    expect(inFile('key-checkpointed')).toBe(false);
+    await until(() => inFile('key-checkpointed'), 'the worker to checkpoint');
+    store.close();
+    expect(existsSync(`${path}-wal`)).toBe(false);
   });
 
   it("derives a present's decision id from terminal, key and request: a retry finds it, anything else differs", () => {

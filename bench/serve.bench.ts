@@ -85,8 +85,26 @@ export async function runServeBench(): Promise<BenchResult> {
     const sorted = [...samples].sort((a, b) => a - b);
     return { p50: percentile(sorted, 50) * 1000, p99: percentile(sorted, 99) * 1000 };
   };
-  const viaApi = (c: Credential) => post(JSON.stringify({ credential: c }));
-  const inProcess = (c: Credential) => terminal.present(c);
+  // Each API call's own present() timed inside the service: the call's time less its present() is what
+  // the API added to that decision, paired, so the journal's fsync (tens of ms on a busy disk, varying
+  // from one decision to the next) does not swamp it as it does a difference of two p99s.
+  const presentInProcess = terminal.present.bind(terminal);
+  let presentMs = 0;
+  terminal.present = async (...args: Parameters<typeof presentInProcess>) => {
+    const t = performance.now();
+    try {
+      return await presentInProcess(...args);
+    } finally {
+      presentMs = performance.now() - t;
+    }
+  };
+  let overheadSamples: number[] | undefined;
+  const viaApi = async (c: Credential) => {
+    const t = performance.now();
+    await post(JSON.stringify({ credential: c }));
+    overheadSamples?.push(performance.now() - t - presentMs);
+  };
+  const inProcess = (c: Credential) => presentInProcess(c);
 
   // Committed → at the WebSocket client: stamped first among the `decision` listeners.
   let committedAt = 0;
@@ -108,7 +126,7 @@ export async function runServeBench(): Promise<BenchResult> {
       const got = new Promise<number>((resolve) => {
         delivered = resolve;
       });
-      await terminal.present(credentials[i % credentials.length]!);
+      await presentInProcess(credentials[i % credentials.length]!);
       samples[i] = await got;
     }
     const sorted = [...samples].sort((a, b) => a - b);
@@ -121,11 +139,17 @@ export async function runServeBench(): Promise<BenchResult> {
     const api = { p50: [] as number[], p99: [] as number[] };
     const direct = { p50: [] as number[], p99: [] as number[] };
     const added: number[] = [];
+    const paired = { p50: [] as number[], p99: [] as number[] };
     const event = { p50: [] as number[], p99: [] as number[] };
     for (let r = 0; r < ROUNDS; r++) {
       const first = r % 2 === 0 ? viaApi : inProcess;
+      overheadSamples = [];
       const a = await round(first);
       const b = await round(first === viaApi ? inProcess : viaApi);
+      const sortedOverhead = overheadSamples.slice(-CALLS).sort((x, y) => x - y);
+      overheadSamples = undefined;
+      paired.p50.push(percentile(sortedOverhead, 50) * 1000);
+      paired.p99.push(percentile(sortedOverhead, 99) * 1000);
       const [http, local] = first === viaApi ? [a, b] : [b, a];
       api.p50.push(http.p50);
       api.p99.push(http.p99);
@@ -137,6 +161,7 @@ export async function runServeBench(): Promise<BenchResult> {
       event.p99.push(e.p99);
     }
     const addedP99 = summarize(added);
+    const pairedP99 = summarize(paired.p99);
     const eventP99 = summarize(event.p99);
     return {
       bench: 'serve',
@@ -150,13 +175,30 @@ export async function runServeBench(): Promise<BenchResult> {
           label: 'terminal.present() in process',
           ...summarize(direct.p99),
         }),
-        figure('serve.added.p99', 'added by the API, p99', 'µs', addedP99),
+        figure(
+          'serve.added.p99',
+          'added by the API, p99 of the API side less p99 of present()',
+          'µs',
+          addedP99,
+        ),
+        figure(
+          'serve.overhead.p50',
+          'added by the API per call (call less its own present()), p50',
+          'µs',
+          summarize(paired.p50),
+        ),
+        figure(
+          'serve.overhead.p99',
+          'added by the API per call (call less its own present()), p99',
+          'µs',
+          pairedP99,
+        ),
         figure('serve.event.p50', 'committed → WebSocket client p50', 'µs', summarize(event.p50)),
         figure('serve.event.p99', 'committed → WebSocket client p99', 'µs', eventP99),
       ],
       notes: [
         `${ROUNDS} rounds per side after a warm-up round, alternating; the API side includes storing its Idempotency-Key's answer (one SQLite write just after the answer is sent, not waited for on disk; the client shares the service's process)`,
-        `target: the API adds ≤ 2 ms p99: ${addedP99.median <= 2_000 ? 'met' : 'NOT met'}; event ≤ 5 ms p99 after the commit: ${eventP99.median <= 5_000 ? 'met' : 'NOT met'}`,
+        `target: the API adds ≤ 2 ms p99 — per call: ${pairedP99.median <= 2_000 ? 'met' : 'NOT met'}, as a difference of the two sides' p99: ${addedP99.median <= 2_000 ? 'met' : 'NOT met'}; event ≤ 5 ms p99 after the commit: ${eventP99.median <= 5_000 ? 'met' : 'NOT met'}`,
       ],
     };
   } finally {

@@ -1,5 +1,6 @@
 // What every bench shares: rounds summarised as min / median / max, figures with their named baseline
 // and ratio, one way to print them, and running a bench file on its own.
+import { cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { fmt } from './stats.js';
 
@@ -111,5 +112,12 @@ export function isMain(metaUrl: string): boolean {
 /** `node --import tsx bench/X.bench.ts`: runs the bench and prints it. */
 export async function runAlone(metaUrl: string, run: () => Promise<BenchResult>): Promise<void> {
   if (!isMain(metaUrl)) return;
+  // A figure means little without how busy the machine was (npm run bench prints the same).
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' / ');
+  console.log(`node ${process.version}, ${cpus().length} cores, load average (1 / 5 / 15 min) ${load()}`);
   printResult(await run());
+  console.log(`  load average at the end: ${load()}`);
 }

@@ -20,6 +20,7 @@ import { runPackSizeBench } from './pack-size.bench.js';
 import { runPlatformBench } from './platform.bench.js';
 import { runPresentBench } from './present.bench.js';
 import { runSamDecoderBench } from './sam-decoder.bench.js';
+import { runServeBench } from './serve.bench.js';
 import { runSiteStateBench } from './site-state.bench.js';
 import { runSnapshotBench } from './snapshot.bench.js';
 import { runUploadBench } from './upload.bench.js';
@@ -42,6 +43,7 @@ const BENCHES: ReadonlyArray<readonly [string, () => Promise<BenchResult>]> = [
   ['site-state', runSiteStateBench],
   ['snapshot', runSnapshotBench],
   ['backlog', runBacklogBench],
+  ['serve', runServeBench],
 ];
 
 /** What the published tables say about where and how they were measured. */

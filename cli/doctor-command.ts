@@ -14,21 +14,27 @@ import { isXinyiError } from '../sdk/errors.js';
 import { createPseudonymizer } from '../sdk/identity/index.js';
 import type { JournalStore, RetentionRecordType, UploadRecordKind } from '../sdk/journal/journal-store.js';
 import { createSqliteJournal } from '../sdk/journal/sqlite-journal.js';
+import { readJsonFile } from '../sdk/json-file.js';
 import { loadPolicyPack } from '../sdk/policy/validate-pack.js';
 import { SDK_VERSION } from '../sdk/version.js';
 import {
   configPath,
   type GateConfig,
+  isServeConfigValue,
   loadGateConfig,
+  loadServeConfig,
   readSecret,
   readSecretBytes,
   redactConfig,
   type SecretRef,
+  type ServeConfig,
+  type TerminalHostConfig,
 } from './gate/config.js';
 import { documentFiles, offlineDocuments, readDocumentFiles } from './gate/documents.js';
 import { checkSecretFiles } from './gate/local-files.js';
 import { checkSiteStore, type SiteStoreCheck } from './gate/site-store.js';
 import { DOCTOR_USAGE } from './help-text.js';
+import { readApiToken } from './serve/api-token.js';
 import { usageError, xinyiInvocation } from './usage.js';
 
 /** How long each network check may take (platform, daemon). */
@@ -139,7 +145,11 @@ async function canLoad(load: () => Promise<unknown>): Promise<boolean> {
   }
 }
 
-function checkSecrets(config: GateConfig, baseDir: string, problems: string[]): Record<string, boolean> {
+function checkSecrets(
+  config: TerminalHostConfig,
+  baseDir: string,
+  problems: string[],
+): Record<string, boolean> {
   const refs: [string, SecretRef, 'key' | 'public-key' | 'secret'][] = [
     ['pseudonymKey', config.pseudonymKey, 'key'],
   ];
@@ -215,7 +225,12 @@ export function pseudonymKeyWeakness(key: string | Uint8Array): string | undefin
  * The configuration's security, checked without the network: how the platform is reached, where
  * the secrets are and who may read them, the pseudonym key's strength, the daemon port, the clock.
  */
-function checkSecurity(config: GateConfig, baseDir: string, problems: string[], warnings: string[]): void {
+function checkSecurity(
+  config: TerminalHostConfig,
+  baseDir: string,
+  problems: string[],
+  warnings: string[],
+): void {
   const platform = config.platform;
   if (platform) {
     const kind = platformTransportKind(platform.baseUrl);
@@ -268,7 +283,11 @@ function checkSecurity(config: GateConfig, baseDir: string, problems: string[], 
   }
 }
 
-function checkPolicy(config: GateConfig, baseDir: string, problems: string[]): DoctorReport['policy'] {
+function checkPolicy(
+  config: TerminalHostConfig,
+  baseDir: string,
+  problems: string[],
+): DoctorReport['policy'] {
   if (config.policy === 'default') return { packId: 'default' };
   // A signed policy-pack document: checkDocuments verifies it.
   if (config.policy.publicKey !== undefined) return { packId: 'document' };
@@ -286,7 +305,7 @@ function checkPolicy(config: GateConfig, baseDir: string, problems: string[]): D
  * calendar's official arrangements reach from today (a matter of the date, not of the configuration).
  */
 async function checkDocuments(
-  config: GateConfig,
+  config: TerminalHostConfig,
   baseDir: string,
   dataDir: string,
   clock: Clock,
@@ -344,7 +363,7 @@ function checkDataDir(path: string, problems: string[]): NonNullable<DoctorRepor
 
 async function checkJournal(
   dataDir: string,
-  config: GateConfig,
+  config: TerminalHostConfig,
   problems: string[],
 ): Promise<DoctorReport['journal']> {
   const path = join(dataDir, 'journal.sqlite');
@@ -380,7 +399,7 @@ async function checkJournal(
 
 async function checkSnapshot(
   dataDir: string,
-  config: GateConfig,
+  config: TerminalHostConfig,
   problems: string[],
 ): Promise<DoctorReport['snapshot']> {
   const path = join(dataDir, 'snapshot.sqlite');
@@ -452,7 +471,7 @@ function checkLink(role: string, name: string, link: Link, problems: string[]): 
   return { role, name, link: 'udp', address: `${link.udp.host}:${link.udp.port}` };
 }
 
-function checkDevices(config: GateConfig, problems: string[]): DeviceCheck[] {
+function checkDevices(config: TerminalHostConfig, problems: string[]): DeviceCheck[] {
   const { devices } = config;
   const checks: DeviceCheck[] = [];
   if (devices.idCardReader) {
@@ -476,14 +495,14 @@ function checkDevices(config: GateConfig, problems: string[]): DeviceCheck[] {
       checks.push(check);
     }
   });
-  checks.push(
-    checkLink('gate', devices.gate.name ?? `gate (${devices.gate.protocol})`, devices.gate.link, problems),
-  );
+  // `xinyi serve` has no gate.
+  const gate = 'gate' in devices ? (devices as GateConfig['devices']).gate : undefined;
+  if (gate) checks.push(checkLink('gate', gate.name ?? `gate (${gate.protocol})`, gate.link, problems));
   return checks;
 }
 
 async function checkPlatform(
-  config: GateConfig,
+  config: TerminalHostConfig,
   baseDir: string,
   timeoutMs: number,
   problems: string[],
@@ -581,11 +600,16 @@ async function checkDaemon(
   timeoutMs: number,
   problems: string[],
   warnings: string[],
+  serveProbe?: { path: string; headers: Record<string, string> },
 ): Promise<NonNullable<DoctorReport['daemon']>> {
   const base = url.replace(/\/+$/, '');
+  const path = serveProbe?.path ?? '/diagnostics';
   let response: Response;
   try {
-    response = await fetch(`${base}/diagnostics`, { signal: AbortSignal.timeout(timeoutMs) });
+    response = await fetch(`${base}${path}`, {
+      signal: AbortSignal.timeout(timeoutMs),
+      ...(serveProbe ? { headers: serveProbe.headers } : {}),
+    });
   } catch (error) {
     const code = fetchErrorCode(error);
     // Not running is a state, not a fault, unless the daemon was named on the command line.
@@ -593,7 +617,7 @@ async function checkDaemon(
     return { url: base, running: false, error: code };
   }
   if (!response.ok) {
-    problems.push(`daemon: ${base}/diagnostics answered HTTP ${response.status}`);
+    problems.push(`daemon: ${base}${path} answered HTTP ${response.status}`);
     await response.body?.cancel();
     return { url: base, running: true, status: response.status };
   }
@@ -601,10 +625,12 @@ async function checkDaemon(
   try {
     diagnostics = await response.json();
   } catch {
-    problems.push(`daemon: ${base}/diagnostics did not answer JSON`);
+    problems.push(`daemon: ${base}${path} did not answer JSON`);
     return { url: base, running: true, status: response.status, error: 'malformed' };
   }
-  const health = (diagnostics as { health?: DaemonHealth } | null)?.health;
+  const health = serveProbe
+    ? (diagnostics as DaemonHealth | null)
+    : (diagnostics as { health?: DaemonHealth } | null)?.health;
   if (health && Array.isArray(health.warnings)) {
     for (const warning of health.warnings) warnings.push(`daemon warns: ${String(warning)}`);
   }
@@ -665,7 +691,7 @@ export async function checkConfiguration(
   const nativeModules: Record<string, boolean> = {};
   const links = [
     config.devices.idCardReader,
-    config.devices.gate.link,
+    'gate' in config.devices ? config.devices.gate?.link : undefined,
     ...config.devices.scanners.map((s) => ('link' in s ? s.link : undefined)),
   ];
   if (links.some((l) => l !== undefined && 'serial' in l)) {
@@ -729,9 +755,14 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     );
   }
 
-  let loaded: { config: GateConfig; baseDir: string };
+  let loaded: { config: TerminalHostConfig; baseDir: string };
+  let serve: ServeConfig | undefined;
   try {
-    loaded = loadGateConfig(options.configFile);
+    if (isServeConfigValue(readJsonFile(options.configFile, 'configuration file'))) {
+      const served = loadServeConfig(options.configFile);
+      serve = served.config;
+      loaded = served;
+    } else loaded = loadGateConfig(options.configFile);
   } catch (error) {
     problems.push(...configLoadProblems(error));
     return report;
@@ -739,11 +770,30 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const { config, baseDir } = loaded;
   report.config = redactConfig(config);
 
+  let apiToken: string | undefined;
+  if (serve) {
+    try {
+      apiToken = readApiToken(serve, baseDir);
+    } catch (error) {
+      problems.push(reasonOf(error));
+    }
+  }
   const daemonUrl = options.daemonUrl ?? `http://${config.http.host}:${config.http.port}`;
   // The running daemon is asked while the configuration is checked (each has its own timeout).
-  const daemon = checkDaemon(daemonUrl, options.daemonUrl !== undefined, timeoutMs, problems, warnings);
+  const daemon = checkDaemon(
+    daemonUrl,
+    options.daemonUrl !== undefined,
+    timeoutMs,
+    problems,
+    warnings,
+    // `xinyi serve` answers its health under /v1, with the token only.
+    serve
+      ? { path: '/v1/health', headers: apiToken ? { authorization: `Bearer ${apiToken}` } : {} }
+      : undefined,
+  );
   const configuration = await checkConfiguration(
-    config,
+    // Its checks read the devices and no lane; `xinyi serve` has no gate (checkDevices allows for it).
+    config as GateConfig,
     baseDir,
     { timeoutMs, clock, calendarCoverage: true },
     problems,
@@ -752,6 +802,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const { nativeModules, ...checked } = configuration;
   Object.assign(report.nativeModules, nativeModules);
   Object.assign(report, checked);
+  if (serve) report.secrets['api.tokenFile'] = apiToken !== undefined;
   const dataDir = configPath(baseDir, config.dataDir);
   if (report.nativeModules['better-sqlite3']) {
     report.journal = await checkJournal(dataDir, config, problems);

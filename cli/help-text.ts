@@ -52,9 +52,18 @@ export const GATE_USAGE = `  xinyi gate --config FILE [--check]
                   document files, the data folder, native modules, and whether the platform and the
                   site store answer; one "problem:" line each, exit 1 when there is one`;
 
+export const SERVE_USAGE = `  xinyi serve --config FILE [--check]
+      The terminal of a till or kiosk as a local service (docs/serve.md): its ID-card reader and
+      scanners, credit chain, journal and uploader from FILE (see examples/serve/serve.json), and an
+      HTTP + WebSocket API under /v1 (docs/serve-api.yaml) for POS software in any language, on
+      loopback, every call with the bearer token of api.tokenFile. Stops cleanly on SIGTERM or SIGINT.
+      Exits 3 when another service or gate daemon holds the same data folder or devices.
+      --check     validate FILE (its secrets and token file too), print it redacted, check that the
+                  site store answers, and exit: 1 when something is wrong`;
+
 export const DOCTOR_USAGE = `  xinyi doctor --config FILE [--url URL] [--timeout-ms MS]
-      Checks a gate installation and prints one JSON document: versions, the configuration
-      (secrets redacted), whether each secret resolves, the journal (opened read-only) and
+      Checks a gate or xinyi serve installation and prints one JSON document: versions, the
+      configuration (secrets redacted), whether each secret resolves, the journal (opened read-only) and
       the snapshot in its dataDir, the calendar and policy documents (a problem when the
       calendar's official arrangements end within 60 days), the serial devices, whether the
       platform and the site store answer (latency, version), and the running daemon's

@@ -6,7 +6,7 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 /** The command line was wrong: unknown command or flag, a missing or bad argument. */
 export const EXIT_USAGE = 2;
-/** `xinyi gate`: another daemon holds the data folder or a device (`ALREADY_RUNNING`); a supervisor should not restart it. */
+/** `xinyi gate`, `xinyi serve`: another one holds the data folder or a device (`ALREADY_RUNNING`); a supervisor should not restart it. */
 export const EXIT_ALREADY_RUNNING = 3;
 
 /**

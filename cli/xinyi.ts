@@ -8,6 +8,7 @@ import {
   GATE_USAGE,
   JOURNAL_USAGE,
   POLICY_USAGE,
+  SERVE_USAGE,
   SIM_USAGE,
   SNAPSHOT_USAGE,
 } from './help-text.js';
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, { usage: string; load: () => Promise<Run> }> = {
   demo: { usage: DEMO_USAGE, load: async () => (await import('./demo-command.js')).demoCommand },
   sim: { usage: SIM_USAGE, load: async () => (await import('./sim-command.js')).simCommand },
   gate: { usage: GATE_USAGE, load: async () => (await import('./gate-command.js')).gateCommand },
+  serve: { usage: SERVE_USAGE, load: async () => (await import('./serve-command.js')).serveCommand },
   doctor: { usage: DOCTOR_USAGE, load: async () => (await import('./doctor-command.js')).doctorCommand },
   devices: { usage: DEVICES_USAGE, load: async () => (await import('./devices-command.js')).devicesCommand },
   snapshot: {
@@ -44,8 +46,8 @@ ${Object.values(COMMANDS)
   xinyi help [COMMAND] | xinyi COMMAND --help | xinyi --version
 
 Exit codes: 0 done; 1 the work failed (one line on stderr: xinyi: CODE: reason), or doctor found
-problems; 2 the command line is wrong (unknown command or flag, missing argument); 3 (gate) another
-daemon already runs on the same data folder or devices.
+problems; 2 the command line is wrong (unknown command or flag, missing argument); 3 (gate, serve)
+another daemon or service already runs on the same data folder or devices.
 XINYI_DEBUG=1 prints the whole error behind a one-line reason.`;
 
 function usageFailure(reason: string): void {

@@ -1,6 +1,6 @@
 // `npm run bench:docs -- FILE`: regenerates every published benchmark table (docs/benchmarks.md,
 // docs/journal.md, docs/policy-packs.md, docs/reliability.md, docs/scanners.md, docs/id-card-readers.md,
-// docs/gates.md, docs/platform-api.md, docs/credit-codes.md, README.md) from the
+// docs/gates.md, docs/platform-api.md, docs/serve.md, docs/credit-codes.md, README.md) from the
 // JSON that `npm run bench -- --json FILE` wrote. Tables are never edited by hand: each sits between
 // `<!-- bench:NAME -->` markers, and everything else in the files is left as it is. From a file of
 // `npm run bench -- --only a,b --json FILE`, only the blocks made of those benches are rewritten (each
@@ -194,6 +194,9 @@ const BLOCKS: Record<string, Record<string, (f: Figures, run: BenchRun) => strin
   },
   'docs/platform-api.md': {
     'signed-answers': (f, run) => [provenance(run), section(f, 'platform', alone('platform'))].join('\n\n'),
+  },
+  'docs/serve.md': {
+    serve: (f, run) => [provenance(run), section(f, 'serve', alone('serve'))].join('\n\n'),
   },
   'docs/credit-codes.md': {
     'credit-code': (f, run) =>

@@ -128,6 +128,33 @@ export const XinyiErrorCode = {
    * `details.limitBytes` and `details.kind` say which limit.
    */
   PLATFORM_RESPONSE_TOO_LARGE: 'PLATFORM_RESPONSE_TOO_LARGE',
+  /** Raised by `xinyi serve` when a call carries no bearer token or the wrong one (HTTP 401). */
+  API_UNAUTHORIZED: 'API_UNAUTHORIZED',
+  /**
+   * Raised by `xinyi serve` when a call's `Host` header is not a name the service answers to (HTTP 421,
+   * DNS rebinding) or its `Origin` is not in `api.allowedOrigins` (HTTP 403); `details.header` says which.
+   */
+  API_REQUEST_REFUSED: 'API_REQUEST_REFUSED',
+  /** Raised by `xinyi serve` for a path or method it does not serve (404, 405), or a decision id its journal does not hold (404). */
+  API_NOT_FOUND: 'API_NOT_FOUND',
+  /** Raised by `xinyi serve` when a request body is larger than `api.maxBodyBytes` (HTTP 413), or a WebSocket message too large. */
+  API_BODY_TOO_LARGE: 'API_BODY_TOO_LARGE',
+  /**
+   * Raised by `xinyi serve` for a POST without an `Idempotency-Key` (400) or one whose key was used
+   * before with a different request (422); `details.problem` is `missing`, `malformed` or `reused`.
+   */
+  IDEMPOTENCY_KEY_INVALID: 'IDEMPOTENCY_KEY_INVALID',
+  /** Raised by `xinyi serve` when no card was tapped and no code scanned within a `present` call's wait (HTTP 408). */
+  WAIT_TIMEOUT: 'WAIT_TIMEOUT',
+  /**
+   * Raised by `xinyi serve` when an event-stream client asks to resume after a sequence number the
+   * service no longer holds (HTTP 410, WebSocket close 4410): `details.oldestSeq` is the oldest it holds.
+   */
+  EVENTS_GAP: 'EVENTS_GAP',
+  /** Raised by `xinyi serve` when `api.maxEventClients` event-stream clients are connected already (HTTP 503). */
+  API_BUSY: 'API_BUSY',
+  /** Raised by `xinyi serve` for a failure it did not foresee (HTTP 500); its log has the cause. */
+  API_INTERNAL_ERROR: 'API_INTERNAL_ERROR',
 } as const;
 
 export type XinyiErrorCode = (typeof XinyiErrorCode)[keyof typeof XinyiErrorCode];

@@ -312,6 +312,63 @@ export const gateConfigSchema = z.strictObject({
 
 export type GateConfig = z.infer<typeof gateConfigSchema>;
 
+/** A browser POS page's origin: scheme, host and port, nothing else (`http://127.0.0.1:8080`). */
+const origin = z
+  .string()
+  .refine(
+    (o) => URL.canParse(o) && /^https?:$/.test(new URL(o).protocol) && new URL(o).origin === o,
+    'must be an origin: http(s)://host[:port], without a path or a trailing slash',
+  );
+
+/**
+ * `xinyi serve`'s configuration (docs/serve.md): the gate daemon's, without the gate and the lane,
+ * with the local API's own section. Validated, and its secrets resolved, as the gate daemon's are.
+ */
+export const serveConfigSchema = gateConfigSchema.omit({ devices: true, lane: true }).extend({
+  scene: z.enum(SCENE_IDS as unknown as [string, ...string[]]).default('supermarket-checkout'),
+  devices: z
+    .strictObject({ idCardReader: idCardReader.optional(), scanners: z.array(scanner).default([]) })
+    .default({ scanners: [] }),
+  http: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: port.default(9465),
+      allowedHosts: z.array(z.string().min(1)).optional(),
+    })
+    .default({ host: '127.0.0.1', port: 9465 }),
+  api: z.strictObject({
+    /** The bearer token every call must carry: a file only its owner may read (0600). */
+    tokenFile: z.string().min(1),
+    /** Origins of browser POS pages allowed to call the API (CORS); none by default. */
+    allowedOrigins: z.array(origin).default([]),
+    /** The largest request body accepted. */
+    maxBodyBytes: z.number().int().min(1_024).max(1_048_576).default(16_384),
+    /** Events kept for clients that reconnect with their last sequence number. */
+    eventBufferSize: z.number().int().min(16).max(100_000).default(1_024),
+    /** The longest a `present` call may wait for the next tap or scan. */
+    maxWaitMs: z.number().int().positive().max(600_000).default(120_000),
+    /** How long an idempotency key is honoured (a retry after this is a new request). */
+    idempotencyTtlMs: z
+      .number()
+      .int()
+      .positive()
+      .max(7 * 86_400_000)
+      .default(86_400_000),
+    /** Event stream clients (WebSocket and SSE together) served at once. */
+    maxEventClients: z.number().int().min(1).max(1_000).default(32),
+  }),
+});
+
+export type ServeConfig = z.infer<typeof serveConfigSchema>;
+
+/** What a terminal host needs of either configuration (the gate daemon's or `xinyi serve`'s). */
+export type TerminalHostConfig = Omit<GateConfig, 'devices' | 'lane' | 'scene'> & {
+  scene: string;
+  /** The gate daemon's configuration has its gate here too: the host locks and checks its link. */
+  devices: Omit<GateConfig['devices'], 'gate'> & { gate?: GateConfig['devices']['gate'] };
+  lane?: GateConfig['lane'];
+};
+
 function configError(message: string, details?: Record<string, string>): XinyiError {
   return new XinyiError('CONFIG_INVALID', message, details ? { details } : {});
 }
@@ -356,11 +413,21 @@ function problemsOf(error: z.ZodError): ConfigProblem[] {
 
 export type { ConfigProblem };
 
-/** Validates a parsed configuration; `CONFIG_INVALID` lists every bad field by its path. */
-export function parseGateConfig(value: unknown, source = 'config'): GateConfig {
-  const result = gateConfigSchema.safeParse(value);
+/** `CONFIG_INVALID` listing every bad field by its path, or the parsed configuration. */
+function parseWith<T>(schema: z.ZodType<T>, value: unknown, source: string): T {
+  const result = schema.safeParse(value);
   if (!result.success) throw configProblemsError(source, problemsOf(result.error));
   return result.data;
+}
+
+/** Validates a parsed configuration; `CONFIG_INVALID` names the first bad field by its path. */
+export function parseGateConfig(value: unknown, source = 'config'): GateConfig {
+  return parseWith(gateConfigSchema, value, source);
+}
+
+/** Validates a parsed `xinyi serve` configuration, as `parseGateConfig` does. */
+export function parseServeConfig(value: unknown, source = 'config'): ServeConfig {
+  return parseWith(serveConfigSchema, value, source);
 }
 
 /** Reads, parses and validates a configuration file, resolving relative paths against its folder. */
@@ -369,6 +436,17 @@ export function loadGateConfig(file: string): { config: GateConfig; baseDir: str
   const config = parseGateConfig(parsed, file);
   const baseDir = dirname(resolve(file));
   return { config, baseDir };
+}
+
+/** `loadGateConfig` for `xinyi serve`. */
+export function loadServeConfig(file: string): { config: ServeConfig; baseDir: string } {
+  const parsed = readJsonFile(file, 'configuration file');
+  return { config: parseServeConfig(parsed, file), baseDir: dirname(resolve(file)) };
+}
+
+/** True for a configuration meant for `xinyi serve` (it has the `api` section), for `xinyi doctor`. */
+export function isServeConfigValue(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && 'api' in value;
 }
 
 /** A path from the configuration, relative to its folder. */
@@ -431,7 +509,7 @@ function unreadable(file: string, what: string, cause: unknown): XinyiError {
 }
 
 /** The configuration as safe to show: secret values replaced, references kept. */
-export function redactConfig(config: GateConfig): unknown {
+export function redactConfig(config: TerminalHostConfig): unknown {
   return JSON.parse(
     JSON.stringify(config, (_key, value: unknown) =>
       value !== null && typeof value === 'object' && 'value' in value && Object.keys(value).length === 1

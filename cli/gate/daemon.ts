@@ -1,68 +1,19 @@
-import { accessSync, constants, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { deviceOpenError, needsOperator, SERIAL_PORT_HINTS } from '../../adapters/device-open-error.js';
-import { loadNativeModule } from '../../adapters/native.js';
-import { reconnectPolicy, reopenWithBackoff, Sleeper } from '../../adapters/reconnect.js';
-import type { CalendarCoverage } from '../../sdk/calendar/coverage.js';
 import type { Clock } from '../../sdk/clock.js';
-import { systemClock } from '../../sdk/clock.js';
-import { clearSpool } from '../../sdk/credit/bounded-body.js';
-import { DEFAULT_MAX_STATUS_AGE_MS } from '../../sdk/credit/credit-code.js';
-import { createCreditCodeResolver } from '../../sdk/credit/credit-code-resolver.js';
-import { type CreditMaterialHealth, creditMaterialHealth } from '../../sdk/credit/credit-health.js';
-import { createHttpPlatformResolver, type HttpPlatformResolver } from '../../sdk/credit/http-platform.js';
-import { createPlatformSync, type PlatformSync } from '../../sdk/credit/platform-sync.js';
-import { createSnapshotResolver } from '../../sdk/credit/snapshot-resolver.js';
-import { openSnapshotStore, type SnapshotStore } from '../../sdk/credit/snapshot-store.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../../sdk/diagnostics/metrics.js';
-import { createTerminalMetrics, type TerminalMetrics } from '../../sdk/diagnostics/terminal-metrics.js';
-import type { DocumentKeeper, DocumentKeeperStatus } from '../../sdk/documents/document-keeper.js';
-import type { SceneId } from '../../sdk/domain/scenes.js';
-import { isXinyiError, XinyiError } from '../../sdk/errors.js';
+import { isXinyiError } from '../../sdk/errors.js';
 import type { Gate } from '../../sdk/gate/gate.js';
 import { GateController } from '../../sdk/gate/gate-controller.js';
-import type { ChainKey } from '../../sdk/journal/journal-chain.js';
 import type { JournalStore } from '../../sdk/journal/journal-store.js';
-import { startRetentionSchedule } from '../../sdk/journal/retention.js';
-import { createSqliteJournal } from '../../sdk/journal/sqlite-journal.js';
-import { createUploader, type Uploader } from '../../sdk/journal/uploader.js';
 import type { Logger } from '../../sdk/logger.js';
-import { backoffDelayMs } from '../../sdk/retry/backoff.js';
-import { retryLoop, timerSleep } from '../../sdk/retry/retry-loop.js';
-import type { SiteLinkStatus } from '../../sdk/site/site-link.js';
-import type { CreditResolver } from '../../sdk/terminal/credit-resolver.js';
-import { createTerminal } from '../../sdk/terminal/terminal.js';
 import type { Terminal } from '../../sdk/terminal/terminal-contract.js';
-import { configPath, type GateConfig, readSecret, readSecretBytes, redactConfig } from './config.js';
-import {
-  createGateFromConfig,
-  createSourcesFromConfig,
-  type DeviceEndpoint,
-  deviceEndpoints,
-  type ManagedSource,
-  nativeModulesFor,
-} from './devices.js';
-import {
-  createDaemonDocuments,
-  DEFAULT_DOCUMENT_CHECK_MS,
-  documentAlarms,
-  documentFiles,
-  watchDaemonDocuments,
-} from './documents.js';
-import { acquireLock, deviceLockDir, deviceLockFile } from './instance-lock.js';
+import type { GateConfig } from './config.js';
+import { createGateFromConfig } from './devices.js';
 import { withIsoTimestamps } from './iso-timestamps.js';
-import {
-  allowedHostNames,
-  checkSecretFiles,
-  hostHeaderName,
-  listenError,
-  lockDownDataDir,
-  pseudonymizerFromConfig,
-} from './local-files.js';
-import { registerProcessMetrics } from './process-metrics.js';
-import { describeSite, openSiteStore, siteLaneOptions } from './site-store.js';
+import { allowedHostNames, hostHeaderName } from './local-files.js';
+import { openTerminalHost, type TerminalHost, type TerminalHostHealth } from './terminal-host.js';
+
+/** The part of `/diagnostics` shown as written, not rewritten to ISO timestamps. */
+const CONFIG_KEY = new Set(['config']);
 
 export interface GateDaemonOptions {
   config: GateConfig;
@@ -78,38 +29,8 @@ export interface GateDaemonOptions {
   clock?: Clock;
 }
 
-export interface GateDaemonHealth {
-  status: 'ok' | 'degraded';
-  terminalId: string;
-  uptimeSeconds: number;
-  devices: Record<string, string>;
-  /**
-   * Why a device is not `ready`, while it is not: the error code (`DEVICE_NOT_FOUND`,
-   * `DEVICE_PERMISSION_DENIED`, `DEVICE_BUSY`, …), its message, the path, the errno and the system's
-   * own words, since when, and whether the daemon keeps trying (`false`: the operator must act).
-   */
-  deviceProblems: Record<string, DeviceProblem>;
-  creditSourcesOffline: string[];
-  /** The platform sync's own entry (never a credit source): `failing` until a run succeeds again. */
-  sync?: SyncHealth;
-  uploader: string;
-  backlog: Record<string, { count: number; oldestAt: number | null }>;
-  overdueDisclosures: number;
-  alarms: string[];
-  /**
-   * Conditions that do not stop the lane but that an operator should know of:
-   * `platform-insecure-http` (the platform is reached over plain http by `allowInsecureHttp`).
-   */
-  warnings: string[];
-  /** The offline credit material (trust and status lists) and the sync keeping it; absent without a platform. */
-  credit?: CreditMaterialHealth;
+export interface GateDaemonHealth extends TerminalHostHealth {
   gate: { pendingOpenings: number; stats: Record<string, number> };
-  /** How far the calendar's official arrangements reach (the `calendar-coverage` alarm: within 60 days). */
-  calendar: CalendarCoverage & { version: string };
-  /** The pack in force and the packs staged after it. */
-  policy: DocumentKeeperStatus['policy'];
-  /** The site store shared with the other lanes, and how the link to it fares. */
-  site: SiteLinkStatus | null;
 }
 
 export interface GateDaemon {
@@ -123,364 +44,20 @@ export interface GateDaemon {
   stop(): Promise<{ decisions: number; backlog: number }>;
 }
 
-/** The part of `/diagnostics` shown as written, not rewritten to ISO timestamps. */
-const CONFIG_KEY = new Set(['config']);
-/** A device that could not be opened, as `/health` and `/diagnostics` show it. */
-export interface DeviceProblem {
-  code: string;
-  message: string;
-  path?: string;
-  reason?: string;
-  osMessage?: string;
-  since: string;
-  attempts: number;
-  retrying: boolean;
-}
-
-/** Consecutive open failures that need the operator (permission, a missing module) before the daemon stops retrying. */
-const OPERATOR_FAILURES_BEFORE_GIVING_UP = 3;
-
-/**
- * Before anything is opened: the native modules the devices need load (else `NATIVE_MODULE_UNAVAILABLE`
- * with the install command), and every serial port that exists may be read and written by this user
- * (else `DEVICE_PERMISSION_DENIED`). A port that does not exist yet is not a reason to stop: it is
- * opened when it appears.
- */
-async function checkDevicesBeforeStart(config: GateConfig, endpoints: DeviceEndpoint[]): Promise<void> {
-  for (const name of nativeModulesFor(config.devices)) await loadNativeModule(name);
-  for (const { serialPath } of endpoints) {
-    if (serialPath === undefined) continue;
-    try {
-      accessSync(serialPath, constants.R_OK | constants.W_OK);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw deviceOpenError('serial port', serialPath, error, SERIAL_PORT_HINTS);
-    }
-  }
-}
-
-/**
- * Opens the journal, and when it cannot be opened (read-only file, full disk) keeps trying instead of
- * exiting: a supervisor restarting the daemon would only loop. Meanwhile the health port answers
- * `degraded` with the `journal-unavailable` alarm, and no decision is made (the gate stays shut).
- */
-/** `/health`'s sync entry. */
-export interface SyncHealth {
-  /** `ok`: the last run succeeded; `failing`: it failed (clears at the next good run); `pending`: no run ended yet. */
-  state: 'ok' | 'failing' | 'pending';
-  lastSuccessAt: string | null;
-  lastFailure: { code: string; part: string; at: string } | null;
-}
-
-function syncHealthOf(sync: PlatformSync | undefined): SyncHealth | undefined {
-  if (sync === undefined) return undefined;
-  const status = sync.status();
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-  let state: SyncHealth['state'] = 'pending';
-  if (status.consecutiveFailures > 0) state = 'failing';
-  else if (status.lastSuccessAt !== null) state = 'ok';
-  return {
-    state,
-    lastSuccessAt: iso(status.lastSuccessAt),
-    lastFailure:
-      status.lastFailure === null
-        ? null
-        : { code: status.lastFailure.code, part: status.lastFailure.part, at: iso(status.lastFailure.at)! },
-  };
-}
-
-async function openJournalWaiting(
-  path: string,
-  config: GateConfig,
-  logger: Logger,
-  signal: AbortSignal | undefined,
-  chainKey?: ChainKey,
-): Promise<JournalStore> {
-  let waiting: Server | undefined;
-  let lastError: XinyiError | undefined;
-  /** While the journal cannot be opened, /health answers 503 with the reason (started once). */
-  const answerDegraded = async (error: XinyiError) => {
-    if (waiting !== undefined) return;
-    const body = JSON.stringify({
-      status: 'degraded',
-      terminalId: config.terminalId,
-      alarms: ['journal-unavailable'],
-      code: error.code,
-    });
-    waiting = createServer((_req, res) => {
-      res.writeHead(503, { 'content-type': 'application/json', connection: 'close' }).end(body);
-    });
-    const server = waiting;
-    await new Promise<void>((resolve) => {
-      server.once('error', () => resolve());
-      server.listen(config.http.port, config.http.host, () => {
-        const address = server.address() as AddressInfo;
-        logger.info({ http: `http://${config.http.host}:${address.port}` }, 'waiting for the journal');
-        resolve();
-      });
-    });
-  };
-  try {
-    return await retryLoop(
-      () => createSqliteJournal({ path, logger, ...(chainKey === undefined ? {} : { chainKey }) }),
-      {
-        // Only a journal that cannot be opened yet (a full or missing disk) is waited for: 1 s doubling to 30 s.
-        decide: ({ attempt, error }) => {
-          if (
-            !isXinyiError(error) ||
-            (error.code !== 'JOURNAL_UNAVAILABLE' && error.code !== 'JOURNAL_FULL')
-          ) {
-            return { retry: false, delayMs: 0 };
-          }
-          lastError = error;
-          const delayMs = backoffDelayMs(attempt, { baseDelayMs: 1_000, maxDelayMs: 30_000, jitter: 'none' });
-          logger.error(
-            { code: error.code, err: error.message, retryInMs: delayMs },
-            'journal unavailable; the gate stays shut',
-          );
-          return { retry: true, delayMs };
-        },
-        // The signal ends the wait between attempts, never an attempt: given to the loop, it would
-        // throw away a journal opened while the signal came (left open, the process never exits) and
-        // refuse the first attempt to a signal that came before it (a start stopped before the journal
-        // must still open it, then stop cleanly: 'gate daemon stopped').
-        sleep: async (ms) => {
-          if (lastError !== undefined) await answerDegraded(lastError);
-          await timerSleep(ms, signal);
-          if (signal?.aborted) throw new XinyiError('CLOSED', 'stopped while waiting for the journal');
-        },
-      },
-    );
-  } catch (error) {
-    if (signal?.aborted) throw new XinyiError('CLOSED', 'stopped while waiting for the journal');
-    throw error;
-  } finally {
-    if (waiting) {
-      const server = waiting;
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    }
-  }
-}
-
-/** A clock that starts at a given instant and runs at normal speed (rehearsing a holiday). */
-function shiftedClock(startAt: string | undefined): Clock {
-  if (startAt === undefined) return systemClock;
-  const offset = Date.parse(startAt) - Date.now();
-  return { now: () => Date.now() + offset };
-}
-
 /**
  * Starts the scenic-gate daemon: journal, credit chain (credit code → platform → snapshot), terminal,
  * gate lane, devices (opened in the background until they answer), uploader, retention, and the
  * health/metrics server. Rejects with `CONFIG_INVALID` / `JOURNAL_UNAVAILABLE` for what it cannot run without.
  */
 export async function startGateDaemon(options: GateDaemonOptions): Promise<GateDaemon> {
-  const { config, baseDir, logger } = options;
-  const clock = options.clock ?? shiftedClock(config.clock?.startAt);
-  const started = Date.now();
-  const dataDir = configPath(baseDir, config.dataDir);
-  checkSecretFiles(config, baseDir, logger);
-  // Every file the daemon creates from here on is its user's only (the journal's -wal/-shm, caches).
-  const previousUmask = process.umask(0o077);
-  lockDownDataDir(dataDir, config.dataDir, logger);
-  const cleanups: Array<() => Promise<void> | void> = [];
-  const cleanUp = async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      try {
-        await cleanup();
-      } catch (error) {
-        logger.warn({ err: String(error) }, 'clean-up step failed');
-      }
-    }
-    process.umask(previousUmask);
-  };
-
+  const { config, logger } = options;
+  let opened: TerminalHost | undefined;
   try {
-    // One daemon per data folder, and per device whatever its data folder: a second one stops here,
-    // before it opens the journal or competes for a port (docs/gates.md, "Already running").
-    const dataLock = acquireLock(join(dataDir, '.lock'), `data folder ${dataDir}`);
-    cleanups.push(() => dataLock.release());
+    // Created, not opened: the host locks and checks its link with the other devices before anything opens.
     const gate: Gate = createGateFromConfig(config.devices.gate, logger);
-    const endpoints = deviceEndpoints(config.devices, gate.name);
-    const lockDir = deviceLockDir();
-    for (const endpoint of endpoints) {
-      if (endpoint.lockKey === undefined) continue;
-      const lock = acquireLock(deviceLockFile(lockDir, endpoint.lockKey), endpoint.describe);
-      cleanups.push(() => lock.release());
-    }
-    await checkDevicesBeforeStart(config, endpoints);
-    const pseudonymizer = pseudonymizerFromConfig(config, baseDir);
-    // Bound below, once the sync (whose trust list names the document keys) exists.
-    let documents: DocumentKeeper | undefined;
-    // The journal signs its chain heads with the terminal's platform key (docs/journal.md §12).
-    const chainKey: ChainKey | undefined = config.platform && {
-      keyId: config.platform.keyId,
-      secret: readSecretBytes(config.platform.secret, baseDir, 'platform.secret'),
-    };
-    const journal = await openJournalWaiting(
-      join(dataDir, 'journal.sqlite'),
-      config,
-      logger,
-      options.signal,
-      chainKey,
-    );
-    cleanups.push(() => journal.close());
-
-    const credit: CreditResolver[] = [];
-    let http: HttpPlatformResolver | undefined;
-    let sync: PlatformSync | undefined;
-    let store: SnapshotStore | undefined;
-    const maxStatusAgeMs = config.platform?.maxStatusAgeMs ?? DEFAULT_MAX_STATUS_AGE_MS;
-    if (config.platform) {
-      const platform = config.platform;
-      let ca: string | undefined;
-      if (platform.caFile !== undefined) {
-        try {
-          ca = readFileSync(configPath(baseDir, platform.caFile), 'utf8');
-        } catch (cause) {
-          throw new XinyiError('CONFIG_INVALID', `platform.caFile: cannot read ${platform.caFile}`, {
-            cause,
-          });
-        }
-      }
-      const removed = await clearSpool(join(dataDir, 'spool'));
-      if (removed > 0) logger.info({ files: removed }, 'removed downloads a previous run left unfinished');
-      http = createHttpPlatformResolver({
-        baseUrl: platform.baseUrl,
-        keyId: platform.keyId,
-        secret: readSecretBytes(platform.secret, baseDir, 'platform.secret'),
-        terminalId: config.terminalId,
-        ...(platform.timeoutMs ? { timeoutMs: platform.timeoutMs } : {}),
-        ...(platform.allowInsecureHttp ? { allowInsecureHttp: true } : {}),
-        ...(ca === undefined ? {} : { ca }),
-        ...(platform.spkiSha256Pins ? { spkiSha256Pins: platform.spkiSha256Pins } : {}),
-        ...(platform.maxResponseBytes ? { maxResponseBytes: platform.maxResponseBytes } : {}),
-        // Lookup answers are verified with the trust list the sync keeps (created below).
-        getTrustList: () => sync?.getTrustList(),
-        // A large download streams to a file next to the snapshot it becomes, not into memory.
-        spoolDir: join(dataDir, 'spool'),
-        clock,
-        logger,
-      });
-      try {
-        store = await openSnapshotStore({ path: join(dataDir, 'snapshot.sqlite') });
-        const opened = store;
-        cleanups.push(() => opened.close());
-      } catch (error) {
-        logger.error({ code: isXinyiError(error) ? error.code : 'unknown' }, 'offline snapshot unavailable');
-      }
-      sync = createPlatformSync({
-        platform: http,
-        rootPublicKey: readSecret(platform.trustRootPublicKey, baseDir, 'platform.trustRootPublicKey'),
-        snapshotPublicKeys: platform.snapshotPublicKeys.map((k, i) =>
-          readSecret(k, baseDir, `platform.snapshotPublicKeys.${i}`),
-        ),
-        ...(store ? { store } : {}),
-        ...(platform.syncIntervalMs ? { intervalMs: platform.syncIntervalMs } : {}),
-        ...(platform.statusListIntervalMs ? { statusListIntervalMs: platform.statusListIntervalMs } : {}),
-        ...(platform.minTrustListVersion === undefined
-          ? {}
-          : { minTrustListVersion: platform.minTrustListVersion }),
-        cache: { dir: join(dataDir, 'cache') },
-        documents: { accept: (...args) => documents!.accept(...args) },
-        clock,
-        logger,
-      });
-      const running = sync;
-      cleanups.push(() => running.stop());
-      credit.push(
-        createCreditCodeResolver({
-          getTrustList: () => running.getTrustList(),
-          getStatusList: () => running.getStatusList(),
-          maxStatusAgeMs,
-          clock,
-        }),
-        http,
-      );
-      if (store) credit.push(createSnapshotResolver(store));
-    }
-
-    const syncing = sync;
-    const keeper = createDaemonDocuments({
-      config,
-      baseDir,
-      dataDir,
-      ...(syncing ? { trustList: () => syncing.getTrustList() } : {}),
-      clock,
-      logger,
-    });
-    documents = keeper;
-    const policy = keeper.policyAt(clock.now());
-
-    let uploader: Uploader | undefined;
-    if (http) {
-      uploader = createUploader({
-        journal,
-        platform: http,
-        clock,
-        logger,
-        ...(config.journal.uploadBatchSize ? { batchSize: config.journal.uploadBatchSize } : {}),
-        ...(config.journal.uploadIntervalMs ? { intervalMs: config.journal.uploadIntervalMs } : {}),
-        ...(config.journal.backlogAlarmThreshold
-          ? { backlogAlarmThreshold: config.journal.backlogAlarmThreshold }
-          : {}),
-      });
-      const running = uploader;
-      running.on('offline', (e) => logger.warn({ code: e.code }, 'uploader offline'));
-      running.on('online', () => logger.info({}, 'uploader online'));
-      running.on('backlog-alarm', (e) =>
-        logger.warn({ count: e.count, threshold: e.threshold }, 'upload backlog alarm'),
-      );
-      cleanups.push(() => running.stop());
-    }
-    // The state shared with the site's other lanes; `local` leaves the terminal its own over the journal.
-    const siteState = await openSiteStore(config, baseDir);
-    if (siteState) {
-      cleanups.push(() => siteState.close());
-      logger.info({ site: describeSite(config) }, 'site store opened');
-    }
-    const terminal = createTerminal({
-      terminalId: config.terminalId,
-      ...(siteState ? { siteState } : {}),
-      ...siteLaneOptions(config),
-      scene: config.scene as SceneId,
-      pseudonymizer,
-      policy: (nowMs) => keeper.policyAt(nowMs),
-      calendar: () => keeper.calendar(),
-      credit,
-      clock,
-      logger,
-      journal,
-      ...(uploader ? { uploader } : {}),
-      ...(config.context ? { context: config.context } : {}),
-      ...(config.decisionDeadlineMs ? { decisionDeadlineMs: config.decisionDeadlineMs } : {}),
-      ...(config.journal.probeIntervalMs ? { journalProbeIntervalMs: config.journal.probeIntervalMs } : {}),
-    });
-    cleanups.push(() => terminal.close());
-
-    const devices = new Map<string, string>();
-    terminal.on('device', (e) => {
-      devices.set(e.device, e.state);
-      logger.info({ device: e.device, state: e.state, reason: e.reason }, 'device state');
-    });
-    const alarms = new Set<string>();
-    terminal.on('alarm', (a) => {
-      if (a.active) alarms.add(a.kind);
-      else alarms.delete(a.kind);
-      logger.warn({ alarm: a.kind, active: a.active, code: a.code }, 'alarm');
-    });
-    terminal.on('offline', (e) => logger.warn({ source: e.source, code: e.reason }, 'credit source offline'));
-    terminal.on('online', (e) => logger.info({ source: e.source }, 'credit source online'));
-    // The uploader and the sync are not credit sources: their own lines and /health entries.
-    terminal.on('uploader', (e) => {
-      if (e.state === 'offline')
-        logger.warn({ code: e.code }, 'uploader offline: decisions wait in the journal');
-      else logger.info({}, 'uploader online');
-    });
-
+    const host = await openTerminalHost({ ...options, gateName: gate.name });
+    opened = host;
+    const { terminal, journal, clock, devices } = host;
     devices.set(gate.name, gate.deviceState);
     const controller = new GateController({
       terminal,
@@ -512,220 +89,68 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
     });
     controller.on('alarm', (a) => logger.warn({ alarm: a.alarm, active: a.active }, 'gate alarm'));
     controller.on('warning', (e) => logger.warn({ code: e.code, err: e.message }, 'gate lane problem'));
-
-    const sources: ManagedSource[] = createSourcesFromConfig(config.devices, clock, logger);
-    for (const source of sources) {
-      devices.set(source.name, source.state);
-      controller.attach(source);
-    }
-
-    // Devices are opened in the background: a gate that is switched on after the daemon, or a reader
-    // on a USB hub that enumerates late, is picked up when it appears.
-    let stopping = false;
-    const sleeper = new Sleeper();
-    const backoff = reconnectPolicy('gate daemon', { initialDelayMs: 500, maxDelayMs: 10_000 });
-    const problems = new Map<string, DeviceProblem>();
-    const pathOf = new Map(endpoints.map((e) => [e.device, e.describe]));
-    // The first failure, a change of reason and giving up are logged; the same failure again is not.
-    const failed = (name: string, error: unknown) => {
-      const details = isXinyiError(error) ? error.details : {};
-      const code = isXinyiError(error) ? error.code : 'unknown';
-      const previous = problems.get(name);
-      const attempts = previous?.code === code ? previous.attempts + 1 : 1;
-      const problem: DeviceProblem = {
-        code,
-        message: error instanceof Error ? error.message : String(error),
-        ...(typeof details.path === 'string' ? { path: details.path } : {}),
-        ...(typeof details.reason === 'string' ? { reason: details.reason } : {}),
-        ...(typeof details.osMessage === 'string' ? { osMessage: details.osMessage } : {}),
-        since: previous?.code === code ? previous.since : new Date(clock.now()).toISOString(),
-        attempts,
-        retrying: !needsOperator(error) || attempts < OPERATOR_FAILURES_BEFORE_GIVING_UP,
-      };
-      problems.set(name, problem);
-      const fields = {
-        device: name,
-        link: pathOf.get(name),
-        code,
-        path: problem.path,
-        reason: problem.reason,
-        osMessage: problem.osMessage,
-        err: problem.message,
-        attempts: problem.attempts,
-      };
-      if (!problem.retrying) {
-        logger.error(fields, 'device needs the operator: not retrying until the daemon is restarted');
-      } else if (previous === undefined || previous.code !== code || previous.reason !== problem.reason) {
-        logger.warn(fields, 'device not available yet');
-      }
-    };
-    const keepOpening = (name: string, open: () => Promise<void>) => {
-      const opened = () => open().then(() => void problems.delete(name));
-      return opened().catch((first: unknown) => {
-        failed(name, first);
-        return reopenWithBackoff(
-          opened,
-          backoff,
-          (ms) => sleeper.sleep(ms),
-          () => !stopping && problems.get(name)?.retrying !== false,
-          (_attempt, error) => failed(name, error),
-        ).then(() => {});
-      });
-    };
-    const opening = [
-      keepOpening(gate.name, () => gate.connect()),
-      ...sources.map((s) => keepOpening(s.name, () => s.open())),
-    ];
-    cleanups.push(async () => {
-      stopping = true;
-      sleeper.wakeAll();
-      await Promise.allSettled(opening);
-      await Promise.allSettled([gate.disconnect(), ...sources.map((s) => s.close())]);
-    });
-
-    const stopWatching = await watchDaemonDocuments({
-      keeper,
-      terminal,
-      files: documentFiles(config, baseDir, dataDir),
-      intervalMs: config.documents.checkIntervalMs ?? DEFAULT_DOCUMENT_CHECK_MS,
-      clock,
-      logger,
-    });
-    cleanups.push(stopWatching);
-
-    const stopRetention = startRetentionSchedule({
-      journal,
-      ...(config.journal.retentionDays ? { retention: config.journal.retentionDays } : {}),
-      clock,
-      logger,
-    });
-    cleanups.push(stopRetention);
-
-    const metrics: TerminalMetrics = createTerminalMetrics({
-      terminal,
-      journal,
-      gates: [controller],
-      ...(uploader ? { uploaderState: () => uploader!.state } : {}),
-      clock,
-    });
-    cleanups.push(() => metrics.dispose());
-    const processMetrics = registerProcessMetrics(metrics.registry);
-    cleanups.push(() => processMetrics.dispose());
+    for (const source of host.sources) controller.attach(source);
+    host.keepOpening(
+      gate.name,
+      () => gate.connect(),
+      () => gate.disconnect(),
+    );
 
     const health = (): GateDaemonHealth => {
-      let backlog: GateDaemonHealth['backlog'] = {};
-      let overdue = 0;
-      // This answer's own reading: a read that fails now raises the alarm for this answer only, and
-      // the next answer that reads clears it (it used to stay in `alarms` until the process ended).
-      let journalReadFailed = false;
-      try {
-        backlog = journal.backlog();
-        overdue = journal.overdueDisclosures(clock.now()).length;
-      } catch {
-        journalReadFailed = true;
-      }
-      const deviceStates = { ...Object.fromEntries(devices), [gate.name]: gate.deviceState };
-      const creditHealth = sync
-        ? creditMaterialHealth(sync.status(), { now: clock.now(), maxStatusAgeMs })
-        : undefined;
-      const current = [
-        ...alarms,
-        ...(journalReadFailed && !alarms.has('journal-unavailable') ? ['journal-unavailable'] : []),
-        ...(overdue > 0 ? ['disclosures-overdue'] : []),
-        ...documentAlarms(keeper),
-        ...(creditHealth?.alarms ?? []),
-        ...([...problems.values()].some((p) => !p.retrying) ? ['device-needs-operator'] : []),
-      ];
-      const syncHealth = syncHealthOf(sync);
-      const degraded =
-        current.length > 0 ||
-        Object.values(deviceStates).some((s) => s !== 'ready') ||
-        terminal.offlineSources().length > 0 ||
-        uploader?.state === 'offline' ||
-        syncHealth?.state === 'failing';
+      // The gate's state is read live: it reports no `device` event of its own to the terminal.
+      devices.set(gate.name, gate.deviceState);
       return {
-        status: degraded ? 'degraded' : 'ok',
-        terminalId: config.terminalId,
-        uptimeSeconds: Math.round((Date.now() - started) / 1000),
-        devices: deviceStates,
-        deviceProblems: Object.fromEntries(problems),
-        creditSourcesOffline: terminal.offlineSources(),
-        uploader: uploader?.state ?? 'none',
-        ...(syncHealth === undefined ? {} : { sync: syncHealth }),
-        backlog,
-        overdueDisclosures: overdue,
-        alarms: current,
-        warnings: http?.transport === 'insecure-http' ? ['platform-insecure-http'] : [],
-        ...(creditHealth ? { credit: creditHealth } : {}),
+        ...host.health(),
         gate: { pendingOpenings: controller.pendingOpenings, stats: { ...controller.stats } },
-        calendar: { ...terminal.calendarCoverage(), version: keeper.calendar().version },
-        policy: keeper.status().policy,
-        site: terminal.site?.status() ?? null,
       };
     };
 
     const hostNames = allowedHostNames(config.http.host, config.http.allowedHosts);
-    const server: Server = createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0];
-      const host = hostHeaderName(req.headers.host);
-      if (host === undefined || !hostNames.has(host)) {
-        // DNS rebinding: a page served from another name must not read /diagnostics through 127.0.0.1.
-        res.writeHead(421, { 'content-type': 'application/json' }).end('{"error":"misdirected-request"}');
-        return;
-      }
-      if (req.method !== 'GET') {
-        res.writeHead(405, { allow: 'GET' }).end();
-        return;
-      }
-      if (path === '/health') {
-        const body = withIsoTimestamps(health());
-        // 200 while it can serve (degraded included): a supervisor restarts on failure, not on an outage.
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-      } else if (path === '/metrics') {
-        res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE }).end(metrics.render());
-      } else if (path === '/diagnostics') {
-        const body = {
-          ...terminal.diagnostics(),
-          health: health(),
-          config: redactConfig(config),
-          platformSync: sync?.status(),
-          documents: keeper.status(),
-          uploader: uploader ? { state: uploader.state, stats: uploader.stats } : undefined,
-        };
-        // One time format throughout (ISO 8601 UTC); the configuration is shown as it was written.
-        res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(JSON.stringify(withIsoTimestamps(JSON.parse(JSON.stringify(body)), CONFIG_KEY)));
-      } else {
-        res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not-found"}');
-      }
+    const { url } = await host.serve({
+      gates: [controller],
+      handler: (req, res) => {
+        const path = (req.url ?? '/').split('?')[0];
+        const name = hostHeaderName(req.headers.host);
+        if (name === undefined || !hostNames.has(name)) {
+          // DNS rebinding: a page served from another name must not read /diagnostics through 127.0.0.1.
+          res.writeHead(421, { 'content-type': 'application/json' }).end('{"error":"misdirected-request"}');
+          return;
+        }
+        if (req.method !== 'GET') {
+          res.writeHead(405, { allow: 'GET' }).end();
+          return;
+        }
+        if (path === '/health') {
+          // 200 while it can serve (degraded included): a supervisor restarts on failure, not on an outage.
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify(withIsoTimestamps(health())));
+        } else if (path === '/metrics') {
+          res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE }).end(host.renderMetrics());
+        } else if (path === '/diagnostics') {
+          const body = { ...host.diagnostics(), health: health() };
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify(withIsoTimestamps(JSON.parse(JSON.stringify(body)), CONFIG_KEY)));
+        } else {
+          res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not-found"}');
+        }
+      },
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (cause) => reject(listenError(config.http.host, config.http.port, cause)));
-      server.listen(config.http.port, config.http.host, () => resolve());
-    });
-    cleanups.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        }),
-    );
-    const address = server.address() as AddressInfo;
-    const url = `http://${config.http.host}:${address.port}`;
 
-    sync?.start();
-    uploader?.start();
     let decisions = 0;
     terminal.on('decision', () => decisions++);
     logger.info(
       {
         terminalId: config.terminalId,
         scene: config.scene,
-        policy: `${policy.packId}@${policy.version}`,
-        calendar: keeper.calendar().version,
+        policy: (() => {
+          const policy = host.documents.policyAt(clock.now());
+          return `${policy.packId}@${policy.version}`;
+        })(),
+        calendar: host.documents.calendar().version,
         gate: gate.name,
-        sources: sources.map((s) => s.name),
+        sources: host.sources.map((s) => s.name),
         http: url,
       },
       'gate daemon started',
@@ -743,13 +168,8 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
           logger.info({}, 'gate daemon stopping');
           await controller.close(2_000);
           // One last try to hand over what is committed; whatever stays is sent after the restart.
-          // The signal aborts the request in flight, so nothing is still uploading as the journal closes.
-          if (uploader) await uploader.flush({ signal: AbortSignal.timeout(2_000) }).catch(() => {});
-          let backlog = 0;
-          try {
-            backlog = Object.values(journal.backlog()).reduce((n, b) => n + b.count, 0);
-          } catch {}
-          await cleanUp();
+          const backlog = await host.flushUploads(2_000);
+          await host.close();
           logger.info({ decisions, backlog }, 'gate daemon stopped');
           return { decisions, backlog };
         })();
@@ -760,7 +180,7 @@ export async function startGateDaemon(options: GateDaemonOptions): Promise<GateD
     if (isXinyiError(error) && error.code !== 'CLOSED') {
       logger.error({ code: error.code, err: error.message, ...error.details }, 'gate daemon cannot start');
     }
-    await cleanUp();
+    await opened?.close();
     throw error;
   }
 }

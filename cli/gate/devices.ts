@@ -87,7 +87,11 @@ export function createGateFromConfig(config: Devices['gate'], logger: Logger): G
   }
 }
 
-export function createSourcesFromConfig(devices: Devices, clock: Clock, logger: Logger): ManagedSource[] {
+export function createSourcesFromConfig(
+  devices: Omit<Devices, 'gate'>,
+  clock: Clock,
+  logger: Logger,
+): ManagedSource[] {
   const sources: ManagedSource[] = [];
   const reader = devices.idCardReader;
   if (reader) {
@@ -150,9 +154,15 @@ function linkEndpoint(device: string, link: Devices['gate']['link']): DeviceEndp
   return { device, describe: `${kind} ${where.host}:${where.port}` };
 }
 
-/** Every device link the configuration names, by the device's name. */
-export function deviceEndpoints(devices: Devices, gateName: string): DeviceEndpoint[] {
-  const endpoints = [linkEndpoint(gateName, devices.gate.link)];
+/** The devices of a terminal host's configuration: the gate daemon's have a gate, `xinyi serve`'s none. */
+type HostDevices = Omit<Devices, 'gate'> & { gate?: Devices['gate'] };
+
+/** Every device link the configuration names, by the device's name (the gate's when `gateName` is given). */
+export function deviceEndpoints(devices: HostDevices, gateName?: string): DeviceEndpoint[] {
+  const endpoints: DeviceEndpoint[] = [];
+  if (devices.gate !== undefined && gateName !== undefined) {
+    endpoints.push(linkEndpoint(gateName, devices.gate.link));
+  }
   const reader = devices.idCardReader;
   if (reader) endpoints.push(linkEndpoint(reader.name ?? 'id-card-reader', reader));
   devices.scanners.forEach((scanner, index) => {
@@ -166,14 +176,17 @@ export function deviceEndpoints(devices: Devices, gateName: string): DeviceEndpo
 }
 
 /** The optional native modules the configured devices need, each loaded once at start. */
-export function nativeModulesFor(devices: Devices): NativeModuleName[] {
+export function nativeModulesFor(devices: HostDevices): NativeModuleName[] {
   const modules = new Set<NativeModuleName>();
-  const links = [devices.gate.link, ...(devices.idCardReader ? [devices.idCardReader] : [])];
+  const links: Devices['gate']['link'][] = [
+    ...(devices.gate ? [devices.gate.link] : []),
+    ...(devices.idCardReader ? [devices.idCardReader] : []),
+  ];
   for (const scanner of devices.scanners) {
     if (scanner.type === 'serial') links.push(scanner.link);
     else modules.add('node-hid');
   }
   if (links.some((link) => 'serial' in link)) modules.add('serialport');
-  if (devices.gate.protocol === 'modbus-relay') modules.add('modbus-serial');
+  if (devices.gate?.protocol === 'modbus-relay') modules.add('modbus-serial');
   return [...modules];
 }

@@ -17,7 +17,7 @@ import { isXinyiError, XinyiError } from '../../sdk/errors.js';
 import { type Logger, silentLogger } from '../../sdk/logger.js';
 import { loadPolicyPack, type PolicyPack, qingzhouPolicyPack } from '../../sdk/policy/index.js';
 import type { Terminal } from '../../sdk/terminal/terminal-contract.js';
-import { configPath, type GateConfig, readSecret } from './config.js';
+import { configPath, readSecret, type TerminalHostConfig } from './config.js';
 
 /**
  * The gate daemon's signed documents (calendar, policy pack): where they live in its data folder,
@@ -45,7 +45,7 @@ export function documentCacheDir(dataDir: string): string {
 }
 
 /** The keys the configuration pins: `calendar.publicKey`, `policy.publicKey`. */
-export function pinnedKeysFromConfig(config: GateConfig, baseDir: string): DocumentKeys | undefined {
+export function pinnedKeysFromConfig(config: TerminalHostConfig, baseDir: string): DocumentKeys | undefined {
   const entries: Parameters<typeof pinnedDocumentKeys>[0][number][] = [];
   try {
     if (config.calendar) {
@@ -78,7 +78,7 @@ export function pinnedKeysFromConfig(config: GateConfig, baseDir: string): Docum
  * root, for commands that run beside the daemon (`xinyi calendar import`, `xinyi doctor`).
  */
 export function cachedTrustList(
-  config: GateConfig,
+  config: TerminalHostConfig,
   baseDir: string,
   dataDir: string,
   nowMs: number,
@@ -98,7 +98,7 @@ export function cachedTrustList(
 }
 
 /** The pack before any document: the default, or the plain pack file of `policy` (without `publicKey`). */
-export function loadBasePolicy(config: GateConfig, baseDir: string): PolicyPack {
+export function loadBasePolicy(config: TerminalHostConfig, baseDir: string): PolicyPack {
   if (config.policy === 'default' || config.policy.publicKey !== undefined) return qingzhouPolicyPack;
   const file = configPath(baseDir, config.policy.file);
   let parsed: unknown;
@@ -112,7 +112,7 @@ export function loadBasePolicy(config: GateConfig, baseDir: string): PolicyPack 
 
 /** The document files the daemon reads: the configured ones, then the installed ones. */
 export function documentFiles(
-  config: GateConfig,
+  config: TerminalHostConfig,
   baseDir: string,
   dataDir: string,
 ): { kind: TerminalDocumentKind; path: string }[] {
@@ -152,7 +152,7 @@ export async function readDocumentFiles(
 }
 
 export interface DaemonDocumentsOptions {
-  config: GateConfig;
+  config: TerminalHostConfig;
   baseDir: string;
   dataDir: string;
   /** The platform's trust list (from the sync), when there is a platform. */
@@ -295,7 +295,7 @@ export interface InstallResult {
  * it cached and the configuration's pinned keys, nothing written back to the cache.
  */
 export function offlineDocuments(
-  config: GateConfig,
+  config: TerminalHostConfig,
   baseDir: string,
   dataDir: string,
   clock: Clock,
@@ -321,7 +321,7 @@ export function offlineDocuments(
 export async function installDocument(options: {
   kind: TerminalDocumentKind;
   file: string;
-  config: GateConfig;
+  config: TerminalHostConfig;
   baseDir: string;
   clock: Clock;
 }): Promise<InstallResult> {

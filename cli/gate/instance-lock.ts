@@ -10,6 +10,8 @@ interface LockOwner {
   startTicks?: number;
   resource: string;
   since: string;
+  /** Who holds it, for the refusal's words: `a gate daemon`, `xinyi serve` (absent: a gate daemon). */
+  holder?: string;
 }
 
 /** A lock this process holds; `release()` removes the file if it is still ours. Idempotent. */
@@ -58,13 +60,14 @@ function readOwner(file: string): LockOwner | undefined {
  * `ALREADY_RUNNING` "already running (pid N)". The file is created whole and at once (written aside,
  * then hard-linked in place), so a reader never sees half of it.
  */
-export function acquireLock(file: string, resource: string): HeldLock {
+export function acquireLock(file: string, resource: string, holder = 'a gate daemon'): HeldLock {
   const ticks = startTicksOf(process.pid);
   const mine: LockOwner = {
     pid: process.pid,
     ...(ticks === undefined ? {} : { startTicks: ticks }),
     resource,
     since: new Date().toISOString(),
+    holder,
   };
   const aside = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
   writeFileSync(aside, `${JSON.stringify(mine)}\n`);
@@ -82,7 +85,7 @@ export function acquireLock(file: string, resource: string): HeldLock {
       if (owner && alive(owner)) {
         throw new XinyiError(
           'ALREADY_RUNNING',
-          `a gate daemon is already running (pid ${owner.pid}) on ${resource} (lock ${file}): stop it, or give this one other devices and another dataDir`,
+          `${owner.holder ?? 'a gate daemon'} is already running (pid ${owner.pid}) on ${resource} (lock ${file}): stop it, or give this one other devices and another dataDir`,
           { details: { pid: owner.pid, lockFile: file, resource } },
         );
       }

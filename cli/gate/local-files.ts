@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { XinyiError } from '../../sdk/errors.js';
 import { createPseudonymizer, type Pseudonymizer } from '../../sdk/identity/index.js';
 import type { Logger } from '../../sdk/logger.js';
-import { configPath, type GateConfig, readSecretBytes, type SecretRef } from './config.js';
+import { configPath, readSecretBytes, type SecretRef, type TerminalHostConfig } from './config.js';
 
 /**
  * The daemon's local data locked down (docs/gates.md §5): the data folder 0700, every file in it 0600
@@ -127,7 +127,7 @@ export function hostHeaderName(header: string | undefined): string | undefined {
  * public keys are public), throwing for the first that group or others may read unless
  * `allowInsecureSecretFiles` is set. `xinyi gate`, `gate --check` and `xinyi doctor` run it.
  */
-export function checkSecretFiles(config: GateConfig, baseDir: string, logger?: Logger): void {
+export function checkSecretFiles(config: TerminalHostConfig, baseDir: string, logger?: Logger): void {
   const refs: [string, SecretRef][] = [['pseudonymKey', config.pseudonymKey]];
   if (config.platform) refs.push(['platform.secret', config.platform.secret]);
   for (const [what, ref] of refs) {
@@ -141,7 +141,7 @@ export function checkSecretFiles(config: GateConfig, baseDir: string, logger?: L
 }
 
 /** The pseudonymiser of the configured key; a key the SDK refuses is `CONFIG_INVALID` naming `pseudonymKey`. */
-export function pseudonymizerFromConfig(config: GateConfig, baseDir: string): Pseudonymizer {
+export function pseudonymizerFromConfig(config: TerminalHostConfig, baseDir: string): Pseudonymizer {
   const key = readSecretBytes(config.pseudonymKey, baseDir, 'pseudonymKey');
   try {
     return createPseudonymizer(key);

@@ -2,17 +2,17 @@ import { XinyiError } from '../../sdk/errors.js';
 import { openRedisSiteState } from '../../sdk/site/redis-site-state.js';
 import type { SiteState } from '../../sdk/site/site-state.js';
 import { openSqliteSiteState } from '../../sdk/site/sqlite-site-state.js';
-import { configPath, type GateConfig, readSecret } from './config.js';
+import { configPath, readSecret, type TerminalHostConfig } from './config.js';
 
 /** The lane's budget and down policy from the `site` block (undefined fields: the terminal's defaults). */
-export function siteLaneOptions(config: GateConfig): {
+export function siteLaneOptions(config: TerminalHostConfig): {
   siteStateBudgetMs?: number;
   onSiteStateDown?: 'local' | 'deny-capped';
   siteReservationTtlMs: number;
 } {
   const site = config.site;
   // An opening holds its place until the lane's passage timeout, and a margin for the close to be sent.
-  const fallbackTtl = (config.lane.passageTimeoutMs ?? 10_000) + 5_000;
+  const fallbackTtl = (config.lane?.passageTimeoutMs ?? 10_000) + 5_000;
   if (site === 'local') return { siteReservationTtlMs: fallbackTtl };
   return {
     ...(site.budgetMs === undefined ? {} : { siteStateBudgetMs: site.budgetMs }),
@@ -22,7 +22,7 @@ export function siteLaneOptions(config: GateConfig): {
 }
 
 /** A short description of the configured store for logs and reports, with no secret in it. */
-export function describeSite(config: GateConfig): string {
+export function describeSite(config: TerminalHostConfig): string {
   const site = config.site;
   if (site === 'local') return 'local';
   if ('sqlite' in site) return `sqlite ${site.sqlite}`;
@@ -46,7 +46,7 @@ export function describeSite(config: GateConfig): string {
  * be reached is no error: Redis keeps reconnecting and the lane decides from local state meanwhile.
  */
 export async function openSiteStore(
-  config: GateConfig,
+  config: TerminalHostConfig,
   baseDir: string,
   options: { connectTimeoutMs?: number } = {},
 ): Promise<SiteState | undefined> {
@@ -128,7 +128,7 @@ export interface SiteStoreCheck {
  * `problems` as lines. `local` needs no check and is reported as reachable.
  */
 export async function checkSiteStore(
-  config: GateConfig,
+  config: TerminalHostConfig,
   baseDir: string,
   timeoutMs: number,
   problems: string[],

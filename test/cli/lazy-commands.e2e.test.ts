@@ -25,7 +25,9 @@ export async function resolve(specifier, context, next) {
 }`;
 
 /** The repository's own files `node --import tsx cli/xinyi.ts ARGS` loads, relative to the root. */
-async function loadedBy(args: string[]): Promise<{ files: string[]; stdout: string; stderr: string }> {
+async function loadedBy(
+  args: string[],
+): Promise<{ files: string[]; packages: string[]; stdout: string; stderr: string }> {
   const file = join(dir, `loaded-${++runs}.txt`);
   const register = `import { register } from 'node:module'; register(${JSON.stringify(
     `data:text/javascript,${encodeURIComponent(RECORDER)}`,
@@ -42,12 +44,21 @@ async function loadedBy(args: string[]): Promise<{ files: string[]; stdout: stri
   const files = [...new Set(urls.map((url) => relative(root, fileURLToPath(url))))].filter(
     (path) => !path.startsWith('node_modules/') && !path.startsWith('..'),
   );
-  return { files, stdout: run.stdout, stderr: run.stderr };
+  const packages = [
+    ...new Set(urls.flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? [])),
+  ];
+  return { files, packages, stdout: run.stdout, stderr: run.stderr };
 }
 
 describe('the xinyi command line loads a command only when it runs', () => {
   it('--help, help COMMAND, COMMAND --help and an unknown command load no command module', async () => {
-    for (const args of [['--help'], ['help', 'gate'], ['sim', '--help'], ['frobnicate']]) {
+    for (const args of [
+      ['--help'],
+      ['help', 'gate'],
+      ['sim', '--help'],
+      ['serve', '--help'],
+      ['frobnicate'],
+    ]) {
       const { files, stdout, stderr } = await loadedBy(args);
       expect(stdout + stderr, args.join(' ')).toMatch(/xinyi/);
       expect(files, args.join(' ')).toContain('cli/xinyi.ts');
@@ -68,6 +79,23 @@ describe('the xinyi command line loads a command only when it runs', () => {
     ]);
     expect(stdout + files.join()).toContain('journal-command.ts');
     expect(files.filter((f) => f.endsWith('-command.ts'))).toEqual(['cli/journal-command.ts']);
+  });
+
+  it('doctor loads neither the service of xinyi serve nor its WebSocket server unless the configuration is one', async () => {
+    // A configuration that cannot be read: doctor's module and everything it imports at the top are
+    // loaded, and nothing a serve configuration alone would need.
+    const { files, packages, stdout, stderr } = await loadedBy([
+      'doctor',
+      '--config',
+      join(dir, 'none.json'),
+    ]);
+    expect(stdout + stderr).toMatch(/none\.json/);
+    expect(files).toContain('cli/doctor-command.ts');
+    expect(files).toContain('cli/serve/api-token.ts');
+    expect(
+      files.filter((f) => /^cli\/serve\/(?!api-token\.ts$)|^cli\/gate\/terminal-host\.ts$/.test(f)),
+    ).toEqual([]);
+    expect(packages).not.toContain('ws');
   });
 });
 

@@ -10,7 +10,17 @@ import { describeFailure } from '../../cli/usage.js';
 import { XinyiError } from '../../sdk/errors.js';
 import { runXinyi } from './run-xinyi.js';
 
-const COMMANDS = ['demo', 'sim', 'gate', 'doctor', 'devices', 'snapshot', 'calendar', 'policy'] as const;
+const COMMANDS = [
+  'demo',
+  'sim',
+  'gate',
+  'serve',
+  'doctor',
+  'devices',
+  'snapshot',
+  'calendar',
+  'policy',
+] as const;
 const dir = mkdtempSync(join(tmpdir(), 'xinyi-help-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

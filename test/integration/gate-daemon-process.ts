@@ -20,6 +20,8 @@ export interface DaemonProcess {
 const CLI = join(import.meta.dirname, '../../cli/xinyi.ts');
 
 export interface SpawnDaemonOptions {
+  /** `xinyi gate` (the default) or `xinyi serve`. */
+  command?: 'gate' | 'serve';
   /** Node options before the CLI (e.g. `--import` of a module stand-in), after `--import tsx`. */
   nodeArgs?: string[];
   env?: NodeJS.ProcessEnv;
@@ -37,13 +39,13 @@ export interface SpawnDaemonOptions {
 
 const TSX_CLI = join(import.meta.dirname, '../../node_modules/tsx/dist/cli.mjs');
 
-/** Spawns `xinyi gate --config FILE` and collects its log lines, without waiting for anything. */
+/** Spawns `xinyi gate --config FILE` (or `xinyi serve`) and collects its log lines, without waiting for anything. */
 export function spawnDaemon(configFile: string, options: SpawnDaemonOptions = {}): DaemonProcess {
   const launch =
     options.launcher === 'tsx-cli'
       ? [TSX_CLI, ...(options.nodeArgs ?? []), CLI]
       : ['--import', 'tsx', ...(options.nodeArgs ?? []), CLI];
-  const child = spawn(process.execPath, [...launch, 'gate', '--config', configFile], {
+  const child = spawn(process.execPath, [...launch, options.command ?? 'gate', '--config', configFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.env ? { env: options.env } : {}),
     ...(options.detached ? { detached: true } : {}),
@@ -73,14 +75,15 @@ export function spawnDaemon(configFile: string, options: SpawnDaemonOptions = {}
   return { child, lines, raw, url: '', exited };
 }
 
-/** Starts `xinyi gate --config FILE` and resolves once it logged `gate daemon started`. */
+/** Starts `xinyi gate --config FILE` (or `xinyi serve`) and resolves once it logged that it started. */
 export async function startDaemon(
   configFile: string,
   startTimeoutMs = 30_000,
   options: SpawnDaemonOptions = {},
 ): Promise<DaemonProcess> {
   const daemon = spawnDaemon(configFile, options);
-  const started = await waitFor(daemon, (l) => l.msg === 'gate daemon started', startTimeoutMs);
+  const startedMessage = options.command === 'serve' ? 'xinyi serve started' : 'gate daemon started';
+  const started = await waitFor(daemon, (l) => l.msg === startedMessage, startTimeoutMs);
   daemon.url = String(started.http);
   return daemon;
 }
@@ -171,12 +174,20 @@ export async function tapCard(
   try {
     return await waitFor(daemon, (l) => l.msg === 'gate outcome', timeoutMs, from);
   } finally {
-    let emptyPolls = 0;
-    const count = (e: { name: string; sw3: number }) => {
-      if (e.name === 'findCard' && e.sw3 !== SamStatus.FIND_CARD_SUCCESS) emptyPolls++;
-    };
-    site.reader.on('response', count);
-    site.reader.removeCard();
-    await until(() => emptyPolls >= 3, 10_000).finally(() => site.reader.off('response', count));
+    await liftCard(site);
   }
+}
+
+/**
+ * Takes the card off the reader and resolves once the reader has polled an empty field three times
+ * (it needs two to see the card gone), so that the next card placed is a new card.
+ */
+export async function liftCard(site: Pick<SimulatedSite, 'reader'>): Promise<void> {
+  let emptyPolls = 0;
+  const count = (e: { name: string; sw3: number }) => {
+    if (e.name === 'findCard' && e.sw3 !== SamStatus.FIND_CARD_SUCCESS) emptyPolls++;
+  };
+  site.reader.on('response', count);
+  site.reader.removeCard();
+  await until(() => emptyPolls >= 3, 10_000).finally(() => site.reader.off('response', count));
 }

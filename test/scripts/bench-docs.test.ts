@@ -43,6 +43,7 @@ describe('generated blocks', () => {
       'docs/id-card-readers.md': ['id-card-reader'],
       'docs/gates.md': ['gate-counts', 'site-state'],
       'docs/platform-api.md': ['signed-answers'],
+      'docs/serve.md': ['serve'],
       'docs/credit-codes.md': ['credit-code'],
       'README.md': ['figures'],
     };
@@ -108,6 +109,7 @@ describe('a run of some benches (--only)', () => {
       expect(texts.get(path), path).toBe(read(path));
     expect(kept).toContain('docs/benchmarks.md all');
     expect(kept).toContain('README.md figures');
+    expect(kept).toContain('docs/serve.md serve');
     expect(kept).not.toContain('docs/gates.md gate-counts');
   });
 

@@ -1,7 +1,7 @@
 // The control panel as a tester sees it: Debian's Chromium, driven by playwright-core, against a
 // simulated site (PTYs, mock platform) and the in-process gate lane. Screenshots go to
 // test-artifacts/panel/ (printed below) so CI can keep them.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -10,12 +10,9 @@ import { startGateLane } from '../../../cli/site-command.js';
 import { type PanelServer, startPanelServer } from '../../../simulator/panel/panel-server.js';
 import { Simulation } from '../../../simulator/panel/simulation.js';
 import { isSocatAvailable } from '../../../simulator/pty.js';
+import { CHROMIUM, isChromiumAvailable, OFFLINE_ARGS } from '../../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const chromiumPresent = existsSync(CHROMIUM);
-if (!chromiumPresent && process.env.XINYI_REQUIRE_CHROMIUM === '1') {
-  throw new Error(`XINYI_REQUIRE_CHROMIUM=1 but ${CHROMIUM} is missing (apt-get install chromium)`);
-}
+const chromiumPresent = isChromiumAvailable();
 const socat = isSocatAvailable();
 if (!socat && process.env.XINYI_REQUIRE_SOCAT === '1') {
   throw new Error('XINYI_REQUIRE_SOCAT=1 but socat is not installed');
@@ -29,18 +26,6 @@ if (!socat && process.env.XINYI_REQUIRE_SOCAT === '1') {
 type PageScope = { document: { querySelector(s: string): { textContent: string | null } | null } };
 
 const ARTIFACTS = resolve(import.meta.dirname, '../../../test-artifacts/panel');
-
-/** Chromium flags that keep it off the network: only 127.0.0.1 resolves. */
-const OFFLINE_ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-default-apps',
-  '--disable-domain-reliability',
-  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-];
 
 describe.skipIf(!chromiumPresent || !socat)(
   `the control panel in Chromium (${chromiumPresent ? 'found' : 'skipped: no'} ${CHROMIUM}${socat ? '' : ', skipped: no socat'})`,

@@ -11,7 +11,7 @@ import { loadSqliteDriver } from '../../sdk/credit/snapshot-store.js';
 import { startMockPlatform } from '../../simulator/mock-platform.js';
 import { runSimulatedDay, simulatedDayPeople } from '../../simulator/simulated-day.js';
 import { computedYears, signedCalendar, YEAR_2027 } from '../sdk/documents/fixtures.js';
-import { type CliRun, runNode } from './run-node.js';
+import { type CliRun, runXinyi } from './run-xinyi.js';
 
 const sqlite = await loadSqliteDriver().then(
   () => true,
@@ -34,7 +34,7 @@ const snapshotKey = generateKeyPairSync('ed25519')
 const pemBody = (pem: string) => pem.split('\n').filter((l) => l && !l.startsWith('-----'))[0]!;
 
 function doctor(configFile: string, args: string[] = []): Promise<CliRun> {
-  return runNode(['--import', 'tsx', 'cli/xinyi.ts', 'doctor', '--config', configFile, ...args], {
+  return runXinyi(['doctor', '--config', configFile, ...args], {
     env: { XINYI_DOCTOR_TEST_SECRET: PLATFORM_SECRET },
     until: 'exit',
   });

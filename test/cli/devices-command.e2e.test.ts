@@ -1,7 +1,7 @@
 // `xinyi devices` as an installer runs it: a child process, with the native modules present, missing,
 // or standing in for hardware this machine does not have.
 import { describe, expect, it } from 'vitest';
-import type { DevicesReport } from '../../cli/devices-command.js';
+import { type DevicesReport, recogniseSerialPort, recogniseUsbDevice } from '../../cli/devices-command.js';
 import { runXinyi } from './run-xinyi.js';
 
 const standIns = ['--import', './test/cli/fixtures/native-stand-ins.mjs'];

@@ -201,6 +201,7 @@ async function setup(
 describe('http platform resolver against the mock platform (real HTTP)', () => {
   it('answers a purpose-bound, signed lookup with the platform standing and its computedAt', async () => {
     const f = await setup();
+    onFakeTime();
     const { decision } = await f.present();
     expect(decision.standingSource).toBe('platform');
     expect(decision.effectiveTier === null || typeof decision.effectiveTier === 'string').toBe(true);
@@ -222,6 +223,7 @@ describe('http platform resolver against the mock platform (real HTTP)', () => {
 
   it('found:false is "unknown subject": the next source is asked and the platform stays online', async () => {
     const f = await setup();
+    onFakeTime();
     f.mock.setStanding(pseudonymizer.pseudonymize(person.idNumber), null);
     const { decision } = await f.present();
     expect(decision.standingSource).toBe('snapshot');
@@ -275,6 +277,7 @@ describe('http platform resolver against the mock platform (real HTTP)', () => {
 
   it.each([400, 401, 403, 404] as const)('never retries %i', async (status) => {
     const f = await setup();
+    onFakeTime();
     f.mock.faults.inject({ kind: 'status', status });
     const { decision } = await f.present();
     expect(decision.standingSource).toBe('snapshot');
@@ -287,6 +290,7 @@ describe('http platform resolver against the mock platform (real HTTP)', () => {
 
   it('retries a short 5xx burst inside the budget and answers from the platform', async () => {
     const f = await setup();
+    onFakeTime();
     f.mock.faults.inject({ kind: 'status', status: 502, times: 2 });
     const { decision } = await f.present();
     expect(decision.standingSource).toBe('platform');
@@ -296,6 +300,7 @@ describe('http platform resolver against the mock platform (real HTTP)', () => {
 
   it('retries a dropped connection, signing each attempt afresh', async () => {
     const f = await setup();
+    onFakeTime();
     f.mock.faults.script([{ kind: 'drop' }, null]);
     const { decision } = await f.present();
     expect(decision.standingSource).toBe('platform');
@@ -316,6 +321,7 @@ describe('http platform resolver against the mock platform (real HTTP)', () => {
 
   it('a 5xx burst, then recovery: offline, then online when the platform is back', async () => {
     const f = await setup({ retry: { maxAttempts: 1 } });
+    onFakeTime();
     const platformEvents: string[] = [];
     f.platform.on('offline', (e) => platformEvents.push(`offline:${e.reason}`));
     f.platform.on('online', () => platformEvents.push('online'));
@@ -362,6 +368,7 @@ describe('http platform resolver against the mock platform (real HTTP)', () => {
 
   it('a wrong secret: 401 bad-signature → CREDIT_UNAUTHORIZED and an auth event, not retried', async () => {
     const f = await setup({ secret: 'not-the-platform-secret-000000000000' });
+    onFakeTime();
     const { decision } = await f.present();
     expect(decision.standingSource).toBe('snapshot');
     expect(f.lookups()).toBe(1);

@@ -10,7 +10,7 @@ import { defineConfig } from 'vitest/config';
 //
 // Workers: vitest's default is one per core but one, which is a single worker on a two-core machine;
 // the fast files spend much of their time waiting on PTYs, loopback sockets and short timers, so two
-// overlap those waits (measured in CHANGELOG). The pool stays `forks`: the gate daemon, started
+// overlap those waits (`time npm test`, in CHANGELOG). The pool stays `forks`: the gate daemon, started
 // in-process by the daemon suites, sets the process umask, which a worker thread may not.
 export default defineConfig({
   test: {

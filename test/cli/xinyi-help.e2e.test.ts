@@ -1,7 +1,7 @@
 // The `xinyi` command line contract: help for every command, exit code 2 with one line for a wrong
 // command line, exit code 1 with `xinyi: CODE: reason` for work that failed. The tests run one after
 // another: run together, each CLI start waited behind all the others and outran its timeout on a busy
-// machine. Every test starts the bin as a process (36 starts), so the file is in the e2e project.
+// machine. Every test starts the bin as a process, so the file is in the e2e project.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -35,11 +35,12 @@ function bundle(): Promise<string> {
 /** Runs `xinyi ARGS` built from the sources, in a child process, as an operator runs the installed bin. */
 export async function runXinyi(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; nodeArgs?: string[]; stdin?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; nodeArgs?: string[]; stdin?: string; until?: 'close' | 'exit' } = {},
 ): Promise<CliRun> {
   const cli = await bundle();
   return runNode([...(options.nodeArgs ?? []), cli, ...args], {
     env: { NO_COLOR: '1', ...options.env },
     ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+    ...(options.until === undefined ? {} : { until: options.until }),
   });
 }

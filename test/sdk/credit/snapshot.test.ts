@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +25,7 @@ import { isXinyiError } from '../../../sdk/errors.js';
 import { createPseudonymizer } from '../../../sdk/identity/index.js';
 import type { CreditLookup } from '../../../sdk/terminal/credit-resolver.js';
 import { generatePopulation } from '../../../simulator/population.js';
+import { runNode } from '../../cli/run-node.js';
 
 // Synthetic subjects only: generatePopulation people pseudonymised with a test key, or random bytes.
 const pseudonymizer = createPseudonymizer('snapshot-test-pseudonym-key-0123456789');
@@ -544,95 +544,4 @@ describe('snapshot resolver', () => {
     store.close();
     await expect(resolver.resolve({ ...base, subject })).rejects.toMatchObject({ code: 'CLOSED' });
   });
-});
-
-interface NodeRun {
-  stdout: string;
-  stderr: string;
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-function runNode(args: string[], onLine?: (line: string, kill: () => void) => void): Promise<NodeRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: fileURLToPath(new URL('../../..', import.meta.url)) });
-    let stdout = '';
-    let stderr = '';
-    let pending = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      stdout += chunk;
-      pending += chunk;
-      let nl = pending.indexOf('\n');
-      while (nl >= 0) {
-        onLine?.(pending.slice(0, nl), () => child.kill('SIGKILL'));
-        pending = pending.slice(nl + 1);
-        nl = pending.indexOf('\n');
-      }
-    });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ stdout, stderr, code, signal }));
-  });
-}
-
-describe('crash safety', () => {
-  it('a child SIGKILLed halfway through applying leaves the previous snapshot whole', async () => {
-    const path = join(dir, 'crash.sqlite');
-    const previous = randomRecords(20_000, (i) => i);
-    const store = await openSnapshotStore({ path });
-    store.apply(buildSnapshot(previous, opts(1)), { publicKeys: publicKey });
-    store.close();
-
-    const next = buildSnapshot(
-      (function* () {
-        for (let i = 0; i < 400_000; i++) yield { pseudonym: randomBytes(16), tier: 'AAA' as const };
-      })(),
-      opts(2, { expectedCount: 400_000 }),
-    );
-    const snapshotPath = join(dir, 'next.snapshot');
-    const keyPath = join(dir, 'next.pub.pem');
-    writeFileSync(snapshotPath, next);
-    writeFileSync(keyPath, publicKey.export({ format: 'pem', type: 'spki' }));
-
-    let killedAt = -1;
-    let walBytesAtKill = 0;
-    const child = fileURLToPath(new URL('./fixtures/apply-snapshot-child.ts', import.meta.url));
-    const run = await runNode(['--import', 'tsx', child, path, snapshotPath, keyPath], (line, kill) => {
-      const [phase, done, total] = line.split(' ');
-      if (killedAt < 0 && phase === 'applying' && Number(done) * 2 >= Number(total)) {
-        killedAt = Number(done);
-        walBytesAtKill = existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0;
-        kill();
-      }
-    });
-    expect(run.stderr).toBe('');
-    expect(run.signal).toBe('SIGKILL');
-    expect(killedAt).toBeGreaterThanOrEqual(200_000);
-    expect(run.stdout).not.toMatch(/committed|done/);
-    // The uncommitted half-snapshot had reached the WAL when the process died.
-    expect(walBytesAtKill).toBeGreaterThan(0);
-
-    const db = new Database(path);
-    try {
-      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-      expect(db.prepare('SELECT count(*) AS n FROM subjects').get()).toEqual({ n: 20_000 });
-    } finally {
-      db.close();
-    }
-    const reopened = await openSnapshotStore({ path });
-    stores.push(reopened);
-    expect(reopened.info()).toMatchObject({ sequence: 1, count: 20_000 });
-    for (const i of [0, 1, 999, 12_345, 19_999]) {
-      const r = previous[i]!;
-      expect(reopened.lookup(Buffer.from(r.pseudonym as Uint8Array).toString('base64url'))).toMatchObject({
-        tier: r.tier,
-        lists: [],
-      });
-    }
-    // And the interrupted snapshot applies cleanly afterwards.
-    expect(reopened.apply(next, { publicKeys: publicKey })).toMatchObject({ sequence: 2, count: 400_000 });
-  }, 60_000);
 });

@@ -1,3 +1,4 @@
+// `xinyi journal verify` as support runs it: a child process reading a journal the test wrote.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

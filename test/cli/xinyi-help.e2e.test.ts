@@ -1,13 +1,11 @@
 // The `xinyi` command line contract: help for every command, exit code 2 with one line for a wrong
 // command line, exit code 1 with `xinyi: CODE: reason` for work that failed. The tests run one after
 // another: run together, each CLI start waited behind all the others and outran its timeout on a busy
-// machine.
+// machine. Every test starts the bin as a process, so the file is in the e2e project.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { describeFailure } from '../../cli/usage.js';
-import { XinyiError } from '../../sdk/errors.js';
 import { runXinyi } from './run-xinyi.js';
 
 const COMMANDS = [
@@ -128,19 +126,5 @@ describe('work that fails: exit code 1 and `xinyi: CODE: reason`', () => {
     const run = await runXinyi(['snapshot', 'apply', 'x.snap', '--db', 'x', '--public-key', missing]);
     expect(run.code).toBe(1);
     expect(oneLine(run.stderr)).toBe(`xinyi: ENOENT: no such file or directory, open '${missing}'`);
-  });
-});
-
-describe('describeFailure', () => {
-  it('keeps only the first line of a message and names errors without a code', () => {
-    const multi = new XinyiError('CONFIG_INVALID', 'gate.json: devices.gate is required\n  at line 3');
-    expect(describeFailure(multi, 'gate')).toEqual({
-      line: 'xinyi: CONFIG_INVALID: gate.json: devices.gate is required',
-      exitCode: 1,
-    });
-    expect(describeFailure(new RangeError('bad'), 'demo')).toEqual({
-      line: 'xinyi: RangeError: bad',
-      exitCode: 1,
-    });
   });
 });

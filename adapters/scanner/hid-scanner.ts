@@ -56,9 +56,10 @@ export interface HidScannerOptions extends ScannerCommonOptions {
    * How the device node is looked at when node-hid does not say why it cannot open it (its libusb
    * backend and older releases throw `cannot open device with path …` alone): a missing node is
    * `DEVICE_NOT_FOUND` (ENOENT), one this user may not read and write `DEVICE_PERMISSION_DENIED`
-   * (EACCES). @default fs.accessSync
+   * (EACCES). Called as `fs.accessSync(path, mode)`: returns when the node may be used, throws an errno
+   * error when not. @default fs.accessSync
    */
-  access?: DeviceNodeAccess;
+  access?: (path: string, mode: number) => void;
 }
 
 /**

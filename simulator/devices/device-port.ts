@@ -29,13 +29,16 @@ export class DevicePort {
   }
 
   /** Serves `transport` (detaching the previous one); resolves true once it is open, false if it cannot be. */
-  attach(transport: Transport): Promise<boolean> {
+  async attach(transport: Transport): Promise<boolean> {
     if (this.#transport !== transport) {
       this.detach();
       this.#transport = transport;
       transport.on('data', this.#handlers.onData);
       transport.on('close', this.#handlers.onClose);
     }
+    // An open begun before this attach (power back before the link was) may yet fail: sharing its
+    // answer would leave the device dark on a link that is now there. Try again once it is over.
+    if (this.#opening !== undefined) await this.#opening;
     return this.powerOn();
   }
 

@@ -1,6 +1,7 @@
 // The socat PTY rig the device suites share: whether it can run here, the one way a suite is run,
 // skipped or failed for it (XINYI_REQUIRE_SOCAT=1 in CI turns a skip into a failure), and a virtual
 // device on the far end of a pair that can be unplugged and plugged back in.
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,10 +76,40 @@ export async function attachOverPty(device: PluggableDevice, baudRate?: number):
   let pair: PtyPair = await createPtyPair(paths);
   const deviceEnd = new SerialTransport({ path: pair.devicePath, ...(baudRate ? { baudRate } : {}) });
   await device.attach(deviceEnd);
-  device.on('unplug', () => void pair.close());
-  device.on('plug-in', async () => {
-    pair = await createPtyPair(paths);
-    await device.attach(deviceEnd);
-  });
-  return { hostPath: paths.hostPath, close: () => pair.close() };
+  // Every unplug and plug-in runs after the one before has finished. The new pair reuses the paths:
+  // made while the old socat was still exiting, its links were removed by the old socat's exit and
+  // the old pair's clean-up, and the device stayed dark for good (the driver waited for ever).
+  let lifecycle: Promise<void> = Promise.resolve();
+  let failure: unknown;
+  const inTurn = (step: () => Promise<unknown>) => {
+    lifecycle = lifecycle.then(step).then(
+      () => {},
+      (error: unknown) => {
+        failure ??= error;
+      },
+    );
+  };
+  device.on('unplug', () =>
+    inTurn(async () => {
+      const deviceEndClosed = deviceEnd.isOpen ? once(deviceEnd, 'close') : undefined;
+      await pair.close();
+      // Until its end has seen the hang-up, the device would take the dead port for an open one.
+      await deviceEndClosed;
+    }),
+  );
+  device.on('plug-in', () =>
+    inTurn(async () => {
+      pair = await createPtyPair(paths);
+      await device.attach(deviceEnd);
+    }),
+  );
+  return {
+    hostPath: paths.hostPath,
+    close: async () => {
+      await lifecycle;
+      await pair.close();
+      // A plug-in that could not make the pair again fails the test that unplugged, not silently.
+      if (failure !== undefined) throw failure;
+    },
+  };
 }

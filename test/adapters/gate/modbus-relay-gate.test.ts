@@ -135,10 +135,12 @@ async function rig(link: Link, options: Partial<ModbusRelayGateOptions> = {}): P
 function describeDriver(name: string, link: Link) {
   describe(`ModbusRelayGateDriver over ${name}`, () => {
     let current: Rig | undefined;
+    // Closing takes milliseconds; a rig that cannot close fails here at once, not after the 180 s hook timeout.
     afterEach(async () => {
-      await current?.close();
+      const closing = current;
       current = undefined;
-    });
+      await closing?.close();
+    }, 10_000);
     const start = async (options?: Partial<ModbusRelayGateOptions>) => {
       current = await rig(link, options);
       return current;

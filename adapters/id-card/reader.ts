@@ -149,12 +149,13 @@ const CARD_READ_DATA_BYTES = 256 + 1024;
 /**
  * Whether `response` can be the reply to `code`. Replies name no command, so a reply later than the
  * grace (a slow reader, a busy host) would be taken for the answer to the next command, and every
- * reply after it would be off by one; two shapes that only one command returns catch that: a card
- * search's "card found" (SW3 0x9F) and a card read's text and photo.
+ * reply after it would be off by one; shapes that only one command returns catch that: a card
+ * search's "card found" and "no card" (SW3 0x9F, 0x80) and a card read's text and photo.
  */
 function canAnswer(code: SamCommandCode, response: SamResponse): boolean {
   const find = code.cmd === SamCommand.findCard.cmd && code.para === SamCommand.findCard.para;
-  if (response.sw3 === SamStatus.FIND_CARD_SUCCESS) return find;
+  if (response.sw3 === SamStatus.FIND_CARD_SUCCESS || response.sw3 === SamStatus.FIND_CARD_FAILED)
+    return find;
   return code.cmd === SamCommand.readBase.cmd || response.data.length < CARD_READ_DATA_BYTES;
 }
 

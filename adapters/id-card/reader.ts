@@ -138,6 +138,25 @@ interface Pending {
   resolve: (response: SamResponse) => void;
   reject: (error: XinyiError) => void;
   timer: NodeJS.Timeout;
+  /** `performance.now()` at which the command times out. */
+  deadlineMs: number;
+  code: SamCommandCode;
+}
+
+/** Data bytes of a card read's reply: 256 of text and 1024 of photo (§1.4); no other reply is as long. */
+const CARD_READ_DATA_BYTES = 256 + 1024;
+
+/**
+ * Whether `response` can be the reply to `code`. Replies name no command, so a reply later than the
+ * grace (a slow reader, a busy host) would be taken for the answer to the next command, and every
+ * reply after it would be off by one; shapes that only one command returns catch that: a card
+ * search's "card found" and "no card" (SW3 0x9F, 0x80) and a card read's text and photo.
+ */
+function canAnswer(code: SamCommandCode, response: SamResponse): boolean {
+  const find = code.cmd === SamCommand.findCard.cmd && code.para === SamCommand.findCard.para;
+  if (response.sw3 === SamStatus.FIND_CARD_SUCCESS || response.sw3 === SamStatus.FIND_CARD_FAILED)
+    return find;
+  return code.cmd === SamCommand.readBase.cmd || response.data.length < CARD_READ_DATA_BYTES;
 }
 
 function positive(name: string, value: number | undefined, fallback: number, allowZero = false): number {
@@ -185,6 +204,10 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
   #cardHandled = false;
   #absentPolls = 0;
   #lastChunkAt = 0;
+  /** When a command was in flight at close(): the time its reply may still come until. */
+  #owedReplyByMs: number | undefined;
+  /** Called with the next frame that no command waits for (see `#awaitOwedReply`). */
+  #onStrayFrame: (() => void) | undefined;
   readonly #stats: IdCardReaderStats = {
     taps: 0,
     readFailures: 0,
@@ -245,7 +268,12 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
         release: () => port.release(),
         prepare: () => this.#prepare(),
         ready: (generation) => void this.#pollLoop(generation),
-        closing: () => this.#failPending(new XinyiError('CLOSED', `${this.name} was closed`)),
+        closing: () => {
+          // The reader still answers a command sent before close(), and the port keeps that
+          // answer for whoever opens it next: remember to wait for it.
+          if (this.#pending) this.#owedReplyByMs = this.#pending.deadlineMs;
+          this.#failPending(new XinyiError('CLOSED', `${this.name} was closed`));
+        },
         lost: (error) => {
           this.#failPending(error);
           this.#decoder.reset();
@@ -340,8 +368,9 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
     for (const item of this.#decoder.push(chunk)) {
       const pending = this.#pending;
       if (isXinyiError(item)) this.#stats.frameErrors++;
-      if (!pending) {
+      if (!pending || (!isXinyiError(item) && !canAnswer(pending.code, item))) {
         this.#stats.strayFrames++;
+        this.#onStrayFrame?.();
         continue;
       }
       this.#pending = null;
@@ -386,7 +415,7 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
           ),
         );
       }, timeoutMs);
-      this.#pending = { resolve, reject, timer };
+      this.#pending = { resolve, reject, timer, deadlineMs: performance.now() + timeoutMs, code };
       this.#transport.write(encodeSamCommand(code.cmd, code.para)).catch((error: unknown) => {
         if (this.#pending?.timer !== timer) return;
         this.#pending = null;
@@ -412,7 +441,33 @@ export class IdCardReader extends EventEmitter<IdCardReaderEventMap> implements 
     this.#absentPolls = 0;
     // A port keeps what the reader sent while nobody listened (a reply to the last command before a
     // close or an unplug): let it arrive and drop it, so it is not taken for the next reply.
-    await this.#exclusive(() => this.#settle());
+    await this.#exclusive(async () => {
+      await this.#awaitOwedReply();
+      await this.#settle();
+    });
+  }
+
+  /**
+   * After close() cut a command short, waits for its reply (dropped as stray) until that command's
+   * own timeout: the grace alone is a guess that a busy host or a slow reader outlasts, and the
+   * owed reply would then be taken for the answer to the next command (a find reply read as the SAM
+   * status). Returns at once when nothing is owed or the deadline has passed.
+   */
+  async #awaitOwedReply(): Promise<void> {
+    const byMs = this.#owedReplyByMs;
+    this.#owedReplyByMs = undefined;
+    if (byMs === undefined) return;
+    const waitMs = byMs - performance.now();
+    if (waitMs <= 0) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#onStrayFrame = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, waitMs);
+      this.#onStrayFrame = done;
+    });
   }
 
   async #pollLoop(generation: number): Promise<void> {

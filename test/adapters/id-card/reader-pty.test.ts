@@ -1,6 +1,7 @@
 // IdCardReader through the real serialport stack: the virtual reader on one end of a socat PTY pair,
 // the driver on the other, as a POS would open /dev/ttyUSB0. The contract part also runs against a
 // real reader when XINYI_IDCARD_PORT names its port (and XINYI_IDCARD_BAUD its rate, default 115200).
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +25,34 @@ const [alice, bob] = generatePopulation(2, 'reader-pty') as [
 const workDir = mkdtempSync(join(tmpdir(), 'xinyi-reader-pty-'));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Resolves once the device has answered `count` more card searches. The reader sends a search only
+ * when it has handled the last one (and any read it started), so every earlier poll is then done:
+ * "the card stays and is not read again" is checked over polls, not over wall-clock time.
+ */
+function searchesAnswered(device: VirtualIdCardReader, count: number): Promise<void> {
+  return new Promise((resolve) => {
+    let left = count;
+    const onResponse = (e: { name: string }) => {
+      if (e.name !== 'findCard' || --left > 0) return;
+      device.off('response', onResponse);
+      resolve();
+    };
+    device.on('response', onResponse);
+  });
+}
+
+/** Resolves on the device's next command named `name` (received, not yet answered). */
+function nextCommand(device: VirtualIdCardReader, name: string): Promise<void> {
+  return new Promise((resolve) => {
+    const onCommand = (e: { name: string }) => {
+      if (e.name !== name) return;
+      device.off('command', onCommand);
+      resolve();
+    };
+    device.on('command', onCommand);
+  });
+}
 
 interface PtyRig {
   device: VirtualIdCardReader;
@@ -75,10 +103,11 @@ describeOverPty('IdCardReader over a socat PTY pair', unavailable, () => {
     rig.device.placeCard(alice);
     await until(() => rig!.cards.length === 1, 'first card');
     expect(rig.cards[0]!.credential.idNumber).toBe(alice.idNumber);
-    await sleep(150);
+    await searchesAnswered(rig.device, 5);
     expect(rig.cards).toHaveLength(1);
+    const removed = once(rig.reader, 'removed');
     rig.device.removeCard();
-    await sleep(100);
+    await removed;
     rig.device.placeCard(bob);
     await until(() => rig!.cards.length === 2, 'second card');
     expect(rig.cards[1]!.credential.idNumber).toBe(bob.idNumber);
@@ -99,7 +128,7 @@ describeOverPty('IdCardReader over a socat PTY pair', unavailable, () => {
     rig.device.injectFault(fault);
     rig.device.placeCard(alice);
     await until(() => rig!.cards.length === 1, 'card');
-    await sleep(80);
+    await searchesAnswered(rig.device, 3);
     expect(rig.cards).toHaveLength(1);
   });
 
@@ -119,7 +148,7 @@ describeOverPty('IdCardReader over a socat PTY pair', unavailable, () => {
     rig.device.injectFault({ kind: 'card-pulled-mid-read' });
     rig.device.placeCard(alice);
     await until(() => !rig!.device.cardPresent, 'card pulled');
-    await sleep(600);
+    await searchesAnswered(rig.device, 3);
     expect(rig.cards).toEqual([]);
     rig.device.placeCard(bob);
     await until(() => rig!.cards.length === 1, 'next tap');
@@ -137,6 +166,19 @@ describeOverPty('IdCardReader over a socat PTY pair', unavailable, () => {
     await until(() => rig!.reader.state === 'ready', 'ready again', 6000);
     rig.device.placeCard(alice);
     await until(() => rig!.cards.length === 1, 'card after reconnect');
+  });
+
+  it('a reply still owed when close() is called is not taken for the first reply after open()', async () => {
+    rig = await ptyRig();
+    await rig.reader.open();
+    // The next card search is answered 150 ms late: after close(), open() and the 20 ms grace.
+    rig.device.injectFault({ kind: 'slow', delayMs: 150, on: 'findCard' });
+    await nextCommand(rig.device, 'findCard');
+    await rig.reader.close();
+    await rig.reader.open();
+    const health = await rig.reader.checkHealth();
+    expect(health.samOk).toBe(true);
+    expect(health.samId).toMatch(/^\d{2}\.\d{2}-\d+-\d+-\d+$/);
   });
 
   describeReaderContract('virtual reader over a socat PTY', ptyRig);

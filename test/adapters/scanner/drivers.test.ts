@@ -11,6 +11,7 @@ import {
   type NodeHidModule,
   type ScanEvent,
   SerialScanner,
+  WEDGE_DEFAULT_END_SILENCE_MS,
   WEDGE_DEFAULT_LINE_GAP_MS,
 } from '../../../adapters/scanner/index.js';
 import { createMemoryLink, SerialTransport } from '../../../adapters/transport/index.js';
@@ -246,14 +247,23 @@ describe('HidScanner', () => {
   });
 
   it("keyboard wedge: keys typed at a person's pace are rejected, not taken as a scan", async () => {
+    // Fake timers: on real timers a busy host bunches two keys under the 40 ms break gap (a
+    // `too-short` burst) or stalls past the 200 ms end silence (a second `typed`).
+    vi.useFakeTimers({ now: 0 });
+    cleanups.push(() => vi.useRealTimers());
     const device = new VirtualHidScanner({ mode: 'keyboard-wedge', keyIntervalMs: 120 });
     const r = await hidRig(device);
-    const rejected: string[] = [];
-    r.scanner.on('rejected', (e) => rejected.push(e.reason));
+    const rejected: Array<{ reason: string; length: number }> = [];
+    r.scanner.on('rejected', (e) => rejected.push({ reason: e.reason, length: e.length }));
     await r.scanner.open();
-    await device.scan('TYPED');
-    await until(() => rejected.length > 0, 'typing rejected');
-    expect(rejected).toEqual(['typed']);
+    const typing = device.scan('TYPED');
+    // 5 characters and Enter, a key every 120 ms and its release 60 ms later: the Enter is let go at 660 ms.
+    await vi.advanceTimersByTimeAsync(660);
+    await typing;
+    await vi.advanceTimersByTimeAsync(WEDGE_DEFAULT_END_SILENCE_MS);
+    expect(rejected).toEqual([{ reason: 'typed', length: 5 }]);
+    await vi.advanceTimersByTimeAsync(10 * WEDGE_DEFAULT_END_SILENCE_MS);
+    expect(rejected).toHaveLength(1);
     expect(r.scans).toEqual([]);
   });
 

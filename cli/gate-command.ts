@@ -13,6 +13,28 @@ const CHECK_TIMEOUT_MS = 2_000;
 
 /** `xinyi gate`: runs until SIGTERM/SIGINT. */
 export async function gateCommand(argv: string[]): Promise<void> {
+  const args = parseConfigCommandArgs('gate', GATE_USAGE, argv);
+  if (args === undefined) return;
+  const { config, baseDir } = loadGateConfig(args.file);
+  if (args.check) {
+    await checkConfigFile(config, baseDir, args.file);
+    return;
+  }
+  const logger = createJsonLogger({ level: config.log.level, base: { terminalId: config.terminalId } });
+  await runUntilSignalled(logger, 'gate daemon', { config: args.file }, (signal) =>
+    startGateDaemon({ config, baseDir, logger, signal }),
+  );
+}
+
+/**
+ * The arguments of `xinyi gate` and `xinyi serve`: `--config FILE [--check]`. With `--help` the usage is
+ * printed and the answer is undefined (nothing more to do).
+ */
+export function parseConfigCommandArgs(
+  command: string,
+  usage: string,
+  argv: string[],
+): { file: string; check: boolean } | undefined {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -23,19 +45,11 @@ export async function gateCommand(argv: string[]): Promise<void> {
     strict: true,
   });
   if (values.help) {
-    console.log(`Usage:\n${GATE_USAGE}`);
-    return;
+    console.log(`Usage:\n${usage}`);
+    return undefined;
   }
-  if (values.config === undefined) throw usageError('gate', '--config FILE is required');
-  const { config, baseDir } = loadGateConfig(values.config);
-  if (values.check) {
-    await checkConfigFile(config, baseDir, values.config);
-    return;
-  }
-  const logger = createJsonLogger({ level: config.log.level, base: { terminalId: config.terminalId } });
-  await runUntilSignalled(logger, 'gate daemon', { config: values.config }, (signal) =>
-    startGateDaemon({ config, baseDir, logger, signal }),
-  );
+  if (values.config === undefined) throw usageError(command, '--config FILE is required');
+  return { file: values.config, check: values.check === true };
 }
 
 /**

@@ -11,7 +11,14 @@ import type { SyntheticPerson } from '../../simulator/population.js';
 import { isSocatAvailable } from '../../simulator/pty.js';
 import { type SimulatedSite, startSimulatedSite } from '../../simulator/simulated-site.js';
 import { spawnDaemon, stderrOf, until, waitFor } from './gate-daemon-process.js';
-import { call, openEvents, type ServeProcess, startServe, writeServeConfig } from './serve-process.js';
+import {
+  call,
+  devicesReady,
+  openEvents,
+  type ServeProcess,
+  startServe,
+  writeServeConfig,
+} from './serve-process.js';
 
 /**
  * `xinyi serve` as a separate process against a simulated site: a virtual ID-card reader and a QR
@@ -59,10 +66,7 @@ describe.skipIf(!socat)('xinyi serve, end to end against the simulator', () => {
       allowedOrigins: ['http://127.0.0.1:8080'],
     });
     serve = await startServe(configFile, token);
-    await until(async () => {
-      const devices = (await call(serve, 'GET', '/v1/devices')).body.devices as { state: string }[];
-      return devices.length === 2 && devices.every((d) => d.state === 'ready');
-    }, 20_000);
+    await devicesReady(serve);
   }, 60_000);
 
   afterAll(async () => {

@@ -15,7 +15,7 @@ import { isSocatAvailable } from '../../simulator/pty.js';
 import { type SimulatedSite, startSimulatedSite } from '../../simulator/simulated-site.js';
 import { CHROMIUM, isChromiumAvailable, OFFLINE_ARGS } from '../support/chromium.js';
 import { liftCard, until } from './gate-daemon-process.js';
-import { call, type ServeProcess, startServe, writeServeConfig } from './serve-process.js';
+import { call, devicesReady, type ServeProcess, startServe, writeServeConfig } from './serve-process.js';
 
 const EXAMPLES = resolve(import.meta.dirname, '../../examples/serve');
 const socat = isSocatAvailable();
@@ -80,10 +80,7 @@ describe.skipIf(!socat)('the example clients against xinyi serve', () => {
     const written = writeServeConfig(site, dir, { allowedOrigins: [pageOrigin] });
     tokenFile = join(dir, 'api.token');
     serve = await startServe(written.configFile, written.token);
-    await until(async () => {
-      const devices = (await call(serve, 'GET', '/v1/devices')).body.devices as { state: string }[];
-      return devices.length === 2 && devices.every((d) => d.state === 'ready');
-    }, 20_000);
+    await devicesReady(serve);
   }, 60_000);
 
   afterAll(async () => {
@@ -130,51 +127,40 @@ describe.skipIf(!socat)('the example clients against xinyi serve', () => {
     for (const p of site.people) expect(JSON.stringify(steps)).not.toContain(p.idNumber);
   }
 
+  /** Runs one example till (its own toolchain) through a whole session for `citizen`. */
+  async function tillSession(
+    command: string,
+    script: string,
+    citizen: (typeof citizens)[number],
+    startupMs: number,
+  ): Promise<void> {
+    const client = runClient(command, [
+      join(EXAMPLES, script),
+      '--url',
+      serve.url,
+      '--token-file',
+      tokenFile,
+    ]);
+    await until(() => client.steps.some((s) => s.step === 'waiting' || s.step === 'failed'), startupMs);
+    await tapWhenWaiting(
+      citizen,
+      () => client.steps.some((s) => s.step === 'decision' || s.step === 'failed'),
+      () =>
+        client.steps.find((s) => s.step === 'failed') ?? (client.child.exitCode !== null && client.stderr()),
+    );
+    expect(await client.exited, client.stderr()).toBe(0);
+    expectTillSession(client.steps);
+  }
+
   it.skipIf(!pythonReady)(
     'Python (requests + websocket-client): wait, tap, decision, event, confirm twice, resume',
-    async () => {
-      const client = runClient(PYTHON, [
-        join(EXAMPLES, 'python/checkout.py'),
-        '--url',
-        serve.url,
-        '--token-file',
-        tokenFile,
-      ]);
-      await until(() => client.steps.some((s) => s.step === 'waiting' || s.step === 'failed'), 30_000);
-      await tapWhenWaiting(
-        citizens[0]!,
-        () => client.steps.some((s) => s.step === 'decision' || s.step === 'failed'),
-        () =>
-          client.steps.find((s) => s.step === 'failed') ??
-          (client.child.exitCode !== null && client.stderr()),
-      );
-      expect(await client.exited, client.stderr()).toBe(0);
-      expectTillSession(client.steps);
-    },
+    () => tillSession(PYTHON, 'python/checkout.py', citizens[0]!, 30_000),
     90_000,
   );
 
   it.skipIf(!javaReady)(
     'Java 17 (java.net.http, single-file source launch): the same session',
-    async () => {
-      const client = runClient('java', [
-        join(EXAMPLES, 'java/Checkout.java'),
-        '--url',
-        serve.url,
-        '--token-file',
-        tokenFile,
-      ]);
-      await until(() => client.steps.some((s) => s.step === 'waiting' || s.step === 'failed'), 60_000);
-      await tapWhenWaiting(
-        citizens[1]!,
-        () => client.steps.some((s) => s.step === 'decision' || s.step === 'failed'),
-        () =>
-          client.steps.find((s) => s.step === 'failed') ??
-          (client.child.exitCode !== null && client.stderr()),
-      );
-      expect(await client.exited, client.stderr()).toBe(0);
-      expectTillSession(client.steps);
-    },
+    () => tillSession('java', 'java/Checkout.java', citizens[1]!, 60_000),
     120_000,
   );
 

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { SimulatedSite } from '../../simulator/simulated-site.js';
-import { type DaemonProcess, startDaemon } from './gate-daemon-process.js';
+import { type DaemonProcess, startDaemon, until } from './gate-daemon-process.js';
 
 export interface ServeProcess extends DaemonProcess {
   token: string;
@@ -40,6 +40,14 @@ export function writeServeConfig(site: SimulatedSite, dir: string, api: Record<s
 export async function startServe(configFile: string, token: string): Promise<ServeProcess> {
   const daemon = await startDaemon(configFile, 30_000, { command: 'serve' });
   return Object.assign(daemon, { token, configFile });
+}
+
+/** Resolves once both devices of the serve configuration (reader and scanner) report `ready`. */
+export async function devicesReady(serve: ServeProcess, timeoutMs = 20_000): Promise<void> {
+  await until(async () => {
+    const devices = (await call(serve, 'GET', '/v1/devices')).body.devices as { state: string }[];
+    return devices.length === 2 && devices.every((d) => d.state === 'ready');
+  }, timeoutMs);
 }
 
 /** A call with the token; `key` adds an Idempotency-Key. */

@@ -8,6 +8,8 @@ import { until } from './until.js';
 /** The least a device does: opens its end when attached and keeps what arrives. */
 class ListeningDevice extends EventEmitter<{ unplug: []; 'plug-in': [] }> {
   received = '';
+  /** How many times its end has been opened: once per plug-in. */
+  opened = 0;
   async attach(transport: SerialTransport): Promise<void> {
     if (transport.listenerCount('data') === 0) {
       transport.on('data', (chunk: Buffer) => {
@@ -15,6 +17,7 @@ class ListeningDevice extends EventEmitter<{ unplug: []; 'plug-in': [] }> {
       });
     }
     if (!transport.isOpen) await transport.open();
+    this.opened++;
   }
 }
 
@@ -49,6 +52,10 @@ describeOverPty('attachOverPty', await ptyRigMissing(), () => {
         ),
       'the host end to open again',
     );
+    // Bytes written before the device's end is open again are the line's, not the device's (opening a
+    // serial port discards its input queue: tcflush(TCIOFLUSH) in @serialport/bindings-cpp's
+    // serialport_unix.cpp): write once the device is back.
+    await until(() => device.opened === 2, 'the device end to open again');
     await reopened.write(Buffer.from('ping'));
     await until(() => device.received === 'ping', 'the bytes at the device');
   });

@@ -112,13 +112,22 @@ async function setup(
     const last = mock.requests.at(-1)!;
     return !(last.status === undefined && (last.fault === 'timeout' || last.fault === 'latency'));
   };
-  /** Runs fake time from timer to timer until `done()`, never while an answer is on its way. */
+  /**
+   * Runs fake time in 1 ms steps until `done()`, never while an answer is on its way, and each step only
+   * after 1 ms of real time without one. Not from timer to timer, nor step after step at once: between
+   * a backoff ending and the next request reaching the HTTP client (signing, the breaker, axios's own
+   * turns) nothing is "on its way" yet, and running the clock on through that stretch fired the
+   * terminal's deadline before the attempt was sent (decided with no source, 1 run in 3).
+   */
   const driveFakeTime = async (done: () => boolean) => {
     while (!done()) {
       await new Promise((resolve) => setImmediate(resolve));
       if (done()) break;
       if (answerOnItsWay() || vi.getTimerCount() === 0) await realSleep(2);
-      else await vi.advanceTimersToNextTimerAsync();
+      else {
+        await realSleep(1);
+        if (!answerOnItsWay() && !done()) await vi.advanceTimersByTimeAsync(1);
+      }
     }
   };
   const platform = createHttpPlatformResolver({

@@ -55,14 +55,22 @@ export async function runUntilSignalled(
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+  // A launcher's copy of the signal can arrive after the service has stopped. Were the process exiting
+  // by then, Node's teardown would no longer run the handler and the copy would end it by SIGINT (no
+  // exit code) instead of 0: stay until the window for such copies has passed.
+  const outlastRelayedCopies = async () => {
+    const leftMs = (firstSignalAt ?? Number.NEGATIVE_INFINITY) + REPEATED_SIGNAL_WINDOW_MS - Date.now();
+    if (leftMs > 0) await new Promise((resolve) => setTimeout(resolve, leftMs));
+  };
   logger.info({ pid: process.pid, ...fields }, `${name} starting`);
   try {
     service = await start(starting.signal);
   } catch (error) {
-    if (starting.signal.aborted) return;
+    if (starting.signal.aborted) return outlastRelayedCopies();
     throw error;
   }
   // A signal that came while the service was starting: stop what has started.
   if (starting.signal.aborted) await service.stop();
   await stopped;
+  await outlastRelayedCopies();
 }
